@@ -1,0 +1,1 @@
+"""Engagements, methodology versions and Smart Diplomacy Index scores (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Runs of the overlap job, candidate partnerships and partnerships (see DESIGN.md)."""

@@ -1,0 +1,23 @@
+// Copy the browser builds of our npm dependencies into static/vendor/ for Django's staticfiles.
+import { copyFileSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+const root = dirname(dirname(new URL(import.meta.url).pathname));
+const out = join(root, "static", "vendor");
+mkdirSync(out, { recursive: true });
+
+const files = {
+  "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+  "layout-base.js": "layout-base/layout-base.js",
+  "cose-base.js": "cose-base/cose-base.js",
+  "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
+};
+for (const [name, spec] of Object.entries(files)) {
+  const source = require.resolve(spec);
+  if (!existsSync(source)) throw new Error(`missing ${spec}: run npm ci`);
+  copyFileSync(source, join(out, name));
+  console.log(`static/vendor/${name} <- ${spec}`);
+}
+writeFileSync(join(out, ".built"), new Date().toISOString() + "\n");

@@ -1,0 +1,25 @@
+"""The Celery app and the one beat schedule of the project."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+
+app = Celery("smartdiplomacy")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job lives here and nowhere else; tests/ops/test_tasks.py loads it and checks that
+# each entry names a registered task.
+app.conf.beat_schedule = {
+    "ops-heartbeat": {
+        "task": "ops.tasks.worker_heartbeat",
+        "schedule": 60.0,
+    },
+    "ops-clear-expired-sessions": {
+        "task": "ops.tasks.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

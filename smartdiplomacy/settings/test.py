@@ -1,0 +1,16 @@
+"""Fast, deterministic settings for the test suite.
+
+Tasks run in process here; the tests that need a real worker (marked ``services``) switch eager
+mode off themselves and talk to the broker in CELERY_BROKER_URL.
+"""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY", "test-secret-key-not-for-production")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

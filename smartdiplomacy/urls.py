@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ops.views import healthz
+
+from . import views
+
+admin.site.site_header = "smartdiplomacy administration"
+admin.site.site_title = "smartdiplomacy"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

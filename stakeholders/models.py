@@ -1,0 +1,317 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    ALL_CAPABILITIES,
+    SYMMETRIC_TIE_KINDS,
+    DigitalPresence,
+    IdentifierScheme,
+    Kind,
+    Position,
+    Scope,
+    Sensitivity,
+    Theme,
+    TieKind,
+)
+from .fields import CapabilitiesField
+
+UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+def unit_interval_check(field: str, *, nullable: bool = False) -> models.CheckConstraint:
+    condition = Q(**{f"{field}__gte": 0.0}) & Q(**{f"{field}__lte": 1.0})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(
+        condition=condition,
+        name="%(app_label)s_%(class)s_" + f"{field}_0_1",
+        violation_error_message=f"{field.replace('_', ' ').capitalize()} must be between 0 and 1.",
+    )
+
+
+class Sector(models.Model):
+    """A sector or mission area; codes follow the OECD DAC 5-digit purpose codes where one fits."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stakeholder(models.Model):
+    Kind = Kind
+    Sensitivity = Sensitivity
+    Scope = Scope
+    DigitalPresence = DigitalPresence
+
+    name = models.CharField(max_length=300)
+    acronym = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    country = CountryField(blank=True, help_text="Where the actor is based (ISO 3166-1).")
+    country_of_origin = CountryField(
+        blank=True, help_text="Diaspora groups only: the country the community comes from."
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.NATIONAL)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The state of an agency, the organisation of a country office.",
+    )
+    sectors = models.ManyToManyField(Sector, blank=True, related_name="stakeholders")
+    capabilities = CapabilitiesField(help_text="The actor's toolbox.")
+    digital_presence = models.PositiveSmallIntegerField(
+        choices=DigitalPresence.choices, default=DigitalPresence.NONE
+    )
+    women_led = models.BooleanField(default=False)
+    women_leadership_share = models.FloatField(
+        null=True,
+        blank=True,
+        validators=UNIT_INTERVAL,
+        help_text="Share of women in the actor's leadership, 0–1; empty when unknown.",
+    )
+    sensitivity = models.CharField(
+        max_length=12, choices=Sensitivity.choices, default=Sensitivity.PUBLIC, db_index=True
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[sectors])
+
+    class Meta:
+        ordering = ["name", "id"]
+        permissions = [
+            ("view_restricted_stakeholder", "Can see restricted and confidential stakeholders"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "sensitivity"]),
+            models.Index(fields=["country", "sensitivity"]),
+            models.Index(fields=["name"]),
+        ]
+        constraints = [
+            unit_interval_check("women_leadership_share", nullable=True),
+            models.CheckConstraint(
+                condition=Q(capabilities__gte=0) & Q(capabilities__lte=ALL_CAPABILITIES),
+                name="stakeholders_stakeholder_capabilities_known",
+                violation_error_message="Capabilities must be known capabilities.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.DIASPORA) | Q(country_of_origin=""),
+                name="stakeholders_stakeholder_origin_only_diaspora",
+                violation_error_message="Only diaspora groups have a country of origin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("pk")),
+                name="stakeholders_stakeholder_not_own_parent",
+                violation_error_message="A stakeholder cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:stakeholders_stakeholder_change", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == Kind.DIASPORA and not self.country_of_origin:
+            errors["country_of_origin"] = "A diaspora group needs its country of origin."
+        if self.kind != Kind.DIASPORA and self.country_of_origin:
+            errors["country_of_origin"] = "Only diaspora groups have a country of origin."
+        if self.parent_id is not None and self.parent_id == self.pk:
+            errors["parent"] = "A stakeholder cannot be its own parent."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.sensitivity != Sensitivity.PUBLIC
+
+
+class ExternalIdentifier(models.Model):
+    """An identifier of the actor in another system, e.g. its IATI organisation identifier."""
+
+    Scheme = IdentifierScheme
+
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="external_ids"
+    )
+    scheme = models.CharField(max_length=20, choices=IdentifierScheme.choices)
+    value = models.CharField(max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value"],
+                name="stakeholders_externalidentifier_unique",
+                violation_error_message="Another stakeholder already has this identifier.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()}: {self.value}"
+
+
+class Outcome(models.Model):
+    """A desired outcome that actors can share a stake in."""
+
+    Theme = Theme
+
+    title = models.CharField(max_length=300, unique=True)
+    theme = models.CharField(max_length=30, choices=Theme.choices)
+    description = models.TextField(blank=True)
+    geography = models.CharField(
+        max_length=200, blank=True, help_text="Where, in words: 'Yemen', 'the Sahel', 'global'."
+    )
+    countries = CountryField(multiple=True, blank=True)
+    needed_capabilities = CapabilitiesField(
+        help_text="The capabilities that achieving the outcome needs."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["theme"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(needed_capabilities__gte=0)
+                & Q(needed_capabilities__lte=ALL_CAPABILITIES),
+                name="stakeholders_outcome_capabilities_known",
+                violation_error_message="Needed capabilities must be known capabilities.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:stakeholders_outcome_change", args=[self.pk])
+
+
+class Stake(models.Model):
+    """A stakeholder's stake in an outcome: one cell of the power–interest grid."""
+
+    Position = Position
+
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="stakes")
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="stakes")
+    interest = models.FloatField(validators=UNIT_INTERVAL, help_text="0 (none) to 1 (vital).")
+    influence = models.FloatField(validators=UNIT_INTERVAL, help_text="0 (none) to 1 (decisive).")
+    position = models.CharField(max_length=10, choices=Position.choices, default=Position.SUPPORTS)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-interest", "id"]
+        indexes = [models.Index(fields=["outcome", "stakeholder"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder", "outcome"],
+                name="stakeholders_stake_one_per_outcome",
+                violation_error_message="This stakeholder already has a stake in this outcome.",
+            ),
+            unit_interval_check("interest"),
+            unit_interval_check("influence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder} → {self.outcome}"
+
+
+class Tie(models.Model):
+    """An existing relationship between two stakeholders."""
+
+    Kind = TieKind
+
+    from_stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="ties_out"
+    )
+    to_stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="ties_in"
+    )
+    kind = models.CharField(max_length=20, choices=TieKind.choices)
+    strength = models.FloatField(
+        default=0.5, validators=UNIT_INTERVAL, help_text="0 (nominal) to 1 (very strong)."
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-strength", "id"]
+        indexes = [models.Index(fields=["to_stakeholder", "from_stakeholder"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stakeholder=F("to_stakeholder")),
+                name="stakeholders_tie_not_to_self",
+                violation_error_message="A tie must link two different stakeholders.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_stakeholder", "to_stakeholder", "kind"],
+                name="stakeholders_tie_unique_kind",
+                violation_error_message="These two stakeholders already have a tie of this kind.",
+            ),
+            unit_interval_check("strength"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="stakeholders_tie_dates_in_order",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stakeholder} {self.get_kind_display().lower()} {self.to_stakeholder}"
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.kind in SYMMETRIC_TIE_KINDS
+
+    def clean(self) -> None:
+        errors = {}
+        if self.from_stakeholder_id and self.from_stakeholder_id == self.to_stakeholder_id:
+            errors["to_stakeholder"] = "A tie must link two different stakeholders."
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date cannot be before the start date."
+        if (
+            self.is_symmetric
+            and self.from_stakeholder_id
+            and self.to_stakeholder_id
+            and Tie.objects.filter(
+                from_stakeholder_id=self.to_stakeholder_id,
+                to_stakeholder_id=self.from_stakeholder_id,
+                kind=self.kind,
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            errors["kind"] = (
+                f"'{self.get_kind_display()}' reads both ways and the reverse tie already exists."
+            )
+        if errors:
+            raise ValidationError(errors)

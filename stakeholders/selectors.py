@@ -1,0 +1,137 @@
+"""Reads of the registry. Every page, API view, export and job starts from these.
+
+The restriction rule of DESIGN.md ("do no harm") lives here and only here: restricted and
+confidential stakeholders, and everything hanging off them, exist only for cleared people.
+"""
+
+from itertools import chain
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.roles import CLEARANCE_PERMISSION
+
+from .choices import Sensitivity
+from .models import Outcome, Stake, Stakeholder, Tie
+
+
+def user_is_cleared(user) -> bool:
+    """May ``user`` see restricted and confidential stakeholders?"""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and user.has_perm(CLEARANCE_PERMISSION)
+    )
+
+
+def sensitivities_visible_to(user) -> list[str]:
+    if user_is_cleared(user):
+        return list(Sensitivity.values)
+    return [Sensitivity.PUBLIC]
+
+
+def stakeholder_visible_to(user) -> QuerySet[Stakeholder]:
+    """The stakeholders ``user`` may see. The one restriction helper: use it for every read."""
+    return Stakeholder.objects.filter(sensitivity__in=sensitivities_visible_to(user))
+
+
+def stake_visible_to(user) -> QuerySet[Stake]:
+    return Stake.objects.filter(stakeholder__sensitivity__in=sensitivities_visible_to(user))
+
+
+def tie_visible_to(user) -> QuerySet[Tie]:
+    """Ties whose both ends ``user`` may see: a hidden actor's ties vanish with it."""
+    allowed = sensitivities_visible_to(user)
+    return Tie.objects.filter(
+        from_stakeholder__sensitivity__in=allowed, to_stakeholder__sensitivity__in=allowed
+    )
+
+
+def stakeholder_counts_by_kind(*, user) -> list[dict]:
+    """Every kind with how many stakeholders of it ``user`` may see (zero included)."""
+    counts = dict(
+        stakeholder_visible_to(user)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    return [
+        {"kind": kind, "label": label, "count": counts.get(kind, 0)}
+        for kind, label in Stakeholder.Kind.choices
+    ]
+
+
+def outcome_list_by_stakes(*, user, limit: int = 10) -> QuerySet[Outcome]:
+    """Outcomes with the most stakes that ``user`` may see, each annotated with ``stake_count``."""
+    allowed = sensitivities_visible_to(user)
+    return (
+        Outcome.objects.annotate(
+            stake_count=Count("stakes", filter=Q(stakes__stakeholder__sensitivity__in=allowed)),
+            supporters=Count(
+                "stakes",
+                filter=Q(
+                    stakes__stakeholder__sensitivity__in=allowed,
+                    stakes__position=Stake.Position.SUPPORTS,
+                ),
+            ),
+        )
+        .filter(stake_count__gt=0)
+        .order_by("-stake_count", "title")[:limit]
+    )
+
+
+def registry_recent_changes(*, user, limit: int = 12) -> list:
+    """The latest changes to the registry that ``user`` may see, newest first.
+
+    A change to a stakeholder (or to a stake or tie of it) is shown only while that stakeholder is
+    visible to the user now, so a record that was public and became restricted disappears too.
+    """
+    visible_ids = stakeholder_visible_to(user).values("id")
+    histories = [
+        (
+            Stakeholder.history.filter(
+                id__in=visible_ids, sensitivity__in=sensitivities_visible_to(user)
+            ),
+            (),
+        ),
+        (Outcome.history.all(), ()),
+        (Stake.history.filter(stakeholder_id__in=visible_ids), ("stakeholder", "outcome")),
+        (
+            Tie.history.filter(
+                from_stakeholder_id__in=visible_ids, to_stakeholder_id__in=visible_ids
+            ),
+            ("from_stakeholder", "to_stakeholder"),
+        ),
+    ]
+    records = chain.from_iterable(
+        history.select_related("history_user", *related).order_by("-history_date")[:limit]
+        for history, related in histories
+    )
+    return sorted(records, key=lambda record: record.history_date, reverse=True)[:limit]
+
+
+CHANGE_VERBS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def describe_change(record) -> dict:
+    """A registry history record as a line a person can read (no extra queries)."""
+    model = record.instance_type
+    if model is Stakeholder:
+        label, url_object = record.name, record
+    elif model is Outcome:
+        label, url_object = record.title, record
+    elif model is Stake:
+        label = f"{record.stakeholder.name} → {record.outcome.title}"
+        url_object = record.stakeholder
+    else:
+        kind = dict(Tie.Kind.choices).get(record.kind, record.kind).lower()
+        label = f"{record.from_stakeholder.name} {kind} {record.to_stakeholder.name}"
+        url_object = record.from_stakeholder
+    return {
+        "what": model._meta.verbose_name,
+        "label": label,
+        "verb": CHANGE_VERBS.get(record.history_type, "changed"),
+        "who": record.history_user,
+        "when": record.history_date,
+        "object": None if record.history_type == "-" else url_object,
+    }

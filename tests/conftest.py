@@ -1,0 +1,190 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked ``services`` talk to PostgreSQL and Redis over real connections and start real Celery
+worker processes. Without ``DATABASE_URL=postgres://...`` and ``CELERY_BROKER_URL=redis://...`` they
+are skipped with the reason printed. With ``SMARTDIPLOMACY_REQUIRE_SERVICES=1`` (set by .ci/run) any
+skipped test fails the run instead: CI must never pass on a skipped service test.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.accounts.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("SMARTDIPLOMACY_REQUIRE_SERVICES") == "1"
+
+
+def services_missing() -> str | None:
+    """Why the real services are not available to this run, or None if they are."""
+    reasons = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        reasons.append("DATABASE_URL is not a PostgreSQL URL")
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith(("redis://", "rediss://")):
+        reasons.append("CELERY_BROKER_URL is not a Redis URL")
+    if reasons:
+        return "needs real PostgreSQL and Redis: " + "; ".join(reasons)
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = services_missing()
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        raise pytest.UsageError(f"SMARTDIPLOMACY_REQUIRE_SERVICES=1 but {reason}")
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if REQUIRE_SERVICES and skipped:
+        terminalreporter.write_line(
+            f"FAILED: {len(skipped)} test(s) skipped while SMARTDIPLOMACY_REQUIRE_SERVICES=1",
+            red=True,
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if REQUIRE_SERVICES and reporter and reporter.stats.get("skipped"):
+        session.exitstatus = 1
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analyst", roles=["analyst"])
+
+
+@pytest.fixture
+def cleared_analyst(db):
+    return UserFactory(username="analyst.cleared", roles=["analyst"], cleared=True)
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(username="officer", roles=["program officer"])
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", roles=["reviewer"])
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", roles=["administrator"], is_staff=True)
+
+
+# --- real Celery workers ------------------------------------------------------------------------
+
+
+def _database_url_for_subprocess() -> str:
+    """A DATABASE_URL that points another process at this test run's database."""
+    db = connection.settings_dict
+    auth = db["USER"] or ""
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgresql://{auth}@{host}:{port}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, queue: str, process: subprocess.Popen, log_path: Path):
+        self.queue = queue
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """Kill the worker at once, as a crashed machine would (no warm shutdown)."""
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def start_celery_worker(transactional_db, tmp_path):
+    """Start real ``celery worker`` processes on a private queue against this test database.
+
+    Returns a function ``start(concurrency=1) -> WorkerProcess``; the task under test is sent with
+    ``apply_async(queue=worker.queue)``. Eager mode is switched off for the test's duration.
+    """
+    from smartdiplomacy.celery import app
+
+    reason = services_missing()
+    if reason:
+        pytest.skip(reason)
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    workers: list[WorkerProcess] = []
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+
+    def start(concurrency: int = 1) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.local",
+            "DEBUG": "false",
+            "DATABASE_URL": _database_url_for_subprocess(),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        }
+        log_path = tmp_path / f"worker-{len(workers)}.log"
+        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"-c{concurrency}"]
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "smartdiplomacy", "worker",
+                "-Q", queue, "-n", f"{queue}-{len(workers)}@%h", "--without-heartbeat",
+                "--without-mingle", "--without-gossip", "--loglevel=INFO", *pool,
+            ],
+            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        worker = WorkerProcess(queue, process, log_path)
+        workers.append(worker)
+        deadline = time.monotonic() + 60
+        while "ready." not in worker.log():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not start:\n{worker.log()[-3000:]}")
+            time.sleep(0.2)
+        return worker
+
+    yield start
+
+    app.conf.task_always_eager = was_eager
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.terminate()
+            try:
+                worker.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    # Drop anything left on the private queue.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = ""):
+    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(message or f"condition not met within {timeout} s")
