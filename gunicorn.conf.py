@@ -1,0 +1,82 @@
+"""Gunicorn settings, every one overridable from the environment.
+
+Used by the Docker image and docker-compose (``gunicorn smartdiplomacy.wsgi:application -c
+gunicorn.conf.py``). TLS ends at the proxy in front; gunicorn speaks plain HTTP behind it.
+"""
+
+import multiprocessing
+import os
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name, str(default))
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must be an integer, not {value!r}") from error
+
+
+def _default_workers() -> int:
+    # The classic 2 * cores + 1, capped: on a big host many processes only multiply memory
+    # (each loads numpy/scipy/networkx) while the threads below already cover I/O waits.
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = multiprocessing.cpu_count()
+    return max(2, min(2 * cores + 1, 8))
+
+
+# --- Socket ---------------------------------------------------------------------------------------
+# GUNICORN_BIND wins (e.g. "unix:/run/gunicorn.sock"); otherwise PORT (as set by many PaaS).
+bind = [_env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")]
+backlog = _env_int("GUNICORN_BACKLOG", 2048)
+
+# --- Workers --------------------------------------------------------------------------------------
+worker_class = "gthread"
+workers = _env_int("GUNICORN_WORKERS", _env_int("WEB_CONCURRENCY", _default_workers()))
+threads = _env_int("GUNICORN_THREADS", 4)
+# Recycle workers now and then so a slow leak never grows unbounded; jitter avoids all restarting
+# at once.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# --- Timeouts -------------------------------------------------------------------------------------
+# Long jobs (overlap runs, imports) go to Celery, so a request that takes longer than this is a bug.
+timeout = _env_int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+
+# --- Proxy ----------------------------------------------------------------------------------------
+# Which peers gunicorn believes about the scheme (X-Forwarded-Proto sets wsgi.url_scheme).
+# The default trusts only the local host; behind a proxy in another container or machine, set
+# FORWARDED_ALLOW_IPS to its address, or "*" when only the proxy can reach this port (as
+# docker-compose.yml does). Django reads X-Forwarded-Proto itself through SECURE_PROXY_SSL_HEADER,
+# so the proxy must always overwrite that header.
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# --- Logging --------------------------------------------------------------------------------------
+accesslog = _env("GUNICORN_ACCESS_LOG", "-")  # "-" is stdout
+errorlog = _env("GUNICORN_ERROR_LOG", "-")  # "-" is stderr
+loglevel = _env("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+# --- Misc -----------------------------------------------------------------------------------------
+# /dev/shm is RAM-backed, so the heartbeat files of workers never block on a slow disk (a known
+# gunicorn issue inside containers). Fall back to the default where it does not exist.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+# gunicorn >= 25.1 opens a control socket for `gunicornc`, by default at ~/.gunicorn/gunicorn.ctl:
+# shared by every gunicorn of the same user and unwritable for the image's user. Containers are
+# managed through Docker instead, so it stays off unless GUNICORN_CONTROL_SOCKET names a path.
+# (Older gunicorns ignore both names.)
+_control_socket = _env("GUNICORN_CONTROL_SOCKET", "")
+if _control_socket:
+    control_socket = _control_socket
+control_socket_disable = not _control_socket
+# Load the app in each worker (not the master), so a fresh DB connection per process is certain.
+preload_app = False
