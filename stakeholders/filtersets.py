@@ -1,0 +1,183 @@
+"""One FilterSet per list, shared by the pages, the API and the CSV exports.
+
+Each filters a queryset that already went through the restriction selector; choices that point at
+stakeholders are limited to those the requesting user may see, so that filtering by a hidden
+actor's id fails exactly like filtering by an id that does not exist.
+"""
+
+import django_filters
+from django.db.models import Q
+from django_countries import countries
+
+from .choices import CAPABILITY_LABELS, Capability, Kind, Position, Scope, Sensitivity, Theme
+from .models import Outcome, Sector, Stake, Stakeholder, Tie
+from .regions import REGIONS, countries_in_region
+from .selectors import sensitivities_visible_to, stakeholder_visible_to
+
+CAPABILITY_FILTER_CHOICES = [
+    (member.name.lower(), CAPABILITY_LABELS[member]) for member in Capability
+]
+REGION_CHOICES = [(region, region) for region in REGIONS]
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def visible_stakeholders(request):
+    return stakeholder_visible_to(_user(request))
+
+
+class StakeholderFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    country = django_filters.MultipleChoiceFilter(choices=list(countries))
+    region = django_filters.ChoiceFilter(
+        choices=REGION_CHOICES, method="filter_region", label="Region (UN M49)"
+    )
+    sector = django_filters.ModelMultipleChoiceFilter(
+        queryset=Sector.objects.all(), field_name="sectors", to_field_name="code", distinct=True
+    )
+    capability = django_filters.MultipleChoiceFilter(
+        choices=CAPABILITY_FILTER_CHOICES,
+        method="filter_capability",
+        label="Capabilities (all of)",
+    )
+    outcome = django_filters.ModelChoiceFilter(
+        queryset=Outcome.objects.all(), method="filter_outcome", label="Has a stake in"
+    )
+    scope = django_filters.MultipleChoiceFilter(choices=Scope.choices)
+    women_led = django_filters.BooleanFilter()
+    sensitivity = django_filters.MultipleChoiceFilter(
+        choices=Sensitivity.choices, method="filter_sensitivity"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("kind", "kind"),
+            ("country", "country"),
+            ("updated_at", "updated"),
+        )
+    )
+
+    class Meta:
+        model = Stakeholder
+        fields = ["q", "kind", "country", "region", "sector", "capability", "outcome", "scope",
+                  "women_led", "sensitivity"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = sensitivities_visible_to(_user(self.request))
+        if len(allowed) == 1:
+            # Nothing to choose between for an uncleared user: do not even offer the filter.
+            del self.filters["sensitivity"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(acronym__iexact=value)
+            | Q(description__icontains=value)
+            | Q(external_ids__value__iexact=value)
+        ).distinct()
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(country__in=countries_in_region(value))
+
+    def filter_capability(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(capabilities__has=Capability.from_names(value))
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(stakes__outcome=value)
+
+    def filter_sensitivity(self, queryset, name, value):
+        return queryset.filter(sensitivity__in=value) if value else queryset
+
+
+class OutcomeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    theme = django_filters.MultipleChoiceFilter(choices=Theme.choices)
+    country = django_filters.ChoiceFilter(
+        choices=list(countries), method="filter_country", label="Country"
+    )
+    region = django_filters.ChoiceFilter(
+        choices=REGION_CHOICES, method="filter_region", label="Region (UN M49)"
+    )
+    needs = django_filters.MultipleChoiceFilter(
+        choices=CAPABILITY_FILTER_CHOICES, method="filter_needs", label="Needs (all of)"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("title", "title"), ("theme", "theme"), ("updated_at", "updated"))
+    )
+
+    class Meta:
+        model = Outcome
+        fields = ["q", "theme", "country", "region", "needs"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(geography__icontains=value)
+        )
+
+    def filter_country(self, queryset, name, value):
+        # Countries are stored comma-separated ("ML,NE"); two-letter codes cannot match across a
+        # comma, so a substring test is exact.
+        return queryset.filter(countries__contains=value)
+
+    def filter_region(self, queryset, name, value):
+        condition = Q()
+        for code in countries_in_region(value):
+            condition |= Q(countries__contains=code)
+        return queryset.filter(condition)
+
+    def filter_needs(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(needed_capabilities__has=Capability.from_names(value))
+
+
+class StakeFilterSet(django_filters.FilterSet):
+    stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)
+    outcome = django_filters.ModelChoiceFilter(queryset=Outcome.objects.all())
+    kind = django_filters.MultipleChoiceFilter(
+        field_name="stakeholder__kind", choices=Kind.choices, label="Stakeholder kind"
+    )
+    position = django_filters.MultipleChoiceFilter(choices=Position.choices)
+    min_interest = django_filters.NumberFilter(field_name="interest", lookup_expr="gte")
+    min_influence = django_filters.NumberFilter(field_name="influence", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=(("interest", "interest"), ("influence", "influence"), ("updated_at", "updated"))
+    )
+
+    class Meta:
+        model = Stake
+        fields = ["stakeholder", "outcome", "kind", "position", "min_interest", "min_influence"]
+
+
+class TieFilterSet(django_filters.FilterSet):
+    stakeholder = django_filters.ModelChoiceFilter(
+        queryset=visible_stakeholders, method="filter_either_end", label="Stakeholder (either end)"
+    )
+    from_stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)
+    to_stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)
+    kind = django_filters.MultipleChoiceFilter(choices=Tie.Kind.choices)
+    min_strength = django_filters.NumberFilter(field_name="strength", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=(("strength", "strength"), ("start_date", "start"), ("updated_at", "updated"))
+    )
+
+    class Meta:
+        model = Tie
+        fields = ["stakeholder", "from_stakeholder", "to_stakeholder", "kind", "min_strength"]
+
+    def filter_either_end(self, queryset, name, value):
+        return queryset.filter(Q(from_stakeholder=value) | Q(to_stakeholder=value))
