@@ -37,6 +37,7 @@ def services_missing() -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
+    _serialize_transactional_tests(items)
     reason = services_missing()
     if reason is None:
         return
@@ -46,6 +47,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+def _serialize_transactional_tests(items):
+    """Give every transactional test a serialized rollback.
+
+    A transactional test ends with a flush; without serialized rollback Django then re-creates
+    content types and permissions with new ids and the roles' groups (made by a data migration) are
+    gone, which breaks every later test that relies on migration-made data.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames
+            for name in ("transactional_db", "live_server", "django_db_serialized_rollback")
+        )
+        if transactional:
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True}
+            kwargs["serialized_rollback"] = True
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -121,7 +141,7 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def start_celery_worker(transactional_db, tmp_path):
+def start_celery_worker(django_db_serialized_rollback, tmp_path):
     """Start real ``celery worker`` processes on a private queue against this test database.
 
     Returns a function ``start(concurrency=1) -> WorkerProcess``; the task under test is sent with
