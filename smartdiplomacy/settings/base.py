@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
     "accounts",
@@ -132,23 +133,92 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Uploaded files -----------------------------------------------------------------------------
+# Registry imports are uploaded here (imports/YYYY/MM/); they are never served from MEDIA_URL.
+# Web and worker processes must share this directory.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+
 # --- REST framework -----------------------------------------------------------------------------
+# The cross-cutting pieces live in smartdiplomacy/api.py. Partner tokens come first so that a
+# request without credentials gets 401 with a WWW-Authenticate header; the browser keeps its
+# session (with CSRF) for the interactive docs.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.PartnerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Default deny for tokens: a view opens itself to them by naming its required_scopes.
+        "smartdiplomacy.api.HasTokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "smartdiplomacy.api.PartnerTokenThrottle",
+        "smartdiplomacy.api.SignedInUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": env("API_PARTNER_RATE", "1000/hour"),
+        "user": env("API_USER_RATE", "5000/hour"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "smartdiplomacy.api.KeysetCursorPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "smartdiplomacy.api.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "smartdiplomacy API",
-    "DESCRIPTION": "Stakeholder registry, candidate partnerships and Smart Diplomacy Index scores.",
+    "DESCRIPTION": (
+        "Stakeholder registry, candidate partnerships and Smart Diplomacy Index scores.\n\n"
+        "**Authentication.** People use their browser session. Partner systems send a token "
+        "issued by an administrator: `Authorization: Bearer <prefix>.<secret>`. Tokens are "
+        "read-only, carry scopes (`registry:read`), expire, and see only the public registry.\n\n"
+        "**Restriction.** Restricted and confidential stakeholders, and their stakes and ties, "
+        "appear only for people cleared for them; never for partner tokens.\n\n"
+        "**Pagination.** Large collections use cursors: follow `next` until it is null.\n\n"
+        "**Errors.** Every error has one shape: "
+        '`{"error": {"status", "code", "message", "fields"}}`.\n\n'
+        "**Throttling.** Per token and per person; 429 says when to retry."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Request and response bodies as separate components: read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs' JavaScript and CSS are served from drf-spectacular-sidecar: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Tags and operation ids by resource ("stakeholders"), not by the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {
+        "StakeholderKindEnum": "stakeholders.choices.Kind",
+        "TieKindEnum": "stakeholders.choices.TieKind",
+        "SensitivityEnum": "stakeholders.choices.Sensitivity",
+        "CountryEnum": "stakeholders.api.serializers.COUNTRY_CODES",
+        "CapabilityEnum": "stakeholders.api.serializers.CAPABILITY_NAMES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smartdiplomacy.api.add_error_responses",
+    ],
 }
+
+# --- Cache --------------------------------------------------------------------------------------
+# API throttling counts requests in the cache. In-process memory is enough for one process; with
+# several gunicorn workers or machines set CACHE_URL=redis://host:6379/<db> so they share counts.
+CACHE_URL = env("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker the embedded default runs every task in process, synchronously, so that the
@@ -173,6 +243,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "smartdiplomacy")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Autodiscovery finds only <app>.tasks; task modules in an app's sub-packages are listed here.
+CELERY_IMPORTS = ["stakeholders.imports.tasks"]
 
 # --- Mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,112 @@
+"""Writes of the accounts app: partner tokens and the audit of restricted reads."""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from smartdiplomacy.exceptions import ApplicationError
+
+from .models import PartnerToken, RestrictedReadLog, TokenScope
+
+TOKEN_PREFIX_MARKER = "sd_"
+# 30 random bytes are 40 URL-safe characters: 240 bits, beyond any guessing.
+TOKEN_SECRET_BYTES = 30
+# last_used_at is for people ("used 2 minutes ago"), so it need not cost a write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A newly issued token with its plaintext, which exists only here and is shown once."""
+
+    token: PartnerToken
+    plaintext: str
+
+
+def _new_prefix() -> str:
+    while True:
+        prefix = TOKEN_PREFIX_MARKER + secrets.token_hex(4)
+        if not PartnerToken.objects.filter(prefix=prefix).exists():
+            return prefix
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    partner: str,
+    created_by,
+    scopes: Iterable[str] | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Issue a token for ``partner``; read-only scopes by default, expiring in 90 days by default.
+
+    Returns the token and its plaintext ``<prefix>.<secret>``; only the secret's hash is stored.
+    """
+    partner = (partner or "").strip()
+    if not partner:
+        raise ApplicationError("Name the partner system this token is for.", "partner")
+    scopes = sorted(set(scopes)) if scopes is not None else None
+    if scopes is not None:
+        if not scopes:
+            raise ApplicationError("Choose at least one scope.", "scopes")
+        unknown = [scope for scope in scopes if scope not in TokenScope.values]
+        if unknown:
+            raise ApplicationError(
+                f"Unknown scope {unknown[0]!r}; choose from {', '.join(TokenScope.values)}.",
+                "scopes",
+            )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError("The expiry must be in the future.", "expires_at")
+
+    secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
+    token = PartnerToken(
+        partner=partner,
+        prefix=_new_prefix(),
+        secret_hash=PartnerToken.hash_secret(secret),
+        created_by=created_by,
+    )
+    if scopes is not None:
+        token.scopes = scopes
+    if expires_at is not None:
+        token.expires_at = expires_at
+    token._history_user = created_by
+    token.full_clean()
+    token.save()
+    return IssuedToken(token=token, plaintext=f"{token.prefix}.{secret}")
+
+
+@transaction.atomic
+def token_revoke(*, token: PartnerToken, revoked_by) -> PartnerToken:
+    """Revoke ``token`` at once; it answers 401 from the next request on."""
+    token = PartnerToken.objects.select_for_update().get(pk=token.pk)
+    if token.is_revoked:
+        raise ApplicationError("This token was already revoked.")
+    token.revoked_at = timezone.now()
+    token.revoked_by = revoked_by
+    token._history_user = revoked_by
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    return token
+
+
+def token_mark_used(*, token: PartnerToken, now: datetime | None = None) -> None:
+    """Remember when ``token`` was last used, to the minute, without a history row."""
+    now = now or timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def restricted_read_record(
+    *, user, method: str, path: str, stakeholder_ids: Iterable[int]
+) -> RestrictedReadLog | None:
+    """Record that ``user`` read the restricted ``stakeholder_ids`` through the API."""
+    ids = sorted(set(stakeholder_ids))
+    if not ids:
+        return None
+    return RestrictedReadLog.objects.create(
+        user=user, method=method, path=path[:2000], stakeholder_ids=ids
+    )

@@ -1,0 +1,34 @@
+"""Everything under /api/: each app's v1 resources, the OpenAPI schema and its docs.
+
+A new app adds its API with one line here: ``path("v1/", include("<app>.api.urls"))``.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import permissions
+
+from smartdiplomacy.api import HasTokenScope, api_not_found
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema, for signed-in people and for any valid partner token."""
+
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+    required_scopes = ()  # any token: partners need the schema to use what their scopes allow
+
+
+urlpatterns = [
+    path("v1/", include("stakeholders.api.urls")),
+    path("v1/", include("partnerships.api.urls")),
+    path("schema/", ApiSchemaView.as_view(), name="api-schema"),
+    # The interactive docs are pages for people: signing in is by the login page, and their
+    # JavaScript and CSS come from drf-spectacular-sidecar's static files (no CDN, works offline).
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    # Last: whatever else is asked under /api/ gets a 404 in the API's error shape, not HTML.
+    re_path(r"^", api_not_found),
+]
