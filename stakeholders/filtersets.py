@@ -8,6 +8,8 @@ actor's id fails exactly like filtering by an id that does not exist.
 import django_filters
 from django.db.models import Q
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import CAPABILITY_LABELS, Capability, Kind, Position, Scope, Sensitivity, Theme
 from .models import Outcome, Sector, Stake, Stakeholder, Tie
@@ -35,16 +37,25 @@ class StakeholderFilterSet(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(
         choices=REGION_CHOICES, method="filter_region", label="Region (UN M49)"
     )
-    sector = django_filters.ModelMultipleChoiceFilter(
-        queryset=Sector.objects.all(), field_name="sectors", to_field_name="code", distinct=True
+    sector = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Sector.objects.all(),
+            field_name="sectors__code",
+            to_field_name="code",
+            distinct=True,
+            help_text="OECD DAC sector code, e.g. 15170; repeat for any of several.",
+        )
     )
     capability = django_filters.MultipleChoiceFilter(
         choices=CAPABILITY_FILTER_CHOICES,
         method="filter_capability",
         label="Capabilities (all of)",
     )
-    outcome = django_filters.ModelChoiceFilter(
-        queryset=Outcome.objects.all(), method="filter_outcome", label="Has a stake in"
+    # Method filters: drf-spectacular cannot read their type from the model; they take ids.
+    outcome = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Outcome.objects.all(), method="filter_outcome", label="Has a stake in"
+        )
     )
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices)
     women_led = django_filters.BooleanFilter()
@@ -164,8 +175,12 @@ class StakeFilterSet(django_filters.FilterSet):
 
 
 class TieFilterSet(django_filters.FilterSet):
-    stakeholder = django_filters.ModelChoiceFilter(
-        queryset=visible_stakeholders, method="filter_either_end", label="Stakeholder (either end)"
+    stakeholder = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=visible_stakeholders,
+            method="filter_either_end",
+            label="Stakeholder (either end)",
+        )
     )
     from_stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)
     to_stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)

@@ -6,6 +6,7 @@ confidential stakeholders, and everything hanging off them, exist only for clear
 
 from itertools import chain
 
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 
 from accounts.roles import CLEARANCE_PERMISSION
@@ -133,5 +134,109 @@ def describe_change(record) -> dict:
         "verb": CHANGE_VERBS.get(record.history_type, "changed"),
         "who": record.history_user,
         "when": record.history_date,
-        "object": None if record.history_type == "-" else url_object,
+        "url": None if record.history_type == "-" else _url_of(url_object),
     }
+
+
+def _url_of(obj) -> str | None:
+    instance = getattr(obj, "instance", obj)  # a historical record knows its model instance
+    return instance.get_absolute_url() if hasattr(instance, "get_absolute_url") else None
+
+
+# --- reads for the registry pages ---------------------------------------------------------------
+
+
+def outcome_list_with_stake_counts(*, user) -> QuerySet[Outcome]:
+    """Every outcome, annotated with how many stakes ``user`` may see in it, by position.
+
+    ``stake_count``, ``supporters``, ``neutrals`` and ``opposers`` count only stakes of visible
+    stakeholders, so the figures never betray a hidden actor.
+    """
+    allowed = sensitivities_visible_to(user)
+    visible = Q(stakes__stakeholder__sensitivity__in=allowed)
+    # Aggregating queries drop Meta.ordering, so the order is restated for stable pagination.
+    return Outcome.objects.annotate(
+        stake_count=Count("stakes", filter=visible),
+        supporters=Count("stakes", filter=visible & Q(stakes__position=Stake.Position.SUPPORTS)),
+        neutrals=Count("stakes", filter=visible & Q(stakes__position=Stake.Position.NEUTRAL)),
+        opposers=Count("stakes", filter=visible & Q(stakes__position=Stake.Position.OPPOSES)),
+    ).order_by("title", "pk")
+
+
+def stakeholder_ties(*, stakeholder: Stakeholder, user) -> QuerySet[Tie]:
+    """The ties of ``stakeholder`` in both directions whose other end ``user`` may see."""
+    return (
+        tie_visible_to(user)
+        .filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
+        .select_related("from_stakeholder", "to_stakeholder")
+    )
+
+
+# Fields whose changes are bookkeeping, not news.
+HISTORY_SKIPPED_FIELDS = ("created_at", "updated_at")
+
+
+def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int = 30) -> list[dict]:
+    """The stakeholder's change history as ``user`` may see it, newest first.
+
+    Each entry says who, when, what kind of change and which fields changed (old and new raw
+    values; the page formats them). Snapshots taken while the stakeholder was hidden from ``user``
+    are left out, so an uncleared reader never learns that it once was restricted. Costs three
+    queries whatever the length of the history.
+    """
+    records = list(
+        stakeholder.history.filter(sensitivity__in=sensitivities_visible_to(user))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    sectors_by_record = _historical_sector_codes([record.history_id for record in records])
+    entries = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None and record.history_type != "-":
+            delta = record.diff_against(
+                previous, excluded_fields=["sectors", *HISTORY_SKIPPED_FIELDS]
+            )
+            changes = [
+                {"field": change.field, "old": change.old, "new": change.new}
+                for change in delta.changes
+            ]
+            old_sectors = sectors_by_record.get(previous.history_id, [])
+            new_sectors = sectors_by_record.get(record.history_id, [])
+            if old_sectors != new_sectors:
+                changes.append({"field": "sectors", "old": old_sectors, "new": new_sectors})
+        entries.append(
+            {
+                "verb": CHANGE_VERBS.get(record.history_type, "changed"),
+                "who": record.history_user,
+                "when": record.history_date,
+                "changes": changes,
+                "reason": record.history_change_reason or "",
+            }
+        )
+    return entries
+
+
+def _historical_sector_codes(history_ids: list[int]) -> dict[int, list[str]]:
+    """Sector codes recorded with each historical snapshot, in one query."""
+    if not history_ids:
+        return {}
+    through = apps.get_model("stakeholders", "HistoricalStakeholder_sectors")
+    codes: dict[int, list[str]] = {}
+    rows = (
+        through.objects.filter(history_id__in=history_ids)
+        .order_by("sector__code")
+        .values_list("history_id", "sector__code")
+    )
+    for history_id, code in rows:
+        codes.setdefault(history_id, []).append(code)
+    return codes
+
+
+def stakeholder_names_visible_to(user, ids) -> dict[int, str]:
+    """Names of those of ``ids`` that ``user`` may see; hidden or missing ids are simply absent."""
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return {}
+    return dict(stakeholder_visible_to(user).filter(pk__in=ids).values_list("pk", "name"))

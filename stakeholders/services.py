@@ -3,6 +3,7 @@ so bad input raises a ValidationError naming the field and leaves the database a
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
@@ -75,3 +76,73 @@ def tie_create(
     return _validated_save(
         Tie(from_stakeholder=from_stakeholder, to_stakeholder=to_stakeholder, kind=kind, **fields)
     )
+
+
+# --- page edits: updates and deletions ------------------------------------------------------------
+
+
+@transaction.atomic
+def stakeholder_external_ids_set(*, stakeholder: Stakeholder, external_ids: dict[str, str]) -> None:
+    """Make the stakeholder's identifier in each given scheme the given value (empty removes it).
+
+    Schemes not in ``external_ids`` are left alone. An identifier already held by another
+    stakeholder raises a ValidationError keyed by the scheme, without naming that stakeholder
+    (it may be one the editor is not cleared to see).
+    """
+    errors = {}
+    for scheme, raw_value in external_ids.items():
+        value = (raw_value or "").strip()
+        current = stakeholder.external_ids.filter(scheme=scheme)
+        if not value:
+            current.delete()
+            continue
+        taken = (
+            ExternalIdentifier.objects.filter(scheme=scheme, value=value)
+            .exclude(stakeholder=stakeholder)
+            .exists()
+        )
+        if taken:
+            errors[scheme] = f"{value!r} is already recorded for another stakeholder."
+            continue
+        identifier = current.first() or ExternalIdentifier(stakeholder=stakeholder, scheme=scheme)
+        if identifier.value != value:
+            identifier.value = value
+            _validated_save(identifier)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+    """Delete a stakeholder with its stakes, ties and identifiers; children lose their parent."""
+    stakeholder.delete()
+
+
+@transaction.atomic
+def outcome_update(*, outcome: Outcome, **fields) -> Outcome:
+    for name, value in fields.items():
+        setattr(outcome, name, value)
+    return _validated_save(outcome)
+
+
+@transaction.atomic
+def outcome_delete(*, outcome: Outcome) -> None:
+    """Delete an outcome and every stake recorded in it."""
+    outcome.delete()
+
+
+@transaction.atomic
+def stake_delete(*, stake: Stake) -> None:
+    stake.delete()
+
+
+@transaction.atomic
+def tie_update(*, tie: Tie, **fields) -> Tie:
+    for name, value in fields.items():
+        setattr(tie, name, value)
+    return _validated_save(tie)
+
+
+@transaction.atomic
+def tie_delete(*, tie: Tie) -> None:
+    tie.delete()

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stakeholders"
+
+urlpatterns = [
+    path("stakeholders/", views.stakeholder_list, name="stakeholder_list"),
+    path("stakeholders/export.csv", views.stakeholder_export, name="stakeholder_export"),
+    path("stakeholders/new/", views.stakeholder_create, name="stakeholder_create"),
+    path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),
+    path("stakeholders/<int:pk>/edit/", views.stakeholder_update, name="stakeholder_update"),
+    path("stakeholders/<int:pk>/delete/", views.stakeholder_delete, name="stakeholder_delete"),
+    path(
+        "stakeholders/<int:pk>/stakes/add/",
+        views.stakeholder_stake_add,
+        name="stakeholder_stake_add",
+    ),
+    path("stakeholders/<int:pk>/ties/add/", views.stakeholder_tie_add, name="stakeholder_tie_add"),
+    path("outcomes/", views.outcome_list, name="outcome_list"),
+    path("outcomes/export.csv", views.outcome_export, name="outcome_export"),
+    path("outcomes/new/", views.outcome_create, name="outcome_create"),
+    path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
+    path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
+    path("outcomes/<int:pk>/delete/", views.outcome_delete, name="outcome_delete"),
+    path("outcomes/<int:pk>/stakes/add/", views.outcome_stake_add, name="outcome_stake_add"),
+    path("stakes/<int:pk>/edit/", views.stake_update, name="stake_update"),
+    path("stakes/<int:pk>/delete/", views.stake_delete, name="stake_delete"),
+    path("ties/<int:pk>/edit/", views.tie_update, name="tie_update"),
+    path("ties/<int:pk>/delete/", views.tie_delete, name="tie_delete"),
+]

@@ -1,0 +1,631 @@
+"""The registry's pages. Views parse and check input; selectors read, services write.
+
+Every object is looked up through the restriction selectors first, so a hidden stakeholder (and
+its stakes and ties) is a 404 for anyone not cleared, whatever their role; only then is the
+permission to change it checked (403 for a visible object the user may not change).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_countries import countries
+
+from . import services
+from .choices import Kind, Position
+from .exports import outcome_export_response, stakeholder_export_response
+from .fields import to_capability
+from .filtersets import OutcomeFilterSet, StakeholderFilterSet
+from .forms import OutcomeForm, StakeForm, StakeholderForm, TieForm
+from .models import Outcome, Sector, Stakeholder
+from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
+from .selectors import (
+    outcome_list_with_stake_counts,
+    sensitivities_visible_to,
+    stake_visible_to,
+    stakeholder_history,
+    stakeholder_names_visible_to,
+    stakeholder_ties,
+    stakeholder_visible_to,
+    tie_visible_to,
+    user_is_cleared,
+)
+
+PAGE_SIZE = 50
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _paginate(request, queryset):
+    # A stable order makes pages well defined when the chosen sort key has ties.
+    if queryset.query.order_by:
+        queryset = queryset.order_by(*queryset.query.order_by, "pk")
+    paginator = Paginator(queryset, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _visible_stakeholder(request, pk: int):
+    return get_object_or_404(stakeholder_visible_to(request.user), pk=pk)
+
+
+def _sort_value(request) -> str:
+    return request.GET.get("ordering", "")
+
+
+# Multiple-choice filters with this many options or fewer read best as checkboxes.
+CHECKBOX_LIMIT = 12
+
+
+def _sidebar_filterset(filterset):
+    """The filterset with sidebar-friendly widgets: short lists as checkboxes, long ones sized."""
+    for field in filterset.form.fields.values():
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            # Rows from the database (sectors): a sized list; counting them would cost a query.
+            field.widget.attrs["size"] = 6
+        elif isinstance(field.widget, forms.SelectMultiple):
+            if len(field.choices) <= CHECKBOX_LIMIT:
+                field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+            else:
+                field.widget.attrs["size"] = 6
+        elif isinstance(field.widget, forms.NullBooleanSelect):
+            field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+        elif isinstance(field, forms.ModelChoiceField):
+            field.empty_label = "Any"
+        elif isinstance(field, forms.ChoiceField):
+            # django-filter's choice iterator keeps its own empty label: replace the options.
+            options = [(value, label) for value, label in field.choices if value not in ("", None)]
+            field.widget.choices = [("", "Any"), *options]
+    return filterset
+
+
+# --- stakeholders ---------------------------------------------------------------------------------
+
+
+@login_required
+def stakeholder_list(request):
+    filterset = StakeholderFilterSet(
+        request.GET, queryset=stakeholder_visible_to(request.user), request=request
+    )
+    page = _paginate(request, filterset.qs)
+    return render(
+        request,
+        "stakeholders/stakeholder_list.html",
+        {
+            "filterset": _sidebar_filterset(filterset),
+            "page_obj": page,
+            "stakeholders": page.object_list,
+            "is_cleared": user_is_cleared(request.user),
+            "ordering": _sort_value(request),
+            "active_filter_count": _active_filter_count(filterset),
+        },
+    )
+
+
+def _active_filter_count(filterset) -> int:
+    """How many sidebar filters are set (search and sort are not filters)."""
+    return sum(
+        1
+        for name in filterset.filters
+        if name not in ("ordering", "q") and any(filterset.data.getlist(name))
+    )
+
+
+@login_required
+def stakeholder_export(request):
+    filterset = StakeholderFilterSet(
+        request.GET, queryset=stakeholder_visible_to(request.user), request=request
+    )
+    return stakeholder_export_response(
+        queryset=filterset.qs, user=request.user, query=request.GET.urlencode()
+    )
+
+
+@login_required
+def stakeholder_detail(request, pk: int):
+    user = request.user
+    stakeholder = get_object_or_404(
+        stakeholder_visible_to(user)
+        .select_related("parent")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("code")))
+        .prefetch_related("external_ids"),
+        pk=pk,
+    )
+    allowed = sensitivities_visible_to(user)
+    parent = (
+        stakeholder.parent
+        if stakeholder.parent and stakeholder.parent.sensitivity in allowed
+        else None
+    )
+    history = stakeholder_history(stakeholder=stakeholder, user=user)
+    ties = list(stakeholder_ties(stakeholder=stakeholder, user=user))
+    context = {
+        "stakeholder": stakeholder,
+        "parent": parent,
+        "children": stakeholder_visible_to(user)
+        .filter(parent=stakeholder)
+        .only("id", "name", "acronym", "kind"),
+        "stakes": stake_visible_to(user).filter(stakeholder=stakeholder).select_related("outcome"),
+        "ties": [_tie_row(tie, stakeholder) for tie in ties],
+        "history": _readable_history(history, user),
+        "is_cleared": user_is_cleared(user),
+    }
+    if user.has_perm("stakeholders.add_stake"):
+        context["stake_form"] = StakeForm(user=user, stakeholder=stakeholder)
+    return render(request, "stakeholders/stakeholder_detail.html", context)
+
+
+def _tie_row(tie, stakeholder) -> dict:
+    outgoing = tie.from_stakeholder_id == stakeholder.pk
+    return {
+        "tie": tie,
+        "outgoing": outgoing,
+        "other": tie.to_stakeholder if outgoing else tie.from_stakeholder,
+    }
+
+
+HISTORY_LABELS = {
+    "women_leadership_share": "Share of women in leadership",
+    "country_of_origin": "Country of origin",
+    "digital_presence": "Digital presence",
+    "women_led": "Women-led",
+}
+
+
+def _readable_history(entries: list[dict], user) -> list[dict]:
+    """History entries with field names and values as people read them."""
+    parent_ids = {
+        value
+        for entry in entries
+        for change in entry["changes"]
+        if change["field"] == "parent"
+        for value in (change["old"], change["new"])
+    }
+    parent_names = stakeholder_names_visible_to(user, parent_ids)
+    readable = []
+    for entry in entries:
+        changes = []
+        for change in entry["changes"]:
+            name = change["field"]
+            field = Stakeholder._meta.get_field(name)
+            label = HISTORY_LABELS.get(name, str(field.verbose_name).capitalize())
+            changes.append(
+                {
+                    "label": label,
+                    "old": _history_value(field, change["old"], parent_names),
+                    "new": _history_value(field, change["new"], parent_names),
+                }
+            )
+        readable.append({**entry, "changes": changes})
+    return readable
+
+
+def _history_value(field, value, parent_names) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field.name == "parent":
+        # A parent the reader may not see is not named.
+        return parent_names.get(value, "another stakeholder")
+    if field.name == "capabilities":
+        return ", ".join(to_capability(value).labels()) or "—"
+    if field.name == "sectors":
+        return ", ".join(value)
+    if field.name in ("country", "country_of_origin"):
+        return countries.name(str(value)) or str(value)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+@login_required
+@permission_required("stakeholders.add_stakeholder", raise_exception=True)
+def stakeholder_create(request):
+    form = StakeholderForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                stakeholder = services.stakeholder_create(**form.service_fields())
+                services.stakeholder_external_ids_set(
+                    stakeholder=stakeholder, external_ids=form.external_ids()
+                )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Recorded {stakeholder.name}.")
+            return redirect(stakeholder)
+    return render(
+        request, "stakeholders/stakeholder_form.html", {"form": form, "stakeholder": None}
+    )
+
+
+@login_required
+def stakeholder_update(request, pk: int):
+    stakeholder = _visible_stakeholder(request, pk)
+    _require(request.user, "stakeholders.change_stakeholder")
+    form = StakeholderForm(request.POST or None, instance=stakeholder, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.stakeholder_update(stakeholder=stakeholder, **form.service_fields())
+                services.stakeholder_external_ids_set(
+                    stakeholder=stakeholder, external_ids=form.external_ids()
+                )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Saved {stakeholder.name}.")
+            return redirect(stakeholder)
+    return render(
+        request, "stakeholders/stakeholder_form.html", {"form": form, "stakeholder": stakeholder}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stakeholder_delete(request, pk: int):
+    stakeholder = _visible_stakeholder(request, pk)
+    _require(request.user, "stakeholders.delete_stakeholder")
+    if request.method == "POST":
+        name = stakeholder.name
+        services.stakeholder_delete(stakeholder=stakeholder)
+        messages.success(request, f"Deleted {name}.")
+        return redirect("stakeholders:stakeholder_list")
+    return render(
+        request,
+        "stakeholders/confirm_delete.html",
+        {
+            "object_label": stakeholder.name,
+            "what": "stakeholder",
+            "consequences": "Its stakes, ties and identifiers are deleted with it; stakeholders "
+            "under it lose their parent. The change history is kept.",
+            "cancel_url": stakeholder.get_absolute_url(),
+        },
+    )
+
+
+# --- outcomes -----------------------------------------------------------------------------------
+
+
+@login_required
+def outcome_list(request):
+    filterset = OutcomeFilterSet(
+        request.GET, queryset=outcome_list_with_stake_counts(user=request.user), request=request
+    )
+    page = _paginate(request, filterset.qs)
+    return render(
+        request,
+        "stakeholders/outcome_list.html",
+        {
+            "filterset": _sidebar_filterset(filterset),
+            "page_obj": page,
+            "outcomes": page.object_list,
+            "ordering": _sort_value(request),
+            "active_filter_count": _active_filter_count(filterset),
+        },
+    )
+
+
+@login_required
+def outcome_export(request):
+    filterset = OutcomeFilterSet(
+        request.GET, queryset=outcome_list_with_stake_counts(user=request.user), request=request
+    )
+    return outcome_export_response(queryset=filterset.qs)
+
+
+@login_required
+def outcome_detail(request, pk: int):
+    user = request.user
+    outcome = get_object_or_404(outcome_list_with_stake_counts(user=user), pk=pk)
+    stakes = list(
+        stake_visible_to(user)
+        .filter(outcome=outcome)
+        .select_related("stakeholder")
+        .order_by("-influence", "-interest", "stakeholder__name")
+    )
+    context = {
+        "outcome": outcome,
+        "stakes": stakes,
+        "grid": _power_interest_grid(stakes),
+        "positions": [
+            {
+                "key": value,
+                "label": label,
+                "stakes": [stake for stake in stakes if stake.position == value],
+            }
+            for value, label in Position.choices
+        ],
+    }
+    if user.has_perm("stakeholders.add_stake"):
+        context["stake_form"] = StakeForm(user=user, outcome=outcome)
+    return render(request, "stakeholders/outcome_detail.html", context)
+
+
+def _power_interest_grid(stakes) -> dict:
+    frame = Frame()
+    centres = place_points([(stake.interest, stake.influence) for stake in stakes], frame)
+    points = []
+    for stake, (x, y) in zip(stakes, centres, strict=True):
+        # The hover label goes on the side of the point with more room.
+        on_left = x > frame.mid_x
+        points.append(
+            {
+                "stake": stake,
+                "x": x,
+                "y": y,
+                "kind": stake.stakeholder.kind,
+                "label_x": round(x - 11 if on_left else x + 11, 1),
+                "label_anchor": "end" if on_left else "start",
+            }
+        )
+    quadrants = {quadrant.key: {"quadrant": quadrant, "stakes": []} for quadrant in QUADRANTS}
+    for stake in stakes:
+        quadrant = quadrant_of(interest=stake.interest, influence=stake.influence)
+        quadrants[quadrant.key]["stakes"].append(stake)
+    for entry in quadrants.values():
+        entry["stakes"].sort(key=lambda stake: (-stake.influence * stake.interest, stake.pk))
+    present = {stake.stakeholder.kind for stake in stakes}
+    return {
+        "frame": frame,
+        "boxes": quadrant_boxes(frame),
+        "axis": {
+            "x_label_x": (frame.left + frame.plot_right) / 2,
+            "y_label_y": (frame.top + frame.plot_bottom) / 2,
+        },
+        "points": points,
+        # Quadrants in reading order, matching the chart: top row then bottom row.
+        "quadrants": [quadrants[quadrant.key] for quadrant in QUADRANTS],
+        "legend": [(value, label) for value, label in Kind.choices if value in present],
+        "ticks": [
+            {"value": value, "x": frame.x(value), "y": frame.y(value)}
+            for value in (0, 0.25, 0.5, 0.75, 1)
+        ],
+    }
+
+
+@login_required
+@permission_required("stakeholders.add_outcome", raise_exception=True)
+def outcome_create(request):
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.outcome_create(**form.service_fields())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Recorded the outcome “{outcome.title}”.")
+            return redirect(outcome)
+    return render(request, "stakeholders/outcome_form.html", {"form": form, "outcome": None})
+
+
+@login_required
+def outcome_update(request, pk: int):
+    outcome = get_object_or_404(outcome_list_with_stake_counts(user=request.user), pk=pk)
+    _require(request.user, "stakeholders.change_outcome")
+    form = OutcomeForm(request.POST or None, instance=outcome)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_update(outcome=outcome, **form.service_fields())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Saved the outcome “{outcome.title}”.")
+            return redirect(outcome)
+    return render(request, "stakeholders/outcome_form.html", {"form": form, "outcome": outcome})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_delete(request, pk: int):
+    outcome = get_object_or_404(outcome_list_with_stake_counts(user=request.user), pk=pk)
+    _require(request.user, "stakeholders.delete_outcome")
+    if request.method == "POST":
+        title = outcome.title
+        services.outcome_delete(outcome=outcome)
+        messages.success(request, f"Deleted the outcome “{title}”.")
+        return redirect("stakeholders:outcome_list")
+    return render(
+        request,
+        "stakeholders/confirm_delete.html",
+        {
+            "object_label": outcome.title,
+            "what": "outcome",
+            # No count: it would include stakes of actors the reader may not see.
+            "consequences": "Every stake recorded in this outcome is deleted with it.",
+            "cancel_url": outcome.get_absolute_url(),
+        },
+    )
+
+
+# --- stakes -------------------------------------------------------------------------------------
+
+
+@login_required
+def stakeholder_stake_add(request, pk: int):
+    stakeholder = _visible_stakeholder(request, pk)
+    _require(request.user, "stakeholders.add_stake")
+    form = StakeForm(request.POST or None, user=request.user, stakeholder=stakeholder)
+    return _stake_add(request, form, stakeholder=stakeholder, outcome=None)
+
+
+@login_required
+def outcome_stake_add(request, pk: int):
+    outcome = get_object_or_404(Outcome, pk=pk)
+    _require(request.user, "stakeholders.add_stake")
+    form = StakeForm(request.POST or None, user=request.user, outcome=outcome)
+    return _stake_add(request, form, stakeholder=None, outcome=outcome)
+
+
+def _stake_add(request, form, *, stakeholder, outcome):
+    back = (stakeholder or outcome).get_absolute_url()
+    if request.method == "POST" and form.is_valid():
+        try:
+            stake = services.stake_create(
+                stakeholder=stakeholder or form.cleaned_data["stakeholder"],
+                outcome=outcome or form.cleaned_data["outcome"],
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Recorded the stake of {stake.stakeholder.name}.")
+            return redirect(_next_url(request, back))
+    return render(
+        request,
+        "stakeholders/stake_form.html",
+        {
+            "form": form,
+            "stake": None,
+            "stakeholder": stakeholder,
+            "outcome": outcome,
+            "cancel_url": _next_url(request, back),
+        },
+    )
+
+
+def _visible_stake(request, pk: int):
+    return get_object_or_404(
+        stake_visible_to(request.user).select_related("stakeholder", "outcome"), pk=pk
+    )
+
+
+@login_required
+def stake_update(request, pk: int):
+    stake = _visible_stake(request, pk)
+    _require(request.user, "stakeholders.change_stake")
+    form = StakeForm(request.POST or None, instance=stake, user=request.user)
+    back = _next_url(request, stake.stakeholder.get_absolute_url())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stake_update(stake=stake, **form.service_fields())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Saved the stake of {stake.stakeholder.name}.")
+            return redirect(back)
+    return render(
+        request,
+        "stakeholders/stake_form.html",
+        {
+            "form": form,
+            "stake": stake,
+            "stakeholder": stake.stakeholder,
+            "outcome": stake.outcome,
+            "cancel_url": back,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stake_delete(request, pk: int):
+    stake = _visible_stake(request, pk)
+    _require(request.user, "stakeholders.delete_stake")
+    back = _next_url(request, stake.stakeholder.get_absolute_url())
+    if request.method == "POST":
+        services.stake_delete(stake=stake)
+        messages.success(request, f"Deleted the stake of {stake.stakeholder.name}.")
+        return redirect(back)
+    return render(
+        request,
+        "stakeholders/confirm_delete.html",
+        {
+            "object_label": f"{stake.stakeholder.name} → {stake.outcome.title}",
+            "what": "stake",
+            "consequences": "Only this stake is deleted; the stakeholder and outcome stay.",
+            "cancel_url": back,
+        },
+    )
+
+
+# --- ties ---------------------------------------------------------------------------------------
+
+
+@login_required
+def stakeholder_tie_add(request, pk: int):
+    stakeholder = _visible_stakeholder(request, pk)
+    _require(request.user, "stakeholders.add_tie")
+    form = TieForm(request.POST or None, user=request.user, anchor=stakeholder)
+    back = stakeholder.get_absolute_url()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tie_create(**form.service_fields())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Recorded the tie.")
+            return redirect(f"{back}#ties")
+    return render(
+        request,
+        "stakeholders/tie_form.html",
+        {"form": form, "tie": None, "stakeholder": stakeholder, "cancel_url": back},
+    )
+
+
+def _visible_tie(request, pk: int):
+    return get_object_or_404(
+        tie_visible_to(request.user).select_related("from_stakeholder", "to_stakeholder"), pk=pk
+    )
+
+
+@login_required
+def tie_update(request, pk: int):
+    tie = _visible_tie(request, pk)
+    _require(request.user, "stakeholders.change_tie")
+    form = TieForm(request.POST or None, instance=tie, user=request.user)
+    back = _next_url(request, tie.from_stakeholder.get_absolute_url())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tie_update(tie=tie, **form.service_fields())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Saved the tie.")
+            return redirect(back)
+    return render(
+        request,
+        "stakeholders/tie_form.html",
+        {"form": form, "tie": tie, "stakeholder": tie.from_stakeholder, "cancel_url": back},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tie_delete(request, pk: int):
+    tie = _visible_tie(request, pk)
+    _require(request.user, "stakeholders.delete_tie")
+    back = _next_url(request, tie.from_stakeholder.get_absolute_url())
+    if request.method == "POST":
+        services.tie_delete(tie=tie)
+        messages.success(request, "Deleted the tie.")
+        return redirect(back)
+    return render(
+        request,
+        "stakeholders/confirm_delete.html",
+        {
+            "object_label": str(tie),
+            "what": "tie",
+            "consequences": "Only this tie is deleted; both stakeholders stay.",
+            "cancel_url": back,
+        },
+    )
