@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -125,7 +126,7 @@ class Stakeholder(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:stakeholders_stakeholder_change", args=[self.pk])
+        return reverse("stakeholders:stakeholder_detail", args=[self.pk])
 
     def clean(self) -> None:
         errors = {}
@@ -204,7 +205,7 @@ class Outcome(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:stakeholders_outcome_change", args=[self.pk])
+        return reverse("stakeholders:outcome_detail", args=[self.pk])
 
 
 class Stake(models.Model):
@@ -315,3 +316,67 @@ class Tie(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV/XLSX file being checked (dry run) and then imported, all or nothing.
+
+    Written only by stakeholders.imports.services; the file's rows never touch the registry until
+    the dry run has found no error and the uploader has asked for the import.
+    """
+
+    class Kind(models.TextChoices):
+        STAKEHOLDERS = "stakeholders", "Stakeholders"
+        OUTCOMES = "outcomes", "Outcomes"
+        STAKES = "stakes", "Stakes"
+        TIES = "ties", "Ties"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        VALIDATING = "validating", "Checking"
+        VALIDATED = "validated", "Ready to import"
+        INVALID = "invalid", "Has errors"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    original_filename = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True
+    )
+    phase = models.CharField(max_length=20, blank=True, help_text="What the job is doing now.")
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_processed = models.PositiveIntegerField(default=0)
+    create_count = models.PositiveIntegerField(default=0)
+    update_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    involves_restricted = models.BooleanField(
+        default=False,
+        help_text="The file names restricted or confidential stakeholders: cleared users only.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.get_kind_display().lower()} ({self.original_filename})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stakeholder_imports:job_detail", args=[self.pk])

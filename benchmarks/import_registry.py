@@ -1,0 +1,158 @@
+"""How long a large stakeholder import takes: dry run and import, through the services.
+
+Generates a CSV of N stakeholders (default 100,000, every column filled), then times on the
+database in DATABASE_URL (migrated first; use a throwaway database — the rows stay):
+  1. dry run + import of the new file (N creates),
+  2. dry run of the same file again (N unchanged),
+  3. dry run + import of the file with every description changed (N updates).
+Prints JSON: seconds per step, rows per second and the process's peak memory (max RSS).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_import_bench \
+        .venv/bin/python benchmarks/import_registry.py --rows 100000
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+# The uploaded copies of the generated files go to a scratch directory, not the project's media/.
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="import-benchmark-media-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.files import File  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from stakeholders.imports.services import import_job_apply, import_job_dry_run  # noqa: E402
+from stakeholders.models import ImportJob, Sector  # noqa: E402
+
+KINDS = ["ngo", "womens_group", "firm", "academic", "diaspora", "grassroots", "foundation", "igo"]
+COUNTRIES = ["YE", "KE", "SO", "BD", "MM", "ML", "NE", "SN", "UA", "CO", "GB", "DE"]
+CAPABILITIES = ["funding", "field_presence;community_trust", "technology;media_reach", "legal"]
+HEADER = [
+    "name", "kind", "country", "country_of_origin", "scope", "acronym", "sectors", "capabilities",
+    "digital_presence", "women_led", "women_leadership_share", "sensitivity", "description",
+    "website", "iati_org_ref",
+]  # fmt: skip
+
+
+def write_file(path: Path, *, rows: int, run: str, description: str) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for n in range(rows):
+            kind = KINDS[n % len(KINDS)]
+            writer.writerow(
+                [
+                    f"Bench {run} actor {n}",
+                    kind,
+                    COUNTRIES[n % len(COUNTRIES)],
+                    "SO" if kind == "diaspora" else "",
+                    ["local", "national", "regional", "global"][n % 4],
+                    f"B{n}",
+                    "15170;15220" if n % 3 == 0 else "15220",
+                    CAPABILITIES[n % len(CAPABILITIES)],
+                    n % 4,
+                    "yes" if n % 2 else "no",
+                    f"{(n % 100) / 100:.2f}" if n % 5 else "",
+                    "public",
+                    f"{description} {n}: an actor generated for the import benchmark.",
+                    f"https://actor-{n}.example.org",
+                    f"XB-{run}-{n}" if n % 2 == 0 else "",
+                ]
+            )
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def timed(step: str, figures: dict, function, *args, **kwargs):
+    """Wall-clock seconds, and the CPU seconds of this process (the machine may be shared)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    figures[f"{step}_s"] = round(time.perf_counter() - started, 2)
+    figures[f"{step}_cpu_s"] = round(time.process_time() - cpu, 2)
+    figures[f"{step}_peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def new_job(path: Path, user) -> ImportJob:
+    with path.open("rb") as handle:
+        job = ImportJob(kind="stakeholders", original_filename=path.name, created_by=user)
+        job.file.save(path.name, File(handle), save=False)
+        job.save()
+    return job
+
+
+def dry_run_and_apply(path: Path, user, figures: dict, label: str, *, apply: bool) -> dict:
+    job = new_job(path, user)
+    job = timed(f"{label}_dry_run", figures, import_job_dry_run, job=job)
+    counts = {
+        "create": job.create_count,
+        "update": job.update_count,
+        "unchanged": job.unchanged_count,
+        "errors": job.error_count,
+    }
+    if job.status != ImportJob.Status.VALIDATED:
+        raise SystemExit(f"{label}: dry run found errors: {job.report['errors'][:5]}")
+    if apply:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+        job = timed(f"{label}_apply", figures, import_job_apply, job=job)
+        if job.status != ImportJob.Status.DONE:
+            raise SystemExit(f"{label}: import failed: {job.error_message}")
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    for code, name in (("15170", "Women's rights organisations"), ("15220", "Peace-building")):
+        Sector.objects.get_or_create(code=code, defaults={"name": name})
+    user, _ = User.objects.get_or_create(username="import-benchmark")
+    user.groups.add(Group.objects.get(name="program officer"))
+    user = User.objects.get(pk=user.pk)
+
+    run = uuid.uuid4().hex[:8]
+    figures: dict = {
+        "rows": args.rows,
+        "database": connection.vendor,
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+        "start_peak_rss_mb": peak_rss_mb(),
+    }
+    with tempfile.TemporaryDirectory() as directory:
+        first = Path(directory) / f"stakeholders-{run}.csv"
+        write_file(first, rows=args.rows, run=run, description="First")
+        figures["file_mb"] = round(first.stat().st_size / 1024 / 1024, 1)
+        figures["create_counts"] = dry_run_and_apply(first, user, figures, "create", apply=True)
+        figures["unchanged_counts"] = dry_run_and_apply(
+            first, user, figures, "unchanged", apply=False
+        )
+        second = Path(directory) / f"stakeholders-{run}-changed.csv"
+        write_file(second, rows=args.rows, run=run, description="Changed")
+        figures["update_counts"] = dry_run_and_apply(second, user, figures, "update", apply=True)
+    for step in ("create_dry_run", "create_apply", "update_dry_run", "update_apply"):
+        figures[f"{step}_rows_per_s"] = round(args.rows / figures[f"{step}_s"])
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
