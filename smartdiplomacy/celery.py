@@ -22,4 +22,9 @@ app.conf.beat_schedule = {
         "task": "ops.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Nightly full overlap run; joins a run already in progress, and fails runs whose worker died.
+    "partnerships-overlap-nightly": {
+        "task": "partnerships.tasks.overlap_run_scheduled",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -1,0 +1,93 @@
+from rest_framework import serializers
+
+from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.choices import Capability
+
+from ..models import Candidate, OverlapRun
+from ..overlap import Parameters
+from ..services import MAX_CHUNKS, overlap_parameters_clean
+
+
+def capability_names(bits) -> list[str]:
+    return [member.name.lower() for member in Capability if member in Capability(int(bits))]
+
+
+class ActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    stakeholder_a = ActorSerializer(read_only=True)
+    stakeholder_b = ActorSerializer(read_only=True)
+    needed_capabilities = serializers.SerializerMethodField()
+    brings_a = serializers.SerializerMethodField()
+    brings_b = serializers.SerializerMethodField()
+    dismissed = serializers.BooleanField(source="is_dismissed", read_only=True)
+    run = serializers.IntegerField(source="run_id", read_only=True)
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id", "run", "stakeholder_a", "stakeholder_b", "score", "overlap", "complementarity",
+            "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
+            "brings_b", "dismissed",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_needed_capabilities(self, candidate) -> list[str]:
+        return capability_names(candidate.needed_capabilities)
+
+    def get_brings_a(self, candidate) -> list[str]:
+        return capability_names(candidate.brings_a)
+
+    def get_brings_b(self, candidate) -> list[str]:
+        return capability_names(candidate.brings_b)
+
+
+class OverlapRunSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+    started_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = OverlapRun
+        fields = [
+            "id", "status", "phase", "trigger", "is_current", "parameters", "chunks_done",
+            "chunks_total", "percent", "stakeholder_count", "stake_count", "candidate_count",
+            "timings", "message", "error", "started_by", "created_at", "started_at",
+            "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def to_representation(self, run):
+        data = super().to_representation(run)
+        if not self.context.get("show_counts"):
+            # Whole-registry counts would reveal how many actors are hidden from this person.
+            for name in ("stakeholder_count", "stake_count", "candidate_count"):
+                data[name] = None
+        return data
+
+
+class OverlapRunStartSerializer(serializers.Serializer):
+    """Optional overrides of the documented defaults (see /candidates/methodology/)."""
+
+    limits = Parameters.LIMITS
+    top_k = serializers.IntegerField(required=False, min_value=1, max_value=limits["top_k"][1])
+    min_score = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_overlap = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_complementarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_inclusion = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    shortlist = serializers.IntegerField(
+        required=False, min_value=1, max_value=limits["shortlist"][1]
+    )
+    chunks = serializers.IntegerField(required=False, min_value=0, max_value=MAX_CHUNKS)
+
+    def validate(self, attrs):
+        try:
+            overlap_parameters_clean(attrs)
+        except ApplicationError as error:
+            raise serializers.ValidationError(
+                {error.field or "non_field_errors": [str(error)]}
+            ) from error
+        return attrs

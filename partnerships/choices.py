@@ -1,0 +1,33 @@
+"""Vocabularies of the overlap job."""
+
+from django.db import models
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class RunPhase(models.TextChoices):
+    WAITING = "waiting", "Waiting for a worker"
+    LOAD = "load", "Reading the registry"
+    COMPUTE = "compute", "Comparing stakeholders"
+    WRITE = "write", "Writing candidates"
+    DONE = "done", "Done"
+
+
+class RunTrigger(models.TextChoices):
+    MANUAL = "manual", "Started from the Runs page"
+    API = "api", "Started through the API"
+    SCHEDULE = "schedule", "Nightly schedule"
+    CHANGES = "changes", "Many stakes changed at once"
+
+
+class ChunkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"

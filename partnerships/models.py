@@ -1,0 +1,235 @@
+"""Runs of the overlap job and the candidate partnerships they compute (see DESIGN.md).
+
+Readers only ever see the candidates of the *current* run (``OverlapRun.is_current``); a new run
+writes its candidates beside the old ones and becomes current in one transaction, so a run that
+fails or whose worker dies leaves the last good candidates in place.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from stakeholders.fields import CapabilitiesField
+from stakeholders.models import Stakeholder
+
+from .choices import ACTIVE_RUN_STATUSES, ChunkStatus, RunPhase, RunStatus, RunTrigger
+
+
+class OverlapRun(models.Model):
+    """One run of the overlap job: what it was asked, how far it got, what it wrote."""
+
+    Status = RunStatus
+    Phase = RunPhase
+    Trigger = RunTrigger
+
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    phase = models.CharField(max_length=10, choices=RunPhase.choices, default=RunPhase.WAITING)
+    # True while queued or running; a partial unique index on it lets only one run be active.
+    is_active = models.BooleanField(default=True, editable=False)
+    # The run whose candidates everyone reads; at most one.
+    is_current = models.BooleanField(default=False, editable=False)
+    trigger = models.CharField(max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
+    parameters = models.JSONField(default=dict, help_text="Weights, K, minimum score, chunks.")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    stakeholder_count = models.PositiveIntegerField(null=True, blank=True)
+    stake_count = models.PositiveIntegerField(null=True, blank=True)
+    candidate_count = models.PositiveIntegerField(null=True, blank=True)
+    timings = models.JSONField(default=dict, help_text="Seconds spent in each phase.")
+    message = models.TextField(blank=True, help_text="What a person should know about the result.")
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="overlap_runs",
+    )
+    snapshot_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the registry was read: later stake changes are refreshed after the run.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="partnerships_overlaprun_one_active",
+                violation_error_message="Another overlap run is already queued or running.",
+            ),
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="partnerships_overlaprun_one_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(status__in=ACTIVE_RUN_STATUSES),
+                name="partnerships_overlaprun_active_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Overlap run #{self.pk} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partnerships:run_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent: reading 0–10, comparing 10–80 (by chunk), writing 80–100."""
+        if self.status == RunStatus.SUCCEEDED:
+            return 100
+        if self.phase == RunPhase.LOAD:
+            return 5
+        if self.phase == RunPhase.COMPUTE:
+            share = self.chunks_done / self.chunks_total if self.chunks_total else 0
+            return 10 + int(70 * share)
+        if self.phase == RunPhase.WRITE:
+            return 85
+        return 0
+
+    @property
+    def total_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class OverlapSnapshot(models.Model):
+    """The registry as one run read it, as arrays, so that every chunk compares the same data.
+
+    Kept in the database (not a local file) because chunks may run on other machines; deleted
+    when the run ends.
+    """
+
+    run = models.OneToOneField(OverlapRun, on_delete=models.CASCADE, related_name="snapshot")
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Snapshot of overlap run #{self.run_id}"
+
+
+class OverlapChunk(models.Model):
+    """One slice of a run's rows, computed by one task; its result waits here for the finaliser."""
+
+    run = models.ForeignKey(OverlapRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    row_start = models.PositiveIntegerField()
+    row_end = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=ChunkStatus.choices, default=ChunkStatus.PENDING
+    )
+    result = models.BinaryField(null=True, blank=True)
+    selected = models.PositiveIntegerField(default=0, help_text="Directed selections found.")
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="partnerships_chunk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} chunk {self.index}"
+
+
+class Candidate(models.Model):
+    """A computed candidate partnership between two stakeholders (``stakeholder_a.id < b.id``).
+
+    The explanation is rebuilt from the stored components: the shared outcomes, the capabilities
+    the shared outcomes need and what each actor brings of them.
+    """
+
+    # The job writes up to millions of rows in one COPY: foreign keys without database
+    # constraints (checking three per row at commit would cost more than the write itself) and
+    # only the indexes readers need. Deleting a run or a stakeholder still deletes its candidates
+    # (Django's cascade), and readers reach candidates through joins to both actors, so a row
+    # whose actor vanished mid-run is never shown and goes with the next run.
+    run = models.ForeignKey(
+        OverlapRun,
+        on_delete=models.CASCADE,
+        related_name="candidates",
+        db_index=False,  # served by the (run, -score) index
+        db_constraint=False,
+    )
+    stakeholder_a = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.CASCADE,
+        related_name="candidates_as_a",
+        db_index=False,  # served by the unique (stakeholder_a, stakeholder_b, run) index
+        db_constraint=False,
+    )
+    stakeholder_b = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="candidates_as_b", db_constraint=False
+    )
+    overlap = models.FloatField(help_text="Cosine similarity of the two interest vectors, 0–1.")
+    complementarity = models.FloatField(help_text="0–1, see the methodology page.")
+    inclusion = models.FloatField(help_text="1 if the pair brings in an inclusive actor, else 0.")
+    score = models.FloatField()
+    needed_capabilities = CapabilitiesField(help_text="What the shared outcomes need together.")
+    brings_a = CapabilitiesField(help_text="What A has of the needed capabilities.")
+    brings_b = CapabilitiesField(help_text="What B has of the needed capabilities.")
+    shared_count = models.PositiveIntegerField(default=0)
+    shared_outcome_ids = models.JSONField(
+        default=list, help_text="The shared outcomes that weigh most in the overlap (capped)."
+    )
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [
+            models.Index(fields=["run", "-score"], name="partnerships_cand_run_score"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder_a", "stakeholder_b", "run"], name="partnerships_cand_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(stakeholder_a__lt=F("stakeholder_b")),
+                name="partnerships_cand_ordered_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder_a} + {self.stakeholder_b} ({self.score:.2f})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partnerships:candidate_detail", args=[self.pk])
+
+    def partner_of(self, stakeholder_id: int) -> Stakeholder:
+        return self.stakeholder_b if self.stakeholder_a_id == stakeholder_id else self.stakeholder_a
+
+
+class CandidateDismissal(models.Model):
+    """A person's decision that a pair is not worth pursuing; keyed by the pair so that it
+    survives re-runs (a new run writes new candidate rows for the same pair)."""
+
+    stakeholder_a = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    stakeholder_b = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-dismissed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder_a", "stakeholder_b"], name="partnerships_dismissal_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(stakeholder_a__lt=F("stakeholder_b")),
+                name="partnerships_dismissal_ordered_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dismissed: {self.stakeholder_a_id} + {self.stakeholder_b_id}"

@@ -1,0 +1,525 @@
+"""The overlap engine's pure core: arrays in, candidate pairs out. No Django, no database.
+
+The registry arrives as a :class:`Registry` — a sparse stakeholder × outcome matrix of interest plus
+a few per-stakeholder and per-outcome arrays — and leaves as a :class:`Selection`, a set of
+scored pairs held column-wise in NumPy arrays. Everything is vectorised: there is no Python loop
+over pairs, and the full pair matrix is never built; each stakeholder's row is multiplied against
+the matrix with a top-n sparse product (``sparse_dot_topn``) that keeps only its best partners.
+
+The score (the methodology page explains it in words):
+
+* ``overlap(s, t) = A_s · A_t / (|A_s| |A_t|)``: the cosine similarity of the two rows of the
+  interest matrix ``A`` (stakeholders × outcomes, ``A[s, o]`` = interest 0–1).
+* ``needed(s, t)`` = bitwise OR of the needed capabilities of the outcomes both hold with
+  interest > 0; ``only_s = |needed ∩ caps_s ∖ caps_t|``, ``only_t = |needed ∩ caps_t ∖ caps_s|``;
+  ``complementarity = min(only_s, only_t) / ⌊|needed| / 2⌋`` (0 when fewer than two capabilities
+  are needed). ``min(only_s, only_t)`` is exactly what the two cover together beyond the better of
+  them alone; ``⌊|needed| / 2⌋`` is the most that can be, so the measure runs 0–1.
+* ``inclusion = 1`` if either actor is inclusive (a women's group, a diaspora group, a grassroots
+  movement, women-led, or working at local scope), else 0.
+* ``score = w_overlap · overlap + w_complementarity · complementarity + w_inclusion · inclusion``.
+
+Pairs of the same kind and pairs with a tie (either direction, any kind of tie) are never
+candidates, nor pairs with ``overlap ≤ min_overlap`` (they share too little). Each stakeholder
+keeps its ``top_k`` best partners with ``score ≥ min_score``, chosen from a shortlist of its
+``shortlist`` most-overlapping partners of other kinds; a pair is stored once if either side
+chose it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
+
+# Pairs are scored in batches of this many so that gathering their rows stays small in memory.
+PAIR_BATCH = 100_000
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a run computes; stored on the run. The methodology page documents the defaults."""
+
+    top_k: int = 10
+    min_score: float = 0.2
+    min_overlap: float = 0.1
+    weight_overlap: float = 0.5
+    weight_complementarity: float = 0.3
+    weight_inclusion: float = 0.2
+    shortlist: int = 30
+    shared_outcomes_kept: int = 5
+
+    LIMITS = {
+        "top_k": (1, 100),
+        "min_score": (0.0, 1.0),
+        "min_overlap": (0.0, 1.0),
+        "weight_overlap": (0.0, 1.0),
+        "weight_complementarity": (0.0, 1.0),
+        "weight_inclusion": (0.0, 1.0),
+        "shortlist": (1, 500),
+        "shared_outcomes_kept": (1, 50),
+    }
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> Parameters:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (values or {}).items() if k in known})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def errors(self) -> dict[str, str]:
+        """Problems with these parameters, by field name, each naming the allowed range."""
+        problems = {}
+        for name, (low, high) in self.LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems[name] = f"Must be a number between {low} and {high}."
+            elif isinstance(low, int) and not isinstance(value, int):
+                problems[name] = f"Must be a whole number between {low} and {high}."
+            elif not low <= value <= high:
+                problems[name] = f"Must be between {low} and {high}."
+        if not problems:
+            total = self.weight_overlap + self.weight_complementarity + self.weight_inclusion
+            if abs(total - 1.0) > 1e-9:
+                problems["weight_overlap"] = (
+                    f"The three weights must add up to 1 (they add up to {total:g})."
+                )
+            if self.shortlist < self.top_k:
+                problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
+        return problems
+
+
+@dataclass
+class Registry:
+    """The registry as arrays. Row ``i`` is stakeholder ``ids[i]``; column ``j`` outcome
+    ``outcome_ids[j]``. ``norms`` are the rows' full Euclidean norms: given explicitly when
+    ``interest`` holds only some columns (a one-stakeholder refresh), otherwise computed."""
+
+    ids: np.ndarray  # int64 (n,), ascending
+    kinds: np.ndarray  # int16 (n,), any integer code per kind
+    capabilities: np.ndarray  # uint16 (n,), bit sets
+    inclusive: np.ndarray  # bool (n,)
+    interest: sp.csr_matrix  # float64 (n, m), explicit entries > 0 only
+    outcome_ids: np.ndarray  # int64 (m,)
+    needs: np.ndarray  # uint16 (m,), bit sets
+    tie_keys: np.ndarray  # int64, sorted: i * n + j for every tied (i, j), both directions
+    norms: np.ndarray = field(default=None)
+    _normalized: sp.csr_matrix | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.norms is None:
+            self.norms = np.sqrt(np.asarray(self.interest.multiply(self.interest).sum(axis=1)))
+            self.norms = self.norms.ravel()
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def normalized(self) -> sp.csr_matrix:
+        """Rows scaled to unit length (zero rows stay zero), in single precision: their dot
+        products are the cosines the shortlist ranks by. Stored overlaps are recomputed in double
+        precision from ``interest`` (see :func:`score_pairs`)."""
+        if self._normalized is None:
+            scale = np.divide(1.0, self.norms, out=np.zeros_like(self.norms), where=self.norms > 0)
+            self._normalized = sp.csr_matrix(sp.diags(scale) @ self.interest, dtype=np.float32)
+            self._normalized.sort_indices()
+        return self._normalized
+
+    def index_of(self, stakeholder_ids) -> np.ndarray:
+        """Row indices of these stakeholder ids (which must be present)."""
+        return np.searchsorted(self.ids, np.asarray(stakeholder_ids, dtype=np.int64))
+
+    def row_order(self) -> np.ndarray:
+        """The rows that can have candidates (some interest), by kind then id.
+
+        Chunks are slices of this order, so that each chunk holds few kinds and builds few of the
+        per-kind matrices that :func:`shortlist` multiplies against.
+        """
+        rows = np.flatnonzero(self.norms > 0)
+        return rows[np.lexsort((self.ids[rows], self.kinds[rows]))]
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            ids=self.ids, kinds=self.kinds, capabilities=self.capabilities,
+            inclusive=self.inclusive, outcome_ids=self.outcome_ids, needs=self.needs,
+            tie_keys=self.tie_keys, norms=self.norms, data=self.interest.data,
+            indices=self.interest.indices, indptr=self.interest.indptr,
+            shape=np.array(self.interest.shape),
+        )  # fmt: skip
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> Registry:
+        arrays = np.load(io.BytesIO(payload))
+        interest = sp.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+        )
+        return cls(
+            ids=arrays["ids"], kinds=arrays["kinds"], capabilities=arrays["capabilities"],
+            inclusive=arrays["inclusive"], interest=interest, outcome_ids=arrays["outcome_ids"],
+            needs=arrays["needs"], tie_keys=arrays["tie_keys"], norms=arrays["norms"],
+        )  # fmt: skip
+
+
+def build_registry(
+    *,
+    stakeholder_ids,
+    kinds,
+    capabilities,
+    inclusive,
+    outcome_ids,
+    needs,
+    stake_stakeholder_ids,
+    stake_outcome_ids,
+    stake_interest,
+    tie_from_ids=(),
+    tie_to_ids=(),
+    norms=None,
+) -> Registry:
+    """Assemble a :class:`Registry` from flat columns (as read from the database).
+
+    Stakes with interest ≤ 0, or naming a stakeholder or outcome not given, are left out; ties
+    naming a stakeholder not given are left out too.
+    """
+    ids = np.asarray(stakeholder_ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    outcome_ids = np.asarray(outcome_ids, dtype=np.int64)
+    outcome_order = np.argsort(outcome_ids, kind="stable")
+    outcome_ids = outcome_ids[outcome_order]
+    n, m = len(ids), len(outcome_ids)
+
+    stake_rows = _lookup(ids, stake_stakeholder_ids)
+    stake_cols = _lookup(outcome_ids, stake_outcome_ids)
+    values = np.asarray(stake_interest, dtype=np.float64)
+    keep = (stake_rows >= 0) & (stake_cols >= 0) & (values > 0)
+    interest = sp.csr_matrix(
+        (values[keep], (stake_rows[keep], stake_cols[keep])), shape=(n, m), dtype=np.float64
+    )
+    interest.sum_duplicates()
+    interest.sort_indices()
+
+    tie_rows = _lookup(ids, tie_from_ids)
+    tie_cols = _lookup(ids, tie_to_ids)
+    known = (tie_rows >= 0) & (tie_cols >= 0)
+    tie_rows, tie_cols = tie_rows[known], tie_cols[known]
+    tie_keys = np.unique(
+        np.concatenate([tie_rows * n + tie_cols, tie_cols * n + tie_rows]).astype(np.int64)
+    )
+    if norms is not None:
+        norms = np.asarray(norms, dtype=np.float64)[order]
+    return Registry(
+        ids=ids,
+        kinds=np.asarray(kinds, dtype=np.int16)[order],
+        capabilities=np.asarray(capabilities, dtype=np.uint16)[order],
+        inclusive=np.asarray(inclusive, dtype=bool)[order],
+        interest=interest,
+        outcome_ids=outcome_ids,
+        needs=np.asarray(needs, dtype=np.uint16)[outcome_order],
+        tie_keys=tie_keys,
+        norms=norms,
+    )
+
+
+def _lookup(sorted_ids: np.ndarray, wanted) -> np.ndarray:
+    """Positions of ``wanted`` in ``sorted_ids``; -1 where absent."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    if not len(sorted_ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    position = np.searchsorted(sorted_ids, wanted)
+    clipped = np.minimum(position, len(sorted_ids) - 1)
+    return np.where(sorted_ids[clipped] == wanted, clipped, -1).astype(np.int64)
+
+
+def chunk_bounds(count: int, chunks: int) -> list[tuple[int, int]]:
+    """Split ``range(count)`` into ``chunks`` contiguous, nearly equal slices (none empty)."""
+    chunks = max(1, min(chunks, count)) if count else 1
+    edges = np.linspace(0, count, chunks + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+# --- the computation ------------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """Scored pairs, column-wise. Directed (``src`` chose ``dst``) until :func:`merge_pairs`,
+    after which ``src < dst`` and each unordered pair appears once."""
+
+    src: np.ndarray  # int64 stakeholder ids
+    dst: np.ndarray
+    overlap: np.ndarray  # float64
+    complementarity: np.ndarray
+    inclusion: np.ndarray
+    score: np.ndarray
+    needed: np.ndarray  # uint16 bit sets
+    brings_src: np.ndarray
+    brings_dst: np.ndarray
+    shared_count: np.ndarray  # int32
+    shared: np.ndarray  # int64 (pairs, kept), outcome ids by weight in the overlap, -1 padded
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def take(self, index) -> Selection:
+        return Selection(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @classmethod
+    def empty(cls, kept: int = 1) -> Selection:
+        return cls(
+            src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64),
+            overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
+            score=np.zeros(0), needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
+            brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
+            shared=np.zeros((0, kept), np.int64),
+        )  # fmt: skip
+
+    @classmethod
+    def concatenate(cls, parts: list[Selection], kept: int = 1) -> Selection:
+        parts = [part for part in parts if len(part)]
+        if not parts:
+            return cls.empty(kept)
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> Selection:
+        arrays = np.load(io.BytesIO(payload))
+        return cls(**{f.name: arrays[f.name] for f in fields(cls)})
+
+
+def shortlist(
+    registry: Registry,
+    rows: np.ndarray,
+    size: int,
+    *,
+    min_overlap: float = 0.0,
+    threads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's ``size`` most-overlapping rows of *other kinds*, as (src, dst, overlap) indices
+    (overlap in single precision: good for ranking, recomputed exactly for what is kept).
+
+    Rows are grouped by kind and each group is multiplied only against the rows of the other
+    kinds, so same-kind pairs never take a place in the shortlist. The top-n product keeps at
+    most ``size`` entries per row whatever the popularity of the outcomes: memory is bounded by
+    ``len(rows) × size`` even when an outcome is shared by half the registry. Pairs with overlap
+    ≤ ``min_overlap`` are left out as they are found (cheaper than ranking them).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = rows[registry.norms[rows] > 0]
+    normalized = registry.normalized
+    has_interest = registry.norms > 0
+    parts_src, parts_dst, parts_val = [], [], []
+    for kind in np.unique(registry.kinds[rows]):
+        group = rows[registry.kinds[rows] == kind]
+        others = np.flatnonzero(has_interest & (registry.kinds != kind))
+        if not len(others):
+            continue
+        product = sp_matmul_topn(
+            normalized[group],
+            normalized[others].T.tocsr(),
+            top_n=size,
+            threshold=float(min_overlap),
+            n_threads=threads if threads and threads > 1 else None,
+        ).tocoo()
+        parts_src.append(group[product.row])
+        parts_dst.append(others[product.col])
+        parts_val.append(product.data)
+    if not parts_src:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(parts_src), np.concatenate(parts_dst), np.concatenate(parts_val)
+
+
+def tied(registry: Registry, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Which (src, dst) index pairs have a tie in either direction."""
+    keys = registry.tie_keys
+    if not len(keys):
+        return np.zeros(len(src), dtype=bool)
+    wanted = src.astype(np.int64) * registry.size + dst
+    position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return keys[position] == wanted
+
+
+def _shared_matrix(registry: Registry, src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix:
+    """One row per pair, one entry per shared outcome: ``A[s, o] · A[t, o]``."""
+    shared = registry.interest[src].multiply(registry.interest[dst]).tocsr()
+    shared.sort_indices()
+    return shared
+
+
+def _or_by_row(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Bitwise OR of ``values`` within each CSR row (0 for empty rows)."""
+    counts = np.diff(indptr)
+    if not len(counts):
+        return np.zeros(0, dtype=np.uint16)
+    padded = np.append(values, np.uint16(0)).astype(np.uint16)
+    reduced = np.bitwise_or.reduceat(padded, indptr[:-1])
+    return np.where(counts > 0, reduced, 0).astype(np.uint16)
+
+
+def complementarity(needed: np.ndarray, caps_s: np.ndarray, caps_t: np.ndarray) -> np.ndarray:
+    """``min(|needed ∩ s ∖ t|, |needed ∩ t ∖ s|) / ⌊|needed| / 2⌋``, 0 when |needed| < 2."""
+    needed, caps_s, caps_t = (np.asarray(x, dtype=np.uint16) for x in (needed, caps_s, caps_t))
+    only_s = np.bitwise_count(needed & caps_s & ~caps_t).astype(np.int64)
+    only_t = np.bitwise_count(needed & caps_t & ~caps_s).astype(np.int64)
+    half = np.bitwise_count(needed).astype(np.int64) // 2
+    return np.where(half > 0, np.minimum(only_s, only_t) / np.maximum(half, 1), 0.0)
+
+
+def score_pairs(
+    registry: Registry, src: np.ndarray, dst: np.ndarray, params: Parameters
+) -> Selection:
+    """Score the index pairs (src, dst), all in double precision.
+
+    ``overlap = Σ_o A[s,o]·A[t,o] / (|A_s| |A_t|)`` over the shared outcomes, from the same
+    per-pair matrix of shared outcomes that gives ``needed``.
+
+    The shared outcomes are kept only for what the caller keeps (see :func:`with_shared`); here
+    ``shared`` is left empty to save work on shortlisted pairs that will be dropped.
+    """
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    parts_overlap, parts_needed, parts_count = [], [], []
+    for start in range(0, len(src), PAIR_BATCH):
+        s, t = src[start : start + PAIR_BATCH], dst[start : start + PAIR_BATCH]
+        shared = _shared_matrix(registry, s, t)
+        dots = np.asarray(shared.sum(axis=1)).ravel()
+        norms = registry.norms[s] * registry.norms[t]
+        parts_overlap.append(np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0))
+        parts_needed.append(_or_by_row(registry.needs[shared.indices], shared.indptr))
+        parts_count.append(np.diff(shared.indptr).astype(np.int32))
+    overlap = np.concatenate(parts_overlap) if parts_overlap else np.zeros(0)
+    # Rounding can put identical vectors a hair above 1.
+    overlap = np.clip(overlap, 0.0, 1.0)
+    needed = np.concatenate(parts_needed) if parts_needed else np.zeros(0, np.uint16)
+    shared_count = np.concatenate(parts_count) if parts_count else np.zeros(0, np.int32)
+    caps_s, caps_t = registry.capabilities[src], registry.capabilities[dst]
+    compl = complementarity(needed, caps_s, caps_t)
+    inclusion = (registry.inclusive[src] | registry.inclusive[dst]).astype(np.float64)
+    score = (
+        params.weight_overlap * overlap
+        + params.weight_complementarity * compl
+        + params.weight_inclusion * inclusion
+    )
+    return Selection(
+        src=src, dst=dst, overlap=overlap, complementarity=compl, inclusion=inclusion,
+        score=score, needed=needed, brings_src=needed & caps_s, brings_dst=needed & caps_t,
+        shared_count=shared_count,
+        shared=np.full((len(src), params.shared_outcomes_kept), -1, dtype=np.int64),
+    )  # fmt: skip
+
+
+def with_shared(registry: Registry, selection: Selection, kept: int) -> Selection:
+    """Fill ``selection.shared`` (index pairs) with each pair's ``kept`` shared outcomes that weigh
+    most in the overlap (largest ``A[s, o] · A[t, o]``, then lowest outcome id)."""
+    shared_ids = np.full((len(selection), kept), -1, dtype=np.int64)
+    for start in range(0, len(selection), PAIR_BATCH):
+        stop = start + PAIR_BATCH
+        matrix = _shared_matrix(registry, selection.src[start:stop], selection.dst[start:stop])
+        counts = np.diff(matrix.indptr)
+        pair = np.repeat(np.arange(len(counts)), counts)
+        outcome = registry.outcome_ids[matrix.indices]
+        order = np.lexsort((outcome, -matrix.data, pair))
+        rank = np.arange(len(order)) - matrix.indptr[pair[order]]
+        keep = rank < kept
+        shared_ids[start + pair[order][keep], rank[keep]] = outcome[order][keep]
+    selection.shared = shared_ids
+    return selection
+
+
+def select_top(selection: Selection, params: Parameters, keys=None) -> np.ndarray:
+    """Indices of each source's ``top_k`` best pairs with ``score ≥ min_score``.
+
+    Ties in score go to the partner with the lower id (``keys``: the partners' ids), so the choice
+    never depends on the order rows were computed in.
+    """
+    partner = selection.dst if keys is None else keys
+    eligible = np.flatnonzero(selection.score >= params.min_score)
+    order = eligible[
+        np.lexsort((partner[eligible], -selection.score[eligible], selection.src[eligible]))
+    ]
+    sources = selection.src[order]
+    starts = np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]]) if len(order) else order
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.arange(len(order)) - group_start
+    return order[rank < params.top_k]
+
+
+def candidates_for_rows(
+    registry: Registry, rows: np.ndarray, params: Parameters, *, threads: int | None = None
+) -> Selection:
+    """The directed selections of these rows: each row's best partners, as stakeholder ids.
+
+    The result for a row depends only on that row and the whole registry, so computing the rows
+    in chunks gives exactly what computing them at once gives.
+    """
+    src, dst, _approximate = shortlist(
+        registry, rows, params.shortlist, min_overlap=params.min_overlap, threads=threads
+    )
+    keep = ~tied(registry, src, dst)
+    scored = score_pairs(registry, src[keep], dst[keep], params)
+    chosen = scored.take(select_top(scored, params, keys=registry.ids[scored.dst]))
+    chosen = with_shared(registry, chosen, params.shared_outcomes_kept)
+    return _to_ids(registry, chosen)
+
+
+def _to_ids(registry: Registry, selection: Selection) -> Selection:
+    selection.src = registry.ids[selection.src]
+    selection.dst = registry.ids[selection.dst]
+    return selection
+
+
+def score_given_pairs(
+    registry: Registry, src: np.ndarray, dst: np.ndarray, params: Parameters
+) -> Selection:
+    """Score named index pairs exactly (dropping same-kind and tied ones), as stakeholder ids."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    valid = (registry.kinds[src] != registry.kinds[dst]) & ~tied(registry, src, dst)
+    scored = score_pairs(registry, src[valid], dst[valid], params)
+    scored = scored.take(
+        np.flatnonzero(
+            (scored.overlap > max(params.min_overlap, 0)) & (scored.score >= params.min_score)
+        )
+    )
+    return _to_ids(registry, with_shared(registry, scored, params.shared_outcomes_kept))
+
+
+def merge_pairs(selection: Selection) -> Selection:
+    """Turn directed selections into unordered pairs (``src < dst``), each once, sorted."""
+    flip = selection.src > selection.dst
+    merged = selection.take(slice(None))
+    merged.src = np.where(flip, selection.dst, selection.src)
+    merged.dst = np.where(flip, selection.src, selection.dst)
+    merged.brings_src = np.where(flip, selection.brings_dst, selection.brings_src)
+    merged.brings_dst = np.where(flip, selection.brings_src, selection.brings_dst)
+    order = np.lexsort((merged.dst, merged.src))
+    a, b = merged.src[order], merged.dst[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(order) else order
+    return merged.take(order[first.astype(bool)])
+
+
+def compute_all(
+    registry: Registry, params: Parameters, *, chunks: int = 1, threads: int | None = None
+) -> Selection:
+    """Every stakeholder's candidates, merged into unordered pairs; ``chunks`` only changes how
+    the rows are split, never the result."""
+    order = registry.row_order()
+    parts = [
+        candidates_for_rows(registry, order[start:end], params, threads=threads)
+        for start, end in chunk_bounds(len(order), chunks)
+    ]
+    return merge_pairs(Selection.concatenate(parts, params.shared_outcomes_kept))

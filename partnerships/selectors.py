@@ -1,0 +1,196 @@
+"""Reads of candidates and runs, shared by the pages, the API and the stakeholder/outcome pages.
+
+The restriction rule: a candidate exists for a person only if that person may see *both* actors
+(``stakeholders.selectors.sensitivities_visible_to``). Everything here starts from
+:func:`candidate_visible_to`, so lists, details, filters and counts agree.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from stakeholders.choices import Capability, Kind
+from stakeholders.models import Outcome, Stake
+from stakeholders.selectors import sensitivities_visible_to
+
+from .choices import ACTIVE_RUN_STATUSES
+from .models import Candidate, CandidateDismissal, OverlapRun
+
+
+def dismissal_exists() -> Exists:
+    return Exists(
+        CandidateDismissal.objects.filter(
+            stakeholder_a=OuterRef("stakeholder_a"), stakeholder_b=OuterRef("stakeholder_b")
+        )
+    )
+
+
+def candidate_visible_to(user) -> QuerySet[Candidate]:
+    """The current run's candidates whose two actors ``user`` may both see, each with its actors
+    loaded and ``is_dismissed`` annotated, best first."""
+    allowed = sensitivities_visible_to(user)
+    return (
+        Candidate.objects.filter(
+            run__is_current=True,
+            stakeholder_a__sensitivity__in=allowed,
+            stakeholder_b__sensitivity__in=allowed,
+        )
+        .select_related("stakeholder_a", "stakeholder_b", "run")
+        .annotate(is_dismissed=dismissal_exists())
+        .order_by("-score", "id")
+    )
+
+
+def candidate_list_for_stakeholder(*, user, stakeholder, limit: int = 10) -> list[Candidate]:
+    """A stakeholder's best candidates that ``user`` may see, not dismissed (for its page)."""
+    return list(
+        candidate_visible_to(user)
+        .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
+        .filter(is_dismissed=False)[:limit]
+    )
+
+
+def candidates_sharing_outcome(queryset: QuerySet[Candidate], outcome) -> QuerySet[Candidate]:
+    """Candidates whose two actors both hold a stake with interest in ``outcome`` now."""
+    holders = Stake.objects.filter(outcome=outcome, interest__gt=0).values("stakeholder_id")
+    return queryset.filter(stakeholder_a__in=holders, stakeholder_b__in=holders)
+
+
+def candidate_list_for_outcome(*, user, outcome, limit: int = 10) -> list[Candidate]:
+    """The best pairs of actors sharing ``outcome`` that ``user`` may see, not dismissed."""
+    return list(
+        candidates_sharing_outcome(candidate_visible_to(user), outcome).filter(is_dismissed=False)[
+            :limit
+        ]
+    )
+
+
+def candidate_dismissal(candidate: Candidate) -> CandidateDismissal | None:
+    return (
+        CandidateDismissal.objects.filter(
+            stakeholder_a_id=candidate.stakeholder_a_id,
+            stakeholder_b_id=candidate.stakeholder_b_id,
+        )
+        .select_related("dismissed_by")
+        .first()
+    )
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+KIND_LABELS = dict(Kind.choices)
+
+
+@dataclass
+class Explanation:
+    shared_outcomes: list  # Outcome objects, strongest first (capped)
+    shared_more: int  # how many more outcomes they share than are listed
+    needed: list[str]
+    brings_a: list[str]
+    brings_b: list[str]
+    uncovered: list[str]
+    kind_a: str
+    kind_b: str
+    inclusive: list[str]  # "X is a women's group", "Y is women-led"
+
+
+INCLUSIVE_KIND_VALUES = {"womens_group", "diaspora", "grassroots"}
+
+
+def _inclusive_reasons(*actors) -> list[str]:
+    reasons = []
+    for actor in actors:
+        if actor.kind in INCLUSIVE_KIND_VALUES:
+            reasons.append(f"{actor.name} is a {KIND_LABELS[actor.kind].lower()}")
+        elif actor.women_led:
+            reasons.append(f"{actor.name} is women-led")
+    return reasons
+
+
+def _labels(bits) -> list[str]:
+    return Capability(int(bits)).labels()
+
+
+def candidate_explanations(candidates) -> dict[int, Explanation]:
+    """Readable explanations of these candidates, by candidate id, in one query (the outcomes)."""
+    candidates = list(candidates)
+    wanted = {oid for c in candidates for oid in (c.shared_outcome_ids or [])}
+    outcomes = Outcome.objects.in_bulk(wanted) if wanted else {}
+    explanations = {}
+    for c in candidates:
+        listed = [outcomes[oid] for oid in (c.shared_outcome_ids or []) if oid in outcomes]
+        needed = int(c.needed_capabilities)
+        explanations[c.pk] = Explanation(
+            shared_outcomes=listed,
+            shared_more=max(0, c.shared_count - len(listed)),
+            needed=_labels(needed),
+            brings_a=_labels(c.brings_a),
+            brings_b=_labels(c.brings_b),
+            uncovered=_labels(needed & ~(int(c.brings_a) | int(c.brings_b))),
+            kind_a=KIND_LABELS.get(c.stakeholder_a.kind, c.stakeholder_a.kind),
+            kind_b=KIND_LABELS.get(c.stakeholder_b.kind, c.stakeholder_b.kind),
+            inclusive=_inclusive_reasons(c.stakeholder_a, c.stakeholder_b),
+        )
+    return explanations
+
+
+def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
+    """The score's parts with their weights and contributions, for the detail page."""
+    parts = (
+        ("Overlap", "cosine of their interests", candidate.overlap, params.weight_overlap),
+        ("Complementarity", "toolboxes that fit together", candidate.complementarity,
+         params.weight_complementarity),
+        ("Inclusion", "brings in an inclusive actor", candidate.inclusion, params.weight_inclusion),
+    )  # fmt: skip
+    return [
+        {"label": label, "meaning": meaning, "value": value, "weight": weight,
+         "contribution": value * weight}
+        for label, meaning, value, weight in parts
+    ]  # fmt: skip
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+def overlap_run_list() -> QuerySet[OverlapRun]:
+    return OverlapRun.objects.select_related("started_by").order_by("-created_at", "-id")
+
+
+def overlap_run_active() -> OverlapRun | None:
+    return overlap_run_list().filter(status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def overlap_run_current() -> OverlapRun | None:
+    return OverlapRun.objects.filter(is_current=True).first()
+
+
+def overlap_run_status(run: OverlapRun) -> dict:
+    """What the Runs page's progress bar polls: no counts of stakeholders (they would include
+    restricted ones)."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "phase": run.phase,
+        "phase_label": run.get_phase_display(),
+        "chunks_done": run.chunks_done,
+        "chunks_total": run.chunks_total,
+        "percent": run.percent,
+        "active": run.is_active,
+        "message": run.message,
+        "error": run.error,
+        "timings": run.timings,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+# --- links to other apps' pages -------------------------------------------------------------------
+
+
+def url_or_none(name: str, *args) -> str | None:
+    """The URL of a page of another app, or None while that page does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None

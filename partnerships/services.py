@@ -1,0 +1,773 @@
+"""Writes of the overlap job: starting runs, computing chunks, the atomic swap, one-stakeholder
+refreshes and dismissals. The arithmetic lives in :mod:`partnerships.overlap`; this module reads
+the registry into arrays and writes candidates back in bulk.
+
+A run goes queued → running (read the registry, snapshot it) → chunks computed (by any number of
+workers) → finalised: the candidates are written tagged with the run, and in the *same*
+transaction the run becomes current. Readers only see the current run's candidates, so a run that
+fails or whose worker dies before that commit changes nothing anyone sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import math
+import os
+import threading
+import time
+from datetime import timedelta
+
+import numpy as np
+from celery import group
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.tasks import enqueue_on_commit
+from stakeholders.choices import Kind
+from stakeholders.models import Outcome, Stake, Stakeholder, Tie
+
+from .choices import ChunkStatus, RunPhase, RunStatus, RunTrigger
+from .models import Candidate, CandidateDismissal, OverlapChunk, OverlapRun, OverlapSnapshot
+from .overlap import (
+    Parameters,
+    Registry,
+    Selection,
+    build_registry,
+    candidates_for_rows,
+    chunk_bounds,
+    merge_pairs,
+    score_given_pairs,
+)
+
+logger = logging.getLogger(__name__)
+
+# The kinds that count towards inclusion (with any women-led actor): see the methodology page.
+INCLUSIVE_KINDS = (Kind.WOMENS_GROUP, Kind.DIASPORA, Kind.GRASSROOTS)
+KIND_CODES = {kind: code for code, kind in enumerate(Kind.values)}
+# A chunk is about this many stakeholders; a run has at most MAX_CHUNKS.
+ROWS_PER_CHUNK = 25_000
+MAX_CHUNKS = 16
+# More stakeholders than this changed in one transaction: a full run instead of refreshes.
+REFRESH_BATCH_LIMIT = 200
+# Test hook: seconds the finaliser waits, inside its transaction, before committing the swap.
+PAUSE_BEFORE_COMMIT_ENV = "SMARTDIPLOMACY_OVERLAP_PAUSE_BEFORE_COMMIT"
+
+NO_INTEREST_MESSAGE = (
+    "No stakeholder holds a stake with interest above zero, so there is nothing to compare: "
+    "the run wrote no candidates."
+)
+
+
+NO_PAIRS_MESSAGE = (
+    "No two stakeholders of different kinds share an outcome without already having a tie, so "
+    "the run wrote no candidates."
+)
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def stale_after() -> timedelta:
+    """A queued or running run that has not moved for this long lost its worker."""
+    return timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 3600) + 60)
+
+
+# --- starting and watching runs -----------------------------------------------------------------
+
+
+def overlap_parameters_clean(values: dict | None) -> dict:
+    """The full parameters of a run from partial ``values``, or ApplicationError naming the field.
+
+    Besides the scoring parameters (:class:`partnerships.overlap.Parameters`) a run takes
+    ``chunks`` (0 = one per 25,000 stakeholders) and ``threads`` (per chunk), which change how
+    fast a run is, never what it computes.
+    """
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(Parameters().as_dict()) - {"chunks", "threads"})
+    if unknown:
+        raise ApplicationError(f"Unknown parameter {unknown[0]!r}.", unknown[0])
+    for name, (low, high) in (("chunks", (0, MAX_CHUNKS)), ("threads", (1, 64))):
+        value = values.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
+            raise ApplicationError(f"Must be a whole number between {low} and {high}.", name)
+    if isinstance(values.get("top_k"), int) and "shortlist" not in values:
+        # The shortlist grows with K so that ranking by the full score has room to work.
+        values["shortlist"] = min(max(Parameters.shortlist, 3 * values["top_k"]), 500)
+    params = Parameters.from_dict(values)
+    errors = params.errors()
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ApplicationError(message, field)
+    return {
+        **params.as_dict(),
+        "chunks": values.get("chunks") or 0,
+        "threads": values.get("threads") or default_threads(),
+    }
+
+
+def overlap_runs_fail_stale(*, now=None) -> int:
+    """Mark failed every queued or running run that has not moved for :func:`stale_after`.
+
+    Its worker died or was killed; its half-written candidates were rolled back with it, so the
+    previous run's candidates are still the ones everyone sees.
+    """
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    stale = OverlapRun.objects.filter(is_active=True, updated_at__lt=cutoff)
+    count = 0
+    for run_id in stale.values_list("id", flat=True):
+        count += _run_fail(
+            run_id,
+            "The run stopped making progress (its worker was probably stopped or killed). "
+            "The previous candidates are still in place; start a new run.",
+        )
+    return count
+
+
+def overlap_run_request(
+    *, trigger: str = RunTrigger.MANUAL, user=None, parameters: dict | None = None
+) -> tuple[OverlapRun, bool]:
+    """Queue a full run; if one is already queued or running, return that one instead.
+
+    Returns ``(run, created)``. Two requests at the same moment create one run: a partial unique
+    index allows only one active run, and the loser gets the winner's run.
+    """
+    from .tasks import overlap_run_execute
+
+    params = overlap_parameters_clean(parameters)
+    overlap_runs_fail_stale()
+    try:
+        with transaction.atomic():
+            run = OverlapRun.objects.create(
+                trigger=trigger,
+                parameters=params,
+                started_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        active = OverlapRun.objects.filter(is_active=True).first()
+        if active is None:  # it finished between our insert and this read: try once more
+            return overlap_run_request(trigger=trigger, user=user, parameters=parameters)
+        return active, False
+    enqueue_on_commit(overlap_run_execute, run.pk)
+    return run, True
+
+
+def _run_update(run_id: int, **fields) -> int:
+    fields.setdefault("updated_at", timezone.now())
+    return OverlapRun.objects.filter(pk=run_id).update(**fields)
+
+
+def _run_fail(run_id: int, error: str) -> int:
+    """Mark an active run failed (no-op if it already ended); its candidates never went live."""
+    with transaction.atomic():
+        updated = OverlapRun.objects.filter(pk=run_id, is_active=True).update(
+            status=RunStatus.FAILED,
+            is_active=False,
+            error=error,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    if updated:
+        _run_artifacts_delete(run_id)
+    return updated
+
+
+def _run_artifacts_delete(run_id: int) -> None:
+    OverlapSnapshot.objects.filter(run_id=run_id).delete()
+    OverlapChunk.objects.filter(run_id=run_id).update(result=None)
+
+
+class OverlapRunFailed(Exception):
+    """A run step failed; the run is already marked failed with the reason, and logged."""
+
+
+@contextlib.contextmanager
+def _failing_run_on_error(run_id: int, what: str):
+    """Turn an unexpected error into a failed run that says why, then raise OverlapRunFailed."""
+    try:
+        yield
+    except Exception as error:
+        logger.exception("Overlap run %s failed while %s", run_id, what)
+        _run_fail(run_id, f"Failed while {what}: {type(error).__name__}: {error}")
+        raise OverlapRunFailed(str(error)) from error
+
+
+# --- reading the registry -------------------------------------------------------------------------
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _fetch_numeric(sql: str, params=(), *, columns: int) -> np.ndarray:
+    """Rows of a numeric query as a float64 array (rows × columns): COPY on PostgreSQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy_expert"):
+            query = cursor.cursor.mogrify(sql, params).decode()
+            buffer = io.BytesIO()
+            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+            if not buffer.tell():
+                return np.zeros((0, columns))
+            buffer.seek(0)
+            return np.loadtxt(buffer, delimiter=",", dtype=np.float64, ndmin=2)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return np.array(rows, dtype=np.float64).reshape(-1, columns)
+
+
+def _stakeholder_columns(rows) -> dict:
+    ids, kinds, caps, inclusive = [], [], [], []
+    for stakeholder_id, kind, capabilities, women_led in rows:
+        ids.append(stakeholder_id)
+        kinds.append(KIND_CODES.get(kind, -1))
+        caps.append(int(capabilities))
+        inclusive.append(bool(women_led) or kind in INCLUSIVE_KINDS)
+    return {"stakeholder_ids": ids, "kinds": kinds, "capabilities": caps, "inclusive": inclusive}
+
+
+def registry_load() -> tuple[Registry, dict]:
+    """The whole registry as arrays, and its counts (stakeholders, stakes with interest)."""
+    stakeholders = _stakeholder_columns(
+        Stakeholder.objects.order_by().values_list("id", "kind", "capabilities", "women_led")
+    )
+    outcomes = list(Outcome.objects.order_by().values_list("id", "needed_capabilities"))
+    stakes = _fetch_numeric(
+        f"SELECT stakeholder_id, outcome_id, interest FROM {_table(Stake)} WHERE interest > 0",
+        columns=3,
+    )
+    ties = np.array(
+        Tie.objects.order_by().values_list("from_stakeholder_id", "to_stakeholder_id"),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    registry = build_registry(
+        **stakeholders,
+        outcome_ids=[o[0] for o in outcomes],
+        needs=[int(o[1]) for o in outcomes],
+        stake_stakeholder_ids=stakes[:, 0].astype(np.int64),
+        stake_outcome_ids=stakes[:, 1].astype(np.int64),
+        stake_interest=stakes[:, 2],
+        tie_from_ids=ties[:, 0],
+        tie_to_ids=ties[:, 1],
+    )
+    counts = {"stakeholders": registry.size, "stakes": int(registry.interest.nnz)}
+    return registry, counts
+
+
+# --- the run's steps (called by the tasks) ------------------------------------------------------
+
+
+def overlap_run_execute(*, run_id: int) -> None:
+    """Start a queued run: read and snapshot the registry, cut it into chunks, send the chunks.
+
+    Does nothing for a run that is no longer queued (a repeated task). An empty registry ends
+    here as a successful run with zero candidates and a message.
+    """
+    from .tasks import overlap_chunk_compute
+
+    with transaction.atomic():
+        run = OverlapRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return
+        run.status, run.phase, run.started_at = RunStatus.RUNNING, RunPhase.LOAD, timezone.now()
+        run.save(update_fields=["status", "phase", "started_at", "updated_at"])
+
+    with _failing_run_on_error(run_id, "reading the registry"):
+        started = time.perf_counter()
+        snapshot_at = timezone.now()  # before reading: later changes are refreshed after the run
+        registry, counts = registry_load()
+        order = registry.row_order()
+        requested = run.parameters.get("chunks") or 0
+        chunks = requested or max(1, min(MAX_CHUNKS, math.ceil(len(order) / ROWS_PER_CHUNK)))
+        bounds = chunk_bounds(len(order), chunks)
+        with transaction.atomic():
+            if len(order):
+                OverlapSnapshot.objects.create(run_id=run_id, data=registry.to_bytes())
+                OverlapChunk.objects.bulk_create(
+                    OverlapChunk(run_id=run_id, index=i, row_start=start, row_end=end)
+                    for i, (start, end) in enumerate(bounds)
+                )
+            _run_update(
+                run_id,
+                phase=RunPhase.COMPUTE,
+                snapshot_at=snapshot_at,
+                stakeholder_count=counts["stakeholders"],
+                stake_count=counts["stakes"],
+                chunks_total=len(bounds) if len(order) else 0,
+                timings={"load": round(time.perf_counter() - started, 3)},
+            )
+    if not len(order):
+        overlap_run_finalize(run_id=run_id, message=NO_INTEREST_MESSAGE)
+        return
+    group(overlap_chunk_compute.si(run_id, index) for index in range(len(bounds))).apply_async()
+
+
+def overlap_chunk_compute(*, run_id: int, index: int) -> None:
+    """Compute one chunk's rows against the whole snapshot and keep the result with the chunk.
+
+    The last chunk to finish sends the finaliser. A chunk already done, or of a run that ended,
+    is left alone, so a repeated task does no harm.
+    """
+    from .tasks import overlap_run_finalize as finalize_task
+
+    chunk = OverlapChunk.objects.filter(run_id=run_id, index=index).select_related("run").first()
+    if chunk is None or chunk.status == ChunkStatus.DONE:
+        return
+    run = chunk.run
+    if run.status != RunStatus.RUNNING:
+        return
+    with _failing_run_on_error(run_id, f"comparing stakeholders (chunk {index + 1})"):
+        started = time.perf_counter()
+        snapshot = OverlapSnapshot.objects.get(run_id=run_id)
+        registry = Registry.from_bytes(bytes(snapshot.data))
+        rows = registry.row_order()[chunk.row_start : chunk.row_end]
+        params = Parameters.from_dict(run.parameters)
+        selection = candidates_for_rows(
+            registry, rows, params, threads=run.parameters.get("threads") or default_threads()
+        )
+        seconds = time.perf_counter() - started
+        with transaction.atomic():
+            locked = OverlapRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != RunStatus.RUNNING:
+                return
+            updated = OverlapChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.PENDING).update(
+                status=ChunkStatus.DONE,
+                result=selection.to_bytes(),
+                selected=len(selection),
+                seconds=round(seconds, 3),
+            )
+            done = OverlapChunk.objects.filter(run_id=run_id, status=ChunkStatus.DONE).count()
+            timings = dict(locked.timings)
+            timings["compute"] = round(timings.get("compute", 0) + seconds, 3)
+            _run_update(run_id, chunks_done=done, timings=timings)
+            last = bool(updated) and done == locked.chunks_total
+    if last:
+        finalize_task.delay(run_id)
+
+
+def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
+    """Write a run's candidates and make it current, in one transaction; then tidy up.
+
+    Merges the chunks' directed selections into unordered pairs, inserts them tagged with the run
+    (COPY on PostgreSQL), and in the same transaction moves the "current" mark from the previous
+    run to this one. If anything fails before the commit, nothing changes for readers.
+    """
+    run = OverlapRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING:
+        return
+    _run_update(run_id, phase=RunPhase.WRITE)
+    with _failing_run_on_error(run_id, "writing candidates"):
+        started = time.perf_counter()
+        kept = Parameters.from_dict(run.parameters).shared_outcomes_kept
+        parts = [
+            Selection.from_bytes(bytes(result))
+            for result in OverlapChunk.objects.filter(run_id=run_id)
+            .order_by("index")
+            .values_list("result", flat=True)
+            if result is not None
+        ]
+        merged = merge_pairs(Selection.concatenate(parts, kept))
+        del parts  # the directed selections are twice the merged pairs: free them before writing
+        with transaction.atomic():
+            locked = OverlapRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != RunStatus.RUNNING:
+                return  # another finaliser won, or the run was marked failed meanwhile
+            Candidate.objects.filter(run_id=run_id).delete()
+            _candidates_insert(run_id, merged)
+            _pause_before_commit()
+            OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
+            timings = dict(locked.timings)
+            timings["write"] = round(time.perf_counter() - started, 3)
+            _run_update(
+                run_id,
+                status=RunStatus.SUCCEEDED,
+                phase=RunPhase.DONE,
+                is_active=False,
+                is_current=True,
+                candidate_count=len(merged),
+                finished_at=timezone.now(),
+                message=message or locked.message or ("" if len(merged) else NO_PAIRS_MESSAGE),
+                timings=timings,
+            )
+    _runs_tidy(run_id)
+    _refresh_changed_since(run.snapshot_at)
+
+
+def _pause_before_commit() -> None:
+    seconds = float(os.environ.get(PAUSE_BEFORE_COMMIT_ENV) or 0)
+    if seconds > 0:
+        logger.warning("Pausing %.1f s before committing the swap (test hook)", seconds)
+        time.sleep(seconds)
+
+
+def _runs_tidy(current_run_id: int) -> None:
+    """Drop the candidates of every run but the current one, and finished runs' work files."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(Candidate)} WHERE run_id <> %s", [current_run_id])
+    OverlapSnapshot.objects.filter(run__is_active=False).delete()
+    OverlapChunk.objects.filter(run__is_active=False).exclude(result=None).update(result=None)
+    run = OverlapRun.objects.get(pk=current_run_id)
+    run.timings = {**run.timings, "tidy": round(time.perf_counter() - started, 3)}
+    OverlapRun.objects.filter(pk=current_run_id).update(timings=run.timings)
+
+
+def _refresh_changed_since(moment) -> None:
+    """Refresh the stakeholders whose stakes changed while the run was computing."""
+    if moment is None:
+        return
+    changed = set(
+        Stake.history.filter(history_date__gte=moment)
+        .values_list("stakeholder_id", flat=True)
+        .distinct()[: REFRESH_BATCH_LIMIT + 1]
+    )
+    _refreshes_send(changed)
+
+
+def _refreshes_send(stakeholder_ids) -> None:
+    from .tasks import candidates_refresh_stakeholder
+
+    stakeholder_ids = sorted(set(stakeholder_ids))
+    if len(stakeholder_ids) > REFRESH_BATCH_LIMIT:
+        overlap_run_request(trigger=RunTrigger.CHANGES)
+        return
+    for stakeholder_id in stakeholder_ids:
+        candidates_refresh_stakeholder.delay(stakeholder_id)
+
+
+# --- writing candidates -------------------------------------------------------------------------
+
+CANDIDATE_COLUMNS = (
+    "run_id", "stakeholder_a_id", "stakeholder_b_id", "overlap", "complementarity", "inclusion",
+    "score", "needed_capabilities", "brings_a", "brings_b", "shared_count", "shared_outcome_ids",
+)  # fmt: skip
+
+
+def _shared_json(shared: np.ndarray) -> list[str]:
+    return [json.dumps([v for v in row if v >= 0]) for row in shared.tolist()]
+
+
+# PostgreSQL's binary COPY format: a fixed header, then per row a field count and each field as a
+# 4-byte length and its bytes (big-endian), then a trailer.
+PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
+PGCOPY_TRAILER = b"\xff\xff"
+_FIXED_FIELDS = (
+    ("run_id", ">i8"), ("stakeholder_a_id", ">i8"), ("stakeholder_b_id", ">i8"),
+    ("overlap", ">f8"), ("complementarity", ">f8"), ("inclusion", ">f8"), ("score", ">f8"),
+    ("needed_capabilities", ">i4"), ("brings_a", ">i4"), ("brings_b", ">i4"),
+    ("shared_count", ">i4"),
+)  # fmt: skip
+_ROW_DTYPE = np.dtype(
+    [("fields", ">i2")]
+    + [part for name, kind in _FIXED_FIELDS for part in ((f"{name}_len", ">i4"), (name, kind))]
+    + [("json_len", ">i4"), ("json_version", "u1")]
+)
+
+
+def _json_digits(shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's JSON list of ids (``-1`` = none) as bytes, vectorised: a (rows × width)
+    uint8 matrix and the mask of the bytes that belong to it."""
+    rows, kept = shared.shape
+    digits = len(str(max(int(shared.max(initial=0)), 0)))
+    width = 2 + kept * (digits + 1)
+    text = np.zeros((rows, width), dtype=np.uint8)
+    used = np.zeros((rows, width), dtype=bool)
+    text[:, 0], used[:, 0] = ord("["), True
+    position = 1
+    powers = 10 ** np.arange(digits - 1, -1, -1, dtype=np.int64)
+    seen = np.zeros(rows, dtype=bool)
+    for column in range(kept):
+        value = shared[:, column]
+        present = value >= 0
+        text[:, position], used[:, position] = ord(","), present & seen
+        position += 1
+        figures = (np.where(present, value, 0)[:, None] // powers) % 10
+        significant = np.cumsum(figures > 0, axis=1) > 0
+        significant[:, -1] = True  # zero is "0"
+        text[:, position : position + digits] = ord("0") + figures
+        used[:, position : position + digits] = significant & present[:, None]
+        position += digits
+        seen |= present
+    text[:, position], used[:, position] = ord("]"), True
+    return text, used
+
+
+def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
+    """Rows of ``part`` in PostgreSQL's binary COPY format (no header or trailer)."""
+    rows = len(part)
+    fixed = np.zeros(rows, dtype=_ROW_DTYPE)
+    fixed["fields"] = len(CANDIDATE_COLUMNS)
+    values = {
+        "run_id": run_id, "stakeholder_a_id": part.src, "stakeholder_b_id": part.dst,
+        "overlap": part.overlap, "complementarity": part.complementarity,
+        "inclusion": part.inclusion, "score": part.score, "needed_capabilities": part.needed,
+        "brings_a": part.brings_src, "brings_b": part.brings_dst,
+        "shared_count": part.shared_count,
+    }  # fmt: skip
+    for name, kind in _FIXED_FIELDS:
+        fixed[f"{name}_len"] = np.dtype(kind).itemsize
+        fixed[name] = values[name]
+    text, used = _json_digits(part.shared)
+    fixed["json_len"] = used.sum(axis=1) + 1  # + the jsonb version byte
+    fixed["json_version"] = 1
+    record = np.concatenate([fixed.view(np.uint8).reshape(rows, -1), text], axis=1)
+    keep = np.concatenate([np.ones((rows, _ROW_DTYPE.itemsize), dtype=bool), used], axis=1)
+    return record[keep].tobytes()
+
+
+class _PiecesReader:
+    """A file-like ``read()`` over byte strings made one at a time, so that COPY streams the
+    rows batch by batch instead of holding them all in memory."""
+
+    def __init__(self, *iterables):
+        self._pieces = (piece for iterable in iterables for piece in iterable)
+        self._current = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        while not len(self._current):
+            piece = next(self._pieces, None)
+            if piece is None:
+                return b""
+            self._current = memoryview(piece)
+        if size is None or size < 0:
+            size = len(self._current)
+        out, self._current = self._current[:size], self._current[size:]
+        return out.tobytes()
+
+
+def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000) -> None:
+    """Insert the pairs of ``selection`` (``src < dst``) as candidates of ``run_id``.
+
+    On PostgreSQL one binary COPY built with NumPy (no Python loop over rows: formatting a
+    million rows as text would cost more than the database's own work); elsewhere executemany.
+    """
+    columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
+    table = _table(Candidate)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+            pieces = (
+                _binary_copy_rows(run_id, selection.take(slice(start, start + batch)))
+                for start in range(0, len(selection), batch)
+            )
+            stream = _PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER])
+            raw.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", stream, size=1 << 20
+            )
+            return
+        marks = ", ".join(["%s"] * len(CANDIDATE_COLUMNS))
+        for start in range(0, len(selection), batch):
+            part = selection.take(slice(start, start + batch))
+            rows = zip(
+                [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
+                part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),
+                part.score.tolist(), part.needed.tolist(), part.brings_src.tolist(),
+                part.brings_dst.tolist(), part.shared_count.tolist(), _shared_json(part.shared),
+                strict=True,
+            )  # fmt: skip
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
+
+
+# --- one stakeholder's refresh ------------------------------------------------------------------
+
+
+def _kind_code_sql() -> tuple[str, list]:
+    whens = " ".join("WHEN %s THEN %s" for _ in KIND_CODES)
+    params = [value for kind, code in KIND_CODES.items() for value in (kind, code)]
+    return f"CASE kind {whens} ELSE -1 END", params
+
+
+def _registry_around(stakeholder: Stakeholder) -> Registry:
+    """The part of the registry that one stakeholder's candidates depend on: the stakeholder and
+    everyone sharing an outcome with it, the interest columns of its outcomes only, and their
+    *full* norms (so cosines are exact). Two COPY queries; no id list travels to the database."""
+    stake = _table(Stake)
+    own = list(
+        Stake.objects.filter(stakeholder=stakeholder, interest__gt=0).values_list(
+            "outcome_id", flat=True
+        )
+    )
+    sharing = (
+        f"SELECT DISTINCT stakeholder_id FROM {stake} WHERE interest > 0 AND outcome_id IN "
+        f"(SELECT outcome_id FROM {stake} WHERE stakeholder_id = %s AND interest > 0)"
+    )
+    holders = _fetch_numeric(
+        f"SELECT stakeholder_id, outcome_id, interest FROM {stake} "
+        f"WHERE interest > 0 AND outcome_id IN (SELECT outcome_id FROM {stake} "
+        "WHERE stakeholder_id = %s AND interest > 0)",
+        [stakeholder.pk],
+        columns=3,
+    )
+    kind_code, kind_params = _kind_code_sql()
+    inclusive = ", ".join(["%s"] * len(INCLUSIVE_KINDS))
+    people = _fetch_numeric(
+        f"SELECT a.id, {kind_code}, a.capabilities, "
+        f"CASE WHEN a.women_led OR a.kind IN ({inclusive}) THEN 1 ELSE 0 END, n.norm2 "
+        f"FROM {_table(Stakeholder)} a JOIN (SELECT stakeholder_id, SUM(interest * interest) "
+        f"AS norm2 FROM {stake} WHERE interest > 0 AND stakeholder_id IN ({sharing}) "
+        "GROUP BY stakeholder_id) n ON n.stakeholder_id = a.id",
+        [*kind_params, *INCLUSIVE_KINDS, stakeholder.pk],
+        columns=5,
+    )
+    columns = {
+        "stakeholder_ids": people[:, 0].astype(np.int64),
+        "kinds": people[:, 1].astype(np.int64),
+        "capabilities": people[:, 2].astype(np.int64),
+        "inclusive": people[:, 3] > 0,
+    }
+    ties = np.array(
+        Tie.objects.filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
+        .order_by()
+        .values_list("from_stakeholder_id", "to_stakeholder_id"),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    outcomes = list(Outcome.objects.filter(pk__in=own).values_list("id", "needed_capabilities"))
+    return build_registry(
+        **columns,
+        outcome_ids=[o[0] for o in outcomes],
+        needs=[int(o[1]) for o in outcomes],
+        stake_stakeholder_ids=holders[:, 0].astype(np.int64),
+        stake_outcome_ids=holders[:, 1].astype(np.int64),
+        stake_interest=holders[:, 2],
+        tie_from_ids=ties[:, 0],
+        tie_to_ids=ties[:, 1],
+        norms=np.sqrt(people[:, 4]),
+    )
+
+
+def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
+    """Recompute one stakeholder's candidates in the current run, without a full run.
+
+    Its row is multiplied against everyone sharing an outcome with it (one sparse row × matrix
+    product); its candidates in the current run are replaced, in one transaction, by its new top
+    K plus those of its old pairs that still qualify (they were there because the *other* actor
+    chose it; the next full run re-ranks the other actors' lists). Returns how many candidates
+    involve it now, or None when there is no current run or no such stakeholder.
+    """
+    current = OverlapRun.objects.filter(is_current=True).first()
+    stakeholder = Stakeholder.objects.filter(pk=stakeholder_id).first()
+    if current is None or stakeholder is None:
+        return None
+    params = Parameters.from_dict(current.parameters)
+    previous = list(
+        Candidate.objects.filter(run=current)
+        .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
+        .values_list("stakeholder_a_id", "stakeholder_b_id")
+    )
+    partners = sorted({b if a == stakeholder.pk else a for a, b in previous})
+    registry = _registry_around(stakeholder)
+    if stakeholder.pk in registry.ids:
+        row = registry.index_of([stakeholder.pk])
+        chosen = candidates_for_rows(registry, row, params, threads=1)
+        # Old partners that no longer share an outcome are not in the registry: overlap 0.
+        present = np.intersect1d(np.array(partners, dtype=np.int64), registry.ids)
+        kept = score_given_pairs(
+            registry, np.repeat(row, len(present)), registry.index_of(present), params
+        )
+        merged = merge_pairs(Selection.concatenate([chosen, kept], params.shared_outcomes_kept))
+    else:  # no stake with interest left: no candidates
+        merged = Selection.empty(params.shared_outcomes_kept)
+    with transaction.atomic():
+        locked = OverlapRun.objects.select_for_update().filter(pk=current.pk).first()
+        if locked is None or not locked.is_current:
+            return None  # a new run took over meanwhile; it refreshes changed stakeholders itself
+        deleted, _ = (
+            Candidate.objects.filter(run=current)
+            .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
+            .delete()
+        )
+        _candidates_insert(current.pk, merged)
+        OverlapRun.objects.filter(pk=current.pk).update(
+            candidate_count=Coalesce(F("candidate_count"), 0) - deleted + len(merged)
+        )
+    return len(merged)
+
+
+# --- queueing refreshes when stakes change ------------------------------------------------------
+
+_suspended = threading.local()
+
+
+@contextlib.contextmanager
+def overlap_refresh_suspended():
+    """Within this block, stake changes queue no refresh (bulk imports: run a full run after)."""
+    _suspended.depth = getattr(_suspended, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _suspended.depth -= 1
+
+
+class _RefreshBatch:
+    """The stakeholders whose stakes changed in one transaction; sent once, when it commits."""
+
+    def __init__(self):
+        self.ids: set[int] = set()
+        self.sent = False
+
+    def __call__(self):
+        self.sent = True
+        _refreshes_send(self.ids)
+
+
+def overlap_refresh_queue(stakeholder_id: int) -> None:
+    """Queue a refresh of this stakeholder's candidates for when the transaction commits.
+
+    All the stakeholders changed in one transaction are sent together, each once; more than
+    REFRESH_BATCH_LIMIT of them start a full run instead.
+    """
+    if getattr(_suspended, "depth", 0):
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _refreshes_send([stakeholder_id])
+        return
+    batch = getattr(conn, "_overlap_refresh_batch", None)
+    # A rolled-back transaction drops its on-commit callbacks: then start a new batch.
+    if (
+        batch is None
+        or batch.sent
+        or not any(callback is batch for _, callback, _ in conn.run_on_commit)
+    ):
+        batch = _RefreshBatch()
+        conn._overlap_refresh_batch = batch
+        transaction.on_commit(batch)
+    batch.ids.add(stakeholder_id)
+
+
+# --- dismissals ---------------------------------------------------------------------------------
+
+
+def candidate_dismiss(*, candidate: Candidate, user, reason: str) -> CandidateDismissal:
+    """Dismiss a candidate pair with a reason; the dismissal survives later runs (kept by pair)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Say why this pair is dismissed.", "reason")
+    if len(reason) > 1000:
+        raise ApplicationError(
+            f"Keep the reason under 1,000 characters (it has {len(reason):,}).", "reason"
+        )
+    dismissal, _ = CandidateDismissal.objects.update_or_create(
+        stakeholder_a_id=candidate.stakeholder_a_id,
+        stakeholder_b_id=candidate.stakeholder_b_id,
+        defaults={"reason": reason, "dismissed_by": user},
+    )
+    return dismissal
+
+
+def candidate_restore(*, candidate: Candidate) -> int:
+    """Undo the dismissal of a candidate pair. Returns how many dismissals were removed."""
+    deleted, _ = CandidateDismissal.objects.filter(
+        stakeholder_a_id=candidate.stakeholder_a_id,
+        stakeholder_b_id=candidate.stakeholder_b_id,
+    ).delete()
+    return deleted

@@ -1,0 +1,50 @@
+"""Celery tasks of the overlap job: thin, ids in, safe to repeat (see services for the work)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+from .choices import RunTrigger
+
+# A database that went away for a moment: worth retrying. Anything else fails the run, which
+# then says why on its page.
+TEMPORARY_ERRORS = (OperationalError,)
+
+
+@shared_task(acks_late=True)
+def overlap_run_execute(run_id: int) -> None:
+    try:
+        services.overlap_run_execute(run_id=run_id)
+    except services.OverlapRunFailed:
+        return
+
+
+@shared_task(acks_late=True)
+def overlap_chunk_compute(run_id: int, index: int) -> None:
+    try:
+        services.overlap_chunk_compute(run_id=run_id, index=index)
+    except services.OverlapRunFailed:
+        return
+
+
+@shared_task(acks_late=True)
+def overlap_run_finalize(run_id: int) -> None:
+    try:
+        services.overlap_run_finalize(run_id=run_id)
+    except services.OverlapRunFailed:
+        return
+
+
+@shared_task(
+    autoretry_for=TEMPORARY_ERRORS, retry_backoff=True, retry_backoff_max=120, max_retries=5
+)
+def candidates_refresh_stakeholder(stakeholder_id: int) -> int | None:
+    return services.candidates_refresh_stakeholder(stakeholder_id=stakeholder_id)
+
+
+@shared_task
+def overlap_run_scheduled() -> int:
+    """The nightly run (Celery beat); joins a run already in progress instead of adding one."""
+    services.overlap_runs_fail_stale()
+    run, _created = services.overlap_run_request(trigger=RunTrigger.SCHEDULE)
+    return run.pk

@@ -1,0 +1,209 @@
+"""Pages of the overlap job: candidates (list, detail, dismiss), runs (list, detail, start,
+live status) and the methodology. Views parse input and call selectors and services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.selectors import user_is_cleared
+
+from . import services
+from .choices import RunTrigger
+from .filtersets import CandidateFilterSet
+from .forms import DismissForm, RunStartForm
+from .models import OverlapRun
+from .overlap import Parameters
+from .selectors import (
+    candidate_dismissal,
+    candidate_explanations,
+    candidate_score_rows,
+    candidate_visible_to,
+    overlap_run_active,
+    overlap_run_current,
+    overlap_run_list,
+    overlap_run_status,
+    url_or_none,
+)
+
+PAGE_SIZE = 25
+VIEW_CANDIDATES = "partnerships.view_candidate"
+VIEW_RUNS = "partnerships.view_overlaprun"
+START_RUN = "partnerships.add_overlaprun"
+DISMISS = "partnerships.add_candidatedismissal"
+
+
+def _proposal_url() -> str | None:
+    return url_or_none("partnerships:partnership_create")
+
+
+@login_required
+@permission_required(VIEW_CANDIDATES, raise_exception=True)
+def candidate_list(request):
+    filterset = CandidateFilterSet(
+        request.GET, queryset=candidate_visible_to(request.user), request=request
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    candidates = list(page.object_list)
+    explanations = candidate_explanations(candidates)
+    for candidate in candidates:
+        candidate.explanation = explanations[candidate.pk]
+    return render(
+        request,
+        "partnerships/candidate_list.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "candidates": candidates,
+            "filtered_stakeholder": filterset.form.cleaned_data.get("stakeholder")
+            if filterset.is_valid()
+            else None,
+            "current_run": overlap_run_current(),
+            "proposal_url": _proposal_url(),
+            "can_dismiss": request.user.has_perm(DISMISS),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_CANDIDATES, raise_exception=True)
+def candidate_detail(request, pk: int):
+    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "partnerships/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "explanation": candidate_explanations([candidate])[candidate.pk],
+            "dismissal": candidate_dismissal(candidate),
+            "dismiss_form": DismissForm(),
+            "weights": Parameters.from_dict(candidate.run.parameters),
+            "score_rows": candidate_score_rows(
+                candidate, Parameters.from_dict(candidate.run.parameters)
+            ),
+            "proposal_url": _proposal_url(),
+            "can_dismiss": request.user.has_perm(DISMISS),
+        },
+    )
+
+
+@login_required
+@permission_required(DISMISS, raise_exception=True)
+@require_POST
+def candidate_dismiss(request, pk: int):
+    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.candidate_dismiss(
+                candidate=candidate, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, "Dismissed. The pair stays dismissed after later runs.")
+            return redirect(request.POST.get("next") or candidate.get_absolute_url())
+    return render(
+        request,
+        "partnerships/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "explanation": candidate_explanations([candidate])[candidate.pk],
+            "dismissal": candidate_dismissal(candidate),
+            "dismiss_form": form,
+            "weights": Parameters.from_dict(candidate.run.parameters),
+            "score_rows": candidate_score_rows(
+                candidate, Parameters.from_dict(candidate.run.parameters)
+            ),
+            "proposal_url": _proposal_url(),
+            "can_dismiss": True,
+        },
+        status=400,
+    )
+
+
+@login_required
+@permission_required(DISMISS, raise_exception=True)
+@require_POST
+def candidate_restore(request, pk: int):
+    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+    services.candidate_restore(candidate=candidate)
+    messages.success(request, "The pair is a candidate again.")
+    return redirect(candidate.get_absolute_url())
+
+
+@login_required
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_list(request):
+    page = Paginator(overlap_run_list(), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partnerships/run_list.html",
+        {
+            "page_obj": page,
+            "runs": list(page.object_list),
+            "active_run": overlap_run_active(),
+            "current_run": overlap_run_current(),
+            "can_start": request.user.has_perm(START_RUN),
+            "start_form": RunStartForm(),
+            "show_counts": user_is_cleared(request.user),
+        },
+    )
+
+
+@login_required
+@permission_required(START_RUN, raise_exception=True)
+@require_POST
+def run_start(request):
+    form = RunStartForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {errors[0]}")
+        return redirect("partnerships:run_list")
+    try:
+        run, created = services.overlap_run_request(
+            trigger=RunTrigger.MANUAL, user=request.user, parameters=form.parameters()
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("partnerships:run_list")
+    if created:
+        messages.success(request, f"Run #{run.pk} started.")
+    else:
+        messages.info(request, f"Run #{run.pk} is already in progress; follow it below.")
+    return redirect("partnerships:run_list")
+
+
+@login_required
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_detail(request, pk: int):
+    run = get_object_or_404(overlap_run_list(), pk=pk)
+    return render(
+        request,
+        "partnerships/run_detail.html",
+        {"run": run, "show_counts": user_is_cleared(request.user)},
+    )
+
+
+@login_required
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_status(request, pk: int):
+    run = get_object_or_404(OverlapRun, pk=pk)
+    return JsonResponse(overlap_run_status(run))
+
+
+@login_required
+def methodology(request):
+    return render(
+        request,
+        "partnerships/methodology.html",
+        {
+            "defaults": Parameters(),
+            "current_run": overlap_run_current(),
+            "rows_per_chunk": services.ROWS_PER_CHUNK,
+            "inclusive_kinds": [kind.label for kind in services.INCLUSIVE_KINDS],
+        },
+    )

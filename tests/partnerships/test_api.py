@@ -1,0 +1,159 @@
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.services import token_issue
+from partnerships.models import OverlapRun
+from stakeholders.choices import Kind
+from tests.partnerships.conftest import restrict
+from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+CANDIDATES = reverse("partnerships-api:candidate-list")
+RUNS = reverse("partnerships-api:overlaprun-list")
+LIST_QUERIES = 5  # session, user, groups check, page of candidates (+1 row ahead), token check
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def signed_in(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def computed(small_registry, run_overlap):
+    run_overlap()
+    return small_registry
+
+
+def pairs(body) -> set:
+    return {(row["stakeholder_a"]["id"], row["stakeholder_b"]["id"]) for row in body["results"]}
+
+
+def test_candidates_list_with_filters_and_cursor(analyst, computed):
+    r = computed
+    client = signed_in(analyst)
+    body = client.get(CANDIDATES).json()
+    assert [row["score"] for row in body["results"]] == sorted(
+        (row["score"] for row in body["results"]), reverse=True
+    )
+    first = body["results"][0]
+    assert first["stakeholder_a"] == {"id": r.ngo.pk, "name": "Relief NGO", "kind": "ngo"}
+    assert first["brings_a"] == ["funding"] and first["brings_b"] == ["community_trust"]
+    assert first["overlap"] == pytest.approx(1 / 2.5**0.5, abs=1e-9)
+
+    body = client.get(CANDIDATES, {"kind_a": Kind.WOMENS_GROUP, "kind_b": Kind.FIRM}).json()
+    assert pairs(body) == {(r.firm.pk, r.women.pk)}
+
+    page = client.get(CANDIDATES, {"page_size": 2}).json()
+    assert len(page["results"]) == 2 and page["next"]
+    rest = client.get(page["next"]).json()
+    assert len(rest["results"]) == 1 and rest["next"] is None
+
+    body = client.get(CANDIDATES, {"ordering": "-overlap"}).json()
+    assert [row["overlap"] for row in body["results"]][0] == pytest.approx(0.8)
+
+
+def test_a_bad_filter_is_a_400_naming_the_field(analyst, computed):
+    response = signed_in(analyst).get(CANDIDATES, {"min_score": "2"})
+    assert response.status_code == 400
+    assert "min_score" in response.json()["error"]["fields"]
+
+
+def test_uncleared_people_never_get_a_pair_with_a_hidden_actor(analyst, cleared_analyst, computed):
+    r = computed
+    restrict(r.women)
+    client = signed_in(analyst)
+    body = client.get(CANDIDATES).json()
+    assert pairs(body) == {(r.ngo.pk, r.firm.pk)}
+    hidden = signed_in(cleared_analyst).get(CANDIDATES, {"kind_a": Kind.WOMENS_GROUP}).json()
+    assert len(hidden["results"]) == 2
+    hidden_id = hidden["results"][0]["id"]
+    assert (
+        client.get(reverse("partnerships-api:candidate-detail", args=[hidden_id])).status_code
+        == 404
+    )
+    assert client.get(CANDIDATES, {"stakeholder": r.women.pk}).status_code == 400
+
+
+def test_partner_tokens_cannot_read_candidates_or_runs(computed):
+    issued = token_issue(partner="Partner portal", created_by=None)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    assert client.get(CANDIDATES).status_code == 403
+    assert client.get(RUNS).status_code == 403
+    assert APIClient().get(CANDIDATES).status_code in (401, 403)
+
+
+def test_the_candidate_list_runs_the_same_queries_for_few_and_many(
+    analyst, run_overlap, django_assert_num_queries
+):
+    outcome = OutcomeFactory()
+    kinds = [Kind.NGO, Kind.FIRM, Kind.STATE, Kind.MEDIA, Kind.DIASPORA]
+
+    def grow(actors):
+        for i in range(actors):
+            StakeFactory(stakeholder=StakeholderFactory(kind=kinds[i % 5]), outcome=outcome)
+
+    client = signed_in(analyst)
+    grow(3)
+    run_overlap()
+    client.get(CANDIDATES)
+    with django_assert_num_queries(LIST_QUERIES):
+        assert len(client.get(CANDIDATES).json()["results"]) == 3
+    grow(30)
+    run_overlap()
+    with django_assert_num_queries(LIST_QUERIES):
+        assert len(client.get(CANDIDATES).json()["results"]) == 50
+
+
+def test_officers_start_a_run_and_get_202(
+    officer, small_registry, django_capture_on_commit_callbacks
+):
+    client = signed_in(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RUNS, {"top_k": 3}, format="json")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["parameters"]["top_k"] == 3 and body["trigger"] == "api"
+    run = OverlapRun.objects.get(pk=body["id"])
+    assert run.started_by == officer
+    detail = client.get(reverse("partnerships-api:overlaprun-detail", args=[run.pk])).json()
+    assert detail["status"] == "succeeded"
+    assert detail["candidate_count"] is None  # not cleared: whole-registry counts withheld
+
+
+def test_a_second_start_answers_with_the_run_in_progress(officer, small_registry):
+    client = signed_in(officer)
+    first = client.post(RUNS, {}, format="json").json()
+    second = client.post(RUNS, {}, format="json")
+    assert second.status_code == 202 and second.json()["id"] == first["id"]
+
+
+def test_analysts_cannot_start_runs(analyst, small_registry):
+    response = signed_in(analyst).post(RUNS, {}, format="json")
+    assert response.status_code == 403
+    assert not OverlapRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"top_k": 0}, "top_k"),
+        ({"min_score": 3}, "min_score"),
+        ({"weight_overlap": 0.9}, "weight_overlap"),
+    ],
+)
+def test_bad_run_parameters_are_a_400_naming_the_field(officer, payload, field):
+    response = signed_in(officer).post(RUNS, payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not OverlapRun.objects.exists()

@@ -1,0 +1,240 @@
+"""The pure core, checked against numbers worked out by hand (no database)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from partnerships.overlap import (
+    Parameters,
+    Selection,
+    build_registry,
+    candidates_for_rows,
+    chunk_bounds,
+    complementarity,
+    compute_all,
+    merge_pairs,
+    shortlist,
+)
+
+NGO, FIRM, WOMEN = 0, 1, 2
+FUNDING, FIELD, TECH, LEGAL, TRUST = 1, 2, 4, 16, 512
+
+
+def small_registry(*, ties=((4, 2),), kinds=(NGO, FIRM, WOMEN, NGO)):
+    """Four actors × three outcomes, small enough to work out by hand.
+
+    actor 1 NGO   {funding, field}  o1 = 1.0, o2 = 0.5
+    actor 2 firm  {technology}      o1 = 0.5, o2 = 1.0
+    actor 3 women {community trust} o1 = 1.0, o3 = 1.0   (inclusive)
+    actor 4 NGO   {technology}      o2 = 1.0
+    o1 needs funding, technology, trust; o2 needs field, technology; o3 needs legal.
+    """
+    return build_registry(
+        stakeholder_ids=[1, 2, 3, 4],
+        kinds=kinds,
+        capabilities=[FUNDING | FIELD, TECH, TRUST, TECH],
+        inclusive=[False, False, True, False],
+        outcome_ids=[10, 20, 30],
+        needs=[FUNDING | TECH | TRUST, FIELD | TECH, LEGAL],
+        stake_stakeholder_ids=[1, 1, 2, 2, 3, 3, 4],
+        stake_outcome_ids=[10, 20, 10, 20, 10, 30, 20],
+        stake_interest=[1.0, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0],
+        tie_from_ids=[a for a, _ in ties],
+        tie_to_ids=[b for _, b in ties],
+    )
+
+
+def as_dict(selection: Selection) -> dict:
+    return {
+        (int(a), int(b)): i
+        for i, (a, b) in enumerate(zip(selection.src, selection.dst, strict=False))
+    }
+
+
+def test_overlap_complementarity_inclusion_and_score_match_the_hand_computation():
+    result = compute_all(small_registry(), Parameters())
+    pairs = as_dict(result)
+    # (1,4) same kind, (2,4) tied (4 → 2), (3,4) share nothing.
+    assert set(pairs) == {(1, 2), (1, 3), (2, 3)}
+
+    # cos(1,2) = (1·0.5 + 0.5·1) / (√1.25 · √1.25) = 0.8
+    # cos(1,3) = 1 / (√1.25 · √2) = 1/√2.5 ; cos(2,3) = 0.5/√2.5
+    expected_overlap = {(1, 2): 0.8, (1, 3): 1 / math.sqrt(2.5), (2, 3): 0.5 / math.sqrt(2.5)}
+    # (1,2) share o1+o2: needed {funding, field, tech, trust}; only 1: {funding, field} = 2,
+    # only 2: {tech} = 1; ⌊4/2⌋ = 2 → 1/2.  (1,3) and (2,3) share o1: needed {funding, tech,
+    # trust}; each brings one the other lacks → min(1,1)/⌊3/2⌋ = 1.
+    expected_compl = {(1, 2): 0.5, (1, 3): 1.0, (2, 3): 1.0}
+    expected_inclusion = {(1, 2): 0.0, (1, 3): 1.0, (2, 3): 1.0}
+    for pair, i in pairs.items():
+        assert result.overlap[i] == pytest.approx(expected_overlap[pair], abs=1e-9)
+        assert result.complementarity[i] == pytest.approx(expected_compl[pair], abs=1e-9)
+        assert result.inclusion[i] == expected_inclusion[pair]
+        score = (
+            0.5 * expected_overlap[pair]
+            + 0.3 * expected_compl[pair]
+            + 0.2 * expected_inclusion[pair]
+        )
+        assert result.score[i] == pytest.approx(score, abs=1e-9)
+
+    i = pairs[(1, 2)]
+    assert result.needed[i] == FUNDING | FIELD | TECH | TRUST
+    assert result.brings_src[i] == FUNDING | FIELD  # what actor 1 brings
+    assert result.brings_dst[i] == TECH
+    assert result.shared_count[i] == 2
+    # o10 weighs 1·0.5 and o20 0.5·1 in the overlap: equal, so the lower id first.
+    assert result.shared[i].tolist()[:3] == [10, 20, -1]
+
+
+def test_same_kind_pairs_are_never_candidates():
+    everyone_ngo = compute_all(small_registry(kinds=(NGO, NGO, NGO, NGO), ties=()), Parameters())
+    assert len(everyone_ngo) == 0
+
+
+@pytest.mark.parametrize("tie", [(4, 2), (2, 4)])
+def test_tied_pairs_are_never_candidates_whichever_way_the_tie_points(tie):
+    untied = as_dict(
+        compute_all(small_registry(kinds=(NGO, FIRM, WOMEN, WOMEN), ties=()), Parameters())
+    )
+    assert (2, 4) in untied
+    tied = as_dict(
+        compute_all(small_registry(kinds=(NGO, FIRM, WOMEN, WOMEN), ties=(tie,)), Parameters())
+    )
+    assert (2, 4) not in tied
+    assert set(tied) == set(untied) - {(2, 4)}
+
+
+def test_complementarity_cases():
+    needed = np.array([FUNDING | TECH, FUNDING | TECH, FUNDING, FUNDING | TECH | TRUST | LEGAL, 0])
+    caps_s = np.array([FUNDING, FUNDING | TECH, FUNDING, FUNDING | TRUST, FUNDING])
+    caps_t = np.array([TECH, 0, TECH, TECH | LEGAL, TECH])
+    # each brings one of two → 1; s covers all alone → 0; one capability cannot be split → 0;
+    # 2 and 2 of 4 → 1; nothing needed → 0.
+    assert complementarity(needed, caps_s, caps_t).tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+    # 3 of 5 needed: only_s = 2, only_t = 1 → 1 / ⌊5/2⌋ = 0.5
+    five = FUNDING | FIELD | TECH | LEGAL | TRUST
+    assert complementarity(
+        np.array([five]), np.array([FUNDING | FIELD]), np.array([TECH])
+    ).tolist() == [0.5]
+
+
+def test_top_k_per_stakeholder_keeps_the_union_of_each_sides_choice():
+    result = compute_all(small_registry(), Parameters(top_k=1, shortlist=5))
+    # 1 picks 3 (0.816 > 0.55), 2 picks 3 (0.658 > 0.55; 4 is tied), 3 picks 1, 4 picks nobody.
+    assert set(as_dict(result)) == {(1, 3), (2, 3)}
+
+
+def test_minimum_score_drops_weak_pairs():
+    result = compute_all(small_registry(), Parameters(min_score=0.6))
+    assert set(as_dict(result)) == {(1, 3), (2, 3)}
+
+
+def test_rows_without_interest_and_an_empty_registry_give_no_candidates():
+    zero = build_registry(
+        stakeholder_ids=[1, 2], kinds=[NGO, FIRM], capabilities=[1, 2], inclusive=[False, True],
+        outcome_ids=[10], needs=[3], stake_stakeholder_ids=[1, 2], stake_outcome_ids=[10, 10],
+        stake_interest=[0.0, 0.0],
+    )  # fmt: skip
+    assert len(zero.row_order()) == 0
+    assert len(compute_all(zero, Parameters())) == 0
+    empty = build_registry(
+        stakeholder_ids=[], kinds=[], capabilities=[], inclusive=[], outcome_ids=[], needs=[],
+        stake_stakeholder_ids=[], stake_outcome_ids=[], stake_interest=[],
+    )  # fmt: skip
+    assert len(compute_all(empty, Parameters(), chunks=3)) == 0
+
+
+def random_registry(n=600, m=80, seed=1, stakes_per_actor=6, hub=True):
+    rng = np.random.default_rng(seed)
+    popularity = 1.0 / np.arange(1, m + 1)
+    popularity /= popularity.sum()
+    actors = np.repeat(np.arange(1, n + 1), stakes_per_actor)
+    outcomes = rng.choice(m, size=actors.size, p=popularity) + 1
+    if hub:  # one outcome that everyone holds
+        actors = np.r_[actors, np.arange(1, n + 1)]
+        outcomes = np.r_[outcomes, np.full(n, m + 1)]
+    keys = np.unique(actors * 10_000 + outcomes)
+    return build_registry(
+        stakeholder_ids=np.arange(1, n + 1) * 3,  # ids are not row numbers
+        kinds=rng.integers(0, 6, n),
+        capabilities=rng.integers(0, 1024, n),
+        inclusive=rng.random(n) < 0.2,
+        outcome_ids=np.arange(1, m + 2),
+        needs=rng.integers(1, 1024, m + 1),
+        stake_stakeholder_ids=(keys // 10_000) * 3,
+        stake_outcome_ids=keys % 10_000,
+        stake_interest=np.round(rng.random(keys.size), 2),
+        tie_from_ids=rng.integers(1, n + 1, n) * 3,
+        tie_to_ids=rng.integers(1, n + 1, n) * 3,
+    )
+
+
+def test_chunked_equals_single():
+    registry = random_registry()
+    single = compute_all(registry, Parameters(), chunks=1)
+    assert len(single) > 500
+    for chunks in (2, 7):
+        chunked = compute_all(registry, Parameters(), chunks=chunks, threads=2)
+        for name in ("src", "dst", "overlap", "complementarity", "inclusion", "score", "needed",
+                     "brings_src", "brings_dst", "shared_count", "shared"):  # fmt: skip
+            assert np.array_equal(getattr(single, name), getattr(chunked, name)), name
+
+
+def test_stored_overlap_is_the_exact_cosine():
+    registry = random_registry(n=200, m=30)
+    result = compute_all(registry, Parameters())
+    dense = registry.interest.toarray()
+    rows_a, rows_b = registry.index_of(result.src), registry.index_of(result.dst)
+    a, b = dense[rows_a], dense[rows_b]
+    exact = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    assert np.allclose(result.overlap, exact, atol=1e-12, rtol=0)
+
+
+def test_a_hub_outcome_does_not_grow_the_shortlist():
+    registry = random_registry(n=1_000, m=20)
+    rows = registry.row_order()
+    src, dst, _ = shortlist(registry, rows, 7)
+    assert np.bincount(src).max() <= 7
+    # Nobody is shortlisted with an actor of its own kind.
+    assert not np.any(registry.kinds[src] == registry.kinds[dst])
+
+
+def test_each_unordered_pair_is_stored_once_with_what_each_side_brings():
+    registry = small_registry()
+    directed = candidates_for_rows(registry, registry.row_order(), Parameters())
+    merged = merge_pairs(directed)
+    assert len(directed) > len(merged)
+    assert np.all(merged.src < merged.dst)
+    i = as_dict(merged)[(1, 3)]
+    assert merged.brings_src[i] == FUNDING and merged.brings_dst[i] == TRUST
+
+
+def test_registry_round_trips_through_bytes():
+    registry = random_registry(n=50, m=10)
+    again = type(registry).from_bytes(registry.to_bytes())
+    assert (again.interest != registry.interest).nnz == 0
+    assert np.array_equal(again.tie_keys, registry.tie_keys)
+    selection = compute_all(registry, Parameters())
+    assert np.array_equal(Selection.from_bytes(selection.to_bytes()).score, selection.score)
+
+
+def test_chunk_bounds_cover_every_row_once():
+    assert chunk_bounds(10, 3) == [(0, 3), (3, 7), (7, 10)]
+    assert chunk_bounds(2, 5) == [(0, 1), (1, 2)]
+    assert chunk_bounds(0, 4) == [(0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"top_k": 0}, "top_k"),
+        ({"top_k": 2.5}, "top_k"),
+        ({"min_score": 1.5}, "min_score"),
+        ({"weight_overlap": 0.9}, "weight_overlap"),
+        ({"shortlist": 5, "top_k": 10}, "shortlist"),
+    ],
+)
+def test_parameter_errors_name_the_field_and_the_range(values, field):
+    errors = Parameters.from_dict(values).errors()
+    assert field in errors
+    assert Parameters().errors() == {}
