@@ -48,8 +48,8 @@ RUN DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production \
 # (an optional SQLite file or imports) and /tmp (the beat schedule).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /app/data \
-    && chown app:app /app/data
+    && mkdir -p /app/data/media \
+    && chown -R app:app /app/data
 USER app:app
 
 ENV DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production

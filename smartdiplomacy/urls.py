@@ -11,6 +11,10 @@ admin.site.site_title = "smartdiplomacy"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("registry/imports/", include("stakeholders.imports.urls")),
+    path("api/", include("smartdiplomacy.api_urls")),
+    path("", include("stakeholders.urls")),
+    path("", include("partnerships.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -41,6 +41,7 @@ from .choices import (
     TieKind,
 )
 from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
+from .signals import registry_bulk_changed
 
 DEMO_SEED = 2026
 INVENTED = "(Invented for the demo.)"
@@ -1602,6 +1603,12 @@ def demo_scenario_load(*, log: Callable[[str], None] | None = None) -> DemoLoadR
             say(f"  stakes: {result.created['stakes']} created")
             result.created["ties"] = _ties_create(scenario, actor_ids)
             say(f"  ties: {result.created['ties']} created")
+            changed = sum(result.created.values())
+            # Bulk inserts send no per-row signals: say once, after commit, that the registry
+            # changed, so that the overlap engine computes the demo's candidates.
+            transaction.on_commit(
+                lambda: registry_bulk_changed.send(sender=Stake, kind="stakes", count=changed)
+            )
     result.totals = {
         "stakeholders": len(scenario.stakeholders),
         "outcomes": len(scenario.outcomes),

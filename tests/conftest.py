@@ -36,7 +36,9 @@ def services_missing() -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # tryfirst: the markers must be in place before pytest-django sorts transactional tests last.
     _serialize_transactional_tests(items)
     reason = services_missing()
     if reason is None:

@@ -21,18 +21,17 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
-# The live server runs in a thread; Django's async-safety check would refuse ORM calls made from
-# the test while Playwright's event loop is alive in the same thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
-def browser(transactional_db, live_server):
+def browser(transactional_db, live_server, monkeypatch):
     # Function-scoped on purpose, and set up after the database: while Playwright's sync API is
     # running, Django's per-context connection handler hands out fresh connection objects, so the
     # test database's serialized contents must be restored before Playwright starts.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    # Django's async-safety check would refuse ORM calls made from the test while Playwright's
+    # event loop is alive in the same thread; only for these tests (subprocesses must not inherit).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -456,3 +456,15 @@ def test_a_failed_synthetic_load_leaves_the_previous_set(monkeypatch):
 
     assert synthetic_counts() == before
     assert set(synthetic.synthetic_stakeholders().values_list("name", "kind")) == names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loading_the_demo_computes_its_candidate_partnerships():
+    from partnerships.models import Candidate, OverlapRun
+
+    call_command("seed_demo", stdout=io.StringIO())
+    [run] = OverlapRun.objects.all()
+    assert run.status == "succeeded"
+    assert Candidate.objects.filter(run=run).count() > 100
+    call_command("seed_demo", stdout=io.StringIO())  # already loaded: no second run
+    assert OverlapRun.objects.count() == 1
