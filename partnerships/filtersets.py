@@ -7,7 +7,7 @@ an id that does not exist.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -15,8 +15,8 @@ from stakeholders.choices import Kind
 from stakeholders.filtersets import visible_stakeholders
 from stakeholders.models import Outcome
 
-from .models import Candidate
-from .selectors import candidates_sharing_outcome
+from .models import Candidate, Partnership, PartnershipMember, PartnershipStatus
+from .selectors import candidates_sharing_outcome, partnership_members_visible
 
 DISMISSED_CHOICES = (
     ("hide", "Hide dismissed"),
@@ -118,3 +118,65 @@ class CandidateFilterSet(django_filters.FilterSet):
         elif dismissed == "only":
             queryset = queryset.filter(is_dismissed=True)
         return queryset
+
+
+class PartnershipFilterSet(django_filters.FilterSet):
+    """The one FilterSet of the partnership list: the page, its CSV export and the API.
+
+    Member and kind of member look only at members the requesting person may see, so filtering
+    by kind never reveals that a hidden actor of that kind takes part.
+    """
+
+    q = django_filters.CharFilter(method="filter_title", label="Title contains")
+    status = django_filters.MultipleChoiceFilter(
+        choices=PartnershipStatus.choices, label="Status"
+    )
+    outcome = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Outcome.objects.order_by("title"),
+            method="filter_outcome",
+            label="Outcome",
+            empty_label="Any outcome",
+        )
+    )
+    member = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=visible_stakeholders,
+            method="filter_member",
+            label="Member (stakeholder id)",
+            widget=forms.NumberInput,
+        )
+    )
+    member_kind = django_filters.ChoiceFilter(
+        choices=Kind.choices,
+        method="filter_member_kind",
+        label="Kind of member",
+        empty_label="Any kind",
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["q", "status", "outcome", "member", "member_kind"]
+
+    def _members(self):
+        user = getattr(self.request, "user", None)
+        return partnership_members_visible(
+            PartnershipMember.objects.filter(partnership=OuterRef("pk")), user
+        )
+
+    def filter_title(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(title__icontains=value) if value else queryset
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Partnership.outcomes.through.objects.filter(
+                partnership=OuterRef("pk"), outcome=value
+            ))
+        )  # fmt: skip
+
+    def filter_member(self, queryset, name, value):
+        return queryset.filter(Exists(self._members().filter(stakeholder=value)))
+
+    def filter_member_kind(self, queryset, name, value):
+        return queryset.filter(Exists(self._members().filter(stakeholder__kind=value)))

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from stakeholders.fields import CapabilitiesField
-from stakeholders.models import Stakeholder
+from stakeholders.models import Outcome, Stakeholder
 
 from .choices import ACTIVE_RUN_STATUSES, ChunkStatus, RunPhase, RunStatus, RunTrigger
 
@@ -181,6 +182,14 @@ class Candidate(models.Model):
     shared_outcome_ids = models.JSONField(
         default=list, help_text="The shared outcomes that weigh most in the overlap (capped)."
     )
+    # Set when a person proposes a partnership from this candidate ("promoted").
+    partnership = models.ForeignKey(
+        "Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="promoted_candidates",
+    )
 
     class Meta:
         ordering = ["-score", "id"]
@@ -233,3 +242,129 @@ class CandidateDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"Dismissed: {self.stakeholder_a_id} + {self.stakeholder_b_id}"
+
+
+# --- partnerships: from proposal to agreement ---------------------------------------------------
+
+
+class PartnershipStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    UNDER_REVIEW = "under_review", "Under review"
+    APPROVED = "approved", "Approved"
+    ACTIVE = "active", "Active"
+    CONCLUDED = "concluded", "Concluded"
+    DECLINED = "declined", "Declined"
+    SENT_BACK = "sent_back", "Sent back"
+
+
+class MemberRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    FUNDER = "funder", "Funder"
+    IMPLEMENTER = "implementer", "Implementer"
+    CONVENER = "convener", "Convener"
+    TECHNICAL = "technical", "Technical partner"
+    COMMUNITY = "community", "Community partner"
+    OTHER = "other", "Other"
+
+
+class Partnership(models.Model):
+    """A proposed or agreed non-traditional security partnership and where it is in its workflow.
+
+    Writes go through ``partnerships.workflow``; ``version`` grows with every write so that a form
+    or API client holding an old copy can be told someone else changed it meanwhile.
+    """
+
+    Status = PartnershipStatus
+
+    title = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=20, choices=PartnershipStatus.choices, default=PartnershipStatus.DRAFT
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="partnership_proposals",
+    )
+    outcomes = models.ManyToManyField(Outcome, blank=True, related_name="partnerships")
+    rationale = models.TextField(help_text="Why these actors, for these outcomes.")
+    resources = models.TextField(blank=True, help_text="Money, people, assets each side commits.")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    risks = models.TextField(blank=True)
+    do_no_harm = models.TextField(
+        "do-no-harm assessment",
+        blank=True,
+        help_text="Risks to participants, especially women and displaced people, and how they "
+        "are mitigated. Required to submit.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[outcomes])
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [("review_partnership", "Can review partnership proposals")]
+        indexes = [models.Index(fields=["status", "-updated_at"], name="partnerships_pship_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="partnerships_pship_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("partnerships:partnership_detail", args=[self.pk])
+
+
+class PartnershipMember(models.Model):
+    """One actor in a partnership, its role and what it brings from its toolbox."""
+
+    Role = MemberRole
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="members")
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="partnership_memberships"
+    )
+    role = models.CharField(max_length=20, choices=MemberRole.choices, default=MemberRole.OTHER)
+    contribution = models.TextField(blank=True, help_text="What it brings from its toolbox.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "stakeholder"], name="partnerships_member_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder} in {self.partnership}"
+
+
+class PartnershipEvent(models.Model):
+    """One step of a partnership's timeline: who did what, when, and what they said."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=20, choices=PartnershipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PartnershipStatus.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.partnership}: {self.from_status or 'new'} → {self.to_status}"

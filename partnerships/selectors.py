@@ -7,15 +7,24 @@ The restriction rule: a candidate exists for a person only if that person may se
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from accounts.roles import Role, user_has_role
 from stakeholders.choices import Capability, Kind
 from stakeholders.models import Outcome, Stake
-from stakeholders.selectors import sensitivities_visible_to
+from stakeholders.selectors import sensitivities_visible_to, stakeholder_visible_to
 
 from .choices import ACTIVE_RUN_STATUSES
-from .models import Candidate, CandidateDismissal, OverlapRun
+from .models import (
+    Candidate,
+    CandidateDismissal,
+    OverlapRun,
+    Partnership,
+    PartnershipEvent,
+    PartnershipMember,
+    PartnershipStatus,
+)
 
 
 def dismissal_exists() -> Exists:
@@ -194,3 +203,108 @@ def url_or_none(name: str, *args) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
+
+
+# --- partnerships -------------------------------------------------------------------------------
+#
+# The restriction rule for partnerships (DESIGN.md, "Do no harm"): a partnership with a member the
+# person may not see is still listed, but that member is left out of every member list, filter and
+# export, and nothing counts it. Drafts and sent-back proposals are the proposer's own work: only
+# they and administrators see them.
+
+
+def _visible_members(user) -> Prefetch:
+    return Prefetch(
+        "members",
+        queryset=PartnershipMember.objects.filter(
+            stakeholder__sensitivity__in=sensitivities_visible_to(user)
+        )
+        .select_related("stakeholder")
+        .order_by("id"),
+        to_attr="visible_members",
+    )
+
+
+def partnership_visible_to(user) -> QuerySet[Partnership]:
+    """The partnerships ``user`` may see, each with ``visible_members`` and its outcomes loaded."""
+    queryset = Partnership.objects.select_related("proposer").prefetch_related(
+        _visible_members(user), Prefetch("outcomes", queryset=Outcome.objects.order_by("title"))
+    )
+    if not user_has_role(user, Role.ADMINISTRATOR):
+        queryset = queryset.filter(
+            ~Q(status__in=[PartnershipStatus.DRAFT, PartnershipStatus.SENT_BACK])
+            | Q(proposer_id=user.pk)
+        )
+    return queryset.order_by("-updated_at", "-id")
+
+
+def partnership_list_of_proposer(user) -> QuerySet[Partnership]:
+    """My proposals: everything ``user`` proposed, newest change first."""
+    return partnership_visible_to(user).filter(proposer_id=user.pk)
+
+
+def partnership_review_queue(user) -> QuerySet[Partnership]:
+    """Proposals waiting for a reviewer, oldest submission first, never the reviewer's own."""
+    return (
+        partnership_visible_to(user)
+        .filter(status__in=[PartnershipStatus.PROPOSED, PartnershipStatus.UNDER_REVIEW])
+        .exclude(proposer_id=user.pk)
+        .order_by("submitted_at", "id")
+    )
+
+
+def partnership_members_visible(queryset, user):
+    """Restrict a members queryset to the stakeholders ``user`` may see (for filters)."""
+    return queryset.filter(stakeholder__sensitivity__in=sensitivities_visible_to(user))
+
+
+def partnership_timeline(partnership: Partnership) -> QuerySet[PartnershipEvent]:
+    return partnership.events.select_related("actor").order_by("created_at", "id")
+
+
+def partnership_candidate_prefill(*, user, candidate_id) -> dict | None:
+    """What a proposal made from a candidate starts with: both actors, the shared outcomes and
+    the explanation as rationale. None if the candidate is not visible to ``user``."""
+    try:
+        candidate = candidate_visible_to(user).get(pk=int(candidate_id))
+    except (Candidate.DoesNotExist, TypeError, ValueError):
+        return None
+    explanation = candidate_explanations([candidate])[candidate.pk]
+    a, b = candidate.stakeholder_a, candidate.stakeholder_b
+    lines = [
+        f"{a.name} ({explanation.kind_a}) and {b.name} ({explanation.kind_b}) share a stake in "
+        + (", ".join(o.title for o in explanation.shared_outcomes) or "the same outcomes")
+        + (f" and {explanation.shared_more} more" if explanation.shared_more else "")
+        + ".",
+    ]
+    if explanation.brings_a:
+        lines.append(f"{a.name} brings {', '.join(explanation.brings_a).lower()}.")
+    if explanation.brings_b:
+        lines.append(f"{b.name} brings {', '.join(explanation.brings_b).lower()}.")
+    if explanation.inclusive:
+        lines.append("Inclusive: " + "; ".join(explanation.inclusive) + ".")
+    lines.append(f"Candidate score {candidate.score:.2f} (overlap run #{candidate.run_id}).")
+    return {
+        "candidate": candidate,
+        "title": f"{a.name} + {b.name}",
+        "rationale": "\n".join(lines),
+        "outcomes": [o.pk for o in explanation.shared_outcomes],
+        "members": [
+            {"stakeholder": a.pk, "contribution": ", ".join(explanation.brings_a)},
+            {"stakeholder": b.pk, "contribution": ", ".join(explanation.brings_b)},
+        ],
+    }
+
+
+def stakeholder_search(*, user, query: str, limit: int = 20) -> list[dict]:
+    """The live member search: visible stakeholders whose name contains ``query``."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    rows = (
+        stakeholder_visible_to(user)
+        .filter(name__icontains=query)
+        .order_by("name", "id")
+        .values("id", "name", "kind")[:limit]
+    )
+    return [{**row, "kind_label": KIND_LABELS.get(row["kind"], row["kind"])} for row in rows]
