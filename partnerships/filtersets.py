@@ -128,9 +128,7 @@ class PartnershipFilterSet(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_title", label="Title contains")
-    status = django_filters.MultipleChoiceFilter(
-        choices=PartnershipStatus.choices, label="Status"
-    )
+    status = django_filters.MultipleChoiceFilter(choices=PartnershipStatus.choices, label="Status")
     outcome = extend_schema_field(OpenApiTypes.INT)(
         django_filters.ModelChoiceFilter(
             queryset=Outcome.objects.order_by("title"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import partnership_views, views
 
 app_name = "partnerships"
 
@@ -14,4 +14,30 @@ urlpatterns = [
     path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
     path("candidates/<int:pk>/dismiss/", views.candidate_dismiss, name="candidate_dismiss"),
     path("candidates/<int:pk>/restore/", views.candidate_restore, name="candidate_restore"),
+]
+
+urlpatterns += [
+    path("partnerships/", partnership_views.partnership_list, name="partnership_list"),
+    path("partnerships/mine/", partnership_views.my_proposals, name="my_proposals"),
+    path("partnerships/review/", partnership_views.review_queue, name="review_queue"),
+    path(
+        "partnerships/export.csv", partnership_views.partnership_export, name="partnership_export"
+    ),
+    path("partnerships/new/", partnership_views.partnership_create, name="partnership_create"),
+    path(
+        "partnerships/stakeholder-search/",
+        partnership_views.stakeholder_search,
+        name="stakeholder_search",
+    ),
+    path("partnerships/<int:pk>/", partnership_views.partnership_detail, name="partnership_detail"),
+    path(
+        "partnerships/<int:pk>/edit/",
+        partnership_views.partnership_update,
+        name="partnership_update",
+    ),
+    path(
+        "partnerships/<int:pk>/transition/",
+        partnership_views.partnership_transition,
+        name="partnership_transition",
+    ),
 ]

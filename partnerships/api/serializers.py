@@ -2,8 +2,9 @@ from rest_framework import serializers
 
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Capability
+from stakeholders.models import Outcome
 
-from ..models import Candidate, OverlapRun
+from ..models import Candidate, MemberRole, OverlapRun, Partnership, PartnershipEvent
 from ..overlap import Parameters
 from ..services import MAX_CHUNKS, overlap_parameters_clean
 
@@ -91,3 +92,73 @@ class OverlapRunStartSerializer(serializers.Serializer):
                 {error.field or "non_field_errors": [str(error)]}
             ) from error
         return attrs
+
+
+# --- partnerships -------------------------------------------------------------------------------
+
+
+class PartnershipMemberSerializer(serializers.Serializer):
+    stakeholder = serializers.IntegerField(
+        help_text="Stakeholder id; one you may see (a hidden one fails like a missing one)."
+    )
+    name = serializers.CharField(source="stakeholder.name", read_only=True)
+    kind = serializers.CharField(source="stakeholder.kind", read_only=True)
+    role = serializers.ChoiceField(choices=MemberRole.choices, default=MemberRole.OTHER)
+    contribution = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def to_representation(self, member):
+        return {
+            "stakeholder": member.stakeholder_id,
+            "name": member.stakeholder.name,
+            "kind": member.stakeholder.kind,
+            "role": member.role,
+            "contribution": member.contribution,
+        }
+
+
+class PartnershipEventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = PartnershipEvent
+        fields = ["actor", "created_at", "from_status", "to_status", "comment"]
+        read_only_fields = fields
+
+
+class PartnershipSerializer(serializers.ModelSerializer):
+    """A partnership; ``members`` lists only the members you may see."""
+
+    members = PartnershipMemberSerializer(many=True, source="visible_members")
+    outcomes = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Outcome.objects.all(), required=False
+    )
+    proposer = serializers.StringRelatedField(read_only=True)
+    candidate = serializers.IntegerField(
+        write_only=True, required=False, help_text="Id of the candidate this proposal promotes."
+    )
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "id", "title", "status", "proposer", "outcomes", "members", "rationale", "resources",
+            "start_date", "end_date", "risks", "do_no_harm", "version", "created_at",
+            "updated_at", "submitted_at", "decided_at", "candidate",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "version", "created_at", "updated_at", "submitted_at", "decided_at",
+        ]  # fmt: skip
+
+    def validate(self, attrs):
+        start, end = attrs.get("start_date"), attrs.get("end_date")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": [f"The end date must be on or after the start date ({start})."]}
+            )
+        return attrs
+
+
+class PartnershipTransitionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; refused if someone changed it since."
+    )

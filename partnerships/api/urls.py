@@ -9,5 +9,6 @@ app_name = "partnerships-api"
 router = SimpleRouter()
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("overlap-runs", views.OverlapRunViewSet, basename="overlaprun")
+router.register("partnerships", views.PartnershipViewSet, basename="partnership")
 
 urlpatterns = router.urls

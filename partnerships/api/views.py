@@ -7,7 +7,7 @@ a person sees a candidate only if they may see both of its actors.
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import decorators, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
 from smartdiplomacy.api import (
@@ -17,15 +17,22 @@ from smartdiplomacy.api import (
     KeysetCursorPagination,
     RestrictedReadAuditMixin,
 )
+from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from stakeholders.selectors import user_is_cleared
 
-from .. import services
+from .. import services, workflow
 from ..choices import RunTrigger
-from ..filtersets import CandidateFilterSet
+from ..filtersets import CandidateFilterSet, PartnershipFilterSet
 from ..models import OverlapRun
-from ..selectors import candidate_visible_to, overlap_run_list
-from .serializers import CandidateSerializer, OverlapRunSerializer, OverlapRunStartSerializer
+from ..selectors import candidate_visible_to, overlap_run_list, partnership_visible_to
+from .serializers import (
+    CandidateSerializer,
+    OverlapRunSerializer,
+    OverlapRunStartSerializer,
+    PartnershipSerializer,
+    PartnershipTransitionSerializer,
+)
 
 CANDIDATES_NOTE = (
     "Candidate partnerships of the current overlap run, best first; filters as on the Candidates "
@@ -100,3 +107,117 @@ class OverlapRunViewSet(
             OverlapRunSerializer(run, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+PARTNERSHIPS_NOTE = (
+    "Partnerships you may see (drafts and sent-back proposals only by their proposer and "
+    "administrators); `members` leaves out actors you are not cleared for. Filters as on the "
+    "Partnerships page: `q`, `status` (repeatable), `outcome`, `member`, `member_kind`. Signed-in "
+    "people only; partner tokens cannot read partnerships. Create: program officers and "
+    "administrators (a draft; at least two distinct members you may see). Workflow steps: POST "
+    "to `/{id}/submit/`, `start_review/`, `approve/`, `send_back/`, `decline/`, `activate/`, "
+    "`conclude/` with an optional `comment` (required to send back or decline) and `version`. "
+    "Reviewers review, never their own proposal; the proposer or an administrator submits, "
+    "activates and concludes. A step the status does not allow answers 400; a role that may not "
+    "take it, 403."
+)
+
+
+def _transition_action(action: str):
+    def step(self, request, pk=None):
+        partnership = self.get_object()
+        data = PartnershipTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workflow.SERVICES[action](
+            partnership=partnership,
+            user=request.user,
+            comment=data.validated_data.get("comment", ""),
+            expected_version=data.validated_data.get("version"),
+        )
+        fresh = self.get_queryset().get(pk=partnership.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    # The action decorator reads the function's name: set it first.
+    step.__name__ = step.__qualname__ = action
+    step = decorators.action(
+        detail=True,
+        methods=["post"],
+        url_path=action.replace("_", "-"),
+        url_name=action.replace("_", "-"),
+    )(step)
+    return extend_schema(
+        summary=workflow.ACTION_LABELS[action],
+        request=PartnershipTransitionSerializer,
+        responses={
+            200: PartnershipSerializer,
+            400: OpenApiResponse(description="Not allowed in this status, or invalid input."),
+            403: OpenApiResponse(description="Your role may not take this step."),
+        },
+    )(step)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List partnerships", description=PARTNERSHIPS_NOTE),
+    retrieve=extend_schema(summary="One partnership", description=PARTNERSHIPS_NOTE),
+    create=extend_schema(summary="Propose a partnership (saved as a draft)"),
+)
+class PartnershipViewSet(
+    RestrictedReadAuditMixin,
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    serializer_class = PartnershipSerializer
+    filterset_class = PartnershipFilterSet
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = ApiPageNumberPagination
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+
+    def get_queryset(self):
+        return partnership_visible_to(self.request.user)
+
+    def restricted_stakeholder_ids(self, objects):
+        return [
+            member.stakeholder_id
+            for partnership in objects
+            for member in partnership.visible_members
+            if member.stakeholder.sensitivity != Sensitivity.PUBLIC
+        ]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        candidate = None
+        if data.get("candidate") is not None:
+            candidate = candidate_visible_to(self.request.user).filter(pk=data["candidate"]).first()
+            if candidate is None:
+                raise ApplicationError(
+                    f"Candidate {data['candidate']} does not exist.", "candidate"
+                )
+        partnership = workflow.partnership_create_draft(
+            proposer=self.request.user,
+            title=data["title"],
+            rationale=data.get("rationale", ""),
+            outcomes=data.get("outcomes", []),
+            resources=data.get("resources", ""),
+            start_date=data.get("start_date"),
+            end_date=data.get("end_date"),
+            risks=data.get("risks", ""),
+            do_no_harm=data.get("do_no_harm", ""),
+            members=[
+                workflow.MemberInput(
+                    stakeholder_id=m["stakeholder"],
+                    role=m.get("role", "other"),
+                    contribution=m.get("contribution", ""),
+                )
+                for m in data.get("visible_members", [])
+            ],
+            candidate=candidate,
+        )
+        serializer.instance = self.get_queryset().get(pk=partnership.pk)
+
+    submit = _transition_action("submit")
+    start_review = _transition_action("start_review")
+    approve = _transition_action("approve")
+    send_back = _transition_action("send_back")
+    decline = _transition_action("decline")
+    activate = _transition_action("activate")
+    conclude = _transition_action("conclude")

@@ -38,8 +38,8 @@ def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst,
     # Best first: ngo+women 0.82, firm+women 0.66, ngo+firm 0.55.
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
     assert order == [(r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk), (r.ngo.pk, r.firm.pk)]
-    # No partnerships module yet: the Propose button is there, disabled, and says why.
-    assert "Partnership proposals arrive with the partnerships module" in page
+    # The Propose button leads to the proposal form, filled in from the candidate.
+    assert f"/partnerships/new/?candidate={response.context['candidates'][0].pk}" in page
 
 
 def test_without_a_run_the_page_says_so(client, officer, small_registry):

@@ -1,0 +1,295 @@
+"""Pages of partnerships: all partnerships (with filters and CSV export), my proposals, the review
+queue, a partnership's page with its timeline, the proposal form (from scratch or from a
+candidate), workflow steps, and the live member search. Views parse input; selectors read and
+``partnerships.workflow`` writes."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from smartdiplomacy.exceptions import ApplicationError
+
+from . import workflow
+from .filtersets import PartnershipFilterSet
+from .forms import MemberFormSet, PartnershipForm, TransitionForm
+from .selectors import (
+    partnership_candidate_prefill,
+    partnership_list_of_proposer,
+    partnership_review_queue,
+    partnership_timeline,
+    partnership_visible_to,
+)
+from .selectors import (
+    stakeholder_search as stakeholder_search_rows,
+)
+
+PAGE_SIZE = 25
+VIEW = "partnerships.view_partnership"
+ADD = "partnerships.add_partnership"
+REVIEW = "partnerships.review_partnership"
+
+
+def _list_page(request, queryset, *, template: str, heading: str, extra=None):
+    filterset = PartnershipFilterSet(request.GET, queryset=queryset, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "partnerships": list(page.object_list),
+            "heading": heading,
+            "query": query.urlencode(),
+            "can_propose": workflow.user_may_propose(request.user),
+            **(extra or {}),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def partnership_list(request):
+    return _list_page(
+        request,
+        partnership_visible_to(request.user),
+        template="partnerships/partnership_list.html",
+        heading="Partnerships",
+        extra={"export": True},
+    )
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def my_proposals(request):
+    return _list_page(
+        request,
+        partnership_list_of_proposer(request.user),
+        template="partnerships/partnership_list.html",
+        heading="My proposals",
+    )
+
+
+@login_required
+@permission_required(REVIEW, raise_exception=True)
+def review_queue(request):
+    return _list_page(
+        request,
+        partnership_review_queue(request.user),
+        template="partnerships/partnership_review_queue.html",
+        heading="Review queue",
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def partnership_export(request):
+    """CSV of the filtered list; hidden members are left out like on the page."""
+    filterset = PartnershipFilterSet(
+        request.GET, queryset=partnership_visible_to(request.user), request=request
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="partnerships-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["id", "title", "status", "proposer", "outcomes", "members", "start_date", "end_date",
+         "updated_at"]
+    )  # fmt: skip
+    for p in filterset.qs.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                p.pk,
+                p.title,
+                p.get_status_display(),
+                p.proposer.get_username() if p.proposer else "",
+                "; ".join(o.title for o in p.outcomes.all()),
+                "; ".join(
+                    f"{m.stakeholder.name} ({m.get_role_display()})" for m in p.visible_members
+                ),
+                p.start_date or "",
+                p.end_date or "",
+                p.updated_at.isoformat(timespec="seconds"),
+            ]
+        )
+    return response
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def partnership_detail(request, pk: int):
+    partnership = get_object_or_404(partnership_visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "partnerships/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "members": partnership.visible_members,
+            "timeline": list(partnership_timeline(partnership)),
+            "actions": workflow.partnership_actions_for(request.user, partnership),
+            "can_edit": workflow.user_may_edit(request.user, partnership),
+            "transition_form": TransitionForm(initial={"version": partnership.version}),
+            "promoted_from": list(partnership.promoted_candidates.values_list("pk", flat=True)),
+        },
+    )
+
+
+def _render_form(request, form, formset, *, partnership=None, candidate=None, status=200):
+    return render(
+        request,
+        "partnerships/partnership_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "partnership": partnership,
+            "candidate": candidate,
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def partnership_create(request):
+    if not workflow.user_may_propose(request.user):
+        raise PermissionDenied
+    candidate_id = request.POST.get("candidate") or request.GET.get("candidate")
+    prefill = (
+        partnership_candidate_prefill(user=request.user, candidate_id=candidate_id)
+        if candidate_id
+        else None
+    )
+    candidate = prefill["candidate"] if prefill else None
+    if request.method == "POST":
+        form = PartnershipForm(request.POST)
+        formset = MemberFormSet(request.POST, prefix="members", user=request.user)
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                partnership = workflow.partnership_create_draft(
+                    proposer=request.user,
+                    title=data["title"],
+                    rationale=data["rationale"],
+                    outcomes=data["outcomes"],
+                    resources=data["resources"],
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    risks=data["risks"],
+                    do_no_harm=data["do_no_harm"],
+                    members=formset.members(),
+                    candidate=candidate,
+                )
+            except ApplicationError as error:
+                error.add_to_form(form)
+            else:
+                messages.success(request, "Draft saved. Submit it for review when it is ready.")
+                return redirect(partnership)
+        return _render_form(request, form, formset, candidate=candidate, status=400)
+    if prefill:
+        form = PartnershipForm(initial={k: prefill[k] for k in ("title", "rationale", "outcomes")})
+        formset = MemberFormSet(
+            prefix="members",
+            user=request.user,
+            initial=[{**m, "role": "other"} for m in prefill["members"]],
+        )
+    else:
+        form = PartnershipForm()
+        formset = MemberFormSet(prefix="members", user=request.user, initial=[{}, {}])
+    return _render_form(request, form, formset, candidate=candidate)
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def partnership_update(request, pk: int):
+    partnership = get_object_or_404(partnership_visible_to(request.user), pk=pk)
+    if not workflow.user_may_edit(request.user, partnership):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = PartnershipForm(request.POST, instance=partnership)
+        formset = MemberFormSet(request.POST, prefix="members", user=request.user)
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                # form.instance already carries the new values; the service writes them.
+                partnership.refresh_from_db()
+                workflow.partnership_update(
+                    partnership=partnership,
+                    user=request.user,
+                    members=formset.members(),
+                    outcomes=data["outcomes"],
+                    expected_version=_int(request.POST.get("version")),
+                    **{name: data[name] for name in workflow.FIELDS},
+                )
+            except ApplicationError as error:
+                error.add_to_form(form)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("partnerships:partnership_detail", pk=pk)
+        return _render_form(request, form, formset, partnership=partnership, status=400)
+    form = PartnershipForm(instance=partnership)
+    formset = MemberFormSet(
+        prefix="members",
+        user=request.user,
+        # Only members this person may see: an editor always may (they added them).
+        initial=[
+            {"stakeholder": m.stakeholder_id, "role": m.role, "contribution": m.contribution}
+            for m in partnership.visible_members
+        ],
+    )
+    return _render_form(request, form, formset, partnership=partnership)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def partnership_transition(request, pk: int):
+    partnership = get_object_or_404(partnership_visible_to(request.user), pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a step.")
+        return redirect(partnership)
+    action = form.cleaned_data["action"]
+    try:
+        with transaction.atomic():
+            workflow.SERVICES[action](
+                partnership=partnership,
+                user=request.user,
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
+            )
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        partnership.refresh_from_db()
+        messages.success(
+            request,
+            f"{workflow.ACTION_LABELS[action]}: done. The partnership is now "
+            f"{partnership.get_status_display().lower()}.",
+        )
+    return redirect(partnership)
+
+
+@login_required
+@permission_required(ADD, raise_exception=True)
+def stakeholder_search(request):
+    """Live member search: ``?q=`` → up to 20 stakeholders this person may see."""
+    return JsonResponse(
+        {"results": stakeholder_search_rows(user=request.user, query=request.GET.get("q", ""))}
+    )
