@@ -12,9 +12,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("registry/imports/", include("stakeholders.imports.urls")),
+    path("registry/iati/", include("stakeholders.iati.urls")),
     path("api/", include("smartdiplomacy.api_urls")),
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),
+    path("", include("graph.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from stakeholders.demo import DEMO_PASSWORD, demo_scenario_load, demo_users_ensure
+from stakeholders.iati.services import SAMPLE_FILE, iati_import
 from stakeholders.synthetic import (
     SyntheticSizeError,
     synthetic_registry_create,
@@ -46,6 +47,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, help="Synthetic: random seed (default 0); same seed, same data."
         )
+        parser.add_argument(
+            "--iati",
+            action="store_true",
+            help="Also import the 401 real IATI activities of stakeholders/iati/sample/ "
+            "(organisations, outcomes and stakes; safe to repeat).",
+        )
 
     def handle(self, *args, **options):
         sizes = {name: options[name] for name in SIZE_OPTIONS}
@@ -57,6 +64,13 @@ class Command(BaseCommand):
             self._demo(verbosity=options["verbosity"])
         else:
             self._synthetic(sizes, seed=options["seed"] or 0)
+        if options["iati"]:
+            self._iati()
+
+    def _iati(self) -> None:
+        self.stdout.write(f"Importing the IATI sample ({SAMPLE_FILE.name})…")
+        report = iati_import(paths=[SAMPLE_FILE])
+        self.stdout.write(self.style.SUCCESS("\n".join(report.lines()[:8])))
 
     def _demo(self, *, verbosity: int) -> None:
         self.stdout.write("Loading the demo scenario…")

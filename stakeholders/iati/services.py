@@ -1,0 +1,612 @@
+"""Importing IATI activity files into the registry (the one write path for IATI data).
+
+``iati_import`` reads the files with the streaming parser and writes, in ONE transaction:
+- ``IatiActivity``: each activity as read (new → created; same content → unchanged; a different
+  version → updated, unless the stored one has a later last-updated-datetime);
+- stakeholders: the participating and reporting organisations, deduplicated by IATI organisation
+  identifier (ref) first, then by normalised name (``mapping.name_normalised``); existing
+  stakeholders are matched the same way and never overwritten — they only gain the missing
+  ``ExternalIdentifier(scheme="iati_org")``; new ones get kind, scope and a toolbox from
+  ``mapping``;
+- sectors: the DAC 5-digit sectors the outcomes use, named from the codelist, when missing;
+- outcomes: one per DAC sector × recipient country, titled "<sector name> in <country name>",
+  theme from ``mapping.theme_for_sector``; existing outcomes (same title) are left as they are;
+- stakes: one per organisation × outcome. interest = the share of the organisation's activities
+  (in the files imported together) that work on the outcome; influence = the strongest role it
+  plays in them (``mapping.INFLUENCE_BY_ROLE``). A stake that did not come from IATI is left alone.
+
+Writes are bulk (no per-row signals) with their change history written in bulk; once the
+transaction commits, one ``registry_bulk_changed`` signal starts one full overlap run.
+A file that is not XML, is truncated or is not IATI aborts the whole import: nothing is written.
+Activities are not yet engagements: the index issue links its engagements to ``IatiActivity``.
+"""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
+from stakeholders.imports.services import HistoryWriter
+from stakeholders.models import (
+    ExternalIdentifier,
+    IatiActivity,
+    Outcome,
+    Sector,
+    Stake,
+    Stakeholder,
+)
+from stakeholders.selectors import stakeholder_visible_to
+from stakeholders.signals import registry_bulk_changed
+
+from . import mapping
+from .codelists import country_name, sector_name
+from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
+
+STAKE_SOURCE = "IATI activity data"
+SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
+BATCH_SIZE = 500
+DETAILS_KEPT = 100  # skipped items listed one by one in the report; the rest are only counted
+IDENTIFIER_MAX_LENGTH = IatiActivity._meta.get_field("iati_identifier").max_length
+
+
+class IatiImportError(ApplicationError):
+    """The import was refused as a whole (nothing written); the message says which file and why."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "paths")
+
+
+@dataclasses.dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+
+@dataclasses.dataclass
+class ImportReport:
+    """What one import did: counts per kind of row, and why anything was skipped or noted."""
+
+    files: list[str] = dataclasses.field(default_factory=list)
+    activities_read: int = 0
+    counts: dict[str, Counts] = dataclasses.field(
+        default_factory=lambda: {
+            name: Counts()
+            for name in (
+                "activities",
+                "stakeholders",
+                "identifiers",
+                "sectors",
+                "outcomes",
+                "stakes",
+            )
+        }
+    )
+    # Reasons → how often; and the first DETAILS_KEPT skipped items with what they were.
+    notes: Counter = dataclasses.field(default_factory=Counter)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    def note(self, reason: str, detail: str | None = None) -> None:
+        self.notes[reason] += 1
+        if detail is not None and len(self.skipped) < DETAILS_KEPT:
+            self.skipped.append(f"{detail}: {reason}")
+
+    @property
+    def changed(self) -> int:
+        return sum(counts.created + counts.updated for counts in self.counts.values())
+
+    def lines(self) -> list[str]:
+        """The report as plain lines, for the command line and logs."""
+        out = [f"Files: {', '.join(self.files)}", f"Activities read: {self.activities_read:,}"]
+        for name, counts in self.counts.items():
+            out.append(
+                f"  {name:<12} created {counts.created:>6,}  updated {counts.updated:>6,}  "
+                f"unchanged {counts.unchanged:>6,}  skipped {counts.skipped:>6,}"
+            )
+        if self.notes:
+            out.append("Notes (why skipped, or what was assumed):")
+            out.extend(f"  {count:>6,} × {reason}" for reason, count in self.notes.most_common())
+        if self.skipped:
+            out.append(f"Details (first {DETAILS_KEPT}):")
+            out.extend(f"  {line}" for line in self.skipped)
+        return out
+
+
+@dataclasses.dataclass
+class _Org:
+    """One organisation as the import sees it, across all the activities that name it."""
+
+    index: int
+    ref: str
+    name: str
+    type: str
+    roles: set[str] = dataclasses.field(default_factory=set)
+    activity_count: int = 0
+
+
+class _Collector:
+    """Everything the registry writes need, gathered while the files stream past."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.orgs: list[_Org] = []
+        self.orgs_by_ref: dict[str, _Org] = {}
+        self.orgs_by_name: dict[str, _Org] = {}
+        # (org index, (sector, country)) → [activity count, strongest influence]
+        self.pairs: dict[tuple[int, tuple[str, str]], list] = {}
+        self.seen_identifiers: set[str] = set()
+        self.pending: list[tuple[Activity, str]] = []
+
+    # --- activities ------------------------------------------------------------------------
+
+    def activity_add(self, item: Activity | SkippedActivity, *, source: str) -> None:
+        counts = self.report.counts["activities"]
+        if isinstance(item, SkippedActivity):
+            counts.skipped += 1
+            self.report.note(item.reason, f"{source}, activity #{item.position}")
+            return
+        if len(item.identifier) > IDENTIFIER_MAX_LENGTH:
+            counts.skipped += 1
+            self.report.note(
+                f"iati-identifier longer than {IDENTIFIER_MAX_LENGTH} characters",
+                f"{source}, {item.identifier[:60]}…",
+            )
+            return
+        if item.identifier in self.seen_identifiers:
+            counts.skipped += 1
+            self.report.note("the same iati-identifier again in this import", item.identifier)
+            return
+        self.seen_identifiers.add(item.identifier)
+        self.pending.append((item, source))
+        if len(self.pending) >= BATCH_SIZE:
+            self.activities_flush()
+
+    def activities_flush(self) -> None:
+        """Store a batch of activities (create / update / unchanged) and gather what they show."""
+        if not self.pending:
+            return
+        counts = self.report.counts["activities"]
+        stored = {
+            row.iati_identifier: row
+            for row in IatiActivity.objects.filter(
+                iati_identifier__in=[activity.identifier for activity, _ in self.pending]
+            ).only("id", "iati_identifier", "digest", "last_updated", "payload")
+        }
+        creates, updates, now = [], [], timezone.now()
+        for activity, source in self.pending:
+            payload = activity.payload()
+            digest = _digest(payload)
+            row = stored.get(activity.identifier)
+            if row is None:
+                creates.append(
+                    IatiActivity(
+                        iati_identifier=activity.identifier,
+                        last_updated=activity.last_updated,
+                        digest=digest,
+                        payload=payload,
+                        source=source[:255],
+                    )
+                )
+            elif row.digest == digest:
+                counts.unchanged += 1
+            elif row.last_updated and (
+                activity.last_updated is None or activity.last_updated < row.last_updated
+            ):
+                # An older version than the one stored: keep the stored one, and let the stored
+                # version (not this one) count towards stakes.
+                counts.skipped += 1
+                self.report.note(
+                    "older than the version already imported (last-updated-datetime)",
+                    activity.identifier,
+                )
+                activity = _activity_from_payload(row.payload)
+            else:
+                row.last_updated, row.digest, row.payload = activity.last_updated, digest, payload
+                row.source, row.updated_at = source[:255], now
+                updates.append(row)
+            self._gather(activity)
+        IatiActivity.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+        IatiActivity.objects.bulk_update(
+            updates,
+            ["last_updated", "digest", "payload", "source", "updated_at"],
+            batch_size=BATCH_SIZE,
+        )
+        counts.created += len(creates)
+        counts.updated += len(updates)
+        self.pending = []
+
+    # --- organisations and outcomes ----------------------------------------------------------
+
+    def _gather(self, activity: Activity) -> None:
+        influence: dict[int, float] = {}
+        for org in activity.participating_orgs:
+            found = self._org(org)
+            found.roles.add(org.role)
+            value = mapping.influence_for_role(org.role)
+            influence[found.index] = max(influence.get(found.index, 0.0), value)
+        if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
+            found = self._org(activity.reporting_org)
+            influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
+        for index in influence:
+            self.orgs[index].activity_count += 1
+        for outcome in self._outcomes(activity):
+            for index, value in influence.items():
+                pair = self.pairs.setdefault((index, outcome), [0, 0.0])
+                pair[0] += 1
+                pair[1] = max(pair[1], value)
+
+    def _org(self, org: Organisation) -> _Org:
+        """The import's record of this organisation: by ref first, then by normalised name."""
+        normalised = mapping.name_normalised(org.name)
+        found = self.orgs_by_ref.get(org.ref) if org.ref else None
+        if found is None and normalised:
+            named = self.orgs_by_name.get(normalised)
+            # A name matches an organisation with no ref, or with the same ref; two different
+            # refs are two organisations even under one name ("Recipient Government").
+            if named is not None and (not org.ref or not named.ref):
+                found = named
+                if org.ref and not named.ref:
+                    named.ref = org.ref
+                    self.orgs_by_ref[org.ref] = named
+        if found is None:
+            found = _Org(index=len(self.orgs), ref=org.ref, name=org.name or org.ref, type=org.type)
+            self.orgs.append(found)
+            if org.ref:
+                self.orgs_by_ref[org.ref] = found
+            if normalised:
+                self.orgs_by_name.setdefault(normalised, found)
+        if not found.type and org.type:
+            found.type = org.type
+        if not found.name and org.name:
+            found.name = org.name
+        return found
+
+    def _outcomes(self, activity: Activity) -> list[tuple[str, str]]:
+        sectors = []
+        for code, _ in activity.sectors:
+            if sector_name(code) is None:
+                self.report.note(f"unknown DAC sector code {code}: no outcome for it")
+            else:
+                sectors.append(code)
+        countries = []
+        for code, _ in activity.recipient_countries:
+            if country_name(code) is None:
+                self.report.note(f"unknown country code {code}: no outcome for it")
+            else:
+                countries.append(code)
+        if not sectors or not countries:
+            self.report.note("activity without a DAC 5-digit sector and a recipient country")
+        return [(sector, country) for sector in dict.fromkeys(sectors) for country in countries]
+
+
+def iati_import(
+    *,
+    paths: Iterable[str | Path],
+    user=None,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
+) -> ImportReport:
+    """Import IATI activity files (or folders of ``*.xml``) into the registry, all or nothing.
+
+    ``user`` is recorded in the change history and decides which existing stakeholders the
+    import may match by name (``stakeholder_visible_to``); without a user (the command line run
+    by an administrator) every stakeholder is matched. Raises ``IatiImportError`` — with the DB
+    unchanged — for a missing path, a file that is not XML, is truncated or is not IATI.
+    """
+    started = time.perf_counter()
+    files = _files_expand(paths)
+    report = ImportReport(files=[str(path) for path in files])
+    progress = on_progress or (lambda phase, done, total: None)
+    try:
+        with transaction.atomic():
+            collector = _Collector(report)
+            for path in files:
+                for item in activities_read(path):
+                    report.activities_read += 1
+                    collector.activity_add(item, source=path.name)
+                    if report.activities_read % BATCH_SIZE == 0:
+                        progress("reading", report.activities_read, None)
+            collector.activities_flush()
+            progress("writing", report.activities_read, report.activities_read)
+            _registry_write(collector, user=user)
+            _bulk_change_announce(report)
+    except IatiFileError as error:
+        raise IatiImportError(f"Nothing was imported: {error.path}: {error.reason}.") from None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _files_expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".xml" and p.is_file())
+            if not found:
+                raise IatiImportError(f"Nothing was imported: {path} holds no .xml file.")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise IatiImportError(f"Nothing was imported: {path} is neither a file nor a folder.")
+    if not files:
+        raise IatiImportError("Nothing was imported: no file given.")
+    return files
+
+
+def _registry_write(collector: _Collector, *, user) -> None:
+    report = collector.report
+    history = HistoryWriter(user=user, reason="IATI import")
+    stakeholder_of_org = _stakeholders_write(collector, user=user, history=history)
+    outcome_keys = {outcome for _, outcome in collector.pairs}
+    _sectors_write({sector for sector, _ in outcome_keys}, report=report, history=history)
+    outcome_ids = _outcomes_write(outcome_keys, report=report, history=history)
+    # Interest and influence per stakeholder × outcome; two records of one organisation that
+    # matched the same stakeholder keep the larger share and the stronger role.
+    wanted: dict[tuple[int, int], tuple[float, float]] = {}
+    while collector.pairs:  # popped, so that the two tables are not held in full at once
+        (index, outcome), (count, influence) = collector.pairs.popitem()
+        org = collector.orgs[index]
+        key = (stakeholder_of_org[index], outcome_ids[outcome])
+        interest = round(count / org.activity_count, 4)
+        old = wanted.get(key)
+        wanted[key] = (
+            (interest, influence)
+            if old is None
+            else (max(old[0], interest), max(old[1], influence))
+        )
+    _stakes_write(wanted, report=report, history=history)
+
+
+def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) -> dict[int, int]:
+    """Match or create a stakeholder for every organisation; returns org index → stakeholder id."""
+    report = collector.report
+    counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
+    refs = [org.ref for org in collector.orgs if org.ref]
+    by_ref: dict[str, int] = {}
+    for start in range(0, len(refs), BATCH_SIZE):
+        by_ref.update(
+            ExternalIdentifier.objects.filter(
+                scheme=IdentifierScheme.IATI_ORG, value__in=refs[start : start + BATCH_SIZE]
+            ).values_list("value", "stakeholder_id")
+        )
+    visible = Stakeholder.objects.all() if user is None else stakeholder_visible_to(user)
+    by_name: dict[str, int] = {}
+    for pk, name in visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000):
+        by_name.setdefault(mapping.name_normalised(name), pk)
+
+    result: dict[int, int] = {}
+    matched: list[_Org] = []
+    new: list[_Org] = []
+    for org in collector.orgs:
+        pk = by_ref.get(org.ref) if org.ref else None
+        if pk is None:
+            pk = by_name.get(mapping.name_normalised(org.name))
+        if pk is None:
+            new.append(org)
+        else:
+            result[org.index] = pk
+            matched.append(org)
+
+    created = []
+    for org in new:
+        kind, note = mapping.kind_for_org_type(org.type)
+        if note:
+            report.note(note, org.name)
+        capabilities = Capability(0)
+        for role in org.roles:
+            capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
+        created.append(
+            Stakeholder(
+                name=org.name[:300],
+                kind=kind,
+                scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
+                capabilities=capabilities,
+                description=_org_description(org, kind),
+            )
+        )
+    for start in range(0, len(created), BATCH_SIZE):
+        batch = Stakeholder.objects.bulk_create(created[start : start + BATCH_SIZE])
+        history.record(Stakeholder, [row.pk for row in batch], history_type="+")
+    for org, row in zip(new, created, strict=True):
+        result[org.index] = row.pk
+    counts.created += len(created)
+
+    # The ref kept as an external id, for new stakeholders and matched ones that lack it.
+    identifiers = [
+        ExternalIdentifier(
+            stakeholder_id=result[org.index], scheme=IdentifierScheme.IATI_ORG, value=org.ref[:200]
+        )
+        for org in [*new, *matched]
+        if org.ref and org.ref not in by_ref
+    ]
+    for start in range(0, len(identifiers), BATCH_SIZE):
+        batch = ExternalIdentifier.objects.bulk_create(identifiers[start : start + BATCH_SIZE])
+        history.record(ExternalIdentifier, [row.pk for row in batch], history_type="+")
+    id_counts.created += len(identifiers)
+    id_counts.unchanged += sum(1 for org in collector.orgs if org.ref and org.ref in by_ref)
+    gained = {row.stakeholder_id for row in identifiers} - {row.pk for row in created}
+    counts.updated += len(gained)
+    counts.unchanged += len({result[org.index] for org in matched} - gained)
+    return result
+
+
+def _org_description(org: _Org, kind: str) -> str:
+    roles = ", ".join(
+        sorted({ROLE_NAMES.get(role, role) for role in org.roles if role}) or ["reporting"]
+    )
+    text = f"Imported from IATI activity data ({org.activity_count} activities; roles: {roles})."
+    if org.type not in mapping.KIND_BY_ORG_TYPE or org.type == "90":
+        text += f" IATI organisation type {org.type or 'missing'}: recorded as {Kind(kind).label}."
+    return text
+
+
+ROLE_NAMES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
+
+
+def _sectors_write(codes: set[str], *, report: ImportReport, history: HistoryWriter) -> None:
+    counts = report.counts["sectors"]
+    existing = set(Sector.objects.filter(code__in=codes).values_list("code", flat=True))
+    created = Sector.objects.bulk_create(
+        [Sector(code=code, name=sector_name(code)[:200]) for code in sorted(codes - existing)]
+    )
+    history.record(Sector, [row.pk for row in created], history_type="+")
+    counts.created += len(created)
+    counts.unchanged += len(existing)
+
+
+def outcome_title(sector: str, country: str) -> str:
+    """The outcome's title for a DAC sector × recipient country: "<sector> in <country>"."""
+    return f"{sector_name(sector)} in {country_name(country)}"[:300]
+
+
+def _outcomes_write(
+    keys: set[tuple[str, str]], *, report: ImportReport, history: HistoryWriter
+) -> dict[tuple[str, str], int]:
+    counts = report.counts["outcomes"]
+    titles = {key: outcome_title(*key) for key in keys}
+    existing: dict[str, int] = {}
+    all_titles = sorted(set(titles.values()))
+    for start in range(0, len(all_titles), BATCH_SIZE):
+        existing.update(
+            Outcome.objects.filter(title__in=all_titles[start : start + BATCH_SIZE]).values_list(
+                "title", "id"
+            )
+        )
+    new = {}
+    for key, title in sorted(titles.items()):
+        if title not in existing and title not in new:
+            sector, country = key
+            new[title] = Outcome(
+                title=title,
+                theme=mapping.theme_for_sector(sector),
+                geography=country_name(country)[:200],
+                countries=[country],
+                description=(
+                    f"Actors working on OECD DAC sector {sector} ({sector_name(sector)}) in "
+                    f"{country_name(country)}, as IATI activity data shows."
+                ),
+            )
+    rows = list(new.values())
+    for start in range(0, len(rows), BATCH_SIZE):
+        batch = Outcome.objects.bulk_create(rows[start : start + BATCH_SIZE])
+        history.record(Outcome, [row.pk for row in batch], history_type="+")
+    existing.update({row.title: row.pk for row in rows})
+    counts.created += len(rows)
+    counts.unchanged += len(set(all_titles)) - len(rows)
+    return {key: existing[title] for key, title in titles.items()}
+
+
+def _stakes_write(
+    wanted: dict[tuple[int, int], tuple[float, float]],
+    *,
+    report: ImportReport,
+    history: HistoryWriter,
+) -> None:
+    """Create or update the stakes, a batch of outcomes at a time (bounded model instances)."""
+    counts = report.counts["stakes"]
+    by_outcome: dict[int, list[tuple[int, float, float]]] = {}
+    while wanted:
+        (stakeholder_id, outcome_id), (interest, influence) = wanted.popitem()
+        by_outcome.setdefault(outcome_id, []).append((stakeholder_id, interest, influence))
+    outcome_ids = sorted(by_outcome)
+    now = timezone.now()
+    step = max(1, BATCH_SIZE // 10)
+    for start in range(0, len(outcome_ids), step):
+        chunk = outcome_ids[start : start + step]
+        existing = {
+            (stake.stakeholder_id, stake.outcome_id): stake
+            for stake in Stake.objects.filter(outcome_id__in=chunk).only(
+                "id", "stakeholder_id", "outcome_id", "interest", "influence", "source"
+            )
+        }
+        creates, updates = [], []
+        for outcome_id in chunk:
+            for stakeholder_id, interest, influence in sorted(by_outcome[outcome_id]):
+                stake = existing.get((stakeholder_id, outcome_id))
+                if stake is None:
+                    creates.append(
+                        Stake(
+                            stakeholder_id=stakeholder_id,
+                            outcome_id=outcome_id,
+                            interest=interest,
+                            influence=influence,
+                            source=STAKE_SOURCE,
+                        )
+                    )
+                elif stake.source != STAKE_SOURCE:
+                    counts.skipped += 1
+                    report.note("a stake recorded another way already exists: left as it is")
+                elif (
+                    abs(stake.interest - interest) > 1e-9 or abs(stake.influence - influence) > 1e-9
+                ):
+                    stake.interest, stake.influence, stake.updated_at = interest, influence, now
+                    updates.append(stake)
+                else:
+                    counts.unchanged += 1
+        for first in range(0, len(creates), BATCH_SIZE):
+            batch = Stake.objects.bulk_create(creates[first : first + BATCH_SIZE])
+            history.record(Stake, [row.pk for row in batch], history_type="+")
+        for first in range(0, len(updates), BATCH_SIZE):
+            batch = updates[first : first + BATCH_SIZE]
+            Stake.objects.bulk_update(batch, ["interest", "influence", "updated_at"])
+            history.record(Stake, [row.pk for row in batch], history_type="~")
+        counts.created += len(creates)
+        counts.updated += len(updates)
+
+
+def _bulk_change_announce(report: ImportReport) -> None:
+    """Once committed, one signal: the overlap engine starts one full run (not one per stake)."""
+    counts = report.counts
+    stakes = counts["stakes"].created + counts["stakes"].updated
+    others = counts["stakeholders"].created + counts["stakeholders"].updated
+    if stakes:
+        kind, count = "stakes", stakes
+    elif others:
+        kind, count = "stakeholders", others
+    else:
+        return
+    transaction.on_commit(
+        lambda: registry_bulk_changed.send(sender=IatiActivity, kind=kind, count=count)
+    )
+
+
+def _digest(payload: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _activity_from_payload(payload: dict) -> Activity:
+    """The stored version of an activity, back as the parser's dataclass."""
+
+    def org(data):
+        return Organisation(**data) if data else None
+
+    return Activity(
+        identifier=payload["identifier"],
+        last_updated=dt.datetime.fromisoformat(payload["last_updated"])
+        if payload.get("last_updated")
+        else None,
+        version=payload.get("version", ""),
+        default_currency=payload.get("default_currency", ""),
+        reporting_org=org(payload.get("reporting_org")),
+        participating_orgs=tuple(org(data) for data in payload.get("participating_orgs", [])),
+        title=payload.get("title", ""),
+        dates={key: dt.date.fromisoformat(value) for key, value in payload["dates"].items()},
+        recipient_countries=tuple(tuple(pair) for pair in payload.get("recipient_countries", [])),
+        sectors=tuple(tuple(pair) for pair in payload.get("sectors", [])),
+        other_sector_count=payload.get("other_sector_count", 0),
+        gender_marker=payload.get("gender_marker"),
+        budget_total=payload.get("budget_total"),
+    )

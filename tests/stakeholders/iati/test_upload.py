@@ -1,0 +1,90 @@
+"""The administrators' upload page: a background job imports the file, the page shows progress."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from stakeholders.models import IatiActivity, Stakeholder
+from tests.accounts.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.stakeholders.iati.urls")]
+
+SEVEN = Path(__file__).parent / "files" / "dportal-foodsecurity-7-activities.xml"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(client, name: str, content: bytes, capture):
+    with capture(execute=True):
+        return client.post(
+            reverse("iati_import:upload"), {"file": SimpleUploadedFile(name, content)}
+        )
+
+
+def test_only_administrators_see_the_page(client, officer, analyst):
+    for user in (officer, analyst):
+        client.force_login(user)
+        assert client.get(reverse("iati_import:upload")).status_code == 403
+
+
+def test_an_upload_is_imported_by_a_job_with_a_report(
+    client, administrator, tmp_path, django_capture_on_commit_callbacks
+):
+    client.force_login(administrator)
+    page = client.get(reverse("iati_import:upload"))
+    assert page.status_code == 200 and b"Import IATI activities" in page.content
+    response = upload(client, "seven.xml", SEVEN.read_bytes(), django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    token = response.url.rstrip("/").split("/")[-1]
+    status = client.get(reverse("iati_import:job_status", args=[token])).json()
+    assert status["status"] == "done" and status["done"] == 7
+    assert any("stakes       created     20" in line for line in status["report"])
+    assert IatiActivity.objects.count() == 7
+    assert not list((tmp_path / "iati-uploads").iterdir())  # the upload is deleted once imported
+    page = client.get(response.url)
+    assert b"Imported" in page.content and b"seven.xml" in page.content
+    assert b"Activities read: 7" in page.content and b"{{" not in page.content
+
+
+def test_a_broken_upload_fails_and_changes_nothing(
+    client, administrator, django_capture_on_commit_callbacks
+):
+    client.force_login(administrator)
+    response = upload(
+        client,
+        "broken.xml",
+        b"<iati-activities><iati-activity>",
+        django_capture_on_commit_callbacks,
+    )
+    token = response.url.rstrip("/").split("/")[-1]
+    status = client.get(reverse("iati_import:job_status", args=[token])).json()
+    assert status["status"] == "failed"
+    assert "broken.xml" in status["error"] and "truncated" in status["error"]
+    assert Stakeholder.objects.count() == 0
+    assert b"The registry is unchanged" in client.get(response.url).content
+
+
+def test_not_an_xml_file_name_is_refused_on_the_form(client, administrator):
+    client.force_login(administrator)
+    response = client.post(
+        reverse("iati_import:upload"), {"file": SimpleUploadedFile("data.csv", b"a,b")}
+    )
+    assert response.status_code == 200
+    assert b"Upload an IATI activity file ending in .xml." in response.content
+
+
+def test_another_administrators_job_is_not_found(
+    client, administrator, django_capture_on_commit_callbacks
+):
+    client.force_login(administrator)
+    response = upload(client, "seven.xml", SEVEN.read_bytes(), django_capture_on_commit_callbacks)
+    token = response.url.rstrip("/").split("/")[-1]
+    client.force_login(UserFactory(username="admin2", roles=["administrator"]))
+    assert client.get(reverse("iati_import:job", args=[token])).status_code == 404
+    assert client.get(reverse("iati_import:job_status", args=[token])).status_code == 404
+    assert client.get(reverse("iati_import:job", args=["nosuchjob"])).status_code == 404
