@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make run IATI=1` also imports the 401 real IATI activities shipped in stakeholders/iati/sample/.
+SEED_ARGS := $(if $(IATI),--iati,)
 
 .PHONY: run setup test lint format lock clean-db
 
@@ -16,7 +18,7 @@ run: setup
 
 setup: $(VENV)/.installed static/vendor/.built
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo $(SEED_ARGS)
 
 ## test: the whole suite (service tests run when DATABASE_URL / CELERY_BROKER_URL point at them)
 test: $(VENV)/.installed static/vendor/.built

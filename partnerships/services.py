@@ -24,7 +24,7 @@ import numpy as np
 from celery import group
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -383,6 +383,7 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
                 return  # another finaliser won, or the run was marked failed meanwhile
             Candidate.objects.filter(run_id=run_id).delete()
             _candidates_insert(run_id, merged)
+            _promotions_carry_over(run_id)
             _pause_before_commit()
             OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
             timings = dict(locked.timings)
@@ -400,6 +401,20 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
             )
     _runs_tidy(run_id)
     _refresh_changed_since(run.snapshot_at)
+
+
+def _promotions_carry_over(run_id: int) -> int:
+    """A pair promoted to a partnership stays marked (and linked) when a new run finds it again."""
+    promoted = Candidate.objects.exclude(run_id=run_id).filter(
+        partnership__isnull=False,
+        stakeholder_a_id=OuterRef("stakeholder_a_id"),
+        stakeholder_b_id=OuterRef("stakeholder_b_id"),
+    )
+    return (
+        Candidate.objects.filter(run_id=run_id, partnership__isnull=True)
+        .filter(Exists(promoted))
+        .update(partnership_id=Subquery(promoted.values("partnership_id")[:1]))
+    )
 
 
 def _pause_before_commit() -> None:

@@ -352,3 +352,25 @@ def test_an_editor_who_may_not_see_a_member_keeps_it(administrator):
         partnership=partnership, user=administrator, members=members_of(a, b), title="Edited"
     )
     assert set(partnership.members.values_list("stakeholder", flat=True)) == {a.pk, b.pk, hidden.pk}
+
+
+def test_a_promoted_pair_stays_promoted_after_the_next_run(officer, small_registry, run_overlap):
+    first = run_overlap()
+    candidate = Candidate.objects.get(
+        stakeholder_a=small_registry.ngo, stakeholder_b=small_registry.firm
+    )
+    partnership = _create(
+        officer, members_of(small_registry.ngo, small_registry.firm), candidate=candidate
+    )
+    second = run_overlap()
+    assert second.pk != first.pk and second.is_current
+    again = Candidate.objects.get(
+        run=second, stakeholder_a=small_registry.ngo, stakeholder_b=small_registry.firm
+    )
+    assert again.pk != candidate.pk
+    assert again.partnership == partnership
+    assert (
+        not Candidate.objects.filter(run=second, partnership__isnull=False)
+        .exclude(pk=again.pk)
+        .exists()
+    )
