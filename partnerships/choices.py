@@ -31,3 +31,24 @@ class RunTrigger(models.TextChoices):
 class ChunkStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
+
+
+class PartnershipStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    UNDER_REVIEW = "under_review", "Under review"
+    APPROVED = "approved", "Approved"
+    ACTIVE = "active", "Active"
+    CONCLUDED = "concluded", "Concluded"
+    DECLINED = "declined", "Declined"
+    SENT_BACK = "sent_back", "Sent back"
+
+
+class MemberRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    FUNDER = "funder", "Funder"
+    IMPLEMENTER = "implementer", "Implementer"
+    CONVENER = "convener", "Convener"
+    TECHNICAL = "technical", "Technical partner"
+    COMMUNITY = "community", "Community partner"
+    OTHER = "other", "Other"

@@ -14,7 +14,15 @@ from simple_history.models import HistoricalRecords
 from stakeholders.fields import CapabilitiesField
 from stakeholders.models import Outcome, Stakeholder
 
-from .choices import ACTIVE_RUN_STATUSES, ChunkStatus, RunPhase, RunStatus, RunTrigger
+from .choices import (
+    ACTIVE_RUN_STATUSES,
+    ChunkStatus,
+    MemberRole,
+    PartnershipStatus,
+    RunPhase,
+    RunStatus,
+    RunTrigger,
+)
 
 
 class OverlapRun(models.Model):
@@ -245,27 +253,6 @@ class CandidateDismissal(models.Model):
 
 
 # --- partnerships: from proposal to agreement ---------------------------------------------------
-
-
-class PartnershipStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROPOSED = "proposed", "Proposed"
-    UNDER_REVIEW = "under_review", "Under review"
-    APPROVED = "approved", "Approved"
-    ACTIVE = "active", "Active"
-    CONCLUDED = "concluded", "Concluded"
-    DECLINED = "declined", "Declined"
-    SENT_BACK = "sent_back", "Sent back"
-
-
-class MemberRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    FUNDER = "funder", "Funder"
-    IMPLEMENTER = "implementer", "Implementer"
-    CONVENER = "convener", "Convener"
-    TECHNICAL = "technical", "Technical partner"
-    COMMUNITY = "community", "Community partner"
-    OTHER = "other", "Other"
 
 
 class Partnership(models.Model):
