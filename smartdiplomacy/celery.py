@@ -27,4 +27,9 @@ app.conf.beat_schedule = {
         "task": "partnerships.tasks.overlap_run_scheduled",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Graph metrics and layout; registry edits also queue a debounced refresh (graph.signals).
+    "graph-snapshots-nightly": {
+        "task": "graph.tasks.graph_snapshots_refresh_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }

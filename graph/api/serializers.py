@@ -1,0 +1,156 @@
+"""Input and output shapes of the graph API (the output serializers document the schema)."""
+
+from django_countries import countries
+from rest_framework import serializers
+
+from stakeholders.choices import Kind, Scope, Sensitivity, TieKind
+from stakeholders.regions import REGIONS
+
+from ..selectors import MAX_NODES, GraphOptions
+
+
+class GraphQuerySerializer(serializers.Serializer):
+    """The graph's own options; the stakeholder filters are the registry's FilterSet."""
+
+    min_strength = serializers.FloatField(
+        required=False, min_value=0.0, max_value=1.0,
+        help_text="Only ties at least this strong, 0–1.",
+    )  # fmt: skip
+    tie_kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=TieKind.choices), required=False,
+        help_text="Only ties of these kinds; repeat for several.",
+    )  # fmt: skip
+    ego = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="Show only this stakeholder and the actors within `hops` ties of it.",
+    )  # fmt: skip
+    hops = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=2, help_text="1 or 2 (with `ego`)."
+    )
+    candidates = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also return candidate partnerships between the actors shown.",
+    )  # fmt: skip
+    max_nodes = serializers.IntegerField(
+        required=False, default=MAX_NODES, min_value=1, max_value=MAX_NODES,
+        help_text=f"At most this many nodes (1–{MAX_NODES}); the best connected are kept.",
+    )  # fmt: skip
+
+
+class GraphFilterDocsSerializer(GraphQuerySerializer):
+    """Only for the schema: the stakeholder filters shared with the registry's list."""
+
+    q = serializers.CharField(required=False, help_text="Search names and descriptions.")
+    kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=Kind.choices), required=False,
+        help_text="Stakeholder kinds; repeat for several.",
+    )  # fmt: skip
+    country = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(countries)), required=False,
+        help_text="ISO 3166-1 alpha-2 codes; repeat for several.",
+    )  # fmt: skip
+    region = serializers.ChoiceField(
+        choices=[(region, region) for region in REGIONS], required=False, help_text="UN M49."
+    )
+    outcome = serializers.IntegerField(
+        required=False, help_text="Only actors with a stake in this outcome (id)."
+    )
+    sector = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="OECD DAC sector codes."
+    )
+    scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices), required=False
+    )
+
+
+class PositionSerializer(serializers.Serializer):
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+
+
+class NodeMetricsSerializer(serializers.Serializer):
+    degree = serializers.IntegerField(help_text="Actors tied to it in the whole graph.")
+    betweenness = serializers.FloatField(help_text="Normalised; sampled on large graphs.")
+    constraint = serializers.FloatField(
+        allow_null=True, help_text="Burt's constraint (low: bridges structural holes)."
+    )
+    effective_size = serializers.FloatField(allow_null=True, help_text="Burt's effective size.")
+    community = serializers.IntegerField(allow_null=True, help_text="Louvain community, 0 largest.")
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2, or empty.")
+    scope = serializers.ChoiceField(choices=Scope.choices)
+    sensitivity = serializers.ChoiceField(choices=Sensitivity.choices)
+    degree = serializers.IntegerField(help_text="Ties shown in this view.")
+    metrics = NodeMetricsSerializer(
+        allow_null=True, help_text="From the last snapshot; null if none yet."
+    )
+    position = PositionSerializer(allow_null=True, help_text="Cached layout; null if none yet.")
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The tie's id.")
+    source = serializers.IntegerField(help_text="From stakeholder.")
+    target = serializers.IntegerField(help_text="To stakeholder.")
+    kind = serializers.ChoiceField(choices=TieKind.choices)
+    strength = serializers.FloatField()
+
+
+class CandidateEdgeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The candidate's id.")
+    source = serializers.IntegerField()
+    target = serializers.IntegerField()
+    score = serializers.FloatField()
+
+
+class GraphSerializer(serializers.Serializer):
+    nodes = GraphNodeSerializer(many=True)
+    edges = GraphEdgeSerializer(many=True)
+    candidates = CandidateEdgeSerializer(many=True)
+    truncated = serializers.BooleanField(
+        help_text="More nodes matched than `max_nodes`, or more ties than 10,000."
+    )
+    total_nodes = serializers.IntegerField(help_text="Nodes matched before the cap.")
+    total_edges = serializers.IntegerField(help_text="Ties among the nodes kept, before the cap.")
+    metrics_computed_at = serializers.DateTimeField(allow_null=True)
+    gaps = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="With `outcome`: the voices its visible stakeholders lack.",
+    )  # fmt: skip
+
+
+class PathQuerySerializer(serializers.Serializer):
+    source = serializers.IntegerField(min_value=1, help_text="Stakeholder id.")
+    target = serializers.IntegerField(min_value=1, help_text="Stakeholder id.")
+    min_strength = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+
+
+class PathNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+
+
+class PathSerializer(serializers.Serializer):
+    found = serializers.BooleanField()
+    nodes = PathNodeSerializer(many=True, help_text="From source to target; empty if none.")
+    edges = GraphEdgeSerializer(many=True)
+
+
+def graph_options(query_params) -> GraphOptions:
+    """The graph's options from a query string; raises DRF's ValidationError naming the field."""
+    query = GraphQuerySerializer(data=query_params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    return GraphOptions(
+        min_strength=data.get("min_strength"),
+        tie_kinds=tuple(data.get("tie_kind") or ()),
+        ego=data.get("ego"),
+        hops=data["hops"],
+        candidates=data["candidates"],
+        max_nodes=data["max_nodes"],
+    )

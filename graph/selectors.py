@@ -1,0 +1,276 @@
+"""Reads of the stakeholder graph, shared by the page, the exports, the table view and the API.
+
+Everything starts from the registry's restriction selectors (``stakeholder_visible_to``,
+``tie_visible_to``, ``stake_visible_to``): a hidden actor is not a node, its ties are not edges,
+and the metrics served come from the snapshot computed over the graph the reader may see
+(``GraphSnapshot`` per audience), so no figure is shaped by an actor the reader cannot see.
+A graph costs the same few queries whatever its size.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+import networkx as nx
+from django.core.exceptions import ValidationError
+
+from partnerships.selectors import candidate_visible_to
+from stakeholders.choices import Sensitivity
+from stakeholders.filtersets import StakeholderFilterSet
+from stakeholders.models import Outcome
+from stakeholders.selectors import (
+    stake_visible_to,
+    stakeholder_visible_to,
+    tie_visible_to,
+    user_is_cleared,
+)
+
+from . import metrics
+from .models import Audience, GraphSnapshot
+
+# The browser draws this many nodes comfortably; beyond it the best connected are kept.
+MAX_NODES = 2_000
+MAX_CANDIDATE_EDGES = 1_000
+# Beyond this many ties the browser stops being interactive; the strongest are kept.
+MAX_EDGES = 10_000
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    """What the graph shows besides the stakeholder filters (validated by the caller)."""
+
+    min_strength: float | None = None
+    tie_kinds: tuple[str, ...] = ()
+    ego: int | None = None
+    hops: int = 1
+    candidates: bool = False
+    max_nodes: int = MAX_NODES
+
+
+@dataclass
+class GraphView:
+    nodes: list[dict]
+    edges: list[dict]
+    candidates: list[dict] = field(default_factory=list)
+    truncated: bool = False
+    total_nodes: int = 0
+    total_edges: int = 0
+    computed_at: datetime | None = None
+    outcome: Outcome | None = None
+    gaps: list[str] | None = None
+
+    def as_networkx(self) -> nx.MultiDiGraph:
+        """The view as a graph for the exports: node and edge attributes are plain values."""
+        graph = nx.MultiDiGraph()
+        for node in self.nodes:
+            attributes = {
+                "label": node["name"],
+                "kind": node["kind"],
+                "country": node["country"],
+                "scope": node["scope"],
+            }
+            for name, value in (node["metrics"] or {}).items():
+                if value is not None:
+                    attributes[name] = value
+            graph.add_node(node["id"], **attributes)
+        for edge in self.edges:
+            graph.add_edge(
+                edge["source"], edge["target"], key=edge["id"], kind=edge["kind"],
+                weight=edge["strength"],
+            )  # fmt: skip
+        return graph
+
+    @property
+    def restricted_ids(self) -> list[int]:
+        return [node["id"] for node in self.nodes if node["sensitivity"] != Sensitivity.PUBLIC]
+
+
+def audience_of(user) -> str:
+    return Audience.CLEARED if user_is_cleared(user) else Audience.PUBLIC
+
+
+def graph_snapshot_for(user) -> GraphSnapshot | None:
+    """The latest metrics and layout computed over the graph ``user`` may see, if any."""
+    return GraphSnapshot.objects.filter(audience=audience_of(user)).first()
+
+
+def stakeholder_filterset(*, user, data) -> StakeholderFilterSet:
+    """The registry's stakeholder FilterSet over what ``user`` may see."""
+    return StakeholderFilterSet(
+        data, queryset=stakeholder_visible_to(user), request=SimpleNamespace(user=user)
+    )
+
+
+def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> GraphView:
+    """The filtered graph ``user`` may see: nodes with cached metrics and positions, ties.
+
+    ``filters`` are the StakeholderFilterSet's (kind, country, region, outcome, sector, ...);
+    invalid ones raise ``ValidationError`` naming the field. Ties count only when both ends are
+    shown. With ``ego`` the view keeps the actors within ``hops`` of it; beyond ``max_nodes`` it
+    keeps the best connected, beyond MAX_EDGES the strongest ties, and says ``truncated``.
+    """
+    filterset = stakeholder_filterset(user=user, data=filters)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    shown = filterset.qs.order_by()
+    rows = list(shown.values_list("id", "name", "kind", "country", "scope", "sensitivity"))
+    ties = tie_visible_to(user).filter(
+        from_stakeholder__in=shown.values("id"), to_stakeholder__in=shown.values("id")
+    )
+    if options.min_strength is not None:
+        ties = ties.filter(strength__gte=options.min_strength)
+    if options.tie_kinds:
+        ties = ties.filter(kind__in=options.tie_kinds)
+    tie_rows = list(
+        ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
+                                    "strength")
+    )  # fmt: skip
+
+    graph = metrics.graph_build(
+        (row[0] for row in rows),
+        (metrics.EdgeRow(source, target, kind, strength) for _, source, target, kind, strength
+         in tie_rows),
+    )  # fmt: skip
+    keep = set(graph.nodes)
+    if options.ego is not None:
+        if options.ego not in graph:
+            raise ValidationError({"ego": ["No such stakeholder among those shown."]})
+        keep = metrics.ego_nodes(graph, options.ego, options.hops)
+    total = len(keep)
+    truncated = total > options.max_nodes
+    if truncated:
+        ranked = sorted(keep, key=lambda node: (-graph.degree(node), node))
+        keep = set(ranked[: options.max_nodes])
+
+    snapshot = graph_snapshot_for(user)
+    node_metrics = snapshot.metrics if snapshot else {}
+    positions = snapshot.positions if snapshot else {}
+    nodes = []
+    for pk, name, kind, country, scope, sensitivity in rows:
+        if pk not in keep:
+            continue
+        position = positions.get(str(pk))
+        nodes.append(
+            {
+                "id": pk,
+                "name": name,
+                "kind": kind,
+                "country": str(country or ""),
+                "scope": scope,
+                "sensitivity": sensitivity,
+                "degree": graph.degree(pk),
+                "metrics": node_metrics.get(str(pk)),
+                "position": {"x": position[0], "y": position[1]} if position else None,
+            }
+        )
+    nodes.sort(key=lambda node: (-node["degree"], node["name"], node["id"]))
+    edges = [
+        {"id": pk, "source": source, "target": target, "kind": kind, "strength": strength}
+        for pk, source, target, kind, strength in tie_rows
+        if source in keep and target in keep
+    ]
+    total_edges = len(edges)
+    if total_edges > MAX_EDGES:
+        truncated = True
+        edges = sorted(edges, key=lambda edge: (-edge["strength"], edge["id"]))[:MAX_EDGES]
+    view = GraphView(
+        nodes=nodes,
+        edges=edges,
+        truncated=truncated,
+        total_nodes=total,
+        total_edges=total_edges,
+        computed_at=snapshot.computed_at if snapshot else None,
+    )
+    if options.candidates:
+        view.candidates = _candidate_edges(user=user, shown=shown, keep=keep)
+    outcome = filterset.form.cleaned_data.get("outcome")
+    if outcome is not None:
+        view.outcome = outcome
+        view.gaps = outcome_gaps_for(user=user, outcome_ids=[outcome.pk]).get(outcome.pk, [])
+    return view
+
+
+def _candidate_edges(*, user, shown, keep: set[int]) -> list[dict]:
+    """Candidate partnerships (current run, not dismissed) between two actors of the view."""
+    rows = (
+        candidate_visible_to(user)
+        .filter(
+            is_dismissed=False,
+            stakeholder_a__in=shown.values("id"),
+            stakeholder_b__in=shown.values("id"),
+        )
+        .values_list("id", "stakeholder_a_id", "stakeholder_b_id", "score")[
+            : MAX_CANDIDATE_EDGES * 4
+        ]
+    )
+    edges = [
+        {"id": pk, "source": a, "target": b, "score": round(score, 4)}
+        for pk, a, b, score in rows
+        if a in keep and b in keep
+    ]
+    return edges[:MAX_CANDIDATE_EDGES]
+
+
+def outcome_gaps_for(*, user, outcome_ids=None) -> dict[int, list[str]]:
+    """Gaps (no women's group, no local, no diaspora actor) of outcomes among visible stakes."""
+    stakes = stake_visible_to(user)
+    if outcome_ids is not None:
+        stakes = stakes.filter(outcome_id__in=outcome_ids)
+    holders: dict[int, list[tuple[str, str]]] = {pk: [] for pk in outcome_ids or ()}
+    for outcome_id, kind, scope in stakes.order_by().values_list(
+        "outcome_id", "stakeholder__kind", "stakeholder__scope"
+    ):
+        holders.setdefault(outcome_id, []).append((kind, scope))
+    return metrics.outcome_gaps(holders)
+
+
+@dataclass
+class PathResult:
+    nodes: list[dict]
+    edges: list[dict]
+
+
+def graph_path(*, user, source: int, target: int, min_strength: float | None = None):
+    """The fewest-hop chain of visible ties from ``source`` to ``target`` ("who can introduce
+    us?"). Raises ``ValidationError`` naming ``source`` or ``target`` when that actor is not one
+    ``user`` may see, exactly as for an id that does not exist."""
+    names = {
+        pk: (name, kind)
+        for pk, name, kind in stakeholder_visible_to(user)
+        .filter(pk__in=[source, target])
+        .values_list("id", "name", "kind")
+    }
+    errors = {
+        name: ["No such stakeholder."]
+        for name, pk in (("source", source), ("target", target))
+        if pk not in names
+    }
+    if errors:
+        raise ValidationError(errors)
+    ties = tie_visible_to(user)
+    if min_strength is not None:
+        ties = ties.filter(strength__gte=min_strength)
+    tie_rows = list(
+        ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
+                                    "strength", "from_stakeholder__name", "from_stakeholder__kind",
+                                    "to_stakeholder__name", "to_stakeholder__kind")
+    )  # fmt: skip
+    graph = nx.Graph()
+    graph.add_nodes_from([source, target])
+    info = {pk: value for pk, value in names.items()}
+    for pk, a, b, kind, strength, a_name, a_kind, b_name, b_kind in tie_rows:
+        info.setdefault(a, (a_name, a_kind))
+        info.setdefault(b, (b_name, b_kind))
+        current = graph.get_edge_data(a, b)
+        if current is None or strength > current["strength"]:
+            graph.add_edge(a, b, id=pk, kind=kind, strength=strength, source=a, target=b)
+    path = metrics.shortest_path(graph, source, target)
+    nodes = [{"id": pk, "name": info[pk][0], "kind": info[pk][1]} for pk in path]
+    edges = []
+    for a, b in zip(path, path[1:], strict=False):
+        data = graph.get_edge_data(a, b)
+        edges.append(
+            {"id": data["id"], "source": data["source"], "target": data["target"],
+             "kind": data["kind"], "strength": data["strength"]}
+        )  # fmt: skip
+    return PathResult(nodes=nodes, edges=edges)

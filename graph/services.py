@@ -1,0 +1,92 @@
+"""Writes of the graph app: computing and storing the cached snapshots."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from stakeholders.choices import Sensitivity
+from stakeholders.models import Stakeholder, Tie
+
+from . import metrics
+from .models import Audience, GraphSnapshot
+
+logger = logging.getLogger(__name__)
+
+SENSITIVITIES_BY_AUDIENCE = {
+    Audience.PUBLIC: [Sensitivity.PUBLIC],
+    Audience.CLEARED: list(Sensitivity.values),
+}
+REFRESH_GUARD_KEY = "graph:snapshot-refresh-queued"
+# Registry edits come in bursts; one refresh this long after the first edit covers the burst.
+REFRESH_DELAY_SECONDS = 30
+
+
+def graph_snapshot_compute(*, audience: str, layout: bool = True) -> GraphSnapshot:
+    """Compute and store the metrics (and layout) of the graph ``audience`` may see.
+
+    The graph for the public audience is built from public stakeholders and ties between them
+    only, so a restricted broker shapes none of its figures.
+    """
+    started = time.monotonic()
+    allowed = SENSITIVITIES_BY_AUDIENCE[audience]
+    node_ids = list(
+        Stakeholder.objects.filter(sensitivity__in=allowed).order_by().values_list("id", flat=True)
+    )
+    edges = (
+        metrics.EdgeRow(source, target, kind, strength)
+        for source, target, kind, strength in Tie.objects.filter(
+            from_stakeholder__sensitivity__in=allowed, to_stakeholder__sensitivity__in=allowed
+        )
+        .order_by()
+        .values_list("from_stakeholder_id", "to_stakeholder_id", "kind", "strength")
+    )
+    graph = metrics.graph_build(node_ids, edges)
+    node_metrics = metrics.graph_metrics(graph)
+    positions = metrics.graph_layout(graph) if layout else {}
+    communities = {values["community"] for values in node_metrics.values()}
+    snapshot, _ = GraphSnapshot.objects.update_or_create(
+        audience=audience,
+        defaults={
+            "computed_at": timezone.now(),
+            "duration_seconds": round(time.monotonic() - started, 3),
+            "node_count": graph.number_of_nodes(),
+            "edge_count": graph.number_of_edges(),
+            "community_count": len(communities),
+            "metrics": {str(node): values for node, values in node_metrics.items()},
+            "positions": {str(node): xy for node, xy in positions.items()},
+        },
+    )
+    logger.info(
+        "graph snapshot %s: %d nodes, %d edges in %.1fs",
+        audience, snapshot.node_count, snapshot.edge_count, snapshot.duration_seconds,
+    )  # fmt: skip
+    return snapshot
+
+
+def graph_snapshots_refresh(*, layout: bool = True) -> list[GraphSnapshot]:
+    """Recompute the snapshot of every audience."""
+    cache.delete(REFRESH_GUARD_KEY)
+    return [graph_snapshot_compute(audience=audience, layout=layout) for audience in Audience]
+
+
+def graph_refresh_queue() -> None:
+    """Ask for one snapshot refresh after the current transaction commits (debounced).
+
+    The first change of a burst queues the task REFRESH_DELAY_SECONDS later; later changes find
+    the guard set and queue nothing. With Celery running in process (the embedded default and the
+    tests) nothing is queued: recomputing the whole graph inside each edit would make edits slow;
+    there the nightly schedule or ``manage.py graph_refresh`` recompute.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    if not cache.add(REFRESH_GUARD_KEY, 1, timeout=REFRESH_DELAY_SECONDS * 10):
+        return
+    from .tasks import graph_snapshots_refresh_task
+
+    transaction.on_commit(
+        lambda: graph_snapshots_refresh_task.apply_async(countdown=REFRESH_DELAY_SECONDS)
+    )

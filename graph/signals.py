@@ -1,0 +1,25 @@
+"""Registry changes queue one (debounced) refresh of the graph snapshots."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from stakeholders.models import Stakeholder, Tie
+from stakeholders.signals import registry_bulk_changed
+
+from .services import graph_refresh_queue
+
+
+@receiver(post_save, sender=Stakeholder, dispatch_uid="graph_stakeholder_saved")
+@receiver(post_delete, sender=Stakeholder, dispatch_uid="graph_stakeholder_deleted")
+@receiver(post_save, sender=Tie, dispatch_uid="graph_tie_saved")
+@receiver(post_delete, sender=Tie, dispatch_uid="graph_tie_deleted")
+def registry_changed(sender, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    graph_refresh_queue()
+
+
+@receiver(registry_bulk_changed, dispatch_uid="graph_registry_bulk_changed")
+def registry_changed_in_bulk(sender, kind: str, count: int, **kwargs) -> None:
+    if kind in {"stakeholders", "ties"} and count:
+        graph_refresh_queue()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "graph"
+
+urlpatterns = [
+    path("graph/", views.explorer, name="explorer"),
+    path("graph/table/", views.table, name="table"),
+    path("graph/export.<str:fmt>", views.export, name="export"),
+]

@@ -1,0 +1,151 @@
+"""The graph explorer page, its accessible table view and its exports.
+
+The page draws what /api/v1/graph/ returns; the table view and the exports read the same
+selector with the same query string, so the three always show the same graph.
+"""
+
+import csv
+import io
+
+import networkx as nx
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from accounts.services import restricted_read_record
+from stakeholders.choices import Kind, TieKind
+from stakeholders.models import Outcome, Sector
+from stakeholders.regions import REGIONS
+from stakeholders.selectors import stakeholder_visible_to
+
+from .api.serializers import graph_options
+from .selectors import graph_snapshot_for, graph_view
+
+EXPORT_FORMATS = {
+    "gexf": ("application/gexf+xml", "gexf"),
+    "graphml": ("application/graphml+xml", "graphml"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+}
+TABLE_MAX_EDGES = 5_000
+
+
+def _filter_context(request) -> dict:
+    countries = sorted(
+        {
+            str(code)
+            for code in stakeholder_visible_to(request.user)
+            .order_by()
+            .values_list("country", flat=True)
+            .distinct()
+            if code
+        }
+    )
+    return {
+        "kinds": Kind.choices,
+        "tie_kinds": TieKind.choices,
+        "regions": REGIONS,
+        "countries": countries,
+        "outcomes": Outcome.objects.order_by("title").values_list("id", "title"),
+        "sectors": Sector.objects.order_by("name").values_list("code", "name"),
+        "query": request.GET,
+        "selected_kinds": request.GET.getlist("kind"),
+        "selected_tie_kinds": request.GET.getlist("tie_kind"),
+    }
+
+
+def _error_messages(error) -> list[str]:
+    detail = error.message_dict if isinstance(error, ValidationError) else error.detail
+    return [f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in detail.items()]
+
+
+@login_required
+@require_GET
+def explorer(request):
+    snapshot = graph_snapshot_for(request.user)
+    return render(
+        request,
+        "graph/explorer.html",
+        {**_filter_context(request), "snapshot": snapshot},
+    )
+
+
+@login_required
+@require_GET
+def table(request):
+    errors, view = [], None
+    try:
+        view = graph_view(
+            user=request.user, filters=request.GET, options=graph_options(request.GET)
+        )
+    except (ValidationError, ApiValidationError) as error:
+        errors = _error_messages(error)
+    names = {node["id"]: node["name"] for node in view.nodes} if view else {}
+    edges = view.edges[:TABLE_MAX_EDGES] if view else []
+    if view and view.restricted_ids:
+        restricted_read_record(
+            user=request.user, method="GET", path=request.get_full_path(),
+            stakeholder_ids=view.restricted_ids,
+        )  # fmt: skip
+    return render(
+        request,
+        "graph/table.html",
+        {
+            **_filter_context(request),
+            "view": view,
+            "errors": errors,
+            "edges": [
+                {**edge, "source_name": names[edge["source"]], "target_name": names[edge["target"]]}
+                for edge in edges
+            ],
+            "edges_cut": view is not None and len(view.edges) > TABLE_MAX_EDGES,
+            "kind_labels": dict(Kind.choices),
+            "tie_labels": dict(TieKind.choices),
+        },
+    )
+
+
+@login_required
+@require_GET
+def export(request, fmt: str):
+    """GEXF, GraphML or a CSV edge list of the graph the current filters show."""
+    if fmt not in EXPORT_FORMATS:
+        return HttpResponseBadRequest("format: choose gexf, graphml or csv.")
+    try:
+        view = graph_view(
+            user=request.user, filters=request.GET, options=graph_options(request.GET)
+        )
+    except (ValidationError, ApiValidationError) as error:
+        return HttpResponseBadRequest("\n".join(_error_messages(error)))
+    if view.restricted_ids:
+        restricted_read_record(
+            user=request.user, method="GET", path=request.get_full_path(),
+            stakeholder_ids=view.restricted_ids,
+        )  # fmt: skip
+    content_type, extension = EXPORT_FORMATS[fmt]
+    if fmt == "csv":
+        names = {node["id"]: node["name"] for node in view.nodes}
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["source_id", "source", "target_id", "target", "kind", "strength"])
+        for edge in view.edges:
+            writer.writerow(
+                [edge["source"], names[edge["source"]], edge["target"], names[edge["target"]],
+                 edge["kind"], edge["strength"]]
+            )  # fmt: skip
+        body = buffer.getvalue().encode()
+    else:
+        buffer = io.BytesIO()
+        graph = view.as_networkx()
+        if fmt == "gexf":
+            nx.write_gexf(graph, buffer)
+        else:
+            nx.write_graphml(graph, buffer)
+        body = buffer.getvalue()
+    response = HttpResponse(body, content_type=content_type)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="graph-{stamp}.{extension}"'
+    return response

@@ -1,0 +1,275 @@
+"""/api/v1/graph/ and /api/v1/graph/path/: shapes, filters, restriction, query counts."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import RestrictedReadLog
+from accounts.services import token_issue
+from graph.models import GraphSnapshot
+from graph.services import graph_snapshots_refresh
+from stakeholders.choices import Kind, Sensitivity, TieKind
+from tests.api.conftest import with_token
+from tests.stakeholders.factories import StakeholderFactory, TieFactory
+
+from .conftest import signed_in
+
+URL = "/api/v1/graph/"
+PATH_URL = "/api/v1/graph/path/"
+
+
+def names(body) -> set[str]:
+    return {node["name"] for node in body["nodes"]}
+
+
+def test_urls_reverse():
+    assert reverse("graph-api:graph") == URL
+    assert reverse("graph-api:path") == PATH_URL
+
+
+def test_nodes_and_edges_have_the_documented_shape(registry, analyst):
+    graph_snapshots_refresh()
+    body = signed_in(analyst).get(URL).json()
+    state = next(node for node in body["nodes"] if node["id"] == registry.state.pk)
+    assert state["name"] == "Ministry of Peace"
+    assert state["kind"] == "state"
+    assert state["country"] == "NO"
+    assert state["degree"] == 1
+    assert set(state["metrics"]) == {
+        "degree", "betweenness", "constraint", "effective_size", "community"
+    }  # fmt: skip
+    assert set(state["position"]) == {"x", "y"}
+    edge = next(edge for edge in body["edges"] if edge["source"] == registry.state.pk)
+    assert edge == {
+        "id": edge["id"], "source": registry.state.pk, "target": registry.ngo.pk,
+        "kind": "funds", "strength": 0.9,
+    }  # fmt: skip
+    assert body["truncated"] is False
+    assert body["total_nodes"] == 5
+    assert body["metrics_computed_at"]
+    assert body["candidates"] == []
+    assert body["gaps"] is None
+
+
+def test_without_a_snapshot_metrics_and_positions_are_null(registry, analyst):
+    body = signed_in(analyst).get(URL).json()
+    assert all(node["metrics"] is None and node["position"] is None for node in body["nodes"])
+    assert body["metrics_computed_at"] is None
+
+
+def test_a_hidden_actor_and_its_ties_vanish_for_people_not_cleared(registry, analyst):
+    body = signed_in(analyst).get(URL).json()
+    ids = {node["id"] for node in body["nodes"]}
+    assert registry.broker.pk not in ids
+    assert "Quiet Broker" not in str(body)
+    assert all(registry.broker.pk not in (e["source"], e["target"]) for e in body["edges"])
+    assert len(body["edges"]) == 3
+    assert body["total_nodes"] == 5
+
+
+def test_cleared_people_see_the_broker_and_the_read_is_recorded(registry, cleared_analyst):
+    body = signed_in(cleared_analyst).get(URL).json()
+    assert "Quiet Broker" in names(body)
+    assert len(body["edges"]) == 5
+    log = RestrictedReadLog.objects.get(user=cleared_analyst)
+    assert log.stakeholder_ids == [registry.broker.pk]
+
+
+def test_metrics_served_match_the_readers_audience(registry, analyst, cleared_analyst):
+    graph_snapshots_refresh()
+    public = signed_in(analyst).get(URL).json()
+    full = signed_in(cleared_analyst).get(URL).json()
+    women_public = next(n for n in public["nodes"] if n["id"] == registry.womens.pk)
+    women_full = next(n for n in full["nodes"] if n["id"] == registry.womens.pk)
+    # Through the hidden broker the women's group is a bridge; without it, it is a leaf.
+    assert women_public["metrics"]["betweenness"] == 0.0
+    assert women_public["metrics"]["degree"] == 1
+    assert women_full["metrics"]["betweenness"] > 0
+    assert women_full["metrics"]["degree"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"kind": "state"}, {"Ministry of Peace"}),
+        ({"kind": ["state", "ngo"]}, {"Ministry of Peace", "Relief Now"}),
+        ({"country": "KE"}, {"Relief Now", "Women Mediators"}),
+        ({"region": "Western Europe"}, {"Telco Ltd"}),
+        ({"q": "telco"}, {"Telco Ltd"}),
+    ],
+)
+def test_stakeholder_filters_are_the_registrys(registry, analyst, query, expected):
+    body = signed_in(analyst).get(URL, query).json()
+    assert names(body) == expected
+
+
+def test_outcome_filter_shows_its_holders_and_their_gaps(registry, analyst):
+    body = signed_in(analyst).get(URL, {"outcome": registry.outcome.pk}).json()
+    # The restricted broker holds a stake too, but is neither shown nor counted.
+    assert names(body) == {"Ministry of Peace", "Relief Now", "Telco Ltd"}
+    assert body["gaps"] == ["no women's group", "no local actor", "no diaspora actor"]
+
+
+def test_min_strength_and_tie_kind_filter_edges(registry, analyst):
+    client = signed_in(analyst)
+    strong = client.get(URL, {"min_strength": 0.6}).json()
+    assert {(e["source"], e["target"]) for e in strong["edges"]} == {
+        (registry.state.pk, registry.ngo.pk), (registry.firm.pk, registry.diaspora.pk)
+    }  # fmt: skip
+    funds = client.get(URL, {"tie_kind": TieKind.PARTNERS_WITH}).json()
+    assert [e["kind"] for e in funds["edges"]] == ["partners_with"]
+
+
+def test_ego_view_keeps_actors_within_the_hops(registry, analyst):
+    client = signed_in(analyst)
+    one = client.get(URL, {"ego": registry.ngo.pk, "hops": 1}).json()
+    assert names(one) == {"Ministry of Peace", "Relief Now", "Women Mediators"}
+    two = client.get(URL, {"ego": registry.state.pk, "hops": 2}).json()
+    assert names(two) == {"Ministry of Peace", "Relief Now", "Women Mediators"}
+
+
+def test_an_ego_that_is_hidden_is_refused_like_one_that_does_not_exist(registry, analyst):
+    client = signed_in(analyst)
+    hidden = client.get(URL, {"ego": registry.broker.pk})
+    missing = client.get(URL, {"ego": 999_999})
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json() == missing.json()
+    assert "ego" in hidden.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"min_strength": 2}, "min_strength"),
+        ({"hops": 3, "ego": 1}, "hops"),
+        ({"kind": "spaceship"}, "kind"),
+        ({"max_nodes": 0}, "max_nodes"),
+        ({"outcome": 999_999}, "outcome"),
+    ],
+)
+def test_invalid_input_names_the_field(registry, analyst, query, field):
+    response = signed_in(analyst).get(URL, query)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_the_cap_keeps_the_best_connected_and_says_truncated(registry, analyst):
+    body = signed_in(analyst).get(URL, {"max_nodes": 2}).json()
+    assert body["truncated"] is True
+    assert body["total_nodes"] == 5
+    assert len(body["nodes"]) == 2
+    # Relief Now has two visible ties; the others one (ties broken by id: the oldest first).
+    assert names(body) == {"Relief Now", "Ministry of Peace"}
+
+
+def test_partner_tokens_and_anonymous_callers_are_refused(registry):
+    token = token_issue(partner="Portal", created_by=None)
+    assert with_token(token.plaintext).get(URL).status_code == 403
+    assert with_token(token.plaintext).get(PATH_URL, {"source": 1, "target": 2}).status_code == 403
+    assert APIClient().get(URL).status_code in (401, 403)
+
+
+def _grow(n: int):
+    actors = StakeholderFactory.create_batch(n, kind=Kind.NGO)
+    for a, b in zip(actors, actors[1:], strict=False):
+        TieFactory(from_stakeholder=a, to_stakeholder=b)
+    StakeholderFactory(sensitivity=Sensitivity.CONFIDENTIAL)
+
+
+def _count_queries(client, django_assert_num_queries, query, expected):
+    with django_assert_num_queries(expected):
+        response = client.get(URL, query)
+    assert response.status_code == 200
+    return response.json()
+
+
+# Session, user, the user's two permission lookups; then stakeholders, ties, the snapshot (and
+# candidates when asked for): the same for 7 and for 67 actors.
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, 7),
+        ({"kind": "ngo", "min_strength": 0.1}, 7),
+        ({"region": "Eastern Africa", "candidates": "true"}, 8),
+    ],
+)
+def test_query_count_does_not_grow_with_the_graph(
+    db, analyst, django_assert_num_queries, query, expected
+):
+    graph_snapshots_refresh()
+    client = signed_in(analyst)
+    _grow(5)
+    small = len(_count_queries(client, django_assert_num_queries, query, expected)["nodes"])
+    _grow(60)
+    body = _count_queries(client, django_assert_num_queries, query, expected)
+    assert len(body["nodes"]) > small
+
+
+def test_query_count_with_an_outcome_filter_is_constant(
+    registry, analyst, django_assert_num_queries
+):
+    client = signed_in(analyst)
+    query = {"outcome": registry.outcome.pk}
+    client.get(URL, query)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        client.get(URL, query)
+    expected = len(context.captured_queries)
+    _grow(30)
+    _count_queries(client, django_assert_num_queries, query, expected)
+
+
+def test_path_goes_through_visible_ties_only(registry, analyst, cleared_analyst):
+    query = {"source": registry.state.pk, "target": registry.diaspora.pk}
+    hidden = signed_in(analyst).get(PATH_URL, query).json()
+    assert hidden == {"found": False, "nodes": [], "edges": []}
+    full = signed_in(cleared_analyst).get(PATH_URL, query).json()
+    assert full["found"] is True
+    assert [node["name"] for node in full["nodes"]] == [
+        "Ministry of Peace", "Relief Now", "Women Mediators", "Quiet Broker", "Telco Ltd",
+        "Somali Diaspora Network",
+    ]  # fmt: skip
+    assert len(full["edges"]) == 5
+
+
+def test_path_between_visible_actors(registry, analyst):
+    body = (
+        signed_in(analyst)
+        .get(PATH_URL, {"source": registry.state.pk, "target": registry.womens.pk})
+        .json()
+    )
+    assert [node["id"] for node in body["nodes"]] == [
+        registry.state.pk, registry.ngo.pk, registry.womens.pk
+    ]  # fmt: skip
+    assert body["edges"][0]["kind"] == "funds"
+
+
+def test_path_refuses_a_hidden_end_like_a_missing_one(registry, analyst):
+    client = signed_in(analyst)
+    hidden = client.get(PATH_URL, {"source": registry.state.pk, "target": registry.broker.pk})
+    missing = client.get(PATH_URL, {"source": registry.state.pk, "target": 999_999})
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json() == missing.json()
+    assert hidden.json()["error"]["fields"] == {"target": ["No such stakeholder."]}
+
+
+def test_snapshots_are_stored_per_audience(registry):
+    graph_snapshots_refresh()
+    public = GraphSnapshot.objects.get(audience="public")
+    cleared = GraphSnapshot.objects.get(audience="cleared")
+    assert str(registry.broker.pk) not in public.metrics
+    assert str(registry.broker.pk) not in public.positions
+    assert public.node_count == 5 and public.edge_count == 3
+    assert cleared.node_count == 6 and cleared.edge_count == 5
+
+
+def test_the_edge_cap_keeps_the_strongest_ties(registry, analyst, monkeypatch):
+    from graph import selectors
+
+    monkeypatch.setattr(selectors, "MAX_EDGES", 2)
+    body = signed_in(analyst).get(URL).json()
+    assert body["truncated"] is True
+    assert body["total_edges"] == 3
+    assert sorted(edge["strength"] for edge in body["edges"]) == [0.7, 0.9]
