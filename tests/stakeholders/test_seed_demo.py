@@ -24,7 +24,7 @@ from stakeholders.selectors import user_is_cleared
 
 pytestmark = pytest.mark.django_db
 
-SECTOR_CODELIST = Path(settings.BASE_DIR).parent / "shared/data/iati/codelists/Sector.xml"
+SECTOR_CODELIST = Path(settings.BASE_DIR) / "stakeholders/iati/codelists/Sector.xml"
 
 
 def seed(*args: str) -> str:
