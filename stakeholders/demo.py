@@ -89,7 +89,8 @@ def _capabilities(codes: str) -> int:
 # --- sectors -------------------------------------------------------------------------------------
 
 # OECD DAC 5-digit purpose codes with their names exactly as in the IATI Sector codelist
-# (stakeholders/iati/codelists/Sector.xml, a copy of the IATI codelist); a test checks them against that file.
+# (stakeholders/iati/codelists/Sector.xml, a copy of the IATI codelist); a test checks them
+# against that file.
 DEMO_SECTORS = (
     ("12220", "Basic health care"),
     ("12250", "Infectious disease control"),
