@@ -1,6 +1,7 @@
 """The explorer in headless Chromium: load, filter, search, click a node, find a path."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from graph.services import graph_snapshots_refresh
 from tests.browser.conftest import screenshot
@@ -56,16 +57,25 @@ def test_an_analyst_explores_the_graph(page, login, live_server, analyst):
     # Clicking a node on the canvas opens the panel too (once the search's zoom has finished).
     page.wait_for_function("!window.graphExplorer.cy.animated()")
     page.evaluate("window.graphExplorer.cy.fit(undefined, 40)")
-    page.evaluate("window.scrollTo(0, 0)")  # typing in the search box scrolled the canvas away
-    position = page.evaluate(
-        f"""() => {{
-            const node = window.graphExplorer.cy.getElementById('{registry.state.pk}');
-            return node.renderedPosition();
-        }}"""
-    )
-    box = page.locator("#cy").bounding_box()
-    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
-    panel.wait_for(state="visible")
+    # The layout may still be settling: measure the node where it is now, click, and try again
+    # (a few times, briefly) if it moved under the pointer.
+    for _attempt in range(8):
+        page.locator("#cy").scroll_into_view_if_needed()
+        position = page.evaluate(
+            f"""() => {{
+                const node = window.graphExplorer.cy.getElementById('{registry.state.pk}');
+                return node.renderedPosition();
+            }}"""
+        )
+        box = page.locator("#cy").bounding_box()
+        page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+        try:
+            panel.wait_for(state="visible", timeout=2_000)
+            break
+        except PlaywrightTimeoutError:
+            page.wait_for_timeout(300)
+    else:
+        pytest.fail("clicking the node never opened its panel")
     assert page.inner_text("#panel-name") == "Ministry of Peace"
 
     # Who can introduce us?
