@@ -31,6 +31,7 @@ class TokenScope(models.TextChoices):
         "registry:read",
         "Read the public registry (stakeholders, outcomes, stakes, ties)",
     )
+    SCORES_READ = "scores:read", "Read Smart Diplomacy Index scores"
 
 
 DEFAULT_TOKEN_SCOPES = [TokenScope.REGISTRY_READ.value]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),
     path("", include("graph.urls")),
+    path("", include("index.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -154,7 +154,7 @@ def test_a_token_without_the_scope_is_refused(partner_token):
 
 def test_scopes_are_one_list():
     # Adding an API area for partners is one member of TokenScope (e.g. scores:read).
-    assert TokenScope.values == ["registry:read"]
+    assert TokenScope.values == ["registry:read", "scores:read"]
 
 
 # --- Throttling -------------------------------------------------------------------------------

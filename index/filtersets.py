@@ -1,0 +1,61 @@
+"""FilterSets of the index: the engagement list page and the scores API."""
+
+import django_filters
+from django_countries import countries
+
+from stakeholders.selectors import stakeholder_visible_to
+
+from .choices import EngagementFormat, EngagementKind
+from .models import Engagement, Score
+
+
+class EngagementFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=EngagementKind.choices)
+    format = django_filters.MultipleChoiceFilter(choices=EngagementFormat.choices)
+    country = django_filters.ChoiceFilter(choices=list(countries), empty_label="Any country")
+    start_after = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", label="Starting on or after"
+    )
+    start_before = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", label="Starting on or before"
+    )
+
+    class Meta:
+        model = Engagement
+        fields = ["q", "kind", "format", "country", "start_after", "start_before"]
+
+
+def _visible_stakeholders(request):
+    return stakeholder_visible_to(getattr(request, "user", None))
+
+
+class ScoreFilterSet(django_filters.FilterSet):
+    """Filters of the scores list. A stakeholder hidden from the caller fails like a missing id."""
+
+    engagement = django_filters.ModelChoiceFilter(queryset=Engagement.objects.all())
+    partnership = django_filters.NumberFilter(field_name="engagement__partnership_id")
+    stakeholder = django_filters.ModelChoiceFilter(
+        queryset=_visible_stakeholders,
+        field_name="engagement__participants__stakeholder",
+        distinct=True,
+        help_text="Engagements this stakeholder took part in (its id).",
+    )
+    outcome = django_filters.NumberFilter(field_name="engagement__outcomes", distinct=True)
+    country = django_filters.ChoiceFilter(field_name="engagement__country", choices=list(countries))
+    start_after = django_filters.DateFilter(field_name="engagement__start_date", lookup_expr="gte")
+    start_before = django_filters.DateFilter(field_name="engagement__start_date", lookup_expr="lte")
+    methodology_version = django_filters.NumberFilter(field_name="methodology__version")
+    min_digital = django_filters.NumberFilter(field_name="digital", lookup_expr="gte")
+    min_multi_stakeholder = django_filters.NumberFilter(
+        field_name="multi_stakeholder", lookup_expr="gte"
+    )
+    min_feminist = django_filters.NumberFilter(field_name="feminist", lookup_expr="gte")
+    min_composite = django_filters.NumberFilter(field_name="composite", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=["composite", "digital", "multi_stakeholder", "feminist", "computed_at", "id"]
+    )
+
+    class Meta:
+        model = Score
+        fields = []

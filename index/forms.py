@@ -1,0 +1,143 @@
+"""The engagement form: the engagement's facts and its participants by role.
+
+Participant choices come from ``stakeholder_visible_to(user)``, so a hidden actor is neither
+offered nor accepted (its id fails like one that does not exist).
+"""
+
+from django import forms
+
+from partnerships.selectors import partnership_visible_to
+from stakeholders.models import Outcome
+from stakeholders.selectors import stakeholder_visible_to
+
+from .choices import ParticipantRole
+from .models import Engagement
+
+ROLE_FIELDS = {
+    ParticipantRole.CONVENER: "conveners",
+    ParticipantRole.FUNDER: "funders",
+    ParticipantRole.IMPLEMENTER: "implementers",
+    ParticipantRole.PARTICIPANT: "other_participants",
+}
+
+UNKNOWN_YES_NO = [(None, "Unknown"), (True, "Yes"), (False, "No")]
+
+
+class EngagementForm(forms.ModelForm):
+    conveners = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    funders = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    implementers = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    other_participants = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label="Participants"
+    )
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "title",
+            "kind",
+            "format",
+            "start_date",
+            "end_date",
+            "place",
+            "country",
+            "partnership",
+            "outcomes",
+            "digital_channels",
+            "realtime_reporting",
+            "marginalised_reach",
+            "disinformation_safeguards",
+            "data_protection",
+            "participants_total",
+            "participants_women",
+            "leaders_total",
+            "leaders_women",
+            "gbv_safeguards",
+            "unscr1325_participation",
+            "unscr1325_protection",
+            "unscr1325_prevention",
+            "unscr1325_relief_recovery",
+            "results_by_sex",
+            "dac_gender_marker",
+        ]
+        labels = {
+            "digital_channels": "Online channels used",
+            "realtime_reporting": "Real-time reporting",
+            "marginalised_reach": "Reach to marginalised or remote people",
+            "disinformation_safeguards": "Safeguards against disinformation",
+            "data_protection": "Participants' data protected",
+            "participants_total": "Participants (people)",
+            "participants_women": "Women among participants",
+            "leaders_total": "People who lead or decide",
+            "leaders_women": "Women among those who lead or decide",
+            "gbv_safeguards": "Gender-based-violence safeguards",
+            "results_by_sex": "Results reported by sex",
+            "dac_gender_marker": "OECD DAC gender-equality marker",
+            "unscr1325_participation": "UNSCR 1325: participation",
+            "unscr1325_protection": "UNSCR 1325: protection",
+            "unscr1325_prevention": "UNSCR 1325: prevention",
+            "unscr1325_relief_recovery": "UNSCR 1325: relief and recovery",
+        }
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = stakeholder_visible_to(user).order_by("name")
+        for name in ROLE_FIELDS.values():
+            self.fields[name].queryset = visible
+        self.fields["outcomes"].queryset = Outcome.objects.order_by("title")
+        self.fields["partnership"].queryset = (
+            partnership_visible_to(user).prefetch_related(None).select_related(None)
+        )
+        for name in (
+            "realtime_reporting",
+            "disinformation_safeguards",
+            "data_protection",
+            "gbv_safeguards",
+            "results_by_sex",
+        ):
+            self.fields[name].widget = forms.Select(choices=UNKNOWN_YES_NO)
+        for name in ("digital_channels", "participants_total", "participants_women"):
+            self.fields[name].widget.attrs["min"] = 0
+        if self.instance.pk:
+            current = self.instance.participants.filter(stakeholder__in=visible)
+            for participant in current:
+                field = ROLE_FIELDS[participant.role]
+                self.initial.setdefault(field, []).append(participant.stakeholder_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        for women, total, what in (
+            ("participants_women", "participants_total", "participants"),
+            ("leaders_women", "leaders_total", "those who lead or decide"),
+        ):
+            w, t = cleaned.get(women), cleaned.get(total)
+            if w is not None and t is not None and w > t:
+                self.add_error(women, f"Must be between 0 and {t}, the number of {what}.")
+        seen = {}
+        for role, name in ROLE_FIELDS.items():
+            for stakeholder in cleaned.get(name) or ():
+                if stakeholder.pk in seen:
+                    self.add_error(
+                        name,
+                        f"{stakeholder.name} is already listed as {seen[stakeholder.pk]}; "
+                        "each participant has one role.",
+                    )
+                seen[stakeholder.pk] = ParticipantRole(role).label.lower()
+        return cleaned
+
+    def participant_pairs(self) -> list[tuple[int, str]]:
+        return [
+            (stakeholder.pk, role)
+            for role, name in ROLE_FIELDS.items()
+            for stakeholder in self.cleaned_data.get(name) or ()
+        ]
+
+    def engagement_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "outcomes"}

@@ -1,0 +1,252 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from smartdiplomacy.exceptions import ApplicationError
+
+from .choices import (
+    Aggregation,
+    DacGenderMarker,
+    EngagementFormat,
+    EngagementKind,
+    ParticipantRole,
+    ReachLevel,
+)
+
+PILLAR_SCORE = [MinValueValidator(0.0), MaxValueValidator(100.0)]
+
+
+def _nullable_range(field: str, low, high) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": low, f"{field}__lte": high}),
+        name="%(app_label)s_%(class)s_" + f"{field}_range",
+        violation_error_message=f"{field.replace('_', ' ').capitalize()} must be {low}–{high}.",
+    )
+
+
+class Engagement(models.Model):
+    """One diplomatic engagement and the facts that the index's indicators read.
+
+    Nullable facts are "unknown", which the index keeps apart from zero or "no".
+    """
+
+    Kind = EngagementKind
+    Format = EngagementFormat
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=EngagementKind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    country = CountryField(blank=True)
+    format = models.CharField(
+        max_length=12, choices=EngagementFormat.choices, default=EngagementFormat.IN_PERSON
+    )
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagements",
+    )
+    outcomes = models.ManyToManyField(
+        "stakeholders.Outcome", blank=True, related_name="engagements"
+    )
+
+    # Digital pillar facts.
+    digital_channels = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many online channels were used (video, messaging, social media, web, SMS…).",
+    )
+    realtime_reporting = models.BooleanField(
+        null=True, blank=True, help_text="Real-time or regular reporting from the ground."
+    )
+    marginalised_reach = models.PositiveSmallIntegerField(
+        choices=ReachLevel.choices,
+        null=True,
+        blank=True,
+        help_text="Reach to marginalised or remote people.",
+    )
+    disinformation_safeguards = models.BooleanField(null=True, blank=True)
+    data_protection = models.BooleanField(
+        null=True, blank=True, help_text="Participants' personal data protected."
+    )
+    # Feminist pillar facts.
+    participants_total = models.PositiveIntegerField(null=True, blank=True)
+    participants_women = models.PositiveIntegerField(null=True, blank=True)
+    leaders_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="People who lead, negotiate or decide."
+    )
+    leaders_women = models.PositiveIntegerField(null=True, blank=True)
+    gbv_safeguards = models.BooleanField(
+        null=True, blank=True, help_text="Protection from gender-based violence built in."
+    )
+    unscr1325_participation = models.BooleanField(default=False)
+    unscr1325_protection = models.BooleanField(default=False)
+    unscr1325_prevention = models.BooleanField(default=False)
+    unscr1325_relief_recovery = models.BooleanField(default=False)
+    results_by_sex = models.BooleanField(null=True, blank=True)
+    dac_gender_marker = models.PositiveSmallIntegerField(
+        choices=DacGenderMarker.choices, null=True, blank=True
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[outcomes])
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["country", "start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="index_engagement_dates_in_order",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(participants_women__isnull=True)
+                | Q(participants_total__isnull=True)
+                | Q(participants_women__lte=F("participants_total")),
+                name="index_engagement_women_within_participants",
+                violation_error_message="Women participants cannot exceed all participants.",
+            ),
+            models.CheckConstraint(
+                condition=Q(leaders_women__isnull=True)
+                | Q(leaders_total__isnull=True)
+                | Q(leaders_women__lte=F("leaders_total")),
+                name="index_engagement_women_within_leaders",
+                violation_error_message="Women leaders cannot exceed all leaders.",
+            ),
+            _nullable_range("marginalised_reach", 0, 3),
+            _nullable_range("dac_gender_marker", 0, 2),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("index:engagement_detail", args=[self.pk])
+
+
+class EngagementParticipant(models.Model):
+    Role = ParticipantRole
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="participants"
+    )
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder", on_delete=models.CASCADE, related_name="engagements_joined"
+    )
+    role = models.CharField(
+        max_length=12, choices=ParticipantRole.choices, default=ParticipantRole.PARTICIPANT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["engagement", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "stakeholder"],
+                name="index_participant_once_per_engagement",
+                violation_error_message="This stakeholder already takes part in the engagement.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder_id} as {self.role} in {self.engagement_id}"
+
+
+class Methodology(models.Model):
+    """A named, versioned set of indicators, goalposts and weights, held as data.
+
+    ``indicators`` is a list of ``{code, pillar, label, explanation, goalposts: [low, high],
+    weight}``; ``pillar_weights`` maps each pillar to its weight in the composite. A published
+    version is frozen: changes go into a new version (``methodology_copy``).
+    """
+
+    Aggregation = Aggregation
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    indicators = models.JSONField(default=list)
+    pillar_weights = models.JSONField(default=dict)
+    aggregation = models.CharField(
+        max_length=12, choices=Aggregation.choices, default=Aggregation.ARITHMETIC
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name_plural = "methodologies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"],
+                name="index_methodology_name_version_unique",
+                violation_error_message="This methodology already has this version.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        # Old scores name their version; rewriting a published version would silently change
+        # what they mean, so it is refused here, below every form, admin and service.
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk, published=True).exists()
+            if stored:
+                raise ApplicationError(
+                    "A published methodology version cannot be changed; copy it to a new version."
+                )
+        super().save(*args, **kwargs)
+
+    def as_dict(self) -> dict:
+        """The data the pure scoring core reads."""
+        return {
+            "indicators": self.indicators,
+            "pillar_weights": self.pillar_weights,
+            "aggregation": self.aggregation,
+        }
+
+
+class Score(models.Model):
+    """An engagement's index under one methodology version, with everything needed to explain it."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="scores")
+    methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="scores")
+    digital = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
+    multi_stakeholder = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
+    feminist = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
+    composite = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
+    indicators = models.JSONField(default=list)
+    inputs = models.JSONField(default=dict, help_text="The facts the score was computed from.")
+    completeness = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "methodology"], name="index_score_once_per_version"
+            ),
+            _nullable_range("digital", 0.0, 100.0),
+            _nullable_range("multi_stakeholder", 0.0, 100.0),
+            _nullable_range("feminist", 0.0, 100.0),
+            _nullable_range("composite", 0.0, 100.0),
+            models.CheckConstraint(
+                condition=Q(completeness__gte=0.0) & Q(completeness__lte=1.0),
+                name="index_score_completeness_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id} under {self.methodology_id}: {self.composite}"

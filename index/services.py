@@ -1,0 +1,284 @@
+"""Writes of the index: engagements with their participants, scores, methodology versions.
+
+Each write validates fully and is atomic; rescoring is queued only after the transaction commits.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.tasks import enqueue_on_commit
+from stakeholders.selectors import stakeholder_visible_to
+
+from .choices import ParticipantRole
+from .models import Engagement, EngagementParticipant, Methodology, Score
+from .scoring import ScoreResult, score_engagement
+from .selectors import engagement_facts, engagement_facts_many
+
+RESCORE_BATCH = 1000
+
+
+def _validated_save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def _visible_participants(*, user, participants: Iterable[tuple[int, str]]):
+    """Check ``(stakeholder_id, role)`` pairs: each visible to ``user``, once, with a known role.
+
+    A stakeholder the user may not see is reported exactly like one that does not exist.
+    """
+    pairs = [(int(stakeholder_id), role) for stakeholder_id, role in participants]
+    ids = [stakeholder_id for stakeholder_id, _ in pairs]
+    if len(set(ids)) != len(ids):
+        raise ApplicationError("A stakeholder is listed twice among participants.", "participants")
+    for _, role in pairs:
+        if role not in ParticipantRole.values:
+            raise ApplicationError(
+                f"Unknown role {role!r}; choose one of {', '.join(ParticipantRole.values)}.",
+                "participants",
+            )
+    visible = set(stakeholder_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    for stakeholder_id in ids:
+        if stakeholder_id not in visible:
+            raise ApplicationError(
+                f"Stakeholder #{stakeholder_id} does not exist.", "participants", code="nonexistent"
+            )
+    return pairs
+
+
+def _check_partnership(*, user, partnership) -> None:
+    """A partnership the user may not see (e.g. someone else's draft) fails like a missing one."""
+    from partnerships.selectors import partnership_visible_to
+
+    if (
+        partnership is not None
+        and not partnership_visible_to(user).filter(pk=partnership.pk).exists()
+    ):
+        raise ApplicationError(
+            f"Partnership #{partnership.pk} does not exist.", "partnership", code="nonexistent"
+        )
+
+
+def _queue_rescore(engagement: Engagement) -> None:
+    from .tasks import engagement_rescore
+
+    enqueue_on_commit(engagement_rescore, engagement.pk)
+
+
+@transaction.atomic
+def engagement_create(
+    *,
+    user,
+    title: str,
+    kind: str,
+    start_date,
+    participants: Iterable[tuple[int, str]] = (),
+    outcomes: Iterable = (),
+    **fields,
+) -> Engagement:
+    """Record an engagement with its participants (``(stakeholder_id, role)`` pairs)."""
+    pairs = _visible_participants(user=user, participants=participants)
+    _check_partnership(user=user, partnership=fields.get("partnership"))
+    engagement = _validated_save(
+        Engagement(title=title, kind=kind, start_date=start_date, **fields)
+    )
+    EngagementParticipant.objects.bulk_create(
+        EngagementParticipant(engagement=engagement, stakeholder_id=pk, role=role)
+        for pk, role in pairs
+    )
+    if outcomes:
+        engagement.outcomes.set(outcomes)
+    _queue_rescore(engagement)
+    return engagement
+
+
+@transaction.atomic
+def engagement_update(
+    *, engagement: Engagement, user, participants=None, outcomes=None, **fields
+) -> Engagement:
+    """Change an engagement; ``participants`` (if given) replaces those ``user`` may see.
+
+    Participants hidden from ``user`` stay as they are: a person cannot remove (or learn of) an
+    actor they are not cleared to see.
+    """
+    if "partnership" in fields and fields["partnership"] != engagement.partnership:
+        _check_partnership(user=user, partnership=fields["partnership"])
+    for name, value in fields.items():
+        setattr(engagement, name, value)
+    _validated_save(engagement)
+    if participants is not None:
+        pairs = dict(_visible_participants(user=user, participants=participants))
+        visible_ids = stakeholder_visible_to(user).values("pk")
+        current = {
+            p.stakeholder_id: p
+            for p in engagement.participants.filter(stakeholder_id__in=visible_ids)
+        }
+        for stakeholder_id, participant in current.items():
+            if stakeholder_id not in pairs:
+                participant.delete()
+            elif participant.role != pairs[stakeholder_id]:
+                participant.role = pairs[stakeholder_id]
+                participant.save(update_fields=["role"])
+        for stakeholder_id, role in pairs.items():
+            if stakeholder_id not in current:
+                EngagementParticipant.objects.create(
+                    engagement=engagement, stakeholder_id=stakeholder_id, role=role
+                )
+    if outcomes is not None:
+        engagement.outcomes.set(outcomes)
+    _queue_rescore(engagement)
+    return engagement
+
+
+def _score_fields(result: ScoreResult, inputs: dict) -> dict:
+    return {
+        "digital": result.digital,
+        "multi_stakeholder": result.multi_stakeholder,
+        "feminist": result.feminist,
+        "composite": result.composite,
+        "completeness": result.completeness,
+        "indicators": [indicator.as_dict() for indicator in result.indicators],
+        "inputs": inputs,
+        "computed_at": timezone.now(),
+    }
+
+
+def _inputs_of(facts) -> dict:
+    from dataclasses import asdict
+
+    return asdict(facts)
+
+
+@transaction.atomic
+def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
+    """Compute and store ``engagement``'s score under ``methodology`` (replacing an older one)."""
+    facts = engagement_facts(engagement)
+    result = score_engagement(facts, methodology.as_dict())
+    score, _ = Score.objects.update_or_create(
+        engagement=engagement,
+        methodology=methodology,
+        defaults=_score_fields(result, _inputs_of(facts)),
+    )
+    return score
+
+
+def methodology_rescore_all(*, methodology: Methodology, batch: int = RESCORE_BATCH) -> int:
+    """Score every engagement under ``methodology`` in batches (a few queries per batch)."""
+    methodology_data = methodology.as_dict()
+    ids = list(Engagement.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        facts = engagement_facts_many(chunk)
+        rows = [
+            Score(
+                engagement_id=engagement_id,
+                methodology=methodology,
+                **_score_fields(
+                    score_engagement(facts[engagement_id], methodology_data),
+                    _inputs_of(facts[engagement_id]),
+                ),
+            )
+            for engagement_id in chunk
+            if engagement_id in facts
+        ]
+        with transaction.atomic():
+            Score.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["engagement", "methodology"],
+                update_fields=[
+                    "digital",
+                    "multi_stakeholder",
+                    "feminist",
+                    "composite",
+                    "completeness",
+                    "indicators",
+                    "inputs",
+                    "computed_at",
+                ],
+            )
+    return len(ids)
+
+
+@transaction.atomic
+def methodology_copy(*, methodology: Methodology, name: str | None = None) -> Methodology:
+    """A new, unpublished version copying ``methodology``'s indicators and weights."""
+    name = name or methodology.name
+    last = (
+        Methodology.objects.select_for_update()
+        .filter(name=name)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return _validated_save(
+        Methodology(
+            name=name,
+            version=(last or 0) + 1,
+            published=False,
+            description=methodology.description,
+            indicators=methodology.indicators,
+            pillar_weights=methodology.pillar_weights,
+            aggregation=methodology.aggregation,
+        )
+    )
+
+
+def _check_methodology(methodology: Methodology) -> None:
+    from .scoring import INDICATOR_VALUES, PILLARS
+
+    for spec in methodology.indicators:
+        code = spec.get("code")
+        if code not in INDICATOR_VALUES:
+            raise ApplicationError(f"Unknown indicator {code!r}.", "indicators")
+        if spec.get("pillar") not in PILLARS:
+            raise ApplicationError(f"Indicator {code} has an unknown pillar.", "indicators")
+        low, high = spec.get("goalposts", (None, None))
+        if not isinstance(low, int | float) or not isinstance(high, int | float) or high <= low:
+            raise ApplicationError(
+                f"Indicator {code}'s goalposts must be two numbers, low below high.", "indicators"
+            )
+        if not isinstance(spec.get("weight"), int | float) or spec["weight"] < 0:
+            raise ApplicationError(f"Indicator {code}'s weight must be 0 or more.", "indicators")
+    if set(methodology.pillar_weights) - set(PILLARS) or any(
+        not isinstance(w, int | float) or w < 0 for w in methodology.pillar_weights.values()
+    ):
+        raise ApplicationError(
+            "Pillar weights must name digital, multi_stakeholder or feminist, each 0 or more.",
+            "pillar_weights",
+        )
+
+
+@transaction.atomic
+def methodology_update(*, methodology: Methodology, **fields) -> Methodology:
+    """Edit an unpublished version (published versions refuse in ``Methodology.save``)."""
+    if methodology.published:
+        raise ApplicationError(
+            "A published methodology version cannot be changed; copy it to a new version."
+        )
+    for name, value in fields.items():
+        setattr(methodology, name, value)
+    _check_methodology(methodology)
+    return _validated_save(methodology)
+
+
+@transaction.atomic
+def methodology_publish(*, methodology: Methodology) -> Methodology:
+    """Publish (and so freeze) a version, then rescore every engagement under it in bulk."""
+    if methodology.published:
+        raise ApplicationError("This methodology version is already published.")
+    _check_methodology(methodology)
+    methodology.published = True
+    methodology.published_at = timezone.now()
+    # Saved by queryset update: the model's save refuses changes to published rows.
+    Methodology.objects.filter(pk=methodology.pk).update(
+        published=True, published_at=methodology.published_at
+    )
+    from .tasks import methodology_rescore
+
+    enqueue_on_commit(methodology_rescore, methodology.pk)
+    return methodology

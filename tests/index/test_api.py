@@ -1,0 +1,145 @@
+"""/api/v1/scores/ for people and partner systems."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services import token_issue
+from index import services
+from index.models import Methodology
+from stakeholders.choices import Kind, Sensitivity
+from tests.api.conftest import error_of, signed_in, with_token
+from tests.index.factories import EngagementFactory, EngagementParticipantFactory
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/scores/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def v1():
+    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
+
+
+@pytest.fixture
+def scores_token(db):
+    return token_issue(partner="Index portal", created_by=None, scopes=["scores:read"]).plaintext
+
+
+def _scored(v1, n=1, **facts):
+    engagements = [EngagementFactory(**facts) for _ in range(n)]
+    for engagement in engagements:
+        services.score_compute(engagement=engagement, methodology=v1)
+    return engagements
+
+
+def test_a_token_with_scores_read_lists_scores(v1, scores_token):
+    (engagement,) = _scored(v1, digital_channels=3, realtime_reporting=True)
+    response = with_token(scores_token).get(URL)
+    assert response.status_code == 200
+    (row,) = response.json()["results"]
+    assert row["engagement"] == engagement.pk
+    assert row["methodology"] == {"id": v1.pk, "name": "Smart Diplomacy Index", "version": 1}
+    assert row["digital"] == 100.0 and row["completeness"] == pytest.approx(3 / 18)
+    assert len(row["indicators"]) == 18
+
+
+def test_a_token_without_the_scope_is_refused(v1):
+    registry_only = token_issue(partner="Registry portal", created_by=None).plaintext
+    response = with_token(registry_only).get(URL)
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "This token lacks the scope scores:read."
+
+
+def test_anonymous_callers_are_refused():
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(URL).status_code in (401, 403)
+
+
+def test_tokens_are_read_only(scores_token):
+    assert with_token(scores_token).post(URL, {}).status_code in (403, 405)
+
+
+def test_participant_values_are_withheld_from_tokens_but_scores_shown(
+    v1, scores_token, cleared_analyst
+):
+    engagement = EngagementFactory()
+    EngagementParticipantFactory(
+        engagement=engagement,
+        stakeholder=StakeholderFactory(
+            name="Hidden Women's Network",
+            kind=Kind.WOMENS_GROUP,
+            sensitivity=Sensitivity.RESTRICTED,
+        ),
+    )
+    services.score_compute(engagement=engagement, methodology=v1)
+    body = with_token(scores_token).get(URL).content.decode()
+    assert "Hidden" not in body
+    row = with_token(scores_token).get(URL).json()["results"][0]
+    f3 = next(i for i in row["indicators"] if i["code"] == "F3")
+    assert f3["withheld"] and f3["value"] is None
+    assert row["multi_stakeholder"] is not None
+    cleared = signed_in(cleared_analyst).get(URL).json()["results"][0]
+    assert next(i for i in cleared["indicators"] if i["code"] == "F3")["value"] == 1.0
+
+
+def test_filter_by_a_hidden_stakeholder_fails_like_a_missing_one(v1, analyst):
+    hidden = StakeholderFactory(sensitivity=Sensitivity.CONFIDENTIAL)
+    client = signed_in(analyst)
+    for pk in (hidden.pk, 999999):
+        response = client.get(URL, {"stakeholder": pk})
+        assert response.status_code == 400
+        assert "stakeholder" in error_of(response)["fields"]
+
+
+def test_filters(v1, analyst):
+    ngo = StakeholderFactory()
+    (yemen,) = _scored(v1, country="YE", digital_channels=3, start_date=datetime.date(2026, 1, 5))
+    EngagementParticipantFactory(engagement=yemen, stakeholder=ngo)
+    services.score_compute(engagement=yemen, methodology=v1)
+    _scored(v1, country="BD", digital_channels=0, start_date=datetime.date(2026, 6, 1))
+    client = signed_in(analyst)
+
+    def ids(**params):
+        return [row["engagement"] for row in client.get(URL, params).json()["results"]]
+
+    assert ids(country="YE") == [yemen.pk]
+    assert ids(stakeholder=ngo.pk) == [yemen.pk]
+    assert ids(start_before="2026-03-01") == [yemen.pk]
+    assert ids(min_digital=50) == [yemen.pk]
+    assert ids(methodology_version=2) == []
+    assert len(ids(ordering="-composite")) == 2
+
+
+def test_cursor_pagination_walks_every_score_once(v1, analyst):
+    _scored(v1, n=7)
+    client = signed_in(analyst)
+    seen, url = [], URL + "?page_size=3"
+    while url:
+        body = client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_list_query_count_does_not_grow(v1, scores_token, django_assert_num_queries):
+    client = with_token(scores_token)
+    _scored(v1, n=5)
+    client.get(URL)  # the token's first use of the day records its last use once
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL).status_code == 200
+    _scored(v1, n=45)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(URL)
+    assert len(response.json()["results"]) == 50

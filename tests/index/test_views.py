@@ -1,0 +1,222 @@
+"""The index's pages as people use them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from index import services
+from index.models import Engagement, Methodology, Score
+from stakeholders.choices import Kind, Sensitivity
+from tests.index.factories import EngagementFactory, EngagementParticipantFactory
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def v1():
+    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _scored_engagements(n, v1):
+    engagements = [
+        EngagementFactory(digital_channels=i % 4, participants_total=10, participants_women=i % 10)
+        for i in range(n)
+    ]
+    services.methodology_rescore_all(methodology=v1)
+    return engagements
+
+
+def _list_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def test_engagement_list_query_count_does_not_grow(client, analyst, v1, django_assert_num_queries):
+    _login(client, analyst)
+    url = reverse("index:engagement_list")
+    _scored_engagements(5, v1)
+    few = _list_queries(client, url)
+    _scored_engagements(45, v1)
+    with django_assert_num_queries(few):
+        response = client.get(url)
+    assert len(response.context["engagements"]) == 50
+    assert "Engagement" in response.content.decode()
+
+
+def test_list_shows_scores_and_filters(client, analyst, v1):
+    kept = EngagementFactory(title="Sahel climate consultation", digital_channels=3)
+    EngagementFactory(title="Other meeting")
+    services.score_compute(engagement=kept, methodology=v1)
+    response = _login(client, analyst).get(reverse("index:engagement_list"), {"q": "sahel"})
+    html = response.content.decode()
+    assert "Sahel climate consultation" in html and "Other meeting" not in html
+
+
+def test_score_card_shows_pillars_and_contributions(client, analyst, v1):
+    engagement = EngagementFactory(digital_channels=3, realtime_reporting=True)
+    services.score_compute(engagement=engagement, methodology=v1)
+    response = _login(client, analyst).get(engagement.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Digital", "Multi-stakeholder", "Feminist", "D1 · Online and hybrid channels"):
+        assert text in html
+    assert "unknown — lowers completeness" in html
+    assert "data completeness <strong>17 %</strong>" in html  # 3 of 18 indicators known
+
+
+def test_hidden_participants_are_left_out_of_lists_and_counts(client, analyst, cleared_analyst, v1):
+    engagement = EngagementFactory()
+    EngagementParticipantFactory(
+        engagement=engagement,
+        stakeholder=StakeholderFactory(
+            name="Secret Women's Network",
+            kind=Kind.WOMENS_GROUP,
+            sensitivity=Sensitivity.RESTRICTED,
+        ),
+    )
+    EngagementParticipantFactory(
+        engagement=engagement, stakeholder=StakeholderFactory(name="Open NGO", kind=Kind.NGO)
+    )
+    services.score_compute(engagement=engagement, methodology=v1)
+    html = _login(client, analyst).get(engagement.get_absolute_url()).content.decode()
+    assert "Open NGO" in html and "1 ngo" in html
+    assert "Secret" not in html and "1 women&#x27;s group" not in html.lower()
+    for hint in ("hidden actor", "hidden participant", "restricted", "not shown"):
+        assert hint not in html.lower()
+    assert "Composite" in html  # the score itself may be shown
+    # Values read from the participants (here: one women's group) are not shown to them.
+    assert html.count("computed from the participants") == 7
+    html = _login(client, cleared_analyst).get(engagement.get_absolute_url()).content.decode()
+    assert "Secret Women" in html and "computed from the participants" not in html
+
+
+def _form_data(**overrides):
+    data = {
+        "title": "Hybrid consultation on Rohingya women's protection",
+        "kind": "consultation",
+        "format": "hybrid",
+        "start_date": "2026-04-01",
+        "end_date": "2026-04-02",
+        "place": "Cox's Bazar",
+        "country": "BD",
+        "digital_channels": "2",
+        "realtime_reporting": "True",
+        "participants_total": "30",
+        "participants_women": "18",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_officer_records_an_engagement_and_it_is_scored(
+    client, officer, v1, django_capture_on_commit_callbacks
+):
+    ngo = StakeholderFactory(kind=Kind.NGO)
+    state = StakeholderFactory(kind=Kind.STATE)
+    _login(client, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("index:engagement_create"),
+            _form_data(conveners=[state.pk], implementers=[ngo.pk]),
+        )
+    engagement = Engagement.objects.get()
+    assert response.status_code == 302 and response.url == engagement.get_absolute_url()
+    assert engagement.participants.count() == 2
+    assert Score.objects.filter(engagement=engagement, methodology=v1).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"participants_women": "31"}, "participants_women", "Must be between 0 and 30"),
+        ({"end_date": "2026-03-01"}, "end_date", "cannot be before the start date"),
+        ({"participants_total": "-1"}, "participants_total", "greater than or equal to 0"),
+    ],
+)
+def test_the_form_names_the_wrong_field(client, officer, overrides, field, message):
+    response = _login(client, officer).post(
+        reverse("index:engagement_create"), _form_data(**overrides)
+    )
+    assert response.status_code == 400
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Engagement.objects.exists()
+
+
+def test_a_stakeholder_in_two_roles_is_refused(client, officer):
+    ngo = StakeholderFactory()
+    response = _login(client, officer).post(
+        reverse("index:engagement_create"), _form_data(conveners=[ngo.pk], funders=[ngo.pk])
+    )
+    assert response.status_code == 400 and "one role" in response.content.decode()
+
+
+def test_a_hidden_stakeholder_is_not_offered_nor_accepted(client, officer):
+    hidden = StakeholderFactory(name="Quiet Actor", sensitivity=Sensitivity.CONFIDENTIAL)
+    _login(client, officer)
+    assert "Quiet Actor" not in client.get(reverse("index:engagement_create")).content.decode()
+    response = client.post(reverse("index:engagement_create"), _form_data(funders=[hidden.pk]))
+    assert response.status_code == 400 and "funders" in response.context["form"].errors
+    assert not Engagement.objects.exists()
+
+
+def test_officer_edits_an_engagement(client, officer):
+    engagement = EngagementFactory(title="Old title")
+    response = _login(client, officer).post(
+        reverse("index:engagement_update", args=[engagement.pk]), _form_data(title="New title")
+    )
+    assert response.status_code == 302
+    engagement.refresh_from_db()
+    assert engagement.title == "New title" and engagement.history.count() == 2
+
+
+def test_analysts_read_but_do_not_record(client, analyst):
+    _login(client, analyst)
+    assert client.get(reverse("index:engagement_list")).status_code == 200
+    assert client.get(reverse("index:engagement_create")).status_code == 403
+    engagement = EngagementFactory()
+    assert client.get(reverse("index:engagement_update", args=[engagement.pk])).status_code == 403
+
+
+def test_anonymous_people_are_sent_to_log_in(client):
+    response = client.get(reverse("index:engagement_list"))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_dashboard_averages_by_country_and_quarter(client, analyst, v1):
+    EngagementFactory(country="YE", digital_channels=3)
+    EngagementFactory(country="BD", digital_channels=0)
+    services.methodology_rescore_all(methodology=v1)
+    response = _login(client, analyst).get(reverse("index:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Yemen" in html and "Bangladesh" in html and "2026 Q1" in html
+    assert [row["label"] for row in response.context["pillars"]] == ["Digital", "Feminist"]
+
+
+def test_methodology_page_explains_every_indicator(client, analyst, v1):
+    html = _login(client, analyst).get(reverse("index:methodology")).content.decode()
+    for spec in v1.indicators:
+        assert spec["code"] in html and spec["label"].replace("'", "&#x27;") in html
+    assert "never read as zero" in html
+
+
+def test_a_draft_partnership_is_named_only_to_those_who_may_see_it(client, officer, analyst):
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    draft = make_partnership(proposer=officer, title="Quiet draft partnership")
+    engagement = EngagementFactory(partnership=draft)
+    html = _login(client, officer).get(engagement.get_absolute_url()).content.decode()
+    assert "Quiet draft partnership" in html
+    html = _login(client, analyst).get(engagement.get_absolute_url()).content.decode()
+    assert "Quiet draft partnership" not in html
