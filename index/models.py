@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -55,6 +56,14 @@ class Engagement(models.Model):
     )
     outcomes = models.ManyToManyField(
         "stakeholders.Outcome", blank=True, related_name="engagements"
+    )
+    iati_activity = models.OneToOneField(
+        "stakeholders.IatiActivity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagement",
+        help_text="The IATI activity this engagement was imported from (updated on re-import).",
     )
 
     # Digital pillar facts.
@@ -250,3 +259,60 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement_id} under {self.methodology_id}: {self.composite}"
+
+
+class RescoreRun(models.Model):
+    """One bulk rescoring of every engagement under a methodology version, with its progress.
+
+    Made when a version is published (or rescoring is asked for again); written only by
+    ``index.services``. Scores are written batch by batch, each batch whole: a run that dies
+    leaves every score it had not reached as it was, and running it again is harmless.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    methodology = models.ForeignKey(
+        Methodology, on_delete=models.CASCADE, related_name="rescore_runs"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Engagements to score.")
+    done = models.PositiveIntegerField(default=0, help_text="Engagements scored so far.")
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rescore_runs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")), name="index_rescorerun_done_within_total"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rescoring under {self.methodology} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("index:rescore_run_detail", args=[self.pk])
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

@@ -194,3 +194,23 @@ def test_someone_elses_draft_partnership_fails_like_a_missing_one(officer):
         user=officer, title="x", kind="meeting", start_date=START, partnership=mine
     )
     assert engagement.partnership == mine
+
+
+def test_demo_engagements_are_scored_and_idempotent(db, django_capture_on_commit_callbacks):
+    from index.demo import demo_engagements_ensure
+    from index.models import Engagement, Score
+    from stakeholders.demo import demo_scenario_load, demo_users_ensure
+
+    demo_scenario_load()
+    demo_users_ensure()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = demo_engagements_ensure()
+    assert created == 40
+    assert Engagement.objects.count() == 40
+    # The participants come from the outcome's strongest stakes, restricted actors included.
+    assert Engagement.objects.filter(participants__stakeholder__sensitivity="restricted").exists()
+    # Each one is scored under the published methodology once its transaction commits.
+    assert Score.objects.count() == 40
+    assert Score.objects.filter(completeness__lt=1).exists()
+    assert demo_engagements_ensure() == 0
+    assert Engagement.objects.count() == 40

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from index.demo import demo_engagements_ensure
 from stakeholders.demo import DEMO_PASSWORD, demo_scenario_load, demo_users_ensure
 from stakeholders.iati.services import SAMPLE_FILE, iati_import
 from stakeholders.synthetic import (
@@ -86,6 +87,9 @@ class Command(BaseCommand):
             f"{totals['stakes']} stakes, {totals['ties']} ties, {totals['sectors']} sectors."
         )
         self._users_table(demo_users_ensure())
+        engagements = demo_engagements_ensure()
+        if engagements:
+            self.stdout.write(f"Created {engagements} demo engagements, scored by the index.")
 
     def _users_table(self, rows: list[dict]) -> None:
         self.stdout.write("")
