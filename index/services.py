@@ -3,7 +3,7 @@
 Each write validates fully and is atomic; rescoring is queued only after the transaction commits.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,7 @@ from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import ParticipantRole
-from .models import Engagement, EngagementParticipant, Methodology, Score
+from .models import Engagement, EngagementParticipant, Methodology, RescoreRun, Score
 from .scoring import ScoreResult, score_engagement
 from .selectors import engagement_facts, engagement_facts_many
 
@@ -134,6 +134,18 @@ def engagement_update(
     return engagement
 
 
+SCORE_FIELDS = [
+    "digital",
+    "multi_stakeholder",
+    "feminist",
+    "composite",
+    "completeness",
+    "indicators",
+    "inputs",
+    "computed_at",
+]
+
+
 def _score_fields(result: ScoreResult, inputs: dict) -> dict:
     return {
         "digital": result.digital,
@@ -166,42 +178,112 @@ def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
     return score
 
 
-def methodology_rescore_all(*, methodology: Methodology, batch: int = RESCORE_BATCH) -> int:
-    """Score every engagement under ``methodology`` in batches (a few queries per batch)."""
+def scores_compute_many(
+    *,
+    engagement_ids,
+    methodology: Methodology,
+    batch: int = RESCORE_BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Score many engagements under ``methodology``, a few queries per batch of ``batch``.
+
+    Each batch is read, scored and written (upserted) in one transaction, so a failure part-way
+    leaves every score either as it was or fully recomputed. ``progress(n)`` is called after each
+    batch with the number of engagements written so far. Returns how many were scored.
+    """
     methodology_data = methodology.as_dict()
-    ids = list(Engagement.objects.order_by("pk").values_list("pk", flat=True))
+    ids = sorted(set(engagement_ids))
+    written = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        facts = engagement_facts_many(chunk)
-        rows = [
-            Score(
-                engagement_id=engagement_id,
-                methodology=methodology,
-                **_score_fields(
-                    score_engagement(facts[engagement_id], methodology_data),
-                    _inputs_of(facts[engagement_id]),
-                ),
-            )
-            for engagement_id in chunk
-            if engagement_id in facts
-        ]
         with transaction.atomic():
+            facts = engagement_facts_many(chunk)
+            rows = [
+                Score(
+                    engagement_id=engagement_id,
+                    methodology=methodology,
+                    **_score_fields(
+                        score_engagement(facts[engagement_id], methodology_data),
+                        _inputs_of(facts[engagement_id]),
+                    ),
+                )
+                for engagement_id in chunk
+                if engagement_id in facts
+            ]
             Score.objects.bulk_create(
                 rows,
                 update_conflicts=True,
                 unique_fields=["engagement", "methodology"],
-                update_fields=[
-                    "digital",
-                    "multi_stakeholder",
-                    "feminist",
-                    "composite",
-                    "completeness",
-                    "indicators",
-                    "inputs",
-                    "computed_at",
-                ],
+                update_fields=SCORE_FIELDS,
             )
-    return len(ids)
+        written += len(rows)
+        if progress is not None:
+            progress(written)
+    return written
+
+
+def methodology_rescore_all(
+    *, methodology: Methodology, batch: int = RESCORE_BATCH, run: RescoreRun | None = None
+) -> int:
+    """Score every engagement under ``methodology``; ``run`` (if given) records the progress."""
+    ids = list(Engagement.objects.order_by("pk").values_list("pk", flat=True))
+    if run is None:
+        return scores_compute_many(engagement_ids=ids, methodology=methodology, batch=batch)
+    RescoreRun.objects.filter(pk=run.pk).update(
+        status=RescoreRun.Status.RUNNING,
+        total=len(ids),
+        done=0,
+        error="",
+        started_at=timezone.now(),
+        finished_at=None,
+    )
+
+    def progress(done: int) -> None:
+        RescoreRun.objects.filter(pk=run.pk).update(done=done)
+
+    try:
+        written = scores_compute_many(
+            engagement_ids=ids, methodology=methodology, batch=batch, progress=progress
+        )
+    except Exception as error:
+        RescoreRun.objects.filter(pk=run.pk).update(
+            status=RescoreRun.Status.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+        raise
+    RescoreRun.objects.filter(pk=run.pk).update(
+        status=RescoreRun.Status.DONE, done=written, total=written, finished_at=timezone.now()
+    )
+    return written
+
+
+@transaction.atomic
+def rescore_run_start(*, methodology: Methodology, user=None) -> RescoreRun:
+    """Queue a bulk rescoring of every engagement under a published ``methodology``.
+
+    While a run for this version is queued or running, that run is returned instead of a second.
+    """
+    if not methodology.published:
+        raise ApplicationError("Only a published methodology version can score engagements.")
+    Methodology.objects.select_for_update().filter(pk=methodology.pk).first()
+    active = (
+        RescoreRun.objects.filter(
+            methodology=methodology,
+            status__in=[RescoreRun.Status.QUEUED, RescoreRun.Status.RUNNING],
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if active is not None:
+        return active
+    run = RescoreRun.objects.create(
+        methodology=methodology, started_by=user if getattr(user, "pk", None) else None
+    )
+    from .tasks import rescore_run_execute
+
+    enqueue_on_commit(rescore_run_execute, run.pk)
+    return run
 
 
 @transaction.atomic
@@ -267,7 +349,7 @@ def methodology_update(*, methodology: Methodology, **fields) -> Methodology:
 
 
 @transaction.atomic
-def methodology_publish(*, methodology: Methodology) -> Methodology:
+def methodology_publish(*, methodology: Methodology, user=None) -> Methodology:
     """Publish (and so freeze) a version, then rescore every engagement under it in bulk."""
     if methodology.published:
         raise ApplicationError("This methodology version is already published.")
@@ -278,7 +360,5 @@ def methodology_publish(*, methodology: Methodology) -> Methodology:
     Methodology.objects.filter(pk=methodology.pk).update(
         published=True, published_at=methodology.published_at
     )
-    from .tasks import methodology_rescore
-
-    enqueue_on_commit(methodology_rescore, methodology.pk)
+    rescore_run_start(methodology=methodology, user=user)
     return methodology

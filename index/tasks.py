@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .models import Engagement, Methodology
+from .models import Engagement, Methodology, RescoreRun
 from .selectors import methodology_current
 
 
@@ -27,3 +27,25 @@ def methodology_rescore(methodology_id: int) -> int | None:
     if methodology is None:
         return None
     return methodology_rescore_all(methodology=methodology)
+
+
+@shared_task(acks_late=True)
+def rescore_run_execute(run_id: int) -> int | None:
+    """Carry out a queued bulk rescoring, recording its progress on the ``RescoreRun``."""
+    from .services import methodology_rescore_all
+
+    run = RescoreRun.objects.select_related("methodology").filter(pk=run_id).first()
+    if run is None or run.status == RescoreRun.Status.DONE:
+        return None
+    return methodology_rescore_all(methodology=run.methodology, run=run)
+
+
+@shared_task(acks_late=True)
+def engagements_rescore(engagement_ids: list[int]) -> int | None:
+    """Score many engagements under the current published methodology (e.g. after an import)."""
+    from .services import scores_compute_many
+
+    methodology = methodology_current()
+    if methodology is None:
+        return None
+    return scores_compute_many(engagement_ids=engagement_ids, methodology=methodology)
