@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +16,9 @@ from .roles import Role, user_has_role
 from .selectors import token_list as select_tokens
 from .services import token_issue as issue_token
 from .services import token_revoke as revoke_token
+
+# The list grows by one per partner and per reissue, so it is paged like any other.
+PAGE_SIZE = 25
 
 
 def administrators_only(view):
@@ -32,7 +36,12 @@ def administrators_only(view):
 
 @administrators_only
 def token_list(request):
-    return render(request, "accounts/token_list.html", {"tokens": select_tokens()})
+    page = Paginator(select_tokens(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"tokens": page.object_list, "page_obj": page, "token_count": page.paginator.count},
+    )
 
 
 @administrators_only
