@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.models import PartnerToken
+from accounts.services import token_issue
 from stakeholders.choices import Capability, Kind, Position, Sensitivity
-from stakeholders.models import ExternalIdentifier, Stakeholder
+from stakeholders.models import ExternalIdentifier, ImportJob, Outcome, Stake, Stakeholder, Tie
 from stakeholders.services import stakeholder_update
 from tests.accounts.factories import UserFactory
 from tests.stakeholders.factories import (
@@ -193,6 +195,102 @@ def test_permission_matrix(client, registry, role, request):
         delete = reverse("stakeholders:stakeholder_delete", args=[registry["public"].pk])
         assert client.post(delete).status_code == 403
         assert Stakeholder.objects.count() == before
+
+
+# --- partner tokens are for the API only: on a page they are nobody -------------------------------
+
+
+# Each page a partner system could try, by name; built from the test's objects.
+TOKEN_CALLER_PAGES = {
+    "stakeholder_list": lambda o: reverse("stakeholders:stakeholder_list"),
+    "stakeholder_list_search": lambda o: reverse("stakeholders:stakeholder_list") + "?q=Hidden",
+    "stakeholder_export": lambda o: reverse("stakeholders:stakeholder_export"),
+    "stakeholder_detail_public": lambda o: reverse(
+        "stakeholders:stakeholder_detail", args=[o["public"].pk]
+    ),
+    "stakeholder_detail_restricted": lambda o: reverse(
+        "stakeholders:stakeholder_detail", args=[o["restricted"].pk]
+    ),
+    "stakeholder_create": lambda o: reverse("stakeholders:stakeholder_create"),
+    "stakeholder_update": lambda o: reverse(
+        "stakeholders:stakeholder_update", args=[o["public"].pk]
+    ),
+    "stakeholder_delete": lambda o: reverse(
+        "stakeholders:stakeholder_delete", args=[o["public"].pk]
+    ),
+    "stakeholder_tie_add": lambda o: reverse(
+        "stakeholders:stakeholder_tie_add", args=[o["public"].pk]
+    ),
+    "outcome_list": lambda o: reverse("stakeholders:outcome_list"),
+    "outcome_export": lambda o: reverse("stakeholders:outcome_export"),
+    "outcome_detail": lambda o: reverse("stakeholders:outcome_detail", args=[o["outcome"].pk]),
+    "outcome_stake_add": lambda o: reverse(
+        "stakeholders:outcome_stake_add", args=[o["outcome"].pk]
+    ),
+    "stake_update": lambda o: reverse(
+        "stakeholders:stake_update", args=[o["stakes"]["restricted"].pk]
+    ),
+    "tie_delete": lambda o: reverse("stakeholders:tie_delete", args=[o["ties"]["public"].pk]),
+    "import_job_list": lambda o: reverse("stakeholder_imports:job_list"),
+    "import_job_detail": lambda o: reverse("stakeholder_imports:job_detail", args=[o["job"].pk]),
+    "import_job_status": lambda o: reverse("stakeholder_imports:job_status", args=[o["job"].pk]),
+    "import_job_apply": lambda o: reverse("stakeholder_imports:job_apply", args=[o["job"].pk]),
+    "import_template": lambda o: reverse(
+        "stakeholder_imports:template_download", args=["stakeholders"]
+    ),
+    "token_list": lambda o: reverse("accounts:token_list"),
+    "token_issue": lambda o: reverse("accounts:token_issue"),
+    "token_revoke": lambda o: reverse("accounts:token_revoke", args=[o["token"].token.pk]),
+}
+
+
+@pytest.fixture
+def token_caller(registry, officer):
+    """A valid, unexpired partner token, and an import job with rows in it to try to read."""
+    token = token_issue(partner="Partner portal", created_by=None)
+    job = ImportJob.objects.create(
+        created_by=officer,
+        kind=ImportJob.Kind.STAKEHOLDERS,
+        original_filename="partners-secret-list.csv",
+        file="imports/partners-secret-list.csv",
+        status=ImportJob.Status.VALIDATED,
+        create_count=1,
+        report={"samples": {"create": [{"name": "Nairobi Peace Collective"}]}},
+    )
+    return {**registry, "token": token, "job": job}
+
+
+def _state_of_the_registry() -> tuple:
+    return (
+        Stakeholder.objects.count(),
+        Stake.objects.count(),
+        Tie.objects.count(),
+        Outcome.objects.count(),
+        PartnerToken.objects.filter(revoked_at__isnull=True).count(),
+        ImportJob.objects.filter(status=ImportJob.Status.VALIDATED).count(),
+    )
+
+
+@pytest.mark.parametrize("keyword", ["Bearer", "Token"])
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("page", list(TOKEN_CALLER_PAGES))
+def test_a_partner_token_on_a_page_gets_the_login_redirect_never_data(
+    client, token_caller, page, method, keyword
+):
+    """Pages authenticate by session only: a token (valid, read scope) is as good as nothing."""
+    url = TOKEN_CALLER_PAGES[page](token_caller)
+    before = _state_of_the_registry()
+    response = getattr(client, method)(
+        url,
+        {"name": "Injected"} if method == "post" else None,
+        headers={"Authorization": f"{keyword} {token_caller['token'].plaintext}"},
+    )
+    assert (response.status_code, response["Location"].split("?")[0]) == (
+        302,
+        reverse("accounts:login"),
+    )
+    assert page_text(response) == ""
+    assert _state_of_the_registry() == before
 
 
 @pytest.mark.parametrize("role", ["analyst", "reviewer", "officer", "administrator"])

@@ -214,3 +214,111 @@ def test_a_file_with_a_wrong_header_is_reported_on_its_page(
     job.refresh_from_db()
     assert job.status == Status.INVALID
     assert job.report["errors"][0]["message"] == "missing column 'theme': it is required."
+
+
+# --- the import pages: role × clearance × job --------------------------------------------------
+#
+# A job is "restricted" when its file names restricted or confidential actors: its report shows
+# their names and values, so only cleared users may open it, whoever uploaded it. Readers may not
+# import at all (403 before any job is looked up, so they learn nothing about which jobs exist).
+
+IMPORT_ROLES = ["analyst", "reviewer", "program officer", "administrator"]
+IMPORTERS = {"program officer", "administrator"}
+IMPORT_PAGES = {
+    "job_list": lambda jobs: ("get", reverse("stakeholder_imports:job_list")),
+    "template": lambda jobs: (
+        "get",
+        reverse("stakeholder_imports:template_download", args=["ties"]),
+    ),
+    "public_detail": lambda jobs: (
+        "get",
+        reverse("stakeholder_imports:job_detail", args=[jobs["public"].pk]),
+    ),
+    "public_status": lambda jobs: (
+        "get",
+        reverse("stakeholder_imports:job_status", args=[jobs["public"].pk]),
+    ),
+    "public_apply": lambda jobs: (
+        "post",
+        reverse("stakeholder_imports:job_apply", args=[jobs["public"].pk]),
+    ),
+    "restricted_detail": lambda jobs: (
+        "get",
+        reverse("stakeholder_imports:job_detail", args=[jobs["restricted"].pk]),
+    ),
+    "restricted_status": lambda jobs: (
+        "get",
+        reverse("stakeholder_imports:job_status", args=[jobs["restricted"].pk]),
+    ),
+    "restricted_apply": lambda jobs: (
+        "post",
+        reverse("stakeholder_imports:job_apply", args=[jobs["restricted"].pk]),
+    ),
+}
+
+
+def expected_status(page: str, role: str, cleared: bool) -> int:
+    if role not in IMPORTERS:
+        return 403
+    if page.startswith("restricted_") and not cleared:
+        return 404  # exactly like a job that does not exist
+    if page.endswith("_apply"):
+        return 302  # back to the job's page, which says why (or that the import started)
+    return 200
+
+
+@pytest.fixture
+def own_jobs():
+    """build(user): a public and a restricted job by ``user``, with errors (not importable)."""
+
+    def build(user) -> dict[str, ImportJob]:
+        return {
+            "public": make_job(
+                user, original_filename="public-actors.csv", status=Status.INVALID, error_count=1
+            ),
+            "restricted": make_job(
+                user,
+                original_filename="restricted-actors.csv",
+                status=Status.INVALID,
+                error_count=1,
+                involves_restricted=True,
+            ),
+        }
+
+    return build
+
+
+@pytest.mark.parametrize("page", list(IMPORT_PAGES))
+@pytest.mark.parametrize("cleared", [False, True], ids=["uncleared", "cleared"])
+@pytest.mark.parametrize("role", IMPORT_ROLES)
+def test_import_page_matrix(client, own_jobs, role, cleared, page):
+    user = UserFactory(roles=[role], cleared=cleared)
+    jobs = own_jobs(user)
+    method, url = IMPORT_PAGES[page](jobs)
+    client.force_login(user)
+    assert getattr(client, method)(url).status_code == expected_status(page, role, cleared)
+
+
+@pytest.mark.parametrize("cleared", [False, True], ids=["uncleared", "cleared"])
+@pytest.mark.parametrize("role", sorted(IMPORTERS))
+def test_import_list_names_a_restricted_job_only_to_the_cleared(client, own_jobs, role, cleared):
+    user = UserFactory(roles=[role], cleared=cleared)
+    own_jobs(user)
+    client.force_login(user)
+    page = client.get(reverse("stakeholder_imports:job_list")).content.decode()
+    assert "public-actors.csv" in page
+    assert ("restricted-actors.csv" in page) is cleared
+
+
+@pytest.mark.parametrize("cleared", [False, True], ids=["uncleared", "cleared"])
+def test_an_administrator_sees_other_peoples_restricted_jobs_only_when_cleared(
+    client, own_jobs, officer, cleared
+):
+    jobs = own_jobs(UserFactory(roles=["program officer"], cleared=True))
+    administrator = UserFactory(roles=["administrator"], cleared=cleared)
+    client.force_login(administrator)
+    url = reverse("stakeholder_imports:job_detail", args=[jobs["restricted"].pk])
+    assert client.get(url).status_code == (200 if cleared else 404)
+    # An officer never sees someone else's job, cleared or not.
+    client.force_login(officer)
+    assert client.get(url).status_code == 404
