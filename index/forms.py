@@ -10,7 +10,7 @@ from partnerships.selectors import partnership_visible_to
 from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
-from .choices import ParticipantRole
+from .choices import Aggregation, ParticipantRole, Pillar
 from .models import Engagement
 
 ROLE_FIELDS = {
@@ -141,3 +141,80 @@ class EngagementForm(forms.ModelForm):
 
     def engagement_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "outcomes"}
+
+
+class MethodologyDraftForm(forms.Form):
+    """Edit an unpublished methodology version: each indicator's weight and goalposts, the pillar
+    weights and the aggregation. Field names are ``weight_<code>``, ``low_<code>``, ``high_<code>``
+    and ``pillar_<pillar>``."""
+
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    aggregation = forms.ChoiceField(choices=Aggregation.choices)
+
+    def __init__(self, *args, methodology, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.methodology = methodology
+        self.initial.setdefault("description", methodology.description)
+        self.initial.setdefault("aggregation", methodology.aggregation)
+        for pillar, label in Pillar.choices:
+            self.fields[f"pillar_{pillar}"] = forms.FloatField(
+                label=f"{label} pillar weight",
+                min_value=0,
+                initial=methodology.pillar_weights.get(pillar, 0),
+            )
+        for spec in methodology.indicators:
+            code = spec["code"]
+            low, high = spec["goalposts"]
+            self.fields[f"weight_{code}"] = forms.FloatField(
+                label=f"{code} weight", min_value=0, initial=spec["weight"]
+            )
+            self.fields[f"low_{code}"] = forms.FloatField(label=f"{code} low goalpost", initial=low)
+            self.fields[f"high_{code}"] = forms.FloatField(
+                label=f"{code} high goalpost", initial=high
+            )
+
+    def indicator_rows(self):
+        """(spec, weight field, low field, high field) per indicator, for the template."""
+        return [
+            (
+                spec,
+                self[f"weight_{spec['code']}"],
+                self[f"low_{spec['code']}"],
+                self[f"high_{spec['code']}"],
+            )
+            for spec in self.methodology.indicators
+        ]
+
+    def pillar_fields(self):
+        return [self[f"pillar_{pillar}"] for pillar in Pillar.values]
+
+    def clean(self):
+        cleaned = super().clean()
+        for spec in self.methodology.indicators:
+            code = spec["code"]
+            low, high = cleaned.get(f"low_{code}"), cleaned.get(f"high_{code}")
+            if low is not None and high is not None and high <= low:
+                self.add_error(
+                    f"high_{code}",
+                    f"{code}'s high goalpost must be above its low goalpost ({low}).",
+                )
+        weights = [cleaned.get(f"pillar_{pillar}") for pillar in Pillar.values]
+        if all(weight is not None for weight in weights) and sum(weights) <= 0:
+            self.add_error(None, "At least one pillar needs a weight above 0.")
+        return cleaned
+
+    def methodology_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "description": data["description"],
+            "aggregation": data["aggregation"],
+            "pillar_weights": {pillar: data[f"pillar_{pillar}"] for pillar in Pillar.values},
+            "indicators": [
+                {
+                    **spec,
+                    "weight": data[f"weight_{spec['code']}"],
+                    "goalposts": [data[f"low_{spec['code']}"], data[f"high_{spec['code']}"]],
+                }
+                for spec in self.methodology.indicators
+            ],
+        }

@@ -12,7 +12,7 @@ from stakeholders.choices import Kind
 from stakeholders.selectors import stakeholder_visible_to, user_is_cleared
 
 from .models import Engagement, EngagementParticipant, Methodology, Score
-from .scoring import PARTICIPANT_INDICATORS, EngagementFacts, ParticipantFacts
+from .scoring import PARTICIPANT_INDICATORS, PILLARS, EngagementFacts, ParticipantFacts
 
 FACT_FIELDS = (
     "digital_channels",
@@ -187,3 +187,178 @@ def score_indicators_visible(indicators: list[dict], *, user) -> list[dict]:
 def score_list(*, user) -> QuerySet[Score]:
     """Scores for the API: every score may be listed; what each shows is filtered when shown."""
     return Score.objects.select_related("engagement", "methodology")
+
+
+SENSITIVITY_LIMIT = 5000
+
+
+def methodology_sensitivity(*, methodology: Methodology, limit: int = SENSITIVITY_LIMIT) -> dict:
+    """How rankings under ``methodology`` move when its weights and aggregation vary.
+
+    Covers the ``limit`` most recently started scored engagements (the page says so), read from
+    their stored normalised indicator values; cached until a score under the version changes.
+    The result names engagements only by title and rank, which anyone who may see scores may see.
+    """
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from . import sensitivity
+
+    scores = Score.objects.filter(methodology=methodology)
+    stamp = scores.aggregate(n=Count("id"), last=Max("computed_at"))
+    last = stamp["last"].timestamp() if stamp["last"] else 0
+    key = f"index:sensitivity:{methodology.pk}:{stamp['n']}:{last}:{limit}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = list(
+        scores.order_by("-engagement__start_date", "-engagement_id").values_list(
+            "engagement_id", "engagement__title", "composite", "indicators"
+        )[:limit]
+    )
+    codes = [spec["code"] for spec in methodology.indicators]
+    values = sensitivity.normalised_matrix([row[3] for row in rows], codes)
+    result = sensitivity.analyse(
+        values, methodology.indicators, methodology.pillar_weights, methodology.aggregation
+    )
+    intervals = [
+        {
+            "engagement_id": rows[interval.index][0],
+            "title": rows[interval.index][1],
+            "composite": rows[interval.index][2],
+            "rank": interval.rank,
+            "median": interval.median,
+            "low": interval.low,
+            "high": interval.high,
+            "width": interval.high - interval.low,
+        }
+        for interval in result.intervals
+    ]
+    data = {
+        "covered": len(rows),
+        "total": stamp["n"],
+        "ranked": result.ranked,
+        "step": result.step,
+        "draws": result.draws,
+        "effects": sorted(
+            (vars(effect) for effect in result.effects),
+            key=lambda effect: (-effect["mean_shift"], effect["parameter"], effect["change"]),
+        ),
+        "top": intervals[:15],
+        "most_uncertain": sorted(intervals, key=lambda row: (-row["width"], row["rank"]))[:10],
+    }
+    cache.set(key, data, 3600)
+    return data
+
+
+def rescore_run_status_of(run) -> dict:
+    """What a rescoring run's progress bar polls (the shape ``static/js/runs.js`` reads)."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "phase_label": "",
+        "chunks_done": run.done,
+        "chunks_total": run.total,
+        "done": run.done,
+        "total": run.total,
+        "percent": run.percent,
+        "active": run.active,
+        "error": run.error,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+SUMMARY_AVERAGES = ("digital", "multi_stakeholder", "feminist", "composite", "completeness")
+
+
+def _summary_stats(row: dict) -> dict:
+    """One group's figures, with its best and weakest pillar by mean (null when none is known)."""
+    stats = {"count": row["count"]}
+    stats.update({f"mean_{name}": row[f"mean_{name}"] for name in SUMMARY_AVERAGES})
+    known = [(stats[f"mean_{pillar}"], pillar) for pillar in PILLARS]
+    known = [(mean, pillar) for mean, pillar in known if mean is not None]
+    # Ties go to the pillar named first (digital, multi-stakeholder, feminist): deterministic.
+    stats["best_pillar"] = max(known, key=lambda item: item[0])[1] if known else None
+    stats["weakest_pillar"] = min(known, key=lambda item: item[0])[1] if known else None
+    return stats
+
+
+def score_summary(*, scores: QuerySet[Score], user) -> dict:
+    """Aggregates of ``scores`` (already filtered, one methodology) overall and by group.
+
+    Five queries whatever the number of scores. Countries and outcomes are public; partnerships
+    are listed only when ``partnership_visible_to(user)`` includes them, and scores of the others
+    are simply not grouped under any partnership (no "hidden" or "other" bucket that would count
+    them). An engagement serving several outcomes counts once under each.
+    """
+    from django.db.models.functions import TruncQuarter
+    from django_countries import countries
+
+    from partnerships.selectors import partnership_visible_to
+
+    base = Score.objects.filter(pk__in=scores.order_by().values("pk")).order_by()
+    figures = {"count": Count("id"), **{f"mean_{name}": Avg(name) for name in SUMMARY_AVERAGES}}
+
+    overall = _summary_stats(base.aggregate(**figures))
+    by_country = [
+        {
+            "country": row["engagement__country"] or None,
+            "country_name": countries.name(row["engagement__country"]) or None,
+            **_summary_stats(row),
+        }
+        for row in base.values("engagement__country")
+        .annotate(**figures)
+        .order_by("engagement__country")
+    ]
+    visible = partnership_visible_to(user).order_by().values("pk")
+    by_partnership = [
+        {
+            "partnership": row["engagement__partnership"],
+            "title": row["engagement__partnership__title"],
+            **_summary_stats(row),
+        }
+        for row in base.filter(engagement__partnership__in=visible)
+        .values("engagement__partnership", "engagement__partnership__title")
+        .annotate(**figures)
+        .order_by("engagement__partnership__title", "engagement__partnership")
+    ]
+    by_outcome = [
+        {
+            "outcome": row["engagement__outcomes"],
+            "title": row["engagement__outcomes__title"],
+            **_summary_stats(row),
+        }
+        for row in base.filter(engagement__outcomes__isnull=False)
+        .values("engagement__outcomes", "engagement__outcomes__title")
+        .annotate(**figures)
+        .order_by("engagement__outcomes__title", "engagement__outcomes")
+    ]
+    by_quarter = [
+        {
+            "quarter": _quarter(row["start"]),
+            "start": row["start"],
+            **_summary_stats(row),
+        }
+        for row in base.annotate(start=TruncQuarter("engagement__start_date"))
+        .values("start")
+        .annotate(**figures)
+        .order_by("start")
+    ]
+    return {
+        "overall": overall,
+        "by_country": by_country,
+        "by_partnership": by_partnership,
+        "by_outcome": by_outcome,
+        "by_quarter": by_quarter,
+    }
+
+
+def methodology_indicator_codes() -> list[str]:
+    """Every indicator code of every methodology version, pillar by pillar (for CSV columns)."""
+    pillar_of = {}
+    for indicators in Methodology.objects.order_by("pk").values_list("indicators", flat=True):
+        for indicator in indicators:
+            pillar_of.setdefault(indicator["code"], indicator.get("pillar"))
+    order = {pillar: position for position, pillar in enumerate(PILLARS)}
+    return sorted(pillar_of, key=lambda code: (order.get(pillar_of[code], len(order)), len(code), code))

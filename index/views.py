@@ -6,7 +6,10 @@ Views parse input and render; ``index.selectors`` reads and ``index.services`` w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
@@ -14,8 +17,8 @@ from smartdiplomacy.exceptions import ApplicationError
 from . import services
 from .choices import Pillar
 from .filtersets import EngagementFilterSet
-from .forms import EngagementForm
-from .models import Engagement
+from .forms import EngagementForm, MethodologyDraftForm
+from .models import Engagement, Methodology, RescoreRun
 from .selectors import (
     engagement_list as engagement_list_query,
 )
@@ -23,7 +26,9 @@ from .selectors import (
     engagement_participants_visible,
     index_dashboard,
     methodology_current,
+    methodology_sensitivity,
     participant_counts_by_kind,
+    rescore_run_status_of,
     score_indicators_visible,
     score_of,
 )
@@ -178,20 +183,137 @@ def dashboard(request):
 @login_required
 @permission_required("index.view_methodology", raise_exception=True)
 def methodology(request):
-    current = methodology_current()
+    """The methodology page: the current published version, explained, with its sensitivity."""
+    return _methodology_page(request, methodology_current())
+
+
+# --- methodology versions, sensitivity and rescoring ---------------------------------------------
+
+MANAGE_METHODOLOGY = "index.change_methodology"
+
+
+def _methodology_pillars(methodology):
     pillars = []
-    if current:
-        weights = current.pillar_weights
-        total = sum(weights.values()) or 1
-        for pillar, label in Pillar.choices:
-            specs = [s for s in current.indicators if s["pillar"] == pillar]
-            pillar_total = sum(s["weight"] for s in specs) or 1
-            pillars.append(
-                {
-                    "label": label,
-                    "weight": weights.get(pillar, 0),
-                    "share": weights.get(pillar, 0) / total,
-                    "indicators": [{**s, "share": s["weight"] / pillar_total} for s in specs],
-                }
-            )
-    return render(request, "index/methodology.html", {"methodology": current, "pillars": pillars})
+    weights = methodology.pillar_weights
+    total = sum(weights.values()) or 1
+    for pillar, label in Pillar.choices:
+        specs = [s for s in methodology.indicators if s["pillar"] == pillar]
+        pillar_total = sum(s["weight"] for s in specs) or 1
+        pillars.append(
+            {
+                "label": label,
+                "weight": weights.get(pillar, 0),
+                "share": weights.get(pillar, 0) / total,
+                "indicators": [{**s, "share": s["weight"] / pillar_total} for s in specs],
+            }
+        )
+    return pillars
+
+
+@login_required
+@permission_required("index.view_methodology", raise_exception=True)
+def methodology_version(request, pk: int):
+    version = get_object_or_404(Methodology, pk=pk)
+    return _methodology_page(request, version)
+
+
+def _methodology_page(request, version):
+    context = {"methodology": version, "pillars": [], "sensitivity": None}
+    if version is not None:
+        context["pillars"] = _methodology_pillars(version)
+        if version.published:
+            context["sensitivity"] = methodology_sensitivity(methodology=version)
+            context["rescore_run"] = version.rescore_runs.order_by("-pk").first()
+        context["current"] = methodology_current()
+    context["can_manage"] = request.user.has_perm(MANAGE_METHODOLOGY)
+    return render(request, "index/methodology.html", context)
+
+
+@login_required
+@permission_required("index.view_methodology", raise_exception=True)
+def methodology_versions(request):
+    versions = Methodology.objects.annotate(score_count=Count("scores")).order_by(
+        "name", "-version"
+    )
+    return render(
+        request,
+        "index/methodology_versions.html",
+        {
+            "versions": versions,
+            "current": methodology_current(),
+            "can_manage": request.user.has_perm(MANAGE_METHODOLOGY),
+        },
+    )
+
+
+@login_required
+@permission_required(MANAGE_METHODOLOGY, raise_exception=True)
+@require_POST
+def methodology_copy(request, pk: int):
+    source = get_object_or_404(Methodology, pk=pk)
+    draft = services.methodology_copy(methodology=source)
+    messages.success(request, f"{draft} is a draft copy of {source}: edit it, then publish.")
+    return redirect("index:methodology_edit", pk=draft.pk)
+
+
+@login_required
+@permission_required(MANAGE_METHODOLOGY, raise_exception=True)
+def methodology_edit(request, pk: int):
+    version = get_object_or_404(Methodology, pk=pk)
+    if version.published:
+        messages.error(request, f"{version} is published and cannot change; copy it instead.")
+        return redirect("index:methodology_version", pk=version.pk)
+    form = MethodologyDraftForm(request.POST or None, methodology=version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.methodology_update(methodology=version, **form.methodology_fields())
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, f"{version} saved (still a draft).")
+            return redirect("index:methodology_version", pk=version.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "methodology": version}
+    return render(request, "index/methodology_form.html", context, status=status)
+
+
+@login_required
+@permission_required(MANAGE_METHODOLOGY, raise_exception=True)
+@require_POST
+def methodology_publish(request, pk: int):
+    version = get_object_or_404(Methodology, pk=pk)
+    try:
+        services.methodology_publish(methodology=version, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message_text)
+        return redirect("index:methodology_version", pk=version.pk)
+    run = version.rescore_runs.order_by("-pk").first()
+    messages.success(request, f"{version} published: every engagement is being rescored under it.")
+    return redirect(run) if run else redirect("index:methodology_version", pk=version.pk)
+
+
+@login_required
+@permission_required(MANAGE_METHODOLOGY, raise_exception=True)
+@require_POST
+def rescore_start(request, pk: int):
+    version = get_object_or_404(Methodology, pk=pk)
+    try:
+        run = services.rescore_run_start(methodology=version, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message_text)
+        return redirect("index:methodology_version", pk=version.pk)
+    return redirect(run)
+
+
+@login_required
+@permission_required("index.view_methodology", raise_exception=True)
+def rescore_run_detail(request, pk: int):
+    run = get_object_or_404(RescoreRun.objects.select_related("methodology", "started_by"), pk=pk)
+    return render(request, "index/rescore_run_detail.html", {"run": run})
+
+
+@login_required
+@permission_required("index.view_methodology", raise_exception=True)
+def rescore_run_status(request, pk: int):
+    run = get_object_or_404(RescoreRun, pk=pk)
+    return JsonResponse(rescore_run_status_of(run))

@@ -12,3 +12,30 @@ def split(value: str) -> list[str]:
 def field(form, name: str):
     """The bound field ``name`` of ``form`` (templates cannot index by a variable)."""
     return form[name]
+
+
+@register.filter
+def percent_of(value, total) -> str:
+    """``value`` as a percentage of ``total`` for a CSS length, e.g. ``12.5`` (dot decimal).
+
+    Ranks run from 1 to total, so rank r sits at (r - 1) / (total - 1) along the bar.
+    """
+    try:
+        value, total = float(value), float(total)
+    except (TypeError, ValueError):
+        return "0"
+    if total <= 1:
+        return "0"
+    return f"{max(0.0, min(100.0, 100.0 * (value - 1) / (total - 1))):.1f}"
+
+
+@register.filter
+def span_percent(width, total) -> str:
+    """A span of ``width`` ranks as a percentage of the 1…total bar, for a CSS width."""
+    try:
+        width, total = float(width), float(total)
+    except (TypeError, ValueError):
+        return "0"
+    if total <= 1:
+        return "0"
+    return f"{max(0.0, min(100.0, 100.0 * width / (total - 1))):.1f}"
