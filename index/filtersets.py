@@ -1,6 +1,7 @@
 """FilterSets of the index: the engagement list page and the scores API."""
 
 import django_filters
+from django import forms
 from django_countries import countries
 
 from stakeholders.selectors import stakeholder_visible_to
@@ -19,6 +20,17 @@ class EngagementFilterSet(django_filters.FilterSet):
     )
     start_before = django_filters.DateFilter(
         field_name="start_date", lookup_expr="lte", label="Starting on or before"
+    )
+
+    participant = django_filters.ModelChoiceFilter(
+        queryset=lambda request: stakeholder_visible_to(getattr(request, "user", None)),
+        field_name="participants__stakeholder",
+        distinct=True,
+        widget=forms.HiddenInput,
+        label="Participant",
+    )
+    partnership = django_filters.NumberFilter(
+        field_name="partnership_id", widget=forms.HiddenInput
     )
 
     class Meta:

@@ -7,10 +7,12 @@ participant list or a count by kind. Scores themselves may be shown (DESIGN.md, 
 from collections import Counter, defaultdict
 
 from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import TruncQuarter
 
 from stakeholders.choices import Kind
 from stakeholders.selectors import stakeholder_visible_to, user_is_cleared
 
+from .choices import Pillar
 from .models import Engagement, EngagementParticipant, Methodology, Score
 from .scoring import PARTICIPANT_INDICATORS, PILLARS, EngagementFacts, ParticipantFacts
 
@@ -109,9 +111,32 @@ def _quarter(day) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
-def index_dashboard(*, methodology: Methodology | None) -> dict:
-    """Average scores by country and by quarter, and the best and weakest pillars overall."""
-    empty = {"by_country": [], "by_quarter": [], "pillars": [], "count": 0}
+def _with_best_and_weakest(rows: list[dict]) -> list[dict]:
+    labels = dict(Pillar.choices)
+    for row in rows:
+        known = [(row[f"avg_{p}"], p) for p in labels if row.get(f"avg_{p}") is not None]
+        row["best"] = labels[max(known)[1]] if known else None
+        row["weakest"] = labels[min(known)[1]] if known else None
+    return rows
+
+
+def index_dashboard(*, methodology: Methodology | None, user=None) -> dict:
+    """Average scores by country, partnership, outcome and quarter, with each group's best and
+    weakest pillar, and the best and weakest pillars overall.
+
+    Partnerships are listed only if ``user`` may see them (a draft is its proposer's); outcomes
+    are public. A fixed number of queries.
+    """
+    from partnerships.selectors import partnership_visible_to
+
+    empty = {
+        "by_country": [],
+        "by_quarter": [],
+        "by_partnership": [],
+        "by_outcome": [],
+        "pillars": [],
+        "count": 0,
+    }
     if methodology is None:
         return empty
     scores = Score.objects.filter(methodology=methodology)
@@ -126,16 +151,31 @@ def index_dashboard(*, methodology: Methodology | None) -> dict:
 
     for row in by_country:
         row["country_name"] = countries.name(row["engagement__country"])
-    quarters = defaultdict(list)
-    for start, composite in scores.values_list("engagement__start_date", "composite"):
-        quarters[_quarter(start)].append(composite)
+    _with_best_and_weakest(by_country)
+    means = {f"avg_{name}": Avg(name) for name in averages}
+    visible_partnerships = partnership_visible_to(user).values("pk") if user is not None else []
+    by_partnership = _with_best_and_weakest(
+        list(
+            scores.filter(engagement__partnership__in=visible_partnerships)
+            .values("engagement__partnership_id", "engagement__partnership__title")
+            .annotate(n=Count("id"), **means)
+            .order_by("-avg_composite", "engagement__partnership__title")[:20]
+        )
+    )
+    by_outcome = _with_best_and_weakest(
+        list(
+            scores.filter(engagement__outcomes__isnull=False)
+            .values("engagement__outcomes__id", "engagement__outcomes__title")
+            .annotate(n=Count("id"), **means)
+            .order_by("-avg_composite", "engagement__outcomes__title")[:20]
+        )
+    )
     by_quarter = [
-        {
-            "quarter": quarter,
-            "n": len(values),
-            "avg_composite": _mean([v for v in values if v is not None]),
-        }
-        for quarter, values in sorted(quarters.items())
+        {**row, "quarter": _quarter(row["start"])}
+        for row in scores.annotate(start=TruncQuarter("engagement__start_date"))
+        .values("start")
+        .annotate(n=Count("id"), **means)
+        .order_by("start")
     ]
     overall = scores.aggregate(n=Count("id"), **{name: Avg(name) for name in averages})
     labels = {
@@ -153,15 +193,13 @@ def index_dashboard(*, methodology: Methodology | None) -> dict:
     )
     return {
         "by_country": by_country,
+        "by_partnership": by_partnership,
+        "by_outcome": by_outcome,
         "by_quarter": by_quarter,
         "pillars": pillars,
         "count": overall["n"],
         "composite": overall["composite"],
     }
-
-
-def _mean(values):
-    return sum(values) / len(values) if values else None
 
 
 def score_indicators_visible(indicators: list[dict], *, user) -> list[dict]:
@@ -362,3 +400,39 @@ def methodology_indicator_codes() -> list[str]:
             pillar_of.setdefault(indicator["code"], indicator.get("pillar"))
     order = {pillar: position for position, pillar in enumerate(PILLARS)}
     return sorted(pillar_of, key=lambda code: (order.get(pillar_of[code], len(order)), len(code), code))
+
+
+ENGAGEMENT_SCORE_FIELDS = ("digital", "multi_stakeholder", "feminist", "composite", "completeness")
+
+
+def engagement_scores_for(
+    *, stakeholder=None, partnership=None, methodology: Methodology | None, limit: int = 10
+) -> dict:
+    """The engagements a stakeholder took part in (or that serve a partnership), newest first,
+    each with its score under ``methodology``, and the averages over all of them.
+
+    Callers have already checked that the stakeholder or partnership is visible to the reader;
+    engagements and scores are aggregates that name no other actor. Two queries.
+    """
+    engagements = engagement_list(methodology=methodology)
+    if stakeholder is not None:
+        engagements = engagements.filter(participants__stakeholder=stakeholder).annotate(
+            role=Subquery(
+                EngagementParticipant.objects.filter(
+                    engagement=OuterRef("pk"), stakeholder=stakeholder
+                ).values("role")[:1]
+            )
+        )
+    if partnership is not None:
+        engagements = engagements.filter(partnership=partnership)
+    rows = list(engagements.order_by("-start_date", "-pk")[:limit])
+    averages = {}
+    if methodology is not None:
+        scores = Score.objects.filter(
+            methodology=methodology, engagement__in=engagements.values("pk")
+        )
+        averages = scores.aggregate(
+            n=Count("id"), **{name: Avg(name) for name in ENGAGEMENT_SCORE_FIELDS}
+        )
+    total = len(rows) if len(rows) < limit else engagements.count()
+    return {"engagements": rows, "total": total, "averages": averages, "methodology": methodology}

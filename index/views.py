@@ -176,7 +176,7 @@ def dashboard(request):
     return render(
         request,
         "index/dashboard.html",
-        {"methodology": methodology, **index_dashboard(methodology=methodology)},
+        {"methodology": methodology, **index_dashboard(methodology=methodology, user=request.user)},
     )
 
 

@@ -39,3 +39,25 @@ def span_percent(width, total) -> str:
     if total <= 1:
         return "0"
     return f"{max(0.0, min(100.0, 100.0 * width / (total - 1))):.1f}"
+
+
+@register.inclusion_tag("index/includes/engagement_scores.html")
+def stakeholder_scores(stakeholder, limit: int = 10) -> dict:
+    """A stakeholder's engagements and their index scores, for its page."""
+    from ..selectors import engagement_scores_for, methodology_current
+
+    context = engagement_scores_for(
+        stakeholder=stakeholder, methodology=methodology_current(), limit=limit
+    )
+    return {**context, "subject": stakeholder, "filter": f"participant={stakeholder.pk}"}
+
+
+@register.inclusion_tag("index/includes/engagement_scores.html")
+def partnership_scores(partnership, limit: int = 10) -> dict:
+    """A partnership's engagements and their index scores, for its page."""
+    from ..selectors import engagement_scores_for, methodology_current
+
+    context = engagement_scores_for(
+        partnership=partnership, methodology=methodology_current(), limit=limit
+    )
+    return {**context, "subject": partnership, "filter": f"partnership={partnership.pk}"}

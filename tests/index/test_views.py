@@ -220,3 +220,95 @@ def test_a_draft_partnership_is_named_only_to_those_who_may_see_it(client, offic
     assert "Quiet draft partnership" in html
     html = _login(client, analyst).get(engagement.get_absolute_url()).content.decode()
     assert "Quiet draft partnership" not in html
+
+
+def test_dashboard_groups_by_partnership_and_outcome_naming_only_visible_partnerships(
+    client, officer, analyst, reviewer, v1, django_assert_num_queries
+):
+    from partnerships.choices import PartnershipStatus
+    from tests.partnerships.partnership_helpers import make_partnership
+    from tests.stakeholders.factories import OutcomeFactory
+
+    draft = make_partnership(proposer=officer, title="Quiet draft partnership")
+    proposed = make_partnership(
+        proposer=officer, title="Open partnership", status=PartnershipStatus.PROPOSED
+    )
+    outcome = OutcomeFactory(title="Protection of displaced women")
+    strong = EngagementFactory(partnership=proposed, digital_channels=3, realtime_reporting=True)
+    weak = EngagementFactory(partnership=proposed, digital_channels=0, realtime_reporting=False)
+    EngagementFactory(partnership=draft, digital_channels=2)
+    strong.outcomes.add(outcome)
+    services.methodology_rescore_all(methodology=v1)
+
+    response = _login(client, analyst).get(reverse("index:dashboard"))
+    rows = response.context["by_partnership"]
+    assert [row["engagement__partnership__title"] for row in rows] == ["Open partnership"]
+    assert rows[0]["n"] == 2
+    expected = (
+        Score.objects.get(engagement=strong).digital + Score.objects.get(engagement=weak).digital
+    ) / 2
+    assert rows[0]["avg_digital"] == pytest.approx(expected)
+    # Only F6 (no UNSCR 1325 pillar addressed) is known of the feminist pillar: it scores 0.
+    assert rows[0]["avg_feminist"] == 0
+    assert rows[0]["best"] == "Digital" and rows[0]["weakest"] == "Feminist"
+    assert "Quiet draft partnership" not in response.content.decode()
+    (by_outcome,) = response.context["by_outcome"]
+    assert by_outcome["engagement__outcomes__title"] == outcome.title and by_outcome["n"] == 1
+    # The proposer sees their own draft too.
+    officer_rows = _login(client, officer).get(reverse("index:dashboard")).context["by_partnership"]
+    assert {row["engagement__partnership__title"] for row in officer_rows} == {
+        "Open partnership",
+        "Quiet draft partnership",
+    }
+    # A fixed number of queries, whatever the number of engagements.
+    _login(client, reviewer)
+    few = _list_queries(client, reverse("index:dashboard"))
+    for _ in range(10):
+        EngagementFactory(partnership=proposed, digital_channels=1, country="BD")
+    services.methodology_rescore_all(methodology=v1)
+    with django_assert_num_queries(few):
+        client.get(reverse("index:dashboard"))
+
+
+def test_stakeholder_and_partnership_pages_list_engagements_with_scores(client, officer, v1):
+    from partnerships.choices import PartnershipStatus
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    partnership = make_partnership(
+        proposer=officer, title="Coalition", status=PartnershipStatus.PROPOSED
+    )
+    actor = StakeholderFactory(name="Sahel Women Mediators", kind=Kind.WOMENS_GROUP)
+    engagement = EngagementFactory(
+        title="Mediation workshop", partnership=partnership, digital_channels=3
+    )
+    EngagementParticipantFactory(engagement=engagement, stakeholder=actor, role="convener")
+    EngagementFactory(title="Unrelated meeting")
+    services.methodology_rescore_all(methodology=v1)
+    score = Score.objects.get(engagement=engagement)
+
+    _login(client, officer)
+    page = client.get(reverse("stakeholders:stakeholder_detail", args=[actor.pk]))
+    html = page.content.decode()
+    assert "Mediation workshop" in html and "Unrelated meeting" not in html
+    assert "Convener" in html
+    assert f"{score.composite:.0f}" in html
+    html = client.get(reverse("partnerships:partnership_detail", args=[partnership.pk]))
+    html = html.content.decode()
+    assert "Engagements and index scores" in html and "Mediation workshop" in html
+    assert "Unrelated meeting" not in html
+
+
+def test_engagement_list_filters_by_participant_only_among_visible_actors(client, analyst):
+    hidden = StakeholderFactory(sensitivity=Sensitivity.RESTRICTED)
+    shown = StakeholderFactory()
+    with_hidden = EngagementFactory(title="With the hidden actor")
+    with_shown = EngagementFactory(title="With the public actor")
+    EngagementParticipantFactory(engagement=with_hidden, stakeholder=hidden)
+    EngagementParticipantFactory(engagement=with_shown, stakeholder=shown)
+    _login(client, analyst)
+    url = reverse("index:engagement_list")
+    response = client.get(url, {"participant": shown.pk})
+    assert [e.title for e in response.context["engagements"]] == ["With the public actor"]
+    # A hidden actor's id is refused like an unknown one: the filter does not apply to it.
+    response = client.get(url, {"participant": hidden.pk})
+    assert "participant" in response.context["filterset"].form.errors
