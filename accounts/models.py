@@ -32,6 +32,8 @@ class TokenScope(models.TextChoices):
         "Read the public registry (stakeholders, outcomes, stakes, ties)",
     )
     SCORES_READ = "scores:read", "Read Smart Diplomacy Index scores"
+    # The one scope that writes: a partner registers and removes its own webhook endpoints.
+    WEBHOOKS_MANAGE = "webhooks:manage", "Register webhook endpoints for score changes"
 
 
 DEFAULT_TOKEN_SCOPES = [TokenScope.REGISTRY_READ.value]

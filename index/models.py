@@ -316,3 +316,105 @@ class RescoreRun(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+def validate_webhook_url(value: str) -> None:
+    """http(s) only, with a host; private and loopback hosts only where settings allow them."""
+    from django.core.exceptions import ValidationError
+
+    from .webhooks import webhook_url_problem
+
+    problem = webhook_url_problem(
+        value, allow_private=getattr(settings, "WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+    )
+    if problem:
+        raise ValidationError(problem, code="invalid_url")
+
+
+class WebhookEndpoint(models.Model):
+    """A URL where a partner system (one partner token) is told about score changes.
+
+    The signing secret is kept in clear because every delivery is signed with it; it is shown
+    once, when the endpoint is made, and left out of the change history.
+    """
+
+    token = models.ForeignKey(
+        "accounts.PartnerToken", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(
+        "URL",
+        max_length=2000,
+        validators=[validate_webhook_url],
+        help_text="Where score changes are posted (http or https).",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_endpoints_created",
+        help_text="Empty when the partner registered it through the API with its token.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def secret_hint(self) -> str:
+        """Enough of the secret for people to tell two apart, not enough to sign anything."""
+        return f"{self.secret[:8]}…" if self.secret else ""
+
+
+class WebhookDelivery(models.Model):
+    """One signed post of score changes to one endpoint, with every attempt's outcome.
+
+    A log, written only by ``index.services``; the payload is what was (or will be) sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Retrying"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    score_count = models.PositiveIntegerField(default=0, help_text="Scores in the payload.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempt_log = models.JSONField(
+        default=list, help_text="Each attempt: when, HTTP status, error, seconds until the next."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is sending it until then (crash recovery)."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["endpoint", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.get_status_display()})"

@@ -49,3 +49,35 @@ def engagements_rescore(engagement_ids: list[int]) -> int | None:
     if methodology is None:
         return None
     return scores_compute_many(engagement_ids=engagement_ids, methodology=methodology)
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def webhook_scores_changed(methodology_id: int, engagement_ids: list[int]) -> int:
+    """Make the deliveries of these engagements' new scores to every partner endpoint."""
+    from .services import webhook_deliveries_create
+
+    return len(
+        webhook_deliveries_create(methodology_id=methodology_id, engagement_ids=engagement_ids)
+    )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def webhook_deliver(self, delivery_id: int) -> None:
+    """Post one delivery; on a temporary failure, try again after the backoff the service chose.
+
+    The service counts attempts and gives up at its cap, so Celery's own retry limit is off.
+    Run eagerly (the embedded default, no broker to wait on) the retries follow at once.
+    """
+    from .services import webhook_delivery_attempt
+
+    retry_in = webhook_delivery_attempt(delivery_id=delivery_id)
+    if retry_in is None:
+        return
+    if self.request.is_eager:
+        while retry_in is not None:
+            retry_in = webhook_delivery_attempt(delivery_id=delivery_id)
+        return
+    raise self.retry(countdown=retry_in)

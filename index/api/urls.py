@@ -2,11 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, webhooks
 
 app_name = "index-api"
 
 router = SimpleRouter()
 router.register("scores", views.ScoreViewSet, basename="score")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = router.urls
