@@ -23,11 +23,72 @@ Organisation type → kind (IATI OrganisationType codelist):
 Role → influence on an outcome (the strongest role an actor plays in the outcome's activities):
 funding 1.0, accountable 0.8, extending 0.6, implementing 0.5; a reporting organisation that
 does not participate counts as accountable (0.8). Budget shares are not used yet.
+
+Activity → index engagement (``engagements.engagement_draft``; the tables below are the data):
+
+| engagement | from the activity | rule |
+|---|---|---|
+| title | title (English narrative) | cut to 300 characters with "…"; else the identifier |
+| kind | — | ``programme`` (a) |
+| format | — | the model's default, in person: IATI does not say; no indicator reads it |
+| start date | activity-date 2 (start actual), else 1 (planned) | none → no engagement (noted) |
+| end date | activity-date 4 (end actual), else 3 (planned) | before the start → empty (noted) |
+| country | first recipient country django-countries knows | else empty |
+| place | recipient countries' names, else DAC regions' (``REGION_NAMES``) | "; "-joined (b) |
+| outcomes | the outcomes this import made for the activity (sector × country) | |
+| participants | participating organisations, one row per stakeholder | roles below (c) |
+
+(a) An IATI activity is a funded programme or project of work, not a meeting, campaign or
+conference; the standard has no field that says otherwise.
+(b) Cut to 200 characters at a whole name, ending "and N more".
+(c) A stakeholder named in several roles keeps the first in ``PARTICIPANT_ROLE_PRECEDENCE``
+(funder, convener, implementer, participant: the role that commits the most, as for stakes'
+influence). The reporting organisation joins only if it also participates.
+
+| IATI role | participant role | why |
+|---|---|---|
+| 1 funding | funder | |
+| 2 accountable | convener | oversees the activity and answers for its outcomes |
+| 3 extending | convener | "manages the budget and direction … on behalf of the funding |
+| | | organisation": it steers the work, as a convener does, more than taking part |
+| 4 implementing | implementer | |
+| missing / unknown | participant | named in the activity, role not said |
+
+Facts the index reads. Everything not listed stays unknown (``None``) because IATI does not say
+it: digital channels, real-time reporting, reach, disinformation safeguards, data protection,
+participant and leader counts, results by sex. Unknown lowers completeness; it is never 0/False.
+
+| fact | from | rule |
+|---|---|---|
+| ``dac_gender_marker`` | policy-marker vocabulary 1, code 1 | significance 0/1/2 → 0/1/2 (d) |
+| ``gbv_safeguards`` | DAC sector 15180 | True; otherwise unknown, never False |
+| UNSCR 1325 pillars | DAC sectors (``UNSCR1325_PILLARS_BY_SECTOR``) | set when one says so (e) |
+| digital facts | — | none (f) |
+
+(d) 3 ("principal objective AND in support of an action programme") and 4 ("explicit primary
+objective") belong to other markers (desertification…), not the DAC gender marker: left unknown
+and noted, not guessed as 2. No marker → unknown.
+(e) The index stores the four pillars as plain booleans (not nullable), so "not said" is False
+there: an index-side limit, not a claim of the import.
+(f) 22040 (ICT) says what a programme works on, not which channels the engagement uses or whether
+it reports in real time: no digital fact is inferred from it.
+
+| DAC sector | sets | why |
+|---|---|---|
+| 15180 ending violence against women and girls | gbv safeguards, protection | its core |
+| 15170 women's rights organisations and movements | participation | women's voice |
+| 15220 civilian peace-building, conflict prevention | prevention | the pillar's name |
+| 15130 legal and judicial development | — | justice in general, not women |
+| 15150 democratic participation and civil society | — | not women's participation |
+| 15160 human rights | — | too broad to name a pillar |
+| 15210, 15240, 15250, 15261 security sectors | — | nothing about women |
+| 72xxx humanitarian, 73010 reconstruction relief | — | not women's specific needs |
 """
 
 import re
 import unicodedata
 
+from index.choices import EngagementKind, ParticipantRole
 from stakeholders.choices import Capability, Kind, Scope, Theme
 
 KIND_BY_ORG_TYPE: dict[str, str] = {
@@ -140,3 +201,74 @@ def name_normalised(name: str) -> str:
     text = _PUNCTUATION.sub(" ", text)
     text = " ".join(text.split())
     return _LEADING_THE.sub("", text)
+
+
+# --- activities → engagements (tables documented in the module docstring) ---------------------
+
+ENGAGEMENT_KIND = EngagementKind.PROGRAMME
+PARTICIPANT_ROLE_BY_IATI_ROLE: dict[str, str] = {
+    FUNDING: ParticipantRole.FUNDER,
+    ACCOUNTABLE: ParticipantRole.CONVENER,
+    EXTENDING: ParticipantRole.CONVENER,
+    IMPLEMENTING: ParticipantRole.IMPLEMENTER,
+}
+FALLBACK_PARTICIPANT_ROLE = ParticipantRole.PARTICIPANT
+# First wins when one stakeholder plays several roles in one activity.
+PARTICIPANT_ROLE_PRECEDENCE: tuple[str, ...] = (
+    ParticipantRole.FUNDER,
+    ParticipantRole.CONVENER,
+    ParticipantRole.IMPLEMENTER,
+    ParticipantRole.PARTICIPANT,
+)
+
+# Gender-equality policy marker significance → dac_gender_marker; other values stay unknown.
+GENDER_MARKER_BY_SIGNIFICANCE: dict[int, int] = {0: 0, 1: 1, 2: 2}
+GBV_SAFEGUARD_SECTORS: frozenset[str] = frozenset({"15180"})
+UNSCR1325_PILLARS_BY_SECTOR: dict[str, frozenset[str]] = {
+    "15180": frozenset({"protection"}),
+    "15170": frozenset({"participation"}),
+    "15220": frozenset({"prevention"}),
+}
+UNSCR1325_PILLARS = ("participation", "protection", "prevention", "relief_recovery")
+
+# OECD DAC recipient regions (IATI Region codelist, vocabulary 1) → English names, for ``place``.
+REGION_VOCABULARY_DAC = "1"
+REGION_NAMES: dict[str, str] = {
+    "88": "States Ex-Yugoslavia unspecified",
+    "89": "Europe, regional",
+    "189": "North of Sahara, regional",
+    "289": "South of Sahara, regional",
+    "298": "Africa, regional",
+    "380": "West Indies, regional",
+    "389": "North & Central America, regional",
+    "489": "South America, regional",
+    "498": "America, regional",
+    "589": "Middle East, regional",
+    "619": "Central Asia, regional",
+    "679": "South Asia, regional",
+    "689": "South & Central Asia, regional",
+    "789": "Far East Asia, regional",
+    "798": "Asia, regional",
+    "889": "Oceania, regional",
+    "998": "Developing countries, unspecified",
+    "1027": "Eastern Africa, regional",
+    "1028": "Middle Africa, regional",
+    "1029": "Southern Africa, regional",
+    "1030": "Western Africa, regional",
+    "1031": "Caribbean, regional",
+    "1032": "Central America, regional",
+    "1033": "Melanesia, regional",
+    "1034": "Micronesia, regional",
+    "1035": "Polynesia, regional",
+}
+
+
+def participant_role_for(iati_role: str) -> str:
+    """The index participant role of an IATI organisation role (unknown → participant)."""
+    return PARTICIPANT_ROLE_BY_IATI_ROLE.get(iati_role, FALLBACK_PARTICIPANT_ROLE)
+
+
+def participant_role_stronger(first: str, second: str) -> str:
+    """Of two participant roles, the one ``PARTICIPANT_ROLE_PRECEDENCE`` puts first."""
+    order = PARTICIPANT_ROLE_PRECEDENCE
+    return first if order.index(first) <= order.index(second) else second

@@ -65,6 +65,8 @@ class Activity:
     title: str
     dates: dict[str, dt.date]  # ActivityDateType code → date (1/2 start planned/actual, 3/4 end)
     recipient_countries: tuple[tuple[str, float | None], ...]  # (ISO code, percentage)
+    # (Region vocabulary, code, percentage): vocabulary "1" is the OECD DAC region codelist.
+    recipient_regions: tuple[tuple[str, str, float | None], ...]
     sectors: tuple[tuple[str, float | None], ...]  # DAC 5-digit (code, percentage)
     other_sector_count: int  # sectors in other vocabularies, not used for outcomes
     gender_marker: int | None  # significance 0/1/2 of policy marker 1 (gender equality)
@@ -174,6 +176,15 @@ def _activity_read(element: ET.Element, *, version: str, position: int):
         recipient_countries=tuple(
             (code.upper(), _number(child.get("percentage")))
             for child in element.findall("recipient-country")
+            if (code := (child.get("code") or "").strip())
+        ),
+        recipient_regions=tuple(
+            (
+                (child.get("vocabulary") or "1").strip(),
+                code,
+                _number(child.get("percentage")),
+            )
+            for child in element.findall("recipient-region")
             if (code := (child.get("code") or "").strip())
         ),
         sectors=tuple(

@@ -15,10 +15,18 @@
   (in the files imported together) that work on the outcome; influence = the strongest role it
   plays in them (``mapping.INFLUENCE_BY_ROLE``). A stake that did not come from IATI is left alone.
 
+- engagements of the index: one ``index.Engagement`` per activity, linked by ``iati_activity``
+  (``engagements.engagement_draft``; tables in ``mapping``): created for a new activity (or one
+  imported before engagements existed), updated for a newer version whose engagement differs
+  (participants and outcomes replaced), left untouched for the same digest. Only the fields the
+  import owns (``engagements.IMPORTED_FIELDS``) are written; facts IATI does not say stay as they
+  are (unknown on a new engagement).
+
 Writes are bulk (no per-row signals) with their change history written in bulk; once the
-transaction commits, one ``registry_bulk_changed`` signal starts one full overlap run.
+transaction commits, one ``registry_bulk_changed`` signal starts one full overlap run (and a
+graph refresh when stakeholders changed), and the new or changed engagements are scored by
+``index.tasks.engagements_rescore``, one task per ``RESCORE_TASK_SIZE`` engagements.
 A file that is not XML, is truncated or is not IATI aborts the whole import: nothing is written.
-Activities are not yet engagements: the index issue links its engagements to ``IatiActivity``.
 """
 
 import dataclasses
@@ -30,10 +38,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from index.models import Engagement, EngagementParticipant
+from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
@@ -49,11 +60,13 @@ from stakeholders.signals import registry_bulk_changed
 
 from . import mapping
 from .codelists import country_name, sector_name
+from .engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
 from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
 
 STAKE_SOURCE = "IATI activity data"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
 BATCH_SIZE = 500
+RESCORE_TASK_SIZE = 2000  # engagements scored by one engagements_rescore task
 DETAILS_KEPT = 100  # skipped items listed one by one in the report; the rest are only counted
 IDENTIFIER_MAX_LENGTH = IatiActivity._meta.get_field("iati_identifier").max_length
 
@@ -89,6 +102,7 @@ class ImportReport:
                 "sectors",
                 "outcomes",
                 "stakes",
+                "engagements",
             )
         }
     )
@@ -147,6 +161,8 @@ class _Collector:
         self.pairs: dict[tuple[int, tuple[str, str]], list] = {}
         self.seen_identifiers: set[str] = set()
         self.pending: list[tuple[Activity, str]] = []
+        # IatiActivity ids whose engagement is to be built or compared once ids are known.
+        self.engagement_activity_ids: list[int] = []
 
     # --- activities ------------------------------------------------------------------------
 
@@ -184,6 +200,7 @@ class _Collector:
             ).only("id", "iati_identifier", "digest", "last_updated", "payload")
         }
         creates, updates, now = [], [], timezone.now()
+        kept: list[int] = []  # stored rows left as they are: their engagement may be missing
         for activity, source in self.pending:
             payload = activity.payload()
             digest = _digest(payload)
@@ -200,6 +217,7 @@ class _Collector:
                 )
             elif row.digest == digest:
                 counts.unchanged += 1
+                kept.append(row.pk)
             elif row.last_updated and (
                 activity.last_updated is None or activity.last_updated < row.last_updated
             ):
@@ -211,6 +229,7 @@ class _Collector:
                     activity.identifier,
                 )
                 activity = _activity_from_payload(row.payload)
+                kept.append(row.pk)
             else:
                 row.last_updated, row.digest, row.payload = activity.last_updated, digest, payload
                 row.source, row.updated_at = source[:255], now
@@ -224,6 +243,16 @@ class _Collector:
         )
         counts.created += len(creates)
         counts.updated += len(updates)
+        self.engagement_activity_ids.extend(row.pk for row in [*creates, *updates])
+        # Same content: the engagement is left untouched if it exists (made before engagements
+        # existed, or deleted by hand: built again).
+        linked = set(
+            Engagement.objects.filter(iati_activity_id__in=kept).values_list(
+                "iati_activity_id", flat=True
+            )
+        )
+        self.report.counts["engagements"].unchanged += len(linked)
+        self.engagement_activity_ids.extend(pk for pk in kept if pk not in linked)
         self.pending = []
 
     # --- organisations and outcomes ----------------------------------------------------------
@@ -272,21 +301,34 @@ class _Collector:
             found.name = org.name
         return found
 
-    def _outcomes(self, activity: Activity) -> list[tuple[str, str]]:
+    def org_index(self, org: Organisation) -> int | None:
+        """The index ``_org`` gave this organisation while reading (a lookup; nothing is added).
+
+        Every ref read is in ``orgs_by_ref``; an organisation without one was matched by its
+        normalised name, first come first served, exactly as ``_org`` did.
+        """
+        if org.ref:
+            found = self.orgs_by_ref.get(org.ref)
+        else:
+            found = self.orgs_by_name.get(mapping.name_normalised(org.name))
+        return None if found is None else found.index
+
+    def _outcomes(self, activity: Activity, *, note: bool = True) -> list[tuple[str, str]]:
+        report_note = self.report.note if note else (lambda reason, detail=None: None)
         sectors = []
         for code, _ in activity.sectors:
             if sector_name(code) is None:
-                self.report.note(f"unknown DAC sector code {code}: no outcome for it")
+                report_note(f"unknown DAC sector code {code}: no outcome for it")
             else:
                 sectors.append(code)
         countries = []
         for code, _ in activity.recipient_countries:
             if country_name(code) is None:
-                self.report.note(f"unknown country code {code}: no outcome for it")
+                report_note(f"unknown country code {code}: no outcome for it")
             else:
                 countries.append(code)
         if not sectors or not countries:
-            self.report.note("activity without a DAC 5-digit sector and a recipient country")
+            report_note("activity without a DAC 5-digit sector and a recipient country")
         return [(sector, country) for sector in dict.fromkeys(sectors) for country in countries]
 
 
@@ -318,7 +360,15 @@ def iati_import(
                         progress("reading", report.activities_read, None)
             collector.activities_flush()
             progress("writing", report.activities_read, report.activities_read)
-            _registry_write(collector, user=user)
+            history = HistoryWriter(user=user, reason="IATI import")
+            stakeholder_of_org, outcome_ids = _registry_write(collector, user=user, history=history)
+            progress("engagements", report.activities_read, report.activities_read)
+            _engagements_write(
+                collector,
+                stakeholder_of_org=stakeholder_of_org,
+                outcome_ids=outcome_ids,
+                history=history,
+            )
             _bulk_change_announce(report)
     except IatiFileError as error:
         raise IatiImportError(f"Nothing was imported: {error.path}: {error.reason}.") from None
@@ -344,9 +394,12 @@ def _files_expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _registry_write(collector: _Collector, *, user) -> None:
+def _registry_write(
+    collector: _Collector, *, user, history: HistoryWriter
+) -> tuple[dict[int, int], dict[tuple[str, str], int]]:
+    """Stakeholders, sectors, outcomes and stakes; returns org index → stakeholder id and
+    (sector, country) → outcome id, which the engagements need."""
     report = collector.report
-    history = HistoryWriter(user=user, reason="IATI import")
     stakeholder_of_org = _stakeholders_write(collector, user=user, history=history)
     outcome_keys = {outcome for _, outcome in collector.pairs}
     _sectors_write({sector for sector, _ in outcome_keys}, report=report, history=history)
@@ -366,6 +419,7 @@ def _registry_write(collector: _Collector, *, user) -> None:
             else (max(old[0], interest), max(old[1], influence))
         )
     _stakes_write(wanted, report=report, history=history)
+    return stakeholder_of_org, outcome_ids
 
 
 def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) -> dict[int, int]:
@@ -565,15 +619,201 @@ def _stakes_write(
         counts.updated += len(updates)
 
 
+def _engagements_write(
+    collector: _Collector,
+    *,
+    stakeholder_of_org: dict[int, int],
+    outcome_ids: dict[tuple[str, str], int],
+    history: HistoryWriter,
+) -> None:
+    """Create or update the engagements of the activities read, a batch at a time.
+
+    The activities come back from their stored payloads (the files are not read twice, and only
+    one batch of payloads is in memory). An engagement whose imported fields, participants and
+    outcomes already match is left untouched. New and changed engagements are scored after commit.
+    """
+    report = collector.report
+    counts = report.counts["engagements"]
+    ids = collector.engagement_activity_ids
+    collector.engagement_activity_ids = []
+
+    def stakeholder_of(org: Organisation) -> int | None:
+        index = collector.org_index(org)
+        return None if index is None else stakeholder_of_org.get(index)
+
+    to_score: list[int] = []
+    for start in range(0, len(ids), BATCH_SIZE):
+        drafts: dict[int, EngagementDraft] = {}
+        for pk, payload in IatiActivity.objects.filter(
+            pk__in=ids[start : start + BATCH_SIZE]
+        ).values_list("pk", "payload"):
+            activity = _activity_from_payload(payload)
+            draft = engagement_draft(
+                activity,
+                stakeholder_of=stakeholder_of,
+                outcome_ids=[
+                    outcome_ids[key]
+                    for key in collector._outcomes(activity, note=False)
+                    if key in outcome_ids
+                ],
+            )
+            for note in draft.notes:
+                report.note(note, activity.identifier)
+            if draft.start_date is None:
+                counts.skipped += 1
+            else:
+                drafts[pk] = draft
+        changed = _engagement_batch_write(drafts, counts=counts, history=history)
+        to_score.extend(changed)
+        while len(to_score) >= RESCORE_TASK_SIZE:
+            enqueue_on_commit(engagements_rescore, to_score[:RESCORE_TASK_SIZE])
+            to_score = to_score[RESCORE_TASK_SIZE:]
+    if to_score:
+        enqueue_on_commit(engagements_rescore, to_score)
+
+
+def _engagement_batch_write(
+    drafts: dict[int, EngagementDraft], *, counts: Counts, history: HistoryWriter
+) -> list[int]:
+    """Write one batch of drafts (activity id → draft); returns the engagements created or
+    changed. A few queries per batch, whatever its size."""
+    if not drafts:
+        return []
+    existing = {
+        row["iati_activity_id"]: row
+        for row in Engagement.objects.filter(iati_activity_id__in=list(drafts)).values(
+            "id", "iati_activity_id", *IMPORTED_FIELDS
+        )
+    }
+    engagement_ids = [row["id"] for row in existing.values()]
+    participants: dict[int, set[tuple[int, str]]] = {pk: set() for pk in engagement_ids}
+    participant_ids: dict[int, list[int]] = {pk: [] for pk in engagement_ids}
+    for pk, engagement_id, stakeholder_id, role in EngagementParticipant.objects.filter(
+        engagement_id__in=engagement_ids
+    ).values_list("pk", "engagement_id", "stakeholder_id", "role"):
+        participants[engagement_id].add((stakeholder_id, role))
+        participant_ids[engagement_id].append(pk)
+    through = Engagement.outcomes.through
+    outcomes: dict[int, set[int]] = {pk: set() for pk in engagement_ids}
+    for engagement_id, outcome_id in through.objects.filter(
+        engagement_id__in=engagement_ids
+    ).values_list("engagement_id", "outcome_id"):
+        outcomes[engagement_id].add(outcome_id)
+
+    now = timezone.now()
+    creates: list[tuple[Engagement, EngagementDraft]] = []
+    updates: list[tuple[Engagement, EngagementDraft]] = []
+    for activity_id, draft in drafts.items():
+        row = existing.get(activity_id)
+        if row is None:
+            creates.append((Engagement(iati_activity_id=activity_id, **draft.fields()), draft))
+            continue
+        fields = draft.fields()
+        if (
+            all(row[name] == value for name, value in fields.items())
+            and participants[row["id"]] == set(draft.participants)
+            and outcomes[row["id"]] == set(draft.outcome_ids)
+        ):
+            counts.unchanged += 1
+            continue
+        updates.append((Engagement(pk=row["id"], updated_at=now, **fields), draft))
+
+    created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])
+    Engagement.objects.bulk_update(
+        [engagement for engagement, _ in updates], [*IMPORTED_FIELDS, "updated_at"]
+    )
+    # Participants and outcomes of changed engagements are replaced as a whole.
+    replaced = [engagement.pk for engagement, _ in updates]
+    gone = [pk for engagement_id in replaced for pk in participant_ids[engagement_id]]
+    _record_in_chunks(history, EngagementParticipant, gone, history_type="-")
+    _participants_delete(gone)
+    through.objects.filter(engagement_id__in=replaced).delete()
+    written = [*creates, *updates]
+    new_participants = EngagementParticipant.objects.bulk_create(
+        [
+            EngagementParticipant(engagement_id=engagement.pk, stakeholder_id=pk, role=role)
+            for engagement, draft in written
+            for pk, role in draft.participants
+        ]
+    )
+    through.objects.bulk_create(
+        [
+            through(engagement_id=engagement.pk, outcome_id=outcome_id)
+            for engagement, draft in written
+            for outcome_id in draft.outcome_ids
+        ]
+    )
+    history_ids = history.record(Engagement, [row.pk for row in created], history_type="+")
+    history_ids += history.record(Engagement, replaced, history_type="~")
+    _engagement_outcomes_history(history_ids)
+    _record_in_chunks(
+        history, EngagementParticipant, [row.pk for row in new_participants], history_type="+"
+    )
+    counts.created += len(created)
+    counts.updated += len(updates)
+    return [engagement.pk for engagement, _ in written]
+
+
+def _record_in_chunks(history: HistoryWriter, model, pks: list[int], *, history_type: str):
+    for start in range(0, len(pks), BATCH_SIZE):
+        history.record(model, pks[start : start + BATCH_SIZE], history_type=history_type)
+
+
+def _participants_delete(pks: list[int]) -> None:
+    """Delete participants in bulk: their history is written in bulk just before, so the
+    per-row delete signals (one history INSERT per row) are bypassed on purpose."""
+    quote = connection.ops.quote_name
+    table, pk = quote(EngagementParticipant._meta.db_table), quote("id")
+    for start in range(0, len(pks), BATCH_SIZE):
+        chunk = pks[start : start + BATCH_SIZE]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
+            )
+
+
+def _engagement_outcomes_history(history_ids: list[int]) -> None:
+    """The outcomes each engagement record had, as simple_history keeps m2m fields."""
+    if not history_ids:
+        return
+    quote = connection.ops.quote_name
+    through = Engagement.outcomes.through
+    history = Engagement.history.model
+    outcome_history = history.outcomes.model
+    columns = ", ".join(
+        quote(outcome_history._meta.get_field(name).column)
+        for name in ("id", "engagement", "outcome", "history")
+    )
+    t_id, t_engagement, t_outcome = (
+        quote(through._meta.get_field(name).column) for name in ("id", "engagement", "outcome")
+    )
+    h_pk, h_id = quote(history._meta.pk.column), quote(history._meta.get_field("id").column)
+    for start in range(0, len(history_ids), BATCH_SIZE):
+        chunk = history_ids[start : start + BATCH_SIZE]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(outcome_history._meta.db_table)} ({columns}) "
+                f"SELECT t.{t_id}, t.{t_engagement}, t.{t_outcome}, h.{h_pk} "
+                f"FROM {quote(through._meta.db_table)} t "
+                f"JOIN {quote(history._meta.db_table)} h ON h.{h_id} = t.{t_engagement} "
+                f"WHERE h.{h_pk} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+
+
 def _bulk_change_announce(report: ImportReport) -> None:
-    """Once committed, one signal: the overlap engine starts one full run (not one per stake)."""
+    """Once committed, one signal: the overlap engine starts one full run (not one per stake).
+
+    Stakeholders are announced first when they changed: the graph refreshes its snapshot for
+    them (it ignores stakes), and the overlap engine starts its run for either kind.
+    """
     counts = report.counts
     stakes = counts["stakes"].created + counts["stakes"].updated
-    others = counts["stakeholders"].created + counts["stakeholders"].updated
-    if stakes:
+    stakeholders = counts["stakeholders"].created + counts["stakeholders"].updated
+    if stakeholders:
+        kind, count = "stakeholders", stakeholders
+    elif stakes:
         kind, count = "stakes", stakes
-    elif others:
-        kind, count = "stakeholders", others
     else:
         return
     transaction.on_commit(
@@ -605,6 +845,7 @@ def _activity_from_payload(payload: dict) -> Activity:
         title=payload.get("title", ""),
         dates={key: dt.date.fromisoformat(value) for key, value in payload["dates"].items()},
         recipient_countries=tuple(tuple(pair) for pair in payload.get("recipient_countries", [])),
+        recipient_regions=tuple(tuple(item) for item in payload.get("recipient_regions", [])),
         sectors=tuple(tuple(pair) for pair in payload.get("sectors", [])),
         other_sector_count=payload.get("other_sector_count", 0),
         gender_marker=payload.get("gender_marker"),
