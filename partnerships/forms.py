@@ -7,7 +7,7 @@ from stakeholders.selectors import stakeholder_visible_to
 
 from .models import MemberRole, Partnership
 from .overlap import Parameters
-from .workflow import ACTION_LABELS, MAX_MEMBERS, MIN_MEMBERS, MemberInput
+from .workflow import ACTION_LABELS, COMMENT_MAX_LENGTH, MAX_MEMBERS, MIN_MEMBERS, MemberInput
 
 DEFAULTS = Parameters()
 
@@ -190,3 +190,18 @@ class TransitionForm(forms.Form):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Everyone who may see this partnership reads comments, including people not "
+        "cleared for its restricted members: do not name those here.",
+        error_messages={
+            "required": "Write a comment before posting it.",
+            "max_length": "A comment is at most %(limit_value)d characters; this one has "
+            "%(show_value)d.",
+        },
+    )

@@ -341,6 +341,8 @@ class PartnershipMember(models.Model):
 class PartnershipEvent(models.Model):
     """One step of a partnership's timeline: who did what, when, and what they said."""
 
+    timeline_kind = "step"
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -355,3 +357,26 @@ class PartnershipEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partnership}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class PartnershipComment(models.Model):
+    """A remark on a partnership outside the workflow: anyone who may see the partnership may
+    leave one (``partnerships.workflow.partnership_comment_add``). Comments are never edited or
+    deleted through the app; the history keeps who wrote what, when."""
+
+    # The timeline template tells comments from steps by this.
+    timeline_kind = "comment"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.partnership}"

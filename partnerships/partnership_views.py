@@ -3,28 +3,30 @@ queue, a partnership's page with its timeline, the proposal form (from scratch o
 candidate), workflow steps, and the live member search. Views parse input; selectors read and
 ``partnerships.workflow`` writes."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.exports import csv_response, safe_cell
+from stakeholders.selectors import user_is_cleared
 
 from . import workflow
 from .filtersets import PartnershipFilterSet
-from .forms import MemberFormSet, PartnershipForm, TransitionForm
+from .forms import CommentForm, MemberFormSet, PartnershipForm, TransitionForm
 from .selectors import (
     partnership_candidate_prefill,
     partnership_list_of_proposer,
+    partnership_restricted_member_ids,
     partnership_review_queue,
-    partnership_timeline,
+    partnership_timeline_entries,
     partnership_visible_to,
 )
 from .selectors import (
@@ -91,24 +93,19 @@ def review_queue(request):
     )
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def partnership_export(request):
-    """CSV of the filtered list; hidden members are left out like on the page."""
-    filterset = PartnershipFilterSet(
-        request.GET, queryset=partnership_visible_to(request.user), request=request
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="partnerships-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["id", "title", "status", "proposer", "outcomes", "members", "start_date", "end_date",
-         "updated_at"]
-    )  # fmt: skip
-    for p in filterset.qs.iterator(chunk_size=500):
-        writer.writerow(
-            [
+EXPORT_COLUMNS = [
+    "id", "title", "status", "proposer", "outcomes", "members", "start_date", "end_date",
+    "updated_at",
+]  # fmt: skip
+
+
+def _export_rows(queryset):
+    # safe_cell: titles, names and contributions are typed by people; a cell starting with "="
+    # must not run as a formula in the spreadsheet that opens the file.
+    for p in queryset.iterator(chunk_size=500):
+        yield [
+            safe_cell(value)
+            for value in (
                 p.pk,
                 p.title,
                 p.get_status_display(),
@@ -120,9 +117,37 @@ def partnership_export(request):
                 p.start_date or "",
                 p.end_date or "",
                 p.updated_at.isoformat(timespec="seconds"),
-            ]
+            )
+        ]
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def partnership_export(request):
+    """CSV of the filtered list; hidden members are left out like on the page. An export in
+    which a cleared person receives restricted members is recorded first (who, which filters,
+    which actors) in the same audit history as the API's restricted reads."""
+    filterset = PartnershipFilterSet(
+        request.GET, queryset=partnership_visible_to(request.user), request=request
+    )
+    if not filterset.is_valid():
+        errors = "; ".join(
+            f"{field}: {' '.join(messages_)}" for field, messages_ in filterset.errors.items()
         )
-    return response
+        return HttpResponseBadRequest(f"Nothing exported. {errors}", content_type="text/plain")
+    queryset = filterset.qs
+    if user_is_cleared(request.user):
+        restricted_read_record(
+            user=request.user,
+            method=request.method,
+            path=request.get_full_path(),
+            stakeholder_ids=partnership_restricted_member_ids(queryset, request.user),
+        )
+    return csv_response(
+        filename=f"partnerships-{timezone.now():%Y%m%d-%H%M}.csv",
+        header=EXPORT_COLUMNS,
+        rows=_export_rows(queryset),
+    )
 
 
 @login_required
@@ -135,7 +160,8 @@ def partnership_detail(request, pk: int):
         {
             "partnership": partnership,
             "members": partnership.visible_members,
-            "timeline": list(partnership_timeline(partnership)),
+            "timeline": partnership_timeline_entries(partnership),
+            "comment_form": CommentForm(),
             "actions": workflow.partnership_actions_for(request.user, partnership),
             "can_edit": workflow.user_may_edit(request.user, partnership),
             "transition_form": TransitionForm(initial={"version": partnership.version}),
@@ -284,6 +310,28 @@ def partnership_transition(request, pk: int):
             f"{partnership.get_status_display().lower()}.",
         )
     return redirect(partnership)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def partnership_comment_add(request, pk: int):
+    """Post a comment from the partnership's page; an invalid one is shown again with its error."""
+    partnership = get_object_or_404(partnership_visible_to(request.user), pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.partnership_comment_add(
+                partnership=partnership, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, "Comment posted.")
+            return redirect(f"{partnership.get_absolute_url()}#comments")
+    for error in form.errors.get("body", []):
+        messages.error(request, error)
+    return redirect(f"{partnership.get_absolute_url()}#comment-form")
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role, user_has_role
-from stakeholders.choices import Capability, Kind
+from stakeholders.choices import Capability, Kind, Sensitivity
 from stakeholders.models import Outcome, Stake
 from stakeholders.selectors import sensitivities_visible_to, stakeholder_visible_to
 
@@ -21,6 +21,7 @@ from .models import (
     CandidateDismissal,
     OverlapRun,
     Partnership,
+    PartnershipComment,
     PartnershipEvent,
     PartnershipMember,
     PartnershipStatus,
@@ -260,6 +261,34 @@ def partnership_members_visible(queryset, user):
 
 def partnership_timeline(partnership: Partnership) -> QuerySet[PartnershipEvent]:
     return partnership.events.select_related("actor").order_by("created_at", "id")
+
+
+def partnership_comments(partnership: Partnership) -> QuerySet[PartnershipComment]:
+    return partnership.comments.select_related("author").order_by("created_at", "id")
+
+
+def partnership_timeline_entries(
+    partnership: Partnership,
+) -> list[PartnershipEvent | PartnershipComment]:
+    """Steps and comments in date order (a step before a comment of the same instant), in two
+    queries however long the timeline. Each entry's ``timeline_kind`` says which it is."""
+    entries = [*partnership_timeline(partnership), *partnership_comments(partnership)]
+    return sorted(entries, key=lambda e: (e.created_at, e.timeline_kind != "step", e.pk))
+
+
+def partnership_restricted_member_ids(queryset: QuerySet[Partnership], user) -> list[int]:
+    """The restricted or confidential members of ``queryset`` that ``user`` sees, for the audit
+    of exports; always empty for people not cleared. One query."""
+    visible = partnership_members_visible(
+        PartnershipMember.objects.filter(partnership__in=queryset.order_by().values("pk")), user
+    )
+    return sorted(
+        set(
+            visible.exclude(stakeholder__sensitivity=Sensitivity.PUBLIC).values_list(
+                "stakeholder_id", flat=True
+            )
+        )
+    )
 
 
 def partnership_candidate_prefill(*, user, candidate_id) -> dict | None:

@@ -36,6 +36,11 @@ urlpatterns += [
         name="partnership_update",
     ),
     path(
+        "partnerships/<int:pk>/comments/",
+        partnership_views.partnership_comment_add,
+        name="partnership_comment_add",
+    ),
+    path(
         "partnerships/<int:pk>/transition/",
         partnership_views.partnership_transition,
         name="partnership_transition",

@@ -34,12 +34,20 @@ from accounts.roles import Role, user_has_role
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.selectors import stakeholder_visible_to
 
-from .models import Candidate, Partnership, PartnershipEvent, PartnershipMember
+from .models import (
+    Candidate,
+    Partnership,
+    PartnershipComment,
+    PartnershipEvent,
+    PartnershipMember,
+)
 from .models import PartnershipStatus as Status
+from .selectors import partnership_visible_to
 
 EDITABLE_STATUSES = (Status.DRAFT, Status.SENT_BACK)
 MIN_MEMBERS = 2
 MAX_MEMBERS = 50
+COMMENT_MAX_LENGTH = 4000
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,17 @@ def user_may_review(user, partnership: Partnership) -> bool:
 def user_may_run(user, partnership: Partnership) -> bool:
     """Activate or conclude: the proposer or an administrator."""
     return partnership.proposer_id == user.pk or user_has_role(user, Role.ADMINISTRATOR)
+
+
+def user_may_comment(user, partnership: Partnership) -> bool:
+    """Anyone signed in who may see the partnership: discussion is open to every reader, in every
+    status; the steps stay with the roles above. (Drafts and sent-back proposals are seen only by
+    their proposer and administrators, so only they comment on those.)"""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    if not user.has_perm("partnerships.view_partnership"):
+        return False
+    return partnership_visible_to(user).filter(pk=partnership.pk).exists()
 
 
 # (from statuses, who may, needs a comment)
@@ -411,3 +430,26 @@ SERVICES = {
     "activate": partnership_activate,
     "conclude": partnership_conclude,
 }
+
+
+@transaction.atomic
+def partnership_comment_add(*, partnership: Partnership, author, body: str) -> PartnershipComment:
+    """Leave a comment on ``partnership`` without taking a workflow step.
+
+    The comment does not change the partnership (nor its ``version``, so a reviewer's open form
+    stays valid); it is kept with its history and shown in the timeline among the steps.
+    """
+    if not user_may_comment(author, partnership):
+        raise PermissionDenied("Only people who may see this partnership comment on it.")
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError("Write a comment before posting it.", "body")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ApplicationError(
+            f"A comment is at most {COMMENT_MAX_LENGTH} characters; this one has {len(body)}.",
+            "body",
+        )
+    comment = PartnershipComment(partnership=partnership, author=author, body=body)
+    comment._history_user = author
+    comment.save()
+    return comment

@@ -4,9 +4,17 @@ from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Capability
 from stakeholders.models import Outcome
 
-from ..models import Candidate, MemberRole, OverlapRun, Partnership, PartnershipEvent
+from ..models import (
+    Candidate,
+    MemberRole,
+    OverlapRun,
+    Partnership,
+    PartnershipComment,
+    PartnershipEvent,
+)
 from ..overlap import Parameters
 from ..services import MAX_CHUNKS, overlap_parameters_clean
+from ..workflow import COMMENT_MAX_LENGTH
 
 
 def capability_names(bits) -> list[str]:
@@ -136,6 +144,11 @@ class PartnershipSerializer(serializers.ModelSerializer):
     candidate = serializers.IntegerField(
         write_only=True, required=False, help_text="Id of the candidate this proposal promotes."
     )
+    version = serializers.IntegerField(
+        required=False,
+        help_text="Grows with every change. On update, send the version you read: refused if "
+        "someone changed the partnership since. Ignored on create.",
+    )
 
     class Meta:
         model = Partnership
@@ -145,7 +158,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
             "updated_at", "submitted_at", "decided_at", "candidate",
         ]  # fmt: skip
         read_only_fields = [
-            "status", "version", "created_at", "updated_at", "submitted_at", "decided_at",
+            "status", "created_at", "updated_at", "submitted_at", "decided_at",
         ]  # fmt: skip
 
     def validate(self, attrs):
@@ -153,6 +166,10 @@ class PartnershipSerializer(serializers.ModelSerializer):
         if start and end and end < start:
             raise serializers.ValidationError(
                 {"end_date": [f"The end date must be on or after the start date ({start})."]}
+            )
+        if self.instance is not None and "candidate" in attrs:
+            raise serializers.ValidationError(
+                {"candidate": ["A candidate is promoted only when proposing, not by an edit."]}
             )
         return attrs
 
@@ -162,3 +179,19 @@ class PartnershipTransitionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version you read; refused if someone changed it since."
     )
+
+
+class PartnershipCommentSerializer(serializers.ModelSerializer):
+    """A comment on a partnership, outside the workflow steps."""
+
+    author = serializers.StringRelatedField(read_only=True)
+    body = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        help_text="Read by everyone who may see the partnership, including people not cleared "
+        "for its restricted members: do not name those here.",
+    )
+
+    class Meta:
+        model = PartnershipComment
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]

@@ -25,11 +25,17 @@ from .. import services, workflow
 from ..choices import RunTrigger
 from ..filtersets import CandidateFilterSet, PartnershipFilterSet
 from ..models import OverlapRun
-from ..selectors import candidate_visible_to, overlap_run_list, partnership_visible_to
+from ..selectors import (
+    candidate_visible_to,
+    overlap_run_list,
+    partnership_comments,
+    partnership_visible_to,
+)
 from .serializers import (
     CandidateSerializer,
     OverlapRunSerializer,
     OverlapRunStartSerializer,
+    PartnershipCommentSerializer,
     PartnershipSerializer,
     PartnershipTransitionSerializer,
 )
@@ -119,7 +125,11 @@ PARTNERSHIPS_NOTE = (
     "`conclude/` with an optional `comment` (required to send back or decline) and `version`. "
     "Reviewers review, never their own proposal; the proposer or an administrator submits, "
     "activates and concludes. A step the status does not allow answers 400; a role that may not "
-    "take it, 403."
+    "take it, 403. Edit (PATCH/PUT): the proposer (still a program officer) or an administrator, "
+    "while the proposal is a draft or sent back; send `version` to be told of a concurrent "
+    "change; members you may not see are kept. Comments outside the workflow: GET or POST "
+    "`/{id}/comments/` (`body`, at most 4000 characters), for everyone who may see the "
+    "partnership."
 )
 
 
@@ -160,11 +170,17 @@ def _transition_action(action: str):
     list=extend_schema(summary="List partnerships", description=PARTNERSHIPS_NOTE),
     retrieve=extend_schema(summary="One partnership", description=PARTNERSHIPS_NOTE),
     create=extend_schema(summary="Propose a partnership (saved as a draft)"),
+    update=extend_schema(
+        summary="Edit a draft or sent-back proposal", description=PARTNERSHIPS_NOTE
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a draft or sent-back proposal", description=PARTNERSHIPS_NOTE
+    ),
 )
 class PartnershipViewSet(
     RestrictedReadAuditMixin,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipFilterSet
@@ -213,6 +229,68 @@ class PartnershipViewSet(
             candidate=candidate,
         )
         serializer.instance = self.get_queryset().get(pk=partnership.pk)
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        members = None
+        if "visible_members" in data:
+            members = [
+                workflow.MemberInput(
+                    stakeholder_id=m["stakeholder"],
+                    role=m.get("role", "other"),
+                    contribution=m.get("contribution", ""),
+                )
+                for m in data["visible_members"]
+            ]
+        partnership = workflow.partnership_update(
+            partnership=serializer.instance,
+            user=self.request.user,
+            members=members,
+            outcomes=data.get("outcomes"),
+            expected_version=data.get("version"),
+            **{name: data[name] for name in workflow.FIELDS if name in data},
+        )
+        serializer.instance = self.get_queryset().get(pk=partnership.pk)
+
+    @extend_schema(
+        methods=["get"],
+        summary="Comments on a partnership, oldest first",
+        responses={200: PartnershipCommentSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["post"],
+        summary="Comment on a partnership (no workflow step)",
+        request=PartnershipCommentSerializer,
+        responses={
+            201: PartnershipCommentSerializer,
+            400: OpenApiResponse(description="Empty or longer than 4000 characters."),
+        },
+    )
+    @decorators.action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="comments",
+        url_name="comments",
+        filter_backends=[],
+        serializer_class=PartnershipCommentSerializer,
+    )
+    def comments(self, request, pk=None):
+        partnership = self.get_object()
+        # Comments name no members: this response reads nothing restricted to audit.
+        self.read_objects = None
+        if request.method == "POST":
+            data = PartnershipCommentSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            comment = workflow.partnership_comment_add(
+                partnership=partnership, author=request.user, body=data.validated_data["body"]
+            )
+            return Response(
+                PartnershipCommentSerializer(comment).data, status=status.HTTP_201_CREATED
+            )
+        # Its own paginator: the audit mixin's paginate_queryset expects partnerships.
+        paginator = ApiPageNumberPagination()
+        page = paginator.paginate_queryset(partnership_comments(partnership), request, view=self)
+        return paginator.get_paginated_response(PartnershipCommentSerializer(page, many=True).data)
 
     submit = _transition_action("submit")
     start_review = _transition_action("start_review")

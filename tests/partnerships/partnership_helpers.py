@@ -51,3 +51,27 @@ def make_partnership(
             partnership=partnership, user=actors[who], comment=comment
         )
     return partnership
+
+
+def edit_form_data(partnership: Partnership, **fields) -> dict:
+    """What the edit page posts back for ``partnership`` as it is, with ``fields`` changed."""
+    members = list(partnership.members.order_by("id"))
+    data = {
+        "title": partnership.title,
+        "rationale": partnership.rationale,
+        "resources": partnership.resources,
+        "risks": partnership.risks,
+        "do_no_harm": partnership.do_no_harm,
+        "outcomes": [o.pk for o in partnership.outcomes.all()],
+        "version": str(partnership.version),
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        **fields,
+    }
+    for i, member in enumerate(members):
+        data[f"members-{i}-stakeholder"] = member.stakeholder_id
+        data[f"members-{i}-role"] = member.role
+        data[f"members-{i}-contribution"] = member.contribution
+    return data
