@@ -81,3 +81,26 @@ def webhook_deliver(self, delivery_id: int) -> None:
             retry_in = webhook_delivery_attempt(delivery_id=delivery_id)
         return
     raise self.retry(countdown=retry_in)
+
+
+# Deliveries whose own task should have run this long ago are sent again by the sweep below.
+WEBHOOK_OVERDUE_GRACE_SECONDS = 300
+
+
+@shared_task(acks_late=True)
+def webhook_deliveries_resume() -> int:
+    """Queue again the deliveries whose task was lost; a delivery already sent is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .webhook_selectors import webhook_deliveries_overdue
+
+    ids = list(
+        webhook_deliveries_overdue(
+            now=timezone.now(), grace=timedelta(seconds=WEBHOOK_OVERDUE_GRACE_SECONDS)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for delivery_id in ids:
+        webhook_deliver.delay(delivery_id)
+    return len(ids)

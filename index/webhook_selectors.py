@@ -50,3 +50,14 @@ def webhook_endpoints_receiving_scores() -> list[WebhookEndpoint]:
 
 def webhooks_any_active() -> bool:
     return WebhookEndpoint.objects.filter(active=True, token__revoked_at__isnull=True).exists()
+
+
+def webhook_deliveries_overdue(*, now, grace) -> QuerySet[WebhookDelivery]:
+    """Deliveries whose task was lost (a worker died, a broker restarted): due for ``grace`` or
+    more and still not sent, or claimed by a worker whose claim has run out."""
+    Status = WebhookDelivery.Status
+    return WebhookDelivery.objects.filter(
+        Q(status=Status.PENDING, created_at__lt=now - grace)
+        | Q(status=Status.RETRYING, next_attempt_at__lt=now - grace)
+        | Q(status=Status.SENDING, claimed_until__lt=now)
+    ).order_by("pk")

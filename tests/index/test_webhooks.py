@@ -335,6 +335,48 @@ def test_a_delivered_delivery_is_not_sent_again(v1, receiver, django_capture_on_
     assert delivery.attempts == 1 and delivery.status == WebhookDelivery.Status.DELIVERED
 
 
+def test_the_sweep_sends_deliveries_whose_task_was_lost_and_nothing_else(v1, receiver):
+    from index.tasks import webhook_deliveries_resume
+
+    endpoint, _ = _endpoint(_token().token, receiver.url)
+    Status = WebhookDelivery.Status
+    now = timezone.now()
+    long_ago = now - timedelta(hours=1)
+
+    def delivery(**fields):
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint, event="scores.updated", payload={"scores": []}, **fields
+        )
+
+    lost = [
+        delivery(status=Status.PENDING),
+        delivery(status=Status.RETRYING, attempts=1, next_attempt_at=long_ago),
+        delivery(status=Status.SENDING, attempts=1, claimed_until=now - timedelta(seconds=1)),
+    ]
+    WebhookDelivery.objects.filter(pk=lost[0].pk).update(created_at=long_ago)
+    left_alone = [
+        delivery(status=Status.PENDING),  # its task is probably just queued
+        delivery(status=Status.RETRYING, attempts=1, next_attempt_at=now + timedelta(minutes=1)),
+        delivery(status=Status.SENDING, claimed_until=now + timedelta(seconds=30)),
+        delivery(status=Status.DELIVERED, attempts=1),
+        delivery(status=Status.FAILED, attempts=1),
+    ]
+
+    assert webhook_deliveries_resume() == 3
+    posted = sorted(int(post["headers"][webhooks.DELIVERY_HEADER]) for post in receiver.posts)
+    assert posted == [d.pk for d in lost]
+    for d in lost:
+        d.refresh_from_db()
+        assert d.status == Status.DELIVERED
+    before = [(d.status, d.attempts) for d in left_alone]
+    assert [(d.status, d.attempts) for d in map(_refreshed, left_alone)] == before
+
+
+def _refreshed(instance):
+    instance.refresh_from_db()
+    return instance
+
+
 def test_a_delivery_to_an_endpoint_disabled_meanwhile_fails_unsent(v1, receiver):
     endpoint, _ = _endpoint(_token().token, receiver.url)
     (delivery,) = services.webhook_deliveries_create(
