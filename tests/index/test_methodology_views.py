@@ -1,5 +1,7 @@
 """Methodology versions as administrators manage them, the sensitivity analysis, rescoring runs."""
 
+import random
+
 import pytest
 from django.urls import reverse
 
@@ -32,13 +34,15 @@ def _draft_data(methodology, **overrides):
 
 
 def _scored(v1, n=6):
+    rng = random.Random(n)
     engagements = [
         EngagementFactory(
-            digital_channels=i % 4,
-            realtime_reporting=bool(i % 2),
+            digital_channels=rng.randint(0, 4),
+            realtime_reporting=rng.random() < 0.5,
+            marginalised_reach=rng.randint(0, 3),
             participants_total=20,
-            participants_women=(3 * i) % 20,
-            gbv_safeguards=i % 3 == 0,
+            participants_women=rng.randint(0, 20),
+            gbv_safeguards=rng.random() < 0.5,
         )
         for i in range(n)
     ]
@@ -47,18 +51,22 @@ def _scored(v1, n=6):
 
 
 def test_methodology_page_shows_the_sensitivity_analysis(client, analyst, v1):
-    engagements = _scored(v1)
+    engagements = _scored(v1, n=30)
     client.force_login(analyst)
     response = client.get(reverse("index:methodology"))
     assert response.status_code == 200
     sensitivity = response.context["sensitivity"]
     assert sensitivity["ranked"] == len(engagements)
-    # Every indicator and pillar weight down and up, and the other aggregation.
-    assert len(sensitivity["effects"]) == 2 * (len(v1.indicators) + 3) + 1
-    # D1 varies across these engagements, so moving its weight moves some ranks; D4 is unknown
-    # everywhere, so moving its weight moves nothing.
-    by_key = {(e["parameter"], e["change"]): e for e in sensitivity["effects"]}
-    assert by_key[("D4", "+20 %")]["max_shift"] == 0
+    # A row per indicator and pillar weight (down and up), and the other aggregation last.
+    assert len(sensitivity["effects"]) == len(v1.indicators) + 3 + 1
+    assert sensitivity["effects"][-1]["change"] == "geometric"
+    # D4 is unknown everywhere, so moving its weight moves nothing; rows are sorted by impact.
+    by_key = {e["parameter"]: e for e in sensitivity["effects"]}
+    assert by_key["D4"]["up"]["max_shift"] == 0 and by_key["D4"]["down"]["max_shift"] == 0
+    impact = [
+        max(e["down"]["mean_shift"], e["up"]["mean_shift"]) for e in sensitivity["effects"][:-1]
+    ]
+    assert impact == sorted(impact, reverse=True) and impact[0] > 0
     assert [row["rank"] for row in sensitivity["top"]] == sorted(
         row["rank"] for row in sensitivity["top"]
     )
@@ -112,7 +120,7 @@ def test_administrator_copies_edits_and_publishes_a_version(
     status = client.get(reverse("index:rescore_run_status", args=[run.pk])).json()
     assert status["percent"] == 100 and status["active"] is False and status["done"] == 3
     page = client.get(run.get_absolute_url()).content.decode()
-    assert "3</span>/<span data-field=\"chunks_total\">3" in page
+    assert '3</span>/<span data-field="chunks_total">3' in page
 
 
 @pytest.mark.parametrize(
