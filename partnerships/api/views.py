@@ -133,6 +133,15 @@ PARTNERSHIPS_NOTE = (
 )
 
 
+COMMENTS_NOTE = (
+    "Comments outside the workflow steps. Everyone signed in who may see the partnership reads "
+    "them, and posts them if their role reads partnerships; partner tokens do neither. `body`: "
+    "not empty, at most 4000 characters. Comments are read by people not cleared for the "
+    "partnership's restricted members: do not name those. A comment is never edited or deleted "
+    "here and does not change the partnership's `version`."
+)
+
+
 def _transition_action(action: str):
     def step(self, request, pk=None):
         partnership = self.get_object()
@@ -182,6 +191,9 @@ class PartnershipViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
+    """Partnerships, their workflow steps, edits and comments: who may do what is in the list's
+    description."""
+
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipFilterSet
     filter_backends = [DjangoFilterBackend]
@@ -255,11 +267,13 @@ class PartnershipViewSet(
     @extend_schema(
         methods=["get"],
         summary="Comments on a partnership, oldest first",
+        description=COMMENTS_NOTE,
         responses={200: PartnershipCommentSerializer(many=True)},
     )
     @extend_schema(
         methods=["post"],
         summary="Comment on a partnership (no workflow step)",
+        description=COMMENTS_NOTE,
         request=PartnershipCommentSerializer,
         responses={
             201: PartnershipCommentSerializer,
