@@ -32,4 +32,9 @@ app.conf.beat_schedule = {
         "task": "graph.tasks.graph_snapshots_refresh_task",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Webhook deliveries whose task was lost (a worker killed between retries) are sent again.
+    "index-webhook-deliveries-resume": {
+        "task": "index.tasks.webhook_deliveries_resume",
+        "schedule": 300.0,
+    },
 }

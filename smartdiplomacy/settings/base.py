@@ -251,6 +251,10 @@ CELERY_IMPORTS = ["stakeholders.imports.tasks", "stakeholders.iati.tasks"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "smartdiplomacy@localhost")
 
+# Score webhooks (index.webhooks): partner URLs on private or loopback addresses are refused unless
+# this is on (for a partner inside the same private network; tests turn it on for a local receiver).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
