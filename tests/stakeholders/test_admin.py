@@ -1,10 +1,11 @@
 """The admin refuses bad input naming the field, and obeys the restriction rule."""
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from stakeholders.choices import Sensitivity
-from stakeholders.models import Stake, Tie
+from stakeholders.models import Stake, Stakeholder, Tie
 from tests.accounts.factories import UserFactory
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -96,3 +97,45 @@ def test_admin_history_page_shows_changes(client):
     page = client.get(reverse("admin:stakeholders_stakeholder_history", args=[actor.pk]))
     assert page.status_code == 200
     assert "Before" in page.content.decode()
+
+
+def admin_add_data(response, **values) -> dict:
+    """What the admin's add page would post: its initial values, empty inlines, then ``values``."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        initial = form.get_initial_for_field(field, name)
+        if isinstance(field, forms.MultipleChoiceField) and not isinstance(initial, list | tuple):
+            continue  # an empty set of flags
+        if initial not in (None, "", [], ()):
+            data[name] = initial
+    for inline in response.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return {**data, **values}
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [("country", "XX"), ("country", "Kenya"), ("country_of_origin", "QQ")],
+)
+def test_an_unknown_country_code_is_refused_in_the_admin(client, staff_officer, field, code):
+    client.force_login(staff_officer)
+    url = reverse("admin:stakeholders_stakeholder_add")
+    values = {"name": "Diaspora Council", "kind": "diaspora", "country": "GB"}
+    # First the same form with good codes, so that only the bad code can be the reason it fails.
+    good = client.post(url, admin_add_data(client.get(url), **values, country_of_origin="SY"))
+    assert good.status_code == 302, good.context["adminform"].form.errors
+    assert Stakeholder.objects.filter(name="Diaspora Council").count() == 1
+    bad = client.post(
+        url,
+        admin_add_data(
+            client.get(url),
+            **{**values, "name": "Second Council", "country_of_origin": "SY", field: code},
+        ),
+    )
+    assert bad.status_code == 200
+    errors = bad.context["adminform"].form.errors
+    assert list(errors) == [field]
+    assert code in str(errors[field]) and "not one of the available choices" in str(errors[field])
+    assert not Stakeholder.objects.filter(name="Second Council").exists()
