@@ -21,7 +21,10 @@ class TokenIssueForm(forms.Form):
         choices=TokenScope.choices,
         initial=DEFAULT_TOKEN_SCOPES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="What the token may read. Tokens never write and never see restricted actors.",
+        help_text=(
+            "What the token may do. Only webhooks:manage writes (the partner's own webhook "
+            "endpoints); tokens never see restricted actors."
+        ),
         error_messages={"required": "Choose at least one scope."},
     )
     expires_on = forms.DateField(

@@ -129,7 +129,8 @@ class PartnerTokenScheme(OpenApiAuthenticationExtension):
             "description": (
                 "A partner token issued by an administrator on /accounts/tokens/. Send it as "
                 "`Authorization: Bearer <prefix>.<secret>` (`Token <prefix>.<secret>` works too). "
-                "Tokens are read-only, expire, carry scopes (`registry:read`), and see only the "
-                "public registry."
+                "Tokens expire, carry scopes (`registry:read`, `scores:read`, and "
+                "`webhooks:manage`, the only one that writes: a partner's own webhook endpoints), "
+                "and see only the public registry."
             ),
         }

@@ -176,8 +176,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Stakeholder registry, candidate partnerships and Smart Diplomacy Index scores.\n\n"
         "**Authentication.** People use their browser session. Partner systems send a token "
-        "issued by an administrator: `Authorization: Bearer <prefix>.<secret>`. Tokens are "
-        "read-only, carry scopes (`registry:read`), expire, and see only the public registry.\n\n"
+        "issued by an administrator: `Authorization: Bearer <prefix>.<secret>`. Tokens carry "
+        "scopes (`registry:read`, `scores:read`; `webhooks:manage` is the only one that writes, "
+        "to the partner's own webhook endpoints), expire, and see only the public registry.\n\n"
         "**Restriction.** Restricted and confidential stakeholders, and their stakes and ties, "
         "appear only for people cleared for them; never for partner tokens.\n\n"
         "**Pagination.** Large collections use cursors: follow `next` until it is null.\n\n"
