@@ -33,6 +33,10 @@ MAX_NODES = 2_000
 MAX_CANDIDATE_EDGES = 1_000
 # Beyond this many ties the browser stops being interactive; the strongest are kept.
 MAX_EDGES = 10_000
+# What the explorer page asks for: in headless Chromium without a GPU, 2,000 nodes and 10,000
+# ties took 8 s to draw; this budget keeps the page interactive in under 3 s (benchmarks/).
+BROWSER_MAX_NODES = 1_000
+BROWSER_MAX_EDGES = 3_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class GraphOptions:
     hops: int = 1
     candidates: bool = False
     max_nodes: int = MAX_NODES
+    max_edges: int | None = None  # None: MAX_EDGES
 
 
 @dataclass
@@ -107,7 +112,8 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
     ``filters`` are the StakeholderFilterSet's (kind, country, region, outcome, sector, ...);
     invalid ones raise ``ValidationError`` naming the field. Ties count only when both ends are
     shown. With ``ego`` the view keeps the actors within ``hops`` of it; beyond ``max_nodes`` it
-    keeps the best connected, beyond MAX_EDGES the strongest ties, and says ``truncated``.
+    keeps the best connected, beyond ``max_edges`` (at most MAX_EDGES) the strongest ties, and
+    says ``truncated``.
     """
     filterset = stakeholder_filterset(user=user, data=filters)
     if not filterset.is_valid():
@@ -161,6 +167,7 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
                 "degree": graph.degree(pk),
                 "metrics": node_metrics.get(str(pk)),
                 "position": {"x": position[0], "y": position[1]} if position else None,
+                "stake": None,
             }
         )
     nodes.sort(key=lambda node: (-node["degree"], node["name"], node["id"]))
@@ -170,9 +177,10 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
         if source in keep and target in keep
     ]
     total_edges = len(edges)
-    if total_edges > MAX_EDGES:
+    max_edges = min(options.max_edges or MAX_EDGES, MAX_EDGES)
+    if total_edges > max_edges:
         truncated = True
-        edges = sorted(edges, key=lambda edge: (-edge["strength"], edge["id"]))[:MAX_EDGES]
+        edges = sorted(edges, key=lambda edge: (-edge["strength"], edge["id"]))[:max_edges]
     view = GraphView(
         nodes=nodes,
         edges=edges,
@@ -186,8 +194,31 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
     outcome = filterset.form.cleaned_data.get("outcome")
     if outcome is not None:
         view.outcome = outcome
-        view.gaps = outcome_gaps_for(user=user, outcome_ids=[outcome.pk]).get(outcome.pk, [])
+        stakes = _outcome_stakes(user=user, outcome=outcome)
+        view.gaps = metrics.outcome_gaps({outcome.pk: [(k, s) for k, s, _ in stakes.values()]})[
+            outcome.pk
+        ]
+        for node in nodes:
+            node["stake"] = stakes.get(node["id"], (None, None, None))[2]
     return view
+
+
+def _outcome_stakes(*, user, outcome) -> dict[int, tuple[str, str, dict]]:
+    """Every visible stake in ``outcome``: stakeholder id -> (kind, scope, stake) in one query.
+
+    The gaps are computed over these same visible stakes, so an actor the reader may not see
+    neither fills a gap nor opens one."""
+    rows = (
+        stake_visible_to(user)
+        .filter(outcome=outcome)
+        .order_by()
+        .values_list("stakeholder_id", "stakeholder__kind", "stakeholder__scope", "interest",
+                     "influence", "position")
+    )  # fmt: skip
+    return {
+        pk: (kind, scope, {"interest": interest, "influence": influence, "position": position})
+        for pk, kind, scope, interest, influence, position in rows
+    }
 
 
 def _candidate_edges(*, user, shown, keep: set[int]) -> list[dict]:
@@ -222,6 +253,42 @@ def outcome_gaps_for(*, user, outcome_ids=None) -> dict[int, list[str]]:
     ):
         holders.setdefault(outcome_id, []).append((kind, scope))
     return metrics.outcome_gaps(holders)
+
+
+@dataclass(frozen=True)
+class OutcomeGaps:
+    id: int
+    title: str
+    theme: str
+    stakeholders: int  # visible stakeholders holding a stake in it
+    gaps: list[str]
+
+
+def outcome_gaps_list(*, user) -> list[OutcomeGaps]:
+    """Every outcome whose stakeholders ``user`` may see include no women's group, no local or
+    no diaspora actor (most gaps first), in two queries whatever the registry's size.
+
+    Computed over visible stakes only, so nothing here depends on a hidden actor: a gap that a
+    restricted women's group fills for cleared people still shows as a gap to everyone else
+    (which says nothing about it), and no gap ever closes because of an actor the reader cannot
+    see. An outcome with no visible stakeholders lacks all three voices and is listed as such.
+    """
+    outcomes = list(Outcome.objects.order_by("title").values_list("id", "title", "theme"))
+    holders: dict[int, list[tuple[str, str]]] = {pk: [] for pk, _, _ in outcomes}
+    for outcome_id, kind, scope in (
+        stake_visible_to(user)
+        .order_by()
+        .values_list("outcome_id", "stakeholder__kind", "stakeholder__scope")
+    ):
+        holders.setdefault(outcome_id, []).append((kind, scope))
+    gaps = metrics.outcome_gaps(holders)
+    rows = [
+        OutcomeGaps(pk, title, theme, len(holders[pk]), gaps[pk])
+        for pk, title, theme in outcomes
+        if gaps[pk]
+    ]
+    rows.sort(key=lambda row: -len(row.gaps))  # stable: titles stay in order within a count
+    return rows
 
 
 @dataclass

@@ -90,3 +90,28 @@ def graph_refresh_queue() -> None:
     transaction.on_commit(
         lambda: graph_snapshots_refresh_task.apply_async(countdown=REFRESH_DELAY_SECONDS)
     )
+
+
+def graph_snapshots_bring_up_to_date() -> list[GraphSnapshot]:
+    """After a bulk change of the registry (demo load, import): fresh snapshots.
+
+    With Celery running in process (the embedded default) there is no worker to queue for, so
+    the snapshots are recomputed right here — a few seconds at most on the demo's few hundred
+    actors, and bulk changes are rare. A failure is logged and the change stands: the registry
+    is already committed and the nightly schedule or ``manage.py graph_refresh`` can catch up.
+    With a broker, one debounced task is queued as for single edits. Returns the snapshots
+    computed (none when queued or failed).
+    """
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        graph_refresh_queue()
+        return []
+    try:
+        return graph_snapshots_refresh()
+    except Exception:
+        logger.exception("graph snapshots could not be refreshed after a bulk change")
+        return []
+
+
+def graph_snapshots_missing() -> bool:
+    """Is a snapshot missing for some audience (metrics never computed)?"""
+    return GraphSnapshot.objects.count() < len(Audience)

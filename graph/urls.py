@@ -7,5 +7,6 @@ app_name = "graph"
 urlpatterns = [
     path("graph/", views.explorer, name="explorer"),
     path("graph/table/", views.table, name="table"),
+    path("graph/gaps/", views.gaps, name="gaps"),
     path("graph/export.<str:fmt>", views.export, name="export"),
 ]

@@ -17,13 +17,20 @@ from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from accounts.services import restricted_read_record
-from stakeholders.choices import Kind, TieKind
+from stakeholders.choices import Kind, Theme, TieKind
 from stakeholders.models import Outcome, Sector
 from stakeholders.regions import REGIONS
 from stakeholders.selectors import stakeholder_visible_to
 
+from . import metrics
 from .api.serializers import graph_options
-from .selectors import graph_snapshot_for, graph_view
+from .selectors import (
+    BROWSER_MAX_EDGES,
+    BROWSER_MAX_NODES,
+    graph_snapshot_for,
+    graph_view,
+    outcome_gaps_list,
+)
 
 EXPORT_FORMATS = {
     "gexf": ("application/gexf+xml", "gexf"),
@@ -31,6 +38,7 @@ EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
 TABLE_MAX_EDGES = 5_000
+GAP_COLUMNS = (metrics.GAP_WOMENS_GROUP, metrics.GAP_LOCAL, metrics.GAP_DIASPORA)
 
 
 def _filter_context(request) -> dict:
@@ -69,7 +77,34 @@ def explorer(request):
     return render(
         request,
         "graph/explorer.html",
-        {**_filter_context(request), "snapshot": snapshot},
+        {
+            **_filter_context(request),
+            "snapshot": snapshot,
+            "outcome_view": True,
+            "browser_max_nodes": BROWSER_MAX_NODES,
+            "browser_max_edges": BROWSER_MAX_EDGES,
+        },
+    )
+
+
+@login_required
+@require_GET
+def gaps(request):
+    """Every outcome whose visible stakeholders lack a women's group, a local or a diaspora
+    actor; computed over what the reader may see, so it never hints at a hidden actor."""
+    themes = dict(Theme.choices)
+    rows = [
+        {
+            "outcome": row,
+            "theme": themes.get(row.theme, row.theme),
+            "flags": [gap in row.gaps for gap in GAP_COLUMNS],
+        }
+        for row in outcome_gaps_list(user=request.user)
+    ]
+    return render(
+        request,
+        "graph/gaps.html",
+        {"rows": rows, "outcome_count": Outcome.objects.count(), "gap_columns": GAP_COLUMNS},
     )
 
 

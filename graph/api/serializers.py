@@ -3,10 +3,10 @@
 from django_countries import countries
 from rest_framework import serializers
 
-from stakeholders.choices import Kind, Scope, Sensitivity, TieKind
+from stakeholders.choices import Kind, Position, Scope, Sensitivity, TieKind
 from stakeholders.regions import REGIONS
 
-from ..selectors import MAX_NODES, GraphOptions
+from ..selectors import MAX_EDGES, MAX_NODES, GraphOptions
 
 
 class GraphQuerySerializer(serializers.Serializer):
@@ -34,6 +34,10 @@ class GraphQuerySerializer(serializers.Serializer):
     max_nodes = serializers.IntegerField(
         required=False, default=MAX_NODES, min_value=1, max_value=MAX_NODES,
         help_text=f"At most this many nodes (1–{MAX_NODES}); the best connected are kept.",
+    )  # fmt: skip
+    max_edges = serializers.IntegerField(
+        required=False, default=MAX_EDGES, min_value=1, max_value=MAX_EDGES,
+        help_text=f"At most this many ties (1–{MAX_EDGES:,}); the strongest are kept.",
     )  # fmt: skip
 
 
@@ -78,6 +82,12 @@ class NodeMetricsSerializer(serializers.Serializer):
     community = serializers.IntegerField(allow_null=True, help_text="Louvain community, 0 largest.")
 
 
+class NodeStakeSerializer(serializers.Serializer):
+    interest = serializers.FloatField(help_text="0 (none) to 1 (vital).")
+    influence = serializers.FloatField(help_text="0 (none) to 1 (decisive).")
+    position = serializers.ChoiceField(choices=Position.choices)
+
+
 class GraphNodeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -90,6 +100,10 @@ class GraphNodeSerializer(serializers.Serializer):
         allow_null=True, help_text="From the last snapshot; null if none yet."
     )
     position = PositionSerializer(allow_null=True, help_text="Cached layout; null if none yet.")
+    stake = NodeStakeSerializer(
+        allow_null=True,
+        help_text="With `outcome`: this actor's stake in it (the outcome view's coordinates).",
+    )
 
 
 class GraphEdgeSerializer(serializers.Serializer):
@@ -112,7 +126,7 @@ class GraphSerializer(serializers.Serializer):
     edges = GraphEdgeSerializer(many=True)
     candidates = CandidateEdgeSerializer(many=True)
     truncated = serializers.BooleanField(
-        help_text="More nodes matched than `max_nodes`, or more ties than 10,000."
+        help_text="More nodes matched than `max_nodes`, or more ties than `max_edges`."
     )
     total_nodes = serializers.IntegerField(help_text="Nodes matched before the cap.")
     total_edges = serializers.IntegerField(help_text="Ties among the nodes kept, before the cap.")
@@ -121,6 +135,19 @@ class GraphSerializer(serializers.Serializer):
         child=serializers.CharField(), allow_null=True,
         help_text="With `outcome`: the voices its visible stakeholders lack.",
     )  # fmt: skip
+
+
+class OutcomeGapsSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The outcome's id.")
+    title = serializers.CharField()
+    theme = serializers.CharField()
+    stakeholders = serializers.IntegerField(
+        help_text="Stakeholders you may see with a stake in it."
+    )
+    gaps = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Among: no women's group, no local actor, no diaspora actor.",
+    )
 
 
 class PathQuerySerializer(serializers.Serializer):
@@ -153,4 +180,5 @@ def graph_options(query_params) -> GraphOptions:
         hops=data["hops"],
         candidates=data["candidates"],
         max_nodes=data["max_nodes"],
+        max_edges=data["max_edges"],
     )

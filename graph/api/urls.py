@@ -1,4 +1,4 @@
-"""/api/v1/graph/: URL names ``graph-api:graph`` and ``graph-api:path``."""
+"""/api/v1/graph/: URL names ``graph-api:graph``, ``graph-api:path`` and ``graph-api:gaps``."""
 
 from django.urls import path
 
@@ -9,4 +9,5 @@ app_name = "graph-api"
 urlpatterns = [
     path("graph/", views.GraphApiView.as_view(), name="graph"),
     path("graph/path/", views.GraphPathApiView.as_view(), name="path"),
+    path("graph/gaps/", views.OutcomeGapsApiView.as_view(), name="gaps"),
 ]

@@ -12,10 +12,11 @@ from rest_framework.views import APIView
 from accounts.services import restricted_read_record
 from smartdiplomacy.api import HasTokenScope
 
-from ..selectors import graph_path, graph_view
+from ..selectors import graph_path, graph_view, outcome_gaps_list
 from .serializers import (
     GraphFilterDocsSerializer,
     GraphSerializer,
+    OutcomeGapsSerializer,
     PathQuerySerializer,
     PathSerializer,
     graph_options,
@@ -51,7 +52,8 @@ class GraphApiView(APIView):
         description="Nodes (stakeholders with cached metrics and layout positions) and edges "
         "(ties) for the registry's stakeholder filters, plus `min_strength`, `tie_kind`, an ego "
         "view (`ego`, `hops`) and optionally candidate partnerships. At most `max_nodes` nodes "
-        "(the best connected) and at most 10,000 edges (the strongest); `truncated` says so. "
+        "(the best connected) and at most `max_edges` edges (the strongest, 10,000 at most); "
+        "`truncated` says so. The explorer page asks for 1,000 nodes and 3,000 edges. "
         + RESTRICTION_NOTE,
         parameters=[GraphFilterDocsSerializer],
         responses={200: GraphSerializer},
@@ -93,3 +95,21 @@ class GraphPathApiView(APIView):
                 {"found": bool(result.nodes), "nodes": result.nodes, "edges": result.edges}
             ).data
         )
+
+
+class OutcomeGapsApiView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+    required_scopes = None
+
+    @extend_schema(
+        operation_id="graph_gaps_list",
+        summary="Outcomes whose stakeholders lack a women's group, a local or a diaspora actor",
+        description="Every outcome with at least one gap, most gaps first, computed over the "
+        "stakes the reader may see (an outcome with no visible stakeholders lacks all three). "
+        "A hidden actor never closes a gap for someone not cleared for it. " + RESTRICTION_NOTE,
+        responses={200: OutcomeGapsSerializer(many=True)},
+        tags=["graph"],
+    )
+    def get(self, request):
+        rows = outcome_gaps_list(user=request.user)
+        return Response(OutcomeGapsSerializer(rows, many=True).data)

@@ -20,6 +20,7 @@
     opposes: { colour: "#c0392b", line: "dashed", arrow: "tee" },
   };
   let data = { nodes: [], edges: [], candidates: [] };
+  const FAST_EDGES = 1500;
   let byName = new Map();
 
   const cy = cytoscape({
@@ -30,7 +31,9 @@
     hideEdgesOnViewport: true,
     textureOnViewport: true,
     style: [
-      { selector: "node", style: {
+      // Drawn by z-index alone, so the outcome view's quadrants stay under edges and nodes.
+      { selector: "*", style: { "z-index-compare": "manual" } },
+      { selector: "node", style: { "z-index": 2,
           "background-color": "data(colour)", width: "data(size)", height: "data(size)",
           label: "data(name)", "font-size": 9, "min-zoomed-font-size": 11,
           "text-valign": "bottom", "text-margin-y": 3, color: "#222",
@@ -39,7 +42,17 @@
       { selector: "edge", style: {
           width: "data(width)", "line-color": "data(colour)", "line-style": "data(line)",
           "target-arrow-shape": "data(arrow)", "target-arrow-color": "data(colour)",
-          "curve-style": "bezier", opacity: 0.55, "arrow-scale": 0.8 } },
+          "curve-style": "bezier", opacity: 0.55, "arrow-scale": 0.8, "z-index": 1 } },
+      { selector: "node[stance = 'opposes']", style: { "border-width": 3, "border-color": "#c0392b" } },
+      { selector: "node[stance = 'neutral']", style: { "border-width": 2, "border-color": "#7b8794" } },
+      { selector: "node.quadrant", style: {
+          shape: "rectangle", width: "data(w)", height: "data(h)", "background-color": "data(colour)",
+          "background-opacity": 1, "border-width": 1, "border-color": "#dde3ea", "border-style": "solid",
+          label: "data(name)", "font-size": "data(fontSize)", "min-zoomed-font-size": 0, color: "#5b6673",
+          "text-valign": "top", "text-margin-y": "data(margin)", "text-wrap": "wrap",
+          "text-max-width": "data(w)", "text-outline-width": 0, "z-index": 0, events: "no" } },
+      // Thousands of ties: straight "haystack" lines without arrows draw many times faster.
+      { selector: "edge.fast", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none" } },
       { selector: "edge.candidate", style: {
           "line-style": "dashed", "line-color": "#e9a23b", "line-dash-pattern": [6, 4], opacity: 0.9,
           width: 2, "target-arrow-shape": "none" } },
@@ -77,15 +90,17 @@
 
   function elements() {
     const size = sizes(document.getElementById("size-by").value);
+    const fast = data.edges.length > FAST_EDGES ? "fast" : "";
     const els = data.nodes.map((n) => ({
       group: "nodes",
       data: { id: String(n.id), pk: n.id, name: n.name, kind: n.kind, colour: kindColour(n.kind),
-              size: size(n), restricted: n.sensitivity !== "public" },
+              size: size(n), restricted: n.sensitivity !== "public",
+              stance: n.stake ? n.stake.position : null },
       position: n.position ? { x: n.position.x, y: n.position.y } : undefined,
     }));
     for (const e of data.edges) {
       const style = TIE_STYLE[e.kind] || TIE_STYLE.communicates_with;
-      els.push({ group: "edges", data: { id: "t" + e.id, source: String(e.source), target: String(e.target),
+      els.push({ group: "edges", classes: fast, data: { id: "t" + e.id, source: String(e.source), target: String(e.target),
         kind: e.kind, strength: e.strength, width: 0.8 + 4 * e.strength, colour: style.colour,
         line: style.line, arrow: style.arrow } });
     }
@@ -96,12 +111,64 @@
     return els;
   }
 
+  const QUADRANTS = [
+    // [id, label, column (0 low influence, 1 high), row (0 high interest, 1 low), colour]
+    ["keep-informed", "High interest, low influence: keep informed", 0, 0, "#f4f8fc"],
+    ["manage-closely", "High interest, high influence: manage closely", 1, 0, "#eef6f2"],
+    ["monitor", "Low interest, low influence: monitor", 0, 1, "#fafafa"],
+    ["keep-satisfied", "Low interest, high influence: keep satisfied", 1, 1, "#fbf6ee"],
+  ];
+
+  function outcomeViewPossible() {
+    return data.nodes.some((node) => node.stake);
+  }
+
+  // The outcome view: the power–interest grid of one outcome, influence across and interest up,
+  // with the ties among its stakeholders drawn over it.
+  function outcomeLayout() {
+    const side = Math.max(520, 90 * Math.sqrt(data.nodes.length));
+    const half = side / 2;
+    cy.add(QUADRANTS.map(([id, name, column, row, colour]) => ({
+      group: "nodes", classes: "quadrant", selectable: false, grabbable: false, locked: true,
+      data: { id: "quadrant-" + id, name, colour, w: half, h: half, fontSize: side / 40,
+              margin: side / 40 + 6 },
+      position: { x: column * half + half / 2, y: row * half + half / 2 },
+    })));
+    const jitter = (pk, salt) => (((pk * 7919 + salt * 104729) % 1000) / 1000 - 0.5) * side * 0.02;
+    cy.batch(() => {
+      for (const node of data.nodes) {
+        const stake = node.stake || { interest: 0, influence: 0 };
+        cy.getElementById(String(node.id)).position({
+          x: stake.influence * side + jitter(node.id, 7),
+          y: (1 - stake.interest) * side + jitter(node.id, 13),
+        });
+      }
+    });
+    cy.fit(undefined, 30);
+  }
+
+  function showGaps() {
+    const outcomeOption = document.querySelector("#f-outcome option:checked");
+    const lines = [];
+    if (document.getElementById("layout-by").value === "outcome") {
+      lines.push(outcomeViewPossible()
+        ? `Outcome view of “${outcomeOption ? outcomeOption.textContent : ""}”: influence across, interest up; a red ring opposes, a grey one is neutral.`
+        : "Outcome view: choose an outcome under “Has a stake in” and apply.");
+    }
+    if (data.gaps) lines.push(data.gaps.length ? "Gaps among this outcome's stakeholders: " + data.gaps.join(", ") + "." : "This outcome's stakeholders include women's groups, local and diaspora actors.");
+    gapsBox.hidden = !lines.length;
+    gapsBox.textContent = lines.join(" ");
+  }
+
   function runLayout() {
     const choice = document.getElementById("layout-by").value;
     const n = data.nodes.length;
+    cy.remove(".quadrant");
+    showGaps();
+    if (choice === "outcome" && outcomeViewPossible()) { outcomeLayout(); return; }
     const havePositions = n > 0 && data.nodes.every((node) => node.position);
     let name = choice;
-    if (choice === "auto") name = havePositions && n > 300 ? "preset" : "fcose";
+    if (choice === "auto" || choice === "outcome") name = havePositions && n > 300 ? "preset" : "fcose";
     if (name === "preset" && !havePositions) name = "fcose";
     if (name === "fcose" && typeof cytoscapeFcose === "undefined") name = "cose";
     const options = { name, animate: false, fit: true, padding: 30 };
@@ -115,14 +182,15 @@
     cy.elements().remove();
     cy.add(elements());
     runLayout();
-    names.innerHTML = "";
     byName = new Map();
+    const options = document.createDocumentFragment();
     for (const n of data.nodes) {
       byName.set(n.name.toLowerCase(), n);
       const option = document.createElement("option");
       option.value = n.name;
-      names.appendChild(option);
+      options.appendChild(option);
     }
+    names.replaceChildren(options);
   }
 
   function setLinks(params) {
@@ -134,14 +202,26 @@
     table.href = root.dataset.table + (qs ? "?" + qs : "");
   }
 
+  // The page's own address also keeps the chosen layout, so an outcome view can be linked to.
+  function pageQuery(params) {
+    const page = new URLSearchParams(params);
+    const layout = document.getElementById("layout-by").value;
+    if (layout !== "auto") page.set("layout", layout);
+    return page.toString();
+  }
+
   async function load() {
     const params = query();
     setLinks(params);
-    history.replaceState(null, "", "?" + params.toString());
+    history.replaceState(null, "", "?" + pageQuery(params));
     if (document.getElementById("show-candidates").checked) params.set("candidates", "true");
+    // The browser's budget: the server keeps the best connected actors and strongest ties.
+    params.set("max_nodes", root.dataset.maxNodes);
+    params.set("max_edges", root.dataset.maxEdges);
     statusBox.textContent = "Loading…";
     statusBox.classList.remove("error");
     const started = performance.now();
+    performance.mark("graph:fetch");
     const response = await fetch(root.dataset.api + "?" + params.toString(), {
       headers: { Accept: "application/json" }, credentials: "same-origin" });
     const body = await response.json();
@@ -151,20 +231,28 @@
       return;
     }
     data = body;
+    performance.mark("graph:parsed");
     draw();
-    const shown = `${data.nodes.length} actors and ${data.edges.length} ties shown`;
+    performance.mark("graph:drawn");
+    const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+    const shown = `${plural(data.nodes.length, "actor", "actors")} and ${plural(data.edges.length, "tie", "ties")} shown`;
     let cut = "";
     if (data.truncated && data.total_nodes > data.nodes.length) cut += ` — the ${data.nodes.length} best connected of ${data.total_nodes} actors`;
     if (data.truncated && data.total_edges > data.edges.length) cut += ` — the ${data.edges.length} strongest of ${data.total_edges} ties`;
     if (cut) cut += "; filter to see the rest";
     const cands = data.candidates && data.candidates.length ? `, ${data.candidates.length} candidate partnerships` : "";
     statusBox.textContent = shown + cands + cut + ` (${Math.round(performance.now() - started)} ms).`;
-    if (data.gaps) {
-      gapsBox.hidden = false;
-      gapsBox.textContent = data.gaps.length ? "Gaps among this outcome's stakeholders: " + data.gaps.join(", ") + "." : "This outcome's stakeholders include women's groups, local and diaspora actors.";
-    } else {
-      gapsBox.hidden = true;
+    // An ego view opens on its centre, selected, with its panel.
+    const egoId = Number(params.get("ego"));
+    const egoNode = egoId ? data.nodes.find((node) => node.id === egoId) : null;
+    if (egoNode) {
+      cy.getElementById(String(egoId)).select();
+      openPanel(egoNode);
+      cy.fit(undefined, 30);  // the panel narrowed the canvas
     }
+    // Ready once the canvas has really painted the graph (Cytoscape draws on animation frames).
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    performance.mark("graph:ready");
     document.body.dataset.graphReady = "true";
   }
 
@@ -255,7 +343,19 @@
     const size = sizes(document.getElementById("size-by").value);
     cy.batch(() => data.nodes.forEach((n) => cy.getElementById(String(n.id)).data("size", size(n))));
   });
-  document.getElementById("layout-by").addEventListener("change", runLayout);
+  document.getElementById("layout-by").addEventListener("change", () => {
+    history.replaceState(null, "", "?" + pageQuery(query()));
+    runLayout();
+  });
+  const outcomeButton = document.getElementById("outcome-view-run");
+  if (outcomeButton) outcomeButton.addEventListener("click", () => {
+    if (!document.getElementById("f-outcome").value) {
+      statusBox.textContent = "Choose an outcome under “Has a stake in” for the outcome view.";
+      return;
+    }
+    document.getElementById("layout-by").value = "outcome";
+    load();
+  });
   document.getElementById("show-candidates").addEventListener("change", load);
   const search = document.getElementById("graph-search");
   const onSearch = () => {
@@ -302,5 +402,9 @@
     link.click();
   });
 
+  const askedLayout = new URLSearchParams(location.search).get("layout");
+  if (askedLayout && document.querySelector(`#layout-by option[value="${CSS.escape(askedLayout)}"]`)) {
+    document.getElementById("layout-by").value = askedLayout;
+  }
   load();
 })();

@@ -273,3 +273,23 @@ def test_the_edge_cap_keeps_the_strongest_ties(registry, analyst, monkeypatch):
     assert body["truncated"] is True
     assert body["total_edges"] == 3
     assert sorted(edge["strength"] for edge in body["edges"]) == [0.7, 0.9]
+
+
+def test_max_edges_keeps_the_strongest_ties_and_is_checked(registry, analyst):
+    client = signed_in(analyst)
+    body = client.get(URL, {"max_edges": 2}).json()
+    assert body["truncated"] is True
+    assert body["total_edges"] == 3
+    assert sorted(edge["strength"] for edge in body["edges"]) == [0.7, 0.9]
+    for bad in (0, 10_001):
+        response = client.get(URL, {"max_edges": bad})
+        assert response.status_code == 400
+        assert "max_edges" in response.json()["error"]["fields"]
+
+
+def test_the_page_asks_for_no_more_than_the_browser_can_draw(client, analyst):
+    from graph.selectors import BROWSER_MAX_EDGES, BROWSER_MAX_NODES
+
+    client.force_login(analyst)
+    html = client.get(reverse("graph:explorer")).content.decode()
+    assert f'data-max-nodes="{BROWSER_MAX_NODES}" data-max-edges="{BROWSER_MAX_EDGES}"' in html

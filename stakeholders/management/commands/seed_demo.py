@@ -2,6 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from graph.models import GraphSnapshot
+from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_missing
 from index.demo import demo_engagements_ensure
 from stakeholders.demo import DEMO_PASSWORD, demo_scenario_load, demo_users_ensure
 from stakeholders.iati.services import SAMPLE_FILE, iati_import
@@ -90,6 +92,21 @@ class Command(BaseCommand):
         engagements = demo_engagements_ensure()
         if engagements:
             self.stdout.write(f"Created {engagements} demo engagements, scored by the index.")
+        self._graph_metrics()
+
+    def _graph_metrics(self) -> None:
+        # Loading the demo refreshes the graph's snapshots (in process without a broker); an
+        # older database loaded before that may still lack them.
+        if graph_snapshots_missing():
+            graph_snapshots_bring_up_to_date()
+        snapshot = GraphSnapshot.objects.filter(audience=GraphSnapshot.Audience.CLEARED).first()
+        if snapshot is None:
+            self.stdout.write("Graph metrics: queued for a worker.")
+        else:
+            self.stdout.write(
+                f"Graph metrics: {snapshot.node_count} actors, {snapshot.edge_count} links, "
+                f"computed {snapshot.computed_at:%Y-%m-%d %H:%M} UTC."
+            )
 
     def _users_table(self, rows: list[dict]) -> None:
         self.stdout.write("")

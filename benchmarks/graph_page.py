@@ -1,0 +1,190 @@
+"""Time to interactive of /graph/ in headless Chromium; prints ONE JSON line.
+
+    createdb -h 127.0.0.1 -U postgres smartdiplomacy_bench_graph
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartdiplomacy_bench_graph
+    .venv/bin/python manage.py migrate
+    .venv/bin/python manage.py seed_demo --stakeholders 5000 --stakes 50000 --ties 50000
+    .venv/bin/python manage.py graph_refresh
+    .venv/bin/python benchmarks/graph_page.py --loads 5
+
+Starts the app server (``manage.py runserver --noreload``, the embedded default's server) on
+127.0.0.1 against the database in DATABASE_URL, signs in as a cleared benchmark user (the
+largest graph anyone sees), then opens /graph/ ``--loads`` times in Debian's Chromium and measures
+from navigation to ``body[data-graph-ready=true]``, which static/js/graph.js sets once the API's
+graph is drawn and laid out. Also opens the outcome view and a 2-hop ego view once each. Never
+collected as a test.
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.db import connection  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from graph.models import GraphSnapshot  # noqa: E402
+from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USERNAME = "graph-page-benchmark"
+PASSWORD = "graph-page-benchmark-pw"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def benchmark_user() -> None:
+    user, _ = User.objects.get_or_create(username=USERNAME)
+    user.set_password(PASSWORD)
+    user.is_active = True
+    user.save()
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="stakeholders", codename="view_restricted_stakeholder"
+        )
+    )
+
+
+def server_start(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("the app server did not start within 60 s")
+
+
+def time_to_ready(page, url: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("body[data-graph-ready=true]", timeout=60_000)
+    elapsed = time.perf_counter() - started
+    return elapsed, page.inner_text("#graph-status")
+
+
+PHASES_JS = """() => {
+  const at = (name) => performance.getEntriesByName(name).slice(-1)[0].startTime;
+  const nav = performance.getEntriesByType("navigation")[0];
+  return {
+    html_ms: Math.round(nav.responseEnd),
+    scripts_ms: Math.round(at("graph:fetch") - nav.responseEnd),
+    api_ms: Math.round(at("graph:parsed") - at("graph:fetch")),
+    draw_ms: Math.round(at("graph:ready") - at("graph:parsed")),
+  };
+}"""
+
+
+def summary(values: list[float]) -> dict:
+    return {
+        "min_s": round(min(values), 3),
+        "median_s": round(statistics.median(values), 3),
+        "max_s": round(max(values), 3),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5, help="Loads of /graph/ to time.")
+    args = parser.parse_args()
+    if not GraphSnapshot.objects.exists():
+        raise SystemExit("no graph snapshot: run `manage.py graph_refresh` first")
+    benchmark_user()
+    outcome = (
+        Outcome.objects.filter(title__startswith="Synthetic").order_by("id").first()
+        or Outcome.objects.order_by("id").first()
+    )
+    ego = Tie.objects.order_by("id").values_list("from_stakeholder_id", flat=True).first()
+    port = free_port()
+    server = server_start(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1366, "height": 860}).new_page()
+            page.goto(f"{base}/accounts/login/")
+            page.fill("#id_username", USERNAME)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            loads, phases, status = [], [], ""
+            for _ in range(args.loads):
+                elapsed, status = time_to_ready(page, f"{base}/graph/")
+                loads.append(elapsed)
+                phases.append(page.evaluate(PHASES_JS))
+            drawn = page.evaluate(
+                "() => ({nodes: window.graphExplorer.cy.nodes().length,"
+                " edges: window.graphExplorer.cy.edges().length})"
+            )
+            outcome_s, outcome_status = time_to_ready(
+                page, f"{base}/graph/?outcome={outcome.pk}&layout=outcome"
+            )
+            ego_s, ego_status = time_to_ready(page, f"{base}/graph/?ego={ego}&hops=2")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(
+        json.dumps(
+            {
+                "benchmark": "graph_page",
+                "database": connection.vendor,
+                "stakeholders": Stakeholder.objects.count(),
+                "ties": Tie.objects.count(),
+                "server": "manage.py runserver (embedded default settings)",
+                "loads": args.loads,
+                "time_to_interactive": summary(loads),
+                # Median of each phase: HTML received, scripts run, API answered and parsed,
+                # drawn and painted.
+                "phases_median_ms": {
+                    name: statistics.median(p[name] for p in phases) for name in phases[0]
+                },
+                "drawn": drawn,
+                "status": status,
+                "outcome_view_s": round(outcome_s, 3),
+                "outcome_view_status": outcome_status,
+                "ego_2_hops_s": round(ego_s, 3),
+                "ego_status": ego_status,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
