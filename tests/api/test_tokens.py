@@ -152,9 +152,12 @@ def test_a_token_without_the_scope_is_refused(partner_token):
     assert client.get("/api/schema/").status_code == 200
 
 
-def test_scopes_are_one_list():
+def test_scopes_are_one_list_and_a_new_token_only_reads(db):
     # Adding an API area for partners is one member of TokenScope (e.g. scores:read).
-    assert TokenScope.values == ["registry:read", "scores:read"]
+    assert TokenScope.values == ["registry:read", "scores:read", "webhooks:manage"]
+    # The one scope that writes is never given by default.
+    token = token_issue(partner="Defaults", created_by=None)
+    assert token.token.scopes == ["registry:read"]
 
 
 # --- Throttling -------------------------------------------------------------------------------
