@@ -3,11 +3,13 @@
 Each write validates fully and is atomic; rescoring is queued only after the transaction commits.
 """
 
+import io
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
@@ -146,6 +148,8 @@ SCORE_FIELDS = [
     "inputs",
     "computed_at",
 ]
+# The order of a score row's values after the engagement id (``_score_row``).
+SCORE_FIELDS_ORDER = tuple(SCORE_FIELDS)
 
 
 def _score_fields(result: ScoreResult, inputs: dict) -> dict:
@@ -181,6 +185,107 @@ def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
     return score
 
 
+def _score_row(engagement_id: int, result: ScoreResult, facts) -> tuple:
+    """One score as plain values in SCORE_FIELDS order (after the engagement id).
+
+    ``inputs`` is what ``_inputs_of`` (``dataclasses.asdict``) gives, built without its deep copy:
+    the facts are flat values and the participants three strings each.
+    """
+    inputs = {**facts.__dict__}
+    inputs["participants"] = [
+        {"kind": p.kind, "scope": p.scope, "role": p.role} for p in facts.participants
+    ]
+    return (
+        engagement_id,
+        result.digital,
+        result.multi_stakeholder,
+        result.feminist,
+        result.composite,
+        result.completeness,
+        [indicator.as_dict() for indicator in result.indicators],
+        inputs,
+        timezone.now(),
+    )
+
+
+def _copy_text(value) -> str:
+    """A value in PostgreSQL COPY text format (JSON already encoded by the caller)."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
+    """Insert or replace ``rows`` (from ``_score_row``) under ``methodology``.
+
+    On PostgreSQL the rows are COPYed into a temporary table and upserted from it in one
+    statement (several times faster than a parameterised INSERT of 1,000 rows with JSON);
+    elsewhere ``bulk_create`` upserts them. Either way: INSERT … ON CONFLICT DO UPDATE.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Score.objects.bulk_create(
+            [
+                Score(
+                    engagement_id=row[0],
+                    methodology=methodology,
+                    **dict(zip(SCORE_FIELDS_ORDER, row[1:], strict=True)),
+                )
+                for row in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["engagement", "methodology"],
+            update_fields=SCORE_FIELDS,
+        )
+        return
+    quote = connection.ops.quote_name
+    table = quote(Score._meta.db_table)
+    columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS_ORDER)]
+    listed = ", ".join(quote(column) for column in columns)
+    json_at = {SCORE_FIELDS_ORDER.index(name) + 1 for name in ("indicators", "inputs")}
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(
+            "\t".join(
+                _copy_text(json.dumps(value) if i in json_at else value)
+                for i, value in enumerate(row)
+            )
+        )
+        buffer.write("\n")
+    buffer.seek(0)
+    engagement, methodology_column = (
+        Score._meta.get_field(name).column for name in ("engagement", "methodology")
+    )
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns[1:])
+    with connection.cursor() as cursor:
+        # Dropped at commit; dropped here first in case an outer transaction still holds the
+        # previous batch's table.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.index_score_batch")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE index_score_batch ON COMMIT DROP AS "
+            f"SELECT {listed} FROM {table} WITH NO DATA"
+        )
+        copy_sql = f"COPY index_score_batch ({listed}) FROM STDIN"
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(copy_sql, buffer)
+        else:  # psycopg 3
+            with raw.copy(copy_sql) as copy:
+                copy.write(buffer.getvalue())
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}, {quote(methodology_column)}) "
+            f"SELECT {listed}, %s FROM index_score_batch "
+            f"ON CONFLICT ({quote(engagement)}, {quote(methodology_column)}) "
+            f"DO UPDATE SET {updates}",
+            [methodology.pk],
+        )
+
+
 def scores_compute_many(
     *,
     engagement_ids,
@@ -202,26 +307,16 @@ def scores_compute_many(
         with transaction.atomic():
             facts = engagement_facts_many(chunk)
             rows = [
-                Score(
-                    engagement_id=engagement_id,
-                    methodology=methodology,
-                    **_score_fields(
-                        score_engagement(facts[engagement_id], methodology_data),
-                        _inputs_of(facts[engagement_id]),
-                    ),
+                _score_row(
+                    engagement_id,
+                    score_engagement(facts[engagement_id], methodology_data),
+                    facts[engagement_id],
                 )
                 for engagement_id in chunk
                 if engagement_id in facts
             ]
-            Score.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["engagement", "methodology"],
-                update_fields=SCORE_FIELDS,
-            )
-            webhooks_queue_scores(
-                engagement_ids=[row.engagement_id for row in rows], methodology=methodology
-            )
+            _scores_upsert(rows, methodology)
+            webhooks_queue_scores(engagement_ids=[row[0] for row in rows], methodology=methodology)
         written += len(rows)
         if progress is not None:
             progress(written)
