@@ -132,6 +132,8 @@ def main():
                     for s in snapshots
                 },  # fmt: skip
                 "timings": timings,
+                "load_average_1m": round(os.getloadavg()[0], 1),
+                "cpus": os.cpu_count(),
                 "requests_each": args.requests,
                 "results": results,
             }

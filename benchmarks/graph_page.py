@@ -168,6 +168,9 @@ def main():
                 "stakeholders": Stakeholder.objects.count(),
                 "ties": Tie.objects.count(),
                 "server": "manage.py runserver (embedded default settings)",
+                # The machine's load while measuring: figures on a busy machine run slower.
+                "load_average_1m": round(os.getloadavg()[0], 1),
+                "cpus": os.cpu_count(),
                 "loads": args.loads,
                 "time_to_interactive": summary(loads),
                 # Median of each phase: HTML received, scripts run, API answered and parsed,

@@ -132,11 +132,12 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
                                     "strength")
     )  # fmt: skip
 
-    graph = metrics.graph_build(
-        (row[0] for row in rows),
-        (metrics.EdgeRow(source, target, kind, strength) for _, source, target, kind, strength
-         in tie_rows),
-    )  # fmt: skip
+    # Only degrees and hops are read here (the weighted metrics come from the snapshot), so the
+    # plain adjacency is enough; building it in one call keeps 50,000 ties well under a second.
+    graph = nx.Graph()
+    graph.add_nodes_from(row[0] for row in rows)
+    graph.add_edges_from((source, target) for _, source, target, _, _ in tie_rows
+                         if source != target)  # fmt: skip
     keep = set(graph.nodes)
     if options.ego is not None:
         if options.ego not in graph:
