@@ -113,6 +113,9 @@ def test_the_seven_activities_become_seven_engagements():
     # Not a single unknown was written as False.
     assert not Engagement.objects.filter(gbv_safeguards=False).exists()
     assert Engagement.history.filter(history_type="+").count() == 7
+    # Each creation record keeps the engagement's outcomes (3 + 1 + 1 + 2 over the activities).
+    outcome_history = Engagement.history.model.outcomes.model
+    assert outcome_history.objects.count() == Engagement.outcomes.through.objects.count() == 7
     # 4 + 2 + 2 + 2 + 5 + 1 + 3 participants, each with its creation in the history.
     assert EngagementParticipant.history.count() == EngagementParticipant.objects.count() == 19
 
