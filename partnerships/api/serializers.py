@@ -57,7 +57,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 class OverlapRunSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
-    started_by = serializers.StringRelatedField(read_only=True)
+    started_by = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = OverlapRun
