@@ -344,3 +344,38 @@ def test_engagements_are_written_in_batches_not_per_activity(tmp_path):
     # A few queries per batch of 500 activities; SQLite splits a long INSERT by its 999
     # parameters (an engagement row has 27), which is what the handful more are.
     assert many - few <= 10
+
+
+def test_a_long_list_of_places_is_cut_at_a_whole_name():
+    from stakeholders.iati.engagements import PLACE_MAX_LENGTH, engagement_draft
+    from stakeholders.iati.parser import Activity
+
+    codes = [
+        "YE", "SY", "AF", "SO", "SD", "SS", "ML", "NE", "BF", "TD", "NG", "CM",
+        "CF", "CD", "ET", "KE", "UG", "MZ", "MM", "BD", "IQ", "LB", "JO",
+    ]  # fmt: skip
+    activity = Activity(
+        identifier="XI-TEST-1-MANY",
+        last_updated=None,
+        version="2.03",
+        default_currency="",
+        reporting_org=None,
+        participating_orgs=(),
+        title="",
+        dates={"1": dt.date(2024, 1, 1)},
+        recipient_countries=tuple((code, None) for code in [*codes, "QQ"]),
+        recipient_regions=(("1", "298", None),),
+        sectors=(),
+        other_sector_count=0,
+        gender_marker=None,
+        budget_total=None,
+    )
+    draft = engagement_draft(activity, stakeholder_of=lambda org: None, outcome_ids=[])
+    assert len(draft.place) <= PLACE_MAX_LENGTH
+    assert draft.place.startswith("Yemen; Syria")
+    shown = draft.place.rsplit(" and ", 1)[0].split("; ")
+    assert 10 < len(shown) < len(codes)
+    assert draft.place.endswith(f" and {len(codes) - len(shown)} more")
+    assert "Africa, regional" not in draft.place  # countries first; regions only without them
+    assert draft.title == "XI-TEST-1-MANY"  # untitled: the identifier
+    assert (draft.country, draft.participants, draft.end_date) == ("YE", (), None)
