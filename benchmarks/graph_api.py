@@ -6,9 +6,10 @@
 
 Creates the synthetic registry (replacing an earlier synthetic set; other rows are untouched) and
 computes the graph snapshots (with --reuse: keeps both when there), then requests the graph
-through Django's test client as a signed-in analyst: the whole graph (capped at 2,000 nodes), a
-kind filter, a region filter with candidates, an ego view, the outcome view, the gaps of every
-outcome, and the shortest path between two actors. Prints one JSON line. Never collected as a test.
+through Django's test client as a signed-in analyst: the whole graph (capped at 2,000 nodes),
+the page's budget of 1,000 nodes and 3,000 ties, a kind filter, a region filter with candidates,
+an ego view, the outcome view, the gaps of every outcome, and the shortest path between two
+actors. Prints one JSON line. Never collected as a test.
 """
 
 import argparse
@@ -32,6 +33,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from graph.models import GraphSnapshot  # noqa: E402
+from graph.selectors import BROWSER_MAX_EDGES, BROWSER_MAX_NODES  # noqa: E402
 from graph.services import graph_snapshots_refresh  # noqa: E402
 from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
 from stakeholders.synthetic import synthetic_registry_create  # noqa: E402
@@ -100,6 +102,13 @@ def main():
     far = Stakeholder.objects.filter(sensitivity="public").order_by("-id").first()
     results = [
         timed(client, "/api/v1/graph/", {}, args.requests),
+        # What the explorer page asks for (graph.selectors.BROWSER_MAX_*).
+        timed(
+            client,
+            "/api/v1/graph/",
+            {"max_nodes": BROWSER_MAX_NODES, "max_edges": BROWSER_MAX_EDGES},
+            args.requests,
+        ),  # fmt: skip
         timed(client, "/api/v1/graph/", {"kind": "ngo"}, args.requests),
         timed(
             client,
