@@ -43,6 +43,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
             field_name="sectors__code",
             to_field_name="code",
             distinct=True,
+            label="Sector",
             help_text="OECD DAC sector code, e.g. 15170; repeat for any of several.",
         )
     )

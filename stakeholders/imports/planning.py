@@ -401,6 +401,11 @@ class StakeholderPlanner(Planner):
         values = self.read_cells(row, errors)
         for column, checker in self.country_checks.items():
             if column in values and (message := checker.message(values[column])):
+                if "valid choice" in message:
+                    message = (
+                        f"{values[column]!r} is not an ISO 3166-1 alpha-2 country code "
+                        "(two letters, e.g. YE, SD, BD)."
+                    )
                 errors.append(RowError(row.number, column, message, values[column]))
                 del values[column]
         sector_ids = None

@@ -35,7 +35,7 @@ def test_errors_are_printed_row_by_row_and_the_command_fails(officer, sectors, c
     with pytest.raises(CommandError, match="the file has errors; nothing was imported"):
         call_command("import_registry", "stakeholders", str(FILES / "stakeholders_bad.csv"))
     out = capsys.readouterr().out
-    assert "row 3, country [ZZ]: Value 'ZZ' is not a valid choice." in out
+    assert "row 3, country [ZZ]: 'ZZ' is not an ISO 3166-1 alpha-2 country code" in out
     assert "row 4, women_leadership_share [1.4]: Ensure this value is less than" in out
     assert Stakeholder.objects.count() == 0
     assert ImportJob.objects.get().status == ImportJob.Status.INVALID

@@ -178,7 +178,10 @@ def test_bad_rows_name_row_column_and_reason_and_write_nothing(officer, sectors,
     errors = errors_by_row(job)
     assert 2 not in errors
     expected = {
-        3: ("country", "Value 'ZZ' is not a valid choice."),
+        3: (
+            "country",
+            "'ZZ' is not an ISO 3166-1 alpha-2 country code (two letters, e.g. YE, SD, BD).",
+        ),
         4: ("women_leadership_share", "Ensure this value is less than or equal to 1.0."),
         5: ("women_leadership_share", "'lots' is not a number (expected a number from 0 to 1)."),
         6: ("country_of_origin", "A diaspora group needs its country of origin."),
