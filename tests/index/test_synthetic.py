@@ -128,7 +128,7 @@ def _bench(**options) -> dict:
 
 def test_bench_rescore_prints_one_json_line_and_scores_everything(v1):
     EngagementFactory(title="Ministerial meeting")  # a real engagement is rescored too
-    result = _bench(engagements=50, stakeholders=30, batch=16)
+    result = _bench(engagements=50, stakeholders=30)
     assert result["synthetic_engagements"] == 50 and result["engagements"] == 51
     assert result["scores_written"] == 51 == result["scores_stored"]
     assert Score.objects.filter(methodology=v1).count() == 51
@@ -158,7 +158,6 @@ def test_bench_rescore_prints_one_json_line_and_scores_everything(v1):
     [
         ({"engagements": 0}, "--engagements: must be at least 1"),
         ({"stakeholders": 1}, "--stakeholders: must be at least 2"),
-        ({"batch": 0}, "--batch: must be at least 1"),
     ],
 )
 def test_bench_rescore_refuses_nonsense(v1, options, message):

@@ -115,7 +115,6 @@ class Command(BaseCommand):
         parser.add_argument("--engagements", type=int, default=100_000)
         parser.add_argument("--stakeholders", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--batch", type=int, default=services.RESCORE_BATCH)
         parser.add_argument(
             "--regenerate", action="store_true", help="generate even if the counts match"
         )
@@ -131,8 +130,6 @@ class Command(BaseCommand):
             synthetic_engagement_sizes_check(engagements=engagements, stakeholders=stakeholders)
         except SyntheticSizeError as error:
             raise CommandError(f"--{error.option}: {error.message}") from error
-        if options["batch"] < 1:
-            raise CommandError(f"--batch: must be at least 1, not {options['batch']}.")
         methodology = methodology_current()
         if methodology is None:
             raise CommandError("No published methodology to rescore under; run migrate first.")
@@ -184,7 +181,7 @@ class Command(BaseCommand):
                 "participants": participants,
                 "scores_written": run.done,
                 "scores_stored": Score.objects.filter(methodology=methodology).count(),
-                "batch": options["batch"],
+                "batch": services.RESCORE_BATCH,  # the product's batch size, as published
                 "seconds": {
                     **generate,
                     "read": round(clock.read, 3),
