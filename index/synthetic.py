@@ -161,8 +161,13 @@ def synthetic_engagements_generate(
     online = np.isin(formats, [EngagementFormat.HYBRID, EngagementFormat.VIRTUAL])
     channels = np.minimum(np.where(online, 1, 0) + rng.poisson(np.where(online, 1.6, 0.6)), 8)
     reach = rng.choice(4, size=n, p=[0.35, 0.3, 0.2, 0.15])
-    # Head counts: log-normal crowds, women drawn within them (never more than the total).
+    # Actors taking part: 2–12 (never more than the registry holds), more at conferences.
+    extra_share = np.array([EXTRA_SEATS_BY_KIND[kind] for kind in kinds])
+    seats = MIN_PARTICIPANTS + rng.binomial(MAX_PARTICIPANTS - MIN_PARTICIPANTS, extra_share)
+    seats = np.minimum(seats, population)
+    # Head counts: log-normal crowds (at least one person per actor), women drawn within them.
     total = np.clip(np.rint(rng.lognormal(3.4, 0.9, n)), 2, 5000).astype(np.int64)
+    total = np.maximum(total, seats)
     women = rng.binomial(total, rng.beta(2.0, 2.6, n))
     leaders = 1 + rng.poisson(3.0, n)
     women_leaders = rng.binomial(leaders, rng.beta(1.5, 3.0, n))
@@ -213,11 +218,7 @@ def synthetic_engagements_generate(
     ]
     columns["start_date"] = [start.isoformat() for start in columns["start_date"]]
 
-    # Participants: 2–12 actors each (never more than the registry holds), larger for
-    # conferences; actors drawn by log-normal activity, then made distinct within an engagement.
-    extra_share = np.array([EXTRA_SEATS_BY_KIND[kind] for kind in kinds])
-    seats = MIN_PARTICIPANTS + rng.binomial(MAX_PARTICIPANTS - MIN_PARTICIPANTS, extra_share)
-    seats = np.minimum(seats, population)
+    # Participants: actors drawn by log-normal activity, then made distinct within an engagement.
     owner = np.repeat(np.arange(n), seats)
     activity = rng.lognormal(0.0, 0.75, population)
     actors = rng.choice(population, size=owner.size, p=activity / activity.sum())

@@ -61,6 +61,8 @@ def test_sizes_participants_and_varied_facts(registry, v1):
     assert len(set(participants.values_list("role", flat=True))) == 4
     for engagement in engagements:
         engagement.full_clean()  # women within totals, dates in order, known choices
+        if engagement.participants_total is not None:  # at least one person per actor
+            assert engagement.participants_total >= per_engagement[engagement.pk]
     # Some facts unknown, so completeness varies between engagements.
     services.scores_compute_many(engagement_ids=engagements.values_list("pk", flat=True),
                                  methodology=v1)  # fmt: skip
