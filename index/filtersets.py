@@ -29,13 +29,15 @@ class EngagementFilterSet(django_filters.FilterSet):
         widget=forms.HiddenInput,
         label="Participant",
     )
-    partnership = django_filters.NumberFilter(
-        field_name="partnership_id", widget=forms.HiddenInput
-    )
+    partnership = django_filters.NumberFilter(field_name="partnership_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Engagement
         fields = ["q", "kind", "format", "country", "start_after", "start_before"]
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return list(countries)
 
 
 def _visible_stakeholders(request):
@@ -45,27 +47,63 @@ def _visible_stakeholders(request):
 class ScoreFilterSet(django_filters.FilterSet):
     """Filters of the scores list. A stakeholder hidden from the caller fails like a missing id."""
 
-    engagement = django_filters.ModelChoiceFilter(queryset=Engagement.objects.all())
-    partnership = django_filters.NumberFilter(field_name="engagement__partnership_id")
+    engagement = django_filters.ModelChoiceFilter(
+        queryset=Engagement.objects.all(), help_text="Scores of this engagement (its id)."
+    )
+    partnership = django_filters.NumberFilter(
+        field_name="engagement__partnership_id",
+        help_text="Scores of engagements serving this partnership (its id).",
+    )
     stakeholder = django_filters.ModelChoiceFilter(
         queryset=_visible_stakeholders,
         field_name="engagement__participants__stakeholder",
         distinct=True,
         help_text="Engagements this stakeholder took part in (its id).",
     )
-    outcome = django_filters.NumberFilter(field_name="engagement__outcomes", distinct=True)
-    country = django_filters.ChoiceFilter(field_name="engagement__country", choices=list(countries))
-    start_after = django_filters.DateFilter(field_name="engagement__start_date", lookup_expr="gte")
-    start_before = django_filters.DateFilter(field_name="engagement__start_date", lookup_expr="lte")
-    methodology_version = django_filters.NumberFilter(field_name="methodology__version")
-    min_digital = django_filters.NumberFilter(field_name="digital", lookup_expr="gte")
-    min_multi_stakeholder = django_filters.NumberFilter(
-        field_name="multi_stakeholder", lookup_expr="gte"
+    outcome = django_filters.NumberFilter(
+        field_name="engagement__outcomes",
+        distinct=True,
+        help_text="Engagements serving this outcome (its id).",
     )
-    min_feminist = django_filters.NumberFilter(field_name="feminist", lookup_expr="gte")
-    min_composite = django_filters.NumberFilter(field_name="composite", lookup_expr="gte")
+    # A callable: the ~250 choices are then not deep-copied for every request's FilterSet.
+    country = django_filters.ChoiceFilter(
+        field_name="engagement__country",
+        choices=country_choices,
+        help_text="ISO 3166-1 alpha-2 code of the engagement's country.",
+    )
+    start_after = django_filters.DateFilter(
+        field_name="engagement__start_date",
+        lookup_expr="gte",
+        help_text="Engagements starting on or after this date (YYYY-MM-DD).",
+    )
+    start_before = django_filters.DateFilter(
+        field_name="engagement__start_date",
+        lookup_expr="lte",
+        help_text="Engagements starting on or before this date (YYYY-MM-DD).",
+    )
+    methodology_version = django_filters.NumberFilter(
+        field_name="methodology__version",
+        help_text="Scores under this methodology version (the summary defaults to the current "
+        "published one).",
+    )
+    min_digital = django_filters.NumberFilter(
+        field_name="digital", lookup_expr="gte", help_text="Digital pillar at least this (0–100)."
+    )
+    min_multi_stakeholder = django_filters.NumberFilter(
+        field_name="multi_stakeholder",
+        lookup_expr="gte",
+        help_text="Multi-stakeholder pillar at least this (0–100).",
+    )
+    min_feminist = django_filters.NumberFilter(
+        field_name="feminist", lookup_expr="gte", help_text="Feminist pillar at least this (0–100)."
+    )
+    min_composite = django_filters.NumberFilter(
+        field_name="composite", lookup_expr="gte", help_text="Composite at least this (0–100)."
+    )
     ordering = django_filters.OrderingFilter(
-        fields=["composite", "digital", "multi_stakeholder", "feminist", "computed_at", "id"]
+        fields=["composite", "digital", "multi_stakeholder", "feminist", "computed_at", "id"],
+        help_text="Sort by composite, digital, multi_stakeholder, feminist, computed_at or id; "
+        "prefix with - for descending. Default: id.",
     )
 
     class Meta:

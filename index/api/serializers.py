@@ -4,10 +4,28 @@ from rest_framework import serializers
 from ..models import Score
 from ..selectors import score_indicators_visible
 
+PILLAR_CHOICES = ["digital", "multi_stakeholder", "feminist"]
+
+
+@extend_schema_field(
+    {
+        "allOf": [{"$ref": "#/components/schemas/PillarEnum"}],
+        "nullable": True,
+        "example": "feminist",
+    }
+)
+class PillarNameField(serializers.ChoiceField):
+    """A pillar's name or null: the indicators' ``PillarEnum``, not a second name for it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PILLAR_CHOICES, allow_null=True, **kwargs)
+
 
 class IndicatorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Indicator code, e.g. D1, M3, F6.")
-    pillar = serializers.ChoiceField(choices=["digital", "multi_stakeholder", "feminist"])
+    pillar = serializers.ChoiceField(
+        choices=["digital", "multi_stakeholder", "feminist"], help_text="The indicator's pillar."
+    )
     value = serializers.FloatField(allow_null=True, help_text="Raw value; null when unknown.")
     normalised = serializers.FloatField(
         allow_null=True, help_text="Value placed between the fixed goalposts, 0–1."
@@ -23,9 +41,9 @@ class IndicatorSerializer(serializers.Serializer):
 
 
 class MethodologyRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    version = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The methodology version's id.")
+    name = serializers.CharField(help_text="The methodology's name.")
+    version = serializers.IntegerField(help_text="Its version number.")
 
 
 @extend_schema_serializer(
@@ -65,16 +83,42 @@ class MethodologyRefSerializer(serializers.Serializer):
     ]
 )
 class ScoreSerializer(serializers.ModelSerializer):
-    engagement_title = serializers.CharField(source="engagement.title", read_only=True)
-    engagement_kind = serializers.CharField(source="engagement.kind", read_only=True)
-    country = serializers.CharField(source="engagement.country.code", read_only=True, default="")
-    start_date = serializers.DateField(source="engagement.start_date", read_only=True)
-    end_date = serializers.DateField(source="engagement.end_date", read_only=True, allow_null=True)
-    partnership = serializers.IntegerField(
-        source="engagement.partnership_id", read_only=True, allow_null=True
+    engagement_title = serializers.CharField(
+        source="engagement.title", read_only=True, help_text="The engagement's title."
     )
-    methodology = MethodologyRefSerializer(read_only=True)
-    indicators = serializers.SerializerMethodField()
+    engagement_kind = serializers.CharField(
+        source="engagement.kind",
+        read_only=True,
+        help_text="meeting, consultation, programme, campaign or conference.",
+    )
+    country = serializers.CharField(
+        source="engagement.country.code",
+        read_only=True,
+        default="",
+        help_text="ISO 3166-1 alpha-2 code of the engagement's country; empty when none.",
+    )
+    start_date = serializers.DateField(
+        source="engagement.start_date", read_only=True, help_text="When the engagement started."
+    )
+    end_date = serializers.DateField(
+        source="engagement.end_date",
+        read_only=True,
+        allow_null=True,
+        help_text="When it ended; null if ongoing or a single day.",
+    )
+    partnership = serializers.IntegerField(
+        source="engagement.partnership_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The partnership the engagement serves (its id), if any.",
+    )
+    methodology = MethodologyRefSerializer(
+        read_only=True, help_text="The methodology version that produced this score."
+    )
+    indicators = serializers.SerializerMethodField(
+        help_text="Every indicator of the methodology, in its order, with its value and "
+        "contribution."
+    )
 
     class Meta:
         model = Score
@@ -97,7 +141,162 @@ class ScoreSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "The score's id."},
+            "engagement": {"help_text": "The engagement scored (its id)."},
+            "digital": {"help_text": "Digital pillar, 0–100; null when no indicator is known."},
+            "multi_stakeholder": {"help_text": "Multi-stakeholder pillar, 0–100, or null."},
+            "feminist": {"help_text": "Feminist pillar, 0–100, or null."},
+            "composite": {
+                "help_text": "The pillars aggregated with the methodology's weights, 0–100, or "
+                "null when no pillar is known."
+            },
+            "completeness": {"help_text": "Share of the methodology's indicators known, 0–1."},
+            "computed_at": {"help_text": "When the score was computed."},
+        }
 
     @extend_schema_field(IndicatorSerializer(many=True))
     def get_indicators(self, score) -> list[dict]:
         return score_indicators_visible(score.indicators, user=self.context["request"].user)
+
+
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
+def _date(value):
+    return None if value is None else _DATE.to_representation(value)
+
+
+def score_rows(scores, *, user) -> list[dict]:
+    """``ScoreSerializer``'s output for many scores read with ``.values()`` (see the list view).
+
+    The list endpoint renders up to 200 scores with 18 indicators each; model instances and DRF
+    fields per row cost more than the query. A test pins that both give the same output.
+    """
+    return [
+        {
+            "id": row["id"],
+            "engagement": row["engagement_id"],
+            "engagement_title": row["engagement__title"],
+            "engagement_kind": row["engagement__kind"],
+            "country": row["engagement__country"] or "",
+            "start_date": _date(row["engagement__start_date"]),
+            "end_date": _date(row["engagement__end_date"]),
+            "partnership": row["engagement__partnership_id"],
+            "methodology": {
+                "id": row["methodology_id"],
+                "name": row["methodology__name"],
+                "version": row["methodology__version"],
+            },
+            "digital": row["digital"],
+            "multi_stakeholder": row["multi_stakeholder"],
+            "feminist": row["feminist"],
+            "composite": row["composite"],
+            "completeness": row["completeness"],
+            "indicators": score_indicators_visible(row["indicators"], user=user),
+            "computed_at": _DATETIME.to_representation(row["computed_at"]),
+        }
+        for row in scores
+    ]
+
+
+class SummaryGroupSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Scores in the group.")
+    mean_digital = serializers.FloatField(
+        allow_null=True, help_text="Mean digital pillar score, 0–100 (null when none is known)."
+    )
+    mean_multi_stakeholder = serializers.FloatField(
+        allow_null=True, help_text="Mean multi-stakeholder pillar score, 0–100."
+    )
+    mean_feminist = serializers.FloatField(
+        allow_null=True, help_text="Mean feminist pillar score, 0–100."
+    )
+    mean_composite = serializers.FloatField(
+        allow_null=True, help_text="Mean composite score, 0–100."
+    )
+    mean_completeness = serializers.FloatField(
+        allow_null=True, help_text="Mean share of indicators known, 0–1."
+    )
+    best_pillar = PillarNameField(
+        help_text="The pillar with the highest mean in the group (ties: the one named first).",
+    )
+    weakest_pillar = PillarNameField(
+        help_text="The pillar with the lowest mean in the group (ties: the one named first).",
+    )
+
+
+class CountrySummarySerializer(SummaryGroupSerializer):
+    country = serializers.CharField(
+        allow_null=True, help_text="ISO 3166-1 alpha-2 code; null for engagements without one."
+    )
+    country_name = serializers.CharField(allow_null=True, help_text="The country's name.")
+
+
+class PartnershipSummarySerializer(SummaryGroupSerializer):
+    partnership = serializers.IntegerField(help_text="The partnership's id.")
+    title = serializers.CharField(help_text="The partnership's title.")
+
+
+class OutcomeSummarySerializer(SummaryGroupSerializer):
+    outcome = serializers.IntegerField(help_text="The outcome's id.")
+    title = serializers.CharField(help_text="The outcome's title.")
+
+
+class QuarterSummarySerializer(SummaryGroupSerializer):
+    quarter = serializers.CharField(help_text="Calendar quarter of the engagements' start dates.")
+    start = serializers.DateField(help_text="First day of the quarter.")
+
+
+_GROUP_EXAMPLE = {
+    "count": 12,
+    "mean_digital": 51.3,
+    "mean_multi_stakeholder": 68.0,
+    "mean_feminist": 44.9,
+    "mean_composite": 54.7,
+    "mean_completeness": 0.83,
+    "best_pillar": "multi_stakeholder",
+    "weakest_pillar": "feminist",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A summary",
+            value={
+                "methodology": {"id": 1, "name": "Smart Diplomacy Index", "version": 1},
+                "overall": _GROUP_EXAMPLE,
+                "by_country": [{"country": "YE", "country_name": "Yemen", **_GROUP_EXAMPLE}],
+                "by_partnership": [
+                    {"partnership": 3, "title": "Sahel early-warning network", **_GROUP_EXAMPLE}
+                ],
+                "by_outcome": [
+                    {"outcome": 7, "title": "Reconstruction in Yemen", **_GROUP_EXAMPLE}
+                ],
+                "by_quarter": [{"quarter": "2026 Q1", "start": "2026-01-01", **_GROUP_EXAMPLE}],
+            },
+            response_only=True,
+        )
+    ]
+)
+class ScoreSummarySerializer(serializers.Serializer):
+    methodology = MethodologyRefSerializer(
+        allow_null=True,
+        help_text="The methodology version summarised: the current published one unless "
+        "`methodology_version` names another; null when none is published yet.",
+    )
+    overall = SummaryGroupSerializer(help_text="Every score matching the filters.")
+    by_country = CountrySummarySerializer(many=True, help_text="By the engagement's country.")
+    by_partnership = PartnershipSummarySerializer(
+        many=True,
+        help_text="By the partnership the engagement serves, for the partnerships you may see "
+        "only; engagements without one (or of another) are in no group here.",
+    )
+    by_outcome = OutcomeSummarySerializer(
+        many=True,
+        help_text="By outcome served; an engagement serving several counts under each.",
+    )
+    by_quarter = QuarterSummarySerializer(
+        many=True, help_text="By calendar quarter of the start date, oldest first."
+    )

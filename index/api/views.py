@@ -2,18 +2,54 @@
 
 Scores are aggregates and may be read by anyone allowed here; nothing in them names a participant,
 and the participant-derived indicator values are withheld from callers not cleared.
+
+List, detail and summary answer conditional requests (``conditional.py``): the validators come
+from one aggregate query before anything is rendered, and ``304 Not Modified`` is sent when the
+caller's copy is current. The list and detail speak CSV too (``?format=csv`` or
+``Accept: text/csv``); errors are always JSON, in the one error shape.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.db.models import F
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from accounts.models import TokenScope
-from smartdiplomacy.api import ApiModelPermissions, HasTokenScope, KeysetCursorPagination
+from accounts.tokens import request_token
+from smartdiplomacy.api import (
+    ApiModelPermissions,
+    HasTokenScope,
+    KeysetCursorPagination,
+    SortKey,
+    keyset_after,
+)
+from stakeholders.selectors import user_is_cleared
 
 from ..filtersets import ScoreFilterSet
-from ..selectors import score_list
-from .serializers import ScoreSerializer
+from ..models import Methodology
+from ..selectors import (
+    methodology_current,
+    methodology_indicator_codes,
+    score_list,
+    score_summary,
+)
+from .conditional import Validators, scores_state
+from .renderers import ScoreCSVRenderer
+from .serializers import ScoreSerializer, ScoreSummarySerializer, score_rows
 
 SCORES_NOTE = (
     "Smart Diplomacy Index scores: one per engagement and methodology version, each naming its "
@@ -21,22 +57,311 @@ SCORES_NOTE = (
     "`completeness` is the share of indicators known. Filters: `engagement`, `partnership`, "
     "`stakeholder`, `outcome`, `country`, `start_after`/`start_before`, `methodology_version`, "
     "`min_digital`, `min_multi_stakeholder`, `min_feminist`, `min_composite`, `ordering`. "
-    "Cursor pagination: follow `next` until it is null. Partner tokens need the `scores:read` "
-    "scope. See /index/methodology/ for how scores are computed."
+    'Cursor pagination: follow `next` until it is null (in CSV, the `Link: <…>; rel="next"` '
+    "header). Partner tokens need the `scores:read` scope. See /index/methodology/ for how "
+    "scores are computed.\n\n"
+    "**Formats.** JSON, or CSV with `?format=csv` or `Accept: text/csv`: one row per score with "
+    "the pillars, composite, completeness, methodology, engagement fields and, per indicator, "
+    "`<code>_value` and `<code>_contribution` (empty when unknown or withheld).\n\n"
+    "**Conditional requests.** Responses carry `ETag` and `Last-Modified`; send them back as "
+    "`If-None-Match` / `If-Modified-Since` and get `304 Not Modified` (no body) while nothing you "
+    "would see has changed. They change when a score is recomputed, an engagement is edited or "
+    "deleted, or the filters, cursor, page size or format differ."
+)
+
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="An `ETag` from an earlier response to the same URL: answered with 304 "
+        "while it is still current.",
+        examples=[OpenApiExample("An ETag", value='"3f1c0a9e5b7d4c2a8e6f1b0d9c7a5e3f"')],
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="A `Last-Modified` date from an earlier response: answered with 304 if "
+        "nothing changed since. Ignored when `If-None-Match` is sent.",
+        examples=[OpenApiExample("A date", value="Wed, 11 Mar 2026 09:30:00 GMT")],
+    ),
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="Validator of this response: it changes whenever its body would.",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="When what this response shows last changed (absent for an empty list).",
+    ),
+]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["json", "csv"],
+    description="`csv` for one row per score (same as `Accept: text/csv`); JSON by default.",
+    examples=[OpenApiExample("CSV", value="csv")],
+)
+LINK_HEADER = OpenApiParameter(
+    "Link",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='`<next page URL>; rel="next"` while there is a next page.',
+)
+# An example for every filter; the descriptions are the FilterSet's own help texts.
+FILTER_EXAMPLES = {
+    "engagement": (OpenApiTypes.INT, 12),
+    "partnership": (OpenApiTypes.INT, 3),
+    "stakeholder": (OpenApiTypes.INT, 42),
+    "outcome": (OpenApiTypes.INT, 7),
+    "country": (OpenApiTypes.STR, "YE"),
+    "start_after": (OpenApiTypes.DATE, "2026-01-01"),
+    "start_before": (OpenApiTypes.DATE, "2026-06-30"),
+    "methodology_version": (OpenApiTypes.INT, 1),
+    "min_digital": (OpenApiTypes.NUMBER, 50),
+    "min_multi_stakeholder": (OpenApiTypes.NUMBER, 50),
+    "min_feminist": (OpenApiTypes.NUMBER, 60),
+    "min_composite": (OpenApiTypes.NUMBER, 55),
+    "ordering": (OpenApiTypes.STR, "-composite"),
+}
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        kind,
+        OpenApiParameter.QUERY,
+        description=ScoreFilterSet.base_filters[name].extra["help_text"],
+        examples=[OpenApiExample(name, value=example)],
+    )
+    for name, (kind, example) in FILTER_EXAMPLES.items()
+]
+NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (ETag or date) is current.")
+CSV_EXAMPLE = (
+    "id,engagement,engagement_title,...,D1_value,D1_contribution,...\r\n"
+    "5,12,Consultation with Yemeni women's groups,...,2.0,14.8,...\r\n"
 )
 
 
+@dataclass(frozen=True)
+class IndexedSortKey(SortKey):
+    """A sort key that a plain B-tree index can serve when the column cannot be NULL.
+
+    ``SortKey`` always says where NULLs go (``ASC NULLS FIRST``), which PostgreSQL cannot read
+    from a default index: paging by id then sorted every score for every page.
+    """
+
+    def reversed(self) -> "IndexedSortKey":
+        return IndexedSortKey(self.field, not self.descending, self.nullable)
+
+    def order_by(self):
+        if self.nullable:
+            return super().order_by()
+        return F(self.field).desc() if self.descending else F(self.field).asc()
+
+
+# What a row shows, read as plain values: no model instances for a 100-row page.
+ROW_VALUES = (
+    "id",
+    "engagement_id",
+    "methodology_id",
+    "digital",
+    "multi_stakeholder",
+    "feminist",
+    "composite",
+    "completeness",
+    "indicators",
+    "computed_at",
+    "engagement__title",
+    "engagement__kind",
+    "engagement__country",
+    "engagement__start_date",
+    "engagement__end_date",
+    "engagement__partnership_id",
+    "methodology__name",
+    "methodology__version",
+)
+
+
+class ScoreCursorPagination(KeysetCursorPagination):
+    """The shared keyset pagination, index-friendly, and able to name a page's rows up front."""
+
+    def sort_keys(self, queryset) -> list[SortKey]:
+        return [
+            IndexedSortKey(key.field, key.descending, key.nullable)
+            for key in super().sort_keys(queryset)
+        ]
+
+    def key_values(self, row) -> list:
+        # Rows are dicts (``.values()``); the cursor reads their sort fields as attributes.
+        return super().key_values(SimpleNamespace(**row) if isinstance(row, dict) else row)
+
+    def window(self, queryset, request):
+        """The rows (plus one, which decides ``next``) the page would show, as a queryset."""
+        self.model = queryset.model
+        self.keys = self.sort_keys(queryset)
+        values, backwards = self.decode_cursor(request)
+        keys = [key.reversed() for key in self.keys] if backwards else self.keys
+        rows = queryset.order_by(*(key.order_by() for key in keys))
+        if values is not None:
+            rows = rows.filter(keyset_after(keys, values))
+        return rows[: self.get_page_size(request) + 1]
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List index scores", description=SCORES_NOTE),
-    retrieve=extend_schema(summary="One index score", description=SCORES_NOTE),
+    list=extend_schema(
+        summary="List index scores",
+        description=SCORES_NOTE,
+        parameters=[*FILTER_PARAMETERS, *CONDITIONAL_PARAMETERS, FORMAT_PARAMETER, LINK_HEADER],
+        responses={
+            (200, "application/json"): ScoreSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                examples=[OpenApiExample("CSV", value=CSV_EXAMPLE, media_type="text/csv")],
+            ),
+            304: NOT_MODIFIED,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One index score",
+        description=SCORES_NOTE,
+        parameters=[*CONDITIONAL_PARAMETERS, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): ScoreSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                examples=[OpenApiExample("CSV", value=CSV_EXAMPLE, media_type="text/csv")],
+            ),
+            304: NOT_MODIFIED,
+        },
+    ),
 )
 class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ScoreSerializer
     filterset_class = ScoreFilterSet
     filter_backends = [DjangoFilterBackend]
-    pagination_class = KeysetCursorPagination
+    pagination_class = ScoreCursorPagination
+    renderer_classes = [JSONRenderer, ScoreCSVRenderer]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, ApiModelPermissions]
     required_scopes = (TokenScope.SCORES_READ,)
 
     def get_queryset(self):
-        return score_list(user=self.request.user)
+        return score_list(user=self.request.user).values(*ROW_VALUES)
+
+    # --- conditional requests --------------------------------------------------------------------
+
+    def audience(self) -> str:
+        return "cleared" if user_is_cleared(self.request.user) else "public"
+
+    def validators_of(self, scores, audience: str | None = None) -> Validators:
+        self.validators = Validators(
+            state=scores_state(scores), request=self.request, audience=audience or self.audience()
+        )
+        return self.validators
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), ScoreCSVRenderer
+        ):
+            # Errors keep the one JSON error shape whatever format was asked for.
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
+        validators = getattr(self, "validators", None)
+        if validators is not None and response.status_code in (200, 304):
+            if response.status_code == 200 and isinstance(response, Response):
+                validators.remember(response)
+            validators.apply(response)
+        return response
+
+    def fresh_or_cached(self, scores, audience: str | None = None):
+        """304 if the caller's copy is current, else a body already rendered for this ETag."""
+        validators = self.validators_of(scores, audience)
+        if validators.not_modified(self.request):
+            return validators.not_modified_response()
+        return validators.cached_response()
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def list(self, request, *args, **kwargs):
+        scores = self.filter_queryset(self.get_queryset())
+        answered = self.fresh_or_cached(self.paginator.window(scores, request))
+        if answered is not None:
+            return answered
+        page = self.paginate_queryset(scores)
+        self.csv_indicator_codes = self.indicator_codes()
+        response = self.get_paginated_response(score_rows(page, user=request.user))
+        if self.paginator.next_link:
+            response["Link"] = f'<{self.paginator.next_link}>; rel="next"'
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        score = self.get_object()
+        answered = self.fresh_or_cached(self.get_queryset().filter(pk=score["id"]))
+        if answered is not None:
+            return answered
+        self.csv_indicator_codes = self.indicator_codes()
+        return Response(score_rows([score], user=request.user)[0])
+
+    def indicator_codes(self) -> Sequence[str]:
+        if isinstance(self.request.accepted_renderer, ScoreCSVRenderer):
+            return methodology_indicator_codes()
+        return []
+
+    @extend_schema(
+        summary="Aggregates of index scores",
+        description=(
+            "Count, mean pillars, composite and completeness, and the best and weakest pillar, "
+            "over the scores matching the same filters as the list: overall, by country, by "
+            "partnership (only the partnerships you may see), by outcome and by quarter. One "
+            "methodology version at a time: the current published one unless "
+            "`methodology_version` names another. Answers conditional requests like the list."
+        ),
+        parameters=[*FILTER_PARAMETERS, *CONDITIONAL_PARAMETERS],
+        responses={200: ScoreSummarySerializer, 304: NOT_MODIFIED},
+    )
+    @action(detail=False, renderer_classes=[JSONRenderer], pagination_class=None)
+    def summary(self, request, *args, **kwargs):
+        filtered = self.filter_queryset(self.get_queryset())  # validates every filter first
+        methodology = self.summary_methodology(request)
+        scores = filtered.filter(methodology=methodology)
+        # Partnerships are listed per caller, so the validators are the caller's own.
+        token = request_token(request)
+        caller = f"token:{token.pk}" if token else f"user:{request.user.pk}"
+        answered = self.fresh_or_cached(scores, audience=f"{self.audience()}:{caller}")
+        if answered is not None:
+            return answered
+        body = {
+            "methodology": None
+            if methodology is None
+            else {"id": methodology.pk, "name": methodology.name, "version": methodology.version},
+            **score_summary(scores=scores, user=request.user),
+        }
+        return Response(body)
+
+    def summary_methodology(self, request) -> Methodology | None:
+        current = methodology_current()
+        raw = request.query_params.get("methodology_version")
+        if raw in (None, ""):
+            return current
+        try:
+            version = int(raw)
+        except ValueError:
+            raise exceptions.ValidationError(
+                {"methodology_version": ["Give a methodology version number, e.g. 1."]}
+            ) from None
+        versions = Methodology.objects.filter(version=version)
+        if current is not None:
+            versions = versions.filter(name=current.name)
+        methodology = versions.order_by("name").first()
+        if methodology is None:
+            raise exceptions.ValidationError(
+                {"methodology_version": [f"There is no methodology version {raw}."]}
+            )
+        return methodology

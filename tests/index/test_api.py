@@ -137,9 +137,79 @@ def test_list_query_count_does_not_grow(v1, scores_token, django_assert_num_quer
     client = with_token(scores_token)
     _scored(v1, n=5)
     client.get(URL)  # the token's first use of the day records its last use once
+    cache.clear()  # rendered bodies are cached by ETag: count the queries of rendering one
     with CaptureQueriesContext(connection) as few:
         assert client.get(URL).status_code == 200
     _scored(v1, n=45)
+    cache.clear()
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert len(response.json()["results"]) == 50
+
+
+def test_the_list_renders_what_the_score_serializer_documents(v1, analyst, cleared_analyst):
+    """The list builds rows without a serializer per row; they must match the serializer."""
+    from rest_framework.test import APIRequestFactory
+
+    from index.api.serializers import ScoreSerializer
+    from index.models import Score
+
+    engagement = EngagementFactory(end_date=datetime.date(2026, 3, 12), participants_total=4)
+    EngagementParticipantFactory(engagement=engagement)
+    services.score_compute(engagement=engagement, methodology=v1)
+    _scored(v1, n=2)
+    for user in (analyst, cleared_analyst):
+        request = APIRequestFactory().get(URL)
+        request.user = user
+        expected = ScoreSerializer(
+            Score.objects.order_by("id"), many=True, context={"request": request}
+        ).data
+        served = signed_in(user).get(URL, {"ordering": "id"}).json()["results"]
+        assert served == [dict(row) for row in expected]
+
+
+@pytest.mark.parametrize("path", [URL, URL + "summary/", URL + "?format=csv", "detail"], ids=str)
+def test_partner_tokens_are_throttled_on_every_scores_endpoint(v1, scores_token, settings, path):
+    (engagement,) = _scored(v1)
+    if path == "detail":
+        path = f"{URL}{engagement.scores.get().pk}/"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"partner": "3/minute", "user": None},
+    }
+    client = with_token(scores_token)
+    etag = client.get(path)["ETag"]
+    # A 304 is a request too: it counts.
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(path).status_code == 200
+    refused = client.get(path)
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/json"
+    error = error_of(refused)
+    assert error["code"] == "throttled" and 1 <= error["retry_after"] <= 60
+    # Another token has its own allowance.
+    other = token_issue(partner="Other portal", created_by=None, scopes=["scores:read"])
+    assert with_token(other.plaintext).get(path).status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [1, 100])
+def test_a_page_of_100_costs_the_same_queries_as_a_page_of_1(
+    v1, scores_token, django_assert_num_queries, page_size
+):
+    client = with_token(scores_token)
+    _scored(v1)
+    client.get(URL)  # the token's first use of the day records its last use once
+    # Token, validators, the page.
+    with django_assert_num_queries(3):
+        assert len(client.get(URL, {"page_size": page_size}).json()["results"]) == 1
+    _scored(v1, n=120)
+    with django_assert_num_queries(3):
+        body = client.get(URL, {"page_size": page_size}).json()
+    assert len(body["results"]) == page_size and body["next"]
+    # The same page again comes from the body cache: token and validators only.
+    with django_assert_num_queries(2):
+        assert client.get(URL, {"page_size": page_size}).json() == body
+    # CSV adds one query for the indicator columns, whatever the number of rows.
+    with django_assert_num_queries(4):
+        response = client.get(URL, {"page_size": page_size, "format": "csv"})
+    assert len(response.content.decode().strip().splitlines()) == page_size + 1

@@ -1,0 +1,330 @@
+"""Load /api/v1/scores/ with concurrent partner clients against gunicorn; prints one JSON line.
+
+    createdb -h 127.0.0.1 -U postgres smartdiplomacy_bench_api
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartdiplomacy_bench_api \\
+        .venv/bin/python benchmarks/scores_api_load.py --engagements 20000 --clients 32
+
+Migrates the database, makes sure it holds ``--engagements`` scored benchmark engagements (each
+with a few participants from the synthetic registry, created if the database has none; a second
+run reuses them), issues a partner token with ``scores:read``, starts gunicorn
+(``gunicorn.conf.py``, bound to 127.0.0.1 on a free port, DEBUG off, the partner throttle raised
+out of the way) and runs ``--clients`` threads, each with its own keep-alive connection, walking
+``/api/v1/scores/?page_size=100`` page by page (back to the first page at the end) for
+``--seconds`` or ``--requests`` per client, whichever comes first. Any status but 200 is an
+error. Prints requests, errors, latency percentiles in ms and requests per second, then stops
+gunicorn. Rendered pages are cached under their ETag (in CACHE_URL's cache: set it to Redis so
+the workers share it); ``--distinct-urls`` makes every request render its page. Target
+(issue 6): p95 under 100 ms at 32 clients, no errors. Never collected as a test.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+
+TITLE_PREFIX = "Scores API load benchmark"
+HOST = "127.0.0.1"
+NEXT_LINK = re.compile(rb'\{"next":(null|"[^"]*")')
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def prepare(engagements: int, stakeholders: int) -> dict:
+    """Scored benchmark engagements (created only up to the number asked for) and a token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+
+    from accounts.services import token_issue
+    from index.models import Engagement, EngagementParticipant
+    from index.selectors import methodology_current
+    from index.services import scores_compute_many
+    from stakeholders.models import Outcome, Stakeholder
+    from stakeholders.synthetic import synthetic_registry_create
+
+    timings = {}
+    started = time.perf_counter()
+    if not Stakeholder.objects.exists():
+        synthetic_registry_create(stakeholders=stakeholders, stakes=stakeholders * 4)
+    timings["registry_s"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    existing = Engagement.objects.filter(title__startswith=TITLE_PREFIX).count()
+    missing = max(0, engagements - existing)
+    rng = random.Random(existing)
+    actor_ids = list(Stakeholder.objects.values_list("pk", flat=True)[:5000])
+    outcome_ids = list(Outcome.objects.values_list("pk", flat=True)[:500])
+    countries = ["YE", "BD", "SD", "ML", "SO", "AF", "MM", "UA", "HT", "CD", "NE", "BF"]
+    batch = []
+    for n in range(existing, existing + missing):
+        total = rng.randint(5, 200)
+        leaders = rng.randint(1, 12)
+        batch.append(
+            Engagement(
+                title=f"{TITLE_PREFIX} {n}",
+                kind=rng.choice(["meeting", "consultation", "programme", "campaign"]),
+                start_date=f"{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}-01",
+                country=rng.choice(countries),
+                digital_channels=rng.choice([None, 0, 1, 2, 3, 4]),
+                realtime_reporting=rng.choice([None, True, False]),
+                marginalised_reach=rng.choice([None, 0, 1, 2, 3]),
+                participants_total=total,
+                participants_women=rng.randint(0, total),
+                leaders_total=leaders,
+                leaders_women=rng.randint(0, leaders),
+                gbv_safeguards=rng.choice([None, True, False]),
+                unscr1325_participation=rng.random() < 0.5,
+                unscr1325_protection=rng.random() < 0.3,
+            )
+        )
+    created = Engagement.objects.bulk_create(batch, batch_size=2000)
+    participants = [
+        EngagementParticipant(engagement=engagement, stakeholder_id=actor, role=role)
+        for engagement in created
+        for actor, role in zip(
+            rng.sample(actor_ids, min(len(actor_ids), rng.randint(2, 6))),
+            ["convener", "funder", "implementer", "participant", "participant", "participant"],
+            strict=False,
+        )
+    ]
+    EngagementParticipant.objects.bulk_create(participants, batch_size=5000)
+    links = Engagement.outcomes.through
+    if outcome_ids:
+        links.objects.bulk_create(
+            [links(engagement=e, outcome_id=rng.choice(outcome_ids)) for e in created],
+            batch_size=5000,
+        )
+    timings["engagements_s"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    methodology = methodology_current()
+    ids = Engagement.objects.filter(title__startswith=TITLE_PREFIX, scores__isnull=True)
+    scored = scores_compute_many(
+        engagement_ids=list(ids.values_list("pk", flat=True)), methodology=methodology
+    )
+    timings["scoring_s"] = round(time.perf_counter() - started, 1)
+
+    token = token_issue(
+        partner="Scores API load benchmark", created_by=None, scopes=["scores:read"]
+    )
+    total = Engagement.objects.filter(title__startswith=TITLE_PREFIX).count()
+    connection.close()
+    return {
+        "database": connection.vendor,
+        "engagements": total,
+        "created": len(created),
+        "scored_now": scored,
+        "timings": timings,
+        "token": token.plaintext,
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int | None, threads: int | None) -> subprocess.Popen:
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise SystemExit(f"Port {port} is already in use; choose another with --port.")
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"{HOST}:{port}",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_CONTROL_SOCKET": "",
+        "DEBUG": "0",
+        # The benchmark measures serving, not the partner allowance (1000/hour by default).
+        "API_PARTNER_RATE": "100000000/hour",
+    }
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
+    if threads:
+        env["GUNICORN_THREADS"] = str(threads)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "smartdiplomacy.wsgi:application", "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    stop_gunicorn(process)
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def client(port, token, page_size, requests, until, durations, errors, lock, distinct=False):
+    """One partner: walks the pages on one keep-alive connection, timing every request.
+
+    ``distinct`` adds a unique, ignored ``nonce`` parameter to every URL, so that no response
+    can come from the server's cache of rendered pages (each is rendered afresh).
+    """
+    first = f"/api/v1/scores/?page_size={page_size}"
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    path, mine, failed = first, [], []
+    for number in range(requests):
+        if time.monotonic() >= until:
+            break
+        if distinct:
+            path = re.sub(r"&nonce=[^&]*", "", path) + f"&nonce={threading.get_ident()}-{number}"
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            failed.append(type(error).__name__)
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+            path = first
+            continue
+        mine.append(time.perf_counter() - started)
+        if status != 200:
+            if not failed:
+                print(f"first error: {status} {body[:300]!r}", file=sys.stderr)
+            failed.append(status)
+            path = first
+            continue
+        # The body starts with "next"; reading it there spares parsing 100 rows in the client,
+        # whose threads share the machine with the server.
+        head = NEXT_LINK.match(body)
+        following = json.loads(head.group(1)) if head else json.loads(body)["next"]
+        if following:
+            parts = urlsplit(following)
+            path = f"{parts.path}?{parts.query}"
+        else:
+            path = first
+    connection.close()
+    with lock:
+        durations.extend(mine)
+        errors.extend(failed)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engagements", type=int, default=20_000)
+    parser.add_argument("--stakeholders", type=int, default=5_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=200, help="at most, per client")
+    parser.add_argument("--seconds", type=float, default=30.0, help="at most, in all")
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py")
+    parser.add_argument(
+        "--distinct-urls",
+        action="store_true",
+        help="a unique ignored parameter per request: every page is rendered, none is cached",
+    )
+    args = parser.parse_args()
+
+    figures = prepare(args.engagements, args.stakeholders)
+    token = figures.pop("token")
+    args.port = args.port or free_port()
+    process = start_gunicorn(args.port, args.workers, args.threads)
+    try:
+        # One warm-up walk so every worker has loaded the app before the clock starts.
+        warm_durations, warm_errors = [], []
+        warm = threading.Lock()
+        for _ in range(2 * (args.workers or 8)):
+            client(args.port, token, args.page_size, 1, time.monotonic() + 30,
+                   warm_durations, warm_errors, warm)  # fmt: skip
+        durations, errors, lock = [], [], threading.Lock()
+        started = time.perf_counter()
+        until = time.monotonic() + args.seconds
+        threads = [
+            threading.Thread(
+                target=client,
+                args=(
+                    args.port,
+                    token,
+                    args.page_size,
+                    args.requests,
+                    until,
+                    durations,
+                    errors,
+                    lock,
+                    args.distinct_urls,
+                ),  # fmt: skip
+            )
+            for _ in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        stop_gunicorn(process)
+    ms = [d * 1000 for d in durations]
+    figures.update(
+        {
+            "clients": args.clients,
+            "distinct_urls": args.distinct_urls,
+            "page_size": args.page_size,
+            "requests": len(durations) + sum(1 for e in errors if isinstance(e, str)),
+            "errors": len(errors),
+            "error_kinds": sorted({str(e) for e in errors}),
+            "p50_ms": round(statistics.median(ms), 1) if ms else None,
+            "p95_ms": round(percentile(ms, 0.95), 1) if ms else None,
+            "p99_ms": round(percentile(ms, 0.99), 1) if ms else None,
+            "requests_per_s": round(len(durations) / elapsed, 1),
+            "seconds": round(elapsed, 1),
+            "cpu_count": os.cpu_count(),
+        }
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

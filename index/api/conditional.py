@@ -1,0 +1,147 @@
+"""Conditional requests on the scores API: ``ETag`` / ``Last-Modified`` and ``304 Not Modified``.
+
+The validators come from one aggregate query over exactly the rows a response would show (the
+page's window of ``page_size + 1`` rows for a list, the filtered set for the summary, one score
+for a detail): how many, which (sum of ids), when last computed and when their engagements were
+last edited, plus the newest audit-history row of engagements, methodologies, partnerships and
+outcomes, which moves on every edit and every delete (a deleted engagement's scores leave no row
+behind to date the change). The ETag also folds in what else changes the body: the path and its
+query (filters, cursor, page size, ``format``), the negotiated media type and whether the caller
+is cleared (or, for the summary, who the caller is, since partnerships are listed per caller).
+Nothing is rendered to answer 304.
+"""
+
+import datetime
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.db.models import Count, DateTimeField, Max, QuerySet, Subquery, Sum
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from partnerships.models import Partnership
+from stakeholders.models import Outcome
+
+from ..models import Engagement, Methodology
+
+# Bump when the body of a response changes shape, so that clients' cached copies are not reused.
+BODY_VERSION = "scores-v1"
+VARY = ("Accept", "Authorization", "Cookie")
+# Rendered bodies are kept this long under their ETag (see ``Validators.cached_response``).
+BODY_CACHE_SECONDS = 300
+
+
+def _newest_history(model) -> Subquery:
+    history = model.history.model
+    return Subquery(
+        history.objects.order_by("-history_date").values("history_date")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def scores_state(scores: QuerySet) -> dict:
+    """What the validators are made of, in one query over ``scores`` (sliced or not)."""
+    if not scores.query.is_sliced:  # a window keeps its order: it decides which rows are in
+        scores = scores.order_by()
+    return scores.aggregate(
+        n=Count("pk"),
+        ids=Sum("pk"),
+        computed=Max("computed_at"),
+        edited=Max("engagement__updated_at"),
+        engagements=Max(_newest_history(Engagement)),
+        methodologies=Max(_newest_history(Methodology)),
+        partnerships=Max(_newest_history(Partnership)),
+        outcomes=Max(_newest_history(Outcome)),
+    )
+
+
+def _as_datetime(value):
+    # SQLite hands back the scalar subqueries' MAX as text.
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+class Validators:
+    """The ``ETag`` and ``Last-Modified`` of one response."""
+
+    def __init__(self, *, state: dict, request, audience: str):
+        stamps = [
+            _as_datetime(state[name])
+            for name in ("computed", "edited", "engagements", "methodologies", "partnerships")
+        ] + [_as_datetime(state["outcomes"])]
+        stamps = [stamp for stamp in stamps if stamp is not None]
+        self.last_modified = max(stamps) if stamps and state["n"] else None
+        material = [
+            BODY_VERSION,
+            request.scheme,
+            request.get_host(),  # the body's next / previous links are absolute URLs
+            request.path,
+            sorted(request.query_params.lists()),
+            getattr(request, "accepted_media_type", ""),
+            audience,
+            {key: str(value) for key, value in sorted(state.items())},
+        ]
+        digest = hashlib.sha256(json.dumps(material, default=str).encode()).hexdigest()[:32]
+        self.etag = f'"{digest}"'
+
+    @property
+    def last_modified_epoch(self) -> int | None:
+        return int(self.last_modified.timestamp()) if self.last_modified else None
+
+    def not_modified(self, request) -> bool:
+        """RFC 9110: If-None-Match decides when present; If-Modified-Since only otherwise."""
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match:
+            tags = parse_etags(if_none_match)
+            if "*" in tags:
+                return True
+            ours = self.etag.removeprefix("W/")
+            return any(tag.removeprefix("W/") == ours for tag in tags)
+        if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        if if_modified_since is None or self.last_modified_epoch is None:
+            return False
+        return self.last_modified_epoch <= if_modified_since
+
+    def apply(self, response):
+        response["ETag"] = self.etag
+        if self.last_modified_epoch is not None:
+            response["Last-Modified"] = http_date(self.last_modified_epoch)
+        patch_vary_headers(response, VARY)
+        return response
+
+    def not_modified_response(self) -> HttpResponseNotModified:
+        return self.apply(HttpResponseNotModified())
+
+    # --- the rendered body, kept under its ETag ---------------------------------------------------
+    #
+    # The ETag changes whenever the body would (that is what makes 304 right), so a body rendered
+    # once can be served again to anyone whose request yields the same ETag: same host, path,
+    # query, media type and audience, and no change to the rows. Partners poll the same pages;
+    # this spares decoding, filtering and encoding a 100-row page each time.
+
+    @property
+    def cache_key(self) -> str:
+        return f"index:scores-api:body:{self.etag.strip(chr(34))}"
+
+    def cached_response(self) -> HttpResponse | None:
+        stored = cache.get(self.cache_key)
+        if stored is None:
+            return None
+        content, content_type, link = stored
+        response = HttpResponse(content, content_type=content_type)
+        if link:
+            response["Link"] = link
+        return response
+
+    def remember(self, response) -> None:
+        response.render()
+        cache.set(
+            self.cache_key,
+            (response.content, response["Content-Type"], response.get("Link")),
+            BODY_CACHE_SECONDS,
+        )

@@ -1,0 +1,179 @@
+"""Conditional requests on /api/v1/scores/: ETag, Last-Modified and 304 Not Modified."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.http import http_date
+
+from accounts.services import token_issue
+from index import services
+from index.models import Methodology
+from tests.api.conftest import signed_in, with_token
+from tests.index.factories import EngagementFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/scores/"
+SUMMARY = "/api/v1/scores/summary/"
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def v1():
+    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
+
+
+@pytest.fixture
+def client(db):
+    token = token_issue(partner="Index portal", created_by=None, scopes=["scores:read"])
+    return with_token(token.plaintext)
+
+
+def _scored(v1, n=1, **facts):
+    engagements = [EngagementFactory(**facts) for _ in range(n)]
+    for engagement in engagements:
+        services.score_compute(engagement=engagement, methodology=v1)
+    return engagements
+
+
+def _detail(engagement):
+    return f"{URL}{engagement.scores.get().pk}/"
+
+
+@pytest.mark.parametrize("path", ["list", "detail", "summary"])
+def test_an_unchanged_resource_answers_304_to_its_etag_and_its_date(v1, client, path):
+    (engagement,) = _scored(v1, digital_channels=2)
+    url = {"list": URL, "detail": _detail(engagement), "summary": SUMMARY}[path]
+    first = client.get(url)
+    assert first.status_code == 200
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and "Authorization" in first["Vary"]
+
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag and again["Last-Modified"] == modified
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+    # If-None-Match decides when both are sent (RFC 9110).
+    both = client.get(url, HTTP_IF_NONE_MATCH='"stale"', HTTP_IF_MODIFIED_SINCE=modified)
+    assert both.status_code == 200
+    an_hour_before = http_date((timezone.now() - datetime.timedelta(hours=1)).timestamp())
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=an_hour_before).status_code == 200
+
+
+@pytest.mark.parametrize("path", [URL, SUMMARY])
+def test_a_recomputed_score_changes_the_validators(v1, client, path):
+    (engagement,) = _scored(v1)
+    etag = client.get(path)["ETag"]
+    services.score_compute(engagement=engagement, methodology=v1)
+    response = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+
+
+def test_an_edited_engagement_changes_the_validators(v1, client, officer):
+    (engagement,) = _scored(v1)
+    etag = client.get(URL)["ETag"]
+    services.engagement_update(engagement=engagement, user=officer, title="Renamed consultation")
+    response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["engagement_title"] == "Renamed consultation"
+
+
+def test_a_deleted_engagement_changes_the_validators_and_the_date(v1, client):
+    kept = _scored(v1, n=3)
+    gone = kept.pop(0)
+    first = client.get(URL, {"page_size": 2})
+    etag, modified = first["ETag"], first["Last-Modified"]
+    # Deleted a few seconds later: Last-Modified has a resolution of one second.
+    gone._history_date = timezone.now() + datetime.timedelta(seconds=5)
+    gone.delete()
+    by_etag = client.get(URL, {"page_size": 2}, HTTP_IF_NONE_MATCH=etag)
+    assert by_etag.status_code == 200
+    assert {row["engagement"] for row in by_etag.json()["results"]} == {e.pk for e in kept}
+    by_date = client.get(URL, {"page_size": 2}, HTTP_IF_MODIFIED_SINCE=modified)
+    assert by_date.status_code == 200 and by_date["Last-Modified"] != modified
+
+
+def test_each_view_of_the_data_has_its_own_etag(v1, client, analyst, cleared_analyst):
+    _scored(v1, n=3, country="YE")
+    first = client.get(URL, {"page_size": 2})
+    tags = {
+        "page": first["ETag"],
+        "next page": client.get(first.json()["next"])["ETag"],
+        "page size": client.get(URL, {"page_size": 3})["ETag"],
+        "filter": client.get(URL, {"page_size": 2, "country": "YE"})["ETag"],
+        "csv": client.get(URL, {"page_size": 2, "format": "csv"})["ETag"],
+        "accept csv": client.get(URL, {"page_size": 2}, HTTP_ACCEPT="text/csv")["ETag"],
+        "cleared": signed_in(cleared_analyst).get(URL, {"page_size": 2})["ETag"],
+    }
+    assert len(set(tags.values())) == len(tags), tags
+    # A person not cleared sees what the token sees, byte for byte: the same tag is right.
+    assert signed_in(analyst).get(URL, {"page_size": 2})["ETag"] == tags["page"]
+    # The same view asked again has the same tag.
+    assert client.get(URL, {"page_size": 2})["ETag"] == tags["page"]
+
+
+def test_304_is_answered_without_rendering_in_a_fixed_number_of_queries(
+    v1, client, django_assert_num_queries
+):
+    _scored(v1)
+    client.get(URL)  # the token's first use of the day records its last use once
+    etag = client.get(URL)["ETag"]
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Token and one aggregate query: the page itself is never read.
+    assert len(few.captured_queries) == 2
+    _scored(v1, n=30)
+    etag = client.get(URL)["ETag"]
+    with django_assert_num_queries(2):
+        assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_errors_carry_no_validators(v1, client):
+    response = client.get(URL, {"cursor": "nonsense"})
+    assert response.status_code == 400 and "ETag" not in response
+    assert client.get(f"{URL}999999/").status_code == 404
+
+
+def test_a_cached_body_is_served_only_to_the_same_audience(v1, client, analyst, cleared_analyst):
+    """Bodies are kept under their ETag; the ETag tells cleared callers from the others."""
+    engagement = EngagementFactory()
+    from tests.index.factories import EngagementParticipantFactory
+
+    EngagementParticipantFactory(engagement=engagement)
+    services.score_compute(engagement=engagement, methodology=v1)
+
+    def f3(response):
+        row = response.json()["results"][0]
+        return next(i for i in row["indicators"] if i["code"] == "F3")
+
+    cleared = signed_in(cleared_analyst)
+    assert f3(cleared.get(URL))["withheld"] is False
+    assert f3(cleared.get(URL))["withheld"] is False  # now from the cache
+    for caller in (client, signed_in(analyst)):
+        assert f3(caller.get(URL))["withheld"] is True
+    assert f3(cleared.get(URL))["withheld"] is False
+
+
+def test_a_cached_body_is_the_body_rendered_for_the_same_request(v1, client):
+    _scored(v1, n=3)
+    rendered = client.get(URL, {"page_size": 2})
+    again = client.get(URL, {"page_size": 2})
+    assert again.content == rendered.content and again["ETag"] == rendered["ETag"]
+    assert again["Link"] == rendered["Link"]
+    # Another host name gets links to itself, not the first caller's.
+    elsewhere = client.get(URL, {"page_size": 2}, HTTP_HOST="localhost")
+    assert elsewhere.json()["next"].startswith("http://localhost/")
+    csv = client.get(URL, {"page_size": 2, "format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert client.get(URL, {"page_size": 2, "format": "csv"}).content == csv.content
