@@ -269,7 +269,7 @@ class _Collector:
             influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
         for index in influence:
             self.orgs[index].activity_count += 1
-        for outcome in self._outcomes(activity):
+        for outcome in self.outcomes_of(activity):
             for index, value in influence.items():
                 pair = self.pairs.setdefault((index, outcome), [0, 0.0])
                 pair[0] += 1
@@ -313,7 +313,9 @@ class _Collector:
             found = self.orgs_by_name.get(mapping.name_normalised(org.name))
         return None if found is None else found.index
 
-    def _outcomes(self, activity: Activity, *, note: bool = True) -> list[tuple[str, str]]:
+    def outcomes_of(self, activity: Activity, *, note: bool = True) -> list[tuple[str, str]]:
+        """The (DAC sector, country) outcome keys of an activity; unknown codes are noted in the
+        report on the first pass only (the engagements' pass asks again with ``note=False``)."""
         report_note = self.report.note if note else (lambda reason, detail=None: None)
         sectors = []
         for code, _ in activity.sectors:
@@ -653,7 +655,7 @@ def _engagements_write(
                 stakeholder_of=stakeholder_of,
                 outcome_ids=[
                     outcome_ids[key]
-                    for key in collector._outcomes(activity, note=False)
+                    for key in collector.outcomes_of(activity, note=False)
                     if key in outcome_ids
                 ],
             )
