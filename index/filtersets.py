@@ -40,6 +40,16 @@ def country_choices() -> list[tuple[str, str]]:
     return list(countries)
 
 
+def _visible_partnerships(request):
+    from partnerships.models import Partnership
+    from partnerships.selectors import partnership_visible_to
+
+    user = getattr(request, "user", None)
+    if user is None:
+        return Partnership.objects.none()
+    return partnership_visible_to(user).prefetch_related(None)
+
+
 def _visible_stakeholders(request):
     return stakeholder_visible_to(getattr(request, "user", None))
 
@@ -50,9 +60,11 @@ class ScoreFilterSet(django_filters.FilterSet):
     engagement = django_filters.ModelChoiceFilter(
         queryset=Engagement.objects.all(), help_text="Scores of this engagement (its id)."
     )
-    partnership = django_filters.NumberFilter(
-        field_name="engagement__partnership_id",
-        help_text="Scores of engagements serving this partnership (its id).",
+    partnership = django_filters.ModelChoiceFilter(
+        queryset=_visible_partnerships,
+        field_name="engagement__partnership",
+        help_text="Scores of engagements serving this partnership (its id); one you may not "
+        "see fails like a missing id.",
     )
     stakeholder = django_filters.ModelChoiceFilter(
         queryset=_visible_stakeholders,

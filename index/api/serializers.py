@@ -110,7 +110,8 @@ class ScoreSerializer(serializers.ModelSerializer):
         source="engagement.partnership_id",
         read_only=True,
         allow_null=True,
-        help_text="The partnership the engagement serves (its id), if any.",
+        help_text="The partnership the engagement serves (its id), if any and if you may see "
+        "it (others' drafts are null).",
     )
     methodology = MethodologyRefSerializer(
         read_only=True, help_text="The methodology version that produced this score."
@@ -183,7 +184,7 @@ def score_rows(scores, *, user) -> list[dict]:
             "country": row["engagement__country"] or "",
             "start_date": _date(row["engagement__start_date"]),
             "end_date": _date(row["engagement__end_date"]),
-            "partnership": row["engagement__partnership_id"],
+            "partnership": row["partnership_shown"],
             "methodology": {
                 "id": row["methodology_id"],
                 "name": row["methodology__name"],

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +30,7 @@ from rest_framework.response import Response
 
 from accounts.models import TokenScope
 from accounts.tokens import request_token
+from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.api import (
     ApiModelPermissions,
     HasTokenScope,
@@ -183,7 +184,7 @@ ROW_VALUES = (
     "engagement__country",
     "engagement__start_date",
     "engagement__end_date",
-    "engagement__partnership_id",
+    "partnership_shown",
     "methodology__name",
     "methodology__version",
 )
@@ -252,16 +253,28 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     required_scopes = (TokenScope.SCORES_READ,)
 
     def get_queryset(self):
-        return score_list(user=self.request.user).values(*ROW_VALUES)
+        # A partnership the caller may not see (someone's draft) is not even named by its id.
+        visible = partnership_visible_to(self.request.user).prefetch_related(None).order_by()
+        shown = Case(
+            When(engagement__partnership__in=visible.values("pk"), then="engagement__partnership"),
+            default=None,
+            output_field=IntegerField(),
+        )
+        return (
+            score_list(user=self.request.user).annotate(partnership_shown=shown).values(*ROW_VALUES)
+        )
 
     # --- conditional requests --------------------------------------------------------------------
 
     def audience(self) -> str:
-        return "cleared" if user_is_cleared(self.request.user) else "public"
+        """Whose view this is: clearance decides the indicators, the caller the partnerships."""
+        token = request_token(self.request)
+        caller = f"token:{token.pk}" if token else f"user:{self.request.user.pk}"
+        return f"{'cleared' if user_is_cleared(self.request.user) else 'public'}:{caller}"
 
-    def validators_of(self, scores, audience: str | None = None) -> Validators:
+    def validators_of(self, scores) -> Validators:
         self.validators = Validators(
-            state=scores_state(scores), request=self.request, audience=audience or self.audience()
+            state=scores_state(scores), request=self.request, audience=self.audience()
         )
         return self.validators
 
@@ -280,9 +293,9 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             validators.apply(response)
         return response
 
-    def fresh_or_cached(self, scores, audience: str | None = None):
+    def fresh_or_cached(self, scores):
         """304 if the caller's copy is current, else a body already rendered for this ETag."""
-        validators = self.validators_of(scores, audience)
+        validators = self.validators_of(scores)
         if validators.not_modified(self.request):
             return validators.not_modified_response()
         return validators.cached_response()
@@ -331,10 +344,7 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         filtered = self.filter_queryset(self.get_queryset())  # validates every filter first
         methodology = self.summary_methodology(request)
         scores = filtered.filter(methodology=methodology)
-        # Partnerships are listed per caller, so the validators are the caller's own.
-        token = request_token(request)
-        caller = f"token:{token.pk}" if token else f"user:{request.user.pk}"
-        answered = self.fresh_or_cached(scores, audience=f"{self.audience()}:{caller}")
+        answered = self.fresh_or_cached(scores)
         if answered is not None:
             return answered
         body = {

@@ -1,6 +1,8 @@
 """/api/v1/scores/ for people and partner systems."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.cache import cache
@@ -213,3 +215,31 @@ def test_a_page_of_100_costs_the_same_queries_as_a_page_of_1(
     with django_assert_num_queries(4):
         response = client.get(URL, {"page_size": page_size, "format": "csv"})
     assert len(response.content.decode().strip().splitlines()) == page_size + 1
+
+
+def test_a_partnership_the_caller_may_not_see_is_not_named(v1, scores_token, officer, reviewer):
+    from partnerships.models import PartnershipStatus
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    draft = make_partnership(proposer=officer, title="Secret draft pact")
+    active = make_partnership(
+        proposer=officer, reviewer=reviewer, status=PartnershipStatus.ACTIVE, title="Open pact"
+    )
+    (in_draft,) = _scored(v1, partnership=draft)
+    (in_active,) = _scored(v1, partnership=active)
+    token = with_token(scores_token)
+    shown = {row["engagement"]: row["partnership"] for row in token.get(URL).json()["results"]}
+    assert shown == {in_draft.pk: None, in_active.pk: active.pk}
+    rows = csv.DictReader(io.StringIO(token.get(URL, {"format": "csv"}).content.decode()))
+    assert {int(row["engagement"]): row["partnership"] for row in rows} == {
+        in_draft.pk: "",
+        in_active.pk: str(active.pk),
+    }
+    # Filtering by it fails like a missing id; the proposer may.
+    refused = token.get(URL, {"partnership": draft.pk})
+    assert refused.status_code == 400 and "partnership" in error_of(refused)["fields"]
+    assert token.get(URL, {"partnership": active.pk}).json()["results"][0]["partnership"] == (
+        active.pk
+    )
+    own = signed_in(officer).get(URL, {"partnership": draft.pk}).json()["results"]
+    assert [(row["engagement"], row["partnership"]) for row in own] == [(in_draft.pk, draft.pk)]
