@@ -264,6 +264,13 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             score_list(user=self.request.user).annotate(partnership_shown=shown).values(*ROW_VALUES)
         )
 
+    def filter_queryset(self, queryset):
+        # Without any filter in the query the FilterSet changes nothing; building it (a deep copy
+        # of every filter and form field) is a good part of a cached page's cost.
+        if self.request.query_params.keys() & ScoreFilterSet.base_filters.keys():
+            return super().filter_queryset(queryset)
+        return queryset
+
     # --- conditional requests --------------------------------------------------------------------
 
     def audience(self) -> str:
