@@ -8,8 +8,10 @@ resolves organisations and outcomes to ids and writes the drafts in bulk. The ta
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 
+from django.utils import translation
 from django_countries import countries
 
 from . import mapping
@@ -133,9 +135,18 @@ def _cut(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + ELLIPSIS
 
 
+@functools.cache
+def _known_countries() -> dict[str, str]:
+    """Code → English name of every country django-countries knows (asked once per process:
+    looking names up one by one was a tenth of the engagements' time on large files)."""
+    with translation.override("en"):
+        return {country.code: str(country.name) for country in countries}
+
+
 def _first_known_country(codes: Iterable[str]) -> str:
+    known = _known_countries()
     for code in codes:
-        if countries.name(code.upper()):
+        if code.upper() in known:
             return code.upper()
     return ""
 
@@ -145,7 +156,7 @@ def _place(activity: Activity) -> str:
     names = [
         name
         for code, _ in activity.recipient_countries
-        if (name := countries.name(code) or country_name(code))
+        if (name := _known_countries().get(code.upper()) or country_name(code))
     ]
     if not names:
         names = [
