@@ -469,3 +469,12 @@ def engagement_scores_for(
         )
     total = len(rows) if len(rows) < limit else engagements.count()
     return {"engagements": rows, "total": total, "averages": averages, "methodology": methodology}
+
+
+def methodology_of_version(*, version: int) -> Methodology | None:
+    """Version ``version`` of the current methodology (of any, by name, if none is published)."""
+    versions = Methodology.objects.filter(version=version)
+    current = methodology_current()
+    if current is not None:
+        versions = versions.filter(name=current.name)
+    return versions.order_by("name").first()

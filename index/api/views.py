@@ -45,6 +45,7 @@ from ..models import Methodology
 from ..selectors import (
     methodology_current,
     methodology_indicator_codes,
+    methodology_of_version,
     score_list,
     score_summary,
 )
@@ -363,20 +364,16 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body)
 
     def summary_methodology(self, request) -> Methodology | None:
-        current = methodology_current()
         raw = request.query_params.get("methodology_version")
         if raw in (None, ""):
-            return current
+            return methodology_current()
         try:
             version = int(raw)
         except ValueError:
             raise exceptions.ValidationError(
                 {"methodology_version": ["Give a methodology version number, e.g. 1."]}
             ) from None
-        versions = Methodology.objects.filter(version=version)
-        if current is not None:
-            versions = versions.filter(name=current.name)
-        methodology = versions.order_by("name").first()
+        methodology = methodology_of_version(version=version)
         if methodology is None:
             raise exceptions.ValidationError(
                 {"methodology_version": [f"There is no methodology version {raw}."]}
