@@ -390,8 +390,12 @@ class SortKey:
         return SortKey(self.field, not self.descending, self.nullable)
 
     def order_by(self):
-        # NULL sorts as the smallest value in both directions and on every database, so that the
-        # keyset conditions below can say where NULLs are.
+        # A column that cannot be NULL sorts plainly, so that a B-tree index serves the page
+        # (PostgreSQL cannot read ``ASC NULLS FIRST`` from a default index and would sort every
+        # row for every page). A nullable one puts NULL as the smallest value in both directions
+        # and on every database, so that the keyset conditions below can say where NULLs are.
+        if not self.nullable:
+            return F(self.field).desc() if self.descending else F(self.field).asc()
         if self.descending:
             return F(self.field).desc(nulls_last=True)
         return F(self.field).asc(nulls_first=True)

@@ -10,10 +10,9 @@ caller's copy is current. The list and detail speak CSV too (``?format=csv`` or
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import Case, F, IntegerField, When
+from django.db.models import Case, IntegerField, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -35,7 +34,6 @@ from smartdiplomacy.api import (
     ApiModelPermissions,
     HasTokenScope,
     KeysetCursorPagination,
-    SortKey,
     keyset_after,
 )
 from stakeholders.selectors import user_is_cleared
@@ -151,23 +149,6 @@ CSV_EXAMPLE = (
 )
 
 
-@dataclass(frozen=True)
-class IndexedSortKey(SortKey):
-    """A sort key that a plain B-tree index can serve when the column cannot be NULL.
-
-    ``SortKey`` always says where NULLs go (``ASC NULLS FIRST``), which PostgreSQL cannot read
-    from a default index: paging by id then sorted every score for every page.
-    """
-
-    def reversed(self) -> "IndexedSortKey":
-        return IndexedSortKey(self.field, not self.descending, self.nullable)
-
-    def order_by(self):
-        if self.nullable:
-            return super().order_by()
-        return F(self.field).desc() if self.descending else F(self.field).asc()
-
-
 # What a row shows, read as plain values: no model instances for a 100-row page.
 ROW_VALUES = (
     "id",
@@ -192,13 +173,7 @@ ROW_VALUES = (
 
 
 class ScoreCursorPagination(KeysetCursorPagination):
-    """The shared keyset pagination, index-friendly, and able to name a page's rows up front."""
-
-    def sort_keys(self, queryset) -> list[SortKey]:
-        return [
-            IndexedSortKey(key.field, key.descending, key.nullable)
-            for key in super().sort_keys(queryset)
-        ]
+    """The shared keyset pagination, able to name a page's rows up front."""
 
     def key_values(self, row) -> list:
         # Rows are dicts (``.values()``); the cursor reads their sort fields as attributes.
