@@ -98,6 +98,10 @@ class EngagementForm(forms.ModelForm):
             "data_protection",
             "gbv_safeguards",
             "results_by_sex",
+            "unscr1325_participation",
+            "unscr1325_protection",
+            "unscr1325_prevention",
+            "unscr1325_relief_recovery",
         ):
             self.fields[name].widget = forms.Select(choices=UNKNOWN_YES_NO)
         for name in ("digital_channels", "participants_total", "participants_women"):

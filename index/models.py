@@ -95,10 +95,12 @@ class Engagement(models.Model):
     gbv_safeguards = models.BooleanField(
         null=True, blank=True, help_text="Protection from gender-based violence built in."
     )
-    unscr1325_participation = models.BooleanField(default=False)
-    unscr1325_protection = models.BooleanField(default=False)
-    unscr1325_prevention = models.BooleanField(default=False)
-    unscr1325_relief_recovery = models.BooleanField(default=False)
+    # UNSCR 1325 pillars addressed: True, False, or unknown (None). F6 is unknown only when all
+    # four are; a pillar left unknown beside known ones counts as not addressed.
+    unscr1325_participation = models.BooleanField(null=True, blank=True, default=None)
+    unscr1325_protection = models.BooleanField(null=True, blank=True, default=None)
+    unscr1325_prevention = models.BooleanField(null=True, blank=True, default=None)
+    unscr1325_relief_recovery = models.BooleanField(null=True, blank=True, default=None)
     results_by_sex = models.BooleanField(null=True, blank=True)
     dac_gender_marker = models.PositiveSmallIntegerField(
         choices=DacGenderMarker.choices, null=True, blank=True

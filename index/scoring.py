@@ -64,10 +64,10 @@ class EngagementFacts:
     leaders_total: int | None = None
     leaders_women: int | None = None
     gbv_safeguards: bool | None = None
-    unscr1325_participation: bool = False
-    unscr1325_protection: bool = False
-    unscr1325_prevention: bool = False
-    unscr1325_relief_recovery: bool = False
+    unscr1325_participation: bool | None = None
+    unscr1325_protection: bool | None = None
+    unscr1325_prevention: bool | None = None
+    unscr1325_relief_recovery: bool | None = None
     results_by_sex: bool | None = None
     dac_gender_marker: int | None = None
     participants: Sequence[ParticipantFacts] = field(default_factory=tuple)
@@ -157,6 +157,23 @@ def state_balance(kinds: Sequence[str]) -> float:
     return 2 * min(state_share, 1 - state_share)
 
 
+def unscr1325_pillars_addressed(facts: EngagementFacts) -> float | None:
+    """How many of UNSCR 1325's four pillars an engagement addresses (F6).
+
+    Unknown when nothing is known of any pillar; once one is known, a pillar left unknown counts
+    as not addressed (a record says which pillars it serves, not each one it does not).
+    """
+    flags = (
+        facts.unscr1325_participation,
+        facts.unscr1325_protection,
+        facts.unscr1325_prevention,
+        facts.unscr1325_relief_recovery,
+    )
+    if all(flag is None for flag in flags):
+        return None
+    return float(sum(flag is True for flag in flags))
+
+
 INDICATOR_VALUES: dict[str, Callable[[EngagementFacts], float | None]] = {
     "D1": lambda f: None if f.digital_channels is None else float(f.digital_channels),
     "D2": lambda f: _flag(f.realtime_reporting),
@@ -176,12 +193,7 @@ INDICATOR_VALUES: dict[str, Callable[[EngagementFacts], float | None]] = {
     "F3": _needs_participants(lambda ps: float(sum(p.kind == "womens_group" for p in ps))),
     "F4": lambda f: _flag(f.gbv_safeguards),
     "F5": lambda f: None if f.dac_gender_marker is None else float(f.dac_gender_marker),
-    "F6": lambda f: float(
-        f.unscr1325_participation
-        + f.unscr1325_protection
-        + f.unscr1325_prevention
-        + f.unscr1325_relief_recovery
-    ),
+    "F6": lambda f: unscr1325_pillars_addressed(f),
     "F7": lambda f: _flag(f.results_by_sex),
 }
 
@@ -257,12 +269,7 @@ def _fact_values(facts: EngagementFacts) -> dict[str, float | None]:
         "F2": _share(facts.leaders_women, facts.leaders_total),
         "F4": flag(facts.gbv_safeguards),
         "F5": None if facts.dac_gender_marker is None else float(facts.dac_gender_marker),
-        "F6": float(
-            facts.unscr1325_participation
-            + facts.unscr1325_protection
-            + facts.unscr1325_prevention
-            + facts.unscr1325_relief_recovery
-        ),
+        "F6": unscr1325_pillars_addressed(facts),
         "F7": flag(facts.results_by_sex),
     }
     if facts.participants:

@@ -52,10 +52,10 @@ class EngagementDraft:
     place: str
     dac_gender_marker: int | None
     gbv_safeguards: bool | None
-    unscr1325_participation: bool
-    unscr1325_protection: bool
-    unscr1325_prevention: bool
-    unscr1325_relief_recovery: bool
+    unscr1325_participation: bool | None
+    unscr1325_protection: bool | None
+    unscr1325_prevention: bool | None
+    unscr1325_relief_recovery: bool | None
     participants: tuple[tuple[int, str], ...]  # (stakeholder id, role), sorted, one per stakeholder
     outcome_ids: tuple[int, ...]  # sorted, distinct
     notes: tuple[str, ...] = ()  # what was assumed or left out, for the import report
@@ -120,10 +120,11 @@ def engagement_draft(
         place=_place(activity),
         dac_gender_marker=gender_marker,
         gbv_safeguards=True if sectors & mapping.GBV_SAFEGUARD_SECTORS else None,
-        unscr1325_participation="participation" in pillars,
-        unscr1325_protection="protection" in pillars,
-        unscr1325_prevention="prevention" in pillars,
-        unscr1325_relief_recovery="relief_recovery" in pillars,
+        # What the sectors say is addressed is True; IATI never says a pillar is not: unknown.
+        unscr1325_participation=True if "participation" in pillars else None,
+        unscr1325_protection=True if "protection" in pillars else None,
+        unscr1325_prevention=True if "prevention" in pillars else None,
+        unscr1325_relief_recovery=True if "relief_recovery" in pillars else None,
         participants=tuple(sorted(roles.items())),
         outcome_ids=tuple(sorted(set(outcome_ids))),
         notes=tuple(notes),

@@ -46,7 +46,9 @@ def _scored(v1, n=1, **facts):
 
 
 def test_a_token_with_scores_read_lists_scores(v1, scores_token):
-    (engagement,) = _scored(v1, digital_channels=3, realtime_reporting=True)
+    (engagement,) = _scored(
+        v1, digital_channels=3, realtime_reporting=True, unscr1325_participation=False
+    )
     response = with_token(scores_token).get(URL)
     assert response.status_code == 200
     (row,) = response.json()["results"]

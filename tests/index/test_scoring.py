@@ -121,17 +121,41 @@ def test_pillar_weights_weigh_the_composite():
 
 
 def test_unknown_is_not_zero():
-    """Reference engagement B: nothing known. Only F6 (no 1325 pillar ticked) is a known zero."""
+    """Reference engagement B: nothing known, so no pillar, no composite, completeness 0."""
     result = score_engagement(EngagementFacts(), METHODOLOGY)
-    assert result.digital is None
-    assert result.multi_stakeholder is None
-    assert result.feminist == 0.0
-    assert result.composite == 0.0  # over the one pillar that has a score
-    assert result.completeness == pytest.approx(1 / 18, abs=EXACT)
-    assert sum(not i.missing for i in result.indicators) == 1
+    assert (result.digital, result.multi_stakeholder, result.feminist) == (None, None, None)
+    assert result.composite is None
+    assert result.completeness == 0.0
+    assert all(i.missing for i in result.indicators)
     # One fact made known raises completeness and leaves the other pillars unknown.
     known = score_engagement(EngagementFacts(realtime_reporting=False), METHODOLOGY)
-    assert known.digital == 0.0 and known.completeness == pytest.approx(2 / 18, abs=EXACT)
+    assert known.digital == 0.0 and known.completeness == pytest.approx(1 / 18, abs=EXACT)
+    assert known.feminist is None and known.composite == 0.0
+
+
+@pytest.mark.parametrize(
+    "pillars, expected",
+    [
+        ({}, None),  # nothing recorded about UNSCR 1325: unknown, not zero
+        ({"unscr1325_participation": False}, 0.0),  # recorded: no pillar addressed
+        ({"unscr1325_protection": True}, 1.0),  # the others unknown count as not addressed
+        ({"unscr1325_protection": True, "unscr1325_prevention": None}, 1.0),
+        (
+            {
+                "unscr1325_participation": True,
+                "unscr1325_protection": True,
+                "unscr1325_prevention": False,
+                "unscr1325_relief_recovery": True,
+            },
+            3.0,
+        ),
+    ],
+)
+def test_unscr1325_pillars_are_unknown_only_when_none_is_recorded(pillars, expected):
+    result = score_engagement(EngagementFacts(**pillars), METHODOLOGY)
+    (f6,) = [i for i in result.indicators if i.code == "F6"]
+    assert f6.value == expected
+    assert result.completeness == (0.0 if expected is None else pytest.approx(1 / 18))
 
 
 def test_a_zero_count_of_participants_is_unknown_share_not_zero():

@@ -110,7 +110,9 @@ def test_update_keeps_participants_the_user_cannot_see(officer, cleared_analyst)
 
 
 def test_score_is_deterministic_and_replaced_not_duplicated(v1):
-    engagement = EngagementFactory(digital_channels=3, realtime_reporting=True)
+    engagement = EngagementFactory(
+        digital_channels=3, realtime_reporting=True, unscr1325_participation=False
+    )
     first = services.score_compute(engagement=engagement, methodology=v1)
     second = services.score_compute(engagement=engagement, methodology=v1)
     assert Score.objects.filter(engagement=engagement).count() == 1
@@ -134,7 +136,9 @@ def test_a_published_version_is_frozen(v1):
 
 
 def test_a_new_version_keeps_old_scores(v1, django_capture_on_commit_callbacks):
-    engagement = EngagementFactory(digital_channels=3, realtime_reporting=False)
+    engagement = EngagementFactory(
+        digital_channels=3, realtime_reporting=False, unscr1325_protection=False
+    )
     old = services.score_compute(engagement=engagement, methodology=v1)
     v2 = services.methodology_copy(methodology=v1)
     assert (v2.version, v2.published) == (2, False)

@@ -64,7 +64,9 @@ def test_list_shows_scores_and_filters(client, analyst, v1):
 
 
 def test_score_card_shows_pillars_and_contributions(client, analyst, v1):
-    engagement = EngagementFactory(digital_channels=3, realtime_reporting=True)
+    engagement = EngagementFactory(
+        digital_channels=3, realtime_reporting=True, unscr1325_prevention=False
+    )
     services.score_compute(engagement=engagement, methodology=v1)
     response = _login(client, analyst).get(engagement.get_absolute_url())
     html = response.content.decode()
@@ -194,8 +196,8 @@ def test_anonymous_people_are_sent_to_log_in(client):
 
 
 def test_dashboard_averages_by_country_and_quarter(client, analyst, v1):
-    EngagementFactory(country="YE", digital_channels=3)
-    EngagementFactory(country="BD", digital_channels=0)
+    EngagementFactory(country="YE", digital_channels=3, unscr1325_participation=False)
+    EngagementFactory(country="BD", digital_channels=0, unscr1325_participation=True)
     services.methodology_rescore_all(methodology=v1)
     response = _login(client, analyst).get(reverse("index:dashboard"))
     html = response.content.decode()
@@ -234,8 +236,13 @@ def test_dashboard_groups_by_partnership_and_outcome_naming_only_visible_partner
         proposer=officer, title="Open partnership", status=PartnershipStatus.PROPOSED
     )
     outcome = OutcomeFactory(title="Protection of displaced women")
-    strong = EngagementFactory(partnership=proposed, digital_channels=3, realtime_reporting=True)
-    weak = EngagementFactory(partnership=proposed, digital_channels=0, realtime_reporting=False)
+    no_pillar = {"unscr1325_participation": False}
+    strong = EngagementFactory(
+        partnership=proposed, digital_channels=3, realtime_reporting=True, **no_pillar
+    )
+    weak = EngagementFactory(
+        partnership=proposed, digital_channels=0, realtime_reporting=False, **no_pillar
+    )
     EngagementFactory(partnership=draft, digital_channels=2)
     strong.outcomes.add(outcome)
     services.methodology_rescore_all(methodology=v1)
@@ -248,7 +255,7 @@ def test_dashboard_groups_by_partnership_and_outcome_naming_only_visible_partner
         Score.objects.get(engagement=strong).digital + Score.objects.get(engagement=weak).digital
     ) / 2
     assert rows[0]["avg_digital"] == pytest.approx(expected)
-    # Only F6 (no UNSCR 1325 pillar addressed) is known of the feminist pillar: it scores 0.
+    # Only F6 (recorded: no UNSCR 1325 pillar addressed) is known of the feminist pillar: 0.
     assert rows[0]["avg_feminist"] == 0
     assert rows[0]["best"] == "Digital" and rows[0]["weakest"] == "Feminist"
     assert "Quiet draft partnership" not in response.content.decode()

@@ -84,7 +84,8 @@ def test_the_seven_activities_become_seven_engagements():
     # Sectors 15220 (prevention) and 15180 (protection, GBV safeguards); marker 1.
     assert (pax.dac_gender_marker, pax.gbv_safeguards) == (1, True)
     assert (pax.unscr1325_prevention, pax.unscr1325_protection) == (True, True)
-    assert (pax.unscr1325_participation, pax.unscr1325_relief_recovery) == (False, False)
+    # IATI never says a pillar is not addressed: those stay unknown, not False.
+    assert (pax.unscr1325_participation, pax.unscr1325_relief_recovery) == (None, None)
 
     jass = engagement_of("US-EIN-06-1597-668-PU1-GL")  # 15170 women's rights organisations
     assert jass.unscr1325_participation and not jass.unscr1325_protection
