@@ -524,7 +524,7 @@ def test_placeholders_for_candidates_and_scores_say_when_they_appear(client, ana
         client.get(reverse("stakeholders:stakeholder_detail", args=[registry["public"].pk]))
     )
     assert "Candidate partnerships" in text and "No candidate partnerships" in text
-    assert "Index scores" in text and "once the index has been computed" in text
+    assert "Engagements and index scores" in text and "No engagement recorded yet" in text
     text = page_text(
         client.get(reverse("stakeholders:outcome_detail", args=[registry["outcome"].pk]))
     )
@@ -684,7 +684,9 @@ QUERY_COUNTS = {
     "outcome_list": 6,
     # stakeholder with parent, sectors, identifiers, history, history's sectors, children,
     # stakes with outcomes, ties with both ends
-    "stakeholder_detail": 13,  # +1: its candidate partnerships
+    # +1: its candidate partnerships; +3: the current methodology, its engagements with their
+    # scores, and their averages
+    "stakeholder_detail": 16,
     # outcome with visible stake counts, visible stakes with stakeholders
     "outcome_detail": 7,  # +1: its best candidate pairs
 }
