@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Import IATI activity XML files (2.0x; 1.0x where cheap) — files or folders scanned for "
         "*.xml — into the registry in one transaction: organisations become stakeholders, DAC "
-        "sector × recipient country become outcomes, participation becomes stakes. Re-importing "
+        "sector × recipient country become outcomes, participation becomes stakes, and each "
+        "activity becomes an index engagement (scored after the import commits). Re-importing "
         "the same files changes nothing. A broken file (not XML, truncated, not IATI) aborts the "
         "whole import with nothing written."
     )
