@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.services import token_issue
 from index import services
-from index.models import Methodology
 from stakeholders.choices import Kind, Sensitivity
 from tests.api.conftest import error_of, signed_in, with_token
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
@@ -19,23 +18,6 @@ from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scores/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
-
-
-@pytest.fixture
-def scores_token(db):
-    return token_issue(partner="Index portal", created_by=None, scopes=["scores:read"]).plaintext
 
 
 def _scored(v1, n=1, **facts):

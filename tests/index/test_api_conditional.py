@@ -3,15 +3,12 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from accounts.services import token_issue
 from index import services
-from index.models import Methodology
 from tests.api.conftest import signed_in, with_token
 from tests.index.factories import EngagementFactory
 
@@ -20,22 +17,9 @@ URL = "/api/v1/scores/"
 SUMMARY = "/api/v1/scores/summary/"
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
-
-
-@pytest.fixture
-def client(db):
-    token = token_issue(partner="Index portal", created_by=None, scopes=["scores:read"])
-    return with_token(token.plaintext)
+def client(scores_token):
+    return with_token(scores_token)
 
 
 def _scored(v1, n=1, **facts):

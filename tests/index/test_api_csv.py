@@ -5,11 +5,9 @@ import io
 import re
 
 import pytest
-from django.core.cache import cache
 
 from accounts.services import token_issue
 from index import services
-from index.models import Methodology
 from stakeholders.choices import Kind, Sensitivity
 from tests.api.conftest import error_of, signed_in, with_token
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
@@ -19,22 +17,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/scores/"
 
 
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
-
-
-@pytest.fixture
-def client(db):
-    token = token_issue(partner="Index portal", created_by=None, scopes=["scores:read"])
-    return with_token(token.plaintext)
+def client(scores_token):
+    return with_token(scores_token)
 
 
 def _rows(response) -> list[dict]:

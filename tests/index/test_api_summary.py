@@ -8,9 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import token_issue
 from index import services
-from index.models import Methodology, Score
+from index.models import Score
 from partnerships.models import PartnershipStatus
 from stakeholders.choices import Kind, Sensitivity
 from tests.api.conftest import error_of, signed_in, with_token
@@ -21,23 +20,6 @@ from tests.stakeholders.factories import OutcomeFactory, StakeholderFactory
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/scores/summary/"
 PILLARS = ("digital", "multi_stakeholder", "feminist")
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
-
-
-@pytest.fixture
-def scores_token(db):
-    return token_issue(partner="Index portal", created_by=None, scopes=["scores:read"]).plaintext
 
 
 def _scored(methodology, **fields):

@@ -12,11 +12,6 @@ from tests.index.factories import EngagementFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
-
-
 def _draft_data(methodology, **overrides):
     data = {
         "description": "Digital weighs more.",

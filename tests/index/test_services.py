@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from index import services
-from index.models import Engagement, EngagementParticipant, Methodology, Score
+from index.models import Engagement, EngagementParticipant, Score
 from index.selectors import methodology_current
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Kind, Scope, Sensitivity
@@ -15,11 +15,6 @@ from tests.stakeholders.factories import StakeholderFactory
 pytestmark = pytest.mark.django_db
 
 START = datetime.date(2026, 3, 10)
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
 
 
 def test_version_1_is_published_by_the_migration(v1):

@@ -11,17 +11,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from index import scoring, services, synthetic
-from index.models import Engagement, EngagementParticipant, Methodology, RescoreRun, Score
+from index.models import Engagement, EngagementParticipant, RescoreRun, Score
 from index.selectors import engagement_facts_many
 from stakeholders.synthetic import SyntheticSizeError, synthetic_registry_create
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
 
 
 @pytest.fixture

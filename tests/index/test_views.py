@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from index import services
-from index.models import Engagement, Methodology, Score
+from index.models import Engagement, Score
 from stakeholders.choices import Kind, Sensitivity
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 from tests.stakeholders.factories import StakeholderFactory
@@ -14,11 +14,6 @@ from tests.stakeholders.factories import StakeholderFactory
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
 
 
 def _login(client, user):

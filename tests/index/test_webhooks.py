@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import PartnerToken
 from accounts.services import token_issue, token_revoke
 from index import services, webhooks
-from index.models import Methodology, WebhookDelivery, WebhookEndpoint
+from index.models import WebhookDelivery, WebhookEndpoint
 from stakeholders.choices import Kind, Sensitivity
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import error_of, signed_in, with_token
@@ -47,20 +47,6 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
 def private_hosts_allowed(settings):
     # The receiver is on 127.0.0.1, which production refuses (see the test that says so).
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def v1():
-    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
 
 
 class Receiver:

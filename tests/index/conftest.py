@@ -1,0 +1,28 @@
+"""Fixtures shared by the index's tests."""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.services import token_issue
+from index.models import Methodology
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counts, rendered score pages and the sensitivity analysis live in the cache:
+    each test starts and ends with it empty."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def v1(db):
+    """Version 1 of the index, published by a migration."""
+    return Methodology.objects.get(name="Smart Diplomacy Index", version=1)
+
+
+@pytest.fixture
+def scores_token(db) -> str:
+    """A partner token (plaintext) with the scores:read scope."""
+    return token_issue(partner="Index portal", created_by=None, scopes=["scores:read"]).plaintext
