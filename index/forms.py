@@ -104,6 +104,9 @@ class EngagementForm(forms.ModelForm):
             "unscr1325_relief_recovery",
         ):
             self.fields[name].widget = forms.Select(choices=UNKNOWN_YES_NO)
+        for name in ("marginalised_reach", "dac_gender_marker"):
+            # The blank choice means "not known", which the index keeps apart from 0.
+            self.fields[name].choices = [("", "Unknown"), *list(self.fields[name].choices)[1:]]
         for name in ("digital_channels", "participants_total", "participants_women"):
             self.fields[name].widget.attrs["min"] = 0
         if self.instance.pk:

@@ -314,3 +314,18 @@ def test_engagement_list_filters_by_participant_only_among_visible_actors(client
     # A hidden actor's id is refused like an unknown one: the filter does not apply to it.
     response = client.get(url, {"participant": hidden.pk})
     assert "participant" in response.context["filterset"].form.errors
+
+
+def test_the_form_offers_unknown_for_every_fact_that_may_be_unknown(client, officer):
+    form = _login(client, officer).get(reverse("index:engagement_create")).context["form"]
+    for name in (
+        "realtime_reporting",
+        "marginalised_reach",
+        "dac_gender_marker",
+        "gbv_safeguards",
+        "unscr1325_participation",
+        "unscr1325_relief_recovery",
+    ):
+        labels = [str(label) for _, label in form.fields[name].widget.choices]
+        assert labels[0] == "Unknown", name
+    assert "---------" not in str(form["dac_gender_marker"])
