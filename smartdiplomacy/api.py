@@ -44,6 +44,10 @@ logger = logging.getLogger("smartdiplomacy.api")
 
 NON_FIELD_KEY = "non_field_errors"
 
+# The largest id a database key holds (BIGINT on PostgreSQL, INTEGER on SQLite). Id fields in
+# requests say so, so that a larger number is a 400 naming the field, not a database error.
+ID_MAX = 2**63 - 1
+
 
 def _error_lists(detail, prefix: str = "") -> Iterable[tuple[str, list[str]]]:
     """DRF's nested error detail as flat ``(field path, [messages])`` pairs."""

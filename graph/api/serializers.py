@@ -3,6 +3,7 @@
 from django_countries import countries
 from rest_framework import serializers
 
+from smartdiplomacy.api import ID_MAX
 from stakeholders.choices import Kind, Position, Scope, Sensitivity, TieKind
 from stakeholders.regions import REGIONS
 
@@ -21,7 +22,7 @@ class GraphQuerySerializer(serializers.Serializer):
         help_text="Only ties of these kinds; repeat for several.",
     )  # fmt: skip
     ego = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False, min_value=1, max_value=ID_MAX,
         help_text="Show only this stakeholder and the actors within `hops` ties of it.",
     )  # fmt: skip
     hops = serializers.IntegerField(
@@ -57,7 +58,10 @@ class GraphFilterDocsSerializer(GraphQuerySerializer):
         choices=[(region, region) for region in REGIONS], required=False, help_text="UN M49."
     )
     outcome = serializers.IntegerField(
-        required=False, help_text="Only actors with a stake in this outcome (id)."
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Only actors with a stake in this outcome (id).",
     )
     sector = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="OECD DAC sector codes."
@@ -151,8 +155,8 @@ class OutcomeGapsSerializer(serializers.Serializer):
 
 
 class PathQuerySerializer(serializers.Serializer):
-    source = serializers.IntegerField(min_value=1, help_text="Stakeholder id.")
-    target = serializers.IntegerField(min_value=1, help_text="Stakeholder id.")
+    source = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="Stakeholder id.")
+    target = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="Stakeholder id.")
     min_strength = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
 
 

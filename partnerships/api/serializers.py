@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from smartdiplomacy.api import ID_MAX
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Capability
 from stakeholders.models import Outcome
@@ -107,7 +108,9 @@ class OverlapRunStartSerializer(serializers.Serializer):
 
 class PartnershipMemberSerializer(serializers.Serializer):
     stakeholder = serializers.IntegerField(
-        help_text="Stakeholder id; one you may see (a hidden one fails like a missing one)."
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Stakeholder id; one you may see (a hidden one fails like a missing one).",
     )
     name = serializers.CharField(source="stakeholder.name", read_only=True)
     kind = serializers.CharField(source="stakeholder.kind", read_only=True)
@@ -138,14 +141,23 @@ class PartnershipSerializer(serializers.ModelSerializer):
 
     members = PartnershipMemberSerializer(many=True, source="visible_members")
     outcomes = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Outcome.objects.all(), required=False
+        many=True,
+        queryset=Outcome.objects.all(),
+        required=False,
+        pk_field=serializers.IntegerField(min_value=1, max_value=ID_MAX),
     )
     proposer = serializers.StringRelatedField(read_only=True)
     candidate = serializers.IntegerField(
-        write_only=True, required=False, help_text="Id of the candidate this proposal promotes."
+        write_only=True,
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="Id of the candidate this proposal promotes.",
     )
     version = serializers.IntegerField(
         required=False,
+        min_value=0,
+        max_value=ID_MAX,
         help_text="Grows with every change. On update, send the version you read: refused if "
         "someone changed the partnership since. Ignored on create.",
     )
@@ -177,7 +189,10 @@ class PartnershipSerializer(serializers.ModelSerializer):
 class PartnershipTransitionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     version = serializers.IntegerField(
-        required=False, help_text="The version you read; refused if someone changed it since."
+        required=False,
+        min_value=0,
+        max_value=ID_MAX,
+        help_text="The version you read; refused if someone changed it since.",
     )
 
 

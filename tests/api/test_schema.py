@@ -331,3 +331,22 @@ def test_the_schema_allows_an_overlap_run_that_nobody_started():
         "started_by"
     ]
     assert started_by.get("nullable") is True
+
+
+@pytest.mark.parametrize(
+    "method, path, data, field",
+    [
+        ("post", "/api/v1/partnerships/", {"title": "x", "outcomes": [2**70]}, "outcomes"),
+        ("post", "/api/v1/partnerships/", {"title": "x", "candidate": 2**70}, "candidate"),
+        ("get", "/api/v1/graph/", {"outcome": 2**70}, "outcome"),
+        ("get", "/api/v1/graph/path/", {"source": 2**70, "target": 1}, "source"),
+    ],
+)
+def test_an_id_beyond_any_key_is_a_400_naming_the_field(db, client, method, path, data, field):
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    if method == "post":
+        response = client.post(path, data, content_type="application/json")
+    else:
+        response = client.get(path, data)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
