@@ -228,6 +228,10 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
     """
     if not rows:
         return
+    # Bulk writes send no signal: the scores API's remembered answers are retired here.
+    from .api.conditional import scores_changed
+
+    scores_changed()
     if connection.vendor != "postgresql":
         Score.objects.bulk_create(
             [
@@ -461,6 +465,9 @@ def methodology_publish(*, methodology: Methodology, user=None) -> Methodology:
     Methodology.objects.filter(pk=methodology.pk).update(
         published=True, published_at=methodology.published_at
     )
+    from .api.conditional import scores_changed
+
+    scores_changed()  # the summary's default version is the newest published one
     rescore_run_start(methodology=methodology, user=user)
     return methodology
 

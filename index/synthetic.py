@@ -284,6 +284,8 @@ def synthetic_engagements_create(*, engagements: int, seed: int = 0) -> dict:
     nothing written, otherwise). Other engagements, and every stakeholder, are left alone. No
     change history and no scores are written. Returns the counts and the seconds per phase.
     """
+    from .api.conditional import scores_changed
+
     timer = _Timer()
     started = time.perf_counter()
     actor_rows = list(synthetic_stakeholders().order_by("id").values_list("id", "kind"))
@@ -302,6 +304,7 @@ def synthetic_engagements_create(*, engagements: int, seed: int = 0) -> dict:
         )
     now = _db_datetime(timezone.now())
     with transaction.atomic():
+        scores_changed()  # COPY and raw deletes send no signal
         with timer.phase("delete_previous"):
             deleted = synthetic_engagements_delete()
         with timer.phase("insert_engagements"):

@@ -15,9 +15,10 @@ import datetime
 import functools
 import hashlib
 import json
+import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, Max, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse, HttpResponseNotModified
@@ -34,6 +35,58 @@ BODY_VERSION = "scores-v1"
 VARY = ("Accept", "Authorization", "Cookie")
 # Rendered bodies are kept this long under their ETag (see ``Validators.cached_response``).
 BODY_CACHE_SECONDS = 300
+# A request's validators, once computed, answer the same request again without a query for this
+# long, or until anything they are made of changes (``scores_changed``), whichever comes first.
+# The time limit bounds what a write outside the ORM's signals and the bulk paths could leave
+# stale, and per-process caches (no CACHE_URL) that cannot hear another process's writes.
+ANSWER_CACHE_SECONDS = 10
+GENERATION_KEY = "index:scores-api:generation"
+
+
+# --- the data generation: answers already given stand until anything they read changes --------
+#
+# Every write that can change what the scores API shows (a score, an engagement, its participants
+# or outcomes, a methodology, a partnership, an outcome, a stakeholder's visibility) calls
+# ``scores_changed`` — through model signals (``index.signals``) or, for bulk writes that send no
+# signal, explicitly. It moves the generation at once and again when the transaction commits, so
+# an answer computed from the data before the commit is never reused after it.
+
+
+def data_generation() -> str:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = uuid.uuid4().hex
+        if not cache.add(GENERATION_KEY, value, None):
+            value = cache.get(GENERATION_KEY) or value
+    return value
+
+
+def _generation_move() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def scores_changed(*, using: str | None = None) -> None:
+    """Retire every remembered answer of the scores API (now, and once the transaction commits)."""
+    _generation_move()
+    transaction.on_commit(_generation_move, using=using)
+
+
+def request_fingerprint(request, *, audience: str) -> str:
+    """What, besides the data, decides the body: host, path, query, media type, audience."""
+    material = [
+        BODY_VERSION,
+        request.scheme,
+        request.get_host(),  # the body's next / previous links are absolute URLs
+        request.path,
+        sorted(request.query_params.lists()),
+        getattr(request, "accepted_media_type", ""),
+        audience,
+    ]
+    return hashlib.sha256(json.dumps(material, default=str).encode()).hexdigest()[:32]
+
+
+def answer_key(*, fingerprint: str, generation: str) -> str:
+    return f"index:scores-api:answer:{generation}:{fingerprint}"
 
 
 @functools.cache
@@ -85,17 +138,24 @@ class Validators:
         stamps = [stamp for stamp in stamps if stamp is not None]
         self.last_modified = max(stamps) if stamps and state["n"] else None
         material = [
-            BODY_VERSION,
-            request.scheme,
-            request.get_host(),  # the body's next / previous links are absolute URLs
-            request.path,
-            sorted(request.query_params.lists()),
-            getattr(request, "accepted_media_type", ""),
-            audience,
+            request_fingerprint(request, audience=audience),
             {key: str(value) for key, value in sorted(state.items())},
         ]
         digest = hashlib.sha256(json.dumps(material, default=str).encode()).hexdigest()[:32]
         self.etag = f'"{digest}"'
+
+    @classmethod
+    def remembered(cls, stored: tuple) -> "Validators":
+        """Validators given before for the same request and data (see ``remember_answer``)."""
+        validators = cls.__new__(cls)
+        validators.etag, epoch = stored
+        validators.last_modified = (
+            None if epoch is None else datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
+        )
+        return validators
+
+    def remember_answer(self, key: str) -> None:
+        cache.set(key, (self.etag, self.last_modified_epoch), ANSWER_CACHE_SECONDS)
 
     @property
     def last_modified_epoch(self) -> int | None:
@@ -148,8 +208,5 @@ class Validators:
 
     def remember(self, response) -> None:
         response.render()
-        cache.set(
-            self.cache_key,
-            (response.content, response["Content-Type"], response.get("Link")),
-            BODY_CACHE_SECONDS,
-        )
+        stored = (response.content, response["Content-Type"], response.get("Link"))
+        cache.set(self.cache_key, stored, BODY_CACHE_SECONDS)

@@ -12,6 +12,7 @@ caller's copy is current. The list and detail speak CSV too (``?format=csv`` or
 from collections.abc import Sequence
 from types import SimpleNamespace
 
+from django.core.cache import cache
 from django.db.models import Case, IntegerField, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -47,7 +48,13 @@ from ..selectors import (
     score_list,
     score_summary,
 )
-from .conditional import Validators, scores_state
+from .conditional import (
+    Validators,
+    answer_key,
+    data_generation,
+    request_fingerprint,
+    scores_state,
+)
 from .renderers import ScoreCSVRenderer
 from .serializers import ScoreSerializer, ScoreSummarySerializer, score_rows
 
@@ -259,7 +266,30 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         self.validators = Validators(
             state=scores_state(scores), request=self.request, audience=self.audience()
         )
+        self.validators_computed = True
         return self.validators
+
+    def remembered_answer(self):
+        """A 304, or the body rendered before, for the same request under unchanged data.
+
+        Runs after authentication, permissions and throttling, before any queryset is built:
+        partners poll the same pages, and this is what keeps polling cheap. The answer was stored
+        under the data generation read here, before anything else was read, so a write that
+        commits meanwhile retires it (``conditional.scores_changed``).
+        """
+        fingerprint = request_fingerprint(self.request, audience=self.audience())
+        self.answer_key = answer_key(fingerprint=fingerprint, generation=data_generation())
+        stored = cache.get(self.answer_key)
+        if stored is None:
+            return None
+        validators = Validators.remembered(stored)
+        if validators.not_modified(self.request):
+            self.validators = validators
+            return validators.not_modified_response()
+        response = validators.cached_response()
+        if response is not None:
+            self.validators = validators
+        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         if response.status_code >= 400 and isinstance(
@@ -273,6 +303,8 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         if validators is not None and response.status_code in (200, 304):
             if response.status_code == 200 and isinstance(response, Response):
                 validators.remember(response)
+            if getattr(self, "validators_computed", False) and getattr(self, "answer_key", None):
+                validators.remember_answer(self.answer_key)
             validators.apply(response)
         return response
 
@@ -286,6 +318,9 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     # --- reads ---------------------------------------------------------------------------------
 
     def list(self, request, *args, **kwargs):
+        answered = self.remembered_answer()
+        if answered is not None:
+            return answered
         scores = self.filter_queryset(self.get_queryset())
         answered = self.fresh_or_cached(self.paginator.window(scores, request))
         if answered is not None:
@@ -298,6 +333,9 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
+        answered = self.remembered_answer()
+        if answered is not None:
+            return answered
         score = self.get_object()
         answered = self.fresh_or_cached(self.get_queryset().filter(pk=score["id"]))
         if answered is not None:
@@ -324,6 +362,9 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, renderer_classes=[JSONRenderer], pagination_class=None)
     def summary(self, request, *args, **kwargs):
+        answered = self.remembered_answer()
+        if answered is not None:
+            return answered
         filtered = self.filter_queryset(self.get_queryset())  # validates every filter first
         methodology = self.summary_methodology(request)
         scores = filtered.filter(methodology=methodology)

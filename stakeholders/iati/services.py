@@ -720,6 +720,11 @@ def _engagement_batch_write(
             continue
         updates.append((Engagement(pk=row["id"], updated_at=now, **fields), draft))
 
+    if creates or updates:
+        # Bulk writes send no signal: retire the scores API's remembered answers.
+        from index.api.conditional import scores_changed
+
+        scores_changed()
     created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])
     Engagement.objects.bulk_update(
         [engagement for engagement, _ in updates], [*IMPORTED_FIELDS, "updated_at"]
