@@ -22,7 +22,11 @@ Organisation type → kind (IATI OrganisationType codelist):
 
 Role → influence on an outcome (the strongest role an actor plays in the outcome's activities):
 funding 1.0, accountable 0.8, extending 0.6, implementing 0.5; a reporting organisation that
-does not participate counts as accountable (0.8). Budget shares are not used yet.
+does not participate counts as accountable (0.8). Where the outcome's activities publish budgets,
+influence is the mean of that role value and the actor's **budget share** in the outcome: the
+budgets of the activities it takes part in there, over the budgets of all the outcome's activities
+that publish one (``influence_with_budget``). Budgets are summed as published: IATI files of one
+import mostly share a currency, and a share is a ratio within one outcome.
 
 Activity → index engagement (``engagements.engagement_draft``; the tables below are the data):
 
@@ -151,6 +155,15 @@ def kind_for_org_type(code: str) -> tuple[str, str | None]:
 def influence_for_role(role: str) -> float:
     """Influence (0–1) of a participating role; unknown roles count as implementing."""
     return INFLUENCE_BY_ROLE.get(role, INFLUENCE_BY_ROLE[IMPLEMENTING])
+
+
+def influence_with_budget(role_influence: float, budget: float, outcome_budget: float) -> float:
+    """The role's influence, averaged with the actor's budget share of the outcome when the
+    outcome's activities publish budgets (``outcome_budget`` > 0); else the role's alone."""
+    if outcome_budget <= 0:
+        return role_influence
+    share = min(1.0, max(0.0, budget / outcome_budget))
+    return round((role_influence + share) / 2, 4)
 
 
 # DAC 5-digit sector → theme. Exact codes first, then the code's 3-digit group, then governance.

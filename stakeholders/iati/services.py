@@ -13,7 +13,9 @@
   theme from ``mapping.theme_for_sector``; existing outcomes (same title) are left as they are;
 - stakes: one per organisation × outcome. interest = the share of the organisation's activities
   (in the files imported together) that work on the outcome; influence = the strongest role it
-  plays in them (``mapping.INFLUENCE_BY_ROLE``). A stake that did not come from IATI is left alone.
+  plays in them (``mapping.INFLUENCE_BY_ROLE``), averaged with its budget share of the outcome
+  where budgets are published (``mapping.influence_with_budget``). A stake that did not come from
+  IATI is left alone.
 
 - engagements of the index: one ``index.Engagement`` per activity, linked by ``iati_activity``
   (``engagements.engagement_draft``; tables in ``mapping``): created for a new activity (or one
@@ -157,8 +159,11 @@ class _Collector:
         self.orgs: list[_Org] = []
         self.orgs_by_ref: dict[str, _Org] = {}
         self.orgs_by_name: dict[str, _Org] = {}
-        # (org index, (sector, country)) → [activity count, strongest influence]
+        # (org index, (sector, country)) → [activity count, strongest influence, budget of the
+        # activities it takes part in there]
         self.pairs: dict[tuple[int, tuple[str, str]], list] = {}
+        # (sector, country) → the budgets of its activities that publish one
+        self.outcome_budgets: dict[tuple[str, str], float] = {}
         self.seen_identifiers: set[str] = set()
         self.pending: list[tuple[Activity, str]] = []
         # IatiActivity ids whose engagement is to be built or compared once ids are known.
@@ -269,11 +274,15 @@ class _Collector:
             influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
         for index in influence:
             self.orgs[index].activity_count += 1
+        budget = activity.budget_total if (activity.budget_total or 0) > 0 else 0.0
         for outcome in self.outcomes_of(activity):
+            if budget:
+                self.outcome_budgets[outcome] = self.outcome_budgets.get(outcome, 0.0) + budget
             for index, value in influence.items():
-                pair = self.pairs.setdefault((index, outcome), [0, 0.0])
+                pair = self.pairs.setdefault((index, outcome), [0, 0.0, 0.0])
                 pair[0] += 1
                 pair[1] = max(pair[1], value)
+                pair[2] += budget
 
     def _org(self, org: Organisation) -> _Org:
         """The import's record of this organisation: by ref first, then by normalised name."""
@@ -410,10 +419,13 @@ def _registry_write(
     # matched the same stakeholder keep the larger share and the stronger role.
     wanted: dict[tuple[int, int], tuple[float, float]] = {}
     while collector.pairs:  # popped, so that the two tables are not held in full at once
-        (index, outcome), (count, influence) = collector.pairs.popitem()
+        (index, outcome), (count, role_influence, budget) = collector.pairs.popitem()
         org = collector.orgs[index]
         key = (stakeholder_of_org[index], outcome_ids[outcome])
         interest = round(count / org.activity_count, 4)
+        influence = mapping.influence_with_budget(
+            role_influence, budget, collector.outcome_budgets.get(outcome, 0.0)
+        )
         old = wanted.get(key)
         wanted[key] = (
             (interest, influence)

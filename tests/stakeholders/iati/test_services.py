@@ -97,7 +97,9 @@ def test_seven_activities_import_with_the_expected_counts():
     ]
     kze = Stakeholder.objects.get(name__startswith="Katholische Zentralstelle")
     assert kze.kind == Kind.NGO and not kze.external_ids.exists()
-    assert kze.stakes.get().influence == 0.8  # accountable and extending: the stronger counts
+    # Accountable and extending: the stronger role counts (0.8); its activity is the outcome's
+    # only one with a budget, so its budget share is 1: influence (0.8 + 1) / 2.
+    assert kze.stakes.get().influence == 0.9
     assert Stakeholder.objects.get(external_ids__value="UG-NGO-1406").kind == Kind.ACADEMIC
     outcome = Outcome.objects.get(title__endswith=" in Nigeria", title__startswith="Disaster")
     assert outcome.theme == Theme.DISPLACEMENT and outcome.countries == ["NG"]
@@ -315,3 +317,40 @@ def test_seed_demo_offers_the_iati_sample():
     out = StringIO()
     call_command("seed_demo", "--iati", stdout=out)
     assert "stakes       created      0" in out.getvalue()
+
+
+BUDGET = (
+    '<budget><period-start iso-date="2023-01-01"/><period-end iso-date="2023-12-31"/>'
+    "<value>{}</value></budget>"
+)
+ADEN = (
+    '<participating-org role="4" type="22"><narrative>Aden Relief</narrative></participating-org>'
+)
+
+
+def _influence_by_name():
+    return dict(Stake.objects.values_list("stakeholder__name", "influence"))
+
+
+def test_influence_averages_the_role_with_the_budget_share_of_the_outcome(tmp_path):
+    # One outcome (Yemen × 15220), three activities: budgets 300 (with Aden Relief), 100, none.
+    iati_import(
+        paths=[
+            write(
+                tmp_path,
+                activity_xml("XI-TEST-1-A", body=ADEN + BUDGET.format(300)),
+                activity_xml("XI-TEST-1-B", body=BUDGET.format(100)),
+                activity_xml("XI-TEST-1-C"),
+            )
+        ]
+    )
+    influence = _influence_by_name()
+    assert influence["Test Org"] == 1.0  # funding (1.0), in every activity: share 400/400
+    assert influence["Women of Marib"] == 0.75  # implementing (0.5), share 1: (0.5 + 1) / 2
+    assert influence["Aden Relief"] == 0.625  # implementing (0.5), share 300/400: (0.5 + 0.75) / 2
+
+
+def test_without_published_budgets_influence_is_the_role_alone(tmp_path):
+    iati_import(paths=[write(tmp_path, activity_xml("XI-TEST-1-A", body=ADEN))])
+    influence = _influence_by_name()
+    assert (influence["Test Org"], influence["Aden Relief"]) == (1.0, 0.5)
