@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
 
 from .models import PartnerToken, RestrictedReadLog, TokenScope
+from .selectors import token_cache_key
 
 TOKEN_PREFIX_MARKER = "sd_"
 # 30 random bytes are 40 URL-safe characters: 240 bits, beyond any guessing.
@@ -98,6 +100,9 @@ def token_mark_used(*, token: PartnerToken, now: datetime | None = None) -> None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        # The cached copy still holds the old time: drop it (not replace it, which could put
+        # back a copy older than a revocation saved meanwhile); the next request reads the row.
+        cache.delete(token_cache_key(token.prefix))
 
 
 def restricted_read_record(

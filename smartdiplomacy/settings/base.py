@@ -217,7 +217,8 @@ SPECTACULAR_SETTINGS = {
 CACHE_URL = env("CACHE_URL", "locmem://")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's Redis cache, keeping one Redis client per pool (smartdiplomacy/cache.py).
+        "default": {"BACKEND": "smartdiplomacy.cache.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

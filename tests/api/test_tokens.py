@@ -280,3 +280,23 @@ def test_tokens_are_read_only_in_the_admin(db, rf):
     token_issue(partner="P", created_by=superuser)
     assert client.get("/admin/accounts/partnertoken/").status_code == 200
     assert client.get("/admin/accounts/restrictedreadlog/").status_code == 200
+
+
+def test_a_token_is_read_from_the_cache_and_dropped_from_it_when_revoked(
+    partner_token, django_assert_num_queries, db
+):
+    from django.core.cache import cache
+
+    from accounts.selectors import token_get_by_prefix
+
+    cache.clear()
+    prefix = partner_token.token.prefix
+    with django_assert_num_queries(1):
+        token = token_get_by_prefix(prefix=prefix)
+    with django_assert_num_queries(0):
+        assert token_get_by_prefix(prefix=prefix).pk == token.pk
+    client = with_token(partner_token.plaintext)
+    assert client.get("/api/v1/stakeholders/").status_code == 200
+    token_revoke(token=token, revoked_by=None)
+    # The revocation is seen on the very next request, not when the cached copy expires.
+    assert client.get("/api/v1/stakeholders/").status_code == 401
