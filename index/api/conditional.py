@@ -17,6 +17,7 @@ import hashlib
 import json
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, Max, QuerySet, Sum
@@ -35,11 +36,11 @@ BODY_VERSION = "scores-v1"
 VARY = ("Accept", "Authorization", "Cookie")
 # Rendered bodies are kept this long under their ETag (see ``Validators.cached_response``).
 BODY_CACHE_SECONDS = 300
-# A request's validators, once computed, answer the same request again without a query for this
-# long, or until anything they are made of changes (``scores_changed``), whichever comes first.
-# The time limit bounds what a write outside the ORM's signals and the bulk paths could leave
-# stale, and per-process caches (no CACHE_URL) that cannot hear another process's writes.
-ANSWER_CACHE_SECONDS = 10
+# A request's validators, once computed, answer the same request again without a query for
+# ``settings.SCORES_API_ANSWER_SECONDS`` (10 with a shared cache, none without: a per-process cache
+# cannot hear another process's writes), or until anything they are made of changes
+# (``scores_changed``), whichever comes first. The time limit also bounds what a write outside the
+# ORM's signals and the bulk paths could leave stale.
 GENERATION_KEY = "index:scores-api:generation"
 
 
@@ -155,7 +156,10 @@ class Validators:
         return validators
 
     def remember_answer(self, key: str) -> None:
-        cache.set(key, (self.etag, self.last_modified_epoch), ANSWER_CACHE_SECONDS)
+        if settings.SCORES_API_ANSWER_SECONDS:
+            cache.set(
+                key, (self.etag, self.last_modified_epoch), settings.SCORES_API_ANSWER_SECONDS
+            )
 
     @property
     def last_modified_epoch(self) -> int | None:

@@ -12,6 +12,7 @@ caller's copy is current. The list and detail speak CSV too (``?format=csv`` or
 from collections.abc import Sequence
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, When
 from django_filters.rest_framework import DjangoFilterBackend
@@ -277,6 +278,8 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         under the data generation read here, before anything else was read, so a write that
         commits meanwhile retires it (``conditional.scores_changed``).
         """
+        if not settings.SCORES_API_ANSWER_SECONDS:
+            return None
         fingerprint = request_fingerprint(self.request, audience=self.audience())
         self.answer_key = answer_key(fingerprint=fingerprint, generation=data_generation())
         stored = cache.get(self.answer_key)

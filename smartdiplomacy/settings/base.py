@@ -222,6 +222,13 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Reads kept in the cache across requests: a partner token (dropped on every save, so a revocation
+# counts from the next request) and a scores API answer (retired by every write). Only a cache
+# that every process shares can be told of a change made in another process, so without Redis
+# neither is kept (0 s).
+SHARED_CACHE = CACHE_URL.startswith(("redis://", "rediss://"))
+PARTNER_TOKEN_CACHE_SECONDS = int(env("PARTNER_TOKEN_CACHE_SECONDS", "30" if SHARED_CACHE else "0"))
+SCORES_API_ANSWER_SECONDS = int(env("SCORES_API_ANSWER_SECONDS", "10" if SHARED_CACHE else "0"))
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker the embedded default runs every task in process, synchronously, so that the

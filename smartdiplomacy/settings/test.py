@@ -14,3 +14,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The test process is the only one: caching reads across requests is safe, and tested.
+PARTNER_TOKEN_CACHE_SECONDS = 30
+SCORES_API_ANSWER_SECONDS = 10

@@ -300,3 +300,14 @@ def test_a_token_is_read_from_the_cache_and_dropped_from_it_when_revoked(
     token_revoke(token=token, revoked_by=None)
     # The revocation is seen on the very next request, not when the cached copy expires.
     assert client.get("/api/v1/stakeholders/").status_code == 401
+
+
+def test_without_a_shared_cache_tokens_are_read_from_the_database_every_time(
+    partner_token, django_assert_num_queries, settings
+):
+    from accounts.selectors import token_get_by_prefix
+
+    settings.PARTNER_TOKEN_CACHE_SECONDS = 0  # per-process cache: another process may revoke
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            token_get_by_prefix(prefix=partner_token.token.prefix)

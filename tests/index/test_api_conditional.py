@@ -215,3 +215,13 @@ def test_a_remembered_answer_is_dropped_once_the_writing_transaction_commits(
         callback()
     # Moved again on commit: an answer computed from the data before the commit is not reused.
     assert data_generation() != moved_at_write
+
+
+def test_without_a_shared_cache_no_answer_is_remembered(v1, client, settings):
+    settings.SCORES_API_ANSWER_SECONDS = 0
+    _scored(v1)
+    client.get(URL)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    assert len(queries.captured_queries) >= 1  # the validators are read from the database
