@@ -329,9 +329,7 @@ def validate_webhook_url(value: str) -> None:
 
     from .webhooks import webhook_url_problem
 
-    problem = webhook_url_problem(
-        value, allow_private=getattr(settings, "WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
-    )
+    problem = webhook_url_problem(value, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS)
     if problem:
         raise ValidationError(problem, code="invalid_url")
 

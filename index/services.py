@@ -9,17 +9,30 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import TokenScope
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.selectors import stakeholder_visible_to
 
+from . import webhooks
 from .choices import ParticipantRole
-from .models import Engagement, EngagementParticipant, Methodology, RescoreRun, Score
+from .models import (
+    Engagement,
+    EngagementParticipant,
+    Methodology,
+    RescoreRun,
+    Score,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .scoring import ScoreResult, score_engagement
 from .selectors import engagement_facts, engagement_facts_many
+from .webhook_selectors import webhook_endpoints_receiving_scores, webhooks_any_active
 
 RESCORE_BATCH = 1000
 
@@ -148,27 +161,6 @@ SCORE_FIELDS = [
     "inputs",
     "computed_at",
 ]
-# The order of a score row's values after the engagement id (``_score_row``).
-SCORE_FIELDS_ORDER = tuple(SCORE_FIELDS)
-
-
-def _score_fields(result: ScoreResult, inputs: dict) -> dict:
-    return {
-        "digital": result.digital,
-        "multi_stakeholder": result.multi_stakeholder,
-        "feminist": result.feminist,
-        "composite": result.composite,
-        "completeness": result.completeness,
-        "indicators": [indicator.as_dict() for indicator in result.indicators],
-        "inputs": inputs,
-        "computed_at": timezone.now(),
-    }
-
-
-def _inputs_of(facts) -> dict:
-    from dataclasses import asdict
-
-    return asdict(facts)
 
 
 @transaction.atomic
@@ -179,7 +171,7 @@ def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
     score, _ = Score.objects.update_or_create(
         engagement=engagement,
         methodology=methodology,
-        defaults=_score_fields(result, _inputs_of(facts)),
+        defaults=dict(zip(SCORE_FIELDS, _score_row(engagement.pk, result, facts)[1:], strict=True)),
     )
     webhooks_queue_scores(engagement_ids=[engagement.pk], methodology=methodology)
     return score
@@ -188,8 +180,8 @@ def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
 def _score_row(engagement_id: int, result: ScoreResult, facts) -> tuple:
     """One score as plain values in SCORE_FIELDS order (after the engagement id).
 
-    ``inputs`` is what ``_inputs_of`` (``dataclasses.asdict``) gives, built without its deep copy:
-    the facts are flat values and the participants three strings each.
+    ``inputs`` is what ``dataclasses.asdict(facts)`` gives, built without its deep copy: the
+    facts are flat values and the participants three strings each.
     """
     inputs = {**facts.__dict__}
     inputs["participants"] = [
@@ -238,7 +230,7 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
                 Score(
                     engagement_id=row[0],
                     methodology=methodology,
-                    **dict(zip(SCORE_FIELDS_ORDER, row[1:], strict=True)),
+                    **dict(zip(SCORE_FIELDS, row[1:], strict=True)),
                 )
                 for row in rows
             ],
@@ -249,9 +241,9 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
         return
     quote = connection.ops.quote_name
     table = quote(Score._meta.db_table)
-    columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS_ORDER)]
+    columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS)]
     listed = ", ".join(quote(column) for column in columns)
-    json_at = {SCORE_FIELDS_ORDER.index(name) + 1 for name in ("indicators", "inputs")}
+    json_at = {SCORE_FIELDS.index(name) + 1 for name in ("indicators", "inputs")}
     buffer = io.StringIO()
     for row in rows:
         buffer.write(
@@ -479,13 +471,6 @@ def methodology_publish(*, methodology: Methodology, user=None) -> Methodology:
 # by a task (one per batch of at most ``SCORES_PER_DELIVERY`` scores per endpoint) and each is
 # posted by ``webhook_deliver``, which retries temporary failures with exponential backoff.
 
-from django.conf import settings  # noqa: E402
-from django.db.models import Q  # noqa: E402
-
-from . import webhooks  # noqa: E402
-from .models import WebhookDelivery, WebhookEndpoint  # noqa: E402
-from .webhook_selectors import webhook_endpoints_receiving_scores, webhooks_any_active  # noqa: E402
-
 
 @dataclass(frozen=True)
 class CreatedWebhookEndpoint:
@@ -627,7 +612,7 @@ def _delivery_refused(delivery) -> str:
         return "The endpoint was deactivated before this delivery was sent."
     if not token.is_active:
         return f"The partner token is {token.status}."
-    if not token.has_scopes(["scores:read"]):
+    if not token.has_scopes([TokenScope.SCORES_READ]):
         return "The partner token no longer has the scores:read scope."
     return ""
 
@@ -658,7 +643,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> int | None:
     delivery = WebhookDelivery.objects.select_related("endpoint__token").get(pk=delivery_id)
     endpoint = delivery.endpoint
     refused = _delivery_refused(delivery)
-    allow_private = getattr(settings, "WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_HOSTS
     if not refused and not allow_private and webhooks.host_resolves_private(endpoint.url):
         refused = "The URL's host resolves to a private or loopback address; not sent."
     if refused:

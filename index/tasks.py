@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .models import Engagement, Methodology, RescoreRun
+from .models import Engagement, RescoreRun
 from .selectors import methodology_current
 
 
@@ -16,17 +16,6 @@ def engagement_rescore(engagement_id: int) -> None:
     if engagement is None or methodology is None:
         return
     score_compute(engagement=engagement, methodology=methodology)
-
-
-@shared_task(acks_late=True)
-def methodology_rescore(methodology_id: int) -> int | None:
-    """Score every engagement under a methodology version (after it was published)."""
-    from .services import methodology_rescore_all
-
-    methodology = Methodology.objects.filter(pk=methodology_id).first()
-    if methodology is None:
-        return None
-    return methodology_rescore_all(methodology=methodology)
 
 
 @shared_task(acks_late=True)

@@ -480,17 +480,24 @@ class KeysetCursorPagination(BasePagination):
     max_page_size = 200
     invalid_cursor_message = "This cursor is not valid here; start again from the first page."
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
+    def window(self, queryset, request):
+        """The page's rows plus one (which decides ``next``), as a queryset not yet run: views
+        may ask the database about exactly these rows (e.g. conditional requests) first."""
         self.model = queryset.model
         self.limit = self.get_page_size(request)
         self.keys = self.sort_keys(queryset)
         values, backwards = self.decode_cursor(request)
+        self.cursor_values, self.backwards = values, backwards
         keys = [key.reversed() for key in self.keys] if backwards else self.keys
         rows = queryset.order_by(*(key.order_by() for key in keys))
         if values is not None:
             rows = rows.filter(keyset_after(keys, values))
-        rows = list(rows[: self.limit + 1])
+        return rows[: self.limit + 1]
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        rows = list(self.window(queryset, request))
+        values, backwards = self.cursor_values, self.backwards
         more = len(rows) > self.limit
         rows = rows[: self.limit]
         if backwards:

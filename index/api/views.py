@@ -36,7 +36,6 @@ from smartdiplomacy.api import (
     ApiModelPermissions,
     HasTokenScope,
     KeysetCursorPagination,
-    keyset_after,
 )
 from stakeholders.selectors import user_is_cleared
 
@@ -181,22 +180,11 @@ ROW_VALUES = (
 
 
 class ScoreCursorPagination(KeysetCursorPagination):
-    """The shared keyset pagination, able to name a page's rows up front."""
+    """The shared keyset pagination over ``.values()`` rows."""
 
     def key_values(self, row) -> list:
         # Rows are dicts (``.values()``); the cursor reads their sort fields as attributes.
         return super().key_values(SimpleNamespace(**row) if isinstance(row, dict) else row)
-
-    def window(self, queryset, request):
-        """The rows (plus one, which decides ``next``) the page would show, as a queryset."""
-        self.model = queryset.model
-        self.keys = self.sort_keys(queryset)
-        values, backwards = self.decode_cursor(request)
-        keys = [key.reversed() for key in self.keys] if backwards else self.keys
-        rows = queryset.order_by(*(key.order_by() for key in keys))
-        if values is not None:
-            rows = rows.filter(keyset_after(keys, values))
-        return rows[: self.get_page_size(request) + 1]
 
 
 @extend_schema_view(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from index.models import Methodology, Score
-from index.tasks import engagement_rescore, methodology_rescore
+from index.models import Methodology, RescoreRun, Score
+from index.tasks import engagement_rescore, rescore_run_execute
 from tests.index.factories import EngagementFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,21 +18,24 @@ def test_engagement_rescore_is_safe_to_repeat():
 
 def test_tasks_return_quietly_when_the_row_is_gone():
     engagement_rescore.delay(987654)
-    assert methodology_rescore.delay(987654).get() is None
+    assert rescore_run_execute.delay(987654).get() is None
     assert not Score.objects.exists()
 
 
-def test_methodology_rescore_scores_every_engagement():
+def test_a_rescore_run_scores_every_engagement_and_is_safe_to_repeat():
     EngagementFactory.create_batch(3)
     v1 = Methodology.objects.get(version=1)
-    assert methodology_rescore.delay(v1.pk).get() == 3
+    run = RescoreRun.objects.create(methodology=v1)
+    assert rescore_run_execute.delay(run.pk).get() == 3
     assert Score.objects.filter(methodology=v1).count() == 3
+    run.refresh_from_db()
+    assert run.status == RescoreRun.Status.DONE
+    assert rescore_run_execute.delay(run.pk).get() is None  # a finished run is not run again
 
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_rescores_every_engagement_and_reports_progress(start_celery_worker):
-    from index.models import RescoreRun
     from index.scoring import score_engagement
     from index.selectors import engagement_facts_many
     from index.tasks import rescore_run_execute
