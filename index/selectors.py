@@ -118,94 +118,42 @@ def _quarter(day) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
-def _with_best_and_weakest(rows: list[dict]) -> list[dict]:
-    labels = dict(Pillar.choices)
-    for row in rows:
-        known = [(row[f"avg_{p}"], p) for p in labels if row.get(f"avg_{p}") is not None]
-        row["best"] = labels[max(known)[1]] if known else None
-        row["weakest"] = labels[min(known)[1]] if known else None
-    return rows
+DASHBOARD_GROUP_ROWS = 20
 
 
-def index_dashboard(*, methodology: Methodology | None, user=None) -> dict:
-    """Average scores by country, partnership, outcome and quarter, with each group's best and
-    weakest pillar, and the best and weakest pillars overall.
+def _by_composite(rows: list[dict]) -> list[dict]:
+    """Highest mean composite first; groups without one last."""
+    return sorted(
+        rows, key=lambda row: (row["mean_composite"] is None, -(row["mean_composite"] or 0))
+    )
 
-    Partnerships are listed only if ``user`` may see them (a draft is its proposer's); outcomes
-    are public. A fixed number of queries.
+
+def index_dashboard(*, methodology: Methodology | None, user) -> dict:
+    """The dashboard: ``score_summary`` of every score under ``methodology`` (so the page and
+    ``/api/v1/scores/summary/`` agree), groups ranked by mean composite (the best
+    ``DASHBOARD_GROUP_ROWS`` partnerships and outcomes), and the pillars overall, best first.
     """
-    from partnerships.selectors import partnership_visible_to
-
-    empty = {
-        "by_country": [],
-        "by_quarter": [],
-        "by_partnership": [],
-        "by_outcome": [],
-        "pillars": [],
-        "count": 0,
-    }
     if methodology is None:
-        return empty
-    scores = Score.objects.filter(methodology=methodology)
-    averages = ("digital", "multi_stakeholder", "feminist", "composite")
-    by_country = list(
-        scores.exclude(engagement__country="")
-        .values("engagement__country")
-        .annotate(n=Count("id"), **{f"avg_{name}": Avg(name) for name in averages})
-        .order_by("-avg_composite", "engagement__country")
-    )
-    from django_countries import countries
-
-    for row in by_country:
-        row["country_name"] = countries.name(row["engagement__country"])
-    _with_best_and_weakest(by_country)
-    means = {f"avg_{name}": Avg(name) for name in averages}
-    visible_partnerships = partnership_visible_to(user).values("pk") if user is not None else []
-    by_partnership = _with_best_and_weakest(
-        list(
-            scores.filter(engagement__partnership__in=visible_partnerships)
-            .values("engagement__partnership_id", "engagement__partnership__title")
-            .annotate(n=Count("id"), **means)
-            .order_by("-avg_composite", "engagement__partnership__title")[:20]
-        )
-    )
-    by_outcome = _with_best_and_weakest(
-        list(
-            scores.filter(engagement__outcomes__isnull=False)
-            .values("engagement__outcomes__id", "engagement__outcomes__title")
-            .annotate(n=Count("id"), **means)
-            .order_by("-avg_composite", "engagement__outcomes__title")[:20]
-        )
-    )
-    by_quarter = [
-        {**row, "quarter": _quarter(row["start"])}
-        for row in scores.annotate(start=TruncQuarter("engagement__start_date"))
-        .values("start")
-        .annotate(n=Count("id"), **means)
-        .order_by("start")
-    ]
-    overall = scores.aggregate(n=Count("id"), **{name: Avg(name) for name in averages})
-    labels = {
-        "digital": "Digital",
-        "multi_stakeholder": "Multi-stakeholder",
-        "feminist": "Feminist",
-    }
+        return {"count": 0}
+    summary = score_summary(scores=Score.objects.filter(methodology=methodology), user=user)
+    overall = summary["overall"]
+    labels = dict(Pillar.choices)
     pillars = sorted(
         (
-            {"pillar": name, "label": label, "average": overall[name]}
-            for name, label in labels.items()
-            if overall[name] is not None
+            {"pillar": pillar, "label": labels[pillar], "average": overall[f"mean_{pillar}"]}
+            for pillar in PILLARS
+            if overall[f"mean_{pillar}"] is not None
         ),
         key=lambda row: -row["average"],
     )
     return {
-        "by_country": by_country,
-        "by_partnership": by_partnership,
-        "by_outcome": by_outcome,
-        "by_quarter": by_quarter,
+        "count": overall["count"],
+        "composite": overall["mean_composite"],
         "pillars": pillars,
-        "count": overall["n"],
-        "composite": overall["composite"],
+        "by_country": _by_composite([row for row in summary["by_country"] if row["country"]]),
+        "by_partnership": _by_composite(summary["by_partnership"])[:DASHBOARD_GROUP_ROWS],
+        "by_outcome": _by_composite(summary["by_outcome"])[:DASHBOARD_GROUP_ROWS],
+        "by_quarter": summary["by_quarter"],
     }
 
 
@@ -361,7 +309,6 @@ def score_summary(*, scores: QuerySet[Score], user) -> dict:
     are simply not grouped under any partnership (no "hidden" or "other" bucket that would count
     them). An engagement serving several outcomes counts once under each.
     """
-    from django.db.models.functions import TruncQuarter
     from django_countries import countries
 
     from partnerships.selectors import partnership_visible_to

@@ -61,3 +61,11 @@ def partnership_scores(partnership, limit: int = 10) -> dict:
         partnership=partnership, methodology=methodology_current(), limit=limit
     )
     return {**context, "subject": partnership, "filter": f"partnership={partnership.pk}"}
+
+
+@register.filter
+def pillar_label(pillar: str | None) -> str:
+    """``multi_stakeholder`` → ``Multi-stakeholder``; empty for none."""
+    from ..choices import Pillar
+
+    return dict(Pillar.choices).get(pillar, "") if pillar else ""
