@@ -19,9 +19,9 @@ def registry_changed(sender, **kwargs) -> None:
     graph_refresh_queue()
 
 
-# Bulk senders name the last thing they wrote: the demo and IATI imports say "stakes" when they
-# also created the stakeholders and ties that make the graph.
-BULK_KINDS_THAT_MOVE_THE_GRAPH = {"stakeholders", "ties", "stakes"}
+# The snapshots are made of actors and ties; stakes are read live (outcome view, gaps). A bulk
+# sender that wrote stakeholders too (the demo, IATI imports) says "stakeholders".
+BULK_KINDS_THAT_MOVE_THE_GRAPH = {"stakeholders", "ties"}
 
 
 @receiver(registry_bulk_changed, dispatch_uid="graph_registry_bulk_changed")

@@ -1606,9 +1606,12 @@ def demo_scenario_load(*, log: Callable[[str], None] | None = None) -> DemoLoadR
             say(f"  ties: {result.created['ties']} created")
             changed = sum(result.created.values())
             # Bulk inserts send no per-row signals: say once, after commit, that the registry
-            # changed, so that the overlap engine computes the demo's candidates.
+            # changed (stakeholders first among what it wrote), so that the overlap engine
+            # computes the demo's candidates and the graph its metrics.
             transaction.on_commit(
-                lambda: registry_bulk_changed.send(sender=Stake, kind="stakes", count=changed)
+                lambda: registry_bulk_changed.send(
+                    sender=Stakeholder, kind="stakeholders", count=changed
+                )
             )
     result.totals = {
         "stakeholders": len(scenario.stakeholders),

@@ -93,6 +93,7 @@ def test_a_bulk_change_queues_one_task_when_a_broker_is_configured(
 def test_bulk_changes_that_do_not_move_the_graph_compute_nothing(db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     registry_bulk_changed.send(sender=Tie, kind="outcomes", count=5)
+    registry_bulk_changed.send(sender=Tie, kind="stakes", count=5)  # stakes are read live
     registry_bulk_changed.send(sender=Tie, kind="ties", count=0)
     assert not GraphSnapshot.objects.exists()
 
