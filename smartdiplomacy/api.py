@@ -30,6 +30,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.services import restricted_read_record
 from accounts.tokens import request_token
+from smartdiplomacy.cache import incr_window
 from smartdiplomacy.exceptions import ApplicationError
 
 logger = logging.getLogger("smartdiplomacy.api")
@@ -362,13 +363,7 @@ class SettingsRateThrottle(throttling.SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{self.key}:{window}"
-        self.cache.add(key, 0, self.duration + 1)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add and incr
-            self.cache.add(key, 1, self.duration + 1)
-            count = 1
-        return count <= self.num_requests
+        return incr_window(self.cache, key, self.duration + 1) <= self.num_requests
 
     def wait(self):
         return max(1, math.ceil(self.window_end - self.now))

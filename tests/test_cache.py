@@ -4,8 +4,9 @@ import os
 import uuid
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 
-from smartdiplomacy.cache import RedisCache
+from smartdiplomacy.cache import RedisCache, incr_window
 
 
 @pytest.mark.services
@@ -19,3 +20,23 @@ def test_the_redis_cache_keeps_one_client_per_pool_and_works():
     assert cache.add("page", "other", 30) is False
     cache.delete("page")
     assert cache.get("page") is None
+
+
+@pytest.mark.services
+def test_a_window_counter_counts_and_keeps_the_expiry_it_was_created_with():
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/13"
+    cache = RedisCache(url, {"KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"})
+    assert [incr_window(cache, "window", 30) for _ in range(3)] == [1, 2, 3]
+    assert cache.get("window") == 3  # an integer, as Django's own incr leaves it
+    client = cache._cache.get_client(write=True)
+    key = cache.make_and_validate_key("window")
+    assert 0 < client.ttl(key) <= 30
+    client.expire(key, 5)
+    incr_window(cache, "window", 30)  # later counts never push the window's end back
+    assert client.ttl(key) <= 5
+    cache.delete("window")
+
+
+def test_a_window_counter_works_on_any_cache():
+    cache = LocMemCache(f"test-{uuid.uuid4().hex[:8]}", {})
+    assert [incr_window(cache, "window", 30) for _ in range(3)] == [1, 2, 3]

@@ -1,13 +1,16 @@
 """Partner tokens: issued hashed with an expiry and scopes, read-only, throttled, revocable."""
 
 import hashlib
+import os
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.utils import timezone
+from redis import Redis
 
 from accounts.models import DEFAULT_TOKEN_SCOPES, PartnerToken, TokenScope
 from accounts.services import token_issue, token_revoke
@@ -311,3 +314,38 @@ def test_without_a_shared_cache_tokens_are_read_from_the_database_every_time(
     for _ in range(2):
         with django_assert_num_queries(1):
             token_get_by_prefix(prefix=partner_token.token.prefix)
+
+
+@pytest.mark.services
+def test_tokens_are_throttled_on_redis_in_one_counter_per_window(settings, partner_token):
+    """As production runs it: the counter is a Redis integer, created with its window's expiry."""
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/13"
+    prefix = f"throttle-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "smartdiplomacy.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    _rates(settings, partner="3/minute")
+    client = with_token(partner_token.plaintext)
+    redis = Redis.from_url(url)
+
+    def calls(command):
+        return redis.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    exists, incr = calls("exists"), calls("incrby")
+    assert [client.get("/api/v1/outcomes/").status_code for _ in range(4)] == [200] * 3 + [429]
+    # One INCRBY per request, none of the EXISTS with which Django's add-then-incr would count.
+    assert (calls("exists") - exists, calls("incrby") - incr) == (0, 4)
+    (key,) = redis.keys(f"{prefix}:*throttle_partner*")
+    assert int(redis.get(key)) == 4
+    assert 0 < redis.ttl(key) <= 61
+    assert (
+        with_token(token_issue(partner="Other", created_by=None).plaintext)
+        .get("/api/v1/outcomes/")
+        .status_code
+        == 200
+    )
+    redis.delete(*redis.keys(f"{prefix}:*"))
