@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Case, IntegerField, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -51,6 +50,7 @@ from ..selectors import (
 from .conditional import (
     Validators,
     answer_key,
+    answer_recall,
     data_generation,
     request_fingerprint,
     scores_state,
@@ -270,7 +270,7 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             return None
         fingerprint = request_fingerprint(self.request, audience=self.audience())
         self.answer_key = answer_key(fingerprint=fingerprint, generation=data_generation())
-        stored = cache.get(self.answer_key)
+        stored = answer_recall(self.answer_key)
         if stored is None:
             return None
         validators = Validators.remembered(stored)

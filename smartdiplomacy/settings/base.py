@@ -229,6 +229,9 @@ else:
 SHARED_CACHE = CACHE_URL.startswith(("redis://", "rediss://"))
 PARTNER_TOKEN_CACHE_SECONDS = int(env("PARTNER_TOKEN_CACHE_SECONDS", "30" if SHARED_CACHE else "0"))
 SCORES_API_ANSWER_SECONDS = int(env("SCORES_API_ANSWER_SECONDS", "10" if SHARED_CACHE else "0"))
+# Each process also keeps the scores API pages it served lately (keyed by ETag, so never stale), up
+# to this many MiB, sparing a fetch of a 270 KB page from the shared cache per request.
+SCORES_API_LOCAL_CACHE_MB = int(env("SCORES_API_LOCAL_CACHE_MB", "64"))
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker the embedded default runs every task in process, synchronously, so that the

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
+from index.api.conditional import local_clear
 from stakeholders.choices import Sensitivity
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -13,8 +14,10 @@ from tests.stakeholders.factories import StakeholderFactory
 def fresh_throttle_counts():
     # Throttles count in the cache, which outlives a test; ids are reused between tests.
     cache.clear()
+    local_clear()
     yield
     cache.clear()
+    local_clear()
 
 
 @pytest.fixture

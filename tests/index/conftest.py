@@ -4,16 +4,23 @@ import pytest
 from django.core.cache import cache
 
 from accounts.services import token_issue
+from index.api.conditional import local_clear
 from index.models import Methodology
+
+
+def cache_forget() -> None:
+    """Empty the shared cache and what this process keeps in front of it (rendered pages)."""
+    cache.clear()
+    local_clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counts, rendered score pages and the sensitivity analysis live in the cache:
     each test starts and ends with it empty."""
-    cache.clear()
+    cache_forget()
     yield
-    cache.clear()
+    cache_forget()
 
 
 @pytest.fixture

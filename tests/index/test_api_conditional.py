@@ -225,3 +225,50 @@ def test_without_a_shared_cache_no_answer_is_remembered(v1, client, settings):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
     assert len(queries.captured_queries) >= 1  # the validators are read from the database
+
+
+# --- what each process keeps in front of the shared cache ------------------------------------
+
+
+def _queries(client, url, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response, len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("kept_mb, rendered_again", [(64, False), (0, True)])
+def test_a_process_serves_a_page_it_rendered_even_when_the_shared_cache_lost_it(
+    v1, client, settings, kept_mb, rendered_again
+):
+    from django.core.cache import cache
+
+    from index.api.conditional import local_clear
+
+    settings.SCORES_API_LOCAL_CACHE_MB = kept_mb
+    _scored(v1, n=3)
+    client.get(URL, {"page_size": 2})  # the token's first use records its last use once
+    cache.clear()
+    local_clear()  # and the store is sized from the setting again
+    first, rendering = _queries(client, URL, page_size=2)
+    cache.clear()  # evicted from Redis, say: the ETag still names the same rows
+    again, queries = _queries(client, URL, page_size=2)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    # The validators are read again (the remembered answer went with the shared cache); the
+    # page itself is rendered again only when the process kept nothing.
+    assert (queries == rendering) is rendered_again
+    assert queries < rendering or rendered_again
+
+
+def test_a_process_forgets_a_remembered_answer_when_its_time_is_up(v1, client, monkeypatch):
+    import time
+
+    _scored(v1)
+    client.get(URL)  # the token's first use records its last use once
+    client.get(URL)
+    _, remembered = _queries(client, URL)
+    assert remembered == 0
+    later = time.time() + 11  # SCORES_API_ANSWER_SECONDS is 10 in the test settings
+    monkeypatch.setattr(time, "time", lambda: later)
+    _, asked_again = _queries(client, URL)
+    assert asked_again >= 1  # the validators are read from the database again
