@@ -22,10 +22,12 @@ def _env_int(name: str, default: int) -> int:
 
 
 def _default_workers() -> int:
-    # One process per core (at least 2, at most 8), two threads each: the API's work is Python on
+    # One process per core (at least 2, at most 8) of one thread each: the API's work is Python on
     # the CPU, and more processes or threads than cores only queue for the GIL and the cores.
-    # Measured with benchmarks/scores_api_load.py on 2 cores, 32 partner clients: 2 x 2 served
-    # 575 requests/s at p95 84 ms, the classic 2 * cores + 1 processes of 4 threads 234 at 271 ms.
+    # Measured with benchmarks/scores_api_load.py on 2 cores, 32 partner clients, 2026-11-26:
+    # 2 x 1 served 742-864 requests/s at p95 55-70 ms, 3 x 1 628-833 at 69-88 ms, 2 x 2 598-752
+    # at 76-88 ms (a second thread waits for the GIL behind the first). Slow clients are no
+    # reason for threads here: the TLS proxy in front buffers requests and responses.
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -41,7 +43,7 @@ backlog = _env_int("GUNICORN_BACKLOG", 2048)
 # --- Workers --------------------------------------------------------------------------------------
 worker_class = "gthread"
 workers = _env_int("GUNICORN_WORKERS", _env_int("WEB_CONCURRENCY", _default_workers()))
-threads = _env_int("GUNICORN_THREADS", 2)
+threads = _env_int("GUNICORN_THREADS", 1)
 # Recycle workers now and then so a slow leak never grows unbounded; jitter avoids all restarting
 # at once. Not too often: a new worker imports Django, numpy, scipy and networkx again, and at
 # partner polling rates a worker recycled every 1,000 requests restarted every few seconds (p95
@@ -84,3 +86,20 @@ if _control_socket:
 control_socket_disable = not _control_socket
 # Load the app in each worker (not the master), so a fresh DB connection per process is certain.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Import every view now, then take what is loaded out of the garbage collector's sight.
+
+    Django imports the views at the first request; numpy, scipy, networkx and Django leave some
+    200,000 long-lived objects that each full collection walks again: measured at 95 ms, a pause
+    every few thousand requests that every request in flight waits out. ``gc.freeze`` moves them
+    to a generation the collector never scans (they live as long as the worker anyway): a full
+    collection then takes about 11 ms.
+    """
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    gc.freeze()

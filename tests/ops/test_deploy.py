@@ -124,6 +124,25 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["bind"] == ["127.0.0.1:7000"]
 
 
+def test_gunicorn_workers_freeze_what_they_loaded_out_of_the_collectors_sight():
+    # In a fresh interpreter, as in a worker: the app is set up, no view imported yet.
+    script = f"""
+import django, gc, runpy, sys
+django.setup()
+before = "index.api.views" in sys.modules
+runpy.run_path({str(ROOT / "gunicorn.conf.py")!r})["post_worker_init"](worker=None)
+print(before, "index.api.views" in sys.modules, gc.get_freeze_count())
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    before, after, frozen = result.stdout.split()
+    assert (before, after) == ("False", "True")  # every view is imported before the freeze
+    assert int(frozen) > 10_000
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
