@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import CAPABILITY_LABELS, Capability
@@ -55,6 +56,8 @@ class SectorAdmin(SimpleHistoryAdmin):
 
 @admin.register(Stakeholder)
 class StakeholderAdmin(VisibleStakeholderChoicesMixin, SimpleHistoryAdmin):
+    # A website typed without a scheme is read as https://, as on the app's own form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "acronym",
