@@ -166,10 +166,14 @@ def score_indicators_visible(indicators: list[dict], *, user) -> list[dict]:
     every score alike, so that withholding says nothing about any one engagement. The pillar
     scores themselves may be shown (DESIGN.md, do no harm).
     """
-    allowed = user_is_cleared(user)
+    return indicators_as_seen(indicators, cleared=user_is_cleared(user))
+
+
+def indicators_as_seen(indicators: list[dict], *, cleared: bool) -> list[dict]:
+    """``score_indicators_visible`` for a caller already known to be cleared or not."""
     rows = []
     for indicator in indicators:
-        withheld = not allowed and indicator["code"] in PARTICIPANT_INDICATORS
+        withheld = not cleared and indicator["code"] in PARTICIPANT_INDICATORS
         row = {**indicator, "withheld": withheld}
         if withheld:
             row.update(value=None, normalised=None, contribution=None)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, When
+from django.db.models import Case, IntegerField, TextField, When
+from django.db.models.functions import Cast
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,7 +26,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import TokenScope
@@ -33,6 +33,7 @@ from accounts.tokens import request_token
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.api import (
     ApiModelPermissions,
+    FastJSONRenderer,
     HasTokenScope,
     KeysetCursorPagination,
 )
@@ -166,7 +167,7 @@ ROW_VALUES = (
     "feminist",
     "composite",
     "completeness",
-    "indicators",
+    "indicators_json",
     "computed_at",
     "engagement__title",
     "engagement__kind",
@@ -220,7 +221,7 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ScoreFilterSet
     filter_backends = [DjangoFilterBackend]
     pagination_class = ScoreCursorPagination
-    renderer_classes = [JSONRenderer, ScoreCSVRenderer]
+    renderer_classes = [FastJSONRenderer, ScoreCSVRenderer]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, ApiModelPermissions]
     required_scopes = (TokenScope.SCORES_READ,)
 
@@ -233,7 +234,12 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             output_field=IntegerField(),
         )
         return (
-            score_list(user=self.request.user).annotate(partnership_shown=shown).values(*ROW_VALUES)
+            score_list(user=self.request.user)
+            .annotate(
+                partnership_shown=shown,
+                indicators_json=Cast("indicators", output_field=TextField()),
+            )
+            .values(*ROW_VALUES)
         )
 
     def filter_queryset(self, queryset):
@@ -287,8 +293,8 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
             getattr(request, "accepted_renderer", None), ScoreCSVRenderer
         ):
             # Errors keep the one JSON error shape whatever format was asked for.
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
+            request.accepted_renderer = FastJSONRenderer()
+            request.accepted_media_type = FastJSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
         validators = getattr(self, "validators", None)
         if validators is not None and response.status_code in (200, 304):
@@ -351,7 +357,7 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[*FILTER_PARAMETERS, *CONDITIONAL_PARAMETERS],
         responses={200: ScoreSummarySerializer, 304: NOT_MODIFIED},
     )
-    @action(detail=False, renderer_classes=[JSONRenderer], pagination_class=None)
+    @action(detail=False, renderer_classes=[FastJSONRenderer], pagination_class=None)
     def summary(self, request, *args, **kwargs):
         answered = self.remembered_answer()
         if answered is not None:
