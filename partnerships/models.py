@@ -150,6 +150,29 @@ class OverlapChunk(models.Model):
         return f"{self.run} chunk {self.index}"
 
 
+class OverlapStep(models.Model):
+    """A step of a run a worker is executing now (reading, one chunk, writing), and when that
+    worker last said it was alive: every ``OVERLAP_RUN_LEASE_SECONDS`` from a thread beside the
+    work. Removed when the step ends; one left behind and silent means its worker died.
+
+    Kept apart from the run's row, which a step locks while it writes.
+    """
+
+    run = models.ForeignKey(OverlapRun, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=40)
+    worker = models.CharField(max_length=200, blank=True, help_text="host and process id")
+    started_at = models.DateTimeField()
+    alive_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="partnerships_step_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.name}"
+
+
 class Candidate(models.Model):
     """A computed candidate partnership between two stakeholders (``stakeholder_a.id < b.id``).
 

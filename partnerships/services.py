@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -23,7 +24,7 @@ from datetime import timedelta
 import numpy as np
 from celery import group
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,7 +35,14 @@ from stakeholders.choices import Kind
 from stakeholders.models import Outcome, Stake, Stakeholder, Tie
 
 from .choices import ChunkStatus, RunPhase, RunStatus, RunTrigger
-from .models import Candidate, CandidateDismissal, OverlapChunk, OverlapRun, OverlapSnapshot
+from .models import (
+    Candidate,
+    CandidateDismissal,
+    OverlapChunk,
+    OverlapRun,
+    OverlapSnapshot,
+    OverlapStep,
+)
 from .overlap import (
     Parameters,
     Registry,
@@ -80,6 +88,56 @@ def stale_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 3600) + 60)
 
 
+def lease_lost_after() -> timedelta:
+    """A step whose worker has not said it is alive for this long lost that worker."""
+    return timedelta(seconds=4 * settings.OVERLAP_RUN_LEASE_SECONDS)
+
+
+@contextlib.contextmanager
+def _step_lease(run_id: int, name: str):
+    """Hold a lease on a step of a run while it executes: an ``OverlapStep`` row whose
+    ``alive_at`` a thread beside the work moves every ``OVERLAP_RUN_LEASE_SECONDS``, removed
+    when the step ends however it ends. If the worker process dies, the thread dies with it and
+    ``overlap_runs_fail_stale`` notices within minutes instead of after the hard time limit.
+    The row is not the run's, which the step itself may hold locked while it writes.
+    """
+    now = timezone.now()
+    step, _created = OverlapStep.objects.update_or_create(
+        run_id=run_id,
+        name=name,
+        defaults={
+            "worker": f"{socket.gethostname()}:{os.getpid()}"[:200],
+            "started_at": now,
+            "alive_at": now,
+        },
+    )
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.OVERLAP_RUN_LEASE_SECONDS):
+                try:
+                    with transaction.atomic():
+                        # Never waits: a row still locked by the step's own transaction (a run
+                        # executed in process, inside one) is left for the next beat.
+                        mine = OverlapStep.objects.select_for_update(skip_locked=True)
+                        if mine.filter(pk=step.pk).exists():
+                            mine.filter(pk=step.pk).update(alive_at=timezone.now())
+                except DatabaseError:  # a moment without the database: say so at the next beat
+                    logger.warning("Overlap run %s: could not renew the lease of %s", run_id, name)
+        finally:
+            connection.close()  # this thread's own connection
+
+    beating = threading.Thread(target=beat, name=f"overlap-lease-{run_id}", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
+        OverlapStep.objects.filter(pk=step.pk).delete()
+
+
 # --- starting and watching runs -----------------------------------------------------------------
 
 
@@ -116,15 +174,27 @@ def overlap_parameters_clean(values: dict | None) -> dict:
 
 
 def overlap_runs_fail_stale(*, now=None) -> int:
-    """Mark failed every queued or running run that has not moved for :func:`stale_after`.
+    """Mark failed every active run whose worker died, and every one that has not moved for
+    :func:`stale_after`.
 
-    Its worker died or was killed; its half-written candidates were rolled back with it, so the
-    previous run's candidates are still the ones everyone sees.
+    A worker executing a step holds a lease on it (``_step_lease``); a step silent for
+    :func:`lease_lost_after` lost its worker. A run waiting in the queue holds none: it is given
+    up only after the hard time limit. Either way its half-written candidates were rolled back,
+    so the previous run's candidates are still the ones everyone sees.
     """
     now = now or timezone.now()
-    cutoff = now - stale_after()
-    stale = OverlapRun.objects.filter(is_active=True, updated_at__lt=cutoff)
+    lost = OverlapStep.objects.filter(
+        run__is_active=True, alive_at__lt=now - lease_lost_after()
+    ).values_list("run_id", "name", "worker")
     count = 0
+    for run_id, name, worker in lost:
+        count += _run_fail(
+            run_id,
+            f"The worker {worker} stopped while {name} (no sign of life for "
+            f"{int(lease_lost_after().total_seconds())} s: stopped or killed). The previous "
+            "candidates are still in place; start a new run.",
+        )
+    stale = OverlapRun.objects.filter(is_active=True, updated_at__lt=now - stale_after())
     for run_id in stale.values_list("id", flat=True):
         count += _run_fail(
             run_id,
@@ -183,6 +253,7 @@ def _run_fail(run_id: int, error: str) -> int:
 
 
 def _run_artifacts_delete(run_id: int) -> None:
+    OverlapStep.objects.filter(run_id=run_id).delete()  # a lost worker's: the error names it
     OverlapSnapshot.objects.filter(run_id=run_id).delete()
     OverlapChunk.objects.filter(run_id=run_id).update(result=None)
 
@@ -281,7 +352,10 @@ def overlap_run_execute(*, run_id: int) -> None:
         run.status, run.phase, run.started_at = RunStatus.RUNNING, RunPhase.LOAD, timezone.now()
         run.save(update_fields=["status", "phase", "started_at", "updated_at"])
 
-    with _failing_run_on_error(run_id, "reading the registry"):
+    with (
+        _step_lease(run_id, "reading the registry"),
+        _failing_run_on_error(run_id, "reading the registry"),
+    ):
         started = time.perf_counter()
         snapshot_at = timezone.now()  # before reading: later changes are refreshed after the run
         registry, counts = registry_load()
@@ -325,7 +399,8 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
     run = chunk.run
     if run.status != RunStatus.RUNNING:
         return
-    with _failing_run_on_error(run_id, f"comparing stakeholders (chunk {index + 1})"):
+    what = f"comparing stakeholders (chunk {index + 1})"
+    with _step_lease(run_id, what), _failing_run_on_error(run_id, what):
         started = time.perf_counter()
         snapshot = OverlapSnapshot.objects.get(run_id=run_id)
         registry = Registry.from_bytes(bytes(snapshot.data))
@@ -365,7 +440,10 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
     if run is None or run.status != RunStatus.RUNNING:
         return
     _run_update(run_id, phase=RunPhase.WRITE)
-    with _failing_run_on_error(run_id, "writing candidates"):
+    with (
+        _step_lease(run_id, "writing candidates"),
+        _failing_run_on_error(run_id, "writing candidates"),
+    ):
         started = time.perf_counter()
         kept = Parameters.from_dict(run.parameters).shared_outcomes_kept
         parts = [

@@ -48,3 +48,9 @@ def overlap_run_scheduled() -> int:
     services.overlap_runs_fail_stale()
     run, _created = services.overlap_run_request(trigger=RunTrigger.SCHEDULE)
     return run.pk
+
+
+@shared_task
+def overlap_runs_watch() -> int:
+    """Every minute (Celery beat): a run whose worker died is marked failed, and says so."""
+    return services.overlap_runs_fail_stale()

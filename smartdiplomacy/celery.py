@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "partnerships.tasks.overlap_run_scheduled",
         "schedule": crontab(hour=2, minute=30),
     },
+    # A run whose worker died (its step silent for 4 x OVERLAP_RUN_LEASE_SECONDS) is failed.
+    "partnerships-overlap-runs-watch": {
+        "task": "partnerships.tasks.overlap_runs_watch",
+        "schedule": 60.0,
+    },
     # Graph metrics and layout; registry edits also queue a debounced refresh (graph.signals).
     "graph-snapshots-nightly": {
         "task": "graph.tasks.graph_snapshots_refresh_task",

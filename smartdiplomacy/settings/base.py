@@ -252,6 +252,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "3300"))
 CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "3600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# A worker executing a step of an overlap run says so this often; a step silent for four times as
+# long lost its worker, and the run is marked failed (checked every minute by Celery beat).
+OVERLAP_RUN_LEASE_SECONDS = float(env("OVERLAP_RUN_LEASE_SECONDS", "30"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "smartdiplomacy")
 CELERY_TIMEZONE = TIME_ZONE

@@ -1,9 +1,13 @@
 import os
+import time
+from datetime import timedelta
 
 import pytest
+from django.test import override_settings
+from django.utils import timezone
 
 from partnerships import services, tasks
-from partnerships.models import Candidate, OverlapRun
+from partnerships.models import Candidate, OverlapRun, OverlapStep
 from partnerships.overlap import Parameters, compute_all
 from partnerships.services import overlap_parameters_clean
 from smartdiplomacy.celery import app
@@ -17,6 +21,9 @@ def test_the_nightly_run_is_in_the_one_beat_schedule():
     entry = app.conf.beat_schedule["partnerships-overlap-nightly"]
     assert entry["task"] == "partnerships.tasks.overlap_run_scheduled"
     assert entry["task"] in app.tasks
+    watch = app.conf.beat_schedule["partnerships-overlap-runs-watch"]
+    assert watch["task"] == "partnerships.tasks.overlap_runs_watch" and watch["schedule"] == 60
+    assert watch["task"] in app.tasks
 
 
 @pytest.mark.django_db
@@ -105,11 +112,21 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
     )
     first_worker.kill()
 
-    # The next worker pauses inside the write transaction, after inserting, before committing.
+    # The next worker pauses inside the write transaction, after inserting, before committing,
+    # and says it is alive every second.
     monkeypatch.setenv(services.PAUSE_BEFORE_COMMIT_ENV, "60")
+    monkeypatch.setenv("OVERLAP_RUN_LEASE_SECONDS", "1")
     slow_worker = start_celery_worker(concurrency=1)
     doomed = start_run(slow_worker, chunks=2)
     wait_for(lambda: "Pausing" in slow_worker.log(), timeout=120, message=slow_worker.log())
+    step = OverlapStep.objects.get(run=doomed)
+    assert step.name == "writing candidates" and str(slow_worker.process.pid) in step.worker
+    # A long write holding the run's row locked is alive, not lost: its lease moves on.
+    time.sleep(5)
+    with override_settings(OVERLAP_RUN_LEASE_SECONDS=1):
+        assert services.overlap_runs_fail_stale() == 0
+    step.refresh_from_db()
+    assert timezone.now() - step.alive_at < timedelta(seconds=2.5)
     slow_worker.kill()  # as a crashed machine would: no warm shutdown, the transaction dies
 
     good.refresh_from_db()
@@ -125,11 +142,14 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
     assert not Candidate.objects.filter(run=doomed).exists()
     doomed.refresh_from_db()
     assert doomed.status == OverlapRun.Status.RUNNING  # nobody has noticed yet…
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    assert services.overlap_runs_fail_stale(now=timezone.now() + timedelta(hours=2)) == 1
+    # …until its step has been silent for four beats: seconds here, two minutes by default,
+    # instead of the hour of the hard time limit.
+    with override_settings(OVERLAP_RUN_LEASE_SECONDS=1):
+        wait_for(lambda: services.overlap_runs_fail_stale() == 1, timeout=15)
     doomed.refresh_from_db()
-    assert doomed.status == OverlapRun.Status.FAILED and "stopped making progress" in doomed.error
+    assert doomed.status == OverlapRun.Status.FAILED and not doomed.is_active
+    assert "stopped while writing candidates" in doomed.error
+    # Nothing active is left in the way of the next run.
+    assert not OverlapRun.objects.filter(is_active=True).exists()
+    assert not OverlapStep.objects.exists()
     assert os.environ[services.PAUSE_BEFORE_COMMIT_ENV] == "60"
