@@ -88,6 +88,24 @@ def pytest_sessionfinish(session, exitstatus):
 # --- users ------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_database_session_left_behind(django_db_setup, django_db_blocker):
+    """End the test run's stray PostgreSQL sessions before the test database is dropped.
+
+    The browser tests' live server answers each keep-alive connection of Chromium in a daemon
+    thread, which keeps the database connection of its last request open past the server's stop;
+    the test database could then not be dropped ("being accessed by other users").
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def analyst(db):
     return UserFactory(username="analyst", roles=["analyst"])
