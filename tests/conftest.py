@@ -85,9 +85,6 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
-# --- users ------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="session", autouse=True)
 def no_database_session_left_behind(django_db_setup, django_db_blocker):
     """End the test run's stray PostgreSQL sessions before the test database is dropped.
@@ -104,6 +101,9 @@ def no_database_session_left_behind(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+# --- users ------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -91,6 +91,7 @@ def request_fingerprint(request, *, audience: str) -> str:
 
 
 def answer_key(*, fingerprint: str, generation: str) -> str:
+    # "answer2": an answer is (ETag, Last-Modified, expiry) since 2026-11-26, no longer a pair.
     return f"index:scores-api:answer2:{generation}:{fingerprint}"
 
 
@@ -122,12 +123,24 @@ def _local_answers() -> cachetools.TLRUCache:
     )
 
 
-def _local_get(store, key):
+def _recall(store: cachetools.Cache, key: str):
+    """What is kept under ``key``: this process's copy, else the shared cache's (then kept here)."""
     with _local_lock:
-        return store.get(key)
+        stored = store.get(key)
+    if stored is None:
+        stored = cache.get(key)
+        if stored is not None:
+            _keep_here(store, key, stored)
+    return stored
 
 
-def _local_set(store, key, value) -> None:
+def _keep(store: cachetools.Cache, key: str, value, seconds: int) -> None:
+    """Keep ``value`` under ``key`` in the shared cache and in this process."""
+    cache.set(key, value, seconds)
+    _keep_here(store, key, value)
+
+
+def _keep_here(store: cachetools.Cache, key: str, value) -> None:
     with _local_lock, contextlib.suppress(ValueError):  # larger than the whole store: not kept
         store[key] = value
 
@@ -141,11 +154,7 @@ def local_clear() -> None:
 
 def answer_recall(key: str) -> tuple | None:
     """The answer remembered under ``key`` (see ``Validators.remember_answer``), if any."""
-    stored = _local_get(_local_answers(), key)
-    if stored is None:
-        stored = cache.get(key)
-        if stored is not None:
-            _local_set(_local_answers(), key, stored)
+    stored = _recall(_local_answers(), key)
     if stored is None or stored[2] <= time.time():
         return None
     return stored
@@ -220,8 +229,7 @@ class Validators:
         seconds = settings.SCORES_API_ANSWER_SECONDS
         if seconds:
             stored = (self.etag, self.last_modified_epoch, time.time() + seconds)
-            cache.set(key, stored, seconds)
-            _local_set(_local_answers(), key, stored)
+            _keep(_local_answers(), key, stored, seconds)
 
     @property
     def last_modified_epoch(self) -> int | None:
@@ -263,13 +271,9 @@ class Validators:
         return f"index:scores-api:body:{self.etag.strip(chr(34))}"
 
     def cached_response(self) -> HttpResponse | None:
-        key = self.cache_key
-        stored = _local_get(_local_bodies(), key)
+        stored = _recall(_local_bodies(), self.cache_key)
         if stored is None:
-            stored = cache.get(key)
-            if stored is None:
-                return None
-            _local_set(_local_bodies(), key, stored)
+            return None
         content, content_type, link = stored
         response = HttpResponse(content, content_type=content_type)
         if link:
@@ -279,5 +283,4 @@ class Validators:
     def remember(self, response) -> None:
         response.render()
         stored = (response.content, response["Content-Type"], response.get("Link"))
-        cache.set(self.cache_key, stored, BODY_CACHE_SECONDS)
-        _local_set(_local_bodies(), self.cache_key, stored)
+        _keep(_local_bodies(), self.cache_key, stored, BODY_CACHE_SECONDS)
