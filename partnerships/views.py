@@ -72,6 +72,11 @@ def candidate_list(request):
 @permission_required(VIEW_CANDIDATES, raise_exception=True)
 def candidate_detail(request, pk: int):
     candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+    return _candidate_page(request, candidate, dismiss_form=DismissForm())
+
+
+def _candidate_page(request, candidate, *, dismiss_form, status: int = 200):
+    weights = Parameters.from_dict(candidate.run.parameters)
     return render(
         request,
         "partnerships/candidate_detail.html",
@@ -79,14 +84,13 @@ def candidate_detail(request, pk: int):
             "candidate": candidate,
             "explanation": candidate_explanations([candidate])[candidate.pk],
             "dismissal": candidate_dismissal(candidate),
-            "dismiss_form": DismissForm(),
-            "weights": Parameters.from_dict(candidate.run.parameters),
-            "score_rows": candidate_score_rows(
-                candidate, Parameters.from_dict(candidate.run.parameters)
-            ),
+            "dismiss_form": dismiss_form,
+            "weights": weights,
+            "score_rows": candidate_score_rows(candidate, weights),
             "proposal_url": _proposal_url(),
             "can_dismiss": request.user.has_perm(DISMISS),
         },
+        status=status,
     )
 
 
@@ -106,23 +110,7 @@ def candidate_dismiss(request, pk: int):
         else:
             messages.success(request, "Dismissed. The pair stays dismissed after later runs.")
             return redirect(request.POST.get("next") or candidate.get_absolute_url())
-    return render(
-        request,
-        "partnerships/candidate_detail.html",
-        {
-            "candidate": candidate,
-            "explanation": candidate_explanations([candidate])[candidate.pk],
-            "dismissal": candidate_dismissal(candidate),
-            "dismiss_form": form,
-            "weights": Parameters.from_dict(candidate.run.parameters),
-            "score_rows": candidate_score_rows(
-                candidate, Parameters.from_dict(candidate.run.parameters)
-            ),
-            "proposal_url": _proposal_url(),
-            "can_dismiss": True,
-        },
-        status=400,
-    )
+    return _candidate_page(request, candidate, dismiss_form=form, status=400)
 
 
 @login_required
