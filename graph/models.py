@@ -1,12 +1,8 @@
 from django.db import models
 
+from stakeholders.choices import Audience
 
-class Audience(models.TextChoices):
-    """Who a snapshot was computed for. Metrics over the full graph would betray hidden brokers
-    (betweenness runs through them), so uncleared people get metrics of the public graph only."""
-
-    PUBLIC = "public", "People not cleared (public stakeholders only)"
-    CLEARED = "cleared", "Cleared people (all stakeholders)"
+__all__ = ["Audience", "GraphSnapshot"]
 
 
 class GraphSnapshot(models.Model):

@@ -19,14 +19,14 @@ from stakeholders.choices import Sensitivity
 from stakeholders.filtersets import StakeholderFilterSet
 from stakeholders.models import Outcome
 from stakeholders.selectors import (
+    audience_of,
     stake_visible_to,
     stakeholder_visible_to,
     tie_visible_to,
-    user_is_cleared,
 )
 
 from . import metrics
-from .models import Audience, GraphSnapshot
+from .models import GraphSnapshot
 
 # The browser draws this many nodes comfortably; beyond it the best connected are kept.
 MAX_NODES = 2_000
@@ -88,10 +88,6 @@ class GraphView:
     @property
     def restricted_ids(self) -> list[int]:
         return [node["id"] for node in self.nodes if node["sensitivity"] != Sensitivity.PUBLIC]
-
-
-def audience_of(user) -> str:
-    return Audience.CLEARED if user_is_cleared(user) else Audience.PUBLIC
 
 
 def graph_snapshot_for(user) -> GraphSnapshot | None:

@@ -7,6 +7,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.choices import Audience
 
 from .choices import (
     Aggregation,
@@ -230,10 +231,29 @@ class Methodology(models.Model):
 
 
 class Score(models.Model):
-    """An engagement's index under one methodology version, with everything needed to explain it."""
+    """An engagement's index under one methodology version, with everything needed to explain it.
+
+    Computed for an audience (DESIGN.md, do no harm). Every engagement has a ``public`` score,
+    computed over its public participants only: exactly the score it would have if its restricted
+    and confidential participants had never existed, so nothing in it (pillars, indicators,
+    inputs) lets anyone infer them. Where such participants take part, a second, ``cleared``
+    score over all participants sits beside it and the public one says so (``cleared_differs``);
+    cleared people read that one. The public row keeps its id and its ``computed_at`` whatever
+    happens to hidden participants, and is rewritten only when its own values change.
+    """
+
+    Audience = Audience
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="scores")
     methodology = models.ForeignKey(Methodology, on_delete=models.PROTECT, related_name="scores")
+    audience = models.CharField(
+        max_length=10, choices=Audience.choices, default=Audience.PUBLIC, editable=False
+    )
+    cleared_differs = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="On a public score: a cleared score over all participants exists beside it.",
+    )
     digital = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
     multi_stakeholder = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
     feminist = models.FloatField(null=True, blank=True, validators=PILLAR_SCORE)
@@ -247,7 +267,8 @@ class Score(models.Model):
         ordering = ["-computed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["engagement", "methodology"], name="index_score_once_per_version"
+                fields=["engagement", "methodology", "audience"],
+                name="index_score_once_per_version_audience",
             ),
             _nullable_range("digital", 0.0, 100.0),
             _nullable_range("multi_stakeholder", 0.0, 100.0),
@@ -260,7 +281,9 @@ class Score(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.engagement_id} under {self.methodology_id}: {self.composite}"
+        return (
+            f"{self.engagement_id} under {self.methodology_id} ({self.audience}): {self.composite}"
+        )
 
 
 class RescoreRun(models.Model):

@@ -1,20 +1,21 @@
 """Reads of the index, shared by pages, the API and jobs.
 
 Participants are read only through ``stakeholder_visible_to``: a hidden actor never appears in a
-participant list or a count by kind. Scores themselves may be shown (DESIGN.md, do no harm).
+participant list or a count by kind. Scores are read only through ``score_visible_to``: people not
+cleared read scores computed over public participants only (DESIGN.md, do no harm).
 """
 
 from collections import Counter, defaultdict
 
-from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncQuarter
 
-from stakeholders.choices import Kind
-from stakeholders.selectors import stakeholder_visible_to, user_is_cleared
+from stakeholders.choices import Audience, Kind, Sensitivity
+from stakeholders.selectors import audience_of, stakeholder_visible_to
 
 from .choices import Pillar
 from .models import Engagement, EngagementParticipant, Methodology, Score
-from .scoring import PARTICIPANT_INDICATORS, PILLARS, EngagementFacts, ParticipantFacts
+from .scoring import PILLARS, EngagementFacts, ParticipantFacts
 
 FACT_FIELDS = (
     "digital_channels",
@@ -41,46 +42,89 @@ def methodology_current() -> Methodology | None:
     return Methodology.objects.filter(published=True).order_by("-published_at", "-version").first()
 
 
-def engagement_facts_many(engagement_ids) -> dict[int, EngagementFacts]:
-    """The scoring inputs of many engagements in two queries, whoever asks.
+def engagement_facts_by_audience(
+    engagement_ids,
+) -> dict[int, tuple[EngagementFacts, EngagementFacts | None]]:
+    """The scoring inputs of many engagements for both audiences, in two queries.
 
-    Scoring uses every participant, hidden or not: the score is an aggregate that may be shown;
-    only what names or counts actors is filtered for people.
+    For each engagement: its facts over its public participants (what the public score reads:
+    the engagement as if its restricted and confidential participants had never existed), and,
+    only where such participants take part, its facts over all of them (the cleared score's
+    inputs); ``None`` where the two would be the same.
     """
-    participants = defaultdict(list)
+    public_participants = defaultdict(list)
+    all_participants = defaultdict(list)
     rows = (
         EngagementParticipant.objects.filter(engagement_id__in=engagement_ids)
         .order_by("engagement_id", "stakeholder_id")
-        .values_list("engagement_id", "stakeholder__kind", "stakeholder__scope", "role")
-    )
+        .values_list(
+            "engagement_id", "stakeholder__kind", "stakeholder__scope", "role",
+            "stakeholder__sensitivity",
+        )
+    )  # fmt: skip
     # A few dozen (kind, scope, role) combinations cover every participant: one frozen
     # ParticipantFacts each, shared, instead of one per row (bulk rescoring reads 500,000 rows).
     shared: dict[tuple[str, str, str], ParticipantFacts] = {}
-    for engagement_id, kind, scope, role in rows:
+    mixed = set()
+    for engagement_id, kind, scope, role, sensitivity in rows:
         key = (kind, scope, role)
         participant = shared.get(key)
         if participant is None:
             participant = shared[key] = ParticipantFacts(kind=kind, scope=scope, role=role)
-        participants[engagement_id].append(participant)
+        all_participants[engagement_id].append(participant)
+        if sensitivity == Sensitivity.PUBLIC:
+            public_participants[engagement_id].append(participant)
+        else:
+            mixed.add(engagement_id)
     facts = {}
     for row in Engagement.objects.filter(id__in=engagement_ids).values("id", *FACT_FIELDS):
         engagement_id = row.pop("id")
-        facts[engagement_id] = EngagementFacts(
-            **row, participants=tuple(participants[engagement_id])
-        )
+        public = EngagementFacts(**row, participants=tuple(public_participants[engagement_id]))
+        cleared = None
+        if engagement_id in mixed:
+            cleared = EngagementFacts(**row, participants=tuple(all_participants[engagement_id]))
+        facts[engagement_id] = (public, cleared)
     return facts
 
 
-def engagement_facts(engagement: Engagement) -> EngagementFacts:
-    return engagement_facts_many([engagement.pk])[engagement.pk]
+def engagement_facts_many(
+    engagement_ids, *, audience: str = Audience.CLEARED
+) -> dict[int, EngagementFacts]:
+    """The scoring inputs of many engagements as ``audience`` reads them (two queries)."""
+    return {
+        engagement_id: (cleared if audience == Audience.CLEARED and cleared else public)
+        for engagement_id, (public, cleared) in engagement_facts_by_audience(engagement_ids).items()
+    }
 
 
-def engagement_list(*, methodology: Methodology | None) -> QuerySet[Engagement]:
-    """Engagements with their score under ``methodology`` annotated (``composite`` etc.)."""
+def engagement_facts(
+    engagement: Engagement, *, audience: str = Audience.CLEARED
+) -> EngagementFacts:
+    return engagement_facts_many([engagement.pk], audience=audience)[engagement.pk]
+
+
+def score_visible_to(user) -> QuerySet[Score]:
+    """The scores ``user`` reads: the public ones, or for cleared people the cleared one where an
+    engagement has one (restricted participants) and the public one elsewhere. The one way in to
+    scores for pages, the API, exports and webhooks."""
+    return scores_for_audience(audience_of(user))
+
+
+def scores_for_audience(audience: str) -> QuerySet[Score]:
+    if audience == Audience.CLEARED:
+        return Score.objects.filter(
+            Q(audience=Audience.CLEARED) | Q(audience=Audience.PUBLIC, cleared_differs=False)
+        )
+    return Score.objects.filter(audience=Audience.PUBLIC)
+
+
+def engagement_list(*, methodology: Methodology | None, user) -> QuerySet[Engagement]:
+    """Engagements with their score under ``methodology``, as ``user`` reads it, annotated
+    (``composite`` etc.)."""
     queryset = Engagement.objects.all()
     if methodology is None:
         return queryset
-    scores = Score.objects.filter(engagement=OuterRef("pk"), methodology=methodology)
+    scores = score_visible_to(user).filter(engagement=OuterRef("pk"), methodology=methodology)
     return queryset.annotate(
         **{
             field: Subquery(scores.values(field)[:1])
@@ -108,10 +152,10 @@ def participant_counts_by_kind(participants) -> list[dict]:
     ]
 
 
-def score_of(*, engagement: Engagement, methodology: Methodology | None) -> Score | None:
+def score_of(*, engagement: Engagement, methodology: Methodology | None, user) -> Score | None:
     if methodology is None:
         return None
-    return Score.objects.filter(engagement=engagement, methodology=methodology).first()
+    return score_visible_to(user).filter(engagement=engagement, methodology=methodology).first()
 
 
 def _quarter(day) -> str:
@@ -135,7 +179,9 @@ def index_dashboard(*, methodology: Methodology | None, user) -> dict:
     """
     if methodology is None:
         return {"count": 0}
-    summary = score_summary(scores=Score.objects.filter(methodology=methodology), user=user)
+    summary = score_summary(
+        scores=score_visible_to(user).filter(methodology=methodology), user=user
+    )
     overall = summary["overall"]
     labels = dict(Pillar.choices)
     pillars = sorted(
@@ -157,33 +203,9 @@ def index_dashboard(*, methodology: Methodology | None, user) -> dict:
     }
 
 
-def score_indicators_visible(indicators: list[dict], *, user) -> list[dict]:
-    """A score's indicators as ``user`` may see them.
-
-    The values of the indicators read from the participants (M1–M6, F3: how many actors, kinds,
-    women's groups…) would let someone infer a participant hidden from them. People not cleared,
-    and partner tokens, get those as ``withheld`` (value, normalised and contribution null) on
-    every score alike, so that withholding says nothing about any one engagement. The pillar
-    scores themselves may be shown (DESIGN.md, do no harm).
-    """
-    return indicators_as_seen(indicators, cleared=user_is_cleared(user))
-
-
-def indicators_as_seen(indicators: list[dict], *, cleared: bool) -> list[dict]:
-    """``score_indicators_visible`` for a caller already known to be cleared or not."""
-    rows = []
-    for indicator in indicators:
-        withheld = not cleared and indicator["code"] in PARTICIPANT_INDICATORS
-        row = {**indicator, "withheld": withheld}
-        if withheld:
-            row.update(value=None, normalised=None, contribution=None)
-        rows.append(row)
-    return rows
-
-
 def score_list(*, user) -> QuerySet[Score]:
-    """Scores for the API: every score may be listed; what each shows is filtered when shown."""
-    return Score.objects.select_related("engagement", "methodology")
+    """Scores for the API and webhooks, as ``user`` (or a partner token) reads them."""
+    return score_visible_to(user).select_related("engagement", "methodology")
 
 
 SENSITIVITY_LIMIT = 5000
@@ -216,7 +238,9 @@ def _effects_by_parameter(effects) -> list[dict]:
     return weights + ([rows["aggregation"]] if "aggregation" in rows else [])
 
 
-def methodology_sensitivity(*, methodology: Methodology, limit: int = SENSITIVITY_LIMIT) -> dict:
+def methodology_sensitivity(
+    *, methodology: Methodology, user, limit: int = SENSITIVITY_LIMIT
+) -> dict:
     """How rankings under ``methodology`` move when its weights and aggregation vary.
 
     Covers the ``limit`` most recently started scored engagements (the page says so), read from
@@ -228,10 +252,11 @@ def methodology_sensitivity(*, methodology: Methodology, limit: int = SENSITIVIT
 
     from . import sensitivity
 
-    scores = Score.objects.filter(methodology=methodology)
+    audience = audience_of(user)
+    scores = scores_for_audience(audience).filter(methodology=methodology)
     stamp = scores.aggregate(n=Count("id"), last=Max("computed_at"))
     last = stamp["last"].timestamp() if stamp["last"] else 0
-    key = f"index:sensitivity:{methodology.pk}:{stamp['n']}:{last}:{limit}"
+    key = f"index:sensitivity:{audience}:{methodology.pk}:{stamp['n']}:{last}:{limit}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -390,7 +415,7 @@ ENGAGEMENT_SCORE_FIELDS = ("digital", "multi_stakeholder", "feminist", "composit
 
 
 def engagement_scores_for(
-    *, stakeholder=None, partnership=None, methodology: Methodology | None, limit: int = 10
+    *, user, stakeholder=None, partnership=None, methodology: Methodology | None, limit: int = 10
 ) -> dict:
     """The engagements a stakeholder took part in (or that serve a partnership), newest first,
     each with its score under ``methodology``, and the averages over all of them.
@@ -398,7 +423,7 @@ def engagement_scores_for(
     Callers have already checked that the stakeholder or partnership is visible to the reader;
     engagements and scores are aggregates that name no other actor. Two queries.
     """
-    engagements = engagement_list(methodology=methodology)
+    engagements = engagement_list(methodology=methodology, user=user)
     if stakeholder is not None:
         engagements = engagements.filter(participants__stakeholder=stakeholder).annotate(
             role=Subquery(
@@ -412,7 +437,7 @@ def engagement_scores_for(
     rows = list(engagements.order_by("-start_date", "-pk")[:limit])
     averages = {}
     if methodology is not None:
-        scores = Score.objects.filter(
+        scores = score_visible_to(user).filter(
             methodology=methodology, engagement__in=engagements.values("pk")
         )
         averages = scores.aggregate(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import TokenScope
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
+from stakeholders.choices import Audience
 from stakeholders.selectors import stakeholder_visible_to
 
 from . import webhooks
@@ -31,7 +32,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .scoring import ScoreResult, score_engagement
-from .selectors import engagement_facts, engagement_facts_many
+from .selectors import engagement_facts_by_audience, scores_for_audience
 from .webhook_selectors import webhook_endpoints_receiving_scores, webhooks_any_active
 
 RESCORE_BATCH = 1000
@@ -151,7 +152,10 @@ def engagement_update(
     return engagement
 
 
+# The values of a score, in the order rows are built and written.
 SCORE_FIELDS = [
+    "audience",
+    "cleared_differs",
     "digital",
     "multi_stakeholder",
     "feminist",
@@ -161,23 +165,54 @@ SCORE_FIELDS = [
     "inputs",
     "computed_at",
 ]
+# What a score says; a row is rewritten (and its ``computed_at`` moved) only when these change.
+SCORE_CONTENT = ["digital", "multi_stakeholder", "feminist", "composite", "completeness",
+                 "indicators", "inputs"]  # fmt: skip
 
 
 @transaction.atomic
 def score_compute(*, engagement: Engagement, methodology: Methodology) -> Score:
-    """Compute and store ``engagement``'s score under ``methodology`` (replacing an older one)."""
-    facts = engagement_facts(engagement)
-    result = score_engagement(facts, methodology.as_dict())
-    score, _ = Score.objects.update_or_create(
-        engagement=engagement,
-        methodology=methodology,
-        defaults=dict(zip(SCORE_FIELDS, _score_row(engagement.pk, result, facts)[1:], strict=True)),
+    """Compute and store ``engagement``'s scores under ``methodology`` (both audiences, see
+    ``Score``); returns the score cleared people read."""
+    scores_compute_many(engagement_ids=[engagement.pk], methodology=methodology)
+    return (
+        scores_for_audience(Audience.CLEARED)
+        .filter(engagement=engagement, methodology=methodology)
+        .get()
     )
-    webhooks_queue_scores(engagement_ids=[engagement.pk], methodology=methodology)
-    return score
 
 
-def _score_row(engagement_id: int, result: ScoreResult, facts) -> tuple:
+def _score_rows(engagement_id: int, facts: tuple, methodology_data: dict, now) -> list[tuple]:
+    """An engagement's scores as plain rows ``(engagement_id, *SCORE_FIELDS)``: the public one,
+    and the cleared one where restricted participants take part."""
+    public_facts, cleared_facts = facts
+    rows = [
+        _score_row(
+            engagement_id,
+            score_engagement(public_facts, methodology_data),
+            public_facts,
+            audience=Audience.PUBLIC,
+            cleared_differs=cleared_facts is not None,
+            now=now,
+        )
+    ]
+    if cleared_facts is not None:
+        rows.append(
+            _score_row(
+                engagement_id,
+                score_engagement(cleared_facts, methodology_data),
+                cleared_facts,
+                audience=Audience.CLEARED,
+                cleared_differs=False,
+                now=now,
+            )
+        )
+    return rows
+
+
+def _score_row(
+    engagement_id: int, result: ScoreResult, facts, *, audience: str, cleared_differs: bool, now
+) -> tuple:
     """One score as plain values in SCORE_FIELDS order (after the engagement id).
 
     ``inputs`` is what ``dataclasses.asdict(facts)`` gives, built without its deep copy: the
@@ -189,6 +224,8 @@ def _score_row(engagement_id: int, result: ScoreResult, facts) -> tuple:
     ]
     return (
         engagement_id,
+        audience,
+        cleared_differs,
         result.digital,
         result.multi_stakeholder,
         result.feminist,
@@ -196,7 +233,7 @@ def _score_row(engagement_id: int, result: ScoreResult, facts) -> tuple:
         result.completeness,
         [indicator.as_dict() for indicator in result.indicators],
         inputs,
-        timezone.now(),
+        now,
     )
 
 
@@ -204,6 +241,8 @@ def _copy_text(value) -> str:
     """A value in PostgreSQL COPY text format (JSON already encoded by the caller)."""
     if value is None:
         return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
     if isinstance(value, str):
         return value.replace("\\", "\\\\")
     if isinstance(value, datetime):
@@ -211,34 +250,64 @@ def _copy_text(value) -> str:
     return repr(value)
 
 
-def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
-    """Insert or replace ``rows`` (from ``_score_row``) under ``methodology``.
+def _scores_upsert(rows: list[tuple], methodology: Methodology, now) -> set[int]:
+    """Write ``rows`` (from ``_score_rows``, every audience of each engagement) under
+    ``methodology``; returns the engagements whose *public* score was created or changed.
 
-    On PostgreSQL the rows are COPYed into a temporary table and upserted from it in one
-    statement (several times faster than a parameterised INSERT of 1,000 rows with JSON);
-    elsewhere ``bulk_create`` upserts them. Either way: INSERT … ON CONFLICT DO UPDATE.
+    A stored row whose values are the same is left as it is (its ``computed_at`` too), so that
+    what people not cleared read moves only when their own figures do; cleared rows no longer
+    needed (no restricted participant left) are removed. On PostgreSQL the rows are COPYed into a
+    temporary table and upserted from it in one statement (several times faster than a
+    parameterised INSERT of 1,000 rows with JSON); elsewhere the same is done row by row.
     """
     if not rows:
-        return
+        return set()
     # Bulk writes send no signal: the scores API's remembered answers are retired here.
     from .api.conditional import scores_changed
 
-    scores_changed()
     if connection.vendor != "postgresql":
-        Score.objects.bulk_create(
-            [
-                Score(
-                    engagement_id=row[0],
-                    methodology=methodology,
-                    **dict(zip(SCORE_FIELDS, row[1:], strict=True)),
-                )
-                for row in rows
-            ],
-            update_conflicts=True,
-            unique_fields=["engagement", "methodology"],
-            update_fields=SCORE_FIELDS,
-        )
-        return
+        changed = _scores_upsert_portable(rows, methodology)
+    else:
+        changed = _scores_upsert_postgresql(rows, methodology, now)
+    scores_changed()
+    return changed
+
+
+def _scores_upsert_portable(rows: list[tuple], methodology: Methodology) -> set[int]:
+    engagement_ids = {row[0] for row in rows}
+    stored = {
+        (score.engagement_id, score.audience): score
+        for score in Score.objects.filter(methodology=methodology, engagement_id__in=engagement_ids)
+    }
+    changed: set[int] = set()
+    wanted = set()
+    for row in rows:
+        values = dict(zip(SCORE_FIELDS, row[1:], strict=True))
+        key = (row[0], values["audience"])
+        wanted.add(key)
+        score = stored.get(key)
+        content = {name: values[name] for name in SCORE_CONTENT}
+        if score is None:
+            Score.objects.create(engagement_id=row[0], methodology=methodology, **values)
+        elif any(getattr(score, name) != value for name, value in content.items()):
+            for name, value in values.items():
+                setattr(score, name, value)
+            score.save()
+        elif score.cleared_differs != values["cleared_differs"]:
+            score.cleared_differs = values["cleared_differs"]
+            score.save(update_fields=["cleared_differs"])
+            continue
+        else:
+            continue
+        if values["audience"] == Audience.PUBLIC:
+            changed.add(row[0])
+    for key, score in stored.items():
+        if key not in wanted:
+            score.delete()
+    return changed
+
+
+def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) -> set[int]:
     quote = connection.ops.quote_name
     table = quote(Score._meta.db_table)
     columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS)]
@@ -254,10 +323,15 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
         )
         buffer.write("\n")
     buffer.seek(0)
-    engagement, methodology_column = (
-        Score._meta.get_field(name).column for name in ("engagement", "methodology")
+    engagement, methodology_column, audience, differs, computed_at = (
+        quote(Score._meta.get_field(name).column)
+        for name in ("engagement", "methodology", "audience", "cleared_differs", "computed_at")
     )
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns[1:])
+    content = [quote(Score._meta.get_field(name).column) for name in SCORE_CONTENT]
+    stored = ", ".join(f"{table}.{column}" for column in content)
+    incoming = ", ".join(f"EXCLUDED.{column}" for column in content)
+    content_changed = f"({stored}) IS DISTINCT FROM ({incoming})"
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in content)
     with connection.cursor() as cursor:
         # Dropped at commit; dropped here first in case an outer transaction still holds the
         # previous batch's table.
@@ -274,12 +348,28 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology) -> None:
             with raw.copy(copy_sql) as copy:
                 copy.write(buffer.getvalue())
         cursor.execute(
-            f"INSERT INTO {table} ({listed}, {quote(methodology_column)}) "
+            f"INSERT INTO {table} ({listed}, {methodology_column}) "
             f"SELECT {listed}, %s FROM index_score_batch "
-            f"ON CONFLICT ({quote(engagement)}, {quote(methodology_column)}) "
-            f"DO UPDATE SET {updates}",
-            [methodology.pk],
+            f"ON CONFLICT ({engagement}, {methodology_column}, {audience}) "
+            f"DO UPDATE SET {updates}, {differs} = EXCLUDED.{differs}, "
+            f"{computed_at} = CASE WHEN {content_changed} THEN EXCLUDED.{computed_at} "
+            f"ELSE {table}.{computed_at} END "
+            f"WHERE {content_changed} OR {table}.{differs} <> EXCLUDED.{differs} "
+            f"RETURNING {engagement}, {audience}, {computed_at} = %s",
+            [methodology.pk, now],
         )
+        changed = {
+            engagement_id
+            for engagement_id, row_audience, moved in cursor.fetchall()
+            if moved and row_audience == Audience.PUBLIC
+        }
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {methodology_column} = %s AND {audience} = %s "
+            f"AND {engagement} IN (SELECT {engagement} FROM index_score_batch "
+            f"WHERE {audience} = %s AND NOT {differs})",
+            [methodology.pk, Audience.CLEARED, Audience.PUBLIC],
+        )
+    return changed
 
 
 def scores_compute_many(
@@ -292,8 +382,9 @@ def scores_compute_many(
     """Score many engagements under ``methodology``, a few queries per batch of ``batch``.
 
     Each batch is read, scored and written (upserted) in one transaction, so a failure part-way
-    leaves every score either as it was or fully recomputed. ``progress(n)`` is called after each
-    batch with the number of engagements written so far. Returns how many were scored.
+    leaves every score either as it was or fully recomputed. Partner webhooks hear of the
+    engagements whose public score changed. ``progress(n)`` is called after each batch with the
+    number of engagements written so far. Returns how many were scored.
     """
     methodology_data = methodology.as_dict()
     ids = sorted(set(engagement_ids))
@@ -301,19 +392,18 @@ def scores_compute_many(
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         with transaction.atomic():
-            facts = engagement_facts_many(chunk)
+            now = timezone.now()
+            facts = engagement_facts_by_audience(chunk)
             rows = [
-                _score_row(
-                    engagement_id,
-                    score_engagement(facts[engagement_id], methodology_data),
-                    facts[engagement_id],
-                )
+                row
                 for engagement_id in chunk
                 if engagement_id in facts
+                for row in _score_rows(engagement_id, facts[engagement_id], methodology_data, now)
             ]
-            _scores_upsert(rows, methodology)
-            webhooks_queue_scores(engagement_ids=[row[0] for row in rows], methodology=methodology)
-        written += len(rows)
+            changed = _scores_upsert(rows, methodology, now)
+            webhooks_queue_scores(engagement_ids=changed, methodology=methodology)
+            scored = sum(1 for engagement_id in chunk if engagement_id in facts)
+        written += scored
         if progress is not None:
             progress(written)
     return written
@@ -557,8 +647,8 @@ def _token_request(token):
 def webhook_deliveries_create(*, methodology_id: int, engagement_ids) -> list:
     """Deliveries of these scores to every endpoint that may receive them, then queue the posts.
 
-    Each endpoint gets the scores as its token reads them through the API (participant-derived
-    indicators withheld, nothing naming an actor), in posts of at most ``SCORES_PER_DELIVERY``.
+    Each endpoint gets the scores as its token reads them through the API (computed over public
+    participants, nothing naming an actor), in posts of at most ``SCORES_PER_DELIVERY``.
     """
     from .api.serializers import ScoreSerializer
     from .selectors import score_list

@@ -29,7 +29,6 @@ from .selectors import (
     methodology_sensitivity,
     participant_counts_by_kind,
     rescore_run_status_of,
-    score_indicators_visible,
     score_of,
 )
 
@@ -44,7 +43,7 @@ CHANGE = "index.change_engagement"
 def engagement_list(request):
     methodology = methodology_current()
     filterset = EngagementFilterSet(
-        request.GET, queryset=engagement_list_query(methodology=methodology)
+        request.GET, queryset=engagement_list_query(methodology=methodology, user=request.user)
     )
     page = Paginator(filterset.qs.order_by("-start_date", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -62,12 +61,12 @@ def engagement_list(request):
     )
 
 
-def _pillar_rows(score, *, user):
+def _pillar_rows(score):
     rows = []
     labels = dict(Pillar.choices)
     for pillar in Pillar.values:
         value = getattr(score, pillar) if score else None
-        shown = score_indicators_visible(score.indicators, user=user) if score else []
+        shown = [dict(indicator) for indicator in score.indicators] if score else []
         indicators = [i for i in shown if i["pillar"] == pillar]
         rows.append(
             {"pillar": pillar, "label": labels[pillar], "value": value, "indicators": indicators}
@@ -80,12 +79,12 @@ def _pillar_rows(score, *, user):
 def engagement_detail(request, pk: int):
     engagement = get_object_or_404(Engagement.objects.prefetch_related("outcomes"), pk=pk)
     methodology = methodology_current()
-    score = score_of(engagement=engagement, methodology=methodology)
+    score = score_of(engagement=engagement, methodology=methodology, user=request.user)
     participants = engagement_participants_visible(engagement=engagement, user=request.user)
     labels = {}
     if methodology:
         labels = {spec["code"]: spec["label"] for spec in methodology.indicators}
-    pillars = _pillar_rows(score, user=request.user)
+    pillars = _pillar_rows(score)
     for row in pillars:
         for indicator in row["indicators"]:
             indicator["label"] = labels.get(indicator["code"], indicator["code"])
@@ -222,7 +221,7 @@ def _methodology_page(request, version):
     if version is not None:
         context["pillars"] = _methodology_pillars(version)
         if version.published:
-            context["sensitivity"] = methodology_sensitivity(methodology=version)
+            context["sensitivity"] = methodology_sensitivity(methodology=version, user=request.user)
             context["rescore_run"] = version.rescore_runs.order_by("-pk").first()
         context["current"] = methodology_current()
     context["can_manage"] = request.user.has_perm(MANAGE_METHODOLOGY)

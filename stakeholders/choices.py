@@ -25,6 +25,17 @@ class Sensitivity(models.TextChoices):
     CONFIDENTIAL = "confidential", "Confidential"
 
 
+class Audience(models.TextChoices):
+    """Who derived data (scores, candidates, graph metrics) is computed for.
+
+    Clearance is one permission, so there are two audiences. What the public audience reads is
+    computed as if restricted and confidential actors had never existed (DESIGN.md, do no harm).
+    """
+
+    PUBLIC = "public", "People not cleared (public stakeholders only)"
+    CLEARED = "cleared", "Cleared people (all stakeholders)"
+
+
 class Scope(models.TextChoices):
     """Where an actor works from; 'local' actors count towards the inclusion measures."""
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.roles import CLEARANCE_PERMISSION
 
-from .choices import Sensitivity
+from .choices import Audience, Sensitivity
 from .models import Outcome, Stake, Stakeholder, Tie
 
 
@@ -26,6 +26,18 @@ def user_is_cleared(user) -> bool:
 
 def sensitivities_visible_to(user) -> list[str]:
     if user_is_cleared(user):
+        return list(Sensitivity.values)
+    return [Sensitivity.PUBLIC]
+
+
+def audience_of(user) -> str:
+    """The audience whose derived data ``user`` reads: ``cleared`` or ``public``."""
+    return Audience.CLEARED if user_is_cleared(user) else Audience.PUBLIC
+
+
+def sensitivities_of_audience(audience: str) -> list[str]:
+    """The sensitivities of the stakeholders whose data goes into what ``audience`` reads."""
+    if audience == Audience.CLEARED:
         return list(Sensitivity.values)
     return [Sensitivity.PUBLIC]
 

@@ -42,7 +42,7 @@ def score_csv_columns(indicator_codes) -> list[str]:
 
 
 def score_csv_row(score: dict, indicator_codes) -> list[str]:
-    """One serialized score as cells; withheld or absent indicators are empty cells."""
+    """One serialized score as cells; unknown or absent indicators are empty cells."""
     methodology = score.get("methodology") or {}
     flat = {
         **score,

@@ -2,10 +2,7 @@ import orjson
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from stakeholders.selectors import user_is_cleared
-
 from ..models import Score
-from ..selectors import indicators_as_seen, score_indicators_visible
 
 PILLAR_CHOICES = ["digital", "multi_stakeholder", "feminist"]
 
@@ -37,10 +34,6 @@ class IndicatorSerializer(serializers.Serializer):
         allow_null=True, help_text="Points this indicator adds to its pillar's score (0–100)."
     )
     missing = serializers.BooleanField(help_text="The fact is unknown (not read as zero).")
-    withheld = serializers.BooleanField(
-        help_text="Read from the participants and not shown to callers not cleared for every "
-        "actor (value, normalised and contribution are then null)."
-    )
 
 
 class MethodologyRefSerializer(serializers.Serializer):
@@ -76,7 +69,6 @@ class MethodologyRefSerializer(serializers.Serializer):
                         "normalised": 0.667,
                         "contribution": 14.8,
                         "missing": False,
-                        "withheld": False,
                     }
                 ],
                 "computed_at": "2026-03-12T09:30:00Z",
@@ -161,7 +153,7 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(IndicatorSerializer(many=True))
     def get_indicators(self, score) -> list[dict]:
-        return score_indicators_visible(score.indicators, user=self.context["request"].user)
+        return score.indicators
 
 
 _DATE = serializers.DateField()
@@ -180,7 +172,6 @@ def score_rows(scores, *, user) -> list[dict]:
     indicators come as the column's JSON text (``indicators_json``), parsed here by orjson: with
     the JSONField's ``json.loads`` parsing them was a fifth of rendering a page.
     """
-    cleared = user_is_cleared(user)
     return [
         {
             "id": row["id"],
@@ -201,7 +192,7 @@ def score_rows(scores, *, user) -> list[dict]:
             "feminist": row["feminist"],
             "composite": row["composite"],
             "completeness": row["completeness"],
-            "indicators": indicators_as_seen(orjson.loads(row["indicators_json"]), cleared=cleared),
+            "indicators": orjson.loads(row["indicators_json"]),
             "computed_at": _DATETIME.to_representation(row["computed_at"]),
         }
         for row in scores

@@ -1,7 +1,8 @@
 """/api/v1/scores/: index scores for people and for partner tokens with the ``scores:read`` scope.
 
-Scores are aggregates and may be read by anyone allowed here; nothing in them names a participant,
-and the participant-derived indicator values are withheld from callers not cleared.
+Scores are aggregates and may be read by anyone allowed here; nothing in them names a participant.
+Callers not cleared (partner tokens always) read scores computed over the public participants only
+(``index.selectors.score_visible_to``): what a restricted participant would add is never in them.
 
 List, detail and summary answer conditional requests (``conditional.py``): the validators come
 from one aggregate query before anything is rendered, and ``304 Not Modified`` is sent when the
@@ -70,7 +71,7 @@ SCORES_NOTE = (
     "scores are computed.\n\n"
     "**Formats.** JSON, or CSV with `?format=csv` or `Accept: text/csv`: one row per score with "
     "the pillars, composite, completeness, methodology, engagement fields and, per indicator, "
-    "`<code>_value` and `<code>_contribution` (empty when unknown or withheld).\n\n"
+    "`<code>_value` and `<code>_contribution` (empty when unknown).\n\n"
     "**Conditional requests.** Responses carry `ETag` and `Last-Modified`; send them back as "
     "`If-None-Match` / `If-Modified-Since` and get `304 Not Modified` (no body) while nothing you "
     "would see has changed. They change when a score is recomputed, an engagement is edited or "

@@ -28,8 +28,9 @@ is published and every engagement rescored), each active endpoint of an active t
  them to this token */ ]}}
 ```
 
-Bulk rescoring sends the scores in posts of at most {webhooks.SCORES_PER_DELIVERY}. Indicators read
-from the participants are withheld (`withheld: true`), as in the API; nothing names an actor.
+Bulk rescoring sends the scores in posts of at most {webhooks.SCORES_PER_DELIVERY}. As in the API,
+scores are computed over public participants only and nothing names an actor; a post is sent only
+when a score the token reads has changed.
 
 **Signature.** Every post carries
 

@@ -41,24 +41,30 @@ def span_percent(width, total) -> str:
     return f"{max(0.0, min(100.0, 100.0 * width / (total - 1))):.1f}"
 
 
-@register.inclusion_tag("index/includes/engagement_scores.html")
-def stakeholder_scores(stakeholder, limit: int = 10) -> dict:
-    """A stakeholder's engagements and their index scores, for its page."""
+@register.inclusion_tag("index/includes/engagement_scores.html", takes_context=True)
+def stakeholder_scores(context, stakeholder, limit: int = 10) -> dict:
+    """A stakeholder's engagements and their index scores as the reader sees them, for its page."""
     from ..selectors import engagement_scores_for, methodology_current
 
     context = engagement_scores_for(
-        stakeholder=stakeholder, methodology=methodology_current(), limit=limit
+        user=context["request"].user,
+        stakeholder=stakeholder,
+        methodology=methodology_current(),
+        limit=limit,
     )
     return {**context, "subject": stakeholder, "filter": f"participant={stakeholder.pk}"}
 
 
-@register.inclusion_tag("index/includes/engagement_scores.html")
-def partnership_scores(partnership, limit: int = 10) -> dict:
-    """A partnership's engagements and their index scores, for its page."""
+@register.inclusion_tag("index/includes/engagement_scores.html", takes_context=True)
+def partnership_scores(context, partnership, limit: int = 10) -> dict:
+    """A partnership's engagements and their index scores as the reader sees them."""
     from ..selectors import engagement_scores_for, methodology_current
 
     context = engagement_scores_for(
-        partnership=partnership, methodology=methodology_current(), limit=limit
+        user=context["request"].user,
+        partnership=partnership,
+        methodology=methodology_current(),
+        limit=limit,
     )
     return {**context, "subject": partnership, "filter": f"partnership={partnership.pk}"}
 

@@ -57,10 +57,14 @@ def test_tokens_are_read_only(scores_token):
     assert with_token(scores_token).post(URL, {}).status_code in (403, 405)
 
 
-def test_participant_values_are_withheld_from_tokens_but_scores_shown(
+def test_tokens_read_the_score_as_if_hidden_participants_never_existed(
     v1, scores_token, cleared_analyst
 ):
+    public_ngo = StakeholderFactory(kind=Kind.NGO)
     engagement = EngagementFactory()
+    EngagementParticipantFactory(engagement=engagement, stakeholder=public_ngo)
+    twin = EngagementFactory(title="Twin without the hidden participant")
+    EngagementParticipantFactory(engagement=twin, stakeholder=public_ngo)
     EngagementParticipantFactory(
         engagement=engagement,
         stakeholder=StakeholderFactory(
@@ -70,14 +74,26 @@ def test_participant_values_are_withheld_from_tokens_but_scores_shown(
         ),
     )
     services.score_compute(engagement=engagement, methodology=v1)
+    services.score_compute(engagement=twin, methodology=v1)
     body = with_token(scores_token).get(URL).content.decode()
     assert "Hidden" not in body
-    row = with_token(scores_token).get(URL).json()["results"][0]
-    f3 = next(i for i in row["indicators"] if i["code"] == "F3")
-    assert f3["withheld"] and f3["value"] is None
-    assert row["multi_stakeholder"] is not None
-    cleared = signed_in(cleared_analyst).get(URL).json()["results"][0]
-    assert next(i for i in cleared["indicators"] if i["code"] == "F3")["value"] == 1.0
+    rows = {row["engagement"]: row for row in with_token(scores_token).get(URL).json()["results"]}
+    seen, alone = rows[engagement.pk], rows[twin.pk]
+    # Every figure, indicator by indicator, is the one of the engagement without the hidden actor:
+    # nothing can be recomputed from them that the twin does not also show.
+    for field in ("digital", "multi_stakeholder", "feminist", "composite", "completeness"):
+        assert seen[field] == alone[field], field
+    assert seen["indicators"] == alone["indicators"]
+    f3 = next(i for i in seen["indicators"] if i["code"] == "F3")
+    assert f3["value"] == 0.0 and "withheld" not in f3
+    cleared = {
+        row["engagement"]: row for row in signed_in(cleared_analyst).get(URL).json()["results"]
+    }
+    assert (
+        next(i for i in cleared[engagement.pk]["indicators"] if i["code"] == "F3")["value"] == 1.0
+    )
+    assert cleared[engagement.pk]["multi_stakeholder"] != seen["multi_stakeholder"]
+    assert cleared[twin.pk] == alone
 
 
 def test_filter_by_a_hidden_stakeholder_fails_like_a_missing_one(v1, analyst):

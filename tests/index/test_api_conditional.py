@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from index import services
+from index.models import Engagement
 from tests.api.conftest import signed_in, with_token
 from tests.index.factories import EngagementFactory
 
@@ -56,9 +57,13 @@ def test_an_unchanged_resource_answers_304_to_its_etag_and_its_date(v1, client, 
 
 
 @pytest.mark.parametrize("path", [URL, SUMMARY])
-def test_a_recomputed_score_changes_the_validators(v1, client, path):
+def test_a_recomputed_score_changes_the_validators_only_when_it_changed(v1, client, path):
     (engagement,) = _scored(v1)
     etag = client.get(path)["ETag"]
+    # The same facts give the same score: the stored row, and so the validators, stay.
+    services.score_compute(engagement=engagement, methodology=v1)
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    Engagement.objects.filter(pk=engagement.pk).update(digital_channels=3)
     services.score_compute(engagement=engagement, methodology=v1)
     response = client.get(path, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and response["ETag"] != etag
@@ -132,21 +137,29 @@ def test_errors_carry_no_validators(v1, client):
 def test_a_cached_body_is_served_only_to_the_same_audience(v1, client, analyst, cleared_analyst):
     """Bodies are kept under their ETag; the ETag tells cleared callers from the others."""
     engagement = EngagementFactory()
+    from stakeholders.choices import Kind, Sensitivity
     from tests.index.factories import EngagementParticipantFactory
+    from tests.stakeholders.factories import StakeholderFactory
 
     EngagementParticipantFactory(engagement=engagement)
+    EngagementParticipantFactory(
+        engagement=engagement,
+        stakeholder=StakeholderFactory(
+            kind=Kind.WOMENS_GROUP, sensitivity=Sensitivity.CONFIDENTIAL
+        ),
+    )
     services.score_compute(engagement=engagement, methodology=v1)
 
     def f3(response):
         row = response.json()["results"][0]
-        return next(i for i in row["indicators"] if i["code"] == "F3")
+        return next(i for i in row["indicators"] if i["code"] == "F3")["value"]
 
     cleared = signed_in(cleared_analyst)
-    assert f3(cleared.get(URL))["withheld"] is False
-    assert f3(cleared.get(URL))["withheld"] is False  # now from the cache
+    assert f3(cleared.get(URL)) == 1.0
+    assert f3(cleared.get(URL)) == 1.0  # now from the cache
     for caller in (client, signed_in(analyst)):
-        assert f3(caller.get(URL))["withheld"] is True
-    assert f3(cleared.get(URL))["withheld"] is False
+        assert f3(caller.get(URL)) == 0.0
+    assert f3(cleared.get(URL)) == 1.0
 
 
 def test_a_cached_body_is_the_body_rendered_for_the_same_request(v1, client):

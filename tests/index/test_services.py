@@ -211,7 +211,16 @@ def test_demo_engagements_are_scored_and_idempotent(db, django_capture_on_commit
     # The participants come from the outcome's strongest stakes, restricted actors included.
     assert Engagement.objects.filter(participants__stakeholder__sensitivity="restricted").exists()
     # Each one is scored under the published methodology once its transaction commits.
-    assert Score.objects.count() == 40
+    assert Score.objects.filter(audience="public").count() == 40
+    # Engagements with restricted participants also have the score cleared people read.
+    mixed = (
+        Engagement.objects.filter(
+            participants__stakeholder__sensitivity__in=["restricted", "confidential"]
+        )
+        .distinct()
+        .count()
+    )
+    assert Score.objects.filter(audience="cleared").count() == mixed > 0
     assert Score.objects.filter(completeness__lt=1).exists()
     assert demo_engagements_ensure() == 0
     assert Engagement.objects.count() == 40

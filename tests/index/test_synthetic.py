@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from index import scoring, services, synthetic
 from index.models import Engagement, EngagementParticipant, RescoreRun, Score
 from index.selectors import engagement_facts_many
+from stakeholders.choices import Audience
 from stakeholders.synthetic import SyntheticSizeError, synthetic_registry_create
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 
@@ -128,7 +129,12 @@ def test_bench_rescore_prints_one_json_line_and_scores_everything(v1):
     result = _bench(engagements=50, stakeholders=30)
     assert result["synthetic_engagements"] == 50 and result["engagements"] == 51
     assert result["scores_written"] == 51 == result["scores_stored"]
-    assert Score.objects.filter(methodology=v1).count() == 51
+    assert Score.objects.filter(methodology=v1, audience="public").count() == 51
+    assert (
+        Score.objects.filter(methodology=v1, audience="cleared").count()
+        == result["cleared_scores_stored"]
+        > 0
+    )
     assert result["participants"] == EngagementParticipant.objects.count() > 100
     run = RescoreRun.objects.get()
     assert run.status == RescoreRun.Status.DONE and run.done == 51
@@ -146,7 +152,7 @@ def test_bench_rescore_prints_one_json_line_and_scores_everything(v1):
     again = _bench(engagements=50, stakeholders=30)
     assert again["seconds"]["generate_engagements"] == 0.0
     assert again["seconds"]["generate_registry"] == 0.0
-    assert again["scores_written"] == 51 and Score.objects.count() == 51
+    assert again["scores_written"] == 51 and Score.objects.filter(audience="public").count() == 51
     assert RescoreRun.objects.filter(status=RescoreRun.Status.DONE).count() == 2
 
 
@@ -203,10 +209,18 @@ def test_bulk_scores_are_exactly_the_plain_rules(registry, v1):
     EngagementFactory(participants_total=0, participants_women=0)  # no participants, zero totals
     ids = list(Engagement.objects.values_list("pk", flat=True))
     services.scores_compute_many(engagement_ids=ids, methodology=v1, batch=40)
-    facts = engagement_facts_many(ids)
+    facts = {
+        audience: engagement_facts_many(ids, audience=audience) for audience in Audience.values
+    }
     geometric = {**v1.as_dict(), "aggregation": "geometric"}
+    assert Score.objects.filter(audience=Audience.CLEARED).exists()  # restricted participants
     for score in Score.objects.filter(methodology=v1):
-        engagement_facts = facts[score.engagement_id]
+        engagement_facts = facts[score.audience][score.engagement_id]
+        assert score.cleared_differs == (
+            score.audience == Audience.PUBLIC
+            and facts[Audience.CLEARED][score.engagement_id]
+            != facts[Audience.PUBLIC][score.engagement_id]
+        )
         expected = _reference_score(engagement_facts, v1.as_dict())
         assert scoring.score_engagement(engagement_facts, geometric) == _reference_score(
             engagement_facts, geometric
@@ -221,7 +235,7 @@ def test_bulk_scores_are_exactly_the_plain_rules(registry, v1):
         assert score.indicators == [indicator.as_dict() for indicator in expected.indicators]
         # The stored inputs are the facts as dataclasses.asdict gives them (JSON: lists).
         assert score.inputs == json.loads(json.dumps(dataclasses.asdict(engagement_facts)))
-    for engagement_facts in facts.values():
+    for engagement_facts in facts[Audience.CLEARED].values():
         read = scoring._fact_values(engagement_facts)
         for code, reader in scoring.INDICATOR_VALUES.items():
             assert read[code] == reader(engagement_facts), code
@@ -231,13 +245,18 @@ def test_bulk_rescoring_replaces_scores_in_place(registry, v1):
     synthetic.synthetic_engagements_create(engagements=20, seed=5)
     ids = list(synthetic.synthetic_engagements().values_list("pk", flat=True))
     services.scores_compute_many(engagement_ids=ids, methodology=v1, batch=7)
-    first = dict(Score.objects.values_list("engagement_id", "pk"))
-    computed = dict(Score.objects.values_list("engagement_id", "computed_at"))
+    public = Score.objects.filter(audience=Audience.PUBLIC)
+    first = dict(public.values_list("engagement_id", "pk"))
+    computed = dict(public.values_list("engagement_id", "computed_at"))
     Engagement.objects.filter(pk=ids[0]).update(digital_channels=None, realtime_reporting=None,
                                                 marginalised_reach=None,
                                                 disinformation_safeguards=None,
                                                 data_protection=None)  # fmt: skip
     assert services.scores_compute_many(engagement_ids=ids, methodology=v1, batch=7) == 20
-    assert dict(Score.objects.values_list("engagement_id", "pk")) == first  # upserted, same rows
-    changed = Score.objects.get(engagement_id=ids[0])
+    assert dict(public.values_list("engagement_id", "pk")) == first  # upserted, same rows
+    changed = public.get(engagement_id=ids[0])
     assert changed.digital is None and changed.computed_at > computed[ids[0]]
+    # The others' values did not change: their rows were left as they were.
+    assert dict(
+        public.exclude(engagement_id=ids[0]).values_list("engagement_id", "computed_at")
+    ) == {key: value for key, value in computed.items() if key != ids[0]}

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from index import services
 from index.models import Engagement, Score
+from index.selectors import score_of
 from stakeholders.choices import Kind, Sensitivity
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 from tests.stakeholders.factories import StakeholderFactory
@@ -92,10 +93,22 @@ def test_hidden_participants_are_left_out_of_lists_and_counts(client, analyst, c
     for hint in ("hidden actor", "hidden participant", "restricted", "not shown"):
         assert hint not in html.lower()
     assert "Composite" in html  # the score itself may be shown
-    # Values read from the participants (here: one women's group) are not shown to them.
-    assert html.count("computed from the participants") == 7
+    # ... computed as if the women's group never took part: one participant, no women's group.
+    public = score_of(engagement=engagement, methodology=v1, user=analyst)
+    cleared = score_of(engagement=engagement, methodology=v1, user=cleared_analyst)
+    f3 = {
+        score.audience: next(i for i in score.indicators if i["code"] == "F3")
+        for score in (public, cleared)
+    }
+    assert f3 == {
+        "public": {**f3["public"], "value": 0.0},
+        "cleared": {**f3["cleared"], "value": 1.0},
+    }
+    assert (
+        f"{public.multi_stakeholder:.1f}" in html and f"{cleared.multi_stakeholder:.1f}" not in html
+    )
     html = _login(client, cleared_analyst).get(engagement.get_absolute_url()).content.decode()
-    assert "Secret Women" in html and "computed from the participants" not in html
+    assert "Secret Women" in html and f"{cleared.multi_stakeholder:.1f}" in html
 
 
 def _form_data(**overrides):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import PartnerToken
 from accounts.services import token_issue, token_revoke
 from index import services, webhooks
-from index.models import WebhookDelivery, WebhookEndpoint
+from index.models import Score, WebhookDelivery, WebhookEndpoint
 from stakeholders.choices import Kind, Sensitivity
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import error_of, signed_in, with_token
@@ -436,7 +436,7 @@ def test_bulk_rescoring_batches_scores_per_post(v1, receiver, django_capture_on_
     assert posted == {e.pk for e in engagements}
 
 
-def test_the_payload_withholds_participant_indicators_and_names_no_hidden_actor(
+def test_the_payload_is_the_score_without_hidden_participants_and_names_none(
     v1, receiver, django_capture_on_commit_callbacks
 ):
     _endpoint(_token().token, receiver.url)
@@ -454,11 +454,41 @@ def test_the_payload_withholds_participant_indicators_and_names_no_hidden_actor(
     (post,) = receiver.posts
     assert b"Women Mediators" not in post["body"]
     (score,) = json.loads(post["body"])["scores"]
-    indicators = {row["code"]: row for row in score["indicators"]}
-    for code in ("M1", "M2", "F3"):
-        assert indicators[code]["withheld"] and indicators[code]["value"] is None
-    assert not indicators["D1"]["withheld"]
-    assert score["multi_stakeholder"] is not None  # the aggregate itself may be shown
+    indicators = {row["code"]: row["value"] for row in score["indicators"]}
+    # One participant and one women's group: the hidden one never took part, for the partner.
+    assert (indicators["M1"], indicators["M2"], indicators["F3"]) == (1.0, 1.0, 1.0)
+    assert "withheld" not in score["indicators"][0]
+
+
+def test_a_change_only_hidden_participants_make_sends_nothing(
+    v1, receiver, django_capture_on_commit_callbacks
+):
+    """Partners hear of a change only when what they read changed: adding or removing a hidden
+    participant leaves their score as it was, so nothing is posted (as if it never happened)."""
+    _endpoint(_token().token, receiver.url)
+    engagement = EngagementFactory()
+    EngagementParticipantFactory(engagement=engagement)
+    _rescore(engagement, v1, django_capture_on_commit_callbacks)
+    assert len(receiver.posts) == 1
+    public = Score.objects.get(engagement=engagement, audience="public")
+    hidden = EngagementParticipantFactory(
+        engagement=engagement,
+        stakeholder=StakeholderFactory(sensitivity=Sensitivity.CONFIDENTIAL),
+    )
+    _rescore(engagement, v1, django_capture_on_commit_callbacks)
+    assert len(receiver.posts) == 1
+    again = Score.objects.get(engagement=engagement, audience="public")
+    assert (again.pk, again.computed_at, again.cleared_differs) == (
+        public.pk,
+        public.computed_at,
+        True,
+    )
+    assert Score.objects.filter(engagement=engagement, audience="cleared").exists()
+    hidden.delete()
+    _rescore(engagement, v1, django_capture_on_commit_callbacks)
+    assert len(receiver.posts) == 1
+    assert not Score.objects.filter(engagement=engagement, audience="cleared").exists()
+    assert Score.objects.get(engagement=engagement, audience="public").cleared_differs is False
 
 
 # --- The partner's API --------------------------------------------------------------------------

@@ -97,9 +97,12 @@ class _PhaseClock:
     @contextmanager
     def installed(self):
         originals = {
-            name: getattr(services, name) for name in ("engagement_facts_many", "score_engagement")
+            name: getattr(services, name)
+            for name in ("engagement_facts_by_audience", "score_engagement")
         }
-        services.engagement_facts_many = self._timed(originals["engagement_facts_many"], "read")
+        services.engagement_facts_by_audience = self._timed(
+            originals["engagement_facts_by_audience"], "read"
+        )
         services.score_engagement = self._timed(originals["score_engagement"], "score")
         try:
             yield self
@@ -180,7 +183,13 @@ class Command(BaseCommand):
                 "synthetic_engagements": engagements,
                 "participants": participants,
                 "scores_written": run.done,
-                "scores_stored": Score.objects.filter(methodology=methodology).count(),
+                "scores_stored": Score.objects.filter(
+                    methodology=methodology, audience=Score.Audience.PUBLIC
+                ).count(),
+                # Engagements with restricted participants also get the score cleared people read.
+                "cleared_scores_stored": Score.objects.filter(
+                    methodology=methodology, audience=Score.Audience.CLEARED
+                ).count(),
                 "batch": services.RESCORE_BATCH,  # the product's batch size, as published
                 "seconds": {
                     **generate,
