@@ -52,3 +52,8 @@ class MemberRole(models.TextChoices):
     TECHNICAL = "technical", "Technical partner"
     COMMUNITY = "community", "Community partner"
     OTHER = "other", "Other"
+
+
+# ``Candidate.audiences`` values each audience reads: the pairs chosen for it (bit flags of
+# ``partnerships.overlap``: 1 public, 2 cleared, 3 both).
+AUDIENCE_FLAGS = {"public": (1, 3), "cleared": (2, 3)}

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from stakeholders.choices import Audience
 from stakeholders.fields import CapabilitiesField
 from stakeholders.models import Outcome, Stakeholder
 
@@ -45,6 +46,11 @@ class OverlapRun(models.Model):
     stakeholder_count = models.PositiveIntegerField(null=True, blank=True)
     stake_count = models.PositiveIntegerField(null=True, blank=True)
     candidate_count = models.PositiveIntegerField(null=True, blank=True)
+    public_counts = models.JSONField(
+        default=dict,
+        help_text="Stakeholders, stakes and candidates of the public audience (what people not "
+        "cleared may be told); the other counts include restricted actors.",
+    )
     timings = models.JSONField(default=dict, help_text="Seconds spent in each phase.")
     message = models.TextField(blank=True, help_text="What a person should know about the result.")
     error = models.TextField(blank=True)
@@ -104,6 +110,18 @@ class OverlapRun(models.Model):
         if self.phase == RunPhase.WRITE:
             return 85
         return 0
+
+    def counts_for(self, audience: str) -> dict:
+        """Stakeholders read, stakes with interest and candidates written, as ``audience`` may be
+        told them: the public audience's own counts, never the whole registry's."""
+        if audience == Audience.CLEARED:
+            return {
+                "stakeholders": self.stakeholder_count,
+                "stakes": self.stake_count,
+                "candidates": self.candidate_count,
+            }
+        counts = self.public_counts or {}
+        return {name: counts.get(name) for name in ("stakeholders", "stakes", "candidates")}
 
     @property
     def total_seconds(self) -> float | None:
@@ -213,6 +231,9 @@ class Candidate(models.Model):
     shared_outcome_ids = models.JSONField(
         default=list, help_text="The shared outcomes that weigh most in the overlap (capped)."
     )
+    # Which audiences chose the pair (bit flags, ``overlap.PUBLIC_SET | overlap.CLEARED_SET``):
+    # people not cleared read the pairs chosen among public actors only (DESIGN.md, do no harm).
+    audiences = models.PositiveSmallIntegerField(default=3)
     # Set when a person proposes a partnership from this candidate ("promoted").
     partnership = models.ForeignKey(
         "Partnership",

@@ -24,6 +24,14 @@ candidates, nor pairs with ``overlap ≤ min_overlap`` (they share too little). 
 keeps its ``top_k`` best partners with ``score ≥ min_score``, chosen from a shortlist of its
 ``shortlist`` most-overlapping partners of other kinds; a pair is stored once if either side
 chose it.
+
+Audiences (DESIGN.md, do no harm). Candidates are chosen twice: for people not cleared, among the
+public stakeholders only — exactly the choice the registry would give if restricted and
+confidential actors had never existed — and for cleared people, among everyone. A pair carries
+the audiences it was chosen for as bit flags (``PUBLIC_SET``, ``CLEARED_SET``); a pair of two
+public actors has the same score for both, since a pair's score reads only its two actors.
+The cleared choice reuses the public shortlist and adds the pairs with a restricted actor, so
+the second audience costs only the restricted actors' share of the work.
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ from sparse_dot_topn import sp_matmul_topn
 
 # Pairs are scored in batches of this many so that gathering their rows stays small in memory.
 PAIR_BATCH = 100_000
+# Which audiences chose a pair (``Selection.audiences``, ``Candidate.audiences``): bit flags.
+PUBLIC_SET = 1
+CLEARED_SET = 2
+BOTH_SETS = PUBLIC_SET | CLEARED_SET
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,13 @@ class Registry:
     needs: np.ndarray  # uint16 (m,), bit sets
     tie_keys: np.ndarray  # int64, sorted: i * n + j for every tied (i, j), both directions
     norms: np.ndarray = field(default=None)
+    public: np.ndarray = field(default=None)  # bool (n,): public stakeholders (all if not given)
     _normalized: sp.csr_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self):
+        if self.public is None:
+            self.public = np.ones(len(self.ids), dtype=bool)
+        self.public = np.asarray(self.public, dtype=bool)
         if self.norms is None:
             self.norms = np.sqrt(np.asarray(self.interest.multiply(self.interest).sum(axis=1)))
             self.norms = self.norms.ravel()
@@ -149,7 +165,8 @@ class Registry:
             buffer,
             ids=self.ids, kinds=self.kinds, capabilities=self.capabilities,
             inclusive=self.inclusive, outcome_ids=self.outcome_ids, needs=self.needs,
-            tie_keys=self.tie_keys, norms=self.norms, data=self.interest.data,
+            tie_keys=self.tie_keys, norms=self.norms, public=self.public,
+            data=self.interest.data,
             indices=self.interest.indices, indptr=self.interest.indptr,
             shape=np.array(self.interest.shape),
         )  # fmt: skip
@@ -165,6 +182,7 @@ class Registry:
             ids=arrays["ids"], kinds=arrays["kinds"], capabilities=arrays["capabilities"],
             inclusive=arrays["inclusive"], interest=interest, outcome_ids=arrays["outcome_ids"],
             needs=arrays["needs"], tie_keys=arrays["tie_keys"], norms=arrays["norms"],
+            public=arrays.get("public"),
         )  # fmt: skip
 
 
@@ -182,6 +200,7 @@ def build_registry(
     tie_from_ids=(),
     tie_to_ids=(),
     norms=None,
+    public=None,
 ) -> Registry:
     """Assemble a :class:`Registry` from flat columns (as read from the database).
 
@@ -215,6 +234,8 @@ def build_registry(
     )
     if norms is not None:
         norms = np.asarray(norms, dtype=np.float64)[order]
+    if public is not None:
+        public = np.asarray(public, dtype=bool)[order]
     return Registry(
         ids=ids,
         kinds=np.asarray(kinds, dtype=np.int16)[order],
@@ -225,6 +246,7 @@ def build_registry(
         needs=np.asarray(needs, dtype=np.uint16)[outcome_order],
         tie_keys=tie_keys,
         norms=norms,
+        public=public,
     )
 
 
@@ -264,6 +286,7 @@ class Selection:
     brings_dst: np.ndarray
     shared_count: np.ndarray  # int32
     shared: np.ndarray  # int64 (pairs, kept), outcome ids by weight in the overlap, -1 padded
+    audiences: np.ndarray  # uint8 bit flags: PUBLIC_SET, CLEARED_SET (see the module docstring)
 
     def __len__(self) -> int:
         return len(self.src)
@@ -278,7 +301,7 @@ class Selection:
             overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
             score=np.zeros(0), needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
             brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
-            shared=np.zeros((0, kept), np.int64),
+            shared=np.zeros((0, kept), np.int64), audiences=np.zeros(0, np.uint8),
         )  # fmt: skip
 
     @classmethod
@@ -308,6 +331,7 @@ def shortlist(
     *,
     min_overlap: float = 0.0,
     threads: int | None = None,
+    partners: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's ``size`` most-overlapping rows of *other kinds*, as (src, dst, overlap) indices
     (overlap in single precision: good for ranking, recomputed exactly for what is kept).
@@ -316,12 +340,15 @@ def shortlist(
     kinds, so same-kind pairs never take a place in the shortlist. The top-n product keeps at
     most ``size`` entries per row whatever the popularity of the outcomes: memory is bounded by
     ``len(rows) × size`` even when an outcome is shared by half the registry. Pairs with overlap
-    ≤ ``min_overlap`` are left out as they are found (cheaper than ranking them).
+    ≤ ``min_overlap`` are left out as they are found (cheaper than ranking them). ``partners``
+    (a boolean mask over all rows) limits whom a row may be paired with.
     """
     rows = np.asarray(rows, dtype=np.int64)
     rows = rows[registry.norms[rows] > 0]
     normalized = registry.normalized
     has_interest = registry.norms > 0
+    if partners is not None:
+        has_interest = has_interest & partners
     parts_src, parts_dst, parts_val = [], [], []
     for kind in np.unique(registry.kinds[rows]):
         group = rows[registry.kinds[rows] == kind]
@@ -419,6 +446,7 @@ def score_pairs(
         score=score, needed=needed, brings_src=needed & caps_s, brings_dst=needed & caps_t,
         shared_count=shared_count,
         shared=np.full((len(src), params.shared_outcomes_kept), -1, dtype=np.int64),
+        audiences=np.zeros(len(src), dtype=np.uint8),
     )  # fmt: skip
 
 
@@ -458,20 +486,67 @@ def select_top(selection: Selection, params: Parameters, keys=None) -> np.ndarra
     return order[rank < params.top_k]
 
 
+def _scored_shortlist(
+    registry: Registry,
+    rows: np.ndarray,
+    params: Parameters,
+    *,
+    partners: np.ndarray | None,
+    threads: int | None,
+) -> Selection:
+    """The rows' shortlisted, untied partners (among ``partners``), scored exactly."""
+    src, dst, _approximate = shortlist(
+        registry,
+        rows,
+        params.shortlist,
+        min_overlap=params.min_overlap,
+        threads=threads,
+        partners=partners,
+    )
+    keep = ~tied(registry, src, dst)
+    return score_pairs(registry, src[keep], dst[keep], params)
+
+
+def _chosen(registry: Registry, pool: Selection, params: Parameters, flag: int) -> Selection:
+    chosen = pool.take(select_top(pool, params, keys=registry.ids[pool.dst]))
+    chosen.audiences = np.full(len(chosen), flag, dtype=np.uint8)
+    return chosen
+
+
 def candidates_for_rows(
     registry: Registry, rows: np.ndarray, params: Parameters, *, threads: int | None = None
 ) -> Selection:
-    """The directed selections of these rows: each row's best partners, as stakeholder ids.
+    """The directed selections of these rows: each row's best partners, as stakeholder ids, each
+    flagged with the audiences that chose it (a pair chosen by both appears twice, once per flag:
+    :func:`merge_pairs` joins them).
 
-    The result for a row depends only on that row and the whole registry, so computing the rows
-    in chunks gives exactly what computing them at once gives.
+    Public rows choose among public partners for the public audience; for the cleared audience
+    they choose among the same pairs plus their pairs with restricted actors, and restricted rows
+    choose among everyone. The result for a row depends only on that row and the whole registry,
+    so computing the rows in chunks gives exactly what computing them at once gives.
     """
-    src, dst, _approximate = shortlist(
-        registry, rows, params.shortlist, min_overlap=params.min_overlap, threads=threads
+    rows = np.asarray(rows, dtype=np.int64)
+    public_rows = rows[registry.public[rows]]
+    public_pool = _scored_shortlist(
+        registry, public_rows, params, partners=registry.public, threads=threads
     )
-    keep = ~tied(registry, src, dst)
-    scored = score_pairs(registry, src[keep], dst[keep], params)
-    chosen = scored.take(select_top(scored, params, keys=registry.ids[scored.dst]))
+    parts = [_chosen(registry, public_pool, params, PUBLIC_SET)]
+    hidden = ~registry.public
+    if hidden.any():
+        cleared_pool = Selection.concatenate(
+            [
+                public_pool,
+                _scored_shortlist(registry, public_rows, params, partners=hidden, threads=threads),
+                _scored_shortlist(
+                    registry, rows[hidden[rows]], params, partners=None, threads=threads
+                ),
+            ],
+            params.shared_outcomes_kept,
+        )
+    else:
+        cleared_pool = public_pool
+    parts.append(_chosen(registry, cleared_pool, params, CLEARED_SET))
+    chosen = Selection.concatenate(parts, params.shared_outcomes_kept)
     chosen = with_shared(registry, chosen, params.shared_outcomes_kept)
     return _to_ids(registry, chosen)
 
@@ -483,23 +558,28 @@ def _to_ids(registry: Registry, selection: Selection) -> Selection:
 
 
 def score_given_pairs(
-    registry: Registry, src: np.ndarray, dst: np.ndarray, params: Parameters
+    registry: Registry, src: np.ndarray, dst: np.ndarray, params: Parameters, *, flag: int
 ) -> Selection:
-    """Score named index pairs exactly (dropping same-kind and tied ones), as stakeholder ids."""
+    """Score named index pairs exactly (dropping same-kind and tied ones, and for the public
+    audience those with a restricted actor), as stakeholder ids flagged ``flag``."""
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     valid = (registry.kinds[src] != registry.kinds[dst]) & ~tied(registry, src, dst)
+    if flag == PUBLIC_SET:
+        valid &= registry.public[src] & registry.public[dst]
     scored = score_pairs(registry, src[valid], dst[valid], params)
     scored = scored.take(
         np.flatnonzero(
             (scored.overlap > max(params.min_overlap, 0)) & (scored.score >= params.min_score)
         )
     )
+    scored.audiences = np.full(len(scored), flag, dtype=np.uint8)
     return _to_ids(registry, with_shared(registry, scored, params.shared_outcomes_kept))
 
 
 def merge_pairs(selection: Selection) -> Selection:
-    """Turn directed selections into unordered pairs (``src < dst``), each once, sorted."""
+    """Turn directed selections into unordered pairs (``src < dst``), each once, sorted, with the
+    audiences of all its selections joined."""
     flip = selection.src > selection.dst
     merged = selection.take(slice(None))
     merged.src = np.where(flip, selection.dst, selection.src)
@@ -509,7 +589,13 @@ def merge_pairs(selection: Selection) -> Selection:
     order = np.lexsort((merged.dst, merged.src))
     a, b = merged.src[order], merged.dst[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(order) else order
-    return merged.take(order[first.astype(bool)])
+    first = first.astype(bool)
+    audiences = merged.audiences[order]
+    if len(order):
+        audiences = np.bitwise_or.reduceat(audiences, np.flatnonzero(first))
+    result = merged.take(order[first])
+    result.audiences = audiences.astype(np.uint8)
+    return result
 
 
 def compute_all(

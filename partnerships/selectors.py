@@ -13,9 +13,13 @@ from django.urls import NoReverseMatch, reverse
 from accounts.roles import Role, user_has_role
 from stakeholders.choices import Capability, Kind, Sensitivity
 from stakeholders.models import Outcome, Stake
-from stakeholders.selectors import sensitivities_visible_to, stakeholder_visible_to
+from stakeholders.selectors import (
+    audience_of,
+    sensitivities_visible_to,
+    stakeholder_visible_to,
+)
 
-from .choices import ACTIVE_RUN_STATUSES
+from .choices import ACTIVE_RUN_STATUSES, AUDIENCE_FLAGS
 from .models import (
     Candidate,
     CandidateDismissal,
@@ -37,12 +41,14 @@ def dismissal_exists() -> Exists:
 
 
 def candidate_visible_to(user) -> QuerySet[Candidate]:
-    """The current run's candidates whose two actors ``user`` may both see, each with its actors
-    loaded and ``is_dismissed`` annotated, best first."""
+    """The current run's candidates chosen for ``user``'s audience (for people not cleared: chosen
+    among public actors only, as if the others had never existed) whose two actors ``user`` may
+    both see now, each with its actors loaded and ``is_dismissed`` annotated, best first."""
     allowed = sensitivities_visible_to(user)
     return (
         Candidate.objects.filter(
             run__is_current=True,
+            audiences__in=AUDIENCE_FLAGS[audience_of(user)],
             stakeholder_a__sensitivity__in=allowed,
             stakeholder_b__sensitivity__in=allowed,
         )

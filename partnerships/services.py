@@ -31,10 +31,10 @@ from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import Kind
+from stakeholders.choices import Audience, Kind, Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder, Tie
 
-from .choices import ChunkStatus, RunPhase, RunStatus, RunTrigger
+from .choices import AUDIENCE_FLAGS, ChunkStatus, RunPhase, RunStatus, RunTrigger
 from .models import (
     Candidate,
     CandidateDismissal,
@@ -44,6 +44,8 @@ from .models import (
     OverlapStep,
 )
 from .overlap import (
+    CLEARED_SET,
+    PUBLIC_SET,
     Parameters,
     Registry,
     Selection,
@@ -297,19 +299,26 @@ def _fetch_numeric(sql: str, params=(), *, columns: int) -> np.ndarray:
 
 
 def _stakeholder_columns(rows) -> dict:
-    ids, kinds, caps, inclusive = [], [], [], []
-    for stakeholder_id, kind, capabilities, women_led in rows:
+    ids, kinds, caps, inclusive, public = [], [], [], [], []
+    for stakeholder_id, kind, capabilities, women_led, sensitivity in rows:
         ids.append(stakeholder_id)
         kinds.append(KIND_CODES.get(kind, -1))
         caps.append(int(capabilities))
         inclusive.append(bool(women_led) or kind in INCLUSIVE_KINDS)
-    return {"stakeholder_ids": ids, "kinds": kinds, "capabilities": caps, "inclusive": inclusive}
+        public.append(sensitivity == Sensitivity.PUBLIC)
+    return {
+        "stakeholder_ids": ids, "kinds": kinds, "capabilities": caps, "inclusive": inclusive,
+        "public": public,
+    }  # fmt: skip
 
 
 def registry_load() -> tuple[Registry, dict]:
-    """The whole registry as arrays, and its counts (stakeholders, stakes with interest)."""
+    """The whole registry as arrays, and its counts (stakeholders, stakes with interest), for
+    everyone and for the public audience (``public_stakeholders``, ``public_stakes``)."""
     stakeholders = _stakeholder_columns(
-        Stakeholder.objects.order_by().values_list("id", "kind", "capabilities", "women_led")
+        Stakeholder.objects.order_by().values_list(
+            "id", "kind", "capabilities", "women_led", "sensitivity"
+        )
     )
     outcomes = list(Outcome.objects.order_by().values_list("id", "needed_capabilities"))
     stakes = _fetch_numeric(
@@ -330,7 +339,13 @@ def registry_load() -> tuple[Registry, dict]:
         tie_from_ids=ties[:, 0],
         tie_to_ids=ties[:, 1],
     )
-    counts = {"stakeholders": registry.size, "stakes": int(registry.interest.nnz)}
+    public_rows = np.flatnonzero(registry.public)
+    counts = {
+        "stakeholders": registry.size,
+        "stakes": int(registry.interest.nnz),
+        "public_stakeholders": len(public_rows),
+        "public_stakes": int(registry.interest[public_rows].nnz),
+    }
     return registry, counts
 
 
@@ -361,7 +376,9 @@ def overlap_run_execute(*, run_id: int) -> None:
         registry, counts = registry_load()
         order = registry.row_order()
         requested = run.parameters.get("chunks") or 0
-        chunks = requested or max(1, min(MAX_CHUNKS, math.ceil(len(order) / ROWS_PER_CHUNK)))
+        # Sized by the public rows, so that the progress everyone sees says nothing of the rest.
+        public_rows = int(np.count_nonzero(registry.public[order]))
+        chunks = requested or max(1, min(MAX_CHUNKS, math.ceil(public_rows / ROWS_PER_CHUNK)))
         bounds = chunk_bounds(len(order), chunks)
         with transaction.atomic():
             if len(order):
@@ -376,6 +393,10 @@ def overlap_run_execute(*, run_id: int) -> None:
                 snapshot_at=snapshot_at,
                 stakeholder_count=counts["stakeholders"],
                 stake_count=counts["stakes"],
+                public_counts={
+                    "stakeholders": counts["public_stakeholders"],
+                    "stakes": counts["public_stakes"],
+                },
                 chunks_total=len(bounds) if len(order) else 0,
                 timings={"load": round(time.perf_counter() - started, 3)},
             )
@@ -473,6 +494,10 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
                 is_active=False,
                 is_current=True,
                 candidate_count=len(merged),
+                public_counts={
+                    **locked.public_counts,
+                    "candidates": int(np.count_nonzero(merged.audiences & PUBLIC_SET)),
+                },
                 finished_at=timezone.now(),
                 message=message or locked.message or ("" if len(merged) else NO_PAIRS_MESSAGE),
                 timings=timings,
@@ -541,7 +566,8 @@ def _refreshes_send(stakeholder_ids) -> None:
 
 CANDIDATE_COLUMNS = (
     "run_id", "stakeholder_a_id", "stakeholder_b_id", "overlap", "complementarity", "inclusion",
-    "score", "needed_capabilities", "brings_a", "brings_b", "shared_count", "shared_outcome_ids",
+    "score", "needed_capabilities", "brings_a", "brings_b", "shared_count", "audiences",
+    "shared_outcome_ids",
 )  # fmt: skip
 
 
@@ -557,7 +583,7 @@ _FIXED_FIELDS = (
     ("run_id", ">i8"), ("stakeholder_a_id", ">i8"), ("stakeholder_b_id", ">i8"),
     ("overlap", ">f8"), ("complementarity", ">f8"), ("inclusion", ">f8"), ("score", ">f8"),
     ("needed_capabilities", ">i4"), ("brings_a", ">i4"), ("brings_b", ">i4"),
-    ("shared_count", ">i4"),
+    ("shared_count", ">i4"), ("audiences", ">i2"),
 )  # fmt: skip
 _ROW_DTYPE = np.dtype(
     [("fields", ">i2")]
@@ -604,7 +630,7 @@ def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
         "overlap": part.overlap, "complementarity": part.complementarity,
         "inclusion": part.inclusion, "score": part.score, "needed_capabilities": part.needed,
         "brings_a": part.brings_src, "brings_b": part.brings_dst,
-        "shared_count": part.shared_count,
+        "shared_count": part.shared_count, "audiences": part.audiences,
     }  # fmt: skip
     for name, kind in _FIXED_FIELDS:
         fixed[f"{name}_len"] = np.dtype(kind).itemsize
@@ -640,9 +666,16 @@ class _PiecesReader:
 def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000) -> None:
     """Insert the pairs of ``selection`` (``src < dst``) as candidates of ``run_id``.
 
-    On PostgreSQL one binary COPY built with NumPy (no Python loop over rows: formatting a
-    million rows as text would cost more than the database's own work); elsewhere executemany.
+    The pairs people not cleared may see go first, in pair order, and the cleared audience's own
+    after them, so that nothing in the public pairs' rows (their ids included) depends on the
+    restricted ones. On PostgreSQL one binary COPY built with NumPy (no Python loop over rows:
+    formatting a million rows as text would cost more than the database's own work); elsewhere
+    executemany.
     """
+    public_first = np.lexsort(
+        (selection.dst, selection.src, (selection.audiences & PUBLIC_SET) == 0)
+    )
+    selection = selection.take(public_first)
     columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
     table = _table(Candidate)
     with connection.cursor() as cursor:
@@ -664,8 +697,8 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
                 [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
                 part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),
                 part.score.tolist(), part.needed.tolist(), part.brings_src.tolist(),
-                part.brings_dst.tolist(), part.shared_count.tolist(), _shared_json(part.shared),
-                strict=True,
+                part.brings_dst.tolist(), part.shared_count.tolist(), part.audiences.tolist(),
+                _shared_json(part.shared), strict=True,
             )  # fmt: skip
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
 
@@ -704,18 +737,20 @@ def _registry_around(stakeholder: Stakeholder) -> Registry:
     inclusive = ", ".join(["%s"] * len(INCLUSIVE_KINDS))
     people = _fetch_numeric(
         f"SELECT a.id, {kind_code}, a.capabilities, "
-        f"CASE WHEN a.women_led OR a.kind IN ({inclusive}) THEN 1 ELSE 0 END, n.norm2 "
+        f"CASE WHEN a.women_led OR a.kind IN ({inclusive}) THEN 1 ELSE 0 END, n.norm2, "
+        "CASE WHEN a.sensitivity = %s THEN 1 ELSE 0 END "
         f"FROM {_table(Stakeholder)} a JOIN (SELECT stakeholder_id, SUM(interest * interest) "
         f"AS norm2 FROM {stake} WHERE interest > 0 AND stakeholder_id IN ({sharing}) "
         "GROUP BY stakeholder_id) n ON n.stakeholder_id = a.id",
-        [*kind_params, *INCLUSIVE_KINDS, stakeholder.pk],
-        columns=5,
+        [*kind_params, *INCLUSIVE_KINDS, Sensitivity.PUBLIC, stakeholder.pk],
+        columns=6,
     )
     columns = {
         "stakeholder_ids": people[:, 0].astype(np.int64),
         "kinds": people[:, 1].astype(np.int64),
         "capabilities": people[:, 2].astype(np.int64),
         "inclusive": people[:, 3] > 0,
+        "public": people[:, 5] > 0,
     }
     ties = np.array(
         Tie.objects.filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
@@ -743,8 +778,10 @@ def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
     Its row is multiplied against everyone sharing an outcome with it (one sparse row × matrix
     product); its candidates in the current run are replaced, in one transaction, by its new top
     K plus those of its old pairs that still qualify (they were there because the *other* actor
-    chose it; the next full run re-ranks the other actors' lists). Returns how many candidates
-    involve it now, or None when there is no current run or no such stakeholder.
+    chose it; the next full run re-ranks the other actors' lists), for each audience: among
+    public actors for people not cleared (none if it is not public itself), among everyone for
+    cleared people. Returns how many candidates involve it now, or None when there is no current
+    run or no such stakeholder.
     """
     current = OverlapRun.objects.filter(is_current=True).first()
     stakeholder = Stakeholder.objects.filter(pk=stakeholder_id).first()
@@ -754,33 +791,47 @@ def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
     previous = list(
         Candidate.objects.filter(run=current)
         .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
-        .values_list("stakeholder_a_id", "stakeholder_b_id")
+        .values_list("stakeholder_a_id", "stakeholder_b_id", "audiences")
     )
-    partners = sorted({b if a == stakeholder.pk else a for a, b in previous})
     registry = _registry_around(stakeholder)
     if stakeholder.pk in registry.ids:
         row = registry.index_of([stakeholder.pk])
-        chosen = candidates_for_rows(registry, row, params, threads=1)
-        # Old partners that no longer share an outcome are not in the registry: overlap 0.
-        present = np.intersect1d(np.array(partners, dtype=np.int64), registry.ids)
-        kept = score_given_pairs(
-            registry, np.repeat(row, len(present)), registry.index_of(present), params
-        )
-        merged = merge_pairs(Selection.concatenate([chosen, kept], params.shared_outcomes_kept))
+        parts = [candidates_for_rows(registry, row, params, threads=1)]
+        for flag in (PUBLIC_SET, CLEARED_SET):
+            partners = sorted(
+                {b if a == stakeholder.pk else a for a, b, chosen in previous if chosen & flag}
+            )
+            # Old partners that no longer share an outcome are not in the registry: overlap 0.
+            present = np.intersect1d(np.array(partners, dtype=np.int64), registry.ids)
+            parts.append(
+                score_given_pairs(
+                    registry,
+                    np.repeat(row, len(present)),
+                    registry.index_of(present),
+                    params,
+                    flag=flag,
+                )
+            )
+        merged = merge_pairs(Selection.concatenate(parts, params.shared_outcomes_kept))
     else:  # no stake with interest left: no candidates
         merged = Selection.empty(params.shared_outcomes_kept)
     with transaction.atomic():
         locked = OverlapRun.objects.select_for_update().filter(pk=current.pk).first()
         if locked is None or not locked.is_current:
             return None  # a new run took over meanwhile; it refreshes changed stakeholders itself
-        deleted, _ = (
-            Candidate.objects.filter(run=current)
-            .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
-            .delete()
+        involving = Candidate.objects.filter(run=current).filter(
+            Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder)
         )
+        public_before = involving.filter(audiences__in=AUDIENCE_FLAGS[Audience.PUBLIC]).count()
+        deleted, _ = involving.delete()
         _candidates_insert(current.pk, merged)
+        public_now = int(np.count_nonzero(merged.audiences & PUBLIC_SET))
+        counts = dict(locked.public_counts)
+        if "candidates" in counts:
+            counts["candidates"] = counts["candidates"] - public_before + public_now
         OverlapRun.objects.filter(pk=current.pk).update(
-            candidate_count=Coalesce(F("candidate_count"), 0) - deleted + len(merged)
+            candidate_count=Coalesce(F("candidate_count"), 0) - deleted + len(merged),
+            public_counts=counts,
         )
     return len(merged)
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from smartdiplomacy.exceptions import ApplicationError
-from stakeholders.selectors import user_is_cleared
+from stakeholders.selectors import audience_of
 
 from . import services
 from .choices import RunTrigger
@@ -127,17 +127,23 @@ def candidate_restore(request, pk: int):
 @permission_required(VIEW_RUNS, raise_exception=True)
 def run_list(request):
     page = Paginator(overlap_run_list(), 20).get_page(request.GET.get("page"))
+    audience = audience_of(request.user)
+    runs = list(page.object_list)
+    for run in runs:
+        run.shown_counts = run.counts_for(audience)
+    current_run = overlap_run_current()
+    if current_run is not None:
+        current_run.shown_counts = current_run.counts_for(audience)
     return render(
         request,
         "partnerships/run_list.html",
         {
             "page_obj": page,
-            "runs": list(page.object_list),
+            "runs": runs,
             "active_run": overlap_run_active(),
-            "current_run": overlap_run_current(),
+            "current_run": current_run,
             "can_start": request.user.has_perm(START_RUN),
             "start_form": RunStartForm(),
-            "show_counts": user_is_cleared(request.user),
         },
     )
 
@@ -172,7 +178,7 @@ def run_detail(request, pk: int):
     return render(
         request,
         "partnerships/run_detail.html",
-        {"run": run, "show_counts": user_is_cleared(request.user)},
+        {"run": run, "counts": run.counts_for(audience_of(request.user))},
     )
 
 

@@ -72,10 +72,12 @@ class OverlapRunSerializer(serializers.ModelSerializer):
 
     def to_representation(self, run):
         data = super().to_representation(run)
-        if not self.context.get("show_counts"):
-            # Whole-registry counts would reveal how many actors are hidden from this person.
-            for name in ("stakeholder_count", "stake_count", "candidate_count"):
-                data[name] = None
+        # Counts as the caller's audience may be told them: whole-registry counts would reveal
+        # how many actors are hidden from people not cleared.
+        counts = run.counts_for(self.context["audience"])
+        data["stakeholder_count"] = counts["stakeholders"]
+        data["stake_count"] = counts["stakes"]
+        data["candidate_count"] = counts["candidates"]
         return data
 
 

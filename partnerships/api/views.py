@@ -19,7 +19,7 @@ from smartdiplomacy.api import (
 )
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
-from stakeholders.selectors import user_is_cleared
+from stakeholders.selectors import audience_of
 
 from .. import services, workflow
 from ..choices import RunTrigger
@@ -99,7 +99,7 @@ class OverlapRunViewSet(
     def get_serializer_context(self):
         return {
             **super().get_serializer_context(),
-            "show_counts": user_is_cleared(self.request.user),
+            "audience": audience_of(self.request.user),
         }
 
     def create(self, request, *args, **kwargs):

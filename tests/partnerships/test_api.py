@@ -4,8 +4,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
+from partnerships import services
 from partnerships.models import OverlapRun
+from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Kind
+from stakeholders.models import Stakeholder
 from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -128,7 +131,23 @@ def test_officers_start_a_run_and_get_202(
     assert run.started_by == officer
     detail = client.get(reverse("partnerships-api:overlaprun-detail", args=[run.pk])).json()
     assert detail["status"] == "succeeded"
-    assert detail["candidate_count"] is None  # not cleared: whole-registry counts withheld
+    # Not cleared: the counts of the public audience, never the whole registry's.
+    assert detail["candidate_count"] == candidate_visible_to(officer).count() > 0
+    assert detail["stakeholder_count"] == Stakeholder.objects.filter(sensitivity="public").count()
+
+
+def test_uncleared_callers_get_the_public_audiences_counts(
+    officer, cleared_analyst, small_registry, django_capture_on_commit_callbacks
+):
+    StakeholderFactory(kind="womens_group", sensitivity="restricted")
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _ = services.overlap_run_request(trigger="manual")
+    run.refresh_from_db()
+    url = reverse("partnerships-api:overlaprun-detail", args=[run.pk])
+    public = signed_in(officer).get(url).json()
+    cleared = signed_in(cleared_analyst).get(url).json()
+    assert public["stakeholder_count"] == cleared["stakeholder_count"] - 1
+    assert cleared["stakeholder_count"] == Stakeholder.objects.count()
 
 
 def test_a_second_start_answers_with_the_run_in_progress(officer, small_registry):

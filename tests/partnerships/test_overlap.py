@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from partnerships.overlap import (
+    BOTH_SETS,
+    CLEARED_SET,
+    PUBLIC_SET,
     Parameters,
     Selection,
     build_registry,
@@ -144,7 +147,11 @@ def test_rows_without_interest_and_an_empty_registry_give_no_candidates():
     assert len(compute_all(empty, Parameters(), chunks=3)) == 0
 
 
-def random_registry(n=600, m=80, seed=1, stakes_per_actor=6, hub=True):
+def random_registry(
+    n=600, m=80, seed=1, stakes_per_actor=6, hub=True, hidden_share=0.0, drop_hidden=False
+):
+    """A skewed random registry; ``hidden_share`` of the actors restricted. ``drop_hidden`` gives
+    the same registry as if those actors (and their stakes and ties) had never existed."""
     rng = np.random.default_rng(seed)
     popularity = 1.0 / np.arange(1, m + 1)
     popularity /= popularity.sum()
@@ -154,19 +161,44 @@ def random_registry(n=600, m=80, seed=1, stakes_per_actor=6, hub=True):
         actors = np.r_[actors, np.arange(1, n + 1)]
         outcomes = np.r_[outcomes, np.full(n, m + 1)]
     keys = np.unique(actors * 10_000 + outcomes)
+    ids = np.arange(1, n + 1) * 3  # ids are not row numbers
+    kinds = rng.integers(0, 6, n)
+    capabilities = rng.integers(0, 1024, n)
+    inclusive = rng.random(n) < 0.2
+    needs = rng.integers(1, 1024, m + 1)
+    interest = np.round(rng.random(keys.size), 2)
+    tie_from, tie_to = rng.integers(1, n + 1, n) * 3, rng.integers(1, n + 1, n) * 3
+    public = rng.random(n) >= hidden_share
+    stake_ids = (keys // 10_000) * 3
+    if drop_hidden:
+        kept = set(ids[public].tolist())
+        stakes = np.isin(stake_ids, list(kept))
+        ties = np.isin(tie_from, list(kept)) & np.isin(tie_to, list(kept))
+        return build_registry(
+            stakeholder_ids=ids[public], kinds=kinds[public],
+            capabilities=capabilities[public], inclusive=inclusive[public],
+            outcome_ids=np.arange(1, m + 2), needs=needs, stake_stakeholder_ids=stake_ids[stakes],
+            stake_outcome_ids=(keys % 10_000)[stakes], stake_interest=interest[stakes],
+            tie_from_ids=tie_from[ties], tie_to_ids=tie_to[ties],
+        )  # fmt: skip
     return build_registry(
-        stakeholder_ids=np.arange(1, n + 1) * 3,  # ids are not row numbers
-        kinds=rng.integers(0, 6, n),
-        capabilities=rng.integers(0, 1024, n),
-        inclusive=rng.random(n) < 0.2,
+        stakeholder_ids=ids,
+        kinds=kinds,
+        capabilities=capabilities,
+        inclusive=inclusive,
         outcome_ids=np.arange(1, m + 2),
-        needs=rng.integers(1, 1024, m + 1),
-        stake_stakeholder_ids=(keys // 10_000) * 3,
+        needs=needs,
+        stake_stakeholder_ids=stake_ids,
         stake_outcome_ids=keys % 10_000,
-        stake_interest=np.round(rng.random(keys.size), 2),
-        tie_from_ids=rng.integers(1, n + 1, n) * 3,
-        tie_to_ids=rng.integers(1, n + 1, n) * 3,
+        stake_interest=interest,
+        tie_from_ids=tie_from,
+        tie_to_ids=tie_to,
+        public=public,
     )
+
+
+FIELDS = ("src", "dst", "overlap", "complementarity", "inclusion", "score", "needed",
+          "brings_src", "brings_dst", "shared_count", "shared")  # fmt: skip
 
 
 def test_chunked_equals_single():
@@ -175,9 +207,48 @@ def test_chunked_equals_single():
     assert len(single) > 500
     for chunks in (2, 7):
         chunked = compute_all(registry, Parameters(), chunks=chunks, threads=2)
-        for name in ("src", "dst", "overlap", "complementarity", "inclusion", "score", "needed",
-                     "brings_src", "brings_dst", "shared_count", "shared"):  # fmt: skip
+        for name in (*FIELDS, "audiences"):
             assert np.array_equal(getattr(single, name), getattr(chunked, name)), name
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_public_audience_gets_exactly_the_candidates_of_a_registry_without_hidden_actors(
+    seed,
+):
+    """Do no harm, counterfactually: the pairs chosen for people not cleared are those the
+    registry would give if the restricted actors had never existed, to the last digit."""
+    params = Parameters()
+    woven = compute_all(random_registry(seed=seed, hidden_share=0.15), params, chunks=3)
+    without = compute_all(random_registry(seed=seed, hidden_share=0.15, drop_hidden=True), params)
+    public = woven.take(np.flatnonzero(woven.audiences & PUBLIC_SET))
+    assert len(public) > 300
+    for name in FIELDS:
+        assert np.array_equal(getattr(public, name), getattr(without, name)), name
+    # Cleared people see more: the pairs with restricted actors, which push some public pairs out.
+    cleared = woven.take(np.flatnonzero(woven.audiences & CLEARED_SET))
+    hidden_ids = set(random_registry(seed=seed, hidden_share=0.15).ids.tolist()) - set(
+        random_registry(seed=seed, hidden_share=0.15, drop_hidden=True).ids.tolist()
+    )
+    with_hidden = np.isin(cleared.src, list(hidden_ids)) | np.isin(cleared.dst, list(hidden_ids))
+    assert with_hidden.sum() > 50
+    assert not np.any(np.isin(public.src, list(hidden_ids)) | np.isin(public.dst, list(hidden_ids)))
+    # Without hidden actors both audiences get the same pairs.
+    assert np.all(without.audiences == BOTH_SETS)
+
+
+def test_a_refresh_of_one_public_row_matches_the_public_choice():
+    registry = random_registry(hidden_share=0.2)
+    params = Parameters()
+    whole = merge_pairs(candidates_for_rows(registry, registry.row_order(), params))
+    row = registry.row_order()[:1]
+    one = merge_pairs(candidates_for_rows(registry, row, params))
+    assert len(one) and np.all(np.isin(one.audiences, [PUBLIC_SET, CLEARED_SET, BOTH_SETS]))
+    index = {
+        (int(a), int(b)): int(f)
+        for a, b, f in zip(whole.src, whole.dst, whole.audiences, strict=True)
+    }
+    for a, b, flags in zip(one.src, one.dst, one.audiences, strict=True):
+        assert index[(int(a), int(b))] & flags == flags
 
 
 def test_stored_overlap_is_the_exact_cosine():

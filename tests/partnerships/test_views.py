@@ -4,6 +4,7 @@ from django.urls import reverse
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
 from partnerships.selectors import candidate_list_for_outcome, candidate_list_for_stakeholder
 from stakeholders.choices import Kind
+from stakeholders.models import Stakeholder
 from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -212,9 +213,14 @@ def test_run_status_and_run_detail(client, analyst, cleared_analyst, small_regis
     assert status["status"] == "succeeded" and status["percent"] == 100
     assert "candidate_count" not in status
     page = client.get(run.get_absolute_url()).content.decode()
-    assert "Timings" in page and "shown to cleared users only" in page
+    # The public audience's own counts: the stakeholders and candidates this analyst can see.
+    public = run.counts_for("public")
+    assert "Timings" in page and "Candidates written" in page
+    assert public["stakeholders"] == Stakeholder.objects.filter(sensitivity="public").count()
+    assert f'<td class="num">{public["stakeholders"]}</td>' in page
     client.force_login(cleared_analyst)
-    assert "Candidates written" in client.get(run.get_absolute_url()).content.decode()
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert f'<td class="num">{run.stakeholder_count}</td>' in page
 
 
 def test_a_failed_run_says_why_on_its_page(client, analyst, small_registry):
