@@ -262,7 +262,15 @@ class Candidate(models.Model):
         return f"{self.stakeholder_a} + {self.stakeholder_b} ({self.score:.2f})"
 
     def get_absolute_url(self) -> str:
-        return reverse("partnerships:candidate_detail", args=[self.pk])
+        return reverse(
+            "partnerships:candidate_detail", args=[self.stakeholder_a_id, self.stakeholder_b_id]
+        )
+
+    @property
+    def pair(self) -> str:
+        """The pair's key, ``<a>-<b>`` (lower id first): how pages and the API name a candidate,
+        the same from one run to the next."""
+        return f"{self.stakeholder_a_id}-{self.stakeholder_b_id}"
 
     def partner_of(self, stakeholder_id: int) -> Stakeholder:
         return self.stakeholder_b if self.stakeholder_a_id == stakeholder_id else self.stakeholder_a

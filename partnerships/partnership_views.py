@@ -24,6 +24,7 @@ from .forms import CommentForm, MemberFormSet, PartnershipForm, TransitionForm
 from .selectors import (
     partnership_candidate_prefill,
     partnership_list_of_proposer,
+    partnership_promoted_pairs,
     partnership_restricted_member_ids,
     partnership_review_queue,
     partnership_timeline_entries,
@@ -165,12 +166,14 @@ def partnership_detail(request, pk: int):
             "actions": workflow.partnership_actions_for(request.user, partnership),
             "can_edit": workflow.user_may_edit(request.user, partnership),
             "transition_form": TransitionForm(initial={"version": partnership.version}),
-            "promoted_from": list(partnership.promoted_candidates.values_list("pk", flat=True)),
+            "promoted_from": partnership_promoted_pairs(partnership=partnership, user=request.user),
         },
     )
 
 
-def _render_form(request, form, formset, *, partnership=None, candidate=None, status=200):
+def _render_form(
+    request, form, formset, *, partnership=None, candidate=None, prefill=None, status=200
+):
     return render(
         request,
         "partnerships/partnership_form.html",
@@ -179,6 +182,7 @@ def _render_form(request, form, formset, *, partnership=None, candidate=None, st
             "formset": formset,
             "partnership": partnership,
             "candidate": candidate,
+            "candidate_restricted": bool(prefill and prefill["restricted"]),
         },
         status=status,
     )
@@ -189,12 +193,8 @@ def _render_form(request, form, formset, *, partnership=None, candidate=None, st
 def partnership_create(request):
     if not workflow.user_may_propose(request.user):
         raise PermissionDenied
-    candidate_id = request.POST.get("candidate") or request.GET.get("candidate")
-    prefill = (
-        partnership_candidate_prefill(user=request.user, candidate_id=candidate_id)
-        if candidate_id
-        else None
-    )
+    pair = request.POST.get("candidate") or request.GET.get("candidate")
+    prefill = partnership_candidate_prefill(user=request.user, pair=pair) if pair else None
     candidate = prefill["candidate"] if prefill else None
     if request.method == "POST":
         form = PartnershipForm(request.POST)
@@ -220,7 +220,9 @@ def partnership_create(request):
             else:
                 messages.success(request, "Draft saved. Submit it for review when it is ready.")
                 return redirect(partnership)
-        return _render_form(request, form, formset, candidate=candidate, status=400)
+        return _render_form(
+            request, form, formset, candidate=candidate, prefill=prefill, status=400
+        )
     if prefill:
         form = PartnershipForm(initial={k: prefill[k] for k in ("title", "rationale", "outcomes")})
         formset = MemberFormSet(
@@ -231,7 +233,7 @@ def partnership_create(request):
     else:
         form = PartnershipForm()
         formset = MemberFormSet(prefix="members", user=request.user, initial=[{}, {}])
-    return _render_form(request, form, formset, candidate=candidate)
+    return _render_form(request, form, formset, candidate=candidate, prefill=prefill)
 
 
 @login_required

@@ -58,6 +58,21 @@ def candidate_visible_to(user) -> QuerySet[Candidate]:
     )
 
 
+def candidate_of_pair(*, user, a: int, b: int) -> Candidate | None:
+    """The current candidate of the pair ``a``–``b`` (either order) that ``user`` may see."""
+    a, b = sorted((int(a), int(b)))
+    return candidate_visible_to(user).filter(stakeholder_a_id=a, stakeholder_b_id=b).first()
+
+
+def parse_pair(value) -> tuple[int, int] | None:
+    """``"12-34"`` → ``(12, 34)`` (ordered); None if it is not two ids joined by a dash."""
+    parts = str(value or "").split("-")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) <= 18 for part in parts):
+        return None
+    a, b = sorted(int(part) for part in parts)
+    return (a, b) if a != b else None
+
+
 def candidate_list_for_stakeholder(*, user, stakeholder, limit: int = 10) -> list[Candidate]:
     """A stakeholder's best candidates that ``user`` may see, not dismissed (for its page)."""
     return list(
@@ -297,15 +312,35 @@ def partnership_restricted_member_ids(queryset: QuerySet[Partnership], user) -> 
     )
 
 
-def partnership_candidate_prefill(*, user, candidate_id) -> dict | None:
-    """What a proposal made from a candidate starts with: both actors, the shared outcomes and
-    the explanation as rationale. None if the candidate is not visible to ``user``."""
-    try:
-        candidate = candidate_visible_to(user).get(pk=int(candidate_id))
-    except (Candidate.DoesNotExist, TypeError, ValueError):
+def partnership_candidate_prefill(*, user, pair) -> dict | None:
+    """What a proposal made from a candidate starts with: both actors and the shared outcomes,
+    and — when both actors are public — a title and the explanation as rationale. None if the
+    pair (``"<a>-<b>"``) is not a candidate ``user`` may see.
+
+    Texts are never written from a restricted or confidential actor's name or toolbox: the
+    proposal will be read by reviewers who are not cleared for it (DESIGN.md, do no harm), so
+    the proposer writes them, and the form says why (``restricted``).
+    """
+    parsed = parse_pair(pair)
+    candidate = candidate_of_pair(user=user, a=parsed[0], b=parsed[1]) if parsed else None
+    if candidate is None:
         return None
     explanation = candidate_explanations([candidate])[candidate.pk]
     a, b = candidate.stakeholder_a, candidate.stakeholder_b
+    restricted = a.sensitivity != Sensitivity.PUBLIC or b.sensitivity != Sensitivity.PUBLIC
+    prefill = {
+        "candidate": candidate,
+        "restricted": restricted,
+        "title": "",
+        "rationale": "",
+        "outcomes": [o.pk for o in explanation.shared_outcomes],
+        "members": [
+            {"stakeholder": actor.pk, "contribution": "" if restricted else ", ".join(brings)}
+            for actor, brings in ((a, explanation.brings_a), (b, explanation.brings_b))
+        ],
+    }
+    if restricted:
+        return prefill
     lines = [
         f"{a.name} ({explanation.kind_a}) and {b.name} ({explanation.kind_b}) share a stake in "
         + (", ".join(o.title for o in explanation.shared_outcomes) or "the same outcomes")
@@ -319,16 +354,14 @@ def partnership_candidate_prefill(*, user, candidate_id) -> dict | None:
     if explanation.inclusive:
         lines.append("Inclusive: " + "; ".join(explanation.inclusive) + ".")
     lines.append(f"Candidate score {candidate.score:.2f} (overlap run #{candidate.run_id}).")
-    return {
-        "candidate": candidate,
-        "title": f"{a.name} + {b.name}",
-        "rationale": "\n".join(lines),
-        "outcomes": [o.pk for o in explanation.shared_outcomes],
-        "members": [
-            {"stakeholder": a.pk, "contribution": ", ".join(explanation.brings_a)},
-            {"stakeholder": b.pk, "contribution": ", ".join(explanation.brings_b)},
-        ],
-    }
+    return {**prefill, "title": f"{a.name} + {b.name}", "rationale": "\n".join(lines)}
+
+
+def partnership_promoted_pairs(*, partnership, user) -> list[Candidate]:
+    """The current candidates ``partnership`` was proposed from that ``user`` may see."""
+    return list(
+        candidate_visible_to(user).filter(partnership=partnership).order_by("stakeholder_a_id")
+    )
 
 
 def stakeholder_search(*, user, query: str, limit: int = 20) -> list[dict]:

@@ -11,9 +11,10 @@ urlpatterns = [
     path("candidates/runs/start/", views.run_start, name="run_start"),
     path("candidates/runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("candidates/runs/<int:pk>/status/", views.run_status, name="run_status"),
-    path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
-    path("candidates/<int:pk>/dismiss/", views.candidate_dismiss, name="candidate_dismiss"),
-    path("candidates/<int:pk>/restore/", views.candidate_restore, name="candidate_restore"),
+    # A candidate is named by its pair of actors (lower id first), so links outlive runs.
+    path("candidates/<int:a>-<int:b>/", views.candidate_detail, name="candidate_detail"),
+    path("candidates/<int:a>-<int:b>/dismiss/", views.candidate_dismiss, name="candidate_dismiss"),
+    path("candidates/<int:a>-<int:b>/restore/", views.candidate_restore, name="candidate_restore"),
 ]
 
 urlpatterns += [

@@ -4,7 +4,7 @@ live status) and the methodology. Views parse input and call selectors and servi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,7 @@ from .overlap import Parameters
 from .selectors import (
     candidate_dismissal,
     candidate_explanations,
+    candidate_of_pair,
     candidate_score_rows,
     candidate_visible_to,
     overlap_run_active,
@@ -68,10 +69,23 @@ def candidate_list(request):
     )
 
 
+def _candidate_or_404(request, a: int, b: int):
+    """The pair's current candidate for this reader; a pair named the other way round is sent to
+    its one address; a pair that is no candidate for this reader answers like a missing page."""
+    if a > b:
+        return None, redirect("partnerships:candidate_detail", a=b, b=a)
+    candidate = candidate_of_pair(user=request.user, a=a, b=b)
+    if candidate is None:
+        raise Http404("No such candidate.")
+    return candidate, None
+
+
 @login_required
 @permission_required(VIEW_CANDIDATES, raise_exception=True)
-def candidate_detail(request, pk: int):
-    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+def candidate_detail(request, a: int, b: int):
+    candidate, moved = _candidate_or_404(request, a, b)
+    if moved:
+        return moved
     return _candidate_page(request, candidate, dismiss_form=DismissForm())
 
 
@@ -97,8 +111,10 @@ def _candidate_page(request, candidate, *, dismiss_form, status: int = 200):
 @login_required
 @permission_required(DISMISS, raise_exception=True)
 @require_POST
-def candidate_dismiss(request, pk: int):
-    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+def candidate_dismiss(request, a: int, b: int):
+    candidate = candidate_of_pair(user=request.user, a=a, b=b)
+    if candidate is None:
+        raise Http404("No such candidate.")
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
@@ -116,8 +132,10 @@ def candidate_dismiss(request, pk: int):
 @login_required
 @permission_required(DISMISS, raise_exception=True)
 @require_POST
-def candidate_restore(request, pk: int):
-    candidate = get_object_or_404(candidate_visible_to(request.user), pk=pk)
+def candidate_restore(request, a: int, b: int):
+    candidate = candidate_of_pair(user=request.user, a=a, b=b)
+    if candidate is None:
+        raise Http404("No such candidate.")
     services.candidate_restore(candidate=candidate)
     messages.success(request, "The pair is a candidate again.")
     return redirect(candidate.get_absolute_url())

@@ -36,11 +36,16 @@ class CandidateSerializer(serializers.ModelSerializer):
     brings_b = serializers.SerializerMethodField()
     dismissed = serializers.BooleanField(source="is_dismissed", read_only=True)
     run = serializers.IntegerField(source="run_id", read_only=True)
+    pair = serializers.CharField(
+        read_only=True,
+        help_text="The candidate's key, `<a>-<b>` (the two stakeholders' ids, lower first): the "
+        "same from one run to the next. `GET /api/v1/candidates/<pair>/` reads one.",
+    )
 
     class Meta:
         model = Candidate
         fields = [
-            "id", "run", "stakeholder_a", "stakeholder_b", "score", "overlap", "complementarity",
+            "pair", "run", "stakeholder_a", "stakeholder_b", "score", "overlap", "complementarity",
             "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
             "brings_b", "dismissed",
         ]  # fmt: skip
@@ -149,12 +154,11 @@ class PartnershipSerializer(serializers.ModelSerializer):
         pk_field=serializers.IntegerField(min_value=1, max_value=ID_MAX),
     )
     proposer = serializers.StringRelatedField(read_only=True)
-    candidate = serializers.IntegerField(
+    candidate = serializers.RegexField(
+        r"^\d{1,18}-\d{1,18}$",
         write_only=True,
         required=False,
-        min_value=1,
-        max_value=ID_MAX,
-        help_text="Id of the candidate this proposal promotes.",
+        help_text="The pair (`<a>-<b>`) of the candidate this proposal promotes.",
     )
     version = serializers.IntegerField(
         required=False,

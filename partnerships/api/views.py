@@ -8,6 +8,7 @@ a person sees a candidate only if they may see both of its actors.
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import decorators, mixins, permissions, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from smartdiplomacy.api import (
@@ -26,8 +27,10 @@ from ..choices import RunTrigger
 from ..filtersets import CandidateFilterSet, PartnershipFilterSet
 from ..models import OverlapRun
 from ..selectors import (
+    candidate_of_pair,
     candidate_visible_to,
     overlap_run_list,
+    parse_pair,
     partnership_comments,
     partnership_visible_to,
 )
@@ -59,9 +62,21 @@ class CandidateViewSet(RestrictedReadAuditMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     pagination_class = KeysetCursorPagination
     permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+    lookup_field = "pair"
+    lookup_value_regex = r"\d+-\d+"
 
     def get_queryset(self):
         return candidate_visible_to(self.request.user)
+
+    def get_object(self):
+        pair = parse_pair(self.kwargs["pair"])
+        candidate = (
+            candidate_of_pair(user=self.request.user, a=pair[0], b=pair[1]) if pair else None
+        )
+        if candidate is None:
+            raise NotFound("No such candidate.")
+        self.check_object_permissions(self.request, candidate)
+        return candidate
 
     def restricted_stakeholder_ids(self, objects):
         return [
@@ -215,7 +230,10 @@ class PartnershipViewSet(
         data = serializer.validated_data
         candidate = None
         if data.get("candidate") is not None:
-            candidate = candidate_visible_to(self.request.user).filter(pk=data["candidate"]).first()
+            pair = parse_pair(data["candidate"])
+            candidate = (
+                candidate_of_pair(user=self.request.user, a=pair[0], b=pair[1]) if pair else None
+            )
             if candidate is None:
                 raise ApplicationError(
                     f"Candidate {data['candidate']} does not exist.", "candidate"

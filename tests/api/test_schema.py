@@ -235,7 +235,7 @@ def session_fuzz_registry(db, officer, reviewer, django_capture_on_commit_callba
     assert candidate is not None, "the overlap run found no candidate to fuzz"
     return {
         "id": {
-            "/api/v1/candidates/{id}/": candidate.pk,
+            "/api/v1/candidates/{pair}/": candidate.pair,
             "/api/v1/overlap-runs/{id}/": run.pk,
             "/api/v1/partnerships/{id}/": under_review.pk,
             "/api/v1/partnerships/{id}/comments/": under_review.pk,
@@ -258,7 +258,7 @@ def session_of(app_keeps_test_connection):
 def test_the_token_closed_reads_are_all_fuzzed_with_a_session():
     assert {
         "/api/v1/candidates/",
-        "/api/v1/candidates/{id}/",
+        "/api/v1/candidates/{pair}/",
         "/api/v1/overlap-runs/",
         "/api/v1/overlap-runs/{id}/",
         "/api/v1/partnerships/",
@@ -318,8 +318,9 @@ def test_token_closed_reads_keep_to_the_schema_for_a_session(
     # The session got in: no refusal of the caller, whatever was drawn.
     assert not {401, 403} & set(statuses), statuses
 
+    parameter = next((name for name in ("id", "pair") if f"{{{name}}}" in path), None)
     known = operation.Case(
-        path_parameters={"id": session_fuzz_registry["id"][path]} if "{id}" in path else {},
+        path_parameters={parameter: session_fuzz_registry["id"][path]} if parameter else {},
         query=session_fuzz_registry["query"].get(path, {}),
     )
     assert known.call_and_validate(checks=checks, **credentials).status_code == 200

@@ -79,10 +79,16 @@ def test_uncleared_people_never_get_a_pair_with_a_hidden_actor(analyst, cleared_
     assert pairs(body) == {(r.ngo.pk, r.firm.pk)}
     hidden = signed_in(cleared_analyst).get(CANDIDATES, {"kind_a": Kind.WOMENS_GROUP}).json()
     assert len(hidden["results"]) == 2
-    hidden_id = hidden["results"][0]["id"]
+    hidden_pair = hidden["results"][0]["pair"]
     assert (
-        client.get(reverse("partnerships-api:candidate-detail", args=[hidden_id])).status_code
+        client.get(reverse("partnerships-api:candidate-detail", args=[hidden_pair])).status_code
         == 404
+    )
+    visible = body["results"][0]["pair"]
+    assert visible == f"{r.ngo.pk}-{r.firm.pk}" and "id" not in body["results"][0]
+    assert (
+        client.get(reverse("partnerships-api:candidate-detail", args=[visible])).json()["pair"]
+        == visible
     )
     assert client.get(CANDIDATES, {"stakeholder": r.women.pk}).status_code == 400
 

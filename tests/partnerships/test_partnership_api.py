@@ -114,7 +114,7 @@ def test_proposing_from_a_candidate_marks_it(officer, small_registry, run_overla
     r = small_registry
     candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.firm)
     response = api(officer).post(
-        LIST, payload(r.ngo, r.firm, candidate=candidate.pk), format="json"
+        LIST, payload(r.ngo, r.firm, candidate=candidate.pair), format="json"
     )
     assert response.status_code == 201
     candidate.refresh_from_db()

@@ -182,12 +182,12 @@ def test_proposing_from_a_candidate_fills_the_form_and_marks_the_candidate(
         reverse("partnerships:partnership_create")
         in client.get(reverse("partnerships:candidate_list")).content.decode()
     )
-    page = client.get(CREATE, {"candidate": candidate.pk}).content.decode()
+    page = client.get(CREATE, {"candidate": candidate.pair}).content.decode()
     assert "Relief NGO + Telecom firm" in page
     assert "share a stake in" in page
     assert f'value="{r.ngo.pk}" selected' in page and f'value="{r.firm.pk}" selected' in page
     assert f'value="{r.o1.pk}" selected' in page
-    response = client.post(CREATE, form_data([r.ngo.pk, r.firm.pk], candidate=str(candidate.pk)))
+    response = client.post(CREATE, form_data([r.ngo.pk, r.firm.pk], candidate=candidate.pair))
     assert response.status_code == 302
     candidate.refresh_from_db()
     partnership = Partnership.objects.get()
@@ -196,9 +196,12 @@ def test_proposing_from_a_candidate_fills_the_form_and_marks_the_candidate(
     assert f'Proposed as <a href="{partnership.get_absolute_url()}"' in detail
     listing = client.get(reverse("partnerships:candidate_list")).content.decode()
     assert "promoted</a>" in listing
-    assert (
-        f"candidate #{candidate.pk}" in client.get(partnership.get_absolute_url()).content.decode()
-    )
+    page = client.get(partnership.get_absolute_url()).content.decode()
+    assert f'from the candidate pair <a href="{candidate.get_absolute_url()}">' in page
+    # The link names the pair, so it survives the next run's new rows.
+    run_overlap()
+    again = client.get(partnership.get_absolute_url()).content.decode()
+    assert f'<a href="/candidates/{r.ngo.pk}-{r.firm.pk}/">' in again
 
 
 def test_a_hidden_candidate_prefills_nothing(client, officer, small_registry, run_overlap):
@@ -209,8 +212,30 @@ def test_a_hidden_candidate_prefills_nothing(client, officer, small_registry, ru
     candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.women)
     restrict(r.women)
     client.force_login(officer)
-    page = client.get(CREATE, {"candidate": candidate.pk}).content.decode()
-    assert "Women's network" not in page and "From candidate" not in page
+    page = client.get(CREATE, {"candidate": candidate.pair}).content.decode()
+    assert "Women's network" not in page and "From the candidate" not in page
+
+
+def test_a_candidate_with_a_restricted_actor_prefills_no_text_naming_it(
+    client, small_registry, run_overlap
+):
+    """Reviewers not cleared for it will read the proposal: no title, rationale or contribution
+    is written from the restricted actor; the proposer writes them, and is told why."""
+    from tests.partnerships.conftest import restrict
+
+    r = small_registry
+    restrict(r.women)
+    run_overlap()
+    cleared = UserFactory(roles=[Role.PROGRAM_OFFICER], cleared=True)
+    candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.women)
+    client.force_login(cleared)
+    response = client.get(CREATE, {"candidate": candidate.pair})
+    form = response.context["form"]
+    assert form.initial["title"] == "" and form.initial["rationale"] == ""
+    assert [m["contribution"] for m in response.context["formset"].initial] == ["", ""]
+    assert "do not name or describe the restricted actor" in response.content.decode()
+    # Both members and the shared outcomes are still filled in.
+    assert [m["stakeholder"] for m in response.context["formset"].initial] == [r.ngo.pk, r.women.pk]
 
 
 # --- restriction ----------------------------------------------------------------------------

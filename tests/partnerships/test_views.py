@@ -40,7 +40,7 @@ def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst,
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
     assert order == [(r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk), (r.ngo.pk, r.firm.pk)]
     # The Propose button leads to the proposal form, filled in from the candidate.
-    assert f"/partnerships/new/?candidate={response.context['candidates'][0].pk}" in page
+    assert f"/partnerships/new/?candidate={r.ngo.pk}-{r.women.pk}" in page
 
 
 def test_without_a_run_the_page_says_so(client, officer, small_registry):
@@ -163,7 +163,10 @@ def test_officers_dismiss_with_a_reason_and_the_pair_stays_hidden(
     r = computed
     client.force_login(officer)
     candidate = pair(r.ngo, r.firm)
-    url = reverse("partnerships:candidate_dismiss", args=[candidate.pk])
+    url = reverse(
+        "partnerships:candidate_dismiss",
+        args=[candidate.stakeholder_a_id, candidate.stakeholder_b_id],
+    )
     response = client.post(url, {"reason": ""})
     assert response.status_code == 400
     assert "Say why this pair is dismissed." in response.content.decode()
@@ -182,7 +185,10 @@ def test_officers_dismiss_with_a_reason_and_the_pair_stays_hidden(
 def test_analysts_cannot_dismiss(client, analyst, computed):
     client.force_login(analyst)
     candidate = pair(computed.ngo, computed.firm)
-    url = reverse("partnerships:candidate_dismiss", args=[candidate.pk])
+    url = reverse(
+        "partnerships:candidate_dismiss",
+        args=[candidate.stakeholder_a_id, candidate.stakeholder_b_id],
+    )
     assert client.post(url, {"reason": "no"}).status_code == 403
 
 
