@@ -7,3 +7,6 @@ class IndexConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the receivers)
+        from .deletion import register_participants
+
+        register_participants()

@@ -7,8 +7,19 @@ cleared read scores computed over public participants only (DESIGN.md, do no har
 
 from collections import Counter, defaultdict
 
-from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncQuarter
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    When,
+)
+from django.db.models.functions import Cast, TruncQuarter
 
 from stakeholders.choices import Audience, Kind, Sensitivity
 from stakeholders.selectors import audience_of, stakeholder_visible_to
@@ -204,8 +215,54 @@ def index_dashboard(*, methodology: Methodology | None, user) -> dict:
 
 
 def score_list(*, user) -> QuerySet[Score]:
-    """Scores for the API and webhooks, as ``user`` (or a partner token) reads them."""
+    """Scores as ``user`` (or a partner token) reads them, with engagement and methodology."""
     return score_visible_to(user).select_related("engagement", "methodology")
+
+
+# What a score row shows in the API and webhooks, read as plain values: no model instances for
+# a 100-row page (``index.api.serializers.score_rows`` turns them into the API's shape).
+SCORE_ROW_VALUES = (
+    "id",
+    "engagement_id",
+    "methodology_id",
+    "digital",
+    "multi_stakeholder",
+    "feminist",
+    "composite",
+    "completeness",
+    "indicators_json",
+    "computed_at",
+    "engagement__title",
+    "engagement__kind",
+    "engagement__country",
+    "engagement__start_date",
+    "engagement__end_date",
+    "partnership_shown",
+    "methodology__name",
+    "methodology__version",
+)
+
+
+def score_values_visible_to(user) -> QuerySet:
+    """Scores as ``user`` (or a partner token) reads them, as ``SCORE_ROW_VALUES`` rows: the one
+    read behind the scores API and the webhooks. A partnership the reader may not see (someone's
+    draft, one whose members are hidden from them) is not even named by its id."""
+    from partnerships.selectors import partnership_visible_to
+
+    visible = partnership_visible_to(user).prefetch_related(None).order_by()
+    shown = Case(
+        When(engagement__partnership__in=visible.values("pk"), then="engagement__partnership"),
+        default=None,
+        output_field=IntegerField(),
+    )
+    return (
+        score_visible_to(user)
+        .annotate(
+            partnership_shown=shown,
+            indicators_json=Cast("indicators", output_field=TextField()),
+        )
+        .values(*SCORE_ROW_VALUES)
+    )
 
 
 SENSITIVITY_LIMIT = 5000

@@ -650,8 +650,8 @@ def webhook_deliveries_create(*, methodology_id: int, engagement_ids) -> list:
     Each endpoint gets the scores as its token reads them through the API (computed over public
     participants, nothing naming an actor), in posts of at most ``SCORES_PER_DELIVERY``.
     """
-    from .api.serializers import ScoreSerializer
-    from .selectors import score_list
+    from .api.serializers import score_rows
+    from .selectors import score_values_visible_to
     from .tasks import webhook_deliver
 
     endpoints = webhook_endpoints_receiving_scores()
@@ -665,13 +665,11 @@ def webhook_deliveries_create(*, methodology_id: int, engagement_ids) -> list:
         if token.pk not in by_token:
             request = _token_request(token)
             scores = (
-                score_list(user=request.user)
+                score_values_visible_to(request.user)
                 .filter(methodology_id=methodology_id, engagement_id__in=list(engagement_ids))
                 .order_by("engagement_id")
             )
-            by_token[token.pk] = ScoreSerializer(
-                scores, many=True, context={"request": request}
-            ).data
+            by_token[token.pk] = score_rows(scores, user=request.user)
         for batch in webhooks.score_batches(list(by_token[token.pk])):
             deliveries.append(
                 WebhookDelivery(

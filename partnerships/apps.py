@@ -9,3 +9,6 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the stake-change refresh)
+        from .deletion import register_participants
+
+        register_participants()

@@ -7,7 +7,7 @@ The restriction rule: a candidate exists for a person only if that person may se
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role, user_has_role
@@ -231,8 +231,10 @@ def url_or_none(name: str, *args) -> str | None:
 #
 # The restriction rule for partnerships (DESIGN.md, "Do no harm"): a partnership with a member the
 # person may not see is still listed, but that member is left out of every member list, filter and
-# export, and nothing counts it. Drafts and sent-back proposals are the proposer's own work: only
-# they and administrators see them.
+# export, and nothing counts it — as if it had never been a member. A partnership that would then
+# be left with fewer than two members (it could not exist without the hidden one) is not shown at
+# all. Drafts and sent-back proposals are the proposer's own work: only they and administrators
+# see them.
 
 
 def _visible_members(user) -> Prefetch:
@@ -252,6 +254,20 @@ def partnership_visible_to(user) -> QuerySet[Partnership]:
     queryset = Partnership.objects.select_related("proposer").prefetch_related(
         _visible_members(user), Prefetch("outcomes", queryset=Outcome.objects.order_by("title"))
     )
+    allowed = sensitivities_visible_to(user)
+    if len(allowed) < len(Sensitivity.values):
+        hidden = PartnershipMember.objects.filter(partnership=OuterRef("pk")).exclude(
+            stakeholder__sensitivity__in=allowed
+        )
+        two_visible = (
+            PartnershipMember.objects.filter(stakeholder__sensitivity__in=allowed)
+            .order_by()
+            .values("partnership")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .values("partnership")
+        )
+        queryset = queryset.filter(~Exists(hidden) | Q(pk__in=two_visible))
     if not user_has_role(user, Role.ADMINISTRATOR):
         queryset = queryset.filter(
             ~Q(status__in=[PartnershipStatus.DRAFT, PartnershipStatus.SENT_BACK])

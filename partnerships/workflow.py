@@ -338,8 +338,17 @@ def _link(partnership: Partnership) -> str:
     return base + reverse("partnerships:partnership_detail", args=[partnership.pk])
 
 
-def reviewer_addresses(*, exclude_user_id: int | None = None) -> list[str]:
-    """E-mail addresses of the active people in the reviewer role."""
+def _may_see(user, partnership: Partnership) -> bool:
+    from .selectors import partnership_visible_to
+
+    return partnership_visible_to(user).filter(pk=partnership.pk).exists()
+
+
+def reviewer_addresses(
+    *, exclude_user_id: int | None = None, partnership: Partnership | None = None
+) -> list[str]:
+    """E-mail addresses of the active people in the reviewer role (who may see ``partnership``:
+    a reviewer not cleared for the members that make it is not told it exists)."""
     users = (
         get_user_model()
         .objects.filter(groups__name=Role.REVIEWER, is_active=True)
@@ -347,7 +356,9 @@ def reviewer_addresses(*, exclude_user_id: int | None = None) -> list[str]:
     )
     if exclude_user_id:
         users = users.exclude(pk=exclude_user_id)
-    return sorted(set(users.values_list("email", flat=True)))
+    if partnership is not None:
+        users = [reviewer for reviewer in users if _may_see(reviewer, partnership)]
+    return sorted({reviewer.email for reviewer in users})
 
 
 def _transition(
@@ -383,9 +394,13 @@ def _transition(
         _notify(
             f"Partnership proposal to review: {locked.title}",
             f"{user} proposed “{locked.title}”.\n\nReview it: {_link(locked)}\n",
-            reviewer_addresses(exclude_user_id=user.pk),
+            reviewer_addresses(exclude_user_id=user.pk, partnership=locked),
         )
-    elif action in ("approve", "decline", "send_back") and locked.proposer:
+    elif (
+        action in ("approve", "decline", "send_back")
+        and locked.proposer
+        and _may_see(locked.proposer, locked)
+    ):
         verdict = {"approve": "approved", "decline": "declined", "send_back": "sent back"}[action]
         _notify(
             f"Your partnership proposal was {verdict}: {locked.title}",

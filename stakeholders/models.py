@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -88,6 +88,19 @@ class Stakeholder(models.Model):
     )
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    # Set when someone not cleared for all of its relations deleted it: what they could see went,
+    # and the stakeholder was kept, restricted, with what they could not see (its ties to
+    # restricted actors, restricted actors under it, proposals only cleared people see), for a
+    # cleared person to restore or delete for good. Nothing is lost; nothing is revealed.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,16 +171,20 @@ class ExternalIdentifier(models.Model):
 
     class Meta:
         ordering = ["scheme", "value"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scheme", "value"],
-                name="stakeholders_externalidentifier_unique",
-                violation_error_message="Another stakeholder already has this identifier.",
-            ),
-        ]
+        # Unique among the stakeholders the writer may see (``services``), not registry-wide: a
+        # refusal because a restricted actor holds the identifier would reveal that actor to
+        # someone not cleared for it. Two actors with one identifier are offered for merging.
+        indexes = [models.Index(fields=["scheme", "value"])]
 
     def __str__(self) -> str:
         return f"{self.get_scheme_display()}: {self.value}"
+
+
+class OutcomeManager(models.Manager):
+    """Outcomes in use: archived ones are left out of every read but the archive's own."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
 
 
 class Outcome(models.Model):
@@ -175,7 +192,7 @@ class Outcome(models.Model):
 
     Theme = Theme
 
-    title = models.CharField(max_length=300, unique=True)
+    title = models.CharField(max_length=300)
     theme = models.CharField(max_length=30, choices=Theme.choices)
     description = models.TextField(blank=True)
     geography = models.CharField(
@@ -185,14 +202,39 @@ class Outcome(models.Model):
     needed_capabilities = CapabilitiesField(
         help_text="The capabilities that achieving the outcome needs."
     )
+    # Set when someone not cleared for every stake in it deleted it: the stakes they could see
+    # went, the outcome is gone for everyone's reads, and the restricted actors' stakes stay with
+    # it for a cleared person to restore or delete for good.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
+    all_objects = models.Manager()
+    objects = OutcomeManager()
+
     class Meta:
         ordering = ["title"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["theme"])]
         constraints = [
+            # Unique among outcomes in use: an archived one does not hold its title.
+            models.UniqueConstraint(
+                fields=["title"],
+                condition=Q(archived_at__isnull=True),
+                name="stakeholders_outcome_title_in_use",
+                violation_error_code="title_in_use",
+                violation_error_message="Outcome with this Title already exists.",
+            ),
             models.CheckConstraint(
                 condition=Q(needed_capabilities__gte=0)
                 & Q(needed_capabilities__lte=ALL_CAPABILITIES),
@@ -206,6 +248,22 @@ class Outcome(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("stakeholders:outcome_detail", args=[self.pk])
+
+    def validate_constraints(self, exclude=None):
+        """As Django's, with the title's uniqueness said at the title field (it is a conditional
+        constraint, which Django reports for the whole form)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            title = [e for e in general if getattr(e, "code", None) == "title_in_use"]
+            general = [e for e in general if e not in title]
+            if title:
+                errors.setdefault("title", []).extend(title)
+            if general:
+                errors[NON_FIELD_ERRORS] = general
+            raise ValidationError(errors) from None
 
 
 class Stake(models.Model):

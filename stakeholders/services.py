@@ -22,13 +22,15 @@ def stakeholder_create(
     kind: str,
     sectors: Iterable[Sector] = (),
     external_ids: dict[str, str] | None = None,
+    user=None,
     **fields,
 ) -> Stakeholder:
+    """Record a stakeholder; its identifiers must be free among what ``user`` may see."""
     stakeholder = _validated_save(Stakeholder(name=name, kind=kind, **fields))
     if sectors:
         stakeholder.sectors.set(sectors)
-    for scheme, value in (external_ids or {}).items():
-        _validated_save(ExternalIdentifier(stakeholder=stakeholder, scheme=scheme, value=value))
+    if external_ids:
+        stakeholder_external_ids_set(stakeholder=stakeholder, external_ids=external_ids, user=user)
     return stakeholder
 
 
@@ -82,13 +84,22 @@ def tie_create(
 
 
 @transaction.atomic
-def stakeholder_external_ids_set(*, stakeholder: Stakeholder, external_ids: dict[str, str]) -> None:
+def stakeholder_external_ids_set(
+    *, stakeholder: Stakeholder, external_ids: dict[str, str], user=None
+) -> None:
     """Make the stakeholder's identifier in each given scheme the given value (empty removes it).
 
     Schemes not in ``external_ids`` are left alone. An identifier already held by another
-    stakeholder raises a ValidationError keyed by the scheme, without naming that stakeholder
-    (it may be one the editor is not cleared to see).
+    stakeholder ``user`` may see raises a ValidationError keyed by the scheme, without naming it.
+    One held only by a stakeholder ``user`` may not see is accepted, as if that one did not exist
+    (refusing would reveal it); the two are then offered for merging to cleared people.
+    ``user`` None (the system) sees everyone.
     """
+    from .selectors import stakeholder_visible_to
+
+    others = ExternalIdentifier.objects.exclude(stakeholder=stakeholder)
+    if user is not None:
+        others = others.filter(stakeholder__in=stakeholder_visible_to(user))
     errors = {}
     for scheme, raw_value in external_ids.items():
         value = (raw_value or "").strip()
@@ -96,11 +107,7 @@ def stakeholder_external_ids_set(*, stakeholder: Stakeholder, external_ids: dict
         if not value:
             current.delete()
             continue
-        taken = (
-            ExternalIdentifier.objects.filter(scheme=scheme, value=value)
-            .exclude(stakeholder=stakeholder)
-            .exists()
-        )
+        taken = others.filter(scheme=scheme, value=value).exists()
         if taken:
             errors[scheme] = f"{value!r} is already recorded for another stakeholder."
             continue
@@ -112,10 +119,12 @@ def stakeholder_external_ids_set(*, stakeholder: Stakeholder, external_ids: dict
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
-    """Delete a stakeholder with its stakes, ties and identifiers; children lose their parent."""
-    stakeholder.delete()
+def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
+    """Delete a stakeholder with its stakes, ties and identifiers as ``user`` sees it (children
+    lose their parent); what ``user`` may not see is kept (``stakeholders.deletion``)."""
+    from .deletion import stakeholder_delete as delete
+
+    return delete(stakeholder=stakeholder, user=user)
 
 
 @transaction.atomic
@@ -125,10 +134,12 @@ def outcome_update(*, outcome: Outcome, **fields) -> Outcome:
     return _validated_save(outcome)
 
 
-@transaction.atomic
-def outcome_delete(*, outcome: Outcome) -> None:
-    """Delete an outcome and every stake recorded in it."""
-    outcome.delete()
+def outcome_delete(*, outcome: Outcome, user) -> str:
+    """Delete an outcome and every stake in it ``user`` may see; what ``user`` may not see is
+    kept (``stakeholders.deletion``)."""
+    from .deletion import outcome_delete as delete
+
+    return delete(outcome=outcome, user=user)
 
 
 @transaction.atomic

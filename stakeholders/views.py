@@ -17,6 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
+from smartdiplomacy.exceptions import ApplicationError
+
 from . import services
 from .choices import Kind, Position
 from .exports import outcome_export_response, stakeholder_export_response
@@ -246,7 +248,7 @@ def stakeholder_create(request):
             with transaction.atomic():
                 stakeholder = services.stakeholder_create(**form.service_fields())
                 services.stakeholder_external_ids_set(
-                    stakeholder=stakeholder, external_ids=form.external_ids()
+                    stakeholder=stakeholder, external_ids=form.external_ids(), user=request.user
                 )
         except ValidationError as error:
             form.add_service_error(error)
@@ -285,11 +287,17 @@ def stakeholder_update(request, pk: int):
 def stakeholder_delete(request, pk: int):
     stakeholder = _visible_stakeholder(request, pk)
     _require(request.user, "stakeholders.delete_stakeholder")
+    error = None
     if request.method == "POST":
         name = stakeholder.name
-        services.stakeholder_delete(stakeholder=stakeholder)
-        messages.success(request, f"Deleted {name}.")
-        return redirect("stakeholders:stakeholder_list")
+        try:
+            # Deleted, or (when it holds what this person may not see) archived: the same here.
+            services.stakeholder_delete(stakeholder=stakeholder, user=request.user)
+        except ApplicationError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Deleted {name}.")
+            return redirect("stakeholders:stakeholder_list")
     return render(
         request,
         "stakeholders/confirm_delete.html",
@@ -299,7 +307,9 @@ def stakeholder_delete(request, pk: int):
             "consequences": "Its stakes, ties and identifiers are deleted with it; stakeholders "
             "under it lose their parent. The change history is kept.",
             "cancel_url": stakeholder.get_absolute_url(),
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 
@@ -441,7 +451,7 @@ def outcome_delete(request, pk: int):
     _require(request.user, "stakeholders.delete_outcome")
     if request.method == "POST":
         title = outcome.title
-        services.outcome_delete(outcome=outcome)
+        services.outcome_delete(outcome=outcome, user=request.user)
         messages.success(request, f"Deleted the outcome “{title}”.")
         return redirect("stakeholders:outcome_list")
     return render(

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, TextField, When
-from django.db.models.functions import Cast
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,7 +29,6 @@ from rest_framework.response import Response
 
 from accounts.models import TokenScope
 from accounts.tokens import request_token
-from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.api import (
     ApiModelPermissions,
     FastJSONRenderer,
@@ -46,8 +43,8 @@ from ..selectors import (
     methodology_current,
     methodology_indicator_codes,
     methodology_of_version,
-    score_list,
     score_summary,
+    score_values_visible_to,
 )
 from .conditional import (
     Validators,
@@ -158,29 +155,6 @@ CSV_EXAMPLE = (
 )
 
 
-# What a row shows, read as plain values: no model instances for a 100-row page.
-ROW_VALUES = (
-    "id",
-    "engagement_id",
-    "methodology_id",
-    "digital",
-    "multi_stakeholder",
-    "feminist",
-    "composite",
-    "completeness",
-    "indicators_json",
-    "computed_at",
-    "engagement__title",
-    "engagement__kind",
-    "engagement__country",
-    "engagement__start_date",
-    "engagement__end_date",
-    "partnership_shown",
-    "methodology__name",
-    "methodology__version",
-)
-
-
 class ScoreCursorPagination(KeysetCursorPagination):
     """The shared keyset pagination over ``.values()`` rows."""
 
@@ -227,21 +201,7 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     required_scopes = (TokenScope.SCORES_READ,)
 
     def get_queryset(self):
-        # A partnership the caller may not see (someone's draft) is not even named by its id.
-        visible = partnership_visible_to(self.request.user).prefetch_related(None).order_by()
-        shown = Case(
-            When(engagement__partnership__in=visible.values("pk"), then="engagement__partnership"),
-            default=None,
-            output_field=IntegerField(),
-        )
-        return (
-            score_list(user=self.request.user)
-            .annotate(
-                partnership_shown=shown,
-                indicators_json=Cast("indicators", output_field=TextField()),
-            )
-            .values(*ROW_VALUES)
-        )
+        return score_values_visible_to(self.request.user)
 
     def filter_queryset(self, queryset):
         # Without any filter in the query the FilterSet changes nothing; building it (a deep copy

@@ -110,7 +110,9 @@ class StakeholderViewSet(RestrictedReadAuditMixin, RegistryViewSet):
             stakeholder = services.stakeholder_create(**data)
             if external_ids:
                 services.stakeholder_external_ids_set(
-                    stakeholder=stakeholder, external_ids=self._identifiers(external_ids)
+                    stakeholder=stakeholder,
+                    external_ids=self._identifiers(external_ids),
+                    user=self.request.user,
                 )
         serializer.instance = self._reloaded(stakeholder)
 
@@ -130,7 +132,7 @@ class StakeholderViewSet(RestrictedReadAuditMixin, RegistryViewSet):
         return self.get_queryset().get(pk=stakeholder.pk)
 
     def perform_destroy(self, instance):
-        services.stakeholder_delete(stakeholder=instance)
+        services.stakeholder_delete(stakeholder=instance, user=self.request.user)
 
 
 @extend_schema_view(**_describe("outcomes", cursor=False, restricted=False))
@@ -153,7 +155,7 @@ class OutcomeViewSet(RegistryViewSet):
             services.outcome_update(outcome=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.outcome_delete(outcome=instance)
+        services.outcome_delete(outcome=instance, user=self.request.user)
 
 
 @extend_schema_view(**_describe("stakes", cursor=True))

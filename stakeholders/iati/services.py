@@ -441,14 +441,20 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
     report = collector.report
     counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
     refs = [org.ref for org in collector.orgs if org.ref]
+    visible = Stakeholder.objects.all() if user is None else stakeholder_visible_to(user)
     by_ref: dict[str, int] = {}
     for start in range(0, len(refs), BATCH_SIZE):
         by_ref.update(
+            # Only the stakeholders the importer may see, the lowest id winning (a later duplicate
+            # is one to merge): matching a hidden one would tell in the report that it exists.
             ExternalIdentifier.objects.filter(
-                scheme=IdentifierScheme.IATI_ORG, value__in=refs[start : start + BATCH_SIZE]
-            ).values_list("value", "stakeholder_id")
+                scheme=IdentifierScheme.IATI_ORG,
+                value__in=refs[start : start + BATCH_SIZE],
+                stakeholder__in=visible,
+            )
+            .order_by("-stakeholder_id")
+            .values_list("value", "stakeholder_id")
         )
-    visible = Stakeholder.objects.all() if user is None else stakeholder_visible_to(user)
     by_name: dict[str, int] = {}
     for pk, name in visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000):
         by_name.setdefault(mapping.name_normalised(name), pk)

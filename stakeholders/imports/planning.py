@@ -369,11 +369,14 @@ class StakeholderPlanner(Planner):
                 refs.add(row.values["iati_org_ref"])
             if row.values.get("name"):
                 names.add(row.values["name"])
-        # Every owner of these identifiers, hidden or not: an identifier is unique registry-wide.
+        # The owners of these identifiers that the importer may see: an identifier is unique
+        # among those (one held by a hidden actor must not be refused, which would reveal it).
         self.ref_owner = dict(
             ExternalIdentifier.objects.filter(
-                scheme=IdentifierScheme.IATI_ORG, value__in=refs
-            ).values_list("value", "stakeholder_id")
+                scheme=IdentifierScheme.IATI_ORG, value__in=refs, stakeholder__in=self.visible
+            )
+            .order_by("-stakeholder_id")
+            .values_list("value", "stakeholder_id")
         )
         self.by_name_country: dict[tuple[str, str], list[int]] = {}
         for pk, name, country in self.visible.filter(name__in=names).values_list(

@@ -132,15 +132,29 @@ def test_bad_stakeholder_input_names_the_field_and_changes_nothing(
 
 
 def test_an_identifier_held_by_another_stakeholder_is_refused_on_its_field(client, officer):
-    other = StakeholderFactory(name="Other", sensitivity=Sensitivity.RESTRICTED)
+    other = StakeholderFactory(name="Other")
     ExternalIdentifier.objects.create(stakeholder=other, scheme="iati_org", value="ML-SWWN-1")
     before = snapshot()
     client.force_login(officer)
     response = client.post(reverse("stakeholders:stakeholder_create"), stakeholder_data())
     assert_field_error(response, "external_id_iati_org", "already recorded for another")
-    # The holder may be hidden from this officer: the message does not name it.
     assert "Other" not in " ".join(response.context["form"].errors["external_id_iati_org"])
     assert snapshot() == before
+
+
+def test_an_identifier_held_only_by_a_hidden_stakeholder_is_accepted(client, officer):
+    """Refusing would tell this officer, not cleared, that a restricted actor holds it: the
+    officer's write goes through exactly as if that actor did not exist, and the hidden one keeps
+    its identifier (both are then offered for merging to cleared people)."""
+    hidden = StakeholderFactory(name="Other", sensitivity=Sensitivity.RESTRICTED)
+    ExternalIdentifier.objects.create(stakeholder=hidden, scheme="iati_org", value="ML-SWWN-1")
+    client.force_login(officer)
+    response = client.post(reverse("stakeholders:stakeholder_create"), stakeholder_data())
+    assert response.status_code == 302
+    holders = ExternalIdentifier.objects.filter(value="ML-SWWN-1").values_list(
+        "stakeholder__name", flat=True
+    )
+    assert sorted(holders) == sorted(["Other", stakeholder_data()["name"]])
 
 
 def test_a_stakeholder_cannot_sit_under_its_own_descendant(client, officer):
