@@ -1,11 +1,14 @@
 """Registry changes queue one (debounced) refresh of the graph snapshots."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from stakeholders.choices import Audience, Sensitivity
 from stakeholders.models import Stakeholder, Tie
-from stakeholders.signals import registry_bulk_changed
+from stakeholders.signals import registry_bulk_changed, stakeholder_changed
 
+from .models import GraphSnapshot
 from .services import graph_refresh_queue, graph_snapshots_bring_up_to_date
 
 
@@ -29,3 +32,31 @@ def registry_changed_in_bulk(sender, kind: str, count: int, **kwargs) -> None:
     """Bulk changes are sent after commit: refresh now in process, or queue for a worker."""
     if kind in BULK_KINDS_THAT_MOVE_THE_GRAPH and count:
         graph_snapshots_bring_up_to_date()
+
+
+def _public_snapshot_invalidate() -> None:
+    """The public audience's metrics counted an actor that is no longer public (or missed one
+    that now is): dropped in the same transaction, so that nobody reads them, and computed again
+    once it commits."""
+    GraphSnapshot.objects.filter(audience=Audience.PUBLIC).delete()
+    transaction.on_commit(graph_snapshots_bring_up_to_date)
+
+
+@receiver(stakeholder_changed, dispatch_uid="graph_stakeholder_visibility_changed")
+def stakeholder_visibility_changed(sender, stakeholder, changed, before, **kwargs) -> None:
+    if (
+        before
+        and "sensitivity" in changed
+        and Sensitivity.PUBLIC
+        in (
+            before.get("sensitivity"),
+            stakeholder.sensitivity,
+        )
+    ):
+        _public_snapshot_invalidate()
+
+
+@receiver(post_delete, sender=Stakeholder, dispatch_uid="graph_public_stakeholder_deleted")
+def public_stakeholder_deleted(sender, instance, **kwargs) -> None:
+    if instance.sensitivity == Sensitivity.PUBLIC:
+        _public_snapshot_invalidate()

@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Methodology, RescoreRun, Score
+from .selectors import score_visible_to
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,9 +38,11 @@ class ScoreAdmin(ReadOnlyAdmin):
     list_filter = ["methodology"]
     list_select_related = ["engagement", "methodology"]
     search_fields = ["engagement__title"]
-    # The inputs list every participant's kind, hidden actors included: pages filter them, so
-    # the admin does not show them at all.
     exclude = ["inputs", "indicators"]
+
+    def get_queryset(self, request):
+        # The scores this person reads, as everywhere: the public ones unless cleared.
+        return score_visible_to(request.user).select_related("engagement", "methodology")
 
 
 @admin.register(RescoreRun)

@@ -6,7 +6,7 @@ Views parse input and render; ``index.selectors`` reads and ``index.services`` w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -30,6 +30,7 @@ from .selectors import (
     participant_counts_by_kind,
     rescore_run_status_of,
     score_of,
+    score_visible_to,
 )
 
 PAGE_SIZE = 50
@@ -231,7 +232,11 @@ def _methodology_page(request, version):
 @login_required
 @permission_required("index.view_methodology", raise_exception=True)
 def methodology_versions(request):
-    versions = Methodology.objects.annotate(score_count=Count("scores")).order_by(
+    # The scores this reader reads: one per engagement (cleared people's own where they differ).
+    readable = score_visible_to(request.user).values("pk")
+    versions = Methodology.objects.annotate(
+        score_count=Count("scores", filter=Q(scores__in=readable))
+    ).order_by(
         "name", "-version"
     )
     return render(

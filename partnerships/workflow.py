@@ -372,6 +372,9 @@ def _transition(
             f"it cannot be {ACTION_LABELS[action].lower()} now.",
             code="invalid_transition",
         )
+    if not _may_see(user, locked):
+        # Views answer 404 before this; a direct call must not act on what it cannot see.
+        raise PermissionDenied("Only people who may see this partnership take its steps.")
     if not CHECKS[check](user, locked):
         if check == "review" and locked.proposer_id == user.pk:
             raise PermissionDenied("Nobody reviews their own proposal.")

@@ -62,6 +62,11 @@ def _of(model: type) -> list[DeletionParticipant]:
     ]
 
 
+def deletion_blockers(*, stakeholder: Stakeholder, user) -> list[str]:
+    """Why ``user`` may not delete ``stakeholder`` now (naming only what they may see)."""
+    return [reason for p in _of(Stakeholder) for reason in p.blockers(stakeholder, user)]
+
+
 def _hidden(user):
     return ~Q(sensitivity__in=sensitivities_visible_to(user))
 
@@ -83,7 +88,7 @@ def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
     Raises ApplicationError while it is a member of a partnership (take it out first).
     """
     stakeholder = Stakeholder.objects.select_for_update().get(pk=stakeholder.pk)
-    reasons = [reason for p in _of(Stakeholder) for reason in p.blockers(stakeholder, user)]
+    reasons = deletion_blockers(stakeholder=stakeholder, user=user)
     if reasons:
         raise ApplicationError(" ".join(reasons), code="protected")
     hidden = _stakeholder_hidden_links(stakeholder, user) or any(
@@ -104,6 +109,10 @@ def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
     for tie in visible_ties:
         tie.delete()
     stakeholder.external_ids.all().delete()
+    stakeholder.sectors.clear()
+    for child in Stakeholder.objects.filter(parent=stakeholder, sensitivity__in=allowed):
+        child.parent = None  # as a deletion does (its hidden children keep it)
+        child.save()
     stakeholder.sensitivity = Sensitivity.RESTRICTED
     stakeholder.archived_at = timezone.now()
     stakeholder.archived_by = user if getattr(user, "pk", None) else None

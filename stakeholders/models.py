@@ -149,6 +149,29 @@ class Stakeholder(models.Model):
             errors["country_of_origin"] = "Only diaspora groups have a country of origin."
         if self.parent_id is not None and self.parent_id == self.pk:
             errors["parent"] = "A stakeholder cannot be its own parent."
+        # The link to a parent is stored on the child: a public child under a restricted parent
+        # would show that parent (and each change of the link) to people not cleared for it.
+        parent = self.parent if self.parent_id else None
+        if (
+            parent is not None
+            and self.sensitivity == Sensitivity.PUBLIC
+            and parent.sensitivity != Sensitivity.PUBLIC
+        ):
+            errors["parent"] = (
+                "A public stakeholder cannot sit under a restricted or confidential one (people "
+                "not cleared would see the link): choose a public parent, or restrict this "
+                "stakeholder too."
+            )
+        if self.pk and self.sensitivity != Sensitivity.PUBLIC and "parent" not in errors:
+            public_children = Stakeholder._base_manager.filter(
+                parent_id=self.pk, sensitivity=Sensitivity.PUBLIC
+            ).count()
+            if public_children:
+                sit = "stakeholders sit" if public_children > 1 else "stakeholder sits"
+                errors["sensitivity"] = (
+                    f"{public_children} public {sit} under this one: restrict them too, or give "
+                    "them another parent, first."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -233,7 +256,7 @@ class Outcome(models.Model):
                 condition=Q(archived_at__isnull=True),
                 name="stakeholders_outcome_title_in_use",
                 violation_error_code="title_in_use",
-                violation_error_message="Outcome with this Title already exists.",
+                violation_error_message="An outcome with this title already exists.",
             ),
             models.CheckConstraint(
                 condition=Q(needed_capabilities__gte=0)

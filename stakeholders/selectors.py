@@ -7,7 +7,7 @@ confidential stakeholders, and everything hanging off them, exist only for clear
 from itertools import chain
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from accounts.roles import CLEARANCE_PERMISSION
 
@@ -59,6 +59,28 @@ def tie_visible_to(user) -> QuerySet[Tie]:
     )
 
 
+def stakeholder_dates_as_seen(queryset: QuerySet[Stakeholder], *, user) -> QuerySet[Stakeholder]:
+    """``queryset`` with ``seen_created_at``: when each stakeholder came into ``user``'s view.
+
+    For cleared people its creation. For the others, an actor that was restricted before it was
+    made public began when it was made public: its earlier existence is not theirs to know.
+    """
+    if user_is_cleared(user):
+        return queryset.annotate(seen_created_at=F("created_at"))
+    first_seen = Stakeholder.history.filter(
+        id=OuterRef("pk"), sensitivity=Sensitivity.PUBLIC
+    ).order_by("history_date", "history_id")
+    return queryset.annotate(
+        first_seen_type=Subquery(first_seen.values("history_type")[:1]),
+        first_seen_at=Subquery(first_seen.values("history_date")[:1]),
+    ).annotate(
+        seen_created_at=Case(
+            When(Q(first_seen_type="+") | Q(first_seen_type__isnull=True), then=F("created_at")),
+            default=F("first_seen_at"),
+        )
+    )
+
+
 def stakeholder_counts_by_kind(*, user) -> list[dict]:
     """Every kind with how many stakeholders of it ``user`` may see (zero included)."""
     counts = dict(
@@ -93,6 +115,27 @@ def outcome_list_by_stakes(*, user, limit: int = 10) -> QuerySet[Outcome]:
     )
 
 
+def relation_history_as_seen(records: QuerySet, *, user, ends: tuple[str, ...]) -> QuerySet:
+    """History records of stakes or ties (``ends``: their stakeholder id fields) without those
+    from a time one of their actors was hidden from ``user``: they did not exist for them."""
+    allowed = sensitivities_visible_to(user)
+    if len(allowed) == len(Sensitivity.values):
+        return records
+    for index, end in enumerate(ends):
+        until = f"hidden_until_{index}"
+        records = records.alias(
+            **{
+                until: Subquery(
+                    Stakeholder.history.filter(id=OuterRef(end))
+                    .exclude(sensitivity__in=allowed)
+                    .order_by("-history_date")
+                    .values("history_date")[:1]
+                )
+            }
+        ).filter(Q(**{f"{until}__isnull": True}) | Q(history_date__gt=F(until)))
+    return records
+
+
 def registry_recent_changes(*, user, limit: int = 12) -> list:
     """The latest changes to the registry that ``user`` may see, newest first.
 
@@ -100,21 +143,28 @@ def registry_recent_changes(*, user, limit: int = 12) -> list:
     visible to the user now, so a record that was public and became restricted disappears too.
     """
     visible_ids = stakeholder_visible_to(user).values("id")
+    allowed = sensitivities_visible_to(user)
+    stakes = Stake.history.filter(stakeholder_id__in=visible_ids)
+    ties = Tie.history.filter(
+        from_stakeholder_id__in=visible_ids, to_stakeholder_id__in=visible_ids
+    )
+    stakes = relation_history_as_seen(stakes, user=user, ends=("stakeholder_id",))
+    ties = relation_history_as_seen(
+        ties, user=user, ends=("from_stakeholder_id", "to_stakeholder_id")
+    )
+    earlier_seen = Stakeholder.history.filter(
+        id=OuterRef("id"), sensitivity__in=allowed, history_date__lt=OuterRef("history_date")
+    )
     histories = [
         (
-            Stakeholder.history.filter(
-                id__in=visible_ids, sensitivity__in=sensitivities_visible_to(user)
+            Stakeholder.history.filter(id__in=visible_ids, sensitivity__in=allowed).annotate(
+                seen_before=Exists(earlier_seen)
             ),
             (),
         ),
         (Outcome.history.all(), ()),
-        (Stake.history.filter(stakeholder_id__in=visible_ids), ("stakeholder", "outcome")),
-        (
-            Tie.history.filter(
-                from_stakeholder_id__in=visible_ids, to_stakeholder_id__in=visible_ids
-            ),
-            ("from_stakeholder", "to_stakeholder"),
-        ),
+        (stakes, ("stakeholder", "outcome")),
+        (ties, ("from_stakeholder", "to_stakeholder")),
     ]
     records = chain.from_iterable(
         history.select_related("history_user", *related).order_by("-history_date")[:limit]
@@ -129,12 +179,25 @@ CHANGE_VERBS = {"+": "created", "~": "changed", "-": "deleted"}
 def describe_change(record) -> dict:
     """A registry history record as a line a person can read (no extra queries)."""
     model = record.instance_type
+    verb = CHANGE_VERBS.get(record.history_type, "changed")
     if model is Stakeholder:
         label, url_object = record.name, record
+        if record.history_type == "~" and getattr(record, "seen_before", True) is False:
+            verb = CHANGE_VERBS["+"]  # hidden from this reader before: for them it began here
     elif model is Outcome:
         label, url_object = record.title, record
+        if record.archived_at is not None:
+            # Archived by someone's deletion: to everyone's reads it was deleted.
+            return {
+                "what": model._meta.verbose_name,
+                "label": label,
+                "verb": CHANGE_VERBS["-"],
+                "who": record.history_user,
+                "when": record.history_date,
+                "url": None,
+            }
     elif model is Stake:
-        label = f"{record.stakeholder.name} → {record.outcome.title}"
+        label = f"{record.stakeholder.name} → {_outcome_title(record)}"
         url_object = record.stakeholder
     else:
         kind = dict(Tie.Kind.choices).get(record.kind, record.kind).lower()
@@ -143,11 +206,26 @@ def describe_change(record) -> dict:
     return {
         "what": model._meta.verbose_name,
         "label": label,
-        "verb": CHANGE_VERBS.get(record.history_type, "changed"),
+        "verb": verb,
         "who": record.history_user,
         "when": record.history_date,
         "url": None if record.history_type == "-" else _url_of(url_object),
     }
+
+
+def _outcome_title(record) -> str:
+    """The title of a stake record's outcome, also once the outcome is gone (deleted, or archived:
+    both read as deleted) — from the outcome's own last history record."""
+    outcome = record.outcome
+    if outcome is not None and outcome.archived_at is None:
+        return outcome.title
+    last = (
+        Outcome.history.filter(id=record.outcome_id, archived_at__isnull=True)
+        .order_by("-history_date", "-history_id")
+        .values_list("title", flat=True)
+        .first()
+    )
+    return last or "a deleted outcome"
 
 
 def _url_of(obj) -> str | None:
@@ -185,10 +263,10 @@ def stakeholder_ties(*, stakeholder: Stakeholder, user) -> QuerySet[Tie]:
 
 
 # Fields whose changes are bookkeeping, not news.
-HISTORY_SKIPPED_FIELDS = ("created_at", "updated_at")
+HISTORY_SKIPPED_FIELDS = ("created_at", "updated_at", "archived_at", "archived_by")
 
 
-def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int = 30) -> list[dict]:
+def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int | None = 30) -> list[dict]:
     """The stakeholder's change history as ``user`` may see it, newest first.
 
     Each entry says who, when, what kind of change and which fields changed (old and new raw
@@ -196,31 +274,49 @@ def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int = 30) -> l
     are left out, so an uncleared reader never learns that it once was restricted. Costs three
     queries whatever the length of the history.
     """
-    records = list(
+    records = (
         stakeholder.history.filter(sensitivity__in=sensitivities_visible_to(user))
         .select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit + 1]
+        .order_by("-history_date", "-history_id")
     )
+    records = list(records if limit is None else records[: limit + 1])
+    if limit is None:
+        limit = len(records)
     sectors_by_record = _historical_sector_codes([record.history_id for record in records])
+    # A parent the reader may not see is, for them, no parent at all: the change that set it is
+    # no change (DESIGN.md: as if the hidden actor had never existed).
+    parent_ids = {record.parent_id for record in records if record.parent_id is not None}
+    shown_parents = set(stakeholder_names_visible_to(user, parent_ids))
+    all_fetched = len(records) <= limit
     entries = []
     for index, record in enumerate(records[:limit]):
         previous = records[index + 1] if index + 1 < len(records) else None
         changes = []
+        verb = CHANGE_VERBS.get(record.history_type, "changed")
+        if previous is None and all_fetched and record.history_type == "~":
+            # Its earlier snapshots are hidden from this reader: for them it began here.
+            verb = CHANGE_VERBS["+"]
         if previous is not None and record.history_type != "-":
             delta = record.diff_against(
                 previous, excluded_fields=["sectors", *HISTORY_SKIPPED_FIELDS]
             )
-            changes = [
-                {"field": change.field, "old": change.old, "new": change.new}
-                for change in delta.changes
-            ]
+            for change in delta.changes:
+                old, new = change.old, change.new
+                if change.field == "parent":
+                    old = old if old in shown_parents else None
+                    new = new if new in shown_parents else None
+                if old != new:
+                    changes.append({"field": change.field, "old": old, "new": new})
             old_sectors = sectors_by_record.get(previous.history_id, [])
             new_sectors = sectors_by_record.get(record.history_id, [])
             if old_sectors != new_sectors:
                 changes.append({"field": "sectors", "old": old_sectors, "new": new_sectors})
+            if not changes and record.history_type == "~":
+                continue  # nothing this reader may see changed
         entries.append(
             {
-                "verb": CHANGE_VERBS.get(record.history_type, "changed"),
+                "history_id": record.history_id,
+                "verb": verb,
                 "who": record.history_user,
                 "when": record.history_date,
                 "changes": changes,

@@ -292,6 +292,9 @@ class StakeholderSerializer(RegistrySerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
+        seen = getattr(instance, "seen_created_at", None)
+        if seen is not None:  # when it came into the reader's view (selectors)
+            data["created_at"] = self.fields["created_at"].to_representation(seen)
         # A parent the reader may not see is not named, not even by its id.
         if instance.parent_id is not None:
             allowed = self.context.setdefault(

@@ -28,7 +28,12 @@ from .. import services
 from ..choices import IdentifierScheme, Sensitivity
 from ..filtersets import OutcomeFilterSet, StakeFilterSet, StakeholderFilterSet, TieFilterSet
 from ..models import Outcome
-from ..selectors import stake_visible_to, stakeholder_visible_to, tie_visible_to
+from ..selectors import (
+    stake_visible_to,
+    stakeholder_dates_as_seen,
+    stakeholder_visible_to,
+    tie_visible_to,
+)
 from .serializers import OutcomeSerializer, StakeholderSerializer, StakeSerializer, TieSerializer
 
 RESTRICTION_NOTE = (
@@ -88,10 +93,11 @@ class StakeholderViewSet(RestrictedReadAuditMixin, RegistryViewSet):
     filterset_class = StakeholderFilterSet
 
     def get_queryset(self):
-        return (
+        return stakeholder_dates_as_seen(
             stakeholder_visible_to(self.request.user)
             .select_related("parent")
-            .prefetch_related("sectors", "external_ids")
+            .prefetch_related("sectors", "external_ids"),
+            user=self.request.user,
         )
 
     def restricted_stakeholder_ids(self, objects):
@@ -123,7 +129,9 @@ class StakeholderViewSet(RestrictedReadAuditMixin, RegistryViewSet):
             stakeholder = services.stakeholder_update(stakeholder=serializer.instance, **data)
             if external_ids is not None:
                 services.stakeholder_external_ids_set(
-                    stakeholder=stakeholder, external_ids=self._identifiers(external_ids)
+                    stakeholder=stakeholder,
+                    external_ids=self._identifiers(external_ids),
+                    user=self.request.user,
                 )
         serializer.instance = self._reloaded(stakeholder)
 

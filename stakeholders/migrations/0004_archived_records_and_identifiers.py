@@ -85,6 +85,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='outcome',
-            constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True)), fields=('title',), name='stakeholders_outcome_title_in_use', violation_error_code='title_in_use', violation_error_message='Outcome with this Title already exists.'),
+            constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True)), fields=('title',), name='stakeholders_outcome_title_in_use', violation_error_code='title_in_use', violation_error_message='An outcome with this title already exists.'),
         ),
     ]

@@ -223,7 +223,8 @@ def test_reading_comments_is_not_a_restricted_read(reviewer, cleared_analyst):
         proposer=cleared_officer,
         reviewer=reviewer,
         status=S.APPROVED,
-        members=[StakeholderFactory(), hidden],
+        # Two visible members: with one, it would exist for cleared people only.
+        members=[StakeholderFactory(), StakeholderFactory(kind=Kind.FIRM), hidden],
     )
     workflow.partnership_comment_add(partnership=partnership, author=reviewer, body="Fine")
     assert api(cleared_analyst).get(api_url(partnership)).json()["count"] == 1

@@ -1,0 +1,452 @@
+# ruff: noqa: E501  (the scenario's tables read best one record a line)
+"""Two registries that differ only by the hidden actors: the counterfactual pair the harness
+compares (DESIGN.md, do no harm).
+
+``build_world(hidden=True)`` weaves restricted and confidential actors into a small registry:
+stakes in shared outcomes, ties, engagement participations, a partnership that exists only for
+cleared people and one they are a member of, a hidden parent, a public actor later restricted, a
+restricted actor later made public, an identifier only a hidden actor holds, and deletions by
+people not cleared of records that hold hidden ones. ``build_world(hidden=False)`` builds the
+same registry as if those actors, and everything derived from them, had never existed. Both run
+the same steps on the same clock (a hidden step is a no-op without them, but takes its minute),
+and the product's own jobs derive what they derive: scores, candidates, graph metrics, webhook
+deliveries, e-mails.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from unittest import mock
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+
+from accounts.models import TokenScope, User
+from accounts.services import token_issue
+from graph.services import graph_snapshots_refresh
+from index import services as index_services
+from index import webhooks
+from index.models import Methodology
+from partnerships import services as partnership_services
+from partnerships import workflow
+from partnerships.models import PartnershipStatus
+from stakeholders import services as registry
+from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, TieKind
+from stakeholders.models import Sector, Stakeholder
+
+START = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
+TOKEN_PLAINTEXT = "sd_harness0.harness-secret-not-random-0123456789abcdefghijkl"
+C = Capability
+
+
+@dataclass
+class World:
+    hidden: bool
+    users: dict[str, User] = field(default_factory=dict)
+    token: str = TOKEN_PLAINTEXT
+    actors: dict[str, Stakeholder] = field(default_factory=dict)
+    outcomes: dict = field(default_factory=dict)
+    engagements: dict = field(default_factory=dict)
+    partnerships: dict = field(default_factory=dict)
+    webhook_bodies: list[bytes] = field(default_factory=list)
+    mails: list = field(default_factory=list)
+    token_row: object = None
+
+
+class _Deterministic:
+    """``secrets`` as the token and webhook services use it, without randomness."""
+
+    def __init__(self):
+        self.counter = 0
+
+    def token_hex(self, n=16):
+        self.counter += 1
+        return f"{self.counter:0{2 * n}x}"[-2 * n :]
+
+    def token_urlsafe(self, n=32):
+        self.counter += 1
+        return f"harness-secret-{self.counter:04d}".ljust(n, "x")
+
+    def compare_digest(self, a, b):
+        return secrets.compare_digest(a, b)
+
+
+# --- the actors -----------------------------------------------------------------------------------
+
+VISIBLE = [
+    # key, name, kind, country, scope, capabilities
+    ("state", "Republic of Mali", Kind.STATE, "ML", Scope.NATIONAL, C.FUNDING | C.SECURITY | C.LEGAL),
+    ("igo", "Sahel Union", Kind.IGO, "NE", Scope.REGIONAL, C.FUNDING | C.CONVENING),
+    ("ngo", "Relief Mali", Kind.NGO, "ML", Scope.NATIONAL, C.FIELD_PRESENCE | C.LOGISTICS),
+    ("firm", "Sahel Telecom", Kind.FIRM, "SN", Scope.REGIONAL, C.TECHNOLOGY | C.FUNDING),
+    ("diaspora", "Malian Diaspora UK", Kind.DIASPORA, "GB", Scope.GLOBAL, C.FUNDING | C.MEDIA_REACH),
+    ("women", "Bamako Women's Forum", Kind.WOMENS_GROUP, "ML", Scope.LOCAL, C.COMMUNITY_TRUST | C.CONVENING),
+    ("foundation", "Open Sahel Foundation", Kind.FOUNDATION, "US", Scope.GLOBAL, C.FUNDING),
+    ("media", "Radio Kayes", Kind.MEDIA, "ML", Scope.LOCAL, C.MEDIA_REACH),
+    ("academic", "Sahel Policy Institute", Kind.ACADEMIC, "SN", Scope.REGIONAL, C.RESEARCH_DATA),
+    ("youth", "Youth for Peace Mopti", Kind.GRASSROOTS, "ML", Scope.LOCAL, C.COMMUNITY_TRUST | C.FIELD_PRESENCE),
+    ("office", "Relief Mali Kidal office", Kind.NGO, "ML", Scope.LOCAL, C.FIELD_PRESENCE),
+]  # fmt: skip
+
+HIDDEN = [
+    ("h_women", "Gao Women Mediators", Kind.WOMENS_GROUP, "ML", Scope.LOCAL,
+     C.COMMUNITY_TRUST | C.LEGAL, Sensitivity.RESTRICTED),
+    ("h_diaspora", "Tuareg Diaspora Network", Kind.DIASPORA, "FR", Scope.GLOBAL,
+     C.FUNDING | C.MEDIA_REACH, Sensitivity.CONFIDENTIAL),
+    ("h_militia", "Kidal Self-Defence Committee", Kind.GRASSROOTS, "ML", Scope.LOCAL,
+     C.SECURITY | C.FIELD_PRESENCE, Sensitivity.RESTRICTED),
+]  # fmt: skip
+
+OUTCOMES = [
+    ("water", "Water security in the Sahel", Theme.CLIMATE_SECURITY, C.FUNDING | C.TECHNOLOGY | C.COMMUNITY_TRUST),
+    ("protection", "Protection of displaced women in Mali", Theme.DISPLACEMENT, C.LEGAL | C.COMMUNITY_TRUST | C.FIELD_PRESENCE),
+    ("recruitment", "Countering online recruitment", Theme.VIOLENT_EXTREMISM, C.TECHNOLOGY | C.MEDIA_REACH),
+    ("displacement", "Climate-driven displacement", Theme.CLIMATE_SECURITY, C.FUNDING | C.LOGISTICS),
+    ("kidal", "Reconstruction of Kidal", Theme.RECONSTRUCTION, C.FUNDING | C.SECURITY | C.FIELD_PRESENCE),
+]  # fmt: skip
+
+VISIBLE_STAKES = [
+    # actor, outcome, interest, influence
+    ("state", "water", 0.6, 0.9), ("state", "kidal", 0.8, 0.9), ("state", "displacement", 0.4, 0.8),
+    ("igo", "water", 0.7, 0.7), ("igo", "displacement", 0.8, 0.6), ("igo", "recruitment", 0.3, 0.5),
+    ("ngo", "water", 0.9, 0.4), ("ngo", "protection", 0.8, 0.4), ("ngo", "kidal", 0.6, 0.3),
+    ("firm", "water", 0.5, 0.6), ("firm", "recruitment", 0.9, 0.5),
+    ("diaspora", "protection", 0.6, 0.3), ("diaspora", "recruitment", 0.7, 0.4),
+    ("women", "protection", 1.0, 0.3), ("women", "water", 0.7, 0.2),
+    ("foundation", "displacement", 0.6, 0.5), ("foundation", "protection", 0.5, 0.5),
+    ("media", "recruitment", 0.8, 0.4), ("media", "kidal", 0.4, 0.2),
+    ("academic", "displacement", 0.7, 0.3), ("academic", "water", 0.5, 0.3),
+    ("youth", "kidal", 0.9, 0.2), ("youth", "recruitment", 0.6, 0.2),
+    ("office", "kidal", 0.7, 0.2),
+]  # fmt: skip
+
+HIDDEN_STAKES = [
+    ("h_women", "protection", 1.0, 0.4), ("h_women", "water", 0.8, 0.3), ("h_women", "kidal", 0.6, 0.2),
+    ("h_diaspora", "protection", 0.7, 0.4), ("h_diaspora", "recruitment", 0.9, 0.5),
+    ("h_militia", "kidal", 1.0, 0.6),
+]  # fmt: skip
+
+VISIBLE_TIES = [
+    ("igo", "state", TieKind.FUNDS), ("foundation", "ngo", TieKind.FUNDS),
+    ("ngo", "women", TieKind.PARTNERS_WITH), ("office", "ngo", TieKind.MEMBER_OF),
+    ("media", "youth", TieKind.COMMUNICATES_WITH),
+]  # fmt: skip
+
+HIDDEN_TIES = [
+    ("h_women", "women", TieKind.PARTNERS_WITH), ("h_diaspora", "diaspora", TieKind.COMMUNICATES_WITH),
+    ("h_diaspora", "media", TieKind.FUNDS), ("h_militia", "youth", TieKind.OPPOSES),
+]  # fmt: skip
+
+
+# --- building -------------------------------------------------------------------------------------
+
+
+def _user(username: str, role: str | None, *, staff=False, cleared=False) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=None,
+        email=f"{username}@example.org",
+        first_name=username.split(".")[0].capitalize(),
+        last_name="Harness",
+        is_staff=staff,
+    )
+    # The same hash in both worlds (a random salt would differ on the admin's user page).
+    user.password = make_password("correct-horse-battery", salt="harnesssalt")
+    user.save(update_fields=["password"])
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if cleared:
+        user.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label="stakeholders", codename="view_restricted_stakeholder"
+            )
+        )
+    return user
+
+
+def build_world(*, hidden: bool, clock, run_on_commit) -> World:
+    """Build one world. ``clock`` is a time-machine traveller (moved a minute per step);
+    ``run_on_commit`` is pytest-django's ``django_capture_on_commit_callbacks`` (the work queued
+    on commit — rescoring, refreshes, webhooks — runs at the end of each step, as in production)."""
+    world = World(hidden=hidden)
+    deterministic = _Deterministic()
+    delivered: list[bytes] = []
+
+    def post(url, *, body, headers):
+        delivered.append(body)
+        return webhooks.PostResult(200, "")
+
+    patches = [
+        mock.patch("accounts.services.secrets", deterministic),
+        mock.patch("index.webhooks.secrets", deterministic),
+        mock.patch("index.webhooks.post", post),
+        mock.patch("index.webhooks.host_resolves_private", lambda url: False),
+    ]
+    for patch in patches:
+        patch.start()
+    try:
+        _steps(world, hidden=hidden, clock=clock, run_on_commit=run_on_commit)
+    finally:
+        for patch in patches:
+            patch.stop()
+    world.webhook_bodies = delivered
+    world.mails = [
+        SimpleNamespace(to=sorted(m.to), subject=m.subject, body=m.body) for m in mail.outbox
+    ]
+    return world
+
+
+def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
+    def step():
+        clock.shift(datetime.timedelta(minutes=1))
+        return run_on_commit(execute=True)
+
+    users = world.users
+    with step():
+        users["officer"] = _user("officer", "program officer")
+        users["reviewer"] = _user("reviewer", "reviewer")
+        users["analyst"] = _user("analyst", "analyst")
+        users["admin"] = _user("admin", "administrator", staff=True)
+        users["cleared"] = _user("officer.cleared", "program officer", cleared=True)
+        users["cleared_reviewer"] = _user("reviewer.cleared", "reviewer", cleared=True)
+        issued = token_issue(
+            partner="Partner portal",
+            created_by=users["admin"],
+            scopes=[s.value for s in TokenScope],
+        )
+        # The same token in both worlds, so the partner's requests are the same.
+        prefix, secret = TOKEN_PLAINTEXT.split(".", 1)
+        issued.token.prefix = prefix
+        issued.token.secret_hash = type(issued.token).hash_secret(secret)
+        issued.token.save()
+        world.token_row = issued.token
+        index_services.webhook_endpoint_create(
+            token=issued.token, url="https://partner.example.org/hooks/sdi", created_by=None
+        )
+    with step():
+        sectors = {
+            "15170": Sector.objects.get_or_create(
+                code="15170", defaults={"name": "Women's rights organisations"}
+            )[0],
+            "15220": Sector.objects.get_or_create(
+                code="15220", defaults={"name": "Civilian peace-building"}
+            )[0],
+        }
+        for key, name, kind, country, scope, caps in VISIBLE:
+            world.actors[key] = registry.stakeholder_create(
+                name=name,
+                kind=kind,
+                country=country,
+                scope=scope,
+                capabilities=caps,
+                country_of_origin="ML" if kind == Kind.DIASPORA else "",
+                women_led=kind == Kind.WOMENS_GROUP,
+                sectors=[sectors["15220"]] if kind != Kind.WOMENS_GROUP else [sectors["15170"]],
+                description=f"{name}: a harness actor.",
+            )
+    with step():
+        if hidden:
+            for key, name, kind, country, scope, caps, sensitivity in HIDDEN:
+                world.actors[key] = registry.stakeholder_create(
+                    name=name,
+                    kind=kind,
+                    country=country,
+                    scope=scope,
+                    capabilities=caps,
+                    sensitivity=sensitivity,
+                    country_of_origin="ML" if kind == Kind.DIASPORA else "",
+                    women_led=kind == Kind.WOMENS_GROUP,
+                    external_ids={"iati_org": "XM-HARNESS-77"} if key == "h_militia" else None,
+                    sectors=[sectors["15170"]],
+                )
+            # A public actor that will be restricted later: its public past must vanish too.
+            world.actors["turned"] = registry.stakeholder_create(
+                name="Former Open Coalition", kind=Kind.NGO, country="ML"
+            )
+            # A restricted actor made public later: for the others it begins then.
+            world.actors["declassified"] = registry.stakeholder_create(
+                name="Niger Delta Peace Trust",
+                kind=Kind.FOUNDATION,
+                country="NE",
+                sensitivity=Sensitivity.RESTRICTED,
+                capabilities=C.FUNDING,
+            )
+    with step():
+        for key, title, theme, needs in OUTCOMES:
+            world.outcomes[key] = registry.outcome_create(
+                title=title, theme=theme, needed_capabilities=needs, geography="the Sahel"
+            )
+    with step():
+        for actor, outcome, interest, influence in VISIBLE_STAKES:
+            registry.stake_create(
+                stakeholder=world.actors[actor],
+                outcome=world.outcomes[outcome],
+                interest=interest,
+                influence=influence,
+            )
+        for a, b, kind in VISIBLE_TIES:
+            registry.tie_create(
+                from_stakeholder=world.actors[a], to_stakeholder=world.actors[b], kind=kind
+            )
+    with step():
+        if hidden:
+            for actor, outcome, interest, influence in HIDDEN_STAKES:
+                registry.stake_create(
+                    stakeholder=world.actors[actor],
+                    outcome=world.outcomes[outcome],
+                    interest=interest,
+                    influence=influence,
+                )
+            registry.stake_create(
+                stakeholder=world.actors["turned"],
+                outcome=world.outcomes["water"],
+                interest=0.9,
+                influence=0.9,
+            )
+            for a, b, kind in HIDDEN_TIES:
+                registry.tie_create(
+                    from_stakeholder=world.actors[a], to_stakeholder=world.actors[b], kind=kind
+                )
+            registry.tie_create(
+                from_stakeholder=world.actors["turned"],
+                to_stakeholder=world.actors["ngo"],
+                kind=TieKind.PARTNERS_WITH,
+            )
+    with step():
+        # A parent, public (a public actor cannot sit under a hidden one: the link would show).
+        registry.stakeholder_update(stakeholder=world.actors["office"], parent=world.actors["ngo"])
+    with step():
+        if hidden:
+            registry.stakeholder_update(
+                stakeholder=world.actors["turned"], sensitivity=Sensitivity.CONFIDENTIAL
+            )
+    with step():
+        if hidden:
+            registry.stakeholder_update(
+                stakeholder=world.actors["declassified"], sensitivity=Sensitivity.PUBLIC
+            )
+        else:
+            world.actors["declassified"] = registry.stakeholder_create(
+                name="Niger Delta Peace Trust",
+                kind=Kind.FOUNDATION,
+                country="NE",
+                capabilities=C.FUNDING,
+            )
+    with step():
+        registry.stake_create(
+            stakeholder=world.actors["declassified"],
+            outcome=world.outcomes["displacement"],
+            interest=0.8,
+            influence=0.7,
+        )
+    _engagements(world, hidden=hidden, step=step)
+    _partnerships(world, hidden=hidden, step=step)
+    with step():
+        # An identifier only a hidden actor holds: the uncleared officer's write goes through.
+        registry.stakeholder_external_ids_set(
+            stakeholder=world.actors["ngo"],
+            external_ids={"iati_org": "XM-HARNESS-77"},
+            user=users["officer"],
+        )
+    with step():
+        methodology = Methodology.objects.get(published=True)
+        index_services.methodology_rescore_all(methodology=methodology)
+    with step():
+        # A short list per actor, so that a hidden partner would push visible ones out of it.
+        partnership_services.overlap_run_request(
+            user=users["admin"], parameters={"top_k": 2, "shortlist": 4}
+        )
+    with step():
+        graph_snapshots_refresh()
+    with step():
+        # Deletions by someone not cleared of records that hold hidden ones.
+        registry.stakeholder_delete(stakeholder=world.actors["media"], user=users["officer"])
+        registry.outcome_delete(outcome=world.outcomes["kidal"], user=users["officer"])
+    with step():
+        graph_snapshots_refresh()
+
+
+def _engagements(world: World, *, hidden: bool, step) -> None:
+    a = world.actors
+    plans = [
+        ("consultation", "Consultation on water points in Gao", [("ngo", "implementer"), ("women", "participant"), ("state", "convener")], ["h_women"], ["water"]),
+        ("forum", "Forum on displaced women's protection", [("foundation", "funder"), ("women", "participant")], ["h_women", "h_diaspora"], ["protection"]),
+        ("campaign", "Counter-recruitment radio campaign", [("media", "implementer"), ("firm", "funder"), ("youth", "participant")], ["h_diaspora"], ["recruitment"]),
+        ("programme", "Sahel displacement programme", [("igo", "funder"), ("academic", "participant")], [], ["displacement"]),
+    ]  # fmt: skip
+    for index, (key, title, visible, hidden_ones, outcomes) in enumerate(plans):
+        with step():
+            participants = [(a[k].pk, role) for k, role in visible]
+            if hidden:
+                participants += [(a[k].pk, "participant") for k in hidden_ones]
+            world.engagements[key] = index_services.engagement_create(
+                user=world.users["cleared"],
+                title=title,
+                kind="consultation" if index % 2 == 0 else "programme",
+                start_date=datetime.date(2026, 3 + index, 10),
+                country="ML",
+                participants=participants,
+                outcomes=[world.outcomes[o] for o in outcomes],
+                digital_channels=index + 1,
+                participants_total=40 + index,
+                participants_women=20 + index,
+                gbv_safeguards=index % 2 == 0,
+                dac_gender_marker=index % 3,
+            )
+
+
+def _partnerships(world: World, *, hidden: bool, step) -> None:
+    a, users = world.actors, world.users
+
+    def members(*keys):
+        return [workflow.MemberInput(stakeholder_id=a[k].pk, role="other") for k in keys]
+
+    def make(key, proposer, keys, status, title, outcomes):
+        world.partnerships[key] = workflow.partnership_create_draft(
+            proposer=proposer,
+            title=title,
+            rationale="They share a stake in the same outcomes and bring different tools.",
+            members=members(*keys),
+            outcomes=[world.outcomes[o] for o in outcomes],
+            do_no_harm="Members are not named in public material; meetings in safe venues.",
+        )
+        for action, who in {
+            PartnershipStatus.DRAFT: [],
+            PartnershipStatus.PROPOSED: [("submit", proposer)],
+            PartnershipStatus.APPROVED: [
+                ("submit", proposer),
+                ("start_review", users["cleared_reviewer"]),
+                ("approve", users["cleared_reviewer"]),
+            ],
+        }[status]:
+            world.partnerships[key] = workflow.SERVICES[action](
+                partnership=world.partnerships[key], user=who, comment=""
+            )
+
+    with step():
+        make("water", users["officer"], ["ngo", "firm"], PartnershipStatus.APPROVED,
+             "Water points with mobile payments", ["water"])  # fmt: skip
+    with step():
+        hidden_keys = ["h_diaspora"] if hidden else []
+        make("protection", users["cleared"], ["igo", "foundation", *hidden_keys],
+             PartnershipStatus.PROPOSED, "Protection fund for displaced women", ["protection"])  # fmt: skip
+    with step():
+        if hidden:  # exists only with the hidden actor: one visible member without it
+            make("mediation", users["cleared"], ["women", "h_women"], PartnershipStatus.PROPOSED,
+                 "Local mediation network", ["protection"])  # fmt: skip
+    with step():
+        workflow.partnership_comment_add(
+            partnership=world.partnerships["protection"],
+            author=users["cleared"],
+            body="The fund's first call opens in March.",
+        )
+    with step():
+        index_services.engagement_update(
+            engagement=world.engagements["programme"],
+            user=users["cleared"],
+            partnership=world.partnerships["protection"],
+        )
