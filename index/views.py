@@ -236,9 +236,7 @@ def methodology_versions(request):
     readable = score_visible_to(request.user).values("pk")
     versions = Methodology.objects.annotate(
         score_count=Count("scores", filter=Q(scores__in=readable))
-    ).order_by(
-        "name", "-version"
-    )
+    ).order_by("name", "-version")
     return render(
         request,
         "index/methodology_versions.html",
