@@ -21,8 +21,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, permissions, renderers, status, throttling
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
@@ -704,9 +705,13 @@ class RestrictedReadAuditMixin:
 # --- Unknown URLs -----------------------------------------------------------------------------
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """404 in the one error shape for any URL under /api/ that names no endpoint."""
-    from django.http import JsonResponse
+    """404 in the one error shape for any URL under /api/ that names no endpoint.
+
+    Exempt from CSRF: it changes nothing, and a write to an unknown URL must not get Django's
+    HTML "CSRF verification failed" page instead of the API's 404 (DRF's own views are exempt
+    at this level too, and check CSRF for session callers themselves)."""
 
     return JsonResponse(
         error_body(
