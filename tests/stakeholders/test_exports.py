@@ -13,7 +13,6 @@ from stakeholders.choices import Capability, Kind, Position, Sensitivity
 from stakeholders.exports import (
     OUTCOME_COLUMNS,
     STAKEHOLDER_COLUMNS,
-    safe_cell,
     stakeholder_columns,
 )
 from stakeholders.models import ExternalIdentifier, Stakeholder
@@ -178,8 +177,6 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(client, anal
     (row,) = download(client, "stakeholder_export")
     assert row["name"] == '\'=HYPERLINK("http://evil")'
     assert row["acronym"] == "'+1"
-    assert safe_cell(-1.5) == "-1.5"  # numbers are numbers, not text to defuse
-    assert safe_cell(None) == "" and safe_cell(False) == "false"
 
 
 def test_export_needs_login(client):
