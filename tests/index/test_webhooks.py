@@ -60,7 +60,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append({"headers": dict(self.headers), "body": body})
+                receiver.posts.append(
+                    {"headers": dict(self.headers), "body": body, "path": self.path}
+                )
                 answer = receiver.statuses.pop(0) if receiver.statuses else 200
                 code, headers = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(code)
@@ -639,3 +641,59 @@ def test_endpoints_of_a_revoked_token_cannot_be_added():
     issued.token.refresh_from_db()
     with pytest.raises(Exception, match="revoked"):
         services.webhook_endpoint_create(token=issued.token, url="https://partner.example.org/h")
+
+
+# --- Endpoint fields are validated like every other input ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"url": "https://partner.example.org/" + "a" * 2000}, "url", "at most 2000 characters"),
+        ({"url": "ftp://partner.example.org/"}, "url", "http:// or https://"),
+        ({"url": "https://partner.example.org/h#section"}, "url", "fragment"),
+        ({"url": "https://exa mple.org/"}, "url", "e.g. https://"),
+        ({"url": "https://partner.example.org/h\r\nX-Injected: 1"}, "url", "e.g. https://"),
+        ({"url": "https://partner.example.org:70000/h"}, "url", "port"),
+        ({"url": "https://partner.example.org/h", "description": "d" * 201}, "description", "200"),
+        ({"url": "https://partner.example.org/h", "description": "a\nb"}, "description", "line"),
+        ({"url": 42}, "url", "e.g. https://"),
+    ],
+)
+def test_endpoint_fields_are_refused_naming_the_field_and_the_rule(body, field, words):
+    client = with_token(_token().plaintext)
+    response = client.post(API, body, format="json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert list(error["fields"]) == [field], error
+    assert words in error["fields"][field][0], error
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_same_url_twice_and_too_many_endpoints_are_refused(settings):
+    client = with_token(_token().plaintext)
+    url = "https://partner.example.org/hooks/{}"
+    assert client.post(API, {"url": url.format(0)}).status_code == 201
+    twice = client.post(API, {"url": url.format(0)})
+    assert twice.status_code == 400 and "already" in error_of(twice)["fields"]["url"][0]
+    for n in range(1, services.WEBHOOK_ENDPOINTS_PER_TOKEN):
+        assert client.post(API, {"url": url.format(n)}).status_code == 201
+    over = client.post(API, {"url": url.format(99)})
+    assert over.status_code == 400
+    assert str(services.WEBHOOK_ENDPOINTS_PER_TOKEN) in error_of(over)["fields"]["url"][0]
+
+
+def test_the_administrators_form_names_the_field_and_the_rule(client, administrator):
+    token = _token(partner="Portal").token
+    client.force_login(administrator)
+    new = f"/index/webhooks/partners/{token.pk}/new/"
+    for data, field, words in [
+        ({"url": "https://partner.example.org/h#x"}, "url", "fragment"),
+        ({"url": "https://partner.example.org/" + "a" * 2000}, "url", "2000"),
+        ({"url": "https://partner.example.org/h", "description": "d" * 201}, "description", "200"),
+    ]:
+        response = client.post(new, data)
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert field in errors and words in errors[field][0], errors
+    assert not WebhookEndpoint.objects.exists()
