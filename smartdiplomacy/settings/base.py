@@ -238,6 +238,9 @@ SCORES_API_LOCAL_CACHE_MB = int(env("SCORES_API_LOCAL_CACHE_MB", "64"))
 # app works with no services at all. With CELERY_BROKER_URL set, tasks go to real workers.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, long jobs queued "in the background" (registry imports) run in a thread beside
+# the request that queued them, never inside it; the test settings run them in place.
+EMBEDDED_TASKS_IN_THREADS = env_bool("EMBEDDED_TASKS_IN_THREADS", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
