@@ -1,3 +1,4 @@
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -32,6 +33,15 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "email", "first_name", "last_name", "organisation", "is_staff")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    actions = ["unlock_sign_in"]
+
+    @admin.action(
+        description="Unlock sign-in (after too many failed attempts)", permissions=["change"]
+    )
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            axes_reset(username=user.username)
+            self.message_user(request, f"{user.username} can sign in again.")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

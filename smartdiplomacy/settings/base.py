@@ -5,6 +5,7 @@ Celery tasks executed in process, so one command starts a working app on a fresh
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
+    "axes",
     "accounts",
     "stakeholders",
     "partnerships",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smartdiplomacy.urls"
@@ -112,12 +116,32 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes first: it refuses a locked-out username from that address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed sign-ins for one username from one address (the app's login page
+# and the admin's alike), that pair is locked out for AXES_COOLOFF_MINUTES; a success resets the
+# count. Administrators unlock people from the user admin ("Unlock sign-in"). Partner tokens never
+# sign in this way and are not affected. Behind a proxy that appends the client's address to
+# X-Forwarded-For, set LOGIN_PROXY_COUNT to the number of proxies in front of gunicorn.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+LOGIN_PROXY_COUNT = int(env("LOGIN_PROXY_COUNT", "0"))
 
 # --- I18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
