@@ -1,9 +1,11 @@
 from axes.utils import reset as axes_reset
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from simple_history.admin import SimpleHistoryAdmin
+
+from smartdiplomacy.exceptions import ApplicationError
 
 from .models import PartnerToken, RestrictedReadLog, User
 from .selectors import (
@@ -12,6 +14,7 @@ from .selectors import (
     permission_grantable_by,
     user_holds_powers,
 )
+from .services import two_factor_reset
 
 # Superuser and staff status and direct permissions are set by superusers only.
 POWER_FIELDS = ("is_superuser", "is_staff", "user_permissions")
@@ -33,7 +36,7 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "email", "first_name", "last_name", "organisation", "is_staff")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
-    actions = ["unlock_sign_in"]
+    actions = ["unlock_sign_in", "reset_two_factor"]
 
     @admin.action(
         description="Unlock sign-in (after too many failed attempts)", permissions=["change"]
@@ -42,6 +45,26 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset:
             axes_reset(username=user.username)
             self.message_user(request, f"{user.username} can sign in again.")
+
+    @admin.action(
+        description="Reset two-factor authentication (they set it up again)",
+        permissions=["reset_two_factor"],
+    )
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            try:
+                two_factor_reset(user=user, by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+                return
+            self.message_user(
+                request,
+                f"{user.username}'s two-factor authentication is reset: they set it up again "
+                "at their next sign-in.",
+            )
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

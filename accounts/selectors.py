@@ -101,3 +101,90 @@ def token_get_by_prefix(*, prefix: str) -> PartnerToken | None:
 def restricted_read_list(*, user=None) -> QuerySet[RestrictedReadLog]:
     reads = RestrictedReadLog.objects.select_related("user")
     return reads.filter(user=user) if user is not None else reads
+
+
+# --- Two-factor authentication ------------------------------------------------------------------
+
+
+def two_factor_required_for(user) -> bool:
+    """Must ``user`` pass a second factor (with ``TWO_FACTOR_REQUIRED`` on)?
+
+    Those cleared for restricted actors, and administrators: superusers, staff, and anyone
+    holding a power (the administrator role manages users). Read from the permissions that the
+    request's clearance checks load anyway, so it costs no query of its own.
+    """
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    held = user.get_all_permissions()
+    return any(permission in held for permission in POWER_PERMISSIONS) or any(
+        permission.split(".")[0] in POWER_APPS for permission in held
+    )
+
+
+def two_factor_passed(user) -> bool:
+    """Has ``user`` passed the second factor in this session, where it is required at all?
+
+    A request's user carries ``is_verified()`` (django-otp's middleware): True once this
+    session has been verified with one of the person's devices. A user object that does not
+    come from a request (a background job acting for the person who queued it, a command) has
+    no session to ask; such jobs are only queued by requests that were let through.
+    """
+    if not settings.TWO_FACTOR_REQUIRED:
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is None:
+        return True
+    return bool(is_verified())
+
+
+def two_factor_outstanding(user) -> bool:
+    """Is ``user`` signed in with a password but still owes the second factor?"""
+    return (
+        settings.TWO_FACTOR_REQUIRED
+        and getattr(user, "is_authenticated", False)
+        and two_factor_required_for(user)
+        and not two_factor_passed(user)
+    )
+
+
+def totp_device_for(user, *, confirmed: bool | None = True):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = TOTPDevice.objects.filter(user=user)
+    if confirmed is not None:
+        devices = devices.filter(confirmed=confirmed)
+    return devices.order_by("-id").first()
+
+
+def recovery_codes_left(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(
+        device__user=user, device__confirmed=True, device__name=RECOVERY_DEVICE_NAME
+    ).count()
+
+
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def normalised_code(code: str) -> str:
+    """A code as typed ("123 456", "ABCD-EFGH") as the devices store it."""
+    return "".join((code or "").split()).replace("-", "").lower()
+
+
+def second_factor_device_for_code(user, code: str, *, for_verify: bool = False):
+    """The device that would check ``code``: the authenticator for 6 digits, else the recovery
+    codes. ``for_verify`` locks its row (inside a transaction), as django-otp asks."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = normalised_code(code)
+    if code.isdigit() and len(code) == 6:
+        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    else:
+        devices = StaticDevice.objects.filter(user=user, confirmed=True, name=RECOVERY_DEVICE_NAME)
+    if for_verify:
+        devices = devices.select_for_update()
+    return devices.order_by("-id").first()

@@ -24,13 +24,16 @@ from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, permissions, renderers, status, throttling
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from accounts.selectors import two_factor_outstanding
 from accounts.services import restricted_read_record
 from accounts.tokens import request_token
 from smartdiplomacy.cache import incr_window
@@ -295,6 +298,35 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# --- Authentication -----------------------------------------------------------------------------
+
+
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_detail = (
+        "Finish signing in first: this account needs the code from its authenticator app "
+        "(at /accounts/two-factor/) before the API answers its session."
+    )
+    default_code = "two_factor_required"
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The browser's session, refused (403, ``two_factor_required``) while the person still
+    owes the second factor this session: with a password alone, an account that is cleared or
+    administers others gets nothing from the API."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and two_factor_outstanding(result[0]):
+            raise TwoFactorRequired()
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The OpenAPI description of the session: the same cookie as DRF's."""
+
+    target_class = "smartdiplomacy.api.VerifiedSessionAuthentication"
 
 
 # --- Permissions ------------------------------------------------------------------------------

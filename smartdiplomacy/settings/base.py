@@ -40,7 +40,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with a login that asks for the second factor (accounts.admin_site).
+    "accounts.apps.SmartDiplomacyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_countries",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "stakeholders",
     "partnerships",
@@ -70,6 +74,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor? Then every page
+    # asks it of those who must (accounts.middleware).
+    "accounts.middleware.LazyOTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -128,6 +136,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Two-factor authentication (django-otp) ------------------------------------------------------
+# Those cleared for restricted actors and administrators (superusers, staff, the administrator
+# role) pass a second factor at sign-in: a TOTP authenticator app, or a recovery code. Until they
+# have, in each session, no page opens for them, the API refuses their session, and they are not
+# treated as cleared anywhere. On by default; the local demo settings turn it off.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = "smartdiplomacy"
+
 # --- Sign-in throttling (django-axes) -------------------------------------------------------------
 # After AXES_FAILURE_LIMIT failed sign-ins for one username from one address (the app's login page
 # and the admin's alike), that pair is locked out for AXES_COOLOFF_MINUTES; a success resets the
@@ -141,6 +157,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 LOGIN_PROXY_COUNT = int(env("LOGIN_PROXY_COUNT", "0"))
 
 # --- I18n ---------------------------------------------------------------------------------------
@@ -171,7 +188,8 @@ MEDIA_URL = "media/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.PartnerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # The session, refused while its person still owes the second factor.
+        "smartdiplomacy.api.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

@@ -19,3 +19,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The test process is the only one: caching reads across requests is safe, and tested.
 PARTNER_TOKEN_CACHE_SECONDS = 30
 SCORES_API_ANSWER_SECONDS = 10
+
+# As in production; tests sign people in as having passed it with tests.conftest.login_verified.
+TWO_FACTOR_REQUIRED = True

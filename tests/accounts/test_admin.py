@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.roles import CLEARANCE_PERMISSION, Role
 from stakeholders.selectors import user_is_cleared
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def perm(dotted: str) -> Permission:
 
 @pytest.fixture
 def admin_client(client, administrator):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     return client
 
 
@@ -136,7 +137,7 @@ def test_an_administrator_cannot_take_over_a_more_powerful_account(admin_client,
 def test_a_group_editor_cannot_add_clearance_or_powers_to_a_group(client, cleared_group):
     editor = UserFactory(roles=[Role.ADMINISTRATOR], is_staff=True)
     editor.user_permissions.add(perm("auth.change_group"), perm("auth.add_group"))
-    client.force_login(editor)
+    login_verified(client, editor)
     analyst_role = Group.objects.get(name=Role.ANALYST)
     before = set(analyst_role.permissions.all())
     for power in (CLEARANCE_PERMISSION, "accounts.change_user", "auth.change_group"):
@@ -162,7 +163,7 @@ def test_a_group_editor_cannot_add_clearance_or_powers_to_a_group(client, cleare
 
 def test_a_superuser_still_grants_everything(client, cleared_group):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
-    client.force_login(superuser)
+    login_verified(client, superuser)
     analyst = UserFactory(roles=[Role.ANALYST])
     admin_role = Group.objects.get(name=Role.ADMINISTRATOR)
     response = post_change(

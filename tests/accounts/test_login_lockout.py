@@ -14,6 +14,7 @@ from accounts.roles import Role
 from accounts.services import token_issue
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import with_token
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -70,7 +71,7 @@ def test_an_administrator_unlocks_a_person_from_the_user_admin(
     assert AccessAttempt.objects.filter(username="amina").exists()
 
     admin_client = type(client)()
-    admin_client.force_login(administrator)
+    login_verified(admin_client, administrator)
     response = admin_client.post(
         reverse("admin:accounts_user_changelist"),
         {"action": "unlock_sign_in", "_selected_action": [person.pk]},
@@ -86,7 +87,7 @@ def test_partner_tokens_and_open_sessions_are_not_affected(client, person, setti
     token = token_issue(partner="Portal", created_by=None)
     settings.AXES_FAILURE_LIMIT = 2
     signed_in = type(client)()
-    signed_in.force_login(person)
+    login_verified(signed_in, person)
     fail(client, LOGIN, "amina", 3)
     assert with_token(token.plaintext).get("/api/v1/stakeholders/").status_code == 200
     assert signed_in.get("/api/v1/stakeholders/").status_code == 200

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from accounts.services import token_issue
 from partnerships.models import OverlapRun
 from stakeholders.choices import Kind
+from tests.conftest import login_verified
 from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -24,7 +25,7 @@ def fresh_throttle_counts():
 
 def signed_in(user) -> APIClient:
     client = APIClient()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

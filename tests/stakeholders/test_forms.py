@@ -7,6 +7,7 @@ from django.urls import reverse
 from stakeholders.choices import Capability, Kind, Position, Sensitivity
 from stakeholders.models import ExternalIdentifier, Outcome, Stake, Stakeholder, Tie
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.stakeholders.factories import (
     OutcomeFactory,
     SectorFactory,
@@ -71,7 +72,7 @@ def cleared_officer(db):
 
 def test_officer_creates_a_stakeholder_through_the_page(client, officer):
     water = SectorFactory(code="14030", name="Basic drinking water")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"), stakeholder_data(sectors=[water.pk])
     )
@@ -91,7 +92,7 @@ def test_officer_creates_a_stakeholder_through_the_page(client, officer):
 def test_officer_edits_a_stakeholder_and_its_identifiers(client, officer):
     stakeholder = StakeholderFactory(name="Old name", kind=Kind.NGO, country="KE")
     ExternalIdentifier.objects.create(stakeholder=stakeholder, scheme="wikidata", value="Q1")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_update", args=[stakeholder.pk]),
         stakeholder_data(name="New name", kind=Kind.NGO, external_id_wikidata=""),
@@ -123,7 +124,7 @@ def test_bad_stakeholder_input_names_the_field_and_changes_nothing(
 ):
     StakeholderFactory(name="Existing")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"), stakeholder_data(**overrides)
     )
@@ -135,7 +136,7 @@ def test_an_identifier_held_by_another_stakeholder_is_refused_on_its_field(clien
     other = StakeholderFactory(name="Other", sensitivity=Sensitivity.RESTRICTED)
     ExternalIdentifier.objects.create(stakeholder=other, scheme="iati_org", value="ML-SWWN-1")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(reverse("stakeholders:stakeholder_create"), stakeholder_data())
     assert_field_error(response, "external_id_iati_org", "already recorded for another")
     # The holder may be hidden from this officer: the message does not name it.
@@ -147,7 +148,7 @@ def test_a_stakeholder_cannot_sit_under_its_own_descendant(client, officer):
     top = StakeholderFactory(name="Top")
     child = StakeholderFactory(name="Child", parent=top)
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_update", args=[top.pk]),
         stakeholder_data(name="Top", kind=Kind.NGO, parent=str(child.pk)),
@@ -157,7 +158,7 @@ def test_a_stakeholder_cannot_sit_under_its_own_descendant(client, officer):
 
 
 def test_an_uncleared_officer_cannot_create_a_restricted_stakeholder(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     form = client.get(reverse("stakeholders:stakeholder_create")).context["form"]
     assert [value for value, _ in form.fields["sensitivity"].choices] == ["public"]
     for sensitivity in (Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL):
@@ -169,7 +170,7 @@ def test_an_uncleared_officer_cannot_create_a_restricted_stakeholder(client, off
 
 
 def test_a_cleared_officer_can_create_a_restricted_stakeholder(client, cleared_officer):
-    client.force_login(cleared_officer)
+    login_verified(client, cleared_officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"),
         stakeholder_data(sensitivity=Sensitivity.CONFIDENTIAL),
@@ -180,7 +181,7 @@ def test_a_cleared_officer_can_create_a_restricted_stakeholder(client, cleared_o
 
 def test_an_uncleared_officer_cannot_choose_a_hidden_parent(client, officer):
     hidden = StakeholderFactory(name="Hidden ministry", sensitivity=Sensitivity.RESTRICTED)
-    client.force_login(officer)
+    login_verified(client, officer)
     form = client.get(reverse("stakeholders:stakeholder_create")).context["form"]
     assert hidden.pk not in {stakeholder.pk for stakeholder in form.fields["parent"].queryset}
     response = client.post(
@@ -196,7 +197,7 @@ def test_an_uncleared_officer_cannot_choose_a_hidden_parent(client, officer):
 def test_editing_keeps_a_parent_the_editor_cannot_see(client, officer):
     hidden = StakeholderFactory(name="Hidden ministry", sensitivity=Sensitivity.RESTRICTED)
     agency = StakeholderFactory(name="Agency", kind=Kind.STATE, parent=hidden)
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(reverse("stakeholders:stakeholder_update", args=[agency.pk]))
     assert "Hidden ministry" not in page.content.decode()
     response = client.post(
@@ -211,7 +212,7 @@ def test_editing_keeps_a_parent_the_editor_cannot_see(client, officer):
 def test_officer_deletes_a_stakeholder_after_confirming(client, officer):
     stakeholder = StakeholderFactory(name="To go")
     StakeFactory(stakeholder=stakeholder)
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_delete", args=[stakeholder.pk])
     assert "Delete this stakeholder?" in client.get(url).content.decode()
     assert Stakeholder.objects.filter(pk=stakeholder.pk).exists()
@@ -225,7 +226,7 @@ def test_officer_deletes_a_stakeholder_after_confirming(client, officer):
 
 
 def test_officer_creates_edits_and_deletes_an_outcome(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     data = {
         "title": "Climate-driven displacement in the Sahel",
         "theme": "climate_security",
@@ -260,7 +261,7 @@ def stake_data(**overrides):
 
 def test_officer_adds_a_stake_from_the_stakeholder_page(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     detail = reverse("stakeholders:stakeholder_detail", args=[stakeholder.pk])
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
@@ -278,7 +279,7 @@ def test_officer_adds_a_stake_from_the_stakeholder_page(client, officer):
 
 def test_officer_adds_a_stake_from_the_outcome_page(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:outcome_stake_add", args=[outcome.pk]),
         stake_data(stakeholder=stakeholder.pk),
@@ -289,7 +290,7 @@ def test_officer_adds_a_stake_from_the_outcome_page(client, officer):
 
 def test_an_unsafe_next_address_is_ignored(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
         stake_data(outcome=outcome.pk, next="https://evil.example.com/"),
@@ -312,7 +313,7 @@ def test_bad_stake_input_names_the_field_and_changes_nothing(
 ):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
         stake_data(outcome=outcome.pk, **overrides),
@@ -324,7 +325,7 @@ def test_bad_stake_input_names_the_field_and_changes_nothing(
 def test_a_duplicate_stake_is_an_error_on_the_chosen_field(client, officer):
     existing = StakeFactory()
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     from_stakeholder = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[existing.stakeholder.pk]),
         stake_data(outcome=existing.outcome.pk),
@@ -341,7 +342,7 @@ def test_a_duplicate_stake_is_an_error_on_the_chosen_field(client, officer):
 def test_an_uncleared_officer_cannot_pick_a_hidden_stakeholder_for_a_stake(client, officer):
     hidden = StakeholderFactory(name="Hidden", sensitivity=Sensitivity.CONFIDENTIAL)
     outcome = OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:outcome_stake_add", args=[outcome.pk])
     hidden_response = client.post(url, stake_data(stakeholder=hidden.pk))
     assert_field_error(hidden_response, "stakeholder", "not one of the available choices")
@@ -352,7 +353,7 @@ def test_an_uncleared_officer_cannot_pick_a_hidden_stakeholder_for_a_stake(clien
 
 def test_officer_edits_and_deletes_a_stake(client, officer):
     stake = StakeFactory(interest=0.2)
-    client.force_login(officer)
+    login_verified(client, officer)
     outcome_page = reverse("stakeholders:outcome_detail", args=[stake.outcome.pk])
     response = client.post(
         reverse("stakeholders:stake_update", args=[stake.pk]),
@@ -390,7 +391,7 @@ def tie_data(source_end, target_end, **overrides):
 
 def test_officer_adds_a_tie_in_either_direction(client, officer):
     donor, grantee = StakeholderFactory(name="Donor"), StakeholderFactory(name="Grantee")
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[grantee.pk])
     assert client.get(url).context["form"].initial["from_stakeholder"] == grantee.pk
     response = client.post(url, tie_data(donor, grantee))
@@ -419,7 +420,7 @@ def test_bad_tie_input_names_the_field_and_changes_nothing(
     if overrides.get("to_stakeholder") == stranger.pk:
         overrides["from_stakeholder"] = other.pk
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_tie_add", args=[anchor.pk]),
         tie_data(anchor, other, **overrides),
@@ -431,7 +432,7 @@ def test_bad_tie_input_names_the_field_and_changes_nothing(
 def test_a_duplicate_tie_is_an_error_on_its_kind(client, officer):
     existing = TieFactory(kind="partners_with")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[existing.from_stakeholder.pk])
     same = client.post(
         url, tie_data(existing.from_stakeholder, existing.to_stakeholder, kind="partners_with")
@@ -448,7 +449,7 @@ def test_a_duplicate_tie_is_an_error_on_its_kind(client, officer):
 def test_an_uncleared_officer_cannot_tie_to_a_hidden_stakeholder(client, officer):
     anchor = StakeholderFactory(name="Anchor")
     hidden = StakeholderFactory(name="Hidden", sensitivity=Sensitivity.RESTRICTED)
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[anchor.pk])
     form = client.get(url).context["form"]
     assert hidden.pk not in {s.pk for s in form.fields["to_stakeholder"].queryset}
@@ -459,7 +460,7 @@ def test_an_uncleared_officer_cannot_tie_to_a_hidden_stakeholder(client, officer
 
 def test_officer_edits_and_deletes_a_tie(client, officer):
     tie = TieFactory(strength=0.2)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:tie_update", args=[tie.pk]),
         tie_data(tie.from_stakeholder, tie.to_stakeholder, strength="0.9"),
