@@ -18,6 +18,7 @@ from smartdiplomacy.exceptions import ApplicationError
 
 from . import services
 from .selectors import recovery_codes_left, totp_device_for, two_factor_passed
+from .signals import session_shorten_if_cleared
 
 
 class CodeForm(forms.Form):
@@ -45,6 +46,7 @@ def _passed(request, device):
     key seen before this point is worth nothing."""
     request.session.cycle_key()
     otp_login(request, device)
+    session_shorten_if_cleared(request, request.user)
 
 
 def _codes_page(request, codes: list[str], next_url: str):
