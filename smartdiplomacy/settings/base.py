@@ -148,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # treated as cleared anywhere. On by default; the local demo settings turn it off.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
 OTP_TOTP_ISSUER = "smartdiplomacy"
+# The admin never shows a person's authenticator secret or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Sign-in throttling (django-axes) -------------------------------------------------------------
 # After AXES_FAILURE_LIMIT failed sign-ins for one username from one address (the app's login page
