@@ -115,3 +115,112 @@ def restricted_read_record(
     return RestrictedReadLog.objects.create(
         user=user, method=method, path=path[:2000], stakeholder_ids=ids
     )
+
+
+# --- Two-factor authentication ------------------------------------------------------------------
+#
+# A person's second factor is a TOTP authenticator app (django-otp's TOTPDevice) plus ten recovery
+# codes (a StaticDevice whose tokens are each used once). Enrolment makes an unconfirmed TOTP
+# device, confirms it with a first code, and makes the recovery codes, which are shown once.
+
+RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+def two_factor_enrol_start(*, user):
+    """The person's unconfirmed authenticator device, made if need be (its secret is shown to
+    them to scan). Refused if they already have a confirmed one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .selectors import totp_device_for
+
+    if totp_device_for(user) is not None:
+        raise ApplicationError(
+            "Two-factor authentication is already set up; an administrator can reset it."
+        )
+    device = totp_device_for(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _new_recovery_codes(*, user) -> list[str]:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from .selectors import RECOVERY_DEVICE_NAME
+
+    StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def two_factor_enrol_confirm(*, user, code: str):
+    """Confirm the person's new authenticator with a code it shows; returns ``(device, codes)``
+    where ``codes`` are the recovery codes, to be shown this once."""
+    from .selectors import normalised_code, totp_device_for
+
+    device = totp_device_for(user, confirmed=False)
+    if device is None:
+        raise ApplicationError("Start the set-up again: no authenticator is waiting.", "code")
+    code = normalised_code(code)
+    if not code.isdigit() or not device.verify_token(code):
+        raise ApplicationError(
+            "That code is not right: enter the 6 digits your authenticator app shows now.", "code"
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device, _new_recovery_codes(user=user)
+
+
+@transaction.atomic
+def two_factor_verify(*, user, code: str):
+    """The device that accepts ``code`` (a current TOTP code, or an unused recovery code, which
+    is used up), or ``ApplicationError`` naming ``code``. Wrong codes slow the device down
+    (django-otp's throttling)."""
+    from .selectors import normalised_code, second_factor_device_for_code
+
+    code = normalised_code(code)
+    if not code:
+        raise ApplicationError("Enter the code.", "code")
+    device = second_factor_device_for_code(user, code, for_verify=True)
+    if device is not None:
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            wait = (details or {}).get("locked_until")
+            seconds = max(1, int((wait - timezone.now()).total_seconds())) if wait else None
+            raise ApplicationError(
+                "Too many wrong codes: try again"
+                + (f" in {seconds} seconds." if seconds else " shortly."),
+                "code",
+            )
+        if device.verify_token(code):
+            return device
+    raise ApplicationError(
+        "That code is not right. Enter the 6 digits your authenticator app shows now, or one of "
+        "your recovery codes.",
+        "code",
+    )
+
+
+def two_factor_recovery_codes_renew(*, user) -> list[str]:
+    """New recovery codes for a person who passed the second factor; the old ones stop working."""
+    with transaction.atomic():
+        return _new_recovery_codes(user=user)
+
+
+@transaction.atomic
+def two_factor_reset(*, user, by) -> int:
+    """Remove every second factor of ``user`` (they enrol again at their next sign-in); only a
+    superuser may. Returns how many devices were removed."""
+    from django_otp import devices_for_user
+
+    if not getattr(by, "is_superuser", False):
+        raise ApplicationError("Only a superuser can reset someone's two-factor authentication.")
+    removed = 0
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+        removed += 1
+    return removed

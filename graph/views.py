@@ -4,7 +4,6 @@ The page draws what /api/v1/graph/ returns; the table view and the exports read 
 selector with the same query string, so the three always show the same graph.
 """
 
-import csv
 import io
 
 import networkx as nx
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from accounts.services import restricted_read_record
+from smartdiplomacy.spreadsheets import csv_text
 from stakeholders.choices import Kind, Theme, TieKind
 from stakeholders.models import Outcome, Sector
 from stakeholders.regions import REGIONS
@@ -162,16 +162,23 @@ def export(request, fmt: str):
         )  # fmt: skip
     content_type, extension = EXPORT_FORMATS[fmt]
     if fmt == "csv":
+        # Names are typed by people: the shared writer defuses any that a spreadsheet would run.
         names = {node["id"]: node["name"] for node in view.nodes}
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["source_id", "source", "target_id", "target", "kind", "strength"])
-        for edge in view.edges:
-            writer.writerow(
-                [edge["source"], names[edge["source"]], edge["target"], names[edge["target"]],
-                 edge["kind"], edge["strength"]]
-            )  # fmt: skip
-        body = buffer.getvalue().encode()
+        body = csv_text(
+            ["source_id", "source", "target_id", "target", "kind", "strength"],
+            (
+                [
+                    edge["source"],
+                    names[edge["source"]],
+                    edge["target"],
+                    names[edge["target"]],
+                    edge["kind"],
+                    edge["strength"],
+                ]
+                for edge in view.edges
+            ),  # fmt: skip
+            bom=False,
+        ).encode()
     else:
         buffer = io.BytesIO()
         graph = view.as_networkx()

@@ -347,14 +347,31 @@ class RescoreRun(models.Model):
 
 
 def validate_webhook_url(value: str) -> None:
-    """http(s) only, with a host; private and loopback hosts only where settings allow them."""
-    from django.core.exceptions import ValidationError
+    """http(s) only, with a host; private and loopback hosts only where settings allow them.
 
-    from .webhooks import webhook_url_problem
+    The one check of an endpoint's URL: the model, the API's serializer and the administrators'
+    form all run it, so that each names the same rule."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from .webhooks import URL_EXAMPLE, webhook_url_problem
 
     problem = webhook_url_problem(value, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS)
     if problem:
         raise ValidationError(problem, code="invalid_url")
+    URLValidator(schemes=["http", "https"], message=f"Enter a valid URL, e.g. {URL_EXAMPLE}.")(
+        value
+    )
+
+
+def validate_one_line(value: str) -> None:
+    """No line breaks or other control characters: the text is shown on one line."""
+    from django.core.exceptions import ValidationError
+
+    if any(ord(character) < 32 or ord(character) == 127 for character in value or ""):
+        raise ValidationError(
+            "Write the description on one line, without line breaks or tabs.", code="one_line"
+        )
 
 
 class WebhookEndpoint(models.Model):
@@ -373,7 +390,7 @@ class WebhookEndpoint(models.Model):
         validators=[validate_webhook_url],
         help_text="Where score changes are posted (http or https).",
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     secret = models.CharField(max_length=100, editable=False)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(

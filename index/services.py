@@ -570,18 +570,36 @@ class CreatedWebhookEndpoint:
     secret: str
 
 
+# Each score change is posted to every active endpoint: a partner keeps a handful, not hundreds.
+WEBHOOK_ENDPOINTS_PER_TOKEN = 10
+
+
 @transaction.atomic
 def webhook_endpoint_create(
     *, token, url: str, description: str = "", created_by=None
 ) -> CreatedWebhookEndpoint:
-    """Register ``url`` for ``token``'s partner; the server makes the signing secret."""
+    """Register ``url`` for ``token``'s partner; the server makes the signing secret.
+
+    A token has at most ``WEBHOOK_ENDPOINTS_PER_TOKEN`` active endpoints, each URL once."""
     if not token.is_active:
         raise ApplicationError(
             f"Token {token.prefix} is {token.status}; endpoints need an active token.", "token"
         )
+    url = (url or "").strip() if isinstance(url, str) else url
+    # Serialised per token, so that two requests at once cannot both pass the checks below.
+    type(token).objects.select_for_update().filter(pk=token.pk).first()
+    active = WebhookEndpoint.objects.filter(token=token, active=True)
+    if active.filter(url=url).exists():
+        raise ApplicationError("This token already has an active endpoint at this URL.", "url")
+    if active.count() >= WEBHOOK_ENDPOINTS_PER_TOKEN:
+        raise ApplicationError(
+            f"A token may have at most {WEBHOOK_ENDPOINTS_PER_TOKEN} active endpoints; "
+            "disable one first.",
+            "url",
+        )
     endpoint = WebhookEndpoint(
         token=token,
-        url=(url or "").strip(),
+        url=url,
         description=(description or "").strip(),
         secret=webhooks.secret_new(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
@@ -731,17 +749,22 @@ def webhook_delivery_attempt(*, delivery_id: int) -> int | None:
     delivery = WebhookDelivery.objects.select_related("endpoint__token").get(pk=delivery_id)
     endpoint = delivery.endpoint
     refused = _delivery_refused(delivery)
-    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_HOSTS
-    if not refused and not allow_private and webhooks.host_resolves_private(endpoint.url):
-        refused = "The URL's host resolves to a private or loopback address; not sent."
     if refused:
-        result = webhooks.PostResult(None, refused)
+        result = webhooks.PostResult(None, refused, refused=True)
     else:
         body = webhooks.body_encode({"delivery": delivery.pk, **delivery.payload})
         headers = webhooks.signature_headers(
             secret=endpoint.secret, body=body, delivery_id=delivery.pk, event=delivery.event
         )
-        result = webhooks.post(endpoint.url, body=body, headers=headers)
+        # The host is resolved and checked in the post itself, on every attempt, and the post
+        # connects to the address that was checked.
+        result = webhooks.post(
+            endpoint.url,
+            body=body,
+            headers=headers,
+            allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+        )
+        refused = result.error if result.refused else ""
 
     attempt = delivery.attempts + (0 if refused else 1)
     finished = timezone.now()

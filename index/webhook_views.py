@@ -15,21 +15,32 @@ from accounts.views import administrators_only
 from smartdiplomacy.exceptions import ApplicationError
 
 from . import services, webhooks
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, validate_one_line, validate_webhook_url
 from .webhook_selectors import webhook_delivery_list, webhook_endpoint_list_with_counts
 
 DELIVERIES_PER_PAGE = 50
 
 
 class WebhookEndpointForm(forms.Form):
+    """The same rules as the API's serializer and the model (``validate_webhook_url``)."""
+
     url = forms.CharField(
         label="URL",
-        max_length=2000,
+        max_length=webhooks.URL_MAX_LENGTH,
+        validators=[validate_webhook_url],
         help_text="Where the partner receives score changes: http:// or https:// on a public host.",
         widget=forms.URLInput(attrs={"placeholder": "https://partner.example.org/hooks/sdi"}),
+        error_messages={
+            "max_length": f"The URL is too long; at most {webhooks.URL_MAX_LENGTH} characters "
+            "are accepted."
+        },
     )
     description = forms.CharField(
-        max_length=200, required=False, help_text="Optional, e.g. “Production portal”."
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+        help_text="Optional, one line, e.g. “Production portal”.",
+        error_messages={"max_length": "The description is too long; at most 200 characters."},
     )
 
 

@@ -14,10 +14,12 @@ post cannot be replayed later), and treats a delivery id it has already handled 
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -105,26 +107,42 @@ def _address_is_private(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
+URL_MAX_LENGTH = 2000
+URL_EXAMPLE = "https://partner.example.org/hooks/smartdiplomacy"
+
+
 def webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
     """Why ``url`` cannot receive webhooks, in words for the person who typed it; None if it can.
 
     Private, loopback and link-local hosts are refused unless ``allow_private`` (tests, local
-    development): a partner must not be able to make the server post into its own network.
+    development): a partner must not be able to make the server post into its own network. A
+    host name is checked again, with the address actually posted to, at every post. The length
+    (``URL_MAX_LENGTH``) is the fields' own check.
     """
+    url = url if isinstance(url, str) else ""
+    if any(
+        character.isspace() or ord(character) < 32 or ord(character) == 127 for character in url
+    ):
+        return f"Enter a valid URL, e.g. {URL_EXAMPLE}: no spaces or line breaks."
     try:
-        parts = urlsplit(url or "")
+        parts = urlsplit(url)
+    except ValueError:
+        return f"Enter a valid URL, e.g. {URL_EXAMPLE}."
+    if parts.scheme not in ("http", "https"):
+        return f"The URL must start with http:// or https://, e.g. {URL_EXAMPLE}."
+    try:
         port = parts.port
     except ValueError:
-        return "Enter a valid URL, e.g. https://partner.example.org/hooks/smartdiplomacy."
-    if parts.scheme not in ("http", "https"):
-        return "The URL must start with http:// or https://."
+        return "The URL's port must be a number between 1 and 65535."
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
-        return "The URL must name a host, e.g. https://partner.example.org/hooks."
+        return f"The URL must name a host, e.g. {URL_EXAMPLE}."
     if parts.username or parts.password:
         return "The URL must not contain a user name or password; the signature authenticates."
     if port == 0:
-        return "The URL's port must be between 1 and 65535."
+        return "The URL's port must be a number between 1 and 65535."
+    if parts.fragment or url.endswith("#"):
+        return "The URL must not contain a fragment (#…): receivers never see it."
     if allow_private:
         return None
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
@@ -138,14 +156,30 @@ def webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
     return None
 
 
-def host_resolves_private(url: str) -> bool:
-    """True when any address the URL's host resolves to is private (checked at each post)."""
-    parts = urlsplit(url)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # the post itself will fail with a connection error and be retried
-    return any(_address_is_private(info[4][0].split("%")[0]) for info in infos)
+class DestinationRefused(Exception):
+    """The host resolves to an address that posts may not go to; the message says which."""
+
+
+def destination_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to post to: ``host`` resolved once, every address checked.
+
+    Raises ``DestinationRefused`` if any of them is private, loopback, link-local or reserved
+    (unless ``allow_private``), and ``OSError`` if the name does not resolve. The post then
+    connects to these very addresses (``post``), so that a name answering a public address to
+    this check and a private one to a second lookup (DNS rebinding) cannot steer it inside.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+    if not addresses:
+        raise OSError(f"{host} has no address")
+    if not allow_private:
+        private = [address for address in addresses if _address_is_private(address)]
+        if private:
+            raise DestinationRefused(
+                f"The URL's host {host} resolves to a private or loopback address "
+                f"({', '.join(private)}); not sent."
+            )
+    return addresses
 
 
 # --- Posting and what the outcome means ---------------------------------------------------------
@@ -158,6 +192,8 @@ class PostResult:
     status_code: int | None
     error: str = ""
     retry_after: int | None = None
+    # Not sent at all: the host resolved to an address posts may not go to. Never retried.
+    refused: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -166,6 +202,8 @@ class PostResult:
     @property
     def temporary(self) -> bool:
         """Worth trying again: no answer (connection error, timeout), 429, or a 5xx."""
+        if self.refused:
+            return False
         if self.status_code is None:
             return True
         return self.status_code == 429 or self.status_code >= 500
@@ -178,31 +216,112 @@ def _retry_after_seconds(value: str | None) -> int | None:
         return None  # an HTTP date: the backoff alone decides
 
 
-def post(url: str, *, body: bytes, headers: dict, timeout=POST_TIMEOUT_SECONDS) -> PostResult:
-    """Post ``body`` once. Redirects are not followed (the registered URL is the one trusted)."""
-    import requests
+def tls_context() -> ssl.SSLContext:
+    """Certificates checked against the system's trusted authorities and the URL's host name."""
+    return ssl.create_default_context()
 
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to ``address`` for the host name it was made with (Host header)."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeouts: tuple[float, float]):
+        super().__init__(host, port, timeout=timeouts[1])
+        self.address, self.connect_timeout = address, timeouts[0]
+
+    def _open(self) -> socket.socket:
+        sock = socket.create_connection((self.address, self.port), self.connect_timeout)
+        sock.settimeout(self.timeout)
+        return sock
+
+    def connect(self):
+        self.sock = self._open()
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to ``address``; SNI and the certificate check use the host name."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeouts: tuple[float, float]):
+        super().__init__(host, port, timeout=timeouts[1], context=tls_context())
+        self.address, self.connect_timeout = address, timeouts[0]
+
+    _open = _PinnedHTTPConnection._open
+
+    def connect(self):
+        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+
+
+def _ascii_host(host: str) -> str:
     try:
-        response = requests.post(
-            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
-        )
-    except requests.Timeout:
-        return PostResult(None, "The receiver did not answer in time.")
-    except requests.ConnectionError as error:
-        return PostResult(None, f"Could not connect: {type(error).__name__}.")
-    except requests.RequestException as error:
-        return PostResult(None, f"Could not post: {type(error).__name__}: {error}"[:500])
-    with response:
-        error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        if error and response.reason:
-            error += f" {response.reason}"
-        return PostResult(
-            response.status_code,
-            error,
-            _retry_after_seconds(response.headers.get("Retry-After"))
-            if response.status_code == 429
-            else None,
-        )
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: dict,
+    allow_private: bool = False,
+    timeout=POST_TIMEOUT_SECONDS,
+) -> PostResult:
+    """Post ``body`` once, to the addresses the URL's host resolves to now, each checked.
+
+    The host is resolved once for this attempt (a retry resolves and checks again), and the
+    connection goes to a checked address: the Host header, TLS SNI and the certificate check
+    still use the name. Redirects are not followed (the registered URL is the one trusted), and
+    no proxy from the environment is used.
+    """
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    host = _ascii_host((parts.hostname or "").rstrip("."))
+    port = parts.port or (443 if https else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        addresses = destination_addresses(host, port, allow_private=allow_private)
+    except DestinationRefused as refused:
+        return PostResult(None, str(refused), refused=True)
+    except (OSError, UnicodeError) as error:
+        return PostResult(None, f"Could not resolve {host}: {type(error).__name__}.")
+    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    error = "Could not connect."
+    for address in addresses:
+        connection = connection_class(host, port, address=address, timeouts=timeout)
+        try:
+            try:
+                connection.connect()
+            except ssl.SSLCertVerificationError as problem:
+                return PostResult(
+                    None, f"The receiver's TLS certificate is not valid: {problem.verify_message}."
+                )
+            except TimeoutError:
+                error = "The receiver did not answer in time."
+                continue
+            except OSError as problem:
+                error = f"Could not connect: {type(problem).__name__}."
+                continue
+            try:
+                connection.request("POST", target, body=body, headers=headers)
+                response = connection.getresponse()
+            except TimeoutError:
+                return PostResult(None, "The receiver did not answer in time.")
+            except (OSError, http.client.HTTPException) as problem:
+                return PostResult(
+                    None, f"Could not post: {type(problem).__name__}: {problem}"[:500]
+                )
+            return _result(response)
+        finally:
+            connection.close()
+    return PostResult(None, error)
+
+
+def _result(response: http.client.HTTPResponse) -> PostResult:
+    status = response.status
+    error = "" if 200 <= status < 300 else f"HTTP {status}"
+    if error and response.reason:
+        error += f" {response.reason}"
+    retry_after = _retry_after_seconds(response.getheader("Retry-After")) if status == 429 else None
+    return PostResult(status, error, retry_after)
 
 
 def retry_delay(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
-from stakeholders.exports import csv_response, safe_cell
+from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.selectors import user_is_cleared
 
 from . import workflow
@@ -101,12 +101,11 @@ EXPORT_COLUMNS = [
 
 
 def _export_rows(queryset):
-    # safe_cell: titles, names and contributions are typed by people; a cell starting with "="
-    # must not run as a formula in the spreadsheet that opens the file.
+    # Titles, names and contributions are typed by people: the shared writer defuses any cell
+    # that a spreadsheet would run as a formula.
     for p in queryset.iterator(chunk_size=500):
-        yield [
-            safe_cell(value)
-            for value in (
+        yield list(
+            (
                 p.pk,
                 p.title,
                 p.get_status_display(),
@@ -119,7 +118,7 @@ def _export_rows(queryset):
                 p.end_date or "",
                 p.updated_at.isoformat(timespec="seconds"),
             )
-        ]
+        )
 
 
 @login_required

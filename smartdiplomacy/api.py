@@ -21,15 +21,19 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, permissions, renderers, status, throttling
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from accounts.selectors import two_factor_outstanding
 from accounts.services import restricted_read_record
 from accounts.tokens import request_token
 from smartdiplomacy.cache import incr_window
@@ -294,6 +298,35 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# --- Authentication -----------------------------------------------------------------------------
+
+
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_detail = (
+        "Finish signing in first: this account needs the code from its authenticator app "
+        "(at /accounts/two-factor/) before the API answers its session."
+    )
+    default_code = "two_factor_required"
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The browser's session, refused (403, ``two_factor_required``) while the person still
+    owes the second factor this session: with a password alone, an account that is cleared or
+    administers others gets nothing from the API."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and two_factor_outstanding(result[0]):
+            raise TwoFactorRequired()
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The OpenAPI description of the session: the same cookie as DRF's."""
+
+    target_class = "smartdiplomacy.api.VerifiedSessionAuthentication"
 
 
 # --- Permissions ------------------------------------------------------------------------------
@@ -704,9 +737,13 @@ class RestrictedReadAuditMixin:
 # --- Unknown URLs -----------------------------------------------------------------------------
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """404 in the one error shape for any URL under /api/ that names no endpoint."""
-    from django.http import JsonResponse
+    """404 in the one error shape for any URL under /api/ that names no endpoint.
+
+    Exempt from CSRF: it changes nothing, and a write to an unknown URL must not get Django's
+    HTML "CSRF verification failed" page instead of the API's 404 (DRF's own views are exempt
+    at this level too, and check CSRF for session callers themselves)."""
 
     return JsonResponse(
         error_body(

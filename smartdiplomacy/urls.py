@@ -5,9 +5,6 @@ from ops.views import healthz
 
 from . import views
 
-admin.site.site_header = "smartdiplomacy administration"
-admin.site.site_title = "smartdiplomacy"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),

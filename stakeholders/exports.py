@@ -6,14 +6,14 @@ stakeholders is recorded in the admin log (DESIGN.md: every export of restricted
 an audit history).
 """
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import StreamingHttpResponse
 from django.utils import timezone
+
+from smartdiplomacy.spreadsheets import csv_response
 
 from .choices import Capability, IdentifierScheme, Sensitivity
 from .fields import to_capability
@@ -52,20 +52,6 @@ OUTCOME_COLUMNS = [
     "neutral",
     "opposers",
 ]
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A value as CSV text that a spreadsheet will not execute as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
 
 
 def capability_names(value) -> str:
@@ -83,7 +69,8 @@ def stakeholder_columns(*, include_sensitivity: bool) -> list[str]:
 def stakeholder_rows(
     queryset: QuerySet[Stakeholder], *, include_sensitivity: bool
 ) -> Iterator[list[str]]:
-    """One CSV row per stakeholder of ``queryset`` (already restricted to what the reader sees)."""
+    """One CSV row per stakeholder of ``queryset`` (already restricted to what the reader sees);
+    the writer (``smartdiplomacy.spreadsheets``) defuses the cells."""
     rows = queryset.prefetch_related(
         Prefetch("sectors", queryset=Sector.objects.order_by("code")), "external_ids"
     ).iterator(chunk_size=CHUNK_SIZE)
@@ -114,17 +101,15 @@ def stakeholder_rows(
             },
         }
         yield [
-            safe_cell(row[column])
-            for column in stakeholder_columns(include_sensitivity=include_sensitivity)
+            row[column] for column in stakeholder_columns(include_sensitivity=include_sensitivity)
         ]
 
 
 def outcome_rows(queryset: QuerySet[Outcome]) -> Iterator[list[str]]:
     """One CSV row per outcome; ``queryset`` comes from outcome_list_with_stake_counts."""
     for outcome in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [
-            safe_cell(value)
-            for value in (
+        yield list(
+            (
                 outcome.pk,
                 outcome.title,
                 outcome.theme,
@@ -140,30 +125,7 @@ def outcome_rows(queryset: QuerySet[Outcome]) -> Iterator[list[str]]:
                 outcome.neutrals,
                 outcome.opposers,
             )
-        ]
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    # A byte-order mark so that spreadsheet programs read the file as UTF-8.
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
-
-
-def csv_response(*, filename: str, header: list[str], rows: Iterable[list[str]]):
-    response = StreamingHttpResponse(
-        csv_stream(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        )
 
 
 def _dated(name: str) -> str:

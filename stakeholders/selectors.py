@@ -10,17 +10,22 @@ from django.apps import apps
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from accounts.roles import CLEARANCE_PERMISSION
+from accounts.selectors import two_factor_passed
 
 from .choices import Audience, Sensitivity
 from .models import Outcome, Stake, Stakeholder, Tie
 
 
 def user_is_cleared(user) -> bool:
-    """May ``user`` see restricted and confidential stakeholders?"""
+    """May ``user`` see restricted and confidential stakeholders?
+
+    Holding the clearance is not enough where a second factor is required: a session that has
+    not passed it is treated as not cleared, everywhere (``two_factor_passed``)."""
     return bool(
         getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
         and user.has_perm(CLEARANCE_PERMISSION)
+        and two_factor_passed(user)
     )
 
 

@@ -106,6 +106,28 @@ def no_database_session_left_behind(django_db_setup, django_db_blocker):
 # --- users ------------------------------------------------------------------------------------
 
 
+def login_verified(client, user):
+    """Sign ``user`` in on ``client`` as having passed the second factor in this session.
+
+    With ``TWO_FACTOR_REQUIRED`` (on in the test settings, as in production) a cleared person or
+    an administrator signed in with ``force_login`` alone owes the second factor: every page
+    sends them to verify, the API refuses their session, and they are not treated as cleared.
+    This is the one place tests skip that step, explicitly; tests/accounts/test_two_factor.py
+    goes through it for real.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="test sign-in", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def analyst(db):
     return UserFactory(username="analyst", roles=["analyst"])

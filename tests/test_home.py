@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from stakeholders.choices import Kind, Sensitivity
+from tests.conftest import login_verified
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ def test_home_needs_login(client):
 def test_home_shows_counts_outcomes_and_changes(client, analyst):
     actor = StakeholderFactory(name="Yemen Women's Union", kind=Kind.WOMENS_GROUP, country="YE")
     StakeFactory(stakeholder=actor, outcome=OutcomeFactory(title="Reconstruction of Aden port"))
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(reverse("home")).content.decode()
     assert "Women&#x27;s group" in page
     assert "Reconstruction of Aden port" in page
@@ -29,7 +30,7 @@ def test_home_never_names_or_counts_hidden_actors(client, analyst, cleared_analy
         name="Safe House Network", kind=Kind.GRASSROOTS, sensitivity=Sensitivity.CONFIDENTIAL
     )
     StakeFactory(stakeholder=hidden, outcome=OutcomeFactory(title="Safe passage"))
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("home"))
     page = response.content.decode()
     assert "Safe House Network" not in page
@@ -37,7 +38,7 @@ def test_home_never_names_or_counts_hidden_actors(client, analyst, cleared_analy
     assert "1 restricted" not in page.lower()
     # The outcome itself is public, but a stake count that includes the hidden actor is not.
     assert [o.title for o in response.context["top_outcomes"]] == []
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     page = client.get(reverse("home")).content.decode()
     assert "Safe House Network" in page
     assert "cleared for restricted actors" in page
@@ -58,7 +59,7 @@ def _make_registry(n: int) -> None:
 @pytest.mark.parametrize("rows", [5, 50])
 def test_home_query_count_does_not_grow(client, analyst, django_assert_num_queries, rows):
     _make_registry(rows)
-    client.force_login(analyst)
+    login_verified(client, analyst)
     # session, user, groups(roles), 2 x permissions (clearance check), counts by kind,
     # top outcomes, 4 history queries
     with django_assert_num_queries(11):
@@ -67,7 +68,7 @@ def test_home_query_count_does_not_grow(client, analyst, django_assert_num_queri
 
 
 def test_navigation_lists_the_products_sections(client, analyst):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(reverse("home")).content.decode()
     for label in ("Graph", "Stakeholders", "Outcomes", "Candidates", "Partnerships",
                   "Engagements", "Index", "API"):  # fmt: skip

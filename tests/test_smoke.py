@@ -5,6 +5,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.stakeholders.factories import (
     OutcomeFactory,
     StakeFactory,
@@ -43,7 +44,7 @@ def test_the_walk_finds_the_products_pages():
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_without_arguments_renders(client, path):
-    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    login_verified(client, UserFactory(username="root", is_superuser=True, is_staff=True))
     response = client.get(path)
     assert response.status_code in (200, 302, 405), (path, response.status_code)
     if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
@@ -56,7 +57,7 @@ def test_detail_pages_of_real_objects_render(client, analyst):
     StakeFactory(stakeholder=actor, outcome=outcome)
     TieFactory(from_stakeholder=actor)
     for user in (UserFactory(username="root", is_superuser=True, is_staff=True), analyst):
-        client.force_login(user)
+        login_verified(client, user)
         for url in (actor.get_absolute_url(), outcome.get_absolute_url()):
             response = client.get(url)
             assert response.status_code == 200, url

@@ -1,16 +1,13 @@
 """CSV of index scores: one row per score, safe to open in a spreadsheet.
 
-A renderer of our own (a dozen lines over the standard ``csv`` module) rather than a CSV package:
-the columns are fixed by the serializer, and every cell goes through ``safe_cell`` so that text
-starting with ``=``, ``+``, ``-`` or ``@`` is never run as a formula.
+A renderer of our own over the application's one CSV writer (``smartdiplomacy.spreadsheets``):
+the columns are fixed by the serializer, and the writer defuses every cell, so that text starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is never run as a formula.
 """
-
-import csv
-import io
 
 from rest_framework.renderers import BaseRenderer
 
-from stakeholders.exports import safe_cell
+from smartdiplomacy.spreadsheets import csv_text
 
 SCORE_COLUMNS = (
     "id",
@@ -41,8 +38,9 @@ def score_csv_columns(indicator_codes) -> list[str]:
     ]
 
 
-def score_csv_row(score: dict, indicator_codes) -> list[str]:
-    """One serialized score as cells; unknown or absent indicators are empty cells."""
+def score_csv_row(score: dict, indicator_codes) -> list:
+    """One serialized score as cells (raw values; the writer defuses them); unknown or absent
+    indicators are empty cells."""
     methodology = score.get("methodology") or {}
     flat = {
         **score,
@@ -51,10 +49,10 @@ def score_csv_row(score: dict, indicator_codes) -> list[str]:
         "methodology_version": methodology.get("version"),
     }
     indicators = {indicator["code"]: indicator for indicator in score.get("indicators", [])}
-    cells = [safe_cell(flat.get(column)) for column in SCORE_COLUMNS]
+    cells = [flat.get(column) for column in SCORE_COLUMNS]
     for code in indicator_codes:
         indicator = indicators.get(code, {})
-        cells += [safe_cell(indicator.get("value")), safe_cell(indicator.get("contribution"))]
+        cells += [indicator.get("value"), indicator.get("contribution")]
     return cells
 
 
@@ -78,9 +76,5 @@ class ScoreCSVRenderer(BaseRenderer):
             scores = [data]
         else:
             scores = list(data or [])
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(score_csv_columns(codes))
-        for score in scores:
-            writer.writerow(score_csv_row(score, codes))
-        return buffer.getvalue().encode(self.charset)
+        rows = (score_csv_row(score, codes) for score in scores)
+        return csv_text(score_csv_columns(codes), rows, bom=False).encode(self.charset)

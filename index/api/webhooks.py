@@ -14,7 +14,7 @@ from accounts.tokens import request_token
 from smartdiplomacy.api import service_errors_on_fields
 
 from .. import services, webhooks
-from ..models import WebhookEndpoint
+from ..models import WebhookEndpoint, validate_one_line, validate_webhook_url
 from ..webhook_selectors import webhook_endpoint_list
 
 SIGNATURE_SCHEME = f"""
@@ -84,8 +84,22 @@ class PartnerTokenWithScope(permissions.BasePermission):
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     url = serializers.CharField(
-        max_length=2000,
-        help_text="Where score changes are posted: an http(s) URL on a public host.",
+        max_length=webhooks.URL_MAX_LENGTH,
+        validators=[validate_webhook_url],
+        help_text="Where score changes are posted: an http(s) URL on a public host, at most "
+        f"{webhooks.URL_MAX_LENGTH} characters, without a fragment.",
+        error_messages={
+            "max_length": f"The URL is too long; at most {webhooks.URL_MAX_LENGTH} characters "
+            "are accepted."
+        },
+    )
+    description = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[validate_one_line],
+        help_text="Optional, one line of at most 200 characters, e.g. “Production portal”.",
+        error_messages={"max_length": "The description is too long; at most 200 characters."},
     )
 
     class Meta:

@@ -5,9 +5,11 @@ Celery tasks executed in process, so one command starts a working app on a fresh
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -39,7 +41,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, with a login that asks for the second factor (accounts.admin_site).
+    "accounts.apps.SmartDiplomacyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,8 +54,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "simple_history",
     "django_countries",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "stakeholders",
     "partnerships",
@@ -63,14 +71,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp), then Permissions-Policy and no-store for people.
+    "csp.middleware.CSPMiddleware",
+    "smartdiplomacy.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor? Then every page
+    # asks it of those who must (accounts.middleware).
+    "accounts.middleware.LazyOTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smartdiplomacy.urls"
@@ -112,12 +129,69 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes first: it refuses a locked-out username from that address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Two-factor authentication (django-otp) ------------------------------------------------------
+# Those cleared for restricted actors and administrators (superusers, staff, the administrator
+# role) pass a second factor at sign-in: a TOTP authenticator app, or a recovery code. Until they
+# have, in each session, no page opens for them, the API refuses their session, and they are not
+# treated as cleared anywhere. On by default; the local demo settings turn it off.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = "smartdiplomacy"
+# The admin never shows a person's authenticator secret or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed sign-ins for one username from one address (the app's login page
+# and the admin's alike), that pair is locked out for AXES_COOLOFF_MINUTES; a success resets the
+# count. Administrators unlock people from the user admin ("Unlock sign-in"). Partner tokens never
+# sign in this way and are not affected. Behind a proxy that appends the client's address to
+# X-Forwarded-For, set LOGIN_PROXY_COUNT to the number of proxies in front of gunicorn.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+LOGIN_PROXY_COUNT = int(env("LOGIN_PROXY_COUNT", "0"))
+
+# --- Sessions -----------------------------------------------------------------------------------
+# Two weeks for everyone (Django's default), shorter for those cleared for restricted actors: a
+# forgotten signed-in browser shows them for a working day at most.
+SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
+SESSION_COOKIE_AGE_CLEARED = int(env("SESSION_COOKIE_AGE_CLEARED", str(8 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# No inline script, handler or style anywhere: every page's JavaScript and CSS are static files
+# from this server (vendor code is built from npm, the API docs' from drf-spectacular-sidecar).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- I18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -147,7 +221,8 @@ MEDIA_URL = "media/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.PartnerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # The session, refused while its person still owes the second factor.
+        "smartdiplomacy.api.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -238,6 +313,9 @@ SCORES_API_LOCAL_CACHE_MB = int(env("SCORES_API_LOCAL_CACHE_MB", "64"))
 # app works with no services at all. With CELERY_BROKER_URL set, tasks go to real workers.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, long jobs queued "in the background" (registry imports) run in a thread beside
+# the request that queued them, never inside it; the test settings run them in place.
+EMBEDDED_TASKS_IN_THREADS = env_bool("EMBEDDED_TASKS_IN_THREADS", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"

@@ -12,9 +12,13 @@ SECRET_KEY = env("SECRET_KEY", "test-secret-key-not-for-production")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+EMBEDDED_TASKS_IN_THREADS = False  # queued jobs run in place, so tests see their outcome
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # The test process is the only one: caching reads across requests is safe, and tested.
 PARTNER_TOKEN_CACHE_SECONDS = 30
 SCORES_API_ANSWER_SECONDS = 10
+
+# As in production; tests sign people in as having passed it with tests.conftest.login_verified.
+TWO_FACTOR_REQUIRED = True

@@ -18,6 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 XLSX_MAGIC = b"PK\x03\x04"
+
+# Limits checked before a file is parsed (and while it streams), so that a small file cannot
+# declare or unpack into work the size of a data centre. Every refusal names its limit.
+MAX_ROWS = 200_000  # data rows, the header not counted
+MAX_COLUMNS = 100  # the widest import has a few dozen columns
+MAX_CELLS = 5_000_000  # rows x columns a sheet may declare
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook's parts, unpacked, all together
+MAX_PART_BYTES = 20 * 1024 * 1024  # any one part but the sheets and the shared strings
+MAX_PARTS = 1000
 DELIMITERS = (",", ";", "\t")
 SAVE_AS_UTF8 = (
     "Save the file as 'CSV UTF-8 (comma delimited)' (Excel) or choose the UTF-8 character set "
@@ -102,6 +111,8 @@ class Table:
             cells.pop()
         if not cells:
             raise FileProblem("The file has no header row: the first row must name the columns.")
+        if len(cells) > MAX_COLUMNS:
+            raise FileProblem(_too_many_columns(len(cells)), row=1)
         names = [normalise_header(cell) for cell in cells]
         seen: dict[str, int] = {}
         for position, name in enumerate(names, start=1):
@@ -202,7 +213,11 @@ class CsvTable(Table):
         if isinstance(header, csv.Error):
             self.close()
             raise FileProblem(f"The header row cannot be read as CSV: {header}.", row=1)
-        self._set_headers([cell.strip() for cell in header])
+        try:
+            self._set_headers([cell.strip() for cell in header])
+        except FileProblem:
+            self.close()
+            raise
 
     def _count_lines(self) -> int:
         self._file.seek(0)
@@ -257,6 +272,7 @@ class CsvTable(Table):
 
     def rows(self) -> Iterator[SourceRow]:
         for number, cells in self._records:
+            _check_row_number(number)
             if isinstance(cells, csv.Error):
                 yield SourceRow(
                     number,
@@ -281,8 +297,99 @@ NOT_XLSX = (
 )
 
 
+def _too_many_rows(rows: int, *, declared: bool = False) -> str:
+    what = f"declares {rows:,} rows" if declared else f"has more than {rows:,} data rows"
+    return (
+        f"The file {what}; at most {MAX_ROWS:,} data rows are accepted in one import. "
+        "Split it into several files."
+    )
+
+
+def _too_many_columns(columns: int) -> str:
+    return (
+        f"The file has {columns:,} columns; at most {MAX_COLUMNS} columns are accepted. "
+        "Keep only the columns of the import's template."
+    )
+
+
+def _check_row_number(number: int) -> None:
+    """Stop a stream at the row limit (row 1 is the header)."""
+    if number > MAX_ROWS + 1:
+        raise FileProblem(_too_many_rows(MAX_ROWS), row=number)
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts unpack beyond the limits, before any XML is read.
+
+    The sizes come from the archive's directory; Python's zipfile never unpacks a part beyond
+    the size its directory declares, so these numbers bound the work that follows.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise FileProblem(NOT_XLSX.format(reason=_reason(error))) from None
+    if len(parts) > MAX_PARTS:
+        raise FileProblem(
+            f"The workbook has {len(parts):,} parts; at most {MAX_PARTS:,} are accepted. "
+            "Save it again from Excel or LibreOffice."
+        )
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise FileProblem(
+            f"The workbook unpacks to {total / 1024 / 1024:,.0f} MB; at most "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB are accepted. Split it into several files "
+            "or upload it as CSV."
+        )
+    for part in parts:
+        bulky = part.filename.startswith("xl/worksheets/") or part.filename.endswith(
+            "sharedStrings.xml"
+        )
+        if not bulky and part.file_size > MAX_PART_BYTES:
+            raise FileProblem(
+                f"The workbook's part {part.filename} unpacks to "
+                f"{part.file_size / 1024 / 1024:,.0f} MB; at most "
+                f"{MAX_PART_BYTES // 1024 // 1024} MB are accepted for it. Save the workbook "
+                "again without formatting, or upload it as CSV."
+            )
+
+
+def _far_column_problem() -> FileProblem:
+    return FileProblem(
+        f"The file has a value beyond column {MAX_COLUMNS}; at most {MAX_COLUMNS} columns are "
+        "accepted. Keep only the columns of the import's template."
+    )
+
+
+def _refuse_far_cells(sheet) -> None:
+    """Make the read-only sheet refuse a parsed row with a value beyond ``MAX_COLUMNS``.
+
+    Rows are asked for no wider than the limit, and openpyxl drops what lies beyond it without a
+    word; this looks at each row as parsed (openpyxl's ``_get_row``, given the row's cells with
+    their column numbers) so that such a value is refused instead of silently lost.
+    """
+    original = getattr(sheet, "_get_row", None)
+    if original is None:  # another openpyxl: the declared dimension was still checked
+        return
+
+    def get_row(row, min_col=1, max_col=None, values_only=False):
+        if row and any(
+            cell.get("column", 0) > MAX_COLUMNS and cell.get("value") is not None for cell in row
+        ):
+            raise _far_column_problem()
+        return original(row, min_col, max_col, values_only)
+
+    sheet._get_row = get_row
+
+
 class XlsxTable(Table):
-    """The first worksheet of an Excel workbook, streamed (openpyxl read-only mode)."""
+    """The first worksheet of an Excel workbook, streamed (openpyxl read-only mode), bounded.
+
+    The archive's unpacked sizes and the sheet's declared dimension are checked before any row
+    is read; rows are then streamed no wider than ``MAX_COLUMNS + 1`` cells and stopped past
+    ``MAX_ROWS``, whatever the sheet declares (openpyxl pads every row, and every row missing
+    between two rows, to the declared width).
+    """
 
     format = "xlsx"
 
@@ -291,24 +398,65 @@ class XlsxTable(Table):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        _check_archive(path)
         self._workbook = None
         try:
             self._workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
             sheet = self._workbook.worksheets[0]
-            self._cells = sheet.iter_rows(values_only=True)
-            header = next(self._cells, None)
+            declared_rows, declared_columns = sheet.max_row, sheet.max_column
         except (zipfile.BadZipFile, InvalidFileException, KeyError, EOFError) as error:
             self.close()
             raise FileProblem(NOT_XLSX.format(reason=_reason(error))) from None
         except Exception as error:  # openpyxl surfaces damaged XML as many exception types
             self.close()
             raise FileProblem(NOT_XLSX.format(reason=_reason(error))) from None
+        try:
+            self._check_declared(declared_rows, declared_columns)
+        except FileProblem:
+            self.close()
+            raise
+        # Stream what is there, not what is declared: no padding to a declared width.
+        sheet.reset_dimensions()
+        _refuse_far_cells(sheet)
+        try:
+            self._cells = sheet.iter_rows(
+                values_only=True, max_col=MAX_COLUMNS + 1, max_row=MAX_ROWS + 2
+            )
+            header = next(self._cells, None)
+        except FileProblem:
+            self.close()
+            raise
+        except Exception as error:
+            self.close()
+            raise FileProblem(NOT_XLSX.format(reason=_reason(error))) from None
         if header is None:
             self.close()
             raise FileProblem("The workbook's first sheet is empty: it has no header row.")
-        self._set_headers([cell_text(cell) for cell in header])
-        if sheet.max_row and sheet.max_row > 1:
-            self.total_rows = sheet.max_row - 1
+        try:
+            self._check_width(header)
+            self._set_headers([cell_text(cell) for cell in header])
+        except FileProblem:
+            self.close()
+            raise
+        if declared_rows and declared_rows > 1:
+            self.total_rows = declared_rows - 1
+
+    @staticmethod
+    def _check_declared(rows: int | None, columns: int | None) -> None:
+        if rows and rows > MAX_ROWS + 1:
+            raise FileProblem(_too_many_rows(rows, declared=True))
+        if columns and columns > MAX_COLUMNS:
+            raise FileProblem(_too_many_columns(columns))
+        if rows and columns and rows * columns > MAX_CELLS:
+            raise FileProblem(
+                f"The file declares {rows:,} rows of {columns} columns ({rows * columns:,} cells); "
+                f"at most {MAX_CELLS:,} cells are accepted. Split it into several files."
+            )
+
+    @staticmethod
+    def _check_width(cells) -> None:
+        if len(cells) > MAX_COLUMNS and any(cell is not None for cell in cells[MAX_COLUMNS:]):
+            raise _far_column_problem()
 
     def rows(self) -> Iterator[SourceRow]:
         number = 1
@@ -317,6 +465,8 @@ class XlsxTable(Table):
                 cells = next(self._cells)
             except StopIteration:
                 return
+            except FileProblem:
+                raise
             except Exception as error:  # a workbook cut short fails while streaming its XML
                 raise FileProblem(
                     f"The workbook is damaged or cut short (truncated): it could not be read "
@@ -324,6 +474,12 @@ class XlsxTable(Table):
                     row=number + 1,
                 ) from None
             number += 1
+            _check_row_number(number)
+            self._check_width(cells)
+            # Rows come padded to the limit's width: keep the header's width, or up to the
+            # last value beyond it (which _row reports as a value in an unnamed column).
+            last = max((i for i, cell in enumerate(cells) if cell is not None), default=-1)
+            cells = cells[: max(len(self.headers), last + 1)]
             row = self._row(number, [cell_text(cell) for cell in cells])
             if row is not None:
                 yield row

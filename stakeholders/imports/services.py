@@ -90,7 +90,8 @@ def import_job_create(*, user, kind: str, uploaded_file) -> ImportJob:
         job.save()
         from .tasks import import_job_validate
 
-        enqueue_on_commit(import_job_validate, job.pk)
+        # Parsed by the job, never in the upload request (a thread in the embedded default).
+        enqueue_on_commit(import_job_validate, job.pk, background=True)
     return job
 
 
@@ -178,7 +179,7 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
             )
         from .tasks import import_job_import
 
-        enqueue_on_commit(import_job_import, job.pk)
+        enqueue_on_commit(import_job_import, job.pk, background=True)
     job.refresh_from_db()
     return job
 

@@ -1,15 +1,14 @@
 """Pages of registry imports: upload and recent jobs, one job's check and import, templates."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.models import ImportJob
 
 from .forms import ImportUploadForm
@@ -150,11 +149,9 @@ def template_download(request, kind: str):
     if kind not in kinds:
         raise Http404("No such template.")
     columns = PLANNERS[kind].columns
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
-    # A byte-order mark so that Excel opens the template as UTF-8.
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([column.name for column in columns])
-    writer.writerow([column.example for column in columns])
-    return response
+    return csv_response(
+        filename=f"{kind}-template.csv",
+        header=[column.name for column in columns],
+        rows=[[column.example for column in columns]],
+        streaming=False,
+    )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.services import token_issue, token_revoke
 from accounts.views import PAGE_SIZE
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,10 @@ def test_token_list_query_count_does_not_grow_with_tokens(
     client, administrator, django_assert_num_queries, tokens
 ):
     issue_tokens(tokens, by=administrator)
-    client.force_login(administrator)
-    # session, user, the user's groups (role check), count, the page of tokens with both users.
-    with django_assert_num_queries(5):
+    login_verified(client, administrator)
+    # session, user, the device the session passed the second factor with, the user's groups
+    # (role check), count, the page of tokens with both users.
+    with django_assert_num_queries(6):
         response = client.get(reverse("accounts:token_list"))
     assert response.status_code == 200
     assert len(response.context["tokens"]) == min(tokens, PAGE_SIZE)
@@ -38,7 +40,7 @@ def test_token_list_query_count_does_not_grow_with_tokens(
 
 def test_token_list_is_paged_newest_first(client, administrator):
     issue_tokens(30, by=administrator)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     first = client.get(reverse("accounts:token_list"))
     text = first.content.decode()
     partners = [token.partner for token in first.context["tokens"]]
@@ -57,7 +59,7 @@ def test_token_list_is_paged_newest_first(client, administrator):
 
 def test_a_short_token_list_has_no_pager(client, administrator):
     issue_tokens(2, by=administrator)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     text = client.get(reverse("accounts:token_list")).content.decode()
     assert "2 tokens" in text
     assert 'class="pagination"' not in text

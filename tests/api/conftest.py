@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from accounts.services import token_issue
 from index.api.conditional import local_clear
 from stakeholders.choices import Sensitivity
+from tests.conftest import login_verified
 from tests.stakeholders.factories import StakeholderFactory
 
 
@@ -27,7 +28,7 @@ def api_client():
 
 def signed_in(user) -> APIClient:
     client = APIClient()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

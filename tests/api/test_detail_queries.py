@@ -46,15 +46,16 @@ def build(resource: str, *, related: int, sensitivity: str = Sensitivity.PUBLIC)
 # Queries per detail request:
 #   token:   the token's row (its last use is recorded once a minute at most), the object
 #            (+ sectors and identifiers for a stakeholder)
-#   session: session, user, then the user's permissions and its groups' where clearance matters
-#            (outcomes are not restricted), the object (+ sectors and identifiers)
+#   session: session, user, the user's permissions and its groups' (read for every session: do
+#            they owe a second factor?), for a cleared person the device their session passed
+#            the second factor with, the object (+ sectors and identifiers)
 DETAIL_QUERIES = {
     ("token", "stakeholders"): 4, ("token", "outcomes"): 2, ("token", "stakes"): 2,
     ("token", "ties"): 2,
-    ("analyst", "stakeholders"): 7, ("analyst", "outcomes"): 3, ("analyst", "stakes"): 5,
+    ("analyst", "stakeholders"): 7, ("analyst", "outcomes"): 5, ("analyst", "stakes"): 5,
     ("analyst", "ties"): 5,
-    ("cleared_analyst", "stakeholders"): 7, ("cleared_analyst", "outcomes"): 3,
-    ("cleared_analyst", "stakes"): 5, ("cleared_analyst", "ties"): 5,
+    ("cleared_analyst", "stakeholders"): 8, ("cleared_analyst", "outcomes"): 6,
+    ("cleared_analyst", "stakes"): 6, ("cleared_analyst", "ties"): 6,
 }  # fmt: skip
 RESOURCES = ["stakeholders", "outcomes", "stakes", "ties"]
 AUDIT_QUERIES = 1

@@ -27,6 +27,7 @@ from accounts.services import token_issue
 from stakeholders.choices import Sensitivity
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import signed_in
+from tests.conftest import login_verified
 from tests.stakeholders.factories import (
     OutcomeFactory,
     SectorFactory,
@@ -344,7 +345,7 @@ def test_the_schema_allows_an_overlap_run_that_nobody_started():
     ],
 )
 def test_an_id_beyond_any_key_is_a_400_naming_the_field(db, client, method, path, data, field):
-    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    login_verified(client, UserFactory(username="root", is_superuser=True, is_staff=True))
     if method == "post":
         response = client.post(path, data, content_type="application/json")
     else:

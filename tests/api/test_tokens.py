@@ -18,6 +18,7 @@ from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Stakeholder
 from tests.api.conftest import error_of, signed_in, with_token
+from tests.conftest import login_verified
 from tests.stakeholders.factories import StakeholderFactory
 
 # --- Issuing ----------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_people_are_throttled_per_person(settings, analyst, reviewer):
 def browser(user) -> Client:
     """A browser signed in as ``user``: form posts, not JSON."""
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

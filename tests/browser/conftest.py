@@ -48,17 +48,48 @@ def page(browser):
     context.close()
 
 
+def totp_now(username: str, *, step_ahead: int = 1) -> str:
+    """A code of ``username``'s authenticator, which is set up first if they have none."""
+    from django_otp.oath import totp
+
+    from accounts.models import User
+    from accounts.selectors import totp_device_for
+    from accounts.services import two_factor_enrol_confirm, two_factor_enrol_start
+
+    user = User.objects.get(username=username)
+    device = totp_device_for(user)
+    if device is None:
+        device = two_factor_enrol_start(user=user)
+        two_factor_enrol_confirm(user=user, code=f"{totp(device.bin_key):06d}")
+        device.refresh_from_db()
+    # One step ahead: the step that confirmed the device is used up.
+    return f"{totp(device.bin_key, drift=step_ahead):06d}"
+
+
 @pytest.fixture
 def login(page, live_server):
+    """Sign in through the login page, and through the second factor when it is asked for."""
+
     def login_as(username: str, password: str = "correct-horse-battery"):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
+        page.wait_for_load_state()
+        if "/accounts/two-factor/" in page.url:
+            pass_second_factor(page, live_server, username)
         page.wait_for_url(f"{live_server.url}/")
         return page
 
     return login_as
+
+
+def pass_second_factor(page, live_server, username: str) -> None:
+    """On a page signed in with the password: enter a code of the person's authenticator."""
+    code = totp_now(username)
+    page.goto(f"{live_server.url}/accounts/two-factor/?next=/")
+    page.fill("#id_code", code)
+    page.click("#second-factor-form button[type=submit]")
 
 
 def screenshot(page, name: str) -> Path:

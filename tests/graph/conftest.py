@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from stakeholders.choices import Kind, Scope, Sensitivity, TieKind
 from stakeholders.models import Outcome, Stakeholder
 from tests.browser.conftest import browser, login, page  # noqa: F401 (the browser fixtures)
+from tests.conftest import login_verified
 from tests.stakeholders.factories import (
     OutcomeFactory,
     StakeFactory,
@@ -26,7 +27,7 @@ def fresh_cache():
 
 def signed_in(user) -> APIClient:
     client = APIClient()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

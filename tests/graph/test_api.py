@@ -10,6 +10,7 @@ from graph.models import GraphSnapshot
 from graph.services import graph_snapshots_refresh
 from stakeholders.choices import Kind, Sensitivity, TieKind
 from tests.api.conftest import with_token
+from tests.conftest import login_verified
 from tests.stakeholders.factories import StakeholderFactory, TieFactory
 
 from .conftest import signed_in
@@ -290,6 +291,6 @@ def test_max_edges_keeps_the_strongest_ties_and_is_checked(registry, analyst):
 def test_the_page_asks_for_no_more_than_the_browser_can_draw(client, analyst):
     from graph.selectors import BROWSER_MAX_EDGES, BROWSER_MAX_NODES
 
-    client.force_login(analyst)
+    login_verified(client, analyst)
     html = client.get(reverse("graph:explorer")).content.decode()
     assert f'data-max-nodes="{BROWSER_MAX_NODES}" data-max-edges="{BROWSER_MAX_EDGES}"' in html

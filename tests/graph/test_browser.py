@@ -30,13 +30,13 @@ def test_an_analyst_explores_the_graph(page, login, live_server, analyst):
     page.select_option("#f-country", "KE")
     page.click("#apply-filters")
     page.wait_for_function(
-        "document.getElementById('graph-status').textContent.startsWith('2 actors')"
+        "() => document.getElementById('graph-status').textContent.startsWith('2 actors')"
     )
     assert "country=KE" in page.url
     page.select_option("#f-country", "")
     page.click("#apply-filters")
     page.wait_for_function(
-        "document.getElementById('graph-status').textContent.startsWith('5 actors')"
+        "() => document.getElementById('graph-status').textContent.startsWith('5 actors')"
     )
 
     # Search focuses a node and opens its panel.
@@ -48,16 +48,17 @@ def test_an_analyst_explores_the_graph(page, login, live_server, analyst):
     assert f"/{registry.ngo.pk}/" in page.get_attribute("#panel-link", "href")
     assert "Betweenness" in page.inner_text("#panel-metrics")
     page.wait_for_function(
-        "document.getElementById('panel-stakes').textContent.includes('Reconstruction in Somalia')"
+        "() => document.getElementById('panel-stakes').textContent"
+        ".includes('Reconstruction in Somalia')"
     )
     page.wait_for_function(
-        "document.getElementById('panel-candidates').textContent.includes('No candidates')"
+        "() => document.getElementById('panel-candidates').textContent.includes('No candidates')"
     )
     page.click("#panel-close")
     panel.wait_for(state="hidden")
 
     # Clicking a node on the canvas opens the panel too (once the search's zoom has finished).
-    page.wait_for_function("!window.graphExplorer.cy.animated()")
+    page.wait_for_function("() => !window.graphExplorer.cy.animated()")
     page.evaluate("window.graphExplorer.cy.fit(undefined, 40)")
     # The layout may still be settling: measure the node where it is now, click, and try again
     # (a few times, briefly) if it moved under the pointer.
@@ -84,7 +85,7 @@ def test_an_analyst_explores_the_graph(page, login, live_server, analyst):
     page.fill("#path-source", "Ministry of Peace")
     page.fill("#path-target", "Women Mediators")
     page.click("#path-run")
-    page.wait_for_function("document.getElementById('path-result').textContent.includes('→')")
+    page.wait_for_function("() => document.getElementById('path-result').textContent.includes('→')")
     assert page.inner_text("#path-result") == (
         "1 intermediary: Ministry of Peace → Relief Now → Women Mediators"
     )
@@ -118,7 +119,7 @@ def test_an_ego_view_from_a_stakeholders_page(page, login, live_server, analyst)
     page.fill("#graph-search", "Women Mediators")
     page.press("#graph-search", "Enter")
     page.wait_for_function(
-        "document.getElementById('panel-name').textContent === 'Women Mediators'"
+        "() => document.getElementById('panel-name').textContent === 'Women Mediators'"
     )
     page.evaluate("document.body.dataset.graphReady = 'false'")
     page.click("#panel-ego2")
@@ -128,7 +129,7 @@ def test_an_ego_view_from_a_stakeholders_page(page, login, live_server, analyst)
     assert "Telco Ltd" not in page.evaluate(
         "window.graphExplorer.cy.nodes().map((n) => n.data('name')).join()"
     )
-    page.wait_for_function("!window.graphExplorer.cy.animated()")
+    page.wait_for_function("() => !window.graphExplorer.cy.animated()")
     screenshot(page, "graph-ego-view")
 
 
@@ -209,7 +210,7 @@ def test_the_candidate_layer_switches_on_and_off(page, login, live_server, analy
         ".map((e) => [e.data('source'), e.data('target')]).flat()"
     )
     assert str(registry.broker.pk) not in ends
-    page.wait_for_function("!window.graphExplorer.cy.animated()")
+    page.wait_for_function("() => !window.graphExplorer.cy.animated()")
     screenshot(page, "graph-candidates")
     page.evaluate("document.body.dataset.graphReady = 'false'")
     page.uncheck("#show-candidates")

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from accounts.models import RestrictedReadLog
 from graph.services import graph_snapshots_refresh
+from tests.conftest import login_verified
 
 
 def test_the_nav_lists_the_graph_and_the_page_loads_the_vendored_scripts(client, analyst):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("graph:explorer"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -24,7 +25,7 @@ def test_the_nav_lists_the_graph_and_the_page_loads_the_vendored_scripts(client,
 
 def test_the_page_says_when_metrics_were_computed(client, analyst, registry):
     graph_snapshots_refresh()
-    client.force_login(analyst)
+    login_verified(client, analyst)
     html = client.get(reverse("graph:explorer")).content.decode()
     assert "Metrics and layout computed" in html
     assert "5 actors, 3 links" in html  # the public graph: the broker is not counted
@@ -36,7 +37,7 @@ def test_the_page_needs_signing_in(client):
 
 
 def test_table_view_lists_the_same_filtered_graph(client, analyst, registry):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("graph:table"), {"country": "KE"})
     html = response.content.decode()
     assert "Relief Now" in html and "Women Mediators" in html
@@ -46,13 +47,13 @@ def test_table_view_lists_the_same_filtered_graph(client, analyst, registry):
 
 
 def test_table_view_names_the_invalid_field(client, analyst, registry):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     html = client.get(reverse("graph:table"), {"min_strength": "7"}).content.decode()
     assert "min_strength:" in html
 
 
 def test_csv_export_of_the_filter(client, analyst, registry):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("graph:export", args=["csv"]), {"min_strength": 0.6})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -65,7 +66,7 @@ def test_csv_export_of_the_filter(client, analyst, registry):
 @pytest.mark.parametrize("fmt", ["gexf", "graphml"])
 def test_gexf_and_graphml_exports_load_in_networkx(client, analyst, registry, fmt):
     graph_snapshots_refresh()
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("graph:export", args=[fmt]))
     assert response.status_code == 200
     assert f".{fmt}" in response["Content-Disposition"]
@@ -79,14 +80,14 @@ def test_gexf_and_graphml_exports_load_in_networkx(client, analyst, registry, fm
 def test_exports_by_cleared_people_include_the_broker_and_are_recorded(
     client, cleared_analyst, registry
 ):
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     response = client.get(reverse("graph:export", args=["csv"]))
     assert "Quiet Broker" in response.content.decode()
     assert RestrictedReadLog.objects.filter(user=cleared_analyst).count() == 1
 
 
 def test_unknown_export_format_and_invalid_filter(client, analyst):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     assert client.get(reverse("graph:export", args=["xlsx"])).status_code == 400
     response = client.get(reverse("graph:export", args=["csv"]), {"hops": 5, "ego": 1})
     assert response.status_code == 400

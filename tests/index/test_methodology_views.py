@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from index import services
 from index.models import Methodology, RescoreRun, Score
+from tests.conftest import login_verified
 from tests.index.factories import EngagementFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def _scored(v1, n=6):
 
 def test_methodology_page_shows_the_sensitivity_analysis(client, analyst, v1):
     engagements = _scored(v1, n=30)
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("index:methodology"))
     assert response.status_code == 200
     sensitivity = response.context["sensitivity"]
@@ -73,7 +74,7 @@ def test_methodology_page_shows_the_sensitivity_analysis(client, analyst, v1):
 
 
 def test_sensitivity_needs_two_scored_engagements(client, analyst, v1):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("index:methodology"))
     assert "needs at least two engagements" in response.content.decode()
 
@@ -83,7 +84,7 @@ def test_administrator_copies_edits_and_publishes_a_version(
 ):
     engagements = _scored(v1, n=3)
     old = {s.engagement_id: s.composite for s in Score.objects.filter(methodology=v1)}
-    client.force_login(administrator)
+    login_verified(client, administrator)
 
     response = client.post(reverse("index:methodology_copy", args=[v1.pk]))
     draft = Methodology.objects.get(name=v1.name, version=2)
@@ -132,7 +133,7 @@ def test_a_bad_draft_names_the_field_and_changes_nothing(
 ):
     draft = services.methodology_copy(methodology=v1)
     before = (draft.indicators, draft.pillar_weights, draft.aggregation)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = client.post(
         reverse("index:methodology_edit", args=[draft.pk]), _draft_data(draft, **overrides)
     )
@@ -144,7 +145,7 @@ def test_a_bad_draft_names_the_field_and_changes_nothing(
 
 def test_all_pillar_weights_zero_is_refused(client, administrator, v1):
     draft = services.methodology_copy(methodology=v1)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = client.post(
         reverse("index:methodology_edit", args=[draft.pk]),
         _draft_data(draft, pillar_digital=0, pillar_multi_stakeholder=0, pillar_feminist=0),
@@ -154,7 +155,7 @@ def test_all_pillar_weights_zero_is_refused(client, administrator, v1):
 
 
 def test_a_published_version_cannot_be_edited_or_published_again(client, administrator, v1):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = client.get(reverse("index:methodology_edit", args=[v1.pk]))
     assert response.status_code == 302
     response = client.post(reverse("index:methodology_publish", args=[v1.pk]), follow=True)
@@ -165,7 +166,7 @@ def test_a_published_version_cannot_be_edited_or_published_again(client, adminis
 @pytest.mark.parametrize("role", ["analyst", "officer", "reviewer"])
 def test_only_administrators_manage_versions(client, request, v1, role):
     user = request.getfixturevalue(role)
-    client.force_login(user)
+    login_verified(client, user)
     draft = services.methodology_copy(methodology=v1)
     for name, method, pk in [
         ("methodology_copy", "post", v1.pk),
@@ -183,7 +184,7 @@ def test_only_administrators_manage_versions(client, request, v1, role):
 
 
 def test_rescoring_again_reuses_an_active_run(client, administrator, v1):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     client.post(reverse("index:rescore_start", args=[v1.pk]))  # queued: on_commit not run here
     client.post(reverse("index:rescore_start", args=[v1.pk]))
     assert RescoreRun.objects.filter(methodology=v1).count() == 1

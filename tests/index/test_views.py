@@ -9,6 +9,7 @@ from index import services
 from index.models import Engagement, Score
 from index.selectors import score_of
 from stakeholders.choices import Kind, Sensitivity
+from tests.conftest import login_verified
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -18,7 +19,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def _login(client, user):
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

@@ -22,6 +22,7 @@ from index.models import Score, WebhookDelivery, WebhookEndpoint
 from stakeholders.choices import Kind, Sensitivity
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import error_of, signed_in, with_token
+from tests.conftest import login_verified
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -60,7 +61,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append({"headers": dict(self.headers), "body": body})
+                receiver.posts.append(
+                    {"headers": dict(self.headers), "body": body, "path": self.path}
+                )
                 answer = receiver.statuses.pop(0) if receiver.statuses else 200
                 code, headers = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(code)
@@ -594,10 +597,10 @@ def test_the_delivery_log_is_shown_per_partner_to_administrators_only(
     url = f"/index/webhooks/partners/{mine.pk}/"
 
     assert client.get(url).status_code == 302  # anonymous: to the login page
-    client.force_login(analyst)
+    login_verified(client, analyst)
     assert client.get(url).status_code == 403
     assert client.get(f"/index/webhooks/deliveries/{mine_delivery.pk}/").status_code == 403
-    client.force_login(administrator)
+    login_verified(client, administrator)
     page = client.get(url).content.decode()
     assert receiver.url + "?mine" in page and f"#{mine_delivery.pk}<" in page
     assert "?theirs" not in page and f"#{theirs_delivery.pk}<" not in page
@@ -614,7 +617,7 @@ def test_the_delivery_log_page_costs_the_same_queries_for_one_or_many(
 ):
     token = _token().token
     endpoint, _ = _endpoint(token, receiver.url)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     url = f"/index/webhooks/partners/{token.pk}/"
 
     def deliveries(n):
@@ -625,7 +628,8 @@ def test_the_delivery_log_page_costs_the_same_queries_for_one_or_many(
 
     deliveries(1)
     client.get(url)
-    with django_assert_num_queries(7) as one:
+    # (+1 since the second factor: the device the session passed the second factor with)
+    with django_assert_num_queries(8) as one:
         client.get(url)
     deliveries(20)
     with django_assert_num_queries(len(one.captured_queries)):
@@ -636,7 +640,7 @@ def test_an_administrator_adds_an_endpoint_sees_its_secret_once_and_disables_it(
     client, administrator, receiver
 ):
     token = _token(partner="Portal").token
-    client.force_login(administrator)
+    login_verified(client, administrator)
     new = f"/index/webhooks/partners/{token.pk}/new/"
     refused = client.post(new, {"url": "gopher://partner.example.org"})
     assert refused.status_code == 200 and "http:// or https://" in refused.content.decode()
@@ -658,7 +662,7 @@ def test_an_administrator_adds_an_endpoint_sees_its_secret_once_and_disables_it(
 
 
 def test_the_signature_page_explains_verification(client, analyst):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get("/index/webhooks/").content.decode()
     assert webhooks.SIGNATURE_HEADER in page and "compare_digest" in page
 
@@ -669,3 +673,59 @@ def test_endpoints_of_a_revoked_token_cannot_be_added():
     issued.token.refresh_from_db()
     with pytest.raises(Exception, match="revoked"):
         services.webhook_endpoint_create(token=issued.token, url="https://partner.example.org/h")
+
+
+# --- Endpoint fields are validated like every other input ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"url": "https://partner.example.org/" + "a" * 2000}, "url", "at most 2000 characters"),
+        ({"url": "ftp://partner.example.org/"}, "url", "http:// or https://"),
+        ({"url": "https://partner.example.org/h#section"}, "url", "fragment"),
+        ({"url": "https://exa mple.org/"}, "url", "e.g. https://"),
+        ({"url": "https://partner.example.org/h\r\nX-Injected: 1"}, "url", "e.g. https://"),
+        ({"url": "https://partner.example.org:70000/h"}, "url", "port"),
+        ({"url": "https://partner.example.org/h", "description": "d" * 201}, "description", "200"),
+        ({"url": "https://partner.example.org/h", "description": "a\nb"}, "description", "line"),
+        ({"url": 42}, "url", "e.g. https://"),
+    ],
+)
+def test_endpoint_fields_are_refused_naming_the_field_and_the_rule(body, field, words):
+    client = with_token(_token().plaintext)
+    response = client.post(API, body, format="json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert list(error["fields"]) == [field], error
+    assert words in error["fields"][field][0], error
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_same_url_twice_and_too_many_endpoints_are_refused(settings):
+    client = with_token(_token().plaintext)
+    url = "https://partner.example.org/hooks/{}"
+    assert client.post(API, {"url": url.format(0)}).status_code == 201
+    twice = client.post(API, {"url": url.format(0)})
+    assert twice.status_code == 400 and "already" in error_of(twice)["fields"]["url"][0]
+    for n in range(1, services.WEBHOOK_ENDPOINTS_PER_TOKEN):
+        assert client.post(API, {"url": url.format(n)}).status_code == 201
+    over = client.post(API, {"url": url.format(99)})
+    assert over.status_code == 400
+    assert str(services.WEBHOOK_ENDPOINTS_PER_TOKEN) in error_of(over)["fields"]["url"][0]
+
+
+def test_the_administrators_form_names_the_field_and_the_rule(client, administrator):
+    token = _token(partner="Portal").token
+    login_verified(client, administrator)
+    new = f"/index/webhooks/partners/{token.pk}/new/"
+    for data, field, words in [
+        ({"url": "https://partner.example.org/h#x"}, "url", "fragment"),
+        ({"url": "https://partner.example.org/" + "a" * 2000}, "url", "2000"),
+        ({"url": "https://partner.example.org/h", "description": "d" * 201}, "description", "200"),
+    ]:
+        response = client.post(new, data)
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert field in errors and words in errors[field][0], errors
+    assert not WebhookEndpoint.objects.exists()

@@ -9,6 +9,7 @@ from partnerships.models import OverlapRun
 from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Kind
 from stakeholders.models import Stakeholder
+from tests.conftest import login_verified
 from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -27,7 +28,7 @@ def fresh_throttle_counts():
 
 def signed_in(user) -> APIClient:
     client = APIClient()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

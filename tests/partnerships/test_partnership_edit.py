@@ -14,6 +14,7 @@ from partnerships.models import PartnershipStatus as S
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.partnerships.partnership_helpers import edit_form_data, make_partnership
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -91,7 +92,7 @@ def test_edit_matrix_through_the_page(client, people, status, role):
     data["members-TOTAL_FORMS"] = "3"
     data.update({"members-2-stakeholder": newcomer.pk, "members-2-role": "convener"})
     if people[role] is not None:
-        client.force_login(people[role])
+        login_verified(client, people[role])
     form = client.get(edit_url(partnership))
     response = client.post(edit_url(partnership), data)
     if role in MAY_EDIT:
@@ -150,7 +151,7 @@ def test_once_submitted_nobody_edits_not_even_the_proposer(client, people, statu
     for role in ("proposer", "administrator"):
         with pytest.raises(ApplicationError, match="cannot be edited"):
             workflow.partnership_update(partnership=partnership, user=people[role], title="X")
-        client.force_login(people[role])
+        login_verified(client, people[role])
         assert client.post(edit_url(partnership), edit_form_data(partnership)).status_code == 403
         response = APIClient()
         response.force_authenticate(people[role])

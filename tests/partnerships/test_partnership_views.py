@@ -10,6 +10,7 @@ from partnerships.models import Candidate, Partnership, PartnershipMember
 from partnerships.models import PartnershipStatus as S
 from stakeholders.choices import Kind, Sensitivity
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.partnerships.partnership_helpers import make_partnership
 from tests.stakeholders.factories import OutcomeFactory, StakeholderFactory
 
@@ -54,7 +55,7 @@ def pair(db):
 
 
 def test_an_officer_saves_a_draft_and_lands_on_its_page(client, officer, pair):
-    client.force_login(officer)
+    login_verified(client, officer)
     outcome = OutcomeFactory()
     response = client.post(
         CREATE, form_data([pair[0].pk, pair[1].pk], outcomes=[outcome.pk], start_date="2026-01-01")
@@ -88,7 +89,7 @@ def test_the_form_names_what_is_wrong_and_saves_nothing(
 ):
     hidden = StakeholderFactory(name="Secret shelter", sensitivity=Sensitivity.RESTRICTED)
     ids = {"a": pair[0].pk, "b": pair[1].pk, "hidden": hidden.pk, "missing": 999999}
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(CREATE, form_data([ids[m] for m in members], **fields))
     assert response.status_code == 400
     page = response.content.decode()
@@ -101,7 +102,7 @@ def test_the_form_names_what_is_wrong_and_saves_nothing(
 
 def test_submitting_without_a_do_no_harm_assessment_says_so(client, officer, pair):
     partnership = make_partnership(proposer=officer, members=list(pair), do_no_harm="")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("partnerships:partnership_transition", args=[partnership.pk]),
         {"action": "submit", "version": partnership.version},
@@ -115,13 +116,13 @@ def test_submitting_without_a_do_no_harm_assessment_says_so(client, officer, pai
 def test_the_whole_workflow_through_the_pages(client, officer, reviewer, pair):
     partnership = make_partnership(proposer=officer, members=list(pair))
     url = reverse("partnerships:partnership_transition", args=[partnership.pk])
-    client.force_login(officer)
+    login_verified(client, officer)
     client.post(url, {"action": "submit"})
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     assert partnership.title in client.get(QUEUE).content.decode()
     client.post(url, {"action": "start_review"})
     client.post(url, {"action": "send_back", "comment": "Name the funder."})
-    client.force_login(officer)
+    login_verified(client, officer)
     edit = reverse("partnerships:partnership_update", args=[partnership.pk])
     assert client.get(edit).status_code == 200
     partnership.refresh_from_db()
@@ -133,7 +134,7 @@ def test_the_whole_workflow_through_the_pages(client, officer, reviewer, pair):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     client.post(url, {"action": "submit"})
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     client.post(url, {"action": "start_review"})
     client.post(url, {"action": "approve", "comment": "Good."})
     partnership.refresh_from_db()
@@ -148,14 +149,14 @@ def test_reviewers_cannot_act_on_their_own_proposal_and_analysts_see_no_buttons(
 ):
     both = UserFactory(roles=[Role.PROGRAM_OFFICER, Role.REVIEWER])
     partnership = make_partnership(proposer=both, members=list(pair), status=S.PROPOSED)
-    client.force_login(both)
+    login_verified(client, both)
     assert partnership.title not in client.get(QUEUE).content.decode()
     response = client.post(
         reverse("partnerships:partnership_transition", args=[partnership.pk]),
         {"action": "start_review"},
     )
     assert response.status_code == 403
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(partnership.get_absolute_url()).content.decode()
     assert "Start review" not in page and "Next step" not in page
     assert client.get(QUEUE).status_code == 403
@@ -164,10 +165,10 @@ def test_reviewers_cannot_act_on_their_own_proposal_and_analysts_see_no_buttons(
 
 def test_drafts_are_the_proposers_own(client, officer, analyst, pair):
     partnership = make_partnership(proposer=officer, members=list(pair))
-    client.force_login(analyst)
+    login_verified(client, analyst)
     assert client.get(partnership.get_absolute_url()).status_code == 404
     assert partnership.title not in client.get(LIST).content.decode()
-    client.force_login(officer)
+    login_verified(client, officer)
     assert partnership.title in client.get(MINE).content.decode()
 
 
@@ -177,7 +178,7 @@ def test_proposing_from_a_candidate_fills_the_form_and_marks_the_candidate(
     run_overlap()
     r = small_registry
     candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.firm)
-    client.force_login(officer)
+    login_verified(client, officer)
     assert (
         reverse("partnerships:partnership_create")
         in client.get(reverse("partnerships:candidate_list")).content.decode()
@@ -211,7 +212,7 @@ def test_a_hidden_candidate_prefills_nothing(client, officer, small_registry, ru
     r = small_registry
     candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.women)
     restrict(r.women)
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(CREATE, {"candidate": candidate.pair}).content.decode()
     assert "Women's network" not in page and "From the candidate" not in page
 
@@ -228,7 +229,7 @@ def test_a_candidate_with_a_restricted_actor_prefills_no_text_naming_it(
     run_overlap()
     cleared = UserFactory(roles=[Role.PROGRAM_OFFICER], cleared=True)
     candidate = Candidate.objects.get(stakeholder_a=r.ngo, stakeholder_b=r.women)
-    client.force_login(cleared)
+    login_verified(client, cleared)
     response = client.get(CREATE, {"candidate": candidate.pair})
     form = response.context["form"]
     assert form.initial["title"] == "" and form.initial["rationale"] == ""
@@ -261,7 +262,7 @@ def with_hidden_member(db, officer, reviewer):
 
 def test_a_hidden_member_is_left_out_everywhere(client, analyst, with_hidden_member):
     partnership, hidden = with_hidden_member
-    client.force_login(analyst)
+    login_verified(client, analyst)
     pages = [
         client.get(LIST).content.decode(),
         client.get(partnership.get_absolute_url()).content.decode(),
@@ -288,7 +289,7 @@ def test_a_hidden_member_is_left_out_everywhere(client, analyst, with_hidden_mem
 
 def test_cleared_people_see_every_member(client, cleared_analyst, with_hidden_member):
     partnership, hidden = with_hidden_member
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     assert hidden.name in client.get(partnership.get_absolute_url()).content.decode()
     assert (
         "Protection network"
@@ -299,7 +300,7 @@ def test_cleared_people_see_every_member(client, cleared_analyst, with_hidden_me
 def test_the_member_search_respects_restriction(client, officer):
     StakeholderFactory(name="Shelter network", sensitivity=Sensitivity.RESTRICTED)
     visible = StakeholderFactory(name="Shelter alliance", kind=Kind.NGO)
-    client.force_login(officer)
+    login_verified(client, officer)
     results = client.get(SEARCH, {"q": "shelter"}).json()["results"]
     assert [r["id"] for r in results] == [visible.pk]
     assert results[0]["kind"] == Kind.NGO
@@ -321,7 +322,7 @@ def test_filters_and_export(client, officer, reviewer, administrator):
     )  # fmt: skip
     p1.outcomes.add(outcome)
     make_partnership(proposer=officer, reviewer=reviewer, status=S.PROPOSED, title="Other")
-    client.force_login(administrator)
+    login_verified(client, administrator)
 
     def titles(params):
         page = client.get(LIST, params).content.decode()
@@ -351,8 +352,10 @@ def test_list_pages_run_the_same_queries_for_few_and_many(
     for _ in range(rows):
         make_partnership(proposer=officer, reviewer=reviewer, status=S.PROPOSED)
     viewer = {LIST: administrator, QUEUE: reviewer, MINE: officer}[url]
-    client.force_login(viewer)
-    with django_assert_num_queries(LIST_QUERIES):
+    login_verified(client, viewer)
+    # An administrator's session also reads the device it passed the second factor with.
+    expected = LIST_QUERIES + (1 if viewer == administrator else 0)
+    with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["partnerships"]) == min(rows, 25)

@@ -5,6 +5,7 @@ from partnerships.models import Candidate, CandidateDismissal, OverlapRun
 from partnerships.selectors import candidate_list_for_outcome, candidate_list_for_stakeholder
 from stakeholders.choices import Kind
 from stakeholders.models import Stakeholder
+from tests.conftest import login_verified
 from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -29,7 +30,7 @@ def listed(response) -> set:
 
 def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst, computed):
     r = computed
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -44,7 +45,7 @@ def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst,
 
 
 def test_without_a_run_the_page_says_so(client, officer, small_registry):
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(reverse("partnerships:candidate_list")).content.decode()
     assert "has not run" in page and "Start a run" in page
 
@@ -70,14 +71,14 @@ def test_filters(client, analyst, computed, query, expected):
     }
     if "outcome" in query:
         query = {"outcome": getattr(r, query["outcome"]).pk}
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"), query)
     assert listed(response) == {names[name] for name in expected}
 
 
 def test_filtering_by_a_stakeholder_and_sorting(client, analyst, computed):
     r = computed
-    client.force_login(analyst)
+    login_verified(client, analyst)
     url = reverse("partnerships:candidate_list")
     response = client.get(url, {"stakeholder": r.firm.pk, "ordering": "-overlap"})
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
@@ -86,7 +87,7 @@ def test_filtering_by_a_stakeholder_and_sorting(client, analyst, computed):
 
 
 def test_a_bad_minimum_score_names_the_field_and_the_range(client, analyst, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"), {"min_score": "3"})
     page = response.content.decode()
     assert "Minimum score" in page and "less than or equal to 1" in page
@@ -100,7 +101,7 @@ def test_uncleared_people_never_see_a_pair_with_a_hidden_actor(
     hidden = pair(r.ngo, r.women)
     url = reverse("partnerships:candidate_list")
 
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(url)
     assert listed(response) == {(r.ngo.pk, r.firm.pk)}
     page = response.content.decode()
@@ -113,7 +114,7 @@ def test_uncleared_people_never_see_a_pair_with_a_hidden_actor(
     assert candidate_list_for_stakeholder(user=analyst, stakeholder=r.ngo) == [pair(r.ngo, r.firm)]
     assert candidate_list_for_outcome(user=analyst, outcome=r.o1) == [pair(r.ngo, r.firm)]
 
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     assert len(listed(client.get(url))) == 3
     assert client.get(hidden.get_absolute_url()).status_code == 200
 
@@ -128,7 +129,7 @@ def test_the_list_page_runs_the_same_number_of_queries_for_5_and_50_rows(
         for i in range(actors):
             StakeFactory(stakeholder=StakeholderFactory(kind=kinds[i % 5]), outcome=outcome)
 
-    client.force_login(analyst)
+    login_verified(client, analyst)
     url = reverse("partnerships:candidate_list")
     grow(3)
     run_overlap()
@@ -147,7 +148,7 @@ def test_the_list_page_runs_the_same_number_of_queries_for_5_and_50_rows(
 
 def test_the_detail_page_explains_and_breaks_the_score_down(client, analyst, computed):
     r = computed
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(pair(r.ngo, r.firm).get_absolute_url()).content.decode()
     assert "They share 2 outcomes" in page
     assert "Protection of displaced women" in page
@@ -161,7 +162,7 @@ def test_officers_dismiss_with_a_reason_and_the_pair_stays_hidden(
     client, officer, computed, run_overlap
 ):
     r = computed
-    client.force_login(officer)
+    login_verified(client, officer)
     candidate = pair(r.ngo, r.firm)
     url = reverse(
         "partnerships:candidate_dismiss",
@@ -183,7 +184,7 @@ def test_officers_dismiss_with_a_reason_and_the_pair_stays_hidden(
 
 
 def test_analysts_cannot_dismiss(client, analyst, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     candidate = pair(computed.ngo, computed.firm)
     url = reverse(
         "partnerships:candidate_dismiss",
@@ -196,11 +197,11 @@ def test_the_runs_page_starts_a_run_for_officers_only(
     client, officer, analyst, small_registry, django_capture_on_commit_callbacks
 ):
     runs_url = reverse("partnerships:run_list")
-    client.force_login(analyst)
+    login_verified(client, analyst)
     assert "Start a run" not in client.get(runs_url).content.decode()
     assert client.post(reverse("partnerships:run_start")).status_code == 403
 
-    client.force_login(officer)
+    login_verified(client, officer)
     assert "Start a run" in client.get(runs_url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("partnerships:run_start"), {"top_k": "5"})
@@ -214,7 +215,7 @@ def test_the_runs_page_starts_a_run_for_officers_only(
 
 def test_run_status_and_run_detail(client, analyst, cleared_analyst, small_registry, run_overlap):
     run = run_overlap()
-    client.force_login(analyst)
+    login_verified(client, analyst)
     status = client.get(reverse("partnerships:run_status", args=[run.pk])).json()
     assert status["status"] == "succeeded" and status["percent"] == 100
     assert "candidate_count" not in status
@@ -224,7 +225,7 @@ def test_run_status_and_run_detail(client, analyst, cleared_analyst, small_regis
     assert "Timings" in page and "Candidates written" in page
     assert public["stakeholders"] == Stakeholder.objects.filter(sensitivity="public").count()
     assert f'<td class="num">{public["stakeholders"]}</td>' in page
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     page = client.get(run.get_absolute_url()).content.decode()
     assert f'<td class="num">{run.stakeholder_count}</td>' in page
 
@@ -233,7 +234,7 @@ def test_a_failed_run_says_why_on_its_page(client, analyst, small_registry):
     run = OverlapRun.objects.create(
         status=OverlapRun.Status.FAILED, is_active=False, error="Failed while writing: boom"
     )
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Failed while writing: boom" in page
     assert "the candidates of the last successful run stay in use" in page
@@ -243,13 +244,13 @@ def test_the_runs_page_shows_the_live_progress_of_an_active_run(client, analyst,
     OverlapRun.objects.create(
         status=OverlapRun.Status.RUNNING, phase="compute", chunks_total=4, chunks_done=1
     )
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(reverse("partnerships:run_list")).content.decode()
     assert 'data-active="true"' in page and "js/runs.js" in page and "chunks" in page
 
 
 def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(reverse("partnerships:methodology")).content.decode()
     for text in ("cosine similarity", "min(only s, only t)", "0.5 × overlap", "0.3", "0.2",
                  "women-led", "sparse_dot_topn", "Shortlist"):  # fmt: skip
@@ -277,7 +278,7 @@ def test_the_includes_for_the_stakeholder_and_outcome_pages_render(analyst, comp
 
 def test_the_explanation_names_who_the_pair_brings_in(client, analyst, computed):
     r = computed
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(pair(r.ngo, r.women).get_absolute_url()).content.decode()
     assert "Who it brings in:" in page and "Women&#x27;s network is a women&#x27;s group" in page
 
@@ -286,7 +287,7 @@ def test_registry_pages_show_candidates_and_best_pairs(
     client, analyst, small_registry, run_overlap
 ):
     run_overlap()
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(
         reverse("stakeholders:stakeholder_detail", args=[small_registry.ngo.pk])
     ).content.decode()
@@ -303,7 +304,7 @@ def test_registry_pages_never_show_a_pair_with_a_hidden_actor(
 ):
     run_overlap()
     restrict(small_registry.women)
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.get(reverse("stakeholders:stakeholder_detail", args=[small_registry.ngo.pk]))
     page = response.content.decode()
     assert "Telecom firm" in page

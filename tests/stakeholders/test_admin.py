@@ -7,6 +7,7 @@ from django.urls import reverse
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Stake, Stakeholder, Tie
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def stake_form(stakeholder, outcome, **overrides):
 
 
 def test_out_of_range_interest_is_refused_in_the_admin(client, staff_officer):
-    client.force_login(staff_officer)
+    login_verified(client, staff_officer)
     actor, outcome = StakeholderFactory(), OutcomeFactory()
     response = client.post(
         reverse("admin:stakeholders_stake_add"), stake_form(actor, outcome, interest="1.5")
@@ -44,7 +45,7 @@ def test_out_of_range_interest_is_refused_in_the_admin(client, staff_officer):
 
 
 def test_duplicate_stake_is_refused_in_the_admin(client, staff_officer):
-    client.force_login(staff_officer)
+    login_verified(client, staff_officer)
     existing = StakeFactory()
     response = client.post(
         reverse("admin:stakeholders_stake_add"), stake_form(existing.stakeholder, existing.outcome)
@@ -55,7 +56,7 @@ def test_duplicate_stake_is_refused_in_the_admin(client, staff_officer):
 
 
 def test_tie_to_oneself_is_refused_in_the_admin(client, staff_officer):
-    client.force_login(staff_officer)
+    login_verified(client, staff_officer)
     actor = StakeholderFactory()
     response = client.post(
         reverse("admin:stakeholders_tie_add"),
@@ -74,7 +75,7 @@ def test_tie_to_oneself_is_refused_in_the_admin(client, staff_officer):
 def test_admin_lists_and_choices_hide_restricted_actors(client, staff_officer):
     StakeholderFactory(name="Visible Org")
     hidden = StakeholderFactory(name="Shelter Network", sensitivity=Sensitivity.RESTRICTED)
-    client.force_login(staff_officer)
+    login_verified(client, staff_officer)
     listing = client.get(reverse("admin:stakeholders_stakeholder_changelist")).content.decode()
     assert "Visible Org" in listing
     assert "Shelter Network" not in listing
@@ -93,7 +94,7 @@ def test_admin_history_page_shows_changes(client):
     actor = StakeholderFactory(name="Before")
     actor.name = "After"
     actor.save()
-    client.force_login(admin)
+    login_verified(client, admin)
     page = client.get(reverse("admin:stakeholders_stakeholder_history", args=[actor.pk]))
     assert page.status_code == 200
     assert "Before" in page.content.decode()
@@ -120,7 +121,7 @@ def admin_add_data(response, **values) -> dict:
     [("country", "XX"), ("country", "Kenya"), ("country_of_origin", "QQ")],
 )
 def test_an_unknown_country_code_is_refused_in_the_admin(client, staff_officer, field, code):
-    client.force_login(staff_officer)
+    login_verified(client, staff_officer)
     url = reverse("admin:stakeholders_stakeholder_add")
     values = {"name": "Diaspora Council", "kind": "diaspora", "country": "GB"}
     # First the same form with good codes, so that only the bad code can be the reason it fails.

@@ -9,6 +9,7 @@ from stakeholders.choices import Kind, Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder, Tie
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import error_of, signed_in
+from tests.conftest import login_verified
 from tests.partnerships.partnership_helpers import make_partnership
 from tests.stakeholders.factories import (
     OutcomeFactory,
@@ -26,7 +27,7 @@ def cleared_officer(db):
 
 
 def _delete_page(client, user, obj, name):
-    client.force_login(user)
+    login_verified(client, user)
     return client.post(reverse(f"stakeholders:{name}_delete", args=[obj.pk]))
 
 
@@ -67,7 +68,7 @@ def test_a_tie_to_a_hidden_actor_survives_an_uncleared_deletion(client, officer,
     assert actor.sensitivity == Sensitivity.RESTRICTED and actor.archived_at is not None
     assert actor.archived_by == officer
     # Cleared people still find it, archived, with the tie.
-    client.force_login(cleared_analyst)
+    login_verified(client, cleared_analyst)
     assert client.get(actor.get_absolute_url()).status_code == 200
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from stakeholders.choices import Capability, Kind, Position, Sensitivity
 from stakeholders.models import ExternalIdentifier, Outcome, Stake, Stakeholder, Tie
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.stakeholders.factories import (
     OutcomeFactory,
     SectorFactory,
@@ -71,7 +72,7 @@ def cleared_officer(db):
 
 def test_officer_creates_a_stakeholder_through_the_page(client, officer):
     water = SectorFactory(code="14030", name="Basic drinking water")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"), stakeholder_data(sectors=[water.pk])
     )
@@ -91,7 +92,7 @@ def test_officer_creates_a_stakeholder_through_the_page(client, officer):
 def test_officer_edits_a_stakeholder_and_its_identifiers(client, officer):
     stakeholder = StakeholderFactory(name="Old name", kind=Kind.NGO, country="KE")
     ExternalIdentifier.objects.create(stakeholder=stakeholder, scheme="wikidata", value="Q1")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_update", args=[stakeholder.pk]),
         stakeholder_data(name="New name", kind=Kind.NGO, external_id_wikidata=""),
@@ -123,7 +124,7 @@ def test_bad_stakeholder_input_names_the_field_and_changes_nothing(
 ):
     StakeholderFactory(name="Existing")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"), stakeholder_data(**overrides)
     )
@@ -135,7 +136,7 @@ def test_an_identifier_held_by_another_stakeholder_is_refused_on_its_field(clien
     other = StakeholderFactory(name="Other")
     ExternalIdentifier.objects.create(stakeholder=other, scheme="iati_org", value="ML-SWWN-1")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(reverse("stakeholders:stakeholder_create"), stakeholder_data())
     assert_field_error(response, "external_id_iati_org", "already recorded for another")
     assert "Other" not in " ".join(response.context["form"].errors["external_id_iati_org"])
@@ -161,7 +162,7 @@ def test_a_stakeholder_cannot_sit_under_its_own_descendant(client, officer):
     top = StakeholderFactory(name="Top")
     child = StakeholderFactory(name="Child", parent=top)
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_update", args=[top.pk]),
         stakeholder_data(name="Top", kind=Kind.NGO, parent=str(child.pk)),
@@ -171,7 +172,7 @@ def test_a_stakeholder_cannot_sit_under_its_own_descendant(client, officer):
 
 
 def test_an_uncleared_officer_cannot_create_a_restricted_stakeholder(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     form = client.get(reverse("stakeholders:stakeholder_create")).context["form"]
     assert [value for value, _ in form.fields["sensitivity"].choices] == ["public"]
     for sensitivity in (Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL):
@@ -183,7 +184,7 @@ def test_an_uncleared_officer_cannot_create_a_restricted_stakeholder(client, off
 
 
 def test_a_cleared_officer_can_create_a_restricted_stakeholder(client, cleared_officer):
-    client.force_login(cleared_officer)
+    login_verified(client, cleared_officer)
     response = client.post(
         reverse("stakeholders:stakeholder_create"),
         stakeholder_data(sensitivity=Sensitivity.CONFIDENTIAL),
@@ -194,7 +195,7 @@ def test_a_cleared_officer_can_create_a_restricted_stakeholder(client, cleared_o
 
 def test_an_uncleared_officer_cannot_choose_a_hidden_parent(client, officer):
     hidden = StakeholderFactory(name="Hidden ministry", sensitivity=Sensitivity.RESTRICTED)
-    client.force_login(officer)
+    login_verified(client, officer)
     form = client.get(reverse("stakeholders:stakeholder_create")).context["form"]
     assert hidden.pk not in {stakeholder.pk for stakeholder in form.fields["parent"].queryset}
     response = client.post(
@@ -210,7 +211,7 @@ def test_an_uncleared_officer_cannot_choose_a_hidden_parent(client, officer):
 def test_editing_keeps_a_parent_the_editor_cannot_see(client, officer):
     hidden = StakeholderFactory(name="Hidden ministry", sensitivity=Sensitivity.RESTRICTED)
     agency = StakeholderFactory(name="Agency", kind=Kind.STATE, parent=hidden)
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(reverse("stakeholders:stakeholder_update", args=[agency.pk]))
     assert "Hidden ministry" not in page.content.decode()
     response = client.post(
@@ -225,7 +226,7 @@ def test_editing_keeps_a_parent_the_editor_cannot_see(client, officer):
 def test_officer_deletes_a_stakeholder_after_confirming(client, officer):
     stakeholder = StakeholderFactory(name="To go")
     StakeFactory(stakeholder=stakeholder)
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_delete", args=[stakeholder.pk])
     assert "Delete this stakeholder?" in client.get(url).content.decode()
     assert Stakeholder.objects.filter(pk=stakeholder.pk).exists()
@@ -239,7 +240,7 @@ def test_officer_deletes_a_stakeholder_after_confirming(client, officer):
 
 
 def test_officer_creates_edits_and_deletes_an_outcome(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     data = {
         "title": "Climate-driven displacement in the Sahel",
         "theme": "climate_security",
@@ -274,7 +275,7 @@ def stake_data(**overrides):
 
 def test_officer_adds_a_stake_from_the_stakeholder_page(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     detail = reverse("stakeholders:stakeholder_detail", args=[stakeholder.pk])
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
@@ -292,7 +293,7 @@ def test_officer_adds_a_stake_from_the_stakeholder_page(client, officer):
 
 def test_officer_adds_a_stake_from_the_outcome_page(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:outcome_stake_add", args=[outcome.pk]),
         stake_data(stakeholder=stakeholder.pk),
@@ -303,7 +304,7 @@ def test_officer_adds_a_stake_from_the_outcome_page(client, officer):
 
 def test_an_unsafe_next_address_is_ignored(client, officer):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
         stake_data(outcome=outcome.pk, next="https://evil.example.com/"),
@@ -326,7 +327,7 @@ def test_bad_stake_input_names_the_field_and_changes_nothing(
 ):
     stakeholder, outcome = StakeholderFactory(), OutcomeFactory()
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[stakeholder.pk]),
         stake_data(outcome=outcome.pk, **overrides),
@@ -338,7 +339,7 @@ def test_bad_stake_input_names_the_field_and_changes_nothing(
 def test_a_duplicate_stake_is_an_error_on_the_chosen_field(client, officer):
     existing = StakeFactory()
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     from_stakeholder = client.post(
         reverse("stakeholders:stakeholder_stake_add", args=[existing.stakeholder.pk]),
         stake_data(outcome=existing.outcome.pk),
@@ -355,7 +356,7 @@ def test_a_duplicate_stake_is_an_error_on_the_chosen_field(client, officer):
 def test_an_uncleared_officer_cannot_pick_a_hidden_stakeholder_for_a_stake(client, officer):
     hidden = StakeholderFactory(name="Hidden", sensitivity=Sensitivity.CONFIDENTIAL)
     outcome = OutcomeFactory()
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:outcome_stake_add", args=[outcome.pk])
     hidden_response = client.post(url, stake_data(stakeholder=hidden.pk))
     assert_field_error(hidden_response, "stakeholder", "not one of the available choices")
@@ -366,7 +367,7 @@ def test_an_uncleared_officer_cannot_pick_a_hidden_stakeholder_for_a_stake(clien
 
 def test_officer_edits_and_deletes_a_stake(client, officer):
     stake = StakeFactory(interest=0.2)
-    client.force_login(officer)
+    login_verified(client, officer)
     outcome_page = reverse("stakeholders:outcome_detail", args=[stake.outcome.pk])
     response = client.post(
         reverse("stakeholders:stake_update", args=[stake.pk]),
@@ -404,7 +405,7 @@ def tie_data(source_end, target_end, **overrides):
 
 def test_officer_adds_a_tie_in_either_direction(client, officer):
     donor, grantee = StakeholderFactory(name="Donor"), StakeholderFactory(name="Grantee")
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[grantee.pk])
     assert client.get(url).context["form"].initial["from_stakeholder"] == grantee.pk
     response = client.post(url, tie_data(donor, grantee))
@@ -433,7 +434,7 @@ def test_bad_tie_input_names_the_field_and_changes_nothing(
     if overrides.get("to_stakeholder") == stranger.pk:
         overrides["from_stakeholder"] = other.pk
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:stakeholder_tie_add", args=[anchor.pk]),
         tie_data(anchor, other, **overrides),
@@ -445,7 +446,7 @@ def test_bad_tie_input_names_the_field_and_changes_nothing(
 def test_a_duplicate_tie_is_an_error_on_its_kind(client, officer):
     existing = TieFactory(kind="partners_with")
     before = snapshot()
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[existing.from_stakeholder.pk])
     same = client.post(
         url, tie_data(existing.from_stakeholder, existing.to_stakeholder, kind="partners_with")
@@ -462,7 +463,7 @@ def test_a_duplicate_tie_is_an_error_on_its_kind(client, officer):
 def test_an_uncleared_officer_cannot_tie_to_a_hidden_stakeholder(client, officer):
     anchor = StakeholderFactory(name="Anchor")
     hidden = StakeholderFactory(name="Hidden", sensitivity=Sensitivity.RESTRICTED)
-    client.force_login(officer)
+    login_verified(client, officer)
     url = reverse("stakeholders:stakeholder_tie_add", args=[anchor.pk])
     form = client.get(url).context["form"]
     assert hidden.pk not in {s.pk for s in form.fields["to_stakeholder"].queryset}
@@ -473,7 +474,7 @@ def test_an_uncleared_officer_cannot_tie_to_a_hidden_stakeholder(client, officer
 
 def test_officer_edits_and_deletes_a_tie(client, officer):
     tie = TieFactory(strength=0.2)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholders:tie_update", args=[tie.pk]),
         tie_data(tie.from_stakeholder, tie.to_stakeholder, strength="0.9"),

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from stakeholders.models import IatiActivity, Stakeholder
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.stakeholders.iati.urls")]
 
@@ -28,14 +29,14 @@ def upload(client, name: str, content: bytes, capture):
 
 def test_only_administrators_see_the_page(client, officer, analyst):
     for user in (officer, analyst):
-        client.force_login(user)
+        login_verified(client, user)
         assert client.get(reverse("iati_import:upload")).status_code == 403
 
 
 def test_an_upload_is_imported_by_a_job_with_a_report(
     client, administrator, tmp_path, django_capture_on_commit_callbacks
 ):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     page = client.get(reverse("iati_import:upload"))
     assert page.status_code == 200 and b"Import IATI activities" in page.content
     response = upload(client, "seven.xml", SEVEN.read_bytes(), django_capture_on_commit_callbacks)
@@ -54,7 +55,7 @@ def test_an_upload_is_imported_by_a_job_with_a_report(
 def test_a_broken_upload_fails_and_changes_nothing(
     client, administrator, django_capture_on_commit_callbacks
 ):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = upload(
         client,
         "broken.xml",
@@ -70,7 +71,7 @@ def test_a_broken_upload_fails_and_changes_nothing(
 
 
 def test_not_an_xml_file_name_is_refused_on_the_form(client, administrator):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = client.post(
         reverse("iati_import:upload"), {"file": SimpleUploadedFile("data.csv", b"a,b")}
     )
@@ -81,10 +82,10 @@ def test_not_an_xml_file_name_is_refused_on_the_form(client, administrator):
 def test_another_administrators_job_is_not_found(
     client, administrator, django_capture_on_commit_callbacks
 ):
-    client.force_login(administrator)
+    login_verified(client, administrator)
     response = upload(client, "seven.xml", SEVEN.read_bytes(), django_capture_on_commit_callbacks)
     token = response.url.rstrip("/").split("/")[-1]
-    client.force_login(UserFactory(username="admin2", roles=["administrator"]))
+    login_verified(client, UserFactory(username="admin2", roles=["administrator"]))
     assert client.get(reverse("iati_import:job", args=[token])).status_code == 404
     assert client.get(reverse("iati_import:job_status", args=[token])).status_code == 404
     assert client.get(reverse("iati_import:job", args=["nosuchjob"])).status_code == 404

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from stakeholders.models import ImportJob, Stakeholder
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 
 from .conftest import csv_bytes, fixture_bytes
 
@@ -38,7 +39,7 @@ def test_anonymous_is_sent_to_log_in(client, officer):
 @pytest.mark.parametrize("role", ["analyst", "reviewer"])
 def test_readers_may_not_import(client, role, officer):
     job = make_job(officer)
-    client.force_login(UserFactory(roles=[role]))
+    login_verified(client, UserFactory(roles=[role]))
     for url in page_urls(job):
         assert client.get(url).status_code == 403, url
     apply_url = reverse("stakeholder_imports:job_apply", args=[job.pk])
@@ -49,7 +50,7 @@ def test_readers_may_not_import(client, role, officer):
 def test_officers_and_administrators_may_import(client, fixture, request):
     user = request.getfixturevalue(fixture)
     job = make_job(user)
-    client.force_login(user)
+    login_verified(client, user)
     for url in page_urls(job):
         assert client.get(url).status_code == 200, url
 
@@ -60,7 +61,7 @@ def test_users_see_their_own_jobs_and_administrators_all(client, officer, admini
         make_job(officer, original_filename="mine.csv"),
         make_job(other, original_filename="theirs.csv"),
     )
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(reverse("stakeholder_imports:job_list")).content.decode()
     assert "mine.csv" in page and "theirs.csv" not in page
     assert (
@@ -69,7 +70,7 @@ def test_users_see_their_own_jobs_and_administrators_all(client, officer, admini
     assert (
         client.get(reverse("stakeholder_imports:job_status", args=[theirs.pk])).status_code == 404
     )
-    client.force_login(administrator)
+    login_verified(client, administrator)
     page = client.get(reverse("stakeholder_imports:job_list")).content.decode()
     assert "mine.csv" in page and "theirs.csv" in page
     assert client.get(reverse("stakeholder_imports:job_detail", args=[mine.pk])).status_code == 200
@@ -77,14 +78,14 @@ def test_users_see_their_own_jobs_and_administrators_all(client, officer, admini
 
 def test_only_the_uploader_may_start_the_import(client, officer, administrator):
     job = make_job(officer, status=Status.VALIDATED, create_count=1)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     page = client.get(reverse("stakeholder_imports:job_detail", args=[job.pk])).content.decode()
     assert "Only the person who uploaded the file can import it." in page
     assert client.post(reverse("stakeholder_imports:job_apply", args=[job.pk])).status_code == 403
 
 
 def test_upload_refuses_other_file_types_with_a_clear_message(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholder_imports:job_list"),
         {"kind": "stakeholders", "file": SimpleUploadedFile("actors.txt", b"name,kind\nA,ngo\n")},
@@ -98,7 +99,7 @@ def test_upload_refuses_a_file_over_the_limit(client, officer, monkeypatch):
     from stakeholders.imports import services
 
     monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 10)
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         reverse("stakeholder_imports:job_list"),
         {"kind": "stakeholders", "file": SimpleUploadedFile("big.csv", b"name,kind\nA,ngo\n")},
@@ -110,7 +111,7 @@ def test_upload_refuses_a_file_over_the_limit(client, officer, monkeypatch):
 def test_upload_check_and_import_in_the_browser(
     client, officer, sectors, django_capture_on_commit_callbacks
 ):
-    client.force_login(officer)
+    login_verified(client, officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("stakeholder_imports:job_list"),
@@ -139,7 +140,7 @@ def test_upload_check_and_import_in_the_browser(
 
 def test_job_page_lists_every_error_with_row_column_and_reason(client, officer, sectors, upload):
     job = upload(officer, "stakeholders", fixture_bytes("stakeholders_bad.csv"))
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Has errors" in page and "What is wrong" in page
     assert '<td class="num">4</td>' in page
@@ -149,7 +150,7 @@ def test_job_page_lists_every_error_with_row_column_and_reason(client, officer, 
 
 def test_job_page_of_a_running_job_polls_its_status(client, officer):
     job = make_job(officer, status=Status.VALIDATING, rows_total=200, rows_processed=50)
-    client.force_login(officer)
+    login_verified(client, officer)
     page = client.get(job.get_absolute_url()).content.decode()
     assert f'data-status-url="/registry/imports/{job.pk}/status/"' in page
     assert "stakeholder_imports.js" in page
@@ -168,7 +169,7 @@ def test_job_page_of_a_running_job_polls_its_status(client, officer):
 
 
 def test_template_csv_has_every_column(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(reverse("stakeholder_imports:template_download", args=["ties"]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     header = response.content.decode("utf-8-sig").splitlines()[0]
@@ -177,7 +178,7 @@ def test_template_csv_has_every_column(client, officer):
 
 
 def test_stakeholder_template_imports_as_is(officer, sectors, upload, client):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(reverse("stakeholder_imports:template_download", args=["stakeholders"]))
     job = upload(officer, "stakeholders", response.content, "template.csv")
     assert job.status == Status.VALIDATED and job.create_count == 1, job.report
@@ -189,10 +190,11 @@ def test_job_list_query_count_does_not_grow(client, officer, django_assert_num_q
     for n in range(rows):
         make_job(others[n % 3] if n % 2 else officer, original_filename=f"{n}.csv")
     admin = UserFactory(username="admin2", roles=["administrator"])
-    client.force_login(admin)
+    login_verified(client, admin)
     client.get(reverse("stakeholder_imports:job_list"))  # warm the session
-    # session, user, groups (role), permissions (x2: user + group), the jobs: constant.
-    with django_assert_num_queries(6):
+    # session, user, groups (role), permissions (x2: user + group), the device the session
+    # passed the second factor with, the jobs: constant.
+    with django_assert_num_queries(7):
         response = client.get(reverse("stakeholder_imports:job_list"))
     assert response.status_code == 200
 
@@ -200,7 +202,7 @@ def test_job_list_query_count_does_not_grow(client, officer, django_assert_num_q
 def test_a_file_with_a_wrong_header_is_reported_on_its_page(
     client, officer, django_capture_on_commit_callbacks
 ):
-    client.force_login(officer)
+    login_verified(client, officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("stakeholder_imports:job_list"),
@@ -295,7 +297,7 @@ def test_import_page_matrix(client, own_jobs, role, cleared, page):
     user = UserFactory(roles=[role], cleared=cleared)
     jobs = own_jobs(user)
     method, url = IMPORT_PAGES[page](jobs)
-    client.force_login(user)
+    login_verified(client, user)
     assert getattr(client, method)(url).status_code == expected_status(page, role, cleared)
 
 
@@ -304,7 +306,7 @@ def test_import_page_matrix(client, own_jobs, role, cleared, page):
 def test_import_list_names_a_restricted_job_only_to_the_cleared(client, own_jobs, role, cleared):
     user = UserFactory(roles=[role], cleared=cleared)
     own_jobs(user)
-    client.force_login(user)
+    login_verified(client, user)
     page = client.get(reverse("stakeholder_imports:job_list")).content.decode()
     assert "public-actors.csv" in page
     assert ("restricted-actors.csv" in page) is cleared
@@ -316,9 +318,9 @@ def test_an_administrator_sees_other_peoples_restricted_jobs_only_when_cleared(
 ):
     jobs = own_jobs(UserFactory(roles=["program officer"], cleared=True))
     administrator = UserFactory(roles=["administrator"], cleared=cleared)
-    client.force_login(administrator)
+    login_verified(client, administrator)
     url = reverse("stakeholder_imports:job_detail", args=[jobs["restricted"].pk])
     assert client.get(url).status_code == (200 if cleared else 404)
     # An officer never sees someone else's job, cleared or not.
-    client.force_login(officer)
+    login_verified(client, officer)
     assert client.get(url).status_code == 404
