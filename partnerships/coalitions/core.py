@@ -76,7 +76,7 @@ import hashlib
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -708,12 +708,6 @@ def solve_exact(pool: Pool, params: Parameters | None = None) -> Solution:
         return Solution([], SOLVER_NONE, pool.size, reason=reason)
     found: list[set[int]] = []
     coalitions = []
-    # The greedy's first coalition is a value to beat for the first search (later ones differ:
-    # the exact earlier coalitions need not be the greedy's).
-    greedy = solve_greedy(pool, replace(params, coalitions=1))
-    incumbents = {}
-    if greedy.coalitions:
-        incumbents[0] = [int(i) for i in pool.index_of(greedy.coalitions[0].members)]
     untied = np.ones(pool.size, dtype=bool)
     untied[pool.tie_a] = untied[pool.tie_b] = False
     for _ in range(params.coalitions):
@@ -722,7 +716,9 @@ def solve_exact(pool: Pool, params: Parameters | None = None) -> Solution:
         # An actor without ties can be swapped for one that dominates it: never needed.
         redundant = untied & dominated(pool, params, dominators=~chosen_before)
         search = _Search(pool, params, np.flatnonzero(~redundant))
-        members = search.best(found, incumbent=incumbents.get(len(found), ()))
+        # The greedy's answer under the same sharing rule is a value to beat from the start.
+        incumbent, _flags = _greedy_best(pool, params, [_membership(pool, g) for g in found])
+        members = search.best(found, incumbent=incumbent or ())
         if members is None:
             break
         found.append(set(members))
@@ -866,6 +862,48 @@ def greedy_seeds(pool: Pool) -> np.ndarray:
     return np.concatenate([np.array([-1], dtype=np.int64), np.unique(tied).astype(np.int64)])
 
 
+def _greedy_best(
+    pool: Pool, params: Parameters, found: list[np.ndarray], *, batch: int = 128
+) -> tuple[list[int] | None, list]:
+    """The best set the greedy reaches from any seed, sharing at most ``max_shared`` members with
+    each of ``found`` (boolean membership masks): its pool indices (None if no start reaches a
+    coalition), and each batch's per-seed flags for :func:`_greedy_guarantee`."""
+    seeds = greedy_seeds(pool)
+    trust = pool.trust
+    best_key, best_members = None, None
+    flags = []
+    chosen_before = np.logical_or.reduce(found) if found else np.zeros(pool.size, bool)
+    # The best pick is never an actor dominated by another that is not tied to the seed:
+    # each batch chooses among the undominated ones and its seeds' neighbours.
+    front = np.flatnonzero(~dominated(pool, params, dominators=~chosen_before))
+    for start in range(0, len(seeds), batch):
+        chunk = seeds[start : start + batch]
+        neighbours = trust[chunk[chunk >= 0]].indices
+        columns = np.union1d(front, neighbours) if len(neighbours) else front
+        result = _greedy_batch(pool, params, chunk, columns, found)
+        flags.append((chunk, result.feasible, result.steered, result.blocked))
+        if not result.feasible.any():
+            continue
+        # Rows of sorted pool indices, empty places (n) last: they compare like sorted ids,
+        # the pool being ordered by id.
+        sets = result.members[result.feasible]
+        sets = np.sort(np.where(sets >= 0, sets, pool.size), axis=1)
+        values = _batch_values(pool, params, np.where(sets < pool.size, sets, -1))
+        # The best value; among equal values the smallest sorted ids.
+        row = np.lexsort((*sets.T[::-1], -np.round(values, 12)))[0]
+        key = (-round(float(values[row]), 12), tuple(sets[row].tolist()))
+        if best_key is None or key < best_key:
+            best_key = key
+            best_members = [int(i) for i in sets[row] if i < pool.size]
+    return best_members, flags
+
+
+def _membership(pool: Pool, members) -> np.ndarray:
+    mask = np.zeros(pool.size, dtype=bool)
+    mask[list(members)] = True
+    return mask
+
+
 def solve_greedy(pool: Pool, params: Parameters | None = None, *, batch: int = 128) -> Solution:
     """Coalitions by the seeded greedy of the module docstring, each with its certificate."""
     params = params or Parameters()
@@ -876,47 +914,17 @@ def solve_greedy(pool: Pool, params: Parameters | None = None, *, batch: int = 1
     stars = star_bounds(pool, params)
     coverage_stake = coverage_stake_bound(pool, params)
     upper = coverage_stake + params.weight_trust * float(stars.max(initial=0.0))
-    seeds = greedy_seeds(pool)
     found: list[np.ndarray] = []
     coalitions: list[Coalition] = []
     guarantee = 0.0
-    trust = pool.trust
     for number in range(params.coalitions):
-        best_key, best_members = None, None
-        flags = []
-        chosen_before = np.logical_or.reduce(found) if found else np.zeros(pool.size, bool)
-        # The best pick is never an actor dominated by another that is not tied to the seed:
-        # each batch chooses among the undominated ones and its seeds' neighbours.
-        front = ~dominated(pool, params, dominators=~chosen_before)
-        for start in range(0, len(seeds), batch):
-            chunk = seeds[start : start + batch]
-            neighbours = trust[chunk[chunk >= 0]].indices
-            columns = np.flatnonzero(front)
-            if len(neighbours):
-                columns = np.union1d(columns, neighbours)
-            result = _greedy_batch(pool, params, chunk, columns, found)
-            flags.append((chunk, result.feasible, result.steered, result.blocked))
-            if not result.feasible.any():
-                continue
-            # Rows of sorted pool indices, empty places (n) last: they compare like sorted ids,
-            # the pool being ordered by id.
-            sets = result.members[result.feasible]
-            sets = np.sort(np.where(sets >= 0, sets, pool.size), axis=1)
-            values = _batch_values(pool, params, np.where(sets < pool.size, sets, -1))
-            # The best value; among equal values the smallest sorted ids.
-            row = np.lexsort((*sets.T[::-1], -np.round(values, 12)))[0]
-            key = (-round(float(values[row]), 12), tuple(sets[row].tolist()))
-            if best_key is None or key < best_key:
-                best_key = key
-                best_members = [int(i) for i in sets[row] if i < pool.size]
+        best_members, flags = _greedy_best(pool, params, found, batch=batch)
         if best_members is None:
             break
         coalition = _coalition(pool, best_members, params, upper=upper)
         if number == 0:
             guarantee = _greedy_guarantee(pool, params, flags, stars, coverage_stake, coalition)
-        mask = np.zeros(pool.size, dtype=bool)
-        mask[best_members] = True
-        found.append(mask)
+        found.append(_membership(pool, best_members))
         coalitions.append(coalition)
     return Solution(
         coalitions,
