@@ -260,7 +260,11 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "smartdiplomacy")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Autodiscovery finds only <app>.tasks; task modules in an app's sub-packages are listed here.
-CELERY_IMPORTS = ["stakeholders.imports.tasks", "stakeholders.iati.tasks"]
+CELERY_IMPORTS = [
+    "stakeholders.imports.tasks",
+    "stakeholders.iati.tasks",
+    "partnerships.coalitions.tasks",
+]
 
 # --- Mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
