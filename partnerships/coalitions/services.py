@@ -483,25 +483,43 @@ def coalition_draft_text(*, coalition: Coalition, members: list) -> dict:
         else:
             lines.append(f"{member.stakeholder.name} ({kind}) holds a stake in the outcome.")
     needed = Capability(int(coalition.needed_capabilities))
-    if needed and covered:
-        lines.append(f"Together they cover {_words(covered & needed)} of what the outcome needs.")
+    if needed and covered & needed == needed:
+        lines.append(f"Together they bring everything the outcome needs ({_words(needed)}).")
+    elif needed and covered & needed:
+        lines.append(
+            f"Together they bring {_words(covered & needed)} of what the outcome needs; "
+            f"{_words(needed & ~covered)} still to find."
+        )
     public_ids = {m.stakeholder_id for m in public}
-    ties = [(a, b) for a, b, _strength, _kind in coalition.ties if {a, b} <= public_ids]
     names = {m.stakeholder_id: m.stakeholder.name for m in public}
-    for a, b in ties:
-        lines.append(f"{names[a]} and {names[b]} already work together (a tie on record).")
-    inclusive = [m.stakeholder.name for m in public if m.is_inclusive]
+    ties = [
+        f"{names[a]} – {names[b]}"
+        for a, b, _strength, _kind in coalition.ties
+        if {a, b} <= public_ids
+    ]
+    if ties:
+        lines.append("They already work together: " + "; ".join(ties) + " (ties on record).")
+    inclusive = [
+        f"{m.stakeholder.name} ({Kind(m.stakeholder.kind).label.lower()})"
+        if m.stakeholder.kind in INCLUSIVE_KINDS
+        else f"{m.stakeholder.name} (works locally)"
+        for m in public
+        if m.is_inclusive
+    ]
     if inclusive:
-        lines.append("It brings in " + ", ".join(inclusive) + ".")
+        lines.append("It brings in " + _and(inclusive) + ".")
     lines.append("Proposed from a coalition computed by smartdiplomacy; see its methodology.")
     return {"title": f"Coalition for {outcome.title}"[:300], "rationale": "\n".join(lines)}
 
 
+def _and(items: list[str]) -> str:
+    if len(items) > 1:
+        return ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if items else ""
+
+
 def _words(capabilities: Capability) -> str:
-    labels = [label.lower() for label in capabilities.labels()]
-    if len(labels) > 1:
-        return ", ".join(labels[:-1]) + " and " + labels[-1]
-    return labels[0] if labels else "nothing recorded"
+    return _and([label.lower() for label in capabilities.labels()]) or "nothing recorded"
 
 
 @transaction.atomic

@@ -108,7 +108,9 @@ def test_an_officer_proposes_a_coalition_in_one_step(client, officer, computed):
     assert contribution == "Brings funding."
     assert partnership.title == "Coalition for Protection of displaced women"
     assert "Relief NGO (NGO) brings field presence." in partnership.rationale
-    assert "Ministry of Planning and Relief NGO already work together" in partnership.rationale
+    assert "They already work together: Ministry of Planning – Relief NGO;" in partnership.rationale
+    assert "Together they bring everything the outcome needs (funding," in partnership.rationale
+    assert "It brings in Women's network (women's group)." in partnership.rationale
     coalition.refresh_from_db()
     assert coalition.partnership == partnership
     # Again: refused, saying where it went.
