@@ -18,6 +18,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,7 +41,7 @@ QUEUE_LIMIT = 100
 
 def coalition_parameters() -> core.Parameters:
     """The parameters every computation uses (the methodology page documents them)."""
-    return core.Parameters()
+    return core.Parameters(exact_limit=settings.COALITIONS_EXACT_LIMIT)
 
 
 def is_inclusive(*, kind: str, scope: str) -> bool:

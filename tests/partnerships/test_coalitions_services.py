@@ -272,3 +272,15 @@ def test_compute_all_queues_every_outcome(coalition_registry, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.coalitions_compute_all() == 2
     assert CoalitionComputation.objects.count() == 4
+
+
+def test_larger_outcomes_than_the_exact_limit_are_solved_greedily(coalition_registry, settings):
+    settings.COALITIONS_EXACT_LIMIT = 3
+    compute(coalition_registry)
+    computation = CoalitionComputation.objects.get(audience="public")
+    assert computation.solver == "greedy" and computation.parameters["exact_limit"] == 3
+    coalition = computation.coalitions.get()
+    assert coalition.value == pytest.approx(0.706)  # the greedy finds the optimum here
+    assert computation.upper_bound >= coalition.value
+    assert coalition.bound == pytest.approx(coalition.value / computation.upper_bound)
+    assert computation.guarantee in (0.5, 1 / 3, 0.0)
