@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/coalitions.py                      # exact 10..60, greedy 5,000
     .venv/bin/python benchmarks/coalitions.py --exact 20 30 40 --greedy 1000 5000 --pools 5
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/coalitions.py --database 3
 
 Pure core only (no database): each pool is an outcome's stakeholders drawn like the registry's
 (kinds skewed towards NGOs, states and firms; 1–3 capabilities each; the outcome needs 4; women's
@@ -9,8 +10,12 @@ groups and grassroots movements inclusive, plus a fifth of the others working lo
 and influence uniform; ``--degree`` ties per actor on average and 1 in 50 tied pairs opposing).
 For every exact size it reports the median and largest time over ``--pools`` pools and how often
 the greedy found the same value, and the lowest greedy/exact ratio; for every greedy size the
-time, the certified share (value / upper bound) and the a priori guarantee. Never collected as a
-test.
+time, the certified share (value / upper bound) and the a priori guarantee.
+
+With ``--database N``: the N outcomes with most stakeholders in the database ``DATABASE_URL``
+names (e.g. after ``manage.py seed_demo --stakeholders 5000 --stakes 50000 --outcomes 10``),
+computed end to end by the service for both audiences — read, solve, write — from scratch.
+Never collected as a test.
 """
 
 import argparse
@@ -73,7 +78,11 @@ def main() -> None:
     parser.add_argument("--pools", type=int, default=5, help="pools per size")
     parser.add_argument("--degree", type=float, default=4.0, help="ties per actor on average")
     parser.add_argument("--coalitions", type=int, default=core.Parameters.coalitions)
+    parser.add_argument("--database", type=int, default=0, metavar="N", help="see above")
     args = parser.parse_args()
+    if args.database:
+        print(json.dumps(database_report(args.database)))
+        return
     params = core.Parameters(coalitions=args.coalitions)
     report = {"parameters": params.as_dict(), "degree": args.degree, "exact": [], "greedy": []}
     for n in args.exact:
@@ -120,6 +129,54 @@ def main() -> None:
             }
         )
     print(json.dumps(report))
+
+
+def database_report(count: int) -> dict:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from partnerships.coalitions import services
+    from partnerships.models import CoalitionComputation
+    from stakeholders.models import Outcome
+
+    outcomes = Outcome.objects.annotate(holders=Count("stakes")).order_by("-holders")[:count]
+    rows = []
+    for outcome in outcomes:
+        CoalitionComputation.objects.filter(outcome=outcome).delete()
+        started = time.perf_counter()
+        inputs = services.outcome_inputs_load(outcome)
+        read = time.perf_counter() - started
+        results = services.coalitions_compute(outcome_id=outcome.pk)
+        total = time.perf_counter() - started
+        computations = {c.audience: c for c in CoalitionComputation.objects.filter(outcome=outcome)}
+        rows.append(
+            {
+                "outcome": outcome.pk,
+                "stakeholders": len(inputs.holders),
+                "ties": len(inputs.ties),
+                "read_s": round(read, 3),
+                "both_audiences_s": round(total, 3),
+                "statuses": [r.status for r in results],
+                **{
+                    audience: {
+                        "pool": c.pool_size,
+                        "solver": c.solver,
+                        "solve_s": c.seconds,
+                        "certified_min": round(
+                            min((x.bound for x in c.coalitions.all()), default=0), 4
+                        ),
+                        "guarantee": round(c.guarantee, 3),
+                    }
+                    for audience, c in computations.items()
+                },
+            }
+        )
+    return {"database": rows}
 
 
 if __name__ == "__main__":
