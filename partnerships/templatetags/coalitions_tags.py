@@ -20,15 +20,19 @@ def outcome_coalitions(context, outcome, limit: int = 3) -> dict:
     if not user.has_perm("partnerships.view_coalition"):
         return {"hidden": True}
     computation = coalition_computation_for(user=user, outcome=outcome)
+    coalitions = []
+    if computation is not None:
+        coalitions = coalitions_explained(
+            coalition_list_for_outcome(user=user, outcome=outcome, limit=limit)
+        )
     return {
         "request": request,
         "outcome": outcome,
         "computation": computation,
         "reason_text": coalition_reason_text(computation.reason) if computation else "",
-        "coalitions": coalitions_explained(
-            coalition_list_for_outcome(user=user, outcome=outcome, limit=limit)
-        ),
-        "can_propose": user_may_propose(user),
+        "coalitions": coalitions,
+        # Who may propose is only asked when there is something to propose.
+        "can_propose": bool(coalitions) and user_may_propose(user),
         "can_compute": user.has_perm("partnerships.add_overlaprun"),
         "csrf_token": context.get("csrf_token"),
     }

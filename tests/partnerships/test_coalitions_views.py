@@ -160,3 +160,25 @@ def test_the_list_page_runs_the_same_queries_for_few_and_many(
     compute(registry)
     with django_assert_num_queries(queries):
         assert len(client.get(LIST).context["coalitions"]) > 3
+
+
+def test_the_outcome_page_runs_the_same_queries_for_one_coalition_and_three(
+    client, analyst, computed, django_assert_num_queries
+):
+    client.force_login(analyst)
+    url = computed.outcome.get_absolute_url()
+    client.get(url)
+    # session, user, its permissions, the outcome and its stake counts, its stakes, its best
+    # candidate pairs, how its coalitions were computed, the coalitions, their members, and the
+    # permission checks of the page
+    queries = 11
+    with django_assert_num_queries(queries):
+        page = client.get(url).content.decode()
+    assert page.count('class="coalition-card"') == 1
+    wider = wider_registry_create()
+    compute(wider)
+    url = wider.outcome.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(queries):
+        page = client.get(url).content.decode()
+    assert page.count('class="coalition-card"') == 3
