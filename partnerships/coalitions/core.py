@@ -38,21 +38,26 @@ still lists them.
 
 **Exact solver** (:func:`solve_exact`): depth-first branch and bound over the pool, actors in
 order of what each could add alone, pruned by an optimistic bound from suffix tables (coverage of
-everything left, the best stakes left, the best broker star left). Exact; its time grows quickly
-with the pool, so :func:`solve` uses it up to ``Parameters.exact_limit`` actors (measured: see
-``benchmarks/coalitions.py`` and the README).
+everything left, the best stakes left, the best broker star an actor left could still reach given
+its ties to the members chosen), and started from the greedy's answer as the value to beat.
+Exact; its time grows quickly with the pool, so :func:`solve` uses it up to
+``Parameters.exact_limit`` actors (measured: see ``benchmarks/coalitions.py`` and the README).
 
-**Greedy solver** (:func:`solve_greedy`): for every possible broker ``b`` (every actor with a
-tie in the pool, and once with no broker) start from ``{b}`` and add, one at a time, the actor
-with the largest gain in value among those that keep the set *independent*: one member per kind,
-at most 5 members of whom at most 4 not inclusive (two matroids: a partition matroid and a
-laminar one), and no opposing pair; keep the best set found over all brokers. With the broker
-fixed the objective is monotone submodular, so the greedy algorithm is within a constant factor
-of the best set containing ``b`` (Fisher, Nemhauser & Wolsey 1978): **at least 1/2 of the
-optimum** when the inclusion rule never changed a choice (greedy over one matroid), **at least
-1/3** otherwise (two matroids). The bound needs the greedy set of the optimum's broker to be a
-coalition and no "opposes" tie to have stopped a pick; since that broker is unknown, the solver
-states the bound (``Solution.guarantee``) only when this holds for every broker, and 0 otherwise.
+**Greedy solver** (:func:`solve_greedy`): from every *seed* — every actor tied to another in the
+pool (a possible broker), every inclusive actor, and once from nothing — add, one at a time, the
+actor with the largest gain in value (trust counted around the seed) among those that keep the
+set *independent*: one member per kind, at most 5 members of whom at most 4 not inclusive (two
+matroids: a partition matroid and a laminar one), and no opposing pair; keep the best set found.
+With the seed fixed the objective is monotone submodular, so the greedy algorithm is within a
+constant factor of the best set containing the seed (Fisher, Nemhauser & Wolsey 1978): **at least
+1/2** when the inclusion rule never changed a choice (greedy over one matroid), **at least 1/3**
+otherwise (two matroids). The optimum is reached from one seed: its broker, or — when its members
+have no tie — its inclusive member, whose start never meets the inclusion rule. The bound needs
+that start's set to be a coalition and no "opposes" tie to have stopped a pick; the optimum being
+unknown, the solver states the bound (``Solution.guarantee``: 1/2, 1/3 or 0) only when this holds
+for every inclusive seed and every seed that could be the optimum's broker (whose own upper bound
+reaches the best value found). Actors dominated by another of their kind (see :func:`dominated`)
+are left out of every pick they cannot win, which changes no pick's value.
 
 **Certificate.** Every greedy answer also carries an upper bound ``U ≥ optimum``
 (:func:`upper_bound`): the exact best ``w_cov · coverage + w_stake · stake`` over sets with one
