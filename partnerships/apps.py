@@ -9,6 +9,7 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the stake-change refresh)
+        from .coalitions import signals as coalition_signals  # noqa: F401
         from .deletion import register_participants
 
         register_participants()

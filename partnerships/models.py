@@ -432,3 +432,11 @@ class PartnershipComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.partnership}"
+
+
+# Coalitions live in their own package; imported here so that Django registers their models.
+from .coalitions.models import (  # noqa: E402, F401
+    Coalition,
+    CoalitionComputation,
+    CoalitionMember,
+)

@@ -504,6 +504,9 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
             )
     _runs_tidy(run_id)
     _refresh_changed_since(run.snapshot_at)
+    from .signals import overlap_run_succeeded  # signals imports this module
+
+    overlap_run_succeeded.send(sender=OverlapRun, run_id=run_id)
 
 
 def _promotions_carry_over(run_id: int) -> int:

@@ -1,13 +1,17 @@
 """When a stakeholder's stakes change, refresh its candidates once the change is committed."""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from stakeholders.models import Stake, Tie
 from stakeholders.signals import registry_bulk_changed, stakeholder_changed
 
 from .choices import RunTrigger
 from .services import overlap_refresh_queue, overlap_run_request
+
+# Sent by the overlap job when a run has become current (its candidates are live), with
+# ``run_id``. Work that follows a full run (coalitions) listens; the job need not know it.
+overlap_run_succeeded = Signal()
 
 
 @receiver(post_save, sender=Stake, dispatch_uid="partnerships_stake_saved")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import partnership_views, views
+from .coalitions.urls import urlpatterns as coalition_urlpatterns
 
 app_name = "partnerships"
 
@@ -47,3 +48,5 @@ urlpatterns += [
         name="partnership_transition",
     ),
 ]
+
+urlpatterns += coalition_urlpatterns

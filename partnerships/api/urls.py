@@ -2,6 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
+from ..coalitions.api import CoalitionViewSet
 from . import views
 
 app_name = "partnerships-api"
@@ -10,5 +11,6 @@ router = SimpleRouter()
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("overlap-runs", views.OverlapRunViewSet, basename="overlaprun")
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
+router.register("coalitions", CoalitionViewSet, basename="coalition")
 
 urlpatterns = router.urls

@@ -80,3 +80,7 @@ def restrict(stakeholder: Stakeholder, sensitivity=Sensitivity.RESTRICTED) -> St
     Stakeholder.objects.filter(pk=stakeholder.pk).update(sensitivity=sensitivity)
     stakeholder.refresh_from_db()
     return stakeholder
+
+
+# The coalition fixtures live beside their helpers.
+from tests.partnerships.coalition_fixtures import coalition_registry  # noqa: E402, F401

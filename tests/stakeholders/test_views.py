@@ -689,7 +689,8 @@ QUERY_COUNTS = {
     # scores, and their averages
     "stakeholder_detail": 16,
     # outcome with visible stake counts, visible stakes with stakeholders
-    "outcome_detail": 7,  # +1: its best candidate pairs
+    # +1: its best candidate pairs; +1: how its coalitions were computed (none here)
+    "outcome_detail": 8,
 }
 # Those who may add stakes get the add-a-stake form: one query for its choices.
 STAKE_FORM_QUERIES = {"stakeholder_detail": 1, "outcome_detail": 1}

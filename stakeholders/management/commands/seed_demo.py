@@ -7,6 +7,7 @@ from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_mis
 from index.demo import demo_engagements_ensure
 from stakeholders.demo import DEMO_PASSWORD, demo_scenario_load, demo_users_ensure
 from stakeholders.iati.services import SAMPLE_FILE, iati_import
+from stakeholders.models import Outcome
 from stakeholders.synthetic import (
     SyntheticSizeError,
     synthetic_registry_create,
@@ -93,6 +94,22 @@ class Command(BaseCommand):
         if engagements:
             self.stdout.write(f"Created {engagements} demo engagements, scored by the index.")
         self._graph_metrics()
+        self._coalitions()
+
+    def _coalitions(self) -> None:
+        # The overlap run that loading the demo starts computes every outcome's coalitions (in
+        # process without a broker); a database loaded before coalitions existed gets them now.
+        from partnerships.coalitions.services import coalitions_compute_all
+        from partnerships.models import Coalition, CoalitionComputation
+
+        if Outcome.objects.exclude(coalition_computations__isnull=False).exists():
+            coalitions_compute_all()
+        computed = CoalitionComputation.objects.filter(audience="cleared").count()
+        if not computed:
+            self.stdout.write("Coalitions: queued for a worker.")
+            return
+        count = Coalition.objects.filter(audience="cleared").count()
+        self.stdout.write(f"Coalitions: {count} for {computed} outcomes.")
 
     def _graph_metrics(self) -> None:
         # Loading the demo refreshes the graph's snapshots (in process without a broker); an

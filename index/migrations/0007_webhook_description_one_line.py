@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('index', '0005_unscr1325_pillars_may_be_unknown'),
+        ('index', '0006_scores_per_audience'),
     ]
 
     operations = [

@@ -1,0 +1,117 @@
+"""Pages of coalitions: the list (with the one FilterSet), a coalition's page, proposing one as a
+draft partnership in one step, and recomputing on demand. Views parse input; selectors read and
+services write."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.models import Outcome
+
+from .. import workflow
+from . import services
+from .filtersets import CoalitionFilterSet
+from .selectors import (
+    coalition_explanation,
+    coalition_score_rows,
+    coalition_visible_to,
+    coalitions_explained,
+)
+
+PAGE_SIZE = 20
+VIEW = "partnerships.view_coalition"
+PROPOSE = "partnerships.add_partnership"
+COMPUTE = "partnerships.add_overlaprun"
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def coalition_list(request):
+    filterset = CoalitionFilterSet(
+        request.GET, queryset=coalition_visible_to(request.user), request=request
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    outcome = filterset.form.cleaned_data.get("outcome") if filterset.is_valid() else None
+    return render(
+        request,
+        "partnerships/coalition_list.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "coalitions": coalitions_explained(page.object_list),
+            "filtered_outcome": outcome,
+            "can_propose": workflow.user_may_propose(request.user),
+            "can_compute": request.user.has_perm(COMPUTE),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def coalition_detail(request, key: str):
+    coalition = get_object_or_404(coalition_visible_to(request.user), key=key)
+    return render(
+        request,
+        "partnerships/coalition_detail.html",
+        {
+            "coalition": coalition,
+            "computation": coalition.computation,
+            "explanation": coalition_explanation(coalition),
+            "score_rows": coalition_score_rows(coalition),
+            "can_propose": workflow.user_may_propose(request.user),
+        },
+    )
+
+
+@login_required
+@permission_required(PROPOSE, raise_exception=True)
+@require_POST
+def coalition_propose(request, key: str):
+    """Propose the coalition as a draft partnership with all its members and its outcome."""
+    coalition = get_object_or_404(coalition_visible_to(request.user), key=key)
+    if not workflow.user_may_propose(request.user):
+        raise PermissionDenied
+    try:
+        partnership = services.coalition_propose(coalition=coalition, proposer=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect(coalition)
+    messages.success(
+        request,
+        "Draft saved with every member of the coalition. Complete the do-no-harm assessment, "
+        "then submit it for review.",
+    )
+    return redirect(partnership)
+
+
+@login_required
+@permission_required(COMPUTE, raise_exception=True)
+@require_POST
+def coalition_compute(request):
+    """Recompute one outcome's coalitions (``outcome``) or every outcome's."""
+    outcome = None
+    if request.POST.get("outcome"):
+        outcome = get_object_or_404(Outcome, pk=_int(request.POST["outcome"]))
+    count = services.coalitions_compute_request(outcome=outcome)
+    if outcome is not None:
+        messages.success(request, f"Coalitions of “{outcome.title}” are being recomputed.")
+    else:
+        messages.success(request, f"Coalitions of {count} outcomes are being recomputed.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("partnerships:coalition_list")
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
