@@ -378,7 +378,14 @@ SUMMARY_AVERAGES = ("digital", "multi_stakeholder", "feminist", "composite", "co
 def _summary_stats(row: dict) -> dict:
     """One group's figures, with its best and weakest pillar by mean (null when none is known)."""
     stats = {"count": row["count"]}
-    stats.update({f"mean_{name}": row[f"mean_{name}"] for name in SUMMARY_AVERAGES})
+    # Rounded well below what any page shows: a mean's last binary digits depend on the order
+    # the database adds the rows in, which says nothing anyone should read.
+    stats.update(
+        {
+            f"mean_{name}": None if row[f"mean_{name}"] is None else round(row[f"mean_{name}"], 9)
+            for name in SUMMARY_AVERAGES
+        }
+    )
     known = [(stats[f"mean_{pillar}"], pillar) for pillar in PILLARS]
     known = [(mean, pillar) for mean, pillar in known if mean is not None]
     # Ties go to the pillar named first (digital, multi-stakeholder, feminist): deterministic.

@@ -63,6 +63,10 @@ def _outcome_hidden_links(outcome: Outcome, user) -> bool:
 
 
 def _outcome_archive(outcome: Outcome, user) -> None:
+    from .coalitions.models import CoalitionComputation
+
+    # Its coalitions are derived data of an outcome nobody reads any more: as on deletion.
+    CoalitionComputation.objects.filter(outcome=outcome).delete()
     kept = set(_hidden_from(user).values_list("pk", flat=True))
     for partnership in Partnership.objects.filter(outcomes=outcome).exclude(pk__in=kept):
         partnership.outcomes.remove(outcome)

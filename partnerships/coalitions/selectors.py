@@ -31,7 +31,8 @@ def coalition_visible_to(user) -> QuerySet[Coalition]:
     """The coalitions ``user`` may see, best first, each with its outcome, computation and
     members (with their stakeholders) loaded: three queries for any number of rows."""
     audience = coalition_audience(user)
-    queryset = Coalition.objects.filter(audience=audience)
+    # Coalitions of an archived outcome are gone with it, for everyone.
+    queryset = Coalition.objects.filter(audience=audience, outcome__archived_at__isnull=True)
     if audience == Audience.PUBLIC:
         queryset = queryset.exclude(members__stakeholder__sensitivity__in=HIDDEN)
     return (

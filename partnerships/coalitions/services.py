@@ -291,6 +291,16 @@ def _coalitions_replace(
     ):
         if not created and computation.read_at > read_at:
             return False
+        if not created and _same_result(
+            computation, fields, solution, audience, outcome, strongest
+        ):
+            # Nothing anyone reads changed (say, an actor left the pool who was in no
+            # coalition): the coalitions and their "computed at" stay, so that what the public
+            # audience reads never moves because of what happened out of its sight.
+            CoalitionComputation.objects.filter(pk=computation.pk).update(
+                read_at=read_at, digest=digest, parameters=fields["parameters"]
+            )
+            return True
         proposed = dict(
             computation.coalitions.filter(partnership__isnull=False).values_list(
                 "key", "partnership_id"
@@ -333,6 +343,33 @@ def _coalitions_replace(
             member.coalition = coalition
         CoalitionMember.objects.bulk_create([member for _, member in members])
     return True
+
+
+RESULT_FIELDS = ("solver", "pool_size", "upper_bound", "guarantee", "reason")
+
+
+def _same_result(computation, fields, solution, audience, outcome, strongest) -> bool:
+    """Would writing ``solution`` change anything shown (coalitions, their figures and ties,
+    the solver's account)?"""
+    if computation.error or any(getattr(computation, f) != fields[f] for f in RESULT_FIELDS):
+        return False
+    stored = list(
+        computation.coalitions.order_by("rank").values_list(
+            "key", "value", "coverage", "stake", "trust", "bound", "ties"
+        )
+    )
+    fresh = []
+    for found in solution.coalitions:
+        ids = set(found.members)
+        ties = [
+            [a, b, strength, kind]
+            for (a, b), (strength, kind) in sorted(strongest.items())
+            if a in ids and b in ids
+        ]
+        key = coalition_key(audience=audience, outcome_id=outcome.pk, members=found.members)
+        fresh.append((key, found.value, found.coverage, found.stake, found.trust, found.bound,
+                      ties))  # fmt: skip
+    return stored == fresh
 
 
 def _computation_failed(*, outcome: Outcome, audience: str, error: Exception) -> None:

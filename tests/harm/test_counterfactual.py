@@ -177,7 +177,7 @@ def _path_cases(route: doors.Route, rule, labels: doors.Labels) -> list[dict]:
         if isinstance(source, list):
             values = [("text", v) for v in source]
         else:
-            model = apps.get_model(source)
+            model = apps.get_model(source.split(":")[0])
             values = [(source, o) for o in sorted(labels.ids_of(model))] + [(source, None)]
         cases = [{**case, name: value} for case in cases for value in values]
     return cases
@@ -193,11 +193,15 @@ def _resolve(value, labels: doors.Labels, requested: set[int]):
         a = _resolve((doors.STAKEHOLDER, label[0]), labels, requested)
         b = _resolve((doors.STAKEHOLDER, label[1]), labels, requested)
         return f"{a}-{b}"
-    model = apps.get_model(kind)
+    model_label, _, field = kind.partition(":")
+    model = apps.get_model(model_label)
     ids = labels.ids_of(model)
     if label is not None and not label.startswith("<"):
         label = f"<{kind}:{label}>"
     pk = ids.get(label) if label is not None else None
+    if field:  # named by another field than its id (a coalition's key)
+        row = model._base_manager.filter(pk=pk).values_list(field, flat=True).first()
+        return row or "0" * 16
     if pk is None:
         pk = labels.missing_id(model, len(requested))
     requested.add(pk)
@@ -276,7 +280,9 @@ def _walk(world, labels: doors.Labels, plan) -> dict:
         ]
         answers[key] = (
             shown_url,
-            doors.normalise("\n".join(head) + "\n" + body, labels, requested=requested),
+            doors.normalise(
+                "\n".join(head) + "\n" + body, labels, requested=requested, route=route.name
+            ),
         )
     return answers
 

@@ -176,7 +176,7 @@ def build_world(*, hidden: bool, clock, run_on_commit) -> World:
     deterministic = _Deterministic()
     delivered: list[bytes] = []
 
-    def post(url, *, body, headers):
+    def post(url, *, body, headers, **kwargs):
         delivered.append(body)
         return webhooks.PostResult(200, "")
 
@@ -184,7 +184,6 @@ def build_world(*, hidden: bool, clock, run_on_commit) -> World:
         mock.patch("accounts.services.secrets", deterministic),
         mock.patch("index.webhooks.secrets", deterministic),
         mock.patch("index.webhooks.post", post),
-        mock.patch("index.webhooks.host_resolves_private", lambda url: False),
     ]
     for patch in patches:
         patch.start()

@@ -10,6 +10,7 @@ from accounts.models import RestrictedReadLog
 from accounts.services import token_issue
 from partnerships.models import Coalition, Partnership
 from stakeholders.choices import Kind
+from tests.conftest import login_verified
 from tests.partnerships.coalition_fixtures import compute, hidden_actor_add, wider_registry_create
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def fresh_throttle_counts():
 
 def signed_in(user) -> APIClient:
     client = APIClient()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

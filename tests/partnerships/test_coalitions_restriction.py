@@ -14,6 +14,7 @@ from partnerships.models import Coalition, CoalitionComputation
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Stakeholder
 from tests.accounts.factories import UserFactory
+from tests.conftest import login_verified
 from tests.partnerships.coalition_fixtures import compute, hidden_actor_add, wider_registry_create
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def seen_by(user, outcome) -> dict:
     """Everything a person reads about coalitions: API list and details, the list pages, each
     coalition's page and the outcome's page."""
     api = APIClient()
-    api.force_login(user)
+    login_verified(api, user)
     listed = api.get(reverse("partnerships-api:coalition-list"), {"outcome": outcome.pk}).json()
     keys = [row["id"] for row in listed["results"]]
     seen = {
@@ -38,7 +39,7 @@ def seen_by(user, outcome) -> dict:
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     pages = {
         "list": client.get(reverse("partnerships:coalition_list"), {"outcome": outcome.pk}),
         "list all": client.get(reverse("partnerships:coalition_list")),
@@ -118,7 +119,7 @@ def test_an_actor_hidden_after_the_computation_leaves_at_once(analyst, coalition
     r = coalition_registry
     compute(r)
     client = APIClient()
-    client.force_login(analyst)
+    login_verified(client, analyst)
     url = reverse("partnerships-api:coalition-list")
     assert client.get(url).json()["count"] == 1
     Stakeholder.objects.filter(pk=r.firm.pk).update(sensitivity=Sensitivity.RESTRICTED)
@@ -166,7 +167,7 @@ def test_a_draft_from_a_coalition_with_a_hidden_member_never_names_it(reviewer):
     partnership.save()
     workflow.partnership_submit(partnership=partnership, user=proposer)
     client = APIClient()
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     page = client.get(partnership.get_absolute_url()).content.decode()
     assert "Safe-house" not in page
     body = client.get(reverse("partnerships-api:partnership-detail", args=[partnership.pk])).json()

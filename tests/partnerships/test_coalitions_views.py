@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from partnerships.models import Coalition, Partnership, PartnershipMember
 from stakeholders.choices import Kind
+from tests.conftest import login_verified
 from tests.partnerships.coalition_fixtures import compute, wider_registry_create
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def wider(db):
 
 
 def test_the_list_shows_each_coalition_with_its_explanation(client, analyst, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(LIST).content.decode()
     for actor in computed.actors:
         assert escape(actor.name) in page
@@ -43,7 +44,7 @@ def test_the_list_shows_each_coalition_with_its_explanation(client, analyst, com
 
 
 def test_the_list_filters_by_outcome_member_kind_and_value(client, analyst, wider, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     everything = client.get(LIST).context["page_obj"].paginator.count
     assert everything == Coalition.objects.filter(audience="public").count() > 3
     one = client.get(LIST, {"outcome": wider.outcome.pk}).context["coalitions"]
@@ -60,7 +61,7 @@ def test_the_list_filters_by_outcome_member_kind_and_value(client, analyst, wide
 
 
 def test_a_coalitions_page_explains_it(client, analyst, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     coalition = Coalition.objects.get(audience="public")
     page = client.get(coalition.get_absolute_url()).content.decode()
     assert "Coalition 1 for" in page
@@ -72,7 +73,7 @@ def test_a_coalitions_page_explains_it(client, analyst, computed):
 
 
 def test_the_outcome_page_shows_its_coalitions(client, analyst, computed):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(computed.outcome.get_absolute_url()).content.decode()
     assert 'id="coalitions"' in page and "Coalitions of three to five" in page
     assert "among 4 stakeholders (exact (branch and bound))" in page
@@ -83,7 +84,7 @@ def test_an_outcome_without_an_inclusive_actor_says_so_on_its_page(client, analy
     computed.women.kind = Kind.NGO
     computed.women.save()
     compute(computed)
-    client.force_login(analyst)
+    login_verified(client, analyst)
     page = client.get(computed.outcome.get_absolute_url()).content.decode()
     assert "No women&#x27;s group, grassroots movement or local actor holds a stake" in page
 
@@ -91,7 +92,7 @@ def test_an_outcome_without_an_inclusive_actor_says_so_on_its_page(client, analy
 def test_an_officer_proposes_a_coalition_in_one_step(client, officer, computed):
     r = computed
     coalition = Coalition.objects.get(audience="public")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(reverse("partnerships:coalition_propose", args=[coalition.key]))
     partnership = Partnership.objects.get()
     assert response.status_code == 302 and response.url == partnership.get_absolute_url()
@@ -122,7 +123,7 @@ def test_an_officer_proposes_a_coalition_in_one_step(client, officer, computed):
 
 def test_analysts_cannot_propose(client, analyst, computed):
     coalition = Coalition.objects.get(audience="public")
-    client.force_login(analyst)
+    login_verified(client, analyst)
     response = client.post(reverse("partnerships:coalition_propose", args=[coalition.key]))
     assert response.status_code == 403 and not Partnership.objects.exists()
 
@@ -132,9 +133,9 @@ def test_officers_recompute_an_outcome_on_demand(
 ):
     url = reverse("partnerships:coalition_compute")
     outcome = coalition_registry.outcome
-    client.force_login(analyst)
+    login_verified(client, analyst)
     assert client.post(url, {"outcome": outcome.pk}).status_code == 403
-    client.force_login(officer)
+    login_verified(client, officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url, {"outcome": outcome.pk, "next": outcome.get_absolute_url() + "#coalitions"}
@@ -149,7 +150,7 @@ def test_officers_recompute_an_outcome_on_demand(
 def test_the_list_page_runs_the_same_queries_for_few_and_many(
     client, analyst, computed, django_assert_num_queries
 ):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     client.get(LIST)
     # session, user, its permissions (own, groups'), count, page, members (with their
     # stakeholders), its roles (may it propose?), the outcome filter's choices
@@ -165,7 +166,7 @@ def test_the_list_page_runs_the_same_queries_for_few_and_many(
 def test_the_outcome_page_runs_the_same_queries_for_one_coalition_and_three(
     client, analyst, computed, django_assert_num_queries
 ):
-    client.force_login(analyst)
+    login_verified(client, analyst)
     url = computed.outcome.get_absolute_url()
     client.get(url)
     # session, user, its permissions, the outcome and its stake counts, its stakes, its best
