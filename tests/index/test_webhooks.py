@@ -729,3 +729,32 @@ def test_the_administrators_form_names_the_field_and_the_rule(client, administra
         errors = response.context["form"].errors
         assert field in errors and words in errors[field][0], errors
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_payload_never_names_a_partnership_the_partner_may_not_see(
+    v1, receiver, django_capture_on_commit_callbacks
+):
+    """Someone's draft, or a proposal whose visible members are too few to exist without its
+    restricted one, is not named by its id in a partner's post (it is null, as in the API)."""
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    _endpoint(_token().token, receiver.url)
+    officer = UserFactory(roles=["program officer"], cleared=True)
+    draft = make_partnership(proposer=officer)
+    hidden_shaped = make_partnership(
+        proposer=officer,
+        reviewer=UserFactory(roles=["reviewer"], cleared=True),
+        status="proposed",
+        members=[
+            StakeholderFactory(kind=Kind.NGO),
+            StakeholderFactory(kind=Kind.WOMENS_GROUP, sensitivity=Sensitivity.RESTRICTED),
+        ],
+    )
+    for partnership in (draft, hidden_shaped):
+        _rescore(EngagementFactory(partnership=partnership), v1, django_capture_on_commit_callbacks)
+    bodies = [json.loads(post["body"]) for post in receiver.posts]
+    assert len(bodies) == 2
+    assert [score["partnership"] for body in bodies for score in body["scores"]] == [None, None]
+    for body in receiver.posts:
+        for pk in (draft.pk, hidden_shaped.pk):
+            assert f'"partnership":{pk}' not in body["body"].decode()
