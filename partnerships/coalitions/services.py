@@ -292,7 +292,7 @@ def _coalitions_replace(
         if not created and computation.read_at > read_at:
             return False
         if not created and _same_result(
-            computation, fields, solution, audience, outcome, strongest
+            computation, fields, solution, audience, outcome, strongest, pool.needed
         ):
             # Nothing anyone reads changed (say, an actor left the pool who was in no
             # coalition): the coalitions and their "computed at" stay, so that what the public
@@ -348,16 +348,19 @@ def _coalitions_replace(
 RESULT_FIELDS = ("solver", "pool_size", "upper_bound", "guarantee", "reason")
 
 
-def _same_result(computation, fields, solution, audience, outcome, strongest) -> bool:
+def _same_result(computation, fields, solution, audience, outcome, strongest, needed) -> bool:
     """Would writing ``solution`` change anything shown (coalitions, their figures and ties,
     the solver's account)?"""
+    solution_needed = needed
     if computation.error or any(getattr(computation, f) != fields[f] for f in RESULT_FIELDS):
         return False
-    stored = list(
-        computation.coalitions.order_by("rank").values_list(
-            "key", "value", "coverage", "stake", "trust", "bound", "ties"
+    stored = [
+        (*row[:7], int(row[7]), int(row[8]))
+        for row in computation.coalitions.order_by("rank").values_list(
+            "key", "value", "coverage", "stake", "trust", "bound", "ties",
+            "needed_capabilities", "covered_capabilities",
         )
-    )
+    ]  # fmt: skip
     fresh = []
     for found in solution.coalitions:
         ids = set(found.members)
@@ -368,7 +371,7 @@ def _same_result(computation, fields, solution, audience, outcome, strongest) ->
         ]
         key = coalition_key(audience=audience, outcome_id=outcome.pk, members=found.members)
         fresh.append((key, found.value, found.coverage, found.stake, found.trust, found.bound,
-                      ties))  # fmt: skip
+                      ties, int(solution_needed), int(found.covered)))  # fmt: skip
     return stored == fresh
 
 

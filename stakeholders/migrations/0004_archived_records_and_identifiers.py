@@ -6,6 +6,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def public_children_off_hidden_parents(apps, schema_editor):
+    """A public stakeholder may no longer sit under a restricted or confidential one (the link
+    would show to people not cleared): existing links of that kind are removed. The change
+    history keeps the earlier versions with the link, for cleared people."""
+    Stakeholder = apps.get_model("stakeholders", "Stakeholder")
+    Stakeholder.objects.filter(sensitivity="public").exclude(parent__isnull=True).exclude(
+        parent__sensitivity="public"
+    ).update(parent=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -87,4 +97,5 @@ class Migration(migrations.Migration):
             model_name='outcome',
             constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True)), fields=('title',), name='stakeholders_outcome_title_in_use', violation_error_code='title_in_use', violation_error_message='An outcome with this title already exists.'),
         ),
+        migrations.RunPython(public_children_off_hidden_parents, migrations.RunPython.noop),
     ]

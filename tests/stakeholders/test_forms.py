@@ -208,19 +208,29 @@ def test_an_uncleared_officer_cannot_choose_a_hidden_parent(client, officer):
     assert response.context["form"].errors == missing.context["form"].errors
 
 
-def test_editing_keeps_a_parent_the_editor_cannot_see(client, officer):
+def test_a_public_stakeholder_cannot_sit_under_a_hidden_parent(client):
+    """The link is stored on the child: people not cleared would see it (and each change of it)."""
+    from tests.accounts.factories import UserFactory
+
     hidden = StakeholderFactory(name="Hidden ministry", sensitivity=Sensitivity.RESTRICTED)
-    agency = StakeholderFactory(name="Agency", kind=Kind.STATE, parent=hidden)
-    login_verified(client, officer)
-    page = client.get(reverse("stakeholders:stakeholder_update", args=[agency.pk]))
-    assert "Hidden ministry" not in page.content.decode()
+    agency = StakeholderFactory(name="Agency", kind=Kind.STATE)
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    login_verified(client, cleared)
     response = client.post(
         reverse("stakeholders:stakeholder_update", args=[agency.pk]),
-        stakeholder_data(name="Agency renamed", kind=Kind.STATE, parent=""),
+        stakeholder_data(name="Agency", kind=Kind.STATE, parent=str(hidden.pk)),
     )
-    assert response.status_code == 302
+    assert_field_error(response, "parent", "cannot sit under a restricted or confidential one")
     agency.refresh_from_db()
-    assert (agency.name, agency.parent_id) == ("Agency renamed", hidden.pk)
+    assert agency.parent_id is None
+    # Restricting a parent with public children is refused the same way, naming the reason.
+    agency.parent = StakeholderFactory(name="Open ministry", kind=Kind.STATE)
+    agency.save()
+    response = client.post(
+        reverse("stakeholders:stakeholder_update", args=[agency.parent_id]),
+        stakeholder_data(name="Open ministry", kind=Kind.STATE, sensitivity="restricted"),
+    )
+    assert_field_error(response, "sensitivity", "1 public stakeholder sits under this one")
 
 
 def test_officer_deletes_a_stakeholder_after_confirming(client, officer):
