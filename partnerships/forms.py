@@ -194,7 +194,7 @@ class TransitionForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label="Discussion comment (not a step)",
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Everyone who may see this partnership reads comments, including people not "

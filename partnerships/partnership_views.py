@@ -154,6 +154,10 @@ def partnership_export(request):
 @permission_required(VIEW, raise_exception=True)
 def partnership_detail(request, pk: int):
     partnership = get_object_or_404(partnership_visible_to(request.user), pk=pk)
+    return _detail_page(request, partnership)
+
+
+def _detail_page(request, partnership, *, transition_form=None, status: int = 200):
     return render(
         request,
         "partnerships/partnership_detail.html",
@@ -164,9 +168,11 @@ def partnership_detail(request, pk: int):
             "comment_form": CommentForm(),
             "actions": workflow.partnership_actions_for(request.user, partnership),
             "can_edit": workflow.user_may_edit(request.user, partnership),
-            "transition_form": TransitionForm(initial={"version": partnership.version}),
+            "transition_form": transition_form
+            or TransitionForm(initial={"version": partnership.version}),
             "promoted_from": partnership_promoted_pairs(partnership=partnership, user=request.user),
         },
+        status=status,
     )
 
 
@@ -302,14 +308,25 @@ def partnership_transition(request, pk: int):
                 expected_version=form.cleaned_data["version"],
             )
     except ApplicationError as error:
+        if error.field == "comment":
+            # Said at the field, with what was typed kept: "Say why, for the proposer."
+            error.add_to_form(form)
+            return _detail_page(request, partnership, transition_form=form, status=400)
         messages.error(request, str(error))
     else:
         partnership.refresh_from_db()
-        messages.success(
-            request,
-            f"{workflow.ACTION_LABELS[action]}: done. The partnership is now "
-            f"{partnership.get_status_display().lower()}.",
-        )
+        proposer = partnership.proposer.get_full_name() if partnership.proposer else ""
+        done = workflow.ACTION_DONE[action]
+        if action == "send_back" and proposer:
+            done = f"Sent back to {proposer}"
+        messages.success(request, f"{done}: “{partnership.title}”.")
+        if not partnership_visible_to(request.user).filter(pk=partnership.pk).exists():
+            # The step took it out of this person's sight (a proposal sent back is its
+            # proposer's again): land where their work continues, not on a missing page.
+            queue = workflow.user_may_review(request.user, partnership)
+            return redirect(
+                "partnerships:review_queue" if queue else "partnerships:partnership_list"
+            )
     return redirect(partnership)
 
 

@@ -105,6 +105,16 @@ TRANSITIONS = {
     "activate": ((Status.APPROVED,), Status.ACTIVE, "run", False),
     "conclude": ((Status.ACTIVE,), Status.CONCLUDED, "run", False),
 }
+# What a step did, said after it: "Sent back to the proposer." rather than "Send back: done."
+ACTION_DONE = {
+    "submit": "Submitted for review",
+    "start_review": "Review started",
+    "approve": "Approved",
+    "send_back": "Sent back to the proposer",
+    "decline": "Declined",
+    "activate": "Marked active",
+    "conclude": "Marked concluded",
+}
 ACTION_LABELS = {
     "submit": "Submit for review",
     "start_review": "Start review",

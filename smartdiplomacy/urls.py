@@ -18,3 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler403 = "smartdiplomacy.errors.permission_denied"
+handler404 = "smartdiplomacy.errors.page_not_found"
+handler500 = "smartdiplomacy.errors.server_error"

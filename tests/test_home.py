@@ -60,9 +60,11 @@ def _make_registry(n: int) -> None:
 def test_home_query_count_does_not_grow(client, analyst, django_assert_num_queries, rows):
     _make_registry(rows)
     login_verified(client, analyst)
-    # session, user, groups(roles), 2 x permissions (clearance check), counts by kind,
-    # top outcomes, 4 history queries
-    with django_assert_num_queries(11):
+    # session, user, roles, permissions (clearance, second factor), counts by kind, top
+    # outcomes, 4 history queries, partnership steps, my tasks (review queue, drafts, sent back,
+    # failed imports), the index headline (methodology, 5 summary queries), newest candidates:
+    # the same for 5 rows and 50.
+    with django_assert_num_queries(22):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 
@@ -73,3 +75,34 @@ def test_navigation_lists_the_products_sections(client, analyst):
     for label in ("Graph", "Stakeholders", "Outcomes", "Candidates", "Partnerships",
                   "Engagements", "Index", "API"):  # fmt: skip
         assert f">{label}<" in page
+
+
+def test_a_reviewer_is_told_of_a_proposal_waiting(client, reviewer, officer):
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    waiting = make_partnership(proposer=officer, status="proposed", title="Water points")
+    login_verified(client, reviewer)
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert "1 proposal waiting for review" in page and waiting.title in page
+    assert response.context["tasks"]["reviews"] == [waiting]
+    # The officer sees their own draft, not the review.
+    make_partnership(proposer=officer, title="My draft")
+    login_verified(client, officer)
+    page = client.get(reverse("home")).content.decode()
+    assert "Your drafts" in page and "My draft" in page and "waiting for review" not in page
+
+
+def test_worker_status_is_for_administrators_only(client, analyst, administrator):
+    login_verified(client, analyst)
+    assert "CELERY_BROKER_URL" not in client.get(reverse("home")).content.decode()
+    login_verified(client, administrator)
+    assert "Background jobs run" in client.get(reverse("home")).content.decode()
+
+
+def test_an_empty_registry_says_where_to_start(client, officer):
+    login_verified(client, officer)
+    page = client.get(reverse("home")).content.decode()
+    assert "the registry is empty" in page and "Import your stakeholders" in page
+    StakeholderFactory()
+    assert "the registry is empty" not in client.get(reverse("home")).content.decode()

@@ -369,3 +369,8 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
+
+# Errors people see: inside the app's layout (smartdiplomacy.errors).
+CSRF_FAILURE_VIEW = "smartdiplomacy.errors.csrf_failure"
+# The address the app is reached at, for links in e-mails (no trailing slash).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -359,3 +359,37 @@ def test_list_pages_run_the_same_queries_for_few_and_many(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["partnerships"]) == min(rows, 25)
+
+
+def test_a_reviewer_who_sends_back_lands_on_the_queue_with_a_confirmation(
+    client, officer, reviewer
+):
+    """Sent back, the proposal is its proposer's again and no longer the reviewer's to see: the
+    reviewer lands on the review queue, told what happened, not on a missing page."""
+    partnership = make_partnership(
+        proposer=officer, reviewer=reviewer, status=S.UNDER_REVIEW, title="Water points"
+    )
+    login_verified(client, reviewer)
+    response = client.post(
+        reverse("partnerships:partnership_transition", args=[partnership.pk]),
+        {"action": "send_back", "comment": "Say who funds it.", "version": partnership.version},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("partnerships:review_queue")
+    page = response.content.decode()
+    assert f"Sent back to {officer.get_full_name()}: “Water points”." in page
+
+
+def test_send_back_without_a_comment_says_so_at_the_field(client, officer, reviewer):
+    partnership = make_partnership(proposer=officer, reviewer=reviewer, status=S.UNDER_REVIEW)
+    login_verified(client, reviewer)
+    response = client.post(
+        reverse("partnerships:partnership_transition", args=[partnership.pk]),
+        {"action": "send_back", "comment": "", "version": partnership.version},
+    )
+    assert response.status_code == 400
+    assert response.context["transition_form"].errors["comment"] == ["Say why, for the proposer."]
+    page = response.content.decode()
+    assert 'id="id_comment_error"' in page and "Note to the proposer with this step" in page
+    partnership.refresh_from_db()
+    assert partnership.status == S.UNDER_REVIEW

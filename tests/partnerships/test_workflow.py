@@ -249,7 +249,8 @@ def test_reviewers_hear_of_a_proposal_and_the_proposer_of_the_decision(
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {people["reviewer"].email, second_reviewer.email}
     assert partnership.title in mail.outbox[0].subject
-    assert f"/partnerships/{partnership.pk}/" in mail.outbox[0].body
+    # An absolute link: e-mails are read outside the app.
+    assert f"http://127.0.0.1:8000/partnerships/{partnership.pk}/" in mail.outbox[0].body
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.partnership_start_review(partnership=partnership, user=people["reviewer"])

@@ -1,0 +1,123 @@
+"""What the home page shows each person: their tasks first, then what changed, the index headline
+and the newest candidate partnerships; a first-run welcome when the registry is empty. Operator
+notes (background workers) are for administrators only.
+
+Project glue: it reads every app through its selectors, each under the restriction rule.
+"""
+
+from datetime import timedelta
+from itertools import chain
+
+from django.utils import timezone
+
+from accounts.roles import Role, user_has_role
+from index.models import RescoreRun
+from index.selectors import index_dashboard, methodology_current
+from ops.selectors import worker_status
+from partnerships.choices import PartnershipStatus
+from partnerships.models import OverlapRun, PartnershipEvent
+from partnerships.selectors import (
+    candidate_visible_to,
+    partnership_list_of_proposer,
+    partnership_review_queue,
+    partnership_visible_to,
+)
+from stakeholders.imports.selectors import import_kinds_for
+from stakeholders.models import ImportJob
+from stakeholders.selectors import (
+    describe_change,
+    outcome_list_by_stakes,
+    registry_recent_changes,
+    stakeholder_counts_by_kind,
+    user_is_cleared,
+)
+
+TASKS_SHOWN = 5
+FAILED_JOBS_SINCE = timedelta(days=7)
+
+
+def my_tasks(user) -> dict:
+    """Reviews waiting (reviewers), my drafts and proposals sent back (proposers), and the
+    background jobs that failed recently that concern me."""
+    tasks: dict = {"reviews": [], "reviews_total": 0, "drafts": [], "sent_back": [], "failed": []}
+    if user_has_role(user, Role.REVIEWER):
+        queue = partnership_review_queue(user)
+        tasks["reviews"] = list(queue[:TASKS_SHOWN])
+        tasks["reviews_total"] = queue.count()
+    mine = partnership_list_of_proposer(user)
+    tasks["drafts"] = list(mine.filter(status=PartnershipStatus.DRAFT)[:TASKS_SHOWN])
+    tasks["sent_back"] = list(mine.filter(status=PartnershipStatus.SENT_BACK)[:TASKS_SHOWN])
+    since = timezone.now() - FAILED_JOBS_SINCE
+    failed = [
+        {"what": f"Import of {job.original_filename}", "when": job.updated_at,
+         "url": job.get_absolute_url(), "why": job.error_message or job.get_status_display()}
+        for job in ImportJob.objects.filter(
+            created_by=user, status=ImportJob.Status.FAILED, updated_at__gte=since
+        )[:TASKS_SHOWN]
+    ]  # fmt: skip
+    if user_has_role(user, Role.PROGRAM_OFFICER, Role.ADMINISTRATOR):
+        failed += [
+            {"what": f"Overlap run #{run.pk}", "when": run.finished_at or run.updated_at,
+             "url": run.get_absolute_url(), "why": run.error}
+            for run in OverlapRun.objects.filter(
+                status=OverlapRun.Status.FAILED, updated_at__gte=since
+            )[:TASKS_SHOWN]
+        ]  # fmt: skip
+    if user_has_role(user, Role.ADMINISTRATOR):
+        failed += [
+            {"what": f"Rescoring under {run.methodology}",
+             "when": run.finished_at or run.created_at, "url": run.get_absolute_url(),
+             "why": run.error}
+            for run in RescoreRun.objects.filter(
+                status=RescoreRun.Status.FAILED, created_at__gte=since
+            ).select_related("methodology")[:TASKS_SHOWN]
+        ]  # fmt: skip
+    tasks["failed"] = sorted(failed, key=lambda job: job["when"], reverse=True)
+    tasks["count"] = (
+        tasks["reviews_total"] + len(tasks["drafts"]) + len(tasks["sent_back"]) + len(failed)
+    )
+    return tasks
+
+
+def recent_activity(user, *, limit: int = 12) -> list[dict]:
+    """Registry changes, proposals and decisions this person may see, newest first."""
+    registry = [
+        describe_change(record) for record in registry_recent_changes(user=user, limit=limit)
+    ]
+    visible = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
+    steps = [
+        {
+            "what": "partnership",
+            "label": event.partnership.title,
+            "verb": event.get_to_status_display().lower(),
+            "who": event.actor,
+            "when": event.created_at,
+            "url": event.partnership.get_absolute_url(),
+        }
+        for event in PartnershipEvent.objects.filter(partnership__in=visible)
+        .select_related("partnership", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    ]
+    return sorted(chain(registry, steps), key=lambda row: row["when"], reverse=True)[:limit]
+
+
+def home_context(user) -> dict:
+    counts = stakeholder_counts_by_kind(user=user)
+    total = sum(row["count"] for row in counts)
+    methodology = methodology_current()
+    headline = index_dashboard(methodology=methodology, user=user) if methodology else {"count": 0}
+    return {
+        "counts_by_kind": counts,
+        "stakeholder_total": total,
+        "empty_registry": total == 0,
+        "top_outcomes": outcome_list_by_stakes(user=user, limit=10),
+        "recent_activity": recent_activity(user),
+        "tasks": my_tasks(user),
+        "index_headline": headline,
+        "methodology": methodology,
+        "newest_candidates": list(candidate_visible_to(user).filter(is_dismissed=False)[:5]),
+        "is_cleared": user_is_cleared(user),
+        "can_import": bool(import_kinds_for(user)),
+        "is_administrator": user_has_role(user, Role.ADMINISTRATOR),
+        "workers": worker_status() if user_has_role(user, Role.ADMINISTRATOR) else None,
+    }
