@@ -186,32 +186,98 @@ def _by_composite(rows: list[dict]) -> list[dict]:
 def index_dashboard(*, methodology: Methodology | None, user) -> dict:
     """The dashboard: ``score_summary`` of every score under ``methodology`` (so the page and
     ``/api/v1/scores/summary/`` agree), groups ranked by mean composite (the best
-    ``DASHBOARD_GROUP_ROWS`` partnerships and outcomes), and the pillars overall, best first.
+    ``DASHBOARD_GROUP_ROWS`` partnerships and outcomes), the pillars compared like with like, the
+    composite's distribution, and the quarters from the first to the last with the empty ones
+    kept (a chart must not join across a year with no engagement).
     """
     if methodology is None:
         return {"count": 0}
-    summary = score_summary(
-        scores=score_visible_to(user).filter(methodology=methodology), user=user
-    )
+    scores = score_visible_to(user).filter(methodology=methodology)
+    summary = score_summary(scores=scores, user=user)
     overall = summary["overall"]
-    labels = dict(Pillar.choices)
-    pillars = sorted(
-        (
-            {"pillar": pillar, "label": labels[pillar], "average": overall[f"mean_{pillar}"]}
-            for pillar in PILLARS
-            if overall[f"mean_{pillar}"] is not None
-        ),
-        key=lambda row: -row["average"],
-    )
     return {
         "count": overall["count"],
         "composite": overall["mean_composite"],
-        "pillars": pillars,
+        "completeness": overall["mean_completeness"],
+        "pillars": _pillars_like_with_like(scores),
+        "histogram": _composite_histogram(scores),
         "by_country": _by_composite([row for row in summary["by_country"] if row["country"]]),
         "by_partnership": _by_composite(summary["by_partnership"])[:DASHBOARD_GROUP_ROWS],
         "by_outcome": _by_composite(summary["by_outcome"])[:DASHBOARD_GROUP_ROWS],
-        "by_quarter": summary["by_quarter"],
+        "by_quarter": _quarters_filled(summary["by_quarter"]),
     }
+
+
+def index_headline(*, methodology: Methodology | None, user) -> dict:
+    """The index in two figures for the home page: the average composite (with how many and how
+    complete) and the pillars like with like. Two queries."""
+    if methodology is None:
+        return {"count": 0}
+    scores = score_visible_to(user).filter(methodology=methodology)
+    overall = scores.aggregate(
+        count=Count("id"), composite=Avg("composite"), completeness=Avg("completeness")
+    )
+    return {**overall, "pillars": _pillars_like_with_like(scores)}
+
+
+def _pillars_like_with_like(scores: QuerySet[Score]) -> dict:
+    """The pillars' means over the engagements scored on all three (the same ones for each), best
+    first, with how many those are and how complete their data. Means over different sets of
+    engagements would not compare: a pillar known only where it is strong would look strong."""
+    labels = dict(Pillar.choices)
+    complete = scores.filter(**{f"{pillar}__isnull": False for pillar in PILLARS})
+    row = complete.aggregate(
+        n=Count("id"),
+        completeness=Avg("completeness"),
+        **{pillar: Avg(pillar) for pillar in PILLARS},
+    )
+    ranked = sorted(
+        (
+            {"pillar": p, "label": labels[p], "average": row[p]}
+            for p in PILLARS
+            if row[p] is not None
+        ),
+        key=lambda item: -item["average"],
+    )
+    return {"ranked": ranked, "n": row["n"], "completeness": row["completeness"]}
+
+
+HISTOGRAM_BINS = 10
+
+
+def _composite_histogram(scores: QuerySet[Score]) -> list[dict]:
+    """How many engagements have a composite in each tenth of the scale (100 in the last)."""
+    width = 100 / HISTOGRAM_BINS
+    counts = Counter(
+        min(int(value // width), HISTOGRAM_BINS - 1)
+        for value in scores.exclude(composite__isnull=True).values_list("composite", flat=True)
+    )
+    return [
+        {"low": round(i * width), "high": round((i + 1) * width), "count": counts.get(i, 0)}
+        for i in range(HISTOGRAM_BINS)
+    ]
+
+
+def _quarters_filled(rows: list[dict]) -> list[dict]:
+    """``rows`` (one per quarter with engagements, oldest first) with the quarters between them
+    that had none, as rows of count 0 and no means."""
+    if not rows:
+        return []
+    by_start = {row["start"]: row for row in rows}
+    first, last = rows[0]["start"], rows[-1]["start"]
+    filled, year, quarter = [], first.year, (first.month - 1) // 3
+    while (year, quarter) <= (last.year, (last.month - 1) // 3):
+        start = first.replace(year=year, month=quarter * 3 + 1, day=1)
+        filled.append(
+            by_start.get(start)
+            or {"quarter": _quarter(start), "start": start, "count": 0,
+                **{f"mean_{name}": None for name in SUMMARY_AVERAGES},
+                "best_pillar": None, "weakest_pillar": None}
+        )  # fmt: skip
+        quarter += 1
+        if quarter == 4:
+            year, quarter = year + 1, 0
+    return filled
 
 
 def score_list(*, user) -> QuerySet[Score]:

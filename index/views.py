@@ -173,11 +173,40 @@ def engagement_update(request, pk: int):
 @permission_required(VIEW, raise_exception=True)
 def dashboard(request):
     methodology = methodology_current()
+    context = index_dashboard(methodology=methodology, user=request.user)
     return render(
         request,
         "index/dashboard.html",
-        {"methodology": methodology, **index_dashboard(methodology=methodology, user=request.user)},
+        {"methodology": methodology, **context, "chart_data": _chart_data(context)},
     )
+
+
+def _chart_data(context: dict) -> dict:
+    """What the dashboard's charts draw (static/js/index_charts.js), as plain JSON; the tables
+    beside the charts show the same figures to screen readers and without JavaScript."""
+    from django_countries import countries
+
+    if not context.get("count"):
+        return {}
+
+    def numeric(code: str) -> str | None:  # world-atlas names countries by ISO 3166-1 numeric
+        number = countries.numeric(code)
+        return f"{number:03d}" if number else None
+
+    return {
+        "countries": [
+            {"numeric": numeric(row["country"]), "name": row["country_name"],
+             "mean": row["mean_composite"], "count": row["count"]}
+            for row in context["by_country"]
+        ],
+        "histogram": context["histogram"],
+        "quarters": [
+            {"quarter": row["quarter"], "count": row["count"], "composite": row["mean_composite"],
+             "digital": row["mean_digital"], "multi_stakeholder": row["mean_multi_stakeholder"],
+             "feminist": row["mean_feminist"]}
+            for row in context["by_quarter"]
+        ],
+    }  # fmt: skip
 
 
 @login_required

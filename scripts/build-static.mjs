@@ -13,6 +13,10 @@ const files = {
   "layout-base.js": "layout-base/layout-base.js",
   "cose-base.js": "cose-base/cose-base.js",
   "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
+  // Charts of the index (and the map of countries: world-atlas's shapes, read by topojson-client).
+  "echarts.min.js": "echarts/dist/echarts.min.js",
+  "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
+  "countries-110m.json": "world-atlas/countries-110m.json",
 };
 for (const [name, spec] of Object.entries(files)) {
   const source = require.resolve(spec);

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from index.models import RescoreRun
-from index.selectors import index_dashboard, methodology_current
+from index.selectors import index_headline, methodology_current
 from ops.selectors import worker_status
 from partnerships.choices import PartnershipStatus
 from partnerships.models import OverlapRun, PartnershipEvent
@@ -105,7 +105,7 @@ def home_context(user) -> dict:
     counts = stakeholder_counts_by_kind(user=user)
     total = sum(row["count"] for row in counts)
     methodology = methodology_current()
-    headline = index_dashboard(methodology=methodology, user=user) if methodology else {"count": 0}
+    headline = index_headline(methodology=methodology, user=user)
     return {
         "counts_by_kind": counts,
         "stakeholder_total": total,

@@ -212,7 +212,41 @@ def test_dashboard_averages_by_country_and_quarter(client, analyst, v1):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Yemen" in html and "Bangladesh" in html and "2026 Q1" in html
-    assert [row["label"] for row in response.context["pillars"]] == ["Digital", "Feminist"]
+    # No engagement is scored on all three pillars: no like-with-like comparison is claimed.
+    assert response.context["pillars"]["n"] == 0
+    assert "No engagement is scored on all three pillars yet." in html
+
+
+def test_the_dashboard_compares_pillars_over_the_same_engagements(client, analyst, v1):
+    from datetime import date
+
+    from tests.stakeholders.factories import StakeholderFactory
+
+    complete = EngagementFactory(digital_channels=3, unscr1325_participation=True,
+                                 start_date=date(2025, 1, 10))  # fmt: skip
+    EngagementParticipantFactory(engagement=complete, stakeholder=StakeholderFactory())
+    # Digital only, and high: it must not lift "Digital" in the comparison.
+    EngagementFactory(digital_channels=5, start_date=date(2026, 1, 10))
+    services.methodology_rescore_all(methodology=v1)
+    response = _login(client, analyst).get(reverse("index:dashboard"))
+    pillars = response.context["pillars"]
+    assert pillars["n"] == 1
+    complete_score = Score.objects.get(engagement=complete, audience="public")
+    assert {row["pillar"]: row["average"] for row in pillars["ranked"]} == {
+        "digital": complete_score.digital,
+        "multi_stakeholder": complete_score.multi_stakeholder,
+        "feminist": complete_score.feminist,
+    }
+    # The quarters run from the first to the last, the empty ones kept (as gaps in the chart).
+    quarters = response.context["by_quarter"]
+    assert [q["quarter"] for q in quarters] == [
+        f"{y} Q{q}" for y in (2025,) for q in (1, 2, 3, 4)
+    ] + ["2026 Q1"]
+    assert [q["count"] for q in quarters] == [1, 0, 0, 0, 1]
+    assert quarters[1]["mean_composite"] is None
+    chart = response.context["chart_data"]
+    assert sum(b["count"] for b in chart["histogram"]) == 2
+    assert [q["composite"] is None for q in chart["quarters"]] == [False, True, True, True, False]
 
 
 def test_methodology_page_explains_every_indicator(client, analyst, v1):
