@@ -584,3 +584,95 @@ def methodology_of_version(*, version: int) -> Methodology | None:
     if current is not None:
         versions = versions.filter(name=current.name)
     return versions.order_by("name").first()
+
+
+# --- publishing a version: what will move, and what moved --------------------------------------
+
+PREVIEW_LIMIT = 5000
+MOVES_SHOWN = 10
+
+
+def _ranks(values: dict[int, float | None]) -> dict[int, int]:
+    """Rank 1 = highest composite; engagements without a composite are not ranked; ties share
+    the order of their ids (stable)."""
+    ordered = sorted(
+        (key for key, value in values.items() if value is not None),
+        key=lambda key: (-values[key], key),
+    )
+    return {key: rank for rank, key in enumerate(ordered, start=1)}
+
+
+def _moves(before: dict, after: dict, titles: dict[int, str]) -> dict:
+    """How ``after`` (engagement → composite) differs from ``before``: how many changed, by how
+    much on average, and the largest rank moves."""
+    ranks_before, ranks_after = _ranks(before), _ranks(after)
+    changed = [k for k in after if before.get(k) != after[k]]
+    shifts = [
+        abs(ranks_before[k] - ranks_after[k])
+        for k in ranks_after
+        if k in ranks_before
+    ]  # fmt: skip
+    largest = sorted(
+        (
+            {"engagement_id": k, "title": titles.get(k, ""), "before": before.get(k),
+             "after": after[k], "rank_before": ranks_before.get(k), "rank_after": ranks_after[k],
+             "move": (ranks_before[k] - ranks_after[k]) if k in ranks_before else None}
+            for k in ranks_after
+        ),
+        key=lambda row: (-(abs(row["move"]) if row["move"] is not None else 0), row["rank_after"]),
+    )[:MOVES_SHOWN]  # fmt: skip
+    return {
+        "compared": len(after),
+        "changed": len(changed),
+        "mean_rank_move": sum(shifts) / len(shifts) if shifts else 0.0,
+        "ranks_moved": sum(1 for shift in shifts if shift),
+        "largest": largest,
+    }
+
+
+def methodology_preview(*, methodology: Methodology, user, limit: int = PREVIEW_LIMIT) -> dict:
+    """What publishing the draft ``methodology`` would change, as ``user`` reads scores: each of
+    the ``limit`` most recently started engagements scored now with the draft (the pure scorer,
+    nothing written) against its score under the version in use."""
+    from .scoring import score_engagement
+
+    current = methodology_current()
+    audience = audience_of(user)
+    engagements = list(
+        Engagement.objects.order_by("-start_date", "-pk").values_list("pk", "title")[:limit]
+    )
+    titles = dict(engagements)
+    facts = engagement_facts_by_audience(list(titles))
+    data = methodology.as_dict()
+    after = {}
+    for engagement_id, (public, cleared) in facts.items():
+        chosen = cleared if audience == Audience.CLEARED and cleared is not None else public
+        after[engagement_id] = score_engagement(chosen, data).composite
+    before = {}
+    if current is not None:
+        before = dict(
+            scores_for_audience(audience)
+            .filter(methodology=current, engagement_id__in=list(titles))
+            .values_list("engagement_id", "composite")
+        )
+    return {"current": current, "covered": len(titles), "total": Engagement.objects.count(),
+            **_moves(before, after, titles)}  # fmt: skip
+
+
+def methodology_comparison(*, methodology: Methodology, user) -> dict | None:
+    """What publishing ``methodology`` moved: its stored scores against those of the version
+    published before it (None when it is the first)."""
+    previous = (
+        Methodology.objects.filter(published=True, published_at__lt=methodology.published_at)
+        .order_by("-published_at", "-version")
+        .first()
+        if methodology.published_at
+        else None
+    )
+    if previous is None:
+        return None
+    scores = scores_for_audience(audience_of(user))
+    after = dict(scores.filter(methodology=methodology).values_list("engagement_id", "composite"))
+    before = dict(scores.filter(methodology=previous).values_list("engagement_id", "composite"))
+    titles = dict(Engagement.objects.filter(pk__in=list(after)).values_list("pk", "title"))
+    return {"previous": previous, **_moves(before, after, titles)}

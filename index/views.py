@@ -25,7 +25,9 @@ from .selectors import (
 from .selectors import (
     engagement_participants_visible,
     index_dashboard,
+    methodology_comparison,
     methodology_current,
+    methodology_preview,
     methodology_sensitivity,
     participant_counts_by_kind,
     rescore_run_status_of,
@@ -310,9 +312,18 @@ def methodology_edit(request, pk: int):
 
 @login_required
 @permission_required(MANAGE_METHODOLOGY, raise_exception=True)
-@require_POST
 def methodology_publish(request, pk: int):
+    """GET: what publishing would change, and a confirmation; POST (confirmed): publish."""
     version = get_object_or_404(Methodology, pk=pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        if version.published:
+            return redirect("index:methodology_version", pk=version.pk)
+        return render(
+            request,
+            "index/methodology_publish.html",
+            {"methodology": version,
+             "preview": methodology_preview(methodology=version, user=request.user)},
+        )  # fmt: skip
     try:
         services.methodology_publish(methodology=version, user=request.user)
     except ApplicationError as error:
@@ -340,7 +351,10 @@ def rescore_start(request, pk: int):
 @permission_required("index.view_methodology", raise_exception=True)
 def rescore_run_detail(request, pk: int):
     run = get_object_or_404(RescoreRun.objects.select_related("methodology", "started_by"), pk=pk)
-    return render(request, "index/rescore_run_detail.html", {"run": run})
+    comparison = None
+    if run.status == RescoreRun.Status.DONE:
+        comparison = methodology_comparison(methodology=run.methodology, user=request.user)
+    return render(request, "index/rescore_run_detail.html", {"run": run, "comparison": comparison})
 
 
 @login_required

@@ -3,8 +3,34 @@
 // without JavaScript or with a screen reader.
 (function () {
   "use strict";
+  if (typeof echarts === "undefined") return;
+  const charts = [];
+  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+
+  // The methodology page: a tornado of how far each weight's ±step moves ranks on average.
+  const effects = document.getElementById("sensitivity-chart-data");
+  const tornadoElement = document.getElementById("chart-tornado");
+  if (effects && tornadoElement) {
+    const rows = JSON.parse(effects.textContent).filter((e) => e.down && e.up).reverse();
+    const tornado = echarts.init(tornadoElement);
+    charts.push(tornado);
+    const step = tornadoElement.dataset.step;
+    tornado.setOption({
+      grid: { left: 200, right: 24, top: 28, bottom: 28 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
+        valueFormatter: (v) => `${Math.abs(v).toFixed(2)} places on average` },
+      xAxis: { type: "value", axisLabel: { formatter: (v) => Math.abs(v) } },
+      yAxis: { type: "category", data: rows.map((e) => e.label), axisLabel: { width: 190, overflow: "truncate" } },
+      series: [
+        { name: `weight −${step} %`, type: "bar", stack: "move", data: rows.map((e) => -e.down.mean_shift), itemStyle: { color: "#f59e0b" } },
+        { name: `weight +${step} %`, type: "bar", stack: "move", data: rows.map((e) => e.up.mean_shift), itemStyle: { color: "#0f766e" } },
+      ],
+    });
+  }
+
   const source = document.getElementById("index-chart-data");
-  if (!source || typeof echarts === "undefined") return;
+  if (!source) return;
   const data = JSON.parse(source.textContent);
   const PILLARS = [
     ["digital", "Digital", "#2563eb"],
@@ -12,7 +38,6 @@
     ["feminist", "Feminist", "#9333ea"],
     ["composite", "Composite", "#1e293b"],
   ];
-  const charts = [];
   function chart(id) {
     const element = document.getElementById(id);
     if (!element) return null;
@@ -101,5 +126,4 @@
       .catch(() => { map.getDom().classList.add("chart-failed"); });
   }
 
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();

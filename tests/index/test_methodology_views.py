@@ -103,8 +103,15 @@ def test_administrator_copies_edits_and_publishes_a_version(
     assert next(s for s in draft.indicators if s["code"] == "D1")["weight"] == 3
     assert not Score.objects.filter(methodology=draft).exists()  # nothing scored while a draft
 
+    # Publishing asks first, with what will move: nothing is published by the question.
+    url = reverse("index:methodology_publish", args=[draft.pk])
+    preview = client.get(url)
+    assert preview.status_code == 200 and "Yes, publish and rescore" in preview.content.decode()
+    assert preview.context["preview"]["covered"] == len(engagements)
+    assert client.post(url).status_code == 200  # a post without the confirmation asks again
+    assert not RescoreRun.objects.filter(methodology=draft).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("index:methodology_publish", args=[draft.pk]))
+        response = client.post(url, {"confirm": "yes"})
     run = RescoreRun.objects.get(methodology=draft)
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     run.refresh_from_db()
@@ -117,6 +124,8 @@ def test_administrator_copies_edits_and_publishes_a_version(
     assert status["percent"] == 100 and status["active"] is False and status["done"] == 3
     page = client.get(run.get_absolute_url()).content.decode()
     assert '3</span>/<span data-field="chunks_total">3' in page
+    # Afterwards, what moved against the version used before.
+    assert "What moved, against Smart Diplomacy Index v1" in page
 
 
 @pytest.mark.parametrize(
@@ -158,7 +167,9 @@ def test_a_published_version_cannot_be_edited_or_published_again(client, adminis
     login_verified(client, administrator)
     response = client.get(reverse("index:methodology_edit", args=[v1.pk]))
     assert response.status_code == 302
-    response = client.post(reverse("index:methodology_publish", args=[v1.pk]), follow=True)
+    response = client.post(
+        reverse("index:methodology_publish", args=[v1.pk]), {"confirm": "yes"}, follow=True
+    )
     assert "already published" in response.content.decode()
     assert not RescoreRun.objects.exists()
 
@@ -206,3 +217,26 @@ def test_a_failed_run_says_why_and_keeps_earlier_scores(v1, monkeypatch):
     assert "database went away" in run.error
     assert {s.engagement_id: s.computed_at for s in Score.objects.all()} == before
     assert len(before) == len(engagements)
+
+
+def test_the_publish_preview_counts_what_a_new_weighting_moves(client, administrator, v1):
+    """Doubling the digital pillar's weight: every composite that has a digital score moves,
+    and the preview names the engagements whose rank moves most, before anything is written."""
+    from index.selectors import methodology_preview
+
+    low = EngagementFactory(title="Low digital", digital_channels=0, unscr1325_participation=True)
+    high = EngagementFactory(
+        title="High digital", digital_channels=5, unscr1325_participation=False
+    )
+    services.methodology_rescore_all(methodology=v1)
+    draft = services.methodology_copy(methodology=v1)
+    services.methodology_update(
+        methodology=draft, pillar_weights={**v1.pillar_weights, "digital": 10}
+    )
+    preview = methodology_preview(methodology=draft, user=administrator)
+    assert preview["covered"] == 2 and preview["changed"] == 2
+    after = {row["title"]: row for row in preview["largest"]}
+    assert after["High digital"]["rank_after"] == 1
+    assert after["High digital"]["after"] > after["High digital"]["before"]
+    assert not Score.objects.filter(methodology=draft).exists()
+    assert {low.pk, high.pk} == {row["engagement_id"] for row in preview["largest"]}
