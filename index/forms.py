@@ -5,8 +5,10 @@ offered nor accepted (its id fails like one that does not exist).
 """
 
 from django import forms
+from django.urls import reverse
 
 from partnerships.selectors import partnership_visible_to
+from smartdiplomacy.widgets import use_picker
 from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -86,9 +88,14 @@ class EngagementForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         visible = stakeholder_visible_to(user).order_by("name")
+        search = reverse("stakeholders:stakeholder_search")
         for name in ROLE_FIELDS.values():
             self.fields[name].queryset = visible
+            # Type-ahead over what this person may see; only the chosen ones are in the page.
+            use_picker(self.fields[name], search_url=search)
         self.fields["outcomes"].queryset = Outcome.objects.order_by("title")
+        use_picker(self.fields["outcomes"], search_url=reverse("stakeholders:outcome_search"))
+        use_picker(self.fields["country"], placeholder="Type a country…")
         self.fields["partnership"].queryset = (
             partnership_visible_to(user).prefetch_related(None).select_related(None)
         )

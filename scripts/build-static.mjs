@@ -17,6 +17,9 @@ const files = {
   "echarts.min.js": "echarts/dist/echarts.min.js",
   "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
   "countries-110m.json": "world-atlas/countries-110m.json",
+  // Type-ahead pickers for every stakeholder, outcome, sector and country field.
+  "tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
+  "tom-select.default.min.css": "tom-select/dist/css/tom-select.default.min.css",
 };
 for (const [name, spec] of Object.entries(files)) {
   const source = require.resolve(spec);

@@ -6,6 +6,9 @@ hidden actor's id fails exactly like posting an id that does not exist.
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
+
+from smartdiplomacy.widgets import PickerMultiple, use_picker
 
 from .choices import IdentifierScheme, Sensitivity
 from .models import Outcome, Stake, Stakeholder, Tie
@@ -22,9 +25,14 @@ class UnitIntervalField(forms.FloatField):
         range_message = "Enter a number between 0 and 1 (you entered %(show_value)s)."
         kwargs.setdefault("min_value", 0.0)
         kwargs.setdefault("max_value", 1.0)
+        # A slider with its value beside it (static/js/pickers.js); a number without JavaScript.
         kwargs.setdefault(
-            "widget", forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"})
-        )
+            "widget",
+            forms.NumberInput(
+                attrs={"type": "range", "step": "0.05", "min": "0", "max": "1",
+                       "data-show-value": ""}
+            ),
+        )  # fmt: skip
         kwargs["error_messages"] = {
             "min_value": range_message,
             "max_value": range_message,
@@ -103,11 +111,11 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
-            "sectors": forms.SelectMultiple(attrs={"size": 8}),
+            "sectors": PickerMultiple(placeholder="Type a sector's name or code…"),
         }
         labels = {"women_led": "Women-led"}
         help_texts = {
-            "sectors": "Hold Ctrl (⌘ on a Mac) to pick several.",
+            "sectors": "Type to find a sector; pick as many as apply.",
             "kind": "Diaspora groups also need their country of origin.",
         }
 
@@ -132,6 +140,7 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
+        use_picker(self.fields["parent"], search_url=reverse("stakeholders:stakeholder_search"))
         self._hidden_parent_id = None
         if self.instance.parent_id and not parents.filter(pk=self.instance.parent_id).exists():
             # The current parent is hidden from this editor: keep it unless they choose another.
@@ -190,9 +199,9 @@ class OutcomeForm(ServiceErrorsMixin, forms.ModelForm):
         fields = ["title", "theme", "geography", "countries", "needed_capabilities", "description"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
-            "countries": forms.SelectMultiple(attrs={"size": 8}),
+            "countries": PickerMultiple(placeholder="Type a country…"),
         }
-        help_texts = {"countries": "Hold Ctrl (⌘ on a Mac) to pick several."}
+        help_texts = {"countries": "Type to find a country; pick as many as apply."}
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
@@ -222,11 +231,15 @@ class StakeForm(ServiceErrorsMixin, forms.ModelForm):
                 "id", "name", "acronym"
             )
             self.fields["stakeholder"].empty_label = "Choose a stakeholder…"
+            use_picker(
+                self.fields["stakeholder"], search_url=reverse("stakeholders:stakeholder_search")
+            )
         if outcome is not None:
             del self.fields["outcome"]
             self.instance.outcome = outcome
         else:
             self.fields["outcome"].empty_label = "Choose an outcome…"
+            use_picker(self.fields["outcome"], search_url=reverse("stakeholders:outcome_search"))
         # "Already has a stake in this outcome" belongs on whichever of the two is being chosen.
         self.stray_errors_field = "outcome" if "outcome" in self.fields else "stakeholder"
 
@@ -268,6 +281,7 @@ class TieForm(ServiceErrorsMixin, forms.ModelForm):
         for name in ("from_stakeholder", "to_stakeholder"):
             self.fields[name].queryset = visible
             self.fields[name].empty_label = "Choose a stakeholder…"
+            use_picker(self.fields[name], search_url=reverse("stakeholders:stakeholder_search"))
         if anchor is not None and not self.is_bound:
             self.initial.setdefault("from_stakeholder", anchor.pk)
         if not self.instance.pk:

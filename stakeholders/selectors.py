@@ -353,3 +353,39 @@ def stakeholder_names_visible_to(user, ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(stakeholder_visible_to(user).filter(pk__in=ids).values_list("pk", "name"))
+
+
+SEARCH_RESULTS = 20
+
+
+def stakeholder_search(*, user, query: str, limit: int = SEARCH_RESULTS) -> list[dict]:
+    """Type-ahead: stakeholders ``user`` may see whose name or acronym contains ``query`` (two
+    characters at least), names first by where the match starts."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    kinds = dict(Stakeholder.Kind.choices)
+    rows = (
+        stakeholder_visible_to(user)
+        .filter(Q(name__icontains=query) | Q(acronym__iexact=query))
+        .order_by("name", "id")
+        .values("id", "name", "acronym", "kind", "country")[: limit * 3]
+    )
+    lowered = query.lower()
+    ranked = sorted(rows, key=lambda r: (not r["name"].lower().startswith(lowered), r["name"]))
+
+    def label(row) -> str:
+        return " · ".join(
+            x for x in (row["acronym"], kinds.get(row["kind"], ""), row["country"]) if x
+        )
+
+    return [{"id": r["id"], "name": r["name"], "label": label(r)} for r in ranked[:limit]]
+
+
+def outcome_search(*, query: str, limit: int = SEARCH_RESULTS) -> list[dict]:
+    """Type-ahead over the outcomes in use (they are public)."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    rows = Outcome.objects.filter(title__icontains=query).order_by("title", "id")[:limit]
+    return [{"id": o.pk, "name": o.title, "label": o.get_theme_display()} for o in rows]

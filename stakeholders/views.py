@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -38,6 +39,8 @@ from .selectors import (
     tie_visible_to,
     user_is_cleared,
 )
+from .selectors import outcome_search as search_outcomes
+from .selectors import stakeholder_search as search_stakeholders
 
 PAGE_SIZE = 50
 
@@ -639,3 +642,21 @@ def tie_delete(request, pk: int):
             "cancel_url": back,
         },
     )
+
+
+# --- type-ahead for pickers (smartdiplomacy.widgets) ---------------------------------------------
+
+
+@login_required
+def stakeholder_search(request):
+    """``?q=``: the stakeholders the reader may see matching it, as JSON, for pickers."""
+    _require(request.user, "stakeholders.view_stakeholder")
+    return JsonResponse(
+        {"results": search_stakeholders(user=request.user, query=request.GET.get("q", ""))}
+    )
+
+
+@login_required
+def outcome_search(request):
+    _require(request.user, "stakeholders.view_outcome")
+    return JsonResponse({"results": search_outcomes(query=request.GET.get("q", ""))})

@@ -20,7 +20,7 @@ def test_an_analyst_logs_in_and_reads_the_home_page(page, login, live_server, an
 
     login("analyst")
     assert page.title() == "Home · smartdiplomacy"
-    assert page.locator("h1").inner_text() == "Registry at a glance"
+    assert page.locator("h1").inner_text() == f"Welcome, {analyst.get_full_name()}"
     kinds = page.get_by_role("table", name="Stakeholders by kind")
     assert "Women's group" in kinds.inner_text()
     assert "Climate-driven displacement in the Sahel" in page.inner_text("body")

@@ -1,0 +1,49 @@
+// Type-ahead pickers (Tom Select, from npm): every <select data-picker> becomes a search box;
+// with data-picker-url the options are fetched as one types (the server answers only with what
+// the reader may see). No inline script or style: the page's policy forbids them.
+(function () {
+  "use strict";
+  if (typeof TomSelect === "undefined") return;
+  document.querySelectorAll("select[data-picker]").forEach(function (select) {
+    var url = select.getAttribute("data-picker-url");
+    var options = {
+      plugins: select.multiple ? ["remove_button"] : [],
+      maxOptions: 50,
+      placeholder: select.getAttribute("data-placeholder") || (url ? "Type a name…" : "Type to filter…"),
+      allowEmptyOption: !select.required,
+      hidePlaceholder: true,
+    };
+    if (url) {
+      options.valueField = "id";
+      options.labelField = "name";
+      options.searchField = ["name", "label"];
+      options.shouldLoad = function (query) { return query.length >= 2; };
+      options.load = function (query, callback) {
+        var sep = url.indexOf("?") === -1 ? "?" : "&";
+        fetch(url + sep + "q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.json(); })
+          .then(function (rows) { callback(rows.results || rows); })
+          .catch(function () { callback(); });
+      };
+      options.render = {
+        option: function (row, escape) {
+          return "<div>" + escape(row.name) + (row.label ? ' <span class="picker-meta">' + escape(row.label) + "</span>" : "") + "</div>";
+        },
+      };
+    }
+    new TomSelect(select, options);
+  });
+})();
+
+// Sliders (interest, influence, strength: 0–1) show their value beside them.
+(function () {
+  "use strict";
+  document.querySelectorAll("input[type=range][data-show-value]").forEach(function (input) {
+    var output = document.createElement("output");
+    output.className = "range-value";
+    output.htmlFor = input.id;
+    output.value = input.value;
+    input.insertAdjacentElement("afterend", output);
+    input.addEventListener("input", function () { output.value = input.value; });
+  });
+})();
