@@ -35,9 +35,13 @@ VIEW_CANDIDATES = "partnerships.view_candidate"
 VIEW_RUNS = "partnerships.view_overlaprun"
 START_RUN = "partnerships.add_overlaprun"
 DISMISS = "partnerships.add_candidatedismissal"
+PROPOSE = "partnerships.add_partnership"
 
 
-def _proposal_url() -> str | None:
+def _proposal_url(user) -> str | None:
+    """Where to propose a partnership, for those who may (a link others would meet as a 403)."""
+    if not user.has_perm(PROPOSE):
+        return None
     return url_or_none("partnerships:partnership_create")
 
 
@@ -63,7 +67,7 @@ def candidate_list(request):
             if filterset.is_valid()
             else None,
             "current_run": overlap_run_current(),
-            "proposal_url": _proposal_url(),
+            "proposal_url": _proposal_url(request.user),
             "can_dismiss": request.user.has_perm(DISMISS),
         },
     )
@@ -101,7 +105,7 @@ def _candidate_page(request, candidate, *, dismiss_form, status: int = 200):
             "dismiss_form": dismiss_form,
             "weights": weights,
             "score_rows": candidate_score_rows(candidate, weights),
-            "proposal_url": _proposal_url(),
+            "proposal_url": _proposal_url(request.user),
             "can_dismiss": request.user.has_perm(DISMISS),
         },
         status=status,

@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Tags and operation ids by resource ("stakeholders"), not by the version prefix.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "persistAuthorization": True},
     "ENUM_NAME_OVERRIDES": {
         "StakeholderKindEnum": "stakeholders.choices.Kind",
         "TieKindEnum": "stakeholders.choices.TieKind",

@@ -32,6 +32,10 @@
       };
     }
     new TomSelect(select, options);
+    // The search box Tom Select adds is the control people use, and the label now names it; the
+    // original select stays in the form (hidden) only to carry the value.
+    select.setAttribute("aria-hidden", "true");
+    select.setAttribute("tabindex", "-1");
   });
 })();
 

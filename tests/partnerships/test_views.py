@@ -40,8 +40,17 @@ def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst,
     # Best first: ngo+women 0.82, firm+women 0.66, ngo+firm 0.55.
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
     assert order == [(r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk), (r.ngo.pk, r.firm.pk)]
-    # The Propose button leads to the proposal form, filled in from the candidate.
+    # An analyst may not propose: no Propose link that would end in a 403.
+    assert "/partnerships/new/" not in page
+
+
+def test_an_officers_propose_button_leads_to_the_filled_in_form(client, officer, computed):
+    r = computed
+    login_verified(client, officer)
+    page = client.get(reverse("partnerships:candidate_list")).content.decode()
     assert f"/partnerships/new/?candidate={r.ngo.pk}-{r.women.pk}" in page
+    detail = client.get(reverse("partnerships:candidate_detail", args=[r.ngo.pk, r.women.pk]))
+    assert f"/partnerships/new/?candidate={r.ngo.pk}-{r.women.pk}" in detail.content.decode()
 
 
 def test_without_a_run_the_page_says_so(client, officer, small_registry):
