@@ -146,3 +146,53 @@ class RestrictedReadLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {len(self.stakeholder_ids)} restricted actor(s) at {self.path}"
+
+
+# --- List preferences and saved views -------------------------------------------------------------
+
+
+class ListPreference(models.Model):
+    """How one person likes one list: its page size and the columns shown. Changed by using the
+    list's tools (``?per_page=`` and the column chooser), read on every visit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences"
+    )
+    list_key = models.CharField(max_length=60)
+    per_page = models.PositiveSmallIntegerField(null=True, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_key"], name="list_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.list_key}"
+
+
+class SavedView(models.Model):
+    """A named set of filters, search and sort of one list, kept for the person who saved it.
+
+    Private on purpose: a view saved by someone cleared may name a restricted actor in its
+    filters, and its name is their own text."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    list_key = models.CharField(max_length=60)
+    name = models.CharField(max_length=80)
+    query = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_key", "name"], name="saved_view_name_once_per_list"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import two_factor_views, views
+from . import list_views, two_factor_views, views
 
 app_name = "accounts"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/new/", views.token_issue, name="token_issue"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("saved-views/", list_views.saved_view_save, name="saved_view_save"),
+    path("saved-views/<int:pk>/remove/", list_views.saved_view_remove, name="saved_view_remove"),
 ]

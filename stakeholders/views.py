@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
+from accounts.list_tools import Column, list_tools
 from smartdiplomacy.exceptions import ApplicationError
 
 from . import services
@@ -50,11 +51,11 @@ def _require(user, permission: str) -> None:
         raise PermissionDenied
 
 
-def _paginate(request, queryset):
+def _paginate(request, queryset, per_page: int = PAGE_SIZE):
     # A stable order makes pages well defined when the chosen sort key has ties.
     if queryset.query.order_by:
         queryset = queryset.order_by(*queryset.query.order_by, "pk")
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -83,13 +84,14 @@ def _sidebar_filterset(filterset):
     """The filterset with sidebar-friendly widgets: short lists as checkboxes, long ones sized."""
     for field in filterset.form.fields.values():
         if isinstance(field, forms.ModelMultipleChoiceField):
-            # Rows from the database (sectors): a sized list; counting them would cost a query.
-            field.widget.attrs["size"] = 6
+            # Rows from the database (sectors): a type-ahead over the options; counting them
+            # would cost a query.
+            field.widget.attrs.update({"size": 6, "data-picker": "", "data-placeholder": "Any"})
         elif isinstance(field.widget, forms.SelectMultiple):
             if len(field.choices) <= CHECKBOX_LIMIT:
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
             else:
-                field.widget.attrs["size"] = 6
+                field.widget.attrs.update({"size": 6, "data-picker": "", "data-placeholder": "Any"})
         elif isinstance(field.widget, forms.NullBooleanSelect):
             field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
         elif isinstance(field, forms.ModelChoiceField):
@@ -104,12 +106,36 @@ def _sidebar_filterset(filterset):
 # --- stakeholders ---------------------------------------------------------------------------------
 
 
+def _stakeholder_columns(is_cleared: bool) -> list[Column]:
+    columns = [
+        Column("name", "Name", required=True),
+        Column("acronym", "Acronym"),
+        Column("kind", "Kind"),
+        Column("country", "Country"),
+        Column("scope", "Scope"),
+        Column("capabilities", "Capabilities"),
+        Column("women_led", "Women-led"),
+        Column("digital_presence", "Digital presence", default=False),
+    ]
+    if is_cleared:
+        columns.append(Column("sensitivity", "Sensitivity"))
+    return columns
+
+
 @login_required
 def stakeholder_list(request):
     filterset = StakeholderFilterSet(
         request.GET, queryset=stakeholder_visible_to(request.user), request=request
     )
-    page = _paginate(request, filterset.qs)
+    is_cleared = user_is_cleared(request.user)
+    tools = list_tools(
+        request,
+        key="stakeholders",
+        columns=_stakeholder_columns(is_cleared),
+        filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )
+    page = _paginate(request, filterset.qs, tools.per_page)
     return render(
         request,
         "stakeholders/stakeholder_list.html",
@@ -117,7 +143,8 @@ def stakeholder_list(request):
             "filterset": _sidebar_filterset(filterset),
             "page_obj": page,
             "stakeholders": page.object_list,
-            "is_cleared": user_is_cleared(request.user),
+            "tools": tools,
+            "is_cleared": is_cleared,
             "ordering": _sort_value(request),
             "active_filter_count": _active_filter_count(filterset),
         },
@@ -319,12 +346,30 @@ def stakeholder_delete(request, pk: int):
 # --- outcomes -----------------------------------------------------------------------------------
 
 
+OUTCOME_COLUMNS = [
+    Column("title", "Outcome", required=True),
+    Column("theme", "Theme"),
+    Column("geography", "Geography"),
+    Column("needs", "Needs"),
+    Column("stakes", "Stakes"),
+    Column("positions", "Positions"),
+    Column("updated", "Updated"),
+]
+
+
 @login_required
 def outcome_list(request):
     filterset = OutcomeFilterSet(
         request.GET, queryset=outcome_list_with_stake_counts(user=request.user), request=request
     )
-    page = _paginate(request, filterset.qs)
+    tools = list_tools(
+        request,
+        key="outcomes",
+        columns=OUTCOME_COLUMNS,
+        filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )
+    page = _paginate(request, filterset.qs, tools.per_page)
     return render(
         request,
         "stakeholders/outcome_list.html",
@@ -332,6 +377,7 @@ def outcome_list(request):
             "filterset": _sidebar_filterset(filterset),
             "page_obj": page,
             "outcomes": page.object_list,
+            "tools": tools,
             "ordering": _sort_value(request),
             "active_filter_count": _active_filter_count(filterset),
         },

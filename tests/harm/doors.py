@@ -263,6 +263,7 @@ def routes() -> list[Route]:
 STAKEHOLDER, OUTCOME = "stakeholders.stakeholder", "stakeholders.outcome"
 PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "accounts:token_revoke": {"pk": "accounts.partnertoken"},
+    "accounts:saved_view_remove": {"pk": "accounts.savedview"},
     "stakeholder_imports:job_detail": {"pk": "stakeholders.importjob"},
     "stakeholder_imports:job_status": {"pk": "stakeholders.importjob"},
     "stakeholder_imports:job_apply": {"pk": "stakeholders.importjob"},

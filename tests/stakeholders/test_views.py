@@ -686,9 +686,10 @@ def build_registry(rows: int):
 # Each page: session, user, the user's own and its groups' permissions (clearance), then:
 QUERY_COUNTS = {
     # count, page of rows, outcome choices of the filter, sector choices of the filter
-    "stakeholder_list": 8,
-    # count, page of rows with visible stake counts
-    "outcome_list": 6,
+    # +2: the reader's page size and columns for the list, and their saved views of it
+    "stakeholder_list": 10,
+    # count, page of rows with visible stake counts; +2 as above
+    "outcome_list": 8,
     # stakeholder with parent, sectors, identifiers, history, history's sectors, children,
     # stakes with outcomes, ties with both ends
     # +1: its candidate partnerships; +3: the current methodology, its engagements with their
