@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.list_tools import Column, list_tools
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
 
@@ -36,6 +37,17 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
+ENGAGEMENT_COLUMNS = [
+    Column("title", "Engagement", required=True),
+    Column("kind", "Kind"),
+    Column("dates", "Dates"),
+    Column("country", "Country"),
+    Column("digital", "Digital"),
+    Column("multi_stakeholder", "Multi-stakeholder"),
+    Column("feminist", "Feminist"),
+    Column("composite", "Composite"),
+    Column("completeness", "Completeness"),
+]
 VIEW = "index.view_engagement"
 ADD = "index.add_engagement"
 CHANGE = "index.change_engagement"
@@ -48,7 +60,14 @@ def engagement_list(request):
     filterset = EngagementFilterSet(
         request.GET, queryset=engagement_list_query(methodology=methodology, user=request.user)
     )
-    page = Paginator(filterset.qs.order_by("-start_date", "-pk"), PAGE_SIZE).get_page(
+    tools = list_tools(
+        request,
+        key="engagements",
+        columns=ENGAGEMENT_COLUMNS,
+        filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )
+    page = Paginator(filterset.qs.order_by("-start_date", "-pk"), tools.per_page).get_page(
         request.GET.get("page")
     )
     return render(
@@ -58,6 +77,7 @@ def engagement_list(request):
             "filterset": filterset,
             "page_obj": page,
             "engagements": page.object_list,
+            "tools": tools,
             "methodology": methodology,
             "can_add": request.user.has_perm(ADD),
         },

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.list_tools import list_tools
 from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.spreadsheets import csv_response
@@ -40,9 +41,12 @@ ADD = "partnerships.add_partnership"
 REVIEW = "partnerships.review_partnership"
 
 
-def _list_page(request, queryset, *, template: str, heading: str, extra=None):
+def _list_page(request, queryset, *, template: str, heading: str, key: str, extra=None):
     filterset = PartnershipFilterSet(request.GET, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    tools = list_tools(
+        request, key=key, columns=[], filterset=filterset, default_per_page=PAGE_SIZE
+    )
+    page = Paginator(filterset.qs, tools.per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -53,6 +57,7 @@ def _list_page(request, queryset, *, template: str, heading: str, extra=None):
             "page_obj": page,
             "partnerships": list(page.object_list),
             "heading": heading,
+            "tools": tools,
             "query": query.urlencode(),
             "can_propose": workflow.user_may_propose(request.user),
             **(extra or {}),
@@ -68,6 +73,7 @@ def partnership_list(request):
         partnership_visible_to(request.user),
         template="partnerships/partnership_list.html",
         heading="Partnerships",
+        key="partnerships",
         extra={"export": True},
     )
 
@@ -80,6 +86,7 @@ def my_proposals(request):
         partnership_list_of_proposer(request.user),
         template="partnerships/partnership_list.html",
         heading="My proposals",
+        key="my_proposals",
     )
 
 
@@ -91,6 +98,7 @@ def review_queue(request):
         partnership_review_queue(request.user),
         template="partnerships/partnership_review_queue.html",
         heading="Review queue",
+        key="review_queue",
     )
 
 

@@ -2,6 +2,8 @@
 remove themselves, saved views kept for the person who saved them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import ListPreference, SavedView
@@ -124,3 +126,40 @@ def test_a_bad_view_is_refused_saying_why_and_nothing_is_saved(client, analyst, 
     )
     assert message in response.content.decode()
     assert not SavedView.objects.exists()
+
+
+def test_the_partnership_list_has_the_tools_and_a_flat_query_count(
+    client, officer, reviewer, django_assert_num_queries
+):
+    from partnerships.models import PartnershipStatus
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    def approved(n):
+        for _ in range(n):
+            make_partnership(proposer=officer, reviewer=reviewer, status=PartnershipStatus.APPROVED)
+
+    login_verified(client, officer)
+    url = reverse("partnerships:partnership_list")
+    approved(3)
+    client.get(url, {"per_page": 25})  # remembered from here on
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    approved(27)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["partnerships"]) == 25
+    response = client.get(url, {"status": "approved"})
+    assert [(c.label, c.value) for c in response.context["tools"].chips] == [("Status", "Approved")]
+
+
+def test_the_engagement_list_columns_are_chosen(client, analyst):
+    from tests.index.factories import EngagementFactory
+
+    EngagementFactory(title="Sahel climate consultation")
+    login_verified(client, analyst)
+    url = reverse("index:engagement_list")
+    page = client.get(url).content.decode()
+    assert ">Feminist</th>" in page and ">Dates</th>" in page
+    page = client.get(url, {"columns_set": 1, "columns": ["composite"]}).content.decode()
+    assert ">Feminist</th>" not in page and ">Composite</th>" in page
+    assert "Sahel climate consultation" in page
