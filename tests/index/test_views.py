@@ -377,3 +377,18 @@ def test_the_form_offers_unknown_for_every_fact_that_may_be_unknown(client, offi
         labels = [str(label) for _, label in form.fields[name].widget.choices]
         assert labels[0] == "Unknown", name
     assert "---------" not in str(form["dac_gender_marker"])
+
+
+def test_the_engagement_page_reads_as_people_write(client, analyst, v1):
+    engagement = EngagementFactory(title="Aden water talks", place="Yemen", country="YE")
+    EngagementParticipantFactory(
+        engagement=engagement, stakeholder=StakeholderFactory(kind=Kind.NGO)
+    )
+    EngagementParticipantFactory(
+        engagement=engagement, stakeholder=StakeholderFactory(kind=Kind.WOMENS_GROUP)
+    )
+    page = _login(client, analyst).get(engagement.get_absolute_url()).content.decode()
+    assert "Yemen, Yemen" not in page and "· Yemen" in page  # the place is the country
+    assert "NGO: 1" in page and "1 ngo" not in page
+    other = EngagementFactory(title="Ministerial round", place="Aden", country="YE")
+    assert "· Aden, Yemen" in client.get(other.get_absolute_url()).content.decode()
