@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from smartdiplomacy.widgets import PickerMultiple, use_picker
 
-from .choices import IdentifierScheme, Sensitivity
+from .choices import IdentifierScheme, Kind, Scope, Sensitivity
 from .models import Outcome, Stake, Stakeholder, Tie
 from .selectors import sensitivities_visible_to, stakeholder_visible_to
 
@@ -297,3 +297,53 @@ class TieForm(ServiceErrorsMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class StakeholderBulkForm(forms.Form):
+    """Set the kind, scope or sensitivity of the stakeholders ticked on the list, or delete them.
+
+    The ticked ids are looked up among what the reader may see: one they may not see is refused
+    exactly like a missing one."""
+
+    ACTIONS = [
+        ("kind", "Set the kind to"),
+        ("scope", "Set the scope to"),
+        ("sensitivity", "Set the sensitivity to"),
+        ("delete", "Delete them"),
+    ]
+
+    stakeholders = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.objects.none(),
+        error_messages={
+            "required": "Tick at least one stakeholder in the list.",
+            "invalid_choice": "One of the ticked stakeholders does not exist (any more).",
+        },
+    )
+    action = forms.ChoiceField(choices=ACTIONS)
+    kind = forms.ChoiceField(choices=Kind.choices, required=False)
+    scope = forms.ChoiceField(choices=Scope.choices, required=False)
+    sensitivity = forms.ChoiceField(choices=Sensitivity.choices, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["stakeholders"].queryset = stakeholder_visible_to(user)
+        allowed = sensitivities_visible_to(user)
+        actions = list(self.ACTIONS)
+        if len(allowed) == 1:
+            actions = [a for a in actions if a[0] != "sensitivity"]
+            del self.fields["sensitivity"]
+        else:
+            self.fields["sensitivity"].choices = [
+                (v, label) for v, label in Sensitivity.choices if v in allowed
+            ]
+        if not user.has_perm("stakeholders.delete_stakeholder"):
+            actions = [a for a in actions if a[0] != "delete"]
+        self.fields["action"].choices = actions
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action and action != "delete" and not data.get(action):
+            self.add_error(action, "Choose the value to set.")
+        return data

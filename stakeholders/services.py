@@ -157,3 +157,29 @@ def tie_update(*, tie: Tie, **fields) -> Tie:
 @transaction.atomic
 def tie_delete(*, tie: Tie) -> None:
     tie.delete()
+
+
+# Fields an officer may set on many stakeholders at once from the list.
+BULK_FIELDS = ("kind", "scope", "sensitivity")
+
+
+@transaction.atomic
+def stakeholder_bulk_update(*, stakeholders: Iterable[Stakeholder], field: str, value) -> int:
+    """Set ``field`` to ``value`` on every stakeholder, each validated and saved as one edit
+    would be (history, derived data refreshed); if any is refused, none is changed and the error
+    names each refused stakeholder. Returns how many changed. Who may set what is the caller's
+    to check (the bulk form offers a reader only the sensitivities they may see)."""
+    if field not in BULK_FIELDS:
+        raise ValidationError({"field": f"Choose one of: {', '.join(BULK_FIELDS)}."})
+    refused, changed = [], 0
+    for stakeholder in stakeholders:
+        if getattr(stakeholder, field) == value:
+            continue
+        try:
+            stakeholder_update(stakeholder=stakeholder, **{field: value})
+        except ValidationError as error:
+            refused.append(f"{stakeholder.name}: {' '.join(error.messages)}")
+        changed += 1
+    if refused:
+        raise ValidationError({"stakeholders": refused})
+    return changed

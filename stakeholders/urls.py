@@ -8,6 +8,7 @@ urlpatterns = [
     path("stakeholders/", views.stakeholder_list, name="stakeholder_list"),
     path("stakeholders/export.csv", views.stakeholder_export, name="stakeholder_export"),
     path("stakeholders/new/", views.stakeholder_create, name="stakeholder_create"),
+    path("stakeholders/bulk/", views.stakeholder_bulk, name="stakeholder_bulk"),
     path("stakeholders/search/", views.stakeholder_search, name="stakeholder_search"),
     path("outcomes/search/", views.outcome_search, name="outcome_search"),
     path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
@@ -26,7 +28,7 @@ from .choices import Kind, Position
 from .exports import outcome_export_response, stakeholder_export_response
 from .fields import to_capability
 from .filtersets import OutcomeFilterSet, StakeholderFilterSet
-from .forms import OutcomeForm, StakeForm, StakeholderForm, TieForm
+from .forms import OutcomeForm, StakeForm, StakeholderBulkForm, StakeholderForm, TieForm
 from .models import Outcome, Sector, Stakeholder
 from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
 from .selectors import (
@@ -144,6 +146,9 @@ def stakeholder_list(request):
             "page_obj": page,
             "stakeholders": page.object_list,
             "tools": tools,
+            "bulk_form": StakeholderBulkForm(user=request.user, prefix="bulk")
+            if request.user.has_perm("stakeholders.change_stakeholder")
+            else None,
             "is_cleared": is_cleared,
             "ordering": _sort_value(request),
             "active_filter_count": _active_filter_count(filterset),
@@ -706,3 +711,50 @@ def stakeholder_search(request):
 def outcome_search(request):
     _require(request.user, "stakeholders.view_outcome")
     return JsonResponse({"results": search_outcomes(query=request.GET.get("q", ""))})
+
+
+BULK_FIELD_LABELS = {
+    "stakeholders": "Stakeholders",
+    "action": "Action",
+    "kind": "Kind",
+    "scope": "Scope",
+    "sensitivity": "Sensitivity",
+}
+
+
+@login_required
+@permission_required("stakeholders.change_stakeholder", raise_exception=True)
+@require_http_methods(["POST"])
+def stakeholder_bulk(request):
+    """Apply one change to the stakeholders ticked on the list, all or none."""
+    back = _next_url(request, reverse("stakeholders:stakeholder_list"))
+    form = StakeholderBulkForm(request.POST, user=request.user, prefix="bulk")
+    if not form.is_valid():
+        for name, problems in form.errors.items():
+            for problem in problems:
+                messages.error(request, f"{BULK_FIELD_LABELS.get(name, name)}: {problem}")
+        return redirect(back)
+    chosen = list(form.cleaned_data["stakeholders"].order_by("name"))
+    action = form.cleaned_data["action"]
+    try:
+        if action == "delete":
+            with transaction.atomic():
+                for stakeholder in chosen:
+                    services.stakeholder_delete(stakeholder=stakeholder, user=request.user)
+            messages.success(request, f"Deleted {len(chosen)} stakeholder{pluralize(chosen)}.")
+        else:
+            value = form.cleaned_data[action]
+            changed = services.stakeholder_bulk_update(
+                stakeholders=chosen, field=action, value=value
+            )
+            label = dict(form.fields[action].choices)[value]
+            messages.success(
+                request,
+                f"Set the {BULK_FIELD_LABELS[action].lower()} of {changed} "
+                f"stakeholder{pluralize(changed)} to {label}"
+                + (f" ({len(chosen) - changed} had it already)." if changed < len(chosen) else "."),
+            )
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, f"Nothing was changed. {problem}")
+    return redirect(back)
