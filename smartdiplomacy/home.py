@@ -25,6 +25,7 @@ from partnerships.selectors import (
 from stakeholders.imports.selectors import import_kinds_for
 from stakeholders.models import ImportJob
 from stakeholders.selectors import (
+    REGISTRY_CHANGE_KINDS,
     describe_change,
     outcome_list_by_stakes,
     registry_recent_changes,
@@ -79,12 +80,23 @@ def my_tasks(user) -> dict:
     return tasks
 
 
-def recent_activity(user, *, limit: int = 12) -> list[dict]:
-    """Registry changes, proposals and decisions this person may see, newest first."""
+CHANGE_KINDS = (*REGISTRY_CHANGE_KINDS, "partnership")
+
+
+def recent_activity(user, *, limit: int = 12, before=None, kinds=CHANGE_KINDS) -> list[dict]:
+    """Registry changes, proposals and decisions this person may see, newest first (older than
+    ``before`` if given; of the given ``kinds`` only). The home page shows the first few; the
+    change log pages through them all."""
     registry = [
-        describe_change(record) for record in registry_recent_changes(user=user, limit=limit)
+        describe_change(record)
+        for record in registry_recent_changes(
+            user=user, limit=limit, before=before, kinds=[k for k in kinds if k != "partnership"]
+        )
     ]
     visible = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
+    events = PartnershipEvent.objects.filter(partnership__in=visible)
+    if before is not None:
+        events = events.filter(created_at__lt=before)
     steps = [
         {
             "what": "partnership",
@@ -94,9 +106,11 @@ def recent_activity(user, *, limit: int = 12) -> list[dict]:
             "when": event.created_at,
             "url": event.partnership.get_absolute_url(),
         }
-        for event in PartnershipEvent.objects.filter(partnership__in=visible)
-        .select_related("partnership", "actor")
-        .order_by("-created_at", "-id")[:limit]
+        for event in (
+            events.select_related("partnership", "actor").order_by("-created_at", "-id")[:limit]
+            if "partnership" in kinds
+            else []
+        )
     ]
     return sorted(chain(registry, steps), key=lambda row: row["when"], reverse=True)[:limit]
 

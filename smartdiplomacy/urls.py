@@ -7,6 +7,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("changes/", views.change_log, name="change_log"),
     path("accounts/", include("accounts.urls")),
     path("registry/imports/", include("stakeholders.imports.urls")),
     path("registry/iati/", include("stakeholders.iati.urls")),

@@ -4,6 +4,7 @@ The restriction rule of DESIGN.md ("do no harm") lives here and only here: restr
 confidential stakeholders, and everything hanging off them, exist only for cleared people.
 """
 
+from collections.abc import Iterable
 from itertools import chain
 
 from django.apps import apps
@@ -141,12 +142,19 @@ def relation_history_as_seen(records: QuerySet, *, user, ends: tuple[str, ...]) 
     return records
 
 
-def registry_recent_changes(*, user, limit: int = 12) -> list:
-    """The latest changes to the registry that ``user`` may see, newest first.
+REGISTRY_CHANGE_KINDS = ("stakeholder", "outcome", "stake", "tie")
+
+
+def registry_recent_changes(
+    *, user, limit: int = 12, before=None, kinds: Iterable[str] = REGISTRY_CHANGE_KINDS
+) -> list:
+    """The latest changes to the registry that ``user`` may see, newest first (older than
+    ``before`` if given; of the given ``kinds`` of record only).
 
     A change to a stakeholder (or to a stake or tie of it) is shown only while that stakeholder is
     visible to the user now, so a record that was public and became restricted disappears too.
     """
+    kinds = set(kinds)
     visible_ids = stakeholder_visible_to(user).values("id")
     allowed = sensitivities_visible_to(user)
     stakes = Stake.history.filter(stakeholder_id__in=visible_ids)
@@ -162,18 +170,22 @@ def registry_recent_changes(*, user, limit: int = 12) -> list:
     )
     histories = [
         (
+            "stakeholder",
             Stakeholder.history.filter(id__in=visible_ids, sensitivity__in=allowed).annotate(
                 seen_before=Exists(earlier_seen)
             ),
             (),
         ),
-        (Outcome.history.all(), ()),
-        (stakes, ("stakeholder", "outcome")),
-        (ties, ("from_stakeholder", "to_stakeholder")),
+        ("outcome", Outcome.history.all(), ()),
+        ("stake", stakes, ("stakeholder", "outcome")),
+        ("tie", ties, ("from_stakeholder", "to_stakeholder")),
     ]
     records = chain.from_iterable(
-        history.select_related("history_user", *related).order_by("-history_date")[:limit]
-        for history, related in histories
+        (history.filter(history_date__lt=before) if before is not None else history)
+        .select_related("history_user", *related)
+        .order_by("-history_date")[:limit]
+        for kind, history, related in histories
+        if kind in kinds
     )
     return sorted(records, key=lambda record: record.history_date, reverse=True)[:limit]
 
