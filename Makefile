@@ -24,9 +24,11 @@ setup: $(VENV)/.installed static/vendor/.built
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## lint: ruff, the one-way layer contracts (import-linter, [tool.importlinter] in pyproject.toml), migrations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed
