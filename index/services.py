@@ -263,7 +263,7 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology, now) -> set[int]
     if not rows:
         return set()
     # Bulk writes send no signal: the scores API's remembered answers are retired here.
-    from .api.conditional import scores_changed
+    from .generation import scores_changed
 
     if connection.vendor != "postgresql":
         changed = _scores_upsert_portable(rows, methodology)
@@ -547,7 +547,7 @@ def methodology_publish(*, methodology: Methodology, user=None) -> Methodology:
     Methodology.objects.filter(pk=methodology.pk).update(
         published=True, published_at=methodology.published_at
     )
-    from .api.conditional import scores_changed
+    from .generation import scores_changed
 
     scores_changed()  # the summary's default version is the newest published one
     rescore_run_start(methodology=methodology, user=user)
@@ -668,7 +668,7 @@ def webhook_deliveries_create(*, methodology_id: int, engagement_ids) -> list:
     Each endpoint gets the scores as its token reads them through the API (computed over public
     participants, nothing naming an actor), in posts of at most ``SCORES_PER_DELIVERY``.
     """
-    from .api.serializers import score_rows
+    from .representations import score_rows
     from .selectors import score_values_visible_to
     from .tasks import webhook_deliver
 

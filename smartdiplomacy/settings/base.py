@@ -246,6 +246,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "smartdiplomacy.api.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# What the shared API machinery (smartdiplomacy.api, below accounts) asks of accounts.
+API_ACCOUNT_HOOKS = {
+    "request_token": "accounts.tokens.request_token",
+    "two_factor_outstanding": "accounts.selectors.two_factor_outstanding",
+    "restricted_read_record": "accounts.services.restricted_read_record",
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "smartdiplomacy API",
     "DESCRIPTION": (

@@ -740,7 +740,7 @@ def _engagement_batch_write(
 
     if creates or updates:
         # Bulk writes send no signal: retire the scores API's remembered answers.
-        from index.api.conditional import scores_changed
+        from index.generation import scores_changed
 
         scores_changed()
     created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])
