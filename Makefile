@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# `make run IATI=1` also imports the 401 real IATI activities shipped in stakeholders/iati/sample/.
+# `make run IATI=1` also imports the 401 real IATI activities shipped in iati/sample/.
 SEED_ARGS := $(if $(IATI),--iati,)
 
 .PHONY: run setup test lint format lock clean-db

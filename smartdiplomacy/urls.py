@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("registry/imports/", include("stakeholders.imports.urls")),
-    path("registry/iati/", include("stakeholders.iati.urls")),
+    path("registry/iati/", include("iati.urls")),
     path("api/", include("smartdiplomacy.api_urls")),
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),

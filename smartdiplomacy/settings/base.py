@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "partnerships",
     "graph",
     "index",
+    "iati",
+    "demo",
     "ops",
 ]
 
@@ -352,7 +354,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Autodiscovery finds only <app>.tasks; task modules in an app's sub-packages are listed here.
 CELERY_IMPORTS = [
     "stakeholders.imports.tasks",
-    "stakeholders.iati.tasks",
+    "iati.tasks",
     "partnerships.coalitions.tasks",
 ]
 
