@@ -1,6 +1,7 @@
 """The registry's pages: every page renders, the restriction rule holds everywhere a reader looks,
 permissions per role, query counts that do not grow with rows, sorting, pagination, filters."""
 
+import html
 import re
 
 import pytest
@@ -434,19 +435,19 @@ def test_outcome_grid_shows_only_visible_stakeholders(client, analyst, cleared_a
     }
     # On the drawing, each dot sits inside the rectangle of the quadrant it is listed under:
     # keep satisfied (high influence, low interest) top left, keep informed bottom right.
-    html = response.content.decode()
+    page = response.content.decode()
     boxes = {
         key: tuple(float(v) for v in dims)
         for key, *dims in re.findall(
-            r'class="q q-(\w+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', html
+            r'class="q q-(\w+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', page
         )
     }
     dots = re.findall(
-        r'aria-label="([^":]+): interest[^"]*">\s*<circle[^>]* cx="([\d.]+)" cy="([\d.]+)"', html
+        r'aria-label="([^":]+): interest[^"]*">\s*<circle[^>]* cx="([\d.]+)" cy="([\d.]+)"', page
     )
     assert len(dots) == 3
     for name, cx, cy in dots:
-        (key,) = [key for key, names in quadrants.items() if name in names]
+        (key,) = [key for key, names in quadrants.items() if html.unescape(name) in names]
         x, y, width, height = boxes[key]
         assert x <= float(cx) <= x + width and y <= float(cy) <= y + height, (name, key)
     assert boxes["keep_satisfied"][:2] == (boxes["monitor"][0], boxes["manage_closely"][1])
