@@ -18,14 +18,8 @@ from stakeholders.choices import SYMMETRIC_TIE_KINDS, Capability
 from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed
 
-from .scenario import (
-    OutcomeSpec,
-    Scenario,
-    StakeholderKey,
-    StakeholderSpec,
-    TieSpec,
-    demo_scenario,
-)
+from .scenario import demo_scenario
+from .vocabulary import OutcomeSpec, Scenario, StakeholderKey, StakeholderSpec, TieSpec
 
 
 @dataclass

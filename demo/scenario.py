@@ -7,85 +7,47 @@ diaspora associations and grassroots movements are invented from the name parts 
 ``data/local_actors.yaml`` with a fixed random seed and say so in their description; the
 restricted and confidential ones among them are the do-no-harm case of DESIGN.md. What is written
 by hand (outcomes, anchors, the stakes and ties that are the point of the story) lives in the
-files; what stays here is how the rest is drawn.
+files; what stays here is how the invented actors are drawn (stakes and ties: demo.relations;
+the specs and codes: demo.vocabulary).
 """
 
-import datetime
 import functools
 import random
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-import yaml
 from django_countries import countries
 
 from stakeholders.choices import (
-    SYMMETRIC_TIE_KINDS,
-    Capability,
     DigitalPresence,
     IdentifierScheme,
     Kind,
-    Position,
     Scope,
     Sensitivity,
     Theme,
-    TieKind,
 )
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-# libyaml's parser when PyYAML was built with it (the wheels are): several times faster.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@functools.cache
-def data_file(name: str) -> dict:
-    """One YAML file of demo/data/, parsed once per process."""
-    with open(DATA_DIR / name, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=SAFE_LOADER)
-
-
-DEMO_SEED = 2026
-INVENTED = "(Invented for the demo.)"
-
-# --- vocabulary shorthands -----------------------------------------------------------------------
-
-THEME_CODES = {
-    "R": Theme.RECONSTRUCTION,
-    "D": Theme.DISPLACEMENT,
-    "C": Theme.CLIMATE_SECURITY,
-    "X": Theme.VIOLENT_EXTREMISM,
-    "I": Theme.DISINFORMATION,
-    "W": Theme.WOMEN_PEACE_SECURITY,
-    "H": Theme.HEALTH_SECURITY,
-    "F": Theme.FOOD_SECURITY,
-    "Y": Theme.CYBER,
-    "G": Theme.GOVERNANCE,
-}
-CAPABILITY_CODES = {
-    "f": Capability.FUNDING,
-    "p": Capability.FIELD_PRESENCE,
-    "t": Capability.TECHNOLOGY,
-    "c": Capability.CONVENING,
-    "l": Capability.LEGAL,
-    "s": Capability.SECURITY,
-    "m": Capability.MEDIA_REACH,
-    "r": Capability.RESEARCH_DATA,
-    "g": Capability.LOGISTICS,
-    "k": Capability.COMMUNITY_TRUST,
-}
-
-
-def _themes(codes: str) -> tuple[str, ...]:
-    return tuple(str(THEME_CODES[code]) for code in codes if code != " ")
-
-
-def _capabilities(codes: str) -> int:
-    value = Capability(0)
-    for code in codes:
-        if code != " ":
-            value |= CAPABILITY_CODES[code]
-    return int(value)
-
+from .relations import _stakes, _ties
+from .vocabulary import (
+    ACA,
+    DEMO_SEED,
+    DIA,
+    FAITH,
+    FIRM,
+    GLOBAL,
+    GRASS,
+    INVENTED,
+    MED,
+    NGO,
+    WG,
+    OutcomeSpec,
+    Scenario,
+    StakeholderKey,
+    StakeholderSpec,
+    _capabilities,
+    _round,
+    _themes,
+    data_file,
+)
 
 # --- sectors -------------------------------------------------------------------------------------
 
@@ -97,88 +59,6 @@ THEME_SECTORS = {
     Theme(theme): tuple(codes)
     for theme, codes in data_file("sectors.yaml")["theme_sectors"].items()
 }
-
-
-# --- the scenario as data ------------------------------------------------------------------------
-
-StakeholderKey = tuple[str, str]  # (name, country)
-
-
-@dataclass(frozen=True)
-class StakeholderSpec:
-    name: str
-    kind: str
-    country: str
-    acronym: str = ""
-    scope: str = Scope.NATIONAL
-    parent: StakeholderKey | None = None
-    capabilities: int = 0
-    digital_presence: int = DigitalPresence.BASIC
-    women_led: bool = False
-    women_leadership_share: float | None = None
-    sensitivity: str = Sensitivity.PUBLIC
-    description: str = ""
-    website: str = ""
-    country_of_origin: str = ""
-    sectors: tuple[str, ...] = ()
-    external_ids: tuple[tuple[str, str], ...] = ()
-    # Not stored: what the actor works on and where ("*" = anywhere); used to give it stakes.
-    themes: tuple[str, ...] = ()
-    works_in: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> StakeholderKey:
-        return (self.name, self.country)
-
-    @property
-    def works_anywhere(self) -> bool:
-        return "*" in self.works_in
-
-
-@dataclass(frozen=True)
-class OutcomeSpec:
-    slug: str
-    title: str
-    theme: str
-    geography: str
-    countries: tuple[str, ...]
-    needed_capabilities: int
-    description: str
-    # Other themes the outcome touches: actors working on them hold weaker stakes in it.
-    related_themes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class StakeSpec:
-    stakeholder: StakeholderKey
-    outcome: str  # title
-    interest: float
-    influence: float
-    position: str
-    notes: str = ""
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class TieSpec:
-    from_stakeholder: StakeholderKey
-    to_stakeholder: StakeholderKey
-    kind: str
-    strength: float
-    start_date: datetime.date | None
-    end_date: datetime.date | None
-    source: str
-    notes: str = ""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    sectors: tuple[tuple[str, str], ...]
-    stakeholders: tuple[StakeholderSpec, ...]
-    outcomes: tuple[OutcomeSpec, ...]
-    stakes: tuple[StakeSpec, ...]
-    ties: tuple[TieSpec, ...]
-    stakeholder_index: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # --- outcomes ------------------------------------------------------------------------------------
@@ -247,10 +127,6 @@ def _anchor(
     }
 
 
-S, IGO, NGO, FIRM = Kind.STATE, Kind.IGO, Kind.NGO, Kind.FIRM
-DIA, WG, ACA, MED = Kind.DIASPORA, Kind.WOMENS_GROUP, Kind.ACADEMIC, Kind.MEDIA
-FAITH, GRASS, FOUND = Kind.FAITH_BASED, Kind.GRASSROOTS, Kind.FOUNDATION
-GLOBAL, REGIONAL, NATIONAL, LOCAL = Scope.GLOBAL, Scope.REGIONAL, Scope.NATIONAL, Scope.LOCAL
 ANCHOR_OPTIONS = (
     "parent",
     "digital",
@@ -328,10 +204,6 @@ DIASPORA_GROUPS = tuple(
 )
 CONFLICT_ORIGINS = frozenset({"YE", "SY", "SS", "MM", "SD", "ML", "BF"})
 PROFILE_THEMES = {profile.code: profile.themes for profile in COUNTRY_PROFILES}
-
-
-def _round(value: float) -> float:
-    return round(min(max(value, 0.0), 1.0), 2)
 
 
 def _sectors_for(kind: str, themes: tuple[str, ...], limit: int = 5) -> tuple[str, ...]:
@@ -546,254 +418,6 @@ def _anchor_specs() -> list[StakeholderSpec]:
         specs.append(spec)
         by_name[spec.name] = spec
     return specs
-
-
-# --- stakes --------------------------------------------------------------------------------------
-
-# How much say each kind of actor usually has over an outcome (before noise).
-BASE_INFLUENCE = {
-    S: 0.72,
-    IGO: 0.68,
-    FOUND: 0.55,
-    FIRM: 0.45,
-    NGO: 0.45,
-    WG: 0.3,
-    GRASS: 0.2,
-    DIA: 0.25,
-    MED: 0.4,
-    ACA: 0.32,
-    FAITH: 0.4,
-}
-# Chances of a neutral or opposing position by kind; everyone else mostly supports.
-POSITION_ODDS = {S: (0.18, 0.06), FIRM: (0.25, 0.07), MED: (0.1, 0.03), FAITH: (0.1, 0.0)}
-_RELATIONS = data_file("relations.yaml")
-STAKE_SOURCES = tuple(_RELATIONS["stake_sources"])
-
-# Positions that are the point of the scenario rather than chance: (actor, outcome) → values.
-EXPLICIT_STAKES = {
-    (row["stakeholder"], row["outcome"]): (
-        row["interest"],
-        row["influence"],
-        Position(row["position"]),
-        row["notes"],
-    )
-    for row in _RELATIONS["explicit_stakes"]
-}
-
-
-def _stake_match(actor: StakeholderSpec, outcome: OutcomeSpec) -> str | None:
-    """How an actor relates to an outcome: 'home' (it works there on the theme), 'local' (it works
-    there), 'theme' (a global actor on the theme), 'related' (on a neighbouring theme), or None."""
-    here = not outcome.countries or actor.works_anywhere
-    local = bool(set(actor.works_in) & set(outcome.countries))
-    if not (here or local):
-        return None
-    on_theme = outcome.theme in actor.themes
-    related = bool(set(outcome.related_themes) & set(actor.themes))
-    if local and on_theme:
-        return "home"
-    if local:
-        return "local" if actor.scope in (Scope.LOCAL, Scope.NATIONAL) or related else None
-    if on_theme:
-        return "theme"
-    if related:
-        return "related"
-    return None
-
-
-# (chance of a stake, interest range) per kind of match.
-STAKE_ODDS = {
-    "home": (0.95, (0.7, 1.0)),
-    "local": (0.6, (0.3, 0.6)),
-    "theme": (0.85, (0.5, 0.9)),
-    "related": (0.35, (0.3, 0.6)),
-}
-
-
-def _stakes(
-    rng: random.Random, actors: list[StakeholderSpec], outcomes: tuple[OutcomeSpec, ...]
-) -> list[StakeSpec]:
-    by_name = {actor.name: actor for actor in actors}
-    by_acronym = {actor.acronym: actor for actor in actors if actor.acronym}
-    explicit = {}
-    for (who, slug), values in EXPLICIT_STAKES.items():
-        actor = by_name.get(who) or by_acronym[who]
-        explicit[(actor.key, slug)] = values
-    stakes = []
-    for actor in actors:
-        mine = []
-        fallback = None
-        for outcome in outcomes:
-            values = explicit.get((actor.key, outcome.slug))
-            if values:
-                interest, influence, position, notes = values
-                mine.append(
-                    StakeSpec(actor.key, outcome.title, interest, influence, position, notes,
-                              rng.choice(STAKE_SOURCES))
-                )  # fmt: skip
-                continue
-            match = _stake_match(actor, outcome)
-            if match is None:
-                continue
-            chance, (low, high) = STAKE_ODDS[match]
-            draw = rng.random()
-            spec = _random_stake(rng, actor, outcome, match, low, high)
-            if draw < chance:
-                mine.append(spec)
-            elif fallback is None:
-                fallback = spec
-        if not mine and fallback is not None:
-            # Every actor in the scenario holds at least one stake.
-            mine.append(fallback)
-        stakes.extend(mine)
-    return stakes
-
-
-def _random_stake(
-    rng: random.Random,
-    actor: StakeholderSpec,
-    outcome: OutcomeSpec,
-    match: str,
-    low: float,
-    high: float,
-) -> StakeSpec:
-    interest = _round(rng.uniform(low, high))
-    influence = BASE_INFLUENCE[actor.kind] + rng.uniform(-0.15, 0.15)
-    if actor.kind == S and match in ("home", "local") and actor.country in outcome.countries:
-        influence += 0.15  # a state decides most at home
-    if actor.kind == FIRM and outcome.theme in (Theme.DISINFORMATION, Theme.VIOLENT_EXTREMISM):
-        influence += 0.25  # platforms control the channels
-    if actor.scope == Scope.GLOBAL and actor.capabilities & Capability.FUNDING:
-        influence += 0.08
-    influence = _round(min(max(influence, 0.05), 0.97))
-    neutral, opposes = POSITION_ODDS.get(actor.kind, (0.05, 0.0))
-    if actor.kind == S and actor.country not in outcome.countries:
-        opposes = 0.0  # distant donors seldom oppose; they stay out or stay neutral
-    draw = rng.random()
-    if draw < opposes:
-        position = Position.OPPOSES
-    elif draw < opposes + neutral:
-        position = Position.NEUTRAL
-    else:
-        position = Position.SUPPORTS
-    return StakeSpec(
-        actor.key, outcome.title, interest, influence, position, "", rng.choice(STAKE_SOURCES)
-    )
-
-
-# --- ties ----------------------------------------------------------------------------------------
-
-TIE_SOURCES = {TieKind(kind): tuple(sources) for kind, sources in _RELATIONS["tie_sources"].items()}
-TIE_STRENGTH = {
-    TieKind.FUNDS: (0.4, 0.95),
-    TieKind.PARTNERS_WITH: (0.3, 0.9),
-    TieKind.MEMBER_OF: (0.5, 0.9),
-    TieKind.COMMUNICATES_WITH: (0.1, 0.6),
-    TieKind.OPPOSES: (0.3, 0.9),
-}
-SCENARIO_END = datetime.date(2025, 12, 31)
-
-EXPLICIT_TIES = tuple(
-    (row["from"], row["to"], TieKind(row["kind"])) for row in _RELATIONS["explicit_ties"]
-)
-
-DONOR_KINDS = (S, IGO, FOUND)
-INTERNATIONAL_PARTNER_KINDS = (IGO, NGO, FAITH, MED, ACA, WG)
-
-
-def _tie_dates(rng: random.Random) -> tuple[datetime.date | None, datetime.date | None]:
-    if rng.random() < 0.1:
-        return None, None
-    start = datetime.date(rng.randint(2012, 2024), rng.randint(1, 12), rng.randint(1, 28))
-    if rng.random() < 0.25:
-        end = min(start + datetime.timedelta(days=rng.randint(180, 1500)), SCENARIO_END)
-        return start, end
-    return start, None
-
-
-def _ties(
-    rng: random.Random, actors: list[StakeholderSpec], stakes: list[StakeSpec]
-) -> list[TieSpec]:
-    by_name = {actor.name: actor for actor in actors}
-    by_acronym = {actor.acronym: actor for actor in actors if actor.acronym}
-    outcomes_of: dict[StakeholderKey, set[str]] = {actor.key: set() for actor in actors}
-    for stake in stakes:
-        outcomes_of[stake.stakeholder].add(stake.outcome)
-
-    ties: list[TieSpec] = []
-    seen: set[tuple] = set()
-
-    def add(source: StakeholderSpec, target: StakeholderSpec, kind: str, notes: str = "") -> bool:
-        if source.key == target.key:
-            return False
-        key = (source.key, target.key, kind)
-        if kind in SYMMETRIC_TIE_KINDS:
-            key = (*sorted((source.key, target.key)), kind)
-        if key in seen:
-            return False
-        seen.add(key)
-        low, high = TIE_STRENGTH[kind]
-        start, end = _tie_dates(rng)
-        ties.append(
-            TieSpec(source.key, target.key, kind, _round(rng.uniform(low, high)), start, end,
-                    rng.choice(TIE_SOURCES[kind]), notes)
-        )  # fmt: skip
-        return True
-
-    def shares_outcome(a: StakeholderSpec, b: StakeholderSpec) -> bool:
-        return bool(outcomes_of[a.key] & outcomes_of[b.key])
-
-    for source_name, target_name, kind in EXPLICIT_TIES:
-        source = by_name.get(source_name) or by_acronym[source_name]
-        target = by_name.get(target_name) or by_acronym[target_name]
-        add(source, target, kind)
-
-    # Donors fund implementers that work towards the same outcomes.
-    donors = [a for a in actors if a.kind in DONOR_KINDS and a.capabilities & Capability.FUNDING]
-    for donor in donors:
-        recipients = [
-            a
-            for a in actors
-            if a.kind not in (S,) and a.key != donor.key and shares_outcome(donor, a)
-        ]
-        for recipient in rng.sample(recipients, min(len(recipients), rng.randint(3, 7))):
-            add(donor, recipient, TieKind.FUNDS)
-    # Tech firms fund fact-checkers and counter-extremism work.
-    for firm in (a for a in actors if a.kind == FIRM and a.capabilities & Capability.FUNDING):
-        recipients = [a for a in actors if a.kind in (MED, NGO, ACA) and shares_outcome(firm, a)]
-        for recipient in rng.sample(recipients, min(len(recipients), 3)):
-            add(firm, recipient, TieKind.FUNDS)
-
-    internationals = [
-        a for a in actors if a.kind in INTERNATIONAL_PARTNER_KINDS and a.works_anywhere
-    ]
-    locals_ = [a for a in actors if not a.works_anywhere and a.kind not in (S,)]
-    for local in locals_:
-        # Local actors partner with one or two international organisations on a shared outcome.
-        partners = [a for a in internationals if shares_outcome(local, a)]
-        for partner in rng.sample(partners, min(len(partners), rng.randint(1, 2))):
-            add(partner, local, TieKind.PARTNERS_WITH)
-        # ... and talk to other actors working in the same country.
-        neighbours = [a for a in locals_ if a.key != local.key and a.country == local.country]
-        if neighbours and rng.random() < 0.6:
-            add(local, rng.choice(neighbours), TieKind.COMMUNICATES_WITH)
-        if local.kind in (WG, GRASS, NGO) and rng.random() < 0.3:
-            network = rng.choice(
-                [by_acronym["GNWP"], by_acronym["WILPF"]] if local.kind == WG
-                else [by_acronym["ICAN"], by_name["Search for Common Ground"]]
-            )  # fmt: skip
-            add(local, network, TieKind.MEMBER_OF)
-    # Women's groups in Africa join FemWise-Africa's national chapters.
-    femwise = by_name["FemWise-Africa"]
-    for local in locals_:
-        if local.kind == WG and local.country in femwise.works_in and rng.random() < 0.4:
-            add(local, femwise, TieKind.MEMBER_OF)
-    # Governments of the focus countries coordinate with the UN agencies present.
-    for state in (a for a in actors if a.kind == S and not a.works_anywhere):
-        agencies = [a for a in actors if a.kind == IGO and shares_outcome(state, a)]
-        for agency in rng.sample(agencies, min(len(agencies), 2)):
-            add(state, agency, TieKind.COMMUNICATES_WITH)
-    return ties
 
 
 # --- the scenario --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.roles import CLEARANCE_PERMISSION, Role
 
-from .scenario import data_file
+from .vocabulary import data_file
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_ORGANISATION = "Smart Diplomacy demo"
