@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# `make run IATI=1` also imports the 401 real IATI activities shipped in stakeholders/iati/sample/.
+# `make run IATI=1` also imports the 401 real IATI activities shipped in iati/sample/.
 SEED_ARGS := $(if $(IATI),--iati,)
 
 .PHONY: run setup test lint format lock clean-db
@@ -24,9 +24,11 @@ setup: $(VENV)/.installed static/vendor/.built
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## lint: ruff, the one-way layer contracts (import-linter, [tool.importlinter] in pyproject.toml), migrations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed

@@ -33,7 +33,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from stakeholders.demo import demo_scenario_load
+    from demo.load import demo_scenario_load
     from stakeholders.synthetic import synthetic_registry_create
 
     figures: dict = {"database": connection.vendor}

@@ -59,7 +59,7 @@ class Engagement(models.Model):
         "stakeholders.Outcome", blank=True, related_name="engagements"
     )
     iati_activity = models.OneToOneField(
-        "stakeholders.IatiActivity",
+        "iati.IatiActivity",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

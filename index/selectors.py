@@ -286,7 +286,7 @@ def score_list(*, user) -> QuerySet[Score]:
 
 
 # What a score row shows in the API and webhooks, read as plain values: no model instances for
-# a 100-row page (``index.api.serializers.score_rows`` turns them into the API's shape).
+# a 100-row page (``index.representations.score_rows`` turns them into the API's shape).
 SCORE_ROW_VALUES = (
     "id",
     "engagement_id",

@@ -3,11 +3,10 @@
 Each write validates fully and is atomic; rescoring is queued only after the transaction commits.
 """
 
-import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TokenScope
+from smartdiplomacy.bulk import copy_in, copy_rows_text, staging_table
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Audience
@@ -237,19 +237,6 @@ def _score_row(
     )
 
 
-def _copy_text(value) -> str:
-    """A value in PostgreSQL COPY text format (JSON already encoded by the caller)."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
-
-
 def _scores_upsert(rows: list[tuple], methodology: Methodology, now) -> set[int]:
     """Write ``rows`` (from ``_score_rows``, every audience of each engagement) under
     ``methodology``; returns the engagements whose *public* score was created or changed.
@@ -263,7 +250,7 @@ def _scores_upsert(rows: list[tuple], methodology: Methodology, now) -> set[int]
     if not rows:
         return set()
     # Bulk writes send no signal: the scores API's remembered answers are retired here.
-    from .api.conditional import scores_changed
+    from .generation import scores_changed
 
     if connection.vendor != "postgresql":
         changed = _scores_upsert_portable(rows, methodology)
@@ -313,16 +300,10 @@ def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) 
     columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS)]
     listed = ", ".join(quote(column) for column in columns)
     json_at = {SCORE_FIELDS.index(name) + 1 for name in ("indicators", "inputs")}
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write(
-            "\t".join(
-                _copy_text(json.dumps(value) if i in json_at else value)
-                for i, value in enumerate(row)
-            )
-        )
-        buffer.write("\n")
-    buffer.seek(0)
+    data = copy_rows_text(
+        [json.dumps(value) if i in json_at else value for i, value in enumerate(row)]
+        for row in rows
+    )
     engagement, methodology_column, audience, differs, computed_at = (
         quote(Score._meta.get_field(name).column)
         for name in ("engagement", "methodology", "audience", "cleared_differs", "computed_at")
@@ -332,24 +313,16 @@ def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) 
     incoming = ", ".join(f"EXCLUDED.{column}" for column in content)
     content_changed = f"({stored}) IS DISTINCT FROM ({incoming})"
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in content)
-    with connection.cursor() as cursor:
-        # Dropped at commit; dropped here first in case an outer transaction still holds the
-        # previous batch's table.
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.index_score_batch")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE index_score_batch ON COMMIT DROP AS "
-            f"SELECT {listed} FROM {table} WITH NO DATA"
-        )
-        copy_sql = f"COPY index_score_batch ({listed}) FROM STDIN"
-        raw = cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            raw.copy_expert(copy_sql, buffer)
-        else:  # psycopg 3
-            with raw.copy(copy_sql) as copy:
-                copy.write(buffer.getvalue())
+    with (
+        connection.cursor() as cursor,
+        staging_table(
+            cursor, name="index_score_batch", like=Score._meta.db_table, columns=columns
+        ) as batch,
+    ):
+        copy_in(cursor, table="index_score_batch", columns=columns, data=data)
         cursor.execute(
             f"INSERT INTO {table} ({listed}, {methodology_column}) "
-            f"SELECT {listed}, %s FROM index_score_batch "
+            f"SELECT {listed}, %s FROM {batch} "
             f"ON CONFLICT ({engagement}, {methodology_column}, {audience}) "
             f"DO UPDATE SET {updates}, {differs} = EXCLUDED.{differs}, "
             f"{computed_at} = CASE WHEN {content_changed} THEN EXCLUDED.{computed_at} "
@@ -365,7 +338,7 @@ def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) 
         }
         cursor.execute(
             f"DELETE FROM {table} WHERE {methodology_column} = %s AND {audience} = %s "
-            f"AND {engagement} IN (SELECT {engagement} FROM index_score_batch "
+            f"AND {engagement} IN (SELECT {engagement} FROM {batch} "
             f"WHERE {audience} = %s AND NOT {differs})",
             [methodology.pk, Audience.CLEARED, Audience.PUBLIC],
         )
@@ -547,7 +520,7 @@ def methodology_publish(*, methodology: Methodology, user=None) -> Methodology:
     Methodology.objects.filter(pk=methodology.pk).update(
         published=True, published_at=methodology.published_at
     )
-    from .api.conditional import scores_changed
+    from .generation import scores_changed
 
     scores_changed()  # the summary's default version is the newest published one
     rescore_run_start(methodology=methodology, user=user)
@@ -668,7 +641,7 @@ def webhook_deliveries_create(*, methodology_id: int, engagement_ids) -> list:
     Each endpoint gets the scores as its token reads them through the API (computed over public
     participants, nothing naming an actor), in posts of at most ``SCORES_PER_DELIVERY``.
     """
-    from .api.serializers import score_rows
+    from .representations import score_rows
     from .selectors import score_values_visible_to
     from .tasks import webhook_deliver
 

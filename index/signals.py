@@ -1,4 +1,4 @@
-"""What retires the scores API's remembered answers (``index.api.conditional.scores_changed``).
+"""What retires the scores API's remembered answers (``index.generation.scores_changed``).
 
 Every model whose rows a score response shows, filters on or is made visible by: scores and
 their engagements, participants and outcomes, methodologies, partnerships, outcomes and
@@ -14,7 +14,7 @@ from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.models import Outcome, Stakeholder
 from stakeholders.signals import stakeholder_changed
 
-from .api.conditional import scores_changed
+from .generation import scores_changed
 from .models import Engagement, EngagementParticipant, Methodology, Score
 
 WATCHED = (Score, Engagement, EngagementParticipant, Methodology, Partnership, Outcome, Stakeholder)

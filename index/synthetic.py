@@ -284,7 +284,7 @@ def synthetic_engagements_create(*, engagements: int, seed: int = 0) -> dict:
     nothing written, otherwise). Other engagements, and every stakeholder, are left alone. No
     change history and no scores are written. Returns the counts and the seconds per phase.
     """
-    from .api.conditional import scores_changed
+    from .generation import scores_changed
 
     timer = _Timer()
     started = time.perf_counter()

@@ -8,8 +8,19 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partnerships"
 
     def ready(self) -> None:
+        from stakeholders.panels import panel_register
+
         from . import signals  # noqa: F401  (connects the stake-change refresh)
         from .coalitions import signals as coalition_signals  # noqa: F401
         from .deletion import register_participants
 
         register_participants()
+        # The registry's pages show candidates through panels this app fills.
+        panel_register(
+            page="stakeholder_detail",
+            template="partnerships/includes/stakeholder_panel.html",
+            order=10,
+        )
+        panel_register(
+            page="outcome_detail", template="partnerships/includes/outcome_panel.html", order=10
+        )

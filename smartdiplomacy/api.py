@@ -7,6 +7,7 @@ resources use.
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, permissions, renderers, status, throttling
@@ -33,9 +35,6 @@ from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from accounts.selectors import two_factor_outstanding
-from accounts.services import restricted_read_record
-from accounts.tokens import request_token
 from smartdiplomacy.cache import incr_window
 from smartdiplomacy.exceptions import ApplicationError
 
@@ -298,6 +297,32 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# --- What the machinery asks of accounts ------------------------------------------------------
+# accounts sits above this core (it raises the core's error type), so the core names what it needs
+# from it in the settings (``API_ACCOUNT_HOOKS``, dotted paths, like django-axes' callables) and
+# loads it at the first request instead of importing it.
+
+
+@functools.cache
+def _account_hook(name: str):
+    return import_string(settings.API_ACCOUNT_HOOKS[name])
+
+
+def request_token(request):
+    """The partner token that authenticated this request, or None (``accounts.tokens``)."""
+    return _account_hook("request_token")(request)
+
+
+def two_factor_outstanding(user) -> bool:
+    """Does this person still owe the second factor this session (``accounts.selectors``)?"""
+    return _account_hook("two_factor_outstanding")(user)
+
+
+def restricted_read_record(**kwargs) -> None:
+    """Record a cleared person's read of restricted stakeholders (``accounts.services``)."""
+    _account_hook("restricted_read_record")(**kwargs)
 
 
 # --- Authentication -----------------------------------------------------------------------------

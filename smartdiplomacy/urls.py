@@ -10,7 +10,7 @@ urlpatterns = [
     path("changes/", views.change_log, name="change_log"),
     path("accounts/", include("accounts.urls")),
     path("registry/imports/", include("stakeholders.imports.urls")),
-    path("registry/iati/", include("stakeholders.iati.urls")),
+    path("registry/iati/", include("iati.urls")),
     path("api/", include("smartdiplomacy.api_urls")),
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
 
+from smartdiplomacy.object_views import form_service_error
 from smartdiplomacy.widgets import PickerMultiple, use_picker
 
 from .choices import IdentifierScheme, Kind, Scope, Sensitivity
@@ -57,11 +58,11 @@ class ServiceErrorsMixin:
         if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             remapped: dict[str, list] = {}
             for key, messages in error.error_dict.items():
-                remapped.setdefault(self._error_target(key), []).extend(messages)
+                remapped.setdefault(self.error_target(key), []).extend(messages)
             error = ValidationError(remapped)
         super().add_error(field, error)
 
-    def _error_target(self, key: str) -> str:
+    def error_target(self, key: str) -> str:
         if key in self.fields:
             return key
         if key in self.field_aliases and self.field_aliases[key] in self.fields:
@@ -71,11 +72,8 @@ class ServiceErrorsMixin:
         return NON_FIELD_ERRORS
 
     def add_service_error(self, error: ValidationError) -> None:
-        """Show a ValidationError raised by a service on the form."""
-        if hasattr(error, "error_dict"):
-            self.add_error(None, error)
-        else:
-            self.add_error(None, ValidationError({NON_FIELD_ERRORS: error.messages}))
+        """Show a ValidationError raised by a service on the form (``form_service_error``)."""
+        form_service_error(self, error)
 
 
 def external_id_field_name(scheme: str) -> str:

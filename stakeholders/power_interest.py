@@ -1,14 +1,19 @@
 """The power–interest grid of one outcome, as plain geometry (no Django, no database).
 
-Interest runs along x and influence up y, both 0–1, split at 0.5 into Mendelow's four quadrants.
-The page draws the result as inline SVG; everything here is a pure function of the stakes' numbers,
-so it is tested exactly and costs no queries.
+The ONE definition of the grid: interest runs along x (right = more) and influence up y (up =
+more), both 0–1, split at 0.5 into Mendelow's four quadrants. The outcome page draws it as inline
+SVG from here; any other drawing of the grid (the graph's outcome view) reads ``grid_definition()``
+rather than keeping its own list, so that the two cannot disagree about which axis is which.
+Everything here is a pure function of the stakes' numbers, so it is tested exactly and costs no
+queries.
 """
 
 import math
 from dataclasses import dataclass
 
 SPLIT = 0.5
+X_AXIS = "interest"  # across, low on the left
+Y_AXIS = "influence"  # up, low at the bottom
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,16 @@ class Quadrant:
     high_influence: bool
     high_interest: bool
 
+    @property
+    def column(self) -> int:
+        """0 = left half (low interest), 1 = right half."""
+        return int(self.high_interest)
+
+    @property
+    def row(self) -> int:
+        """0 = top half (high influence), 1 = bottom half, as screens count rows."""
+        return int(not self.high_influence)
+
 
 QUADRANTS = (
     Quadrant("keep_satisfied", "Keep satisfied", "High influence, low interest", True, False),
@@ -27,6 +42,31 @@ QUADRANTS = (
     Quadrant("keep_informed", "Keep informed", "Low influence, high interest", False, True),
 )
 QUADRANT_BY_KEY = {quadrant.key: quadrant for quadrant in QUADRANTS}
+
+
+def grid_definition() -> dict:
+    """The grid as JSON-ready data for a client that draws it (e.g. the graph's outcome view).
+
+    A stake sits at ``x = interest``, ``y = influence`` (up); quadrant ``column`` 0/1 is the
+    left/right half, ``row`` 0/1 the top/bottom half.
+    """
+    return {
+        "x": X_AXIS,
+        "y": Y_AXIS,
+        "split": SPLIT,
+        "quadrants": [
+            {
+                "key": quadrant.key,
+                "label": quadrant.label,
+                "advice": quadrant.advice,
+                "high_influence": quadrant.high_influence,
+                "high_interest": quadrant.high_interest,
+                "column": quadrant.column,
+                "row": quadrant.row,
+            }
+            for quadrant in QUADRANTS
+        ],
+    }
 
 
 def quadrant_of(*, interest: float, influence: float) -> Quadrant:
@@ -129,8 +169,8 @@ def quadrant_boxes(frame: Frame) -> list[dict]:
     pad = 10
     boxes = []
     for quadrant in QUADRANTS:
-        x0, x1 = (mid_x, right) if quadrant.high_interest else (left, mid_x)
-        y0, y1 = (top, mid_y) if quadrant.high_influence else (mid_y, bottom)
+        x0, x1 = (mid_x, right) if quadrant.column else (left, mid_x)
+        y0, y1 = (mid_y, bottom) if quadrant.row else (top, mid_y)
         boxes.append(
             {
                 "quadrant": quadrant,

@@ -16,7 +16,6 @@ What the generator imitates from real registries:
 """
 
 import contextlib
-import io
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ import numpy as np
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_countries import countries
+
+from smartdiplomacy.bulk import copy_in, copy_rows_text
 
 from .choices import (
     Capability,
@@ -479,43 +480,29 @@ def _columns(model, names: Sequence[str]) -> list[str]:
     return [model._meta.get_field(name).column for name in names]
 
 
-def _text(value) -> str:
-    """A value in PostgreSQL COPY text format."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool | np.bool_):
-        return "t" if value else "f"
-    return str(value)
-
-
 def _insert(model, names: Sequence[str], rows: Iterable[tuple], *, batch: int = 100_000) -> None:
     """Insert plain tuples into ``model``'s table: COPY on PostgreSQL, executemany elsewhere."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
+    table = model._meta.db_table
+    columns = _columns(model, names)
     with connection.cursor() as cursor:
         chunk: list[tuple] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) >= batch:
-                _insert_chunk(cursor, table, columns, len(names), chunk)
+                _insert_chunk(cursor, table, columns, chunk)
                 chunk = []
         if chunk:
-            _insert_chunk(cursor, table, columns, len(names), chunk)
+            _insert_chunk(cursor, table, columns, chunk)
 
 
-def _insert_chunk(cursor, table: str, columns: str, width: int, rows: list[tuple]) -> None:
+def _insert_chunk(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
-        buffer = io.StringIO("".join("\t".join(map(_text, row)) + "\n" for row in rows))
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-        raw = cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            raw.copy_expert(sql, buffer)
-        else:  # psycopg 3
-            with raw.copy(sql) as copy:
-                copy.write(buffer.getvalue())
+        copy_in(cursor, table=table, columns=columns, data=copy_rows_text(rows))
     else:
-        placeholders = ", ".join(["%s"] * width)
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+        quote = connection.ops.quote_name
+        listed = ", ".join(quote(column) for column in columns)
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {quote(table)} ({listed}) VALUES ({placeholders})", rows)
 
 
 def _db_datetime(value):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
 from accounts.list_tools import Column, list_tools
-from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.object_views import object_delete_view, object_form_view
 
 from . import services
 from .choices import Kind, Position
@@ -277,21 +277,23 @@ def _history_value(field, value, parent_names) -> str:
 @login_required
 @permission_required("stakeholders.add_stakeholder", raise_exception=True)
 def stakeholder_create(request):
-    form = StakeholderForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                stakeholder = services.stakeholder_create(**form.service_fields())
-                services.stakeholder_external_ids_set(
-                    stakeholder=stakeholder, external_ids=form.external_ids(), user=request.user
-                )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Recorded {stakeholder.name}.")
-            return redirect(stakeholder)
-    return render(
-        request, "stakeholders/stakeholder_form.html", {"form": form, "stakeholder": None}
+
+    @transaction.atomic
+    def save(form):
+        stakeholder = services.stakeholder_create(**form.service_fields())
+        services.stakeholder_external_ids_set(
+            stakeholder=stakeholder, external_ids=form.external_ids(), user=request.user
+        )
+        return stakeholder
+
+    return object_form_view(
+        request,
+        form=StakeholderForm(request.POST or None, user=request.user),
+        save=save,
+        template="stakeholders/stakeholder_form.html",
+        context={"stakeholder": None},
+        message=lambda stakeholder: f"Recorded {stakeholder.name}.",
+        success_url=lambda stakeholder: stakeholder.get_absolute_url(),
     )
 
 
@@ -299,21 +301,23 @@ def stakeholder_create(request):
 def stakeholder_update(request, pk: int):
     stakeholder = _visible_stakeholder(request, pk)
     _require(request.user, "stakeholders.change_stakeholder")
-    form = StakeholderForm(request.POST or None, instance=stakeholder, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.stakeholder_update(stakeholder=stakeholder, **form.service_fields())
-                services.stakeholder_external_ids_set(
-                    stakeholder=stakeholder, external_ids=form.external_ids()
-                )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Saved {stakeholder.name}.")
-            return redirect(stakeholder)
-    return render(
-        request, "stakeholders/stakeholder_form.html", {"form": form, "stakeholder": stakeholder}
+
+    @transaction.atomic
+    def save(form):
+        services.stakeholder_update(stakeholder=stakeholder, **form.service_fields())
+        services.stakeholder_external_ids_set(
+            stakeholder=stakeholder, external_ids=form.external_ids()
+        )
+        return stakeholder
+
+    return object_form_view(
+        request,
+        form=StakeholderForm(request.POST or None, instance=stakeholder, user=request.user),
+        save=save,
+        template="stakeholders/stakeholder_form.html",
+        context={"stakeholder": stakeholder},
+        message=lambda saved: f"Saved {saved.name}.",
+        success_url=lambda saved: saved.get_absolute_url(),
     )
 
 
@@ -322,29 +326,20 @@ def stakeholder_update(request, pk: int):
 def stakeholder_delete(request, pk: int):
     stakeholder = _visible_stakeholder(request, pk)
     _require(request.user, "stakeholders.delete_stakeholder")
-    error = None
-    if request.method == "POST":
-        name = stakeholder.name
-        try:
-            # Deleted, or (when it holds what this person may not see) archived: the same here.
-            services.stakeholder_delete(stakeholder=stakeholder, user=request.user)
-        except ApplicationError as refused:
-            error = str(refused)
-        else:
-            messages.success(request, f"Deleted {name}.")
-            return redirect("stakeholders:stakeholder_list")
-    return render(
+    return object_delete_view(
         request,
-        "stakeholders/confirm_delete.html",
-        {
+        # Deleted, or (when it holds what this person may not see) archived: the same here.
+        delete=lambda: services.stakeholder_delete(stakeholder=stakeholder, user=request.user),
+        template="stakeholders/confirm_delete.html",
+        context={
             "object_label": stakeholder.name,
             "what": "stakeholder",
             "consequences": "Its stakes, ties and identifiers are deleted with it; stakeholders "
             "under it lose their parent. The change history is kept.",
             "cancel_url": stakeholder.get_absolute_url(),
-            "error": error,
         },
-        status=400 if error else 200,
+        message=f"Deleted {stakeholder.name}.",
+        success_url=reverse("stakeholders:stakeholder_list"),
     )
 
 
@@ -470,32 +465,30 @@ def _power_interest_grid(stakes) -> dict:
 @login_required
 @permission_required("stakeholders.add_outcome", raise_exception=True)
 def outcome_create(request):
-    form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = services.outcome_create(**form.service_fields())
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Recorded the outcome “{outcome.title}”.")
-            return redirect(outcome)
-    return render(request, "stakeholders/outcome_form.html", {"form": form, "outcome": None})
+    return object_form_view(
+        request,
+        form=OutcomeForm(request.POST or None),
+        save=lambda form: services.outcome_create(**form.service_fields()),
+        template="stakeholders/outcome_form.html",
+        context={"outcome": None},
+        message=lambda outcome: f"Recorded the outcome “{outcome.title}”.",
+        success_url=lambda outcome: outcome.get_absolute_url(),
+    )
 
 
 @login_required
 def outcome_update(request, pk: int):
     outcome = get_object_or_404(outcome_list_with_stake_counts(user=request.user), pk=pk)
     _require(request.user, "stakeholders.change_outcome")
-    form = OutcomeForm(request.POST or None, instance=outcome)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.outcome_update(outcome=outcome, **form.service_fields())
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Saved the outcome “{outcome.title}”.")
-            return redirect(outcome)
-    return render(request, "stakeholders/outcome_form.html", {"form": form, "outcome": outcome})
+    return object_form_view(
+        request,
+        form=OutcomeForm(request.POST or None, instance=outcome),
+        save=lambda form: services.outcome_update(outcome=outcome, **form.service_fields()),
+        template="stakeholders/outcome_form.html",
+        context={"outcome": outcome},
+        message=lambda saved: f"Saved the outcome “{outcome.title}”.",
+        success_url=lambda saved: outcome.get_absolute_url(),
+    )
 
 
 @login_required
@@ -541,29 +534,19 @@ def outcome_stake_add(request, pk: int):
 
 
 def _stake_add(request, form, *, stakeholder, outcome):
-    back = (stakeholder or outcome).get_absolute_url()
-    if request.method == "POST" and form.is_valid():
-        try:
-            stake = services.stake_create(
-                stakeholder=stakeholder or form.cleaned_data["stakeholder"],
-                outcome=outcome or form.cleaned_data["outcome"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Recorded the stake of {stake.stakeholder.name}.")
-            return redirect(_next_url(request, back))
-    return render(
+    back = _next_url(request, (stakeholder or outcome).get_absolute_url())
+    return object_form_view(
         request,
-        "stakeholders/stake_form.html",
-        {
-            "form": form,
-            "stake": None,
-            "stakeholder": stakeholder,
-            "outcome": outcome,
-            "cancel_url": _next_url(request, back),
-        },
+        form=form,
+        save=lambda form: services.stake_create(
+            stakeholder=stakeholder or form.cleaned_data["stakeholder"],
+            outcome=outcome or form.cleaned_data["outcome"],
+            **form.service_fields(),
+        ),
+        template="stakeholders/stake_form.html",
+        context={"stake": None, "stakeholder": stakeholder, "outcome": outcome, "cancel_url": back},
+        message=lambda stake: f"Recorded the stake of {stake.stakeholder.name}.",
+        success_url=lambda stake: back,
     )
 
 
@@ -577,26 +560,20 @@ def _visible_stake(request, pk: int):
 def stake_update(request, pk: int):
     stake = _visible_stake(request, pk)
     _require(request.user, "stakeholders.change_stake")
-    form = StakeForm(request.POST or None, instance=stake, user=request.user)
     back = _next_url(request, stake.stakeholder.get_absolute_url())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stake_update(stake=stake, **form.service_fields())
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Saved the stake of {stake.stakeholder.name}.")
-            return redirect(back)
-    return render(
+    return object_form_view(
         request,
-        "stakeholders/stake_form.html",
-        {
-            "form": form,
+        form=StakeForm(request.POST or None, instance=stake, user=request.user),
+        save=lambda form: services.stake_update(stake=stake, **form.service_fields()),
+        template="stakeholders/stake_form.html",
+        context={
             "stake": stake,
             "stakeholder": stake.stakeholder,
             "outcome": stake.outcome,
             "cancel_url": back,
         },
+        message=lambda saved: f"Saved the stake of {stake.stakeholder.name}.",
+        success_url=lambda saved: back,
     )
 
 
@@ -606,19 +583,18 @@ def stake_delete(request, pk: int):
     stake = _visible_stake(request, pk)
     _require(request.user, "stakeholders.delete_stake")
     back = _next_url(request, stake.stakeholder.get_absolute_url())
-    if request.method == "POST":
-        services.stake_delete(stake=stake)
-        messages.success(request, f"Deleted the stake of {stake.stakeholder.name}.")
-        return redirect(back)
-    return render(
+    return object_delete_view(
         request,
-        "stakeholders/confirm_delete.html",
-        {
+        delete=lambda: services.stake_delete(stake=stake),
+        template="stakeholders/confirm_delete.html",
+        context={
             "object_label": f"{stake.stakeholder.name} → {stake.outcome.title}",
             "what": "stake",
             "consequences": "Only this stake is deleted; the stakeholder and outcome stay.",
             "cancel_url": back,
         },
+        message=f"Deleted the stake of {stake.stakeholder.name}.",
+        success_url=back,
     )
 
 
@@ -629,20 +605,15 @@ def stake_delete(request, pk: int):
 def stakeholder_tie_add(request, pk: int):
     stakeholder = _visible_stakeholder(request, pk)
     _require(request.user, "stakeholders.add_tie")
-    form = TieForm(request.POST or None, user=request.user, anchor=stakeholder)
     back = stakeholder.get_absolute_url()
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.tie_create(**form.service_fields())
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, "Recorded the tie.")
-            return redirect(f"{back}#ties")
-    return render(
+    return object_form_view(
         request,
-        "stakeholders/tie_form.html",
-        {"form": form, "tie": None, "stakeholder": stakeholder, "cancel_url": back},
+        form=TieForm(request.POST or None, user=request.user, anchor=stakeholder),
+        save=lambda form: services.tie_create(**form.service_fields()),
+        template="stakeholders/tie_form.html",
+        context={"tie": None, "stakeholder": stakeholder, "cancel_url": back},
+        message=lambda tie: "Recorded the tie.",
+        success_url=lambda tie: f"{back}#ties",
     )
 
 
@@ -656,20 +627,15 @@ def _visible_tie(request, pk: int):
 def tie_update(request, pk: int):
     tie = _visible_tie(request, pk)
     _require(request.user, "stakeholders.change_tie")
-    form = TieForm(request.POST or None, instance=tie, user=request.user)
     back = _next_url(request, tie.from_stakeholder.get_absolute_url())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.tie_update(tie=tie, **form.service_fields())
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, "Saved the tie.")
-            return redirect(back)
-    return render(
+    return object_form_view(
         request,
-        "stakeholders/tie_form.html",
-        {"form": form, "tie": tie, "stakeholder": tie.from_stakeholder, "cancel_url": back},
+        form=TieForm(request.POST or None, instance=tie, user=request.user),
+        save=lambda form: services.tie_update(tie=tie, **form.service_fields()),
+        template="stakeholders/tie_form.html",
+        context={"tie": tie, "stakeholder": tie.from_stakeholder, "cancel_url": back},
+        message=lambda saved: "Saved the tie.",
+        success_url=lambda saved: back,
     )
 
 
@@ -679,19 +645,18 @@ def tie_delete(request, pk: int):
     tie = _visible_tie(request, pk)
     _require(request.user, "stakeholders.delete_tie")
     back = _next_url(request, tie.from_stakeholder.get_absolute_url())
-    if request.method == "POST":
-        services.tie_delete(tie=tie)
-        messages.success(request, "Deleted the tie.")
-        return redirect(back)
-    return render(
+    return object_delete_view(
         request,
-        "stakeholders/confirm_delete.html",
-        {
+        delete=lambda: services.tie_delete(tie=tie),
+        template="stakeholders/confirm_delete.html",
+        context={
             "object_label": str(tie),
             "what": "tie",
             "consequences": "Only this tie is deleted; both stakeholders stay.",
             "cancel_url": back,
         },
+        message="Deleted the tie.",
+        success_url=back,
     )
 
 

@@ -18,12 +18,11 @@ import hashlib
 import json
 import threading
 import time
-import uuid
 
 import cachetools
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, DateTimeField, Max, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse, HttpResponseNotModified
@@ -33,6 +32,7 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from partnerships.models import Partnership
 from stakeholders.models import Outcome
 
+from ..generation import data_generation, scores_changed  # noqa: F401  (re-exported)
 from ..models import Engagement, Methodology
 
 # Bump when the body of a response changes shape, so that clients' cached copies are not reused.
@@ -41,39 +41,7 @@ VARY = ("Accept", "Authorization", "Cookie")
 # Rendered bodies are kept this long under their ETag (see ``Validators.cached_response``).
 BODY_CACHE_SECONDS = 300
 # A request's validators, once computed, answer the same request again without a query for
-# ``settings.SCORES_API_ANSWER_SECONDS`` (10 with a shared cache, none without: a per-process cache
-# cannot hear another process's writes), or until anything they are made of changes
-# (``scores_changed``), whichever comes first. The time limit also bounds what a write outside the
-# ORM's signals and the bulk paths could leave stale.
-GENERATION_KEY = "index:scores-api:generation"
-
-
-# --- the data generation: answers already given stand until anything they read changes --------
-#
-# Every write that can change what the scores API shows (a score, an engagement, its participants
-# or outcomes, a methodology, a partnership, an outcome, a stakeholder's visibility) calls
-# ``scores_changed`` — through model signals (``index.signals``) or, for bulk writes that send no
-# signal, explicitly. It moves the generation at once and again when the transaction commits, so
-# an answer computed from the data before the commit is never reused after it.
-
-
-def data_generation() -> str:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, value, None):
-            value = cache.get(GENERATION_KEY) or value
-    return value
-
-
-def _generation_move() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
-def scores_changed(*, using: str | None = None) -> None:
-    """Retire every remembered answer of the scores API (now, and once the transaction commits)."""
-    _generation_move()
-    transaction.on_commit(_generation_move, using=using)
+# ``settings.SCORES_API_ANSWER_SECONDS``, or until the data generation moves (index.generation).
 
 
 def request_fingerprint(request, *, audience: str) -> str:

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "partnerships",
     "graph",
     "index",
+    "iati",
+    "demo",
     "ops",
 ]
 
@@ -246,6 +248,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "smartdiplomacy.api.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# What the shared API machinery (smartdiplomacy.api, below accounts) asks of accounts.
+API_ACCOUNT_HOOKS = {
+    "request_token": "accounts.tokens.request_token",
+    "two_factor_outstanding": "accounts.selectors.two_factor_outstanding",
+    "restricted_read_record": "accounts.services.restricted_read_record",
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "smartdiplomacy API",
     "DESCRIPTION": (
@@ -344,7 +354,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Autodiscovery finds only <app>.tasks; task modules in an app's sub-packages are listed here.
 CELERY_IMPORTS = [
     "stakeholders.imports.tasks",
-    "stakeholders.iati.tasks",
+    "iati.tasks",
     "partnerships.coalitions.tasks",
 ]
 

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from stakeholders.choices import CAPABILITY_LABELS, Capability, TieKind
 from stakeholders.fields import to_capability
+from stakeholders.panels import panels_for
 
 register = template.Library()
 
@@ -85,3 +86,9 @@ TIE_VERBS = {"member_of": "is a member of"}
 def tie_verb(kind: str) -> str:
     """The tie kind as the verb of a sentence: "A funds B", "A is a member of B"."""
     return TIE_VERBS.get(kind) or str(dict(TieKind.choices).get(kind, kind)).lower()
+
+
+@register.simple_tag
+def page_panels(page: str) -> list[str]:
+    """The sections higher apps added to this registry page (``stakeholders.panels``)."""
+    return panels_for(page)

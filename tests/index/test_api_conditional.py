@@ -215,7 +215,7 @@ def test_changing_an_engagements_outcomes_or_a_stakeholders_visibility_retires_a
 def test_a_remembered_answer_is_dropped_once_the_writing_transaction_commits(
     v1, client, django_capture_on_commit_callbacks
 ):
-    from index.api.conditional import data_generation
+    from index.generation import data_generation
 
     _scored(v1)
     client.get(URL)

@@ -198,9 +198,10 @@ def test_someone_elses_draft_partnership_fails_like_a_missing_one(officer):
 
 
 def test_demo_engagements_are_scored_and_idempotent(db, django_capture_on_commit_callbacks):
-    from index.demo import demo_engagements_ensure
+    from demo.engagements import demo_engagements_ensure
+    from demo.load import demo_scenario_load
+    from demo.users import demo_users_ensure
     from index.models import Engagement, Score
-    from stakeholders.demo import demo_scenario_load, demo_users_ensure
 
     demo_scenario_load()
     demo_users_ensure()

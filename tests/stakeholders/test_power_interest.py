@@ -1,5 +1,6 @@
 """The power–interest grid's geometry: quadrants, positions inside the plot, no hidden overlaps."""
 
+import json
 import math
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from stakeholders.power_interest import (
     COLLISION_DISTANCE,
     Frame,
+    grid_definition,
     place_points,
     quadrant_boxes,
     quadrant_of,
@@ -62,3 +64,32 @@ def test_quadrant_boxes_tile_the_plot():
     assert boxes["manage_closely"]["x"] == pytest.approx(frame.mid_x, abs=0.1)
     assert boxes["manage_closely"]["y"] == frame.top
     assert boxes["monitor"]["anchor"] == "start" and boxes["keep_informed"]["anchor"] == "end"
+
+
+def test_the_one_definition_puts_interest_across_and_influence_up():
+    """The graph's outcome view drew influence across and interest up (issue 13): any drawing of
+    the grid reads this definition, whose columns follow interest and rows follow influence."""
+    definition = grid_definition()
+    assert (definition["x"], definition["y"], definition["split"]) == ("interest", "influence", 0.5)
+    where = {q["key"]: (q["column"], q["row"]) for q in definition["quadrants"]}
+    assert where == {
+        "keep_satisfied": (0, 0),  # low interest (left), high influence (top)
+        "manage_closely": (1, 0),
+        "monitor": (0, 1),
+        "keep_informed": (1, 1),  # high interest (right), low influence (bottom)
+    }
+    for q in definition["quadrants"]:
+        assert q["column"] == int(q["high_interest"]) and q["row"] == int(not q["high_influence"])
+    json.dumps(definition)  # plain data, ready for json_script
+
+
+@pytest.mark.parametrize(
+    ("interest", "influence"), [(0.1, 0.9), (0.9, 0.9), (0.1, 0.1), (0.9, 0.1)]
+)
+def test_a_point_lands_in_the_box_of_its_own_quadrant(interest, influence):
+    frame = Frame()
+    ((x, y),) = place_points([(interest, influence)], frame)
+    key = quadrant_of(interest=interest, influence=influence).key
+    (box,) = [box for box in quadrant_boxes(frame) if box["quadrant"].key == key]
+    assert box["x"] <= x <= box["x"] + box["width"]
+    assert box["y"] <= y <= box["y"] + box["height"]

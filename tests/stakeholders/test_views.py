@@ -1,6 +1,7 @@
 """The registry's pages: every page renders, the restriction rule holds everywhere a reader looks,
 permissions per role, query counts that do not grow with rows, sorting, pagination, filters."""
 
+import html
 import re
 
 import pytest
@@ -432,6 +433,26 @@ def test_outcome_grid_shows_only_visible_stakeholders(client, analyst, cleared_a
         "keep_informed": ["Hidden Women's Collective"],
         "monitor": [],
     }
+    # On the drawing, each dot sits inside the rectangle of the quadrant it is listed under:
+    # keep satisfied (high influence, low interest) top left, keep informed bottom right.
+    page = response.content.decode()
+    boxes = {
+        key: tuple(float(v) for v in dims)
+        for key, *dims in re.findall(
+            r'class="q q-(\w+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', page
+        )
+    }
+    dots = re.findall(
+        r'aria-label="([^":]+): interest[^"]*">\s*<circle[^>]* cx="([\d.]+)" cy="([\d.]+)"', page
+    )
+    assert len(dots) == 3
+    for name, cx, cy in dots:
+        (key,) = [key for key, names in quadrants.items() if html.unescape(name) in names]
+        x, y, width, height = boxes[key]
+        assert x <= float(cx) <= x + width and y <= float(cy) <= y + height, (name, key)
+    assert boxes["keep_satisfied"][:2] == (boxes["monitor"][0], boxes["manage_closely"][1])
+    assert boxes["keep_satisfied"][0] < boxes["manage_closely"][0]
+    assert boxes["keep_satisfied"][1] < boxes["monitor"][1]
 
 
 def test_outcome_stake_chooser_offers_only_visible_stakeholders(client, officer, registry):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from iati import mapping
+from iati.codelists import codelist, country_name, sector_name
+from iati.parser import Activity, IatiFileError, SkippedActivity, activities_read
 from stakeholders.choices import Kind, Theme
-from stakeholders.iati import mapping
-from stakeholders.iati.codelists import codelist, country_name, sector_name
-from stakeholders.iati.parser import Activity, IatiFileError, SkippedActivity, activities_read
 
 from .synthetic import synthetic_iati_write
 

@@ -1,6 +1,6 @@
 """Write large synthetic IATI 2.03 files for the memory test and the benchmark.
 
-``python tests/stakeholders/iati/synthetic.py OUT.xml N`` writes N activities drawn from a pool
+``python tests/iati/synthetic.py OUT.xml N`` writes N activities drawn from a pool
 of 2,000 organisations, 40 DAC sectors and 30 countries (same N, same file).
 """
 

@@ -8,7 +8,7 @@ import tracemalloc
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from stakeholders.iati.services import IatiImportError, iati_import
+from iati.services import IatiImportError, iati_import
 
 
 class Command(BaseCommand):

@@ -17,14 +17,15 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from accounts.roles import Role
-from stakeholders import demo, synthetic
+from demo import scenario, users
+from stakeholders import synthetic
 from stakeholders.choices import Kind, Position, Sensitivity, TieKind
 from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
 from stakeholders.selectors import user_is_cleared
 
 pytestmark = pytest.mark.django_db
 
-SECTOR_CODELIST = Path(settings.BASE_DIR) / "stakeholders/iati/codelists/Sector.xml"
+SECTOR_CODELIST = Path(settings.BASE_DIR) / "iati/codelists/Sector.xml"
 
 
 def seed(*args: str) -> str:
@@ -130,7 +131,7 @@ def test_demo_scenario_meets_the_numbers():
     assert {Kind.WOMENS_GROUP, Kind.GRASSROOTS, Kind.DIASPORA} <= hidden_kinds
     assert (
         not actors.exclude(sensitivity=Sensitivity.PUBLIC)
-        .exclude(description__contains=demo.INVENTED)
+        .exclude(description__contains=scenario.INVENTED)
         .exists()
     )
 
@@ -169,7 +170,7 @@ def test_demo_scenario_meets_the_numbers():
     assert ties.filter(end_date__isnull=False).exists()
     assert not ties.filter(source="").exists()
 
-    assert Sector.objects.count() == len(demo.DEMO_SECTORS)
+    assert Sector.objects.count() == len(scenario.DEMO_SECTORS)
     assert Stakeholder.objects.filter(sectors__code="15170").exists()
     # Change history exists for every demo row (a stakeholder's sectors add a second record).
     for model in (Sector, Stakeholder, Outcome, Stake, Tie):
@@ -181,7 +182,7 @@ def test_demo_scenario_meets_the_numbers():
 def test_demo_sectors_are_real_dac_codes_with_their_codelist_names():
     items = ET.parse(SECTOR_CODELIST).getroot().iter("codelist-item")
     codelist = {item.findtext("code"): item.find("name/narrative").text for item in items}
-    for code, name in demo.DEMO_SECTORS:
+    for code, name in scenario.DEMO_SECTORS:
         assert codelist.get(code) == name, code
 
 
@@ -221,9 +222,9 @@ def test_a_partly_loaded_database_is_completed():
 
 
 def test_the_scenario_is_deterministic():
-    built = demo.demo_scenario()
-    demo.demo_scenario.cache_clear()
-    assert demo.demo_scenario() == built
+    built = scenario.demo_scenario()
+    scenario.demo_scenario.cache_clear()
+    assert scenario.demo_scenario() == built
 
     seed()
     first = checksum(registry_rows())
@@ -240,7 +241,7 @@ def test_the_scenario_does_not_depend_on_hash_ordering():
     """Set and dict orders vary with PYTHONHASHSEED; the scenario must not."""
     script = (
         "import django, hashlib; django.setup();"
-        "from stakeholders.demo import demo_scenario; s = demo_scenario();"
+        "from demo.scenario import demo_scenario; s = demo_scenario();"
         "print(hashlib.sha256(repr((s.stakeholders, s.outcomes, s.stakes, s.ties)).encode())"
         ".hexdigest())"
     )
@@ -288,7 +289,7 @@ def test_demo_users_have_their_roles_and_clearance():
         user = User.objects.get(username=username)
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert user_is_cleared(user) is cleared
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(users.DEMO_PASSWORD)
         assert user.first_name and user.last_name
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
@@ -300,7 +301,7 @@ def test_demo_users_have_their_roles_and_clearance():
     analyst.user_permissions.clear()
     analyst.groups.clear()
     password_hash = analyst.password
-    rows = demo.demo_users_ensure()
+    rows = users.demo_users_ensure()
     analyst = User.objects.get(username="analyst.cleared")
     assert user_is_cleared(analyst) and analyst.password == password_hash
     assert [row["created"] for row in rows] == [False] * 5

@@ -36,13 +36,13 @@ def upload(request):
             error.add_to_form(form)
         else:
             return redirect("iati_import:job", token=token)
-    return render(request, "stakeholders_iati/upload.html", {"form": form})
+    return render(request, "iati/upload.html", {"form": form})
 
 
 @login_required
 def job(request, token: str):
     _administrator_or_403(request.user)
-    return render(request, "stakeholders_iati/job.html", {"job": _job_or_404(request, token)})
+    return render(request, "iati/job.html", {"job": _job_or_404(request, token)})
 
 
 @login_required

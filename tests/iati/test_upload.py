@@ -6,11 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from stakeholders.models import IatiActivity, Stakeholder
+from iati.models import IatiActivity
+from stakeholders.models import Stakeholder
 from tests.accounts.factories import UserFactory
 from tests.conftest import login_verified
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.stakeholders.iati.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.iati.urls")]
 
 SEVEN = Path(__file__).parent / "files" / "dportal-foodsecurity-7-activities.xml"
 

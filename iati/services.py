@@ -51,7 +51,6 @@ from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
     ExternalIdentifier,
-    IatiActivity,
     Outcome,
     Sector,
     Stake,
@@ -63,6 +62,7 @@ from stakeholders.signals import registry_bulk_changed
 from . import mapping
 from .codelists import country_name, sector_name
 from .engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
+from .models import IatiActivity
 from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
 
 STAKE_SOURCE = "IATI activity data"
@@ -740,7 +740,7 @@ def _engagement_batch_write(
 
     if creates or updates:
         # Bulk writes send no signal: retire the scores API's remembered answers.
-        from index.api.conditional import scores_changed
+        from index.generation import scores_changed
 
         scores_changed()
     created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])

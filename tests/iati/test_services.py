@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from iati.models import IatiActivity
+from iati.services import STAKE_SOURCE, IatiImportError, iati_import
 from stakeholders.choices import IdentifierScheme, Kind, Theme
-from stakeholders.iati.services import STAKE_SOURCE, IatiImportError, iati_import
 from stakeholders.models import (
     ExternalIdentifier,
-    IatiActivity,
     Outcome,
     Sector,
     Stake,
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.django_db
 
 FILES = Path(__file__).parent / "files"
 SEVEN = FILES / "dportal-foodsecurity-7-activities.xml"
-SAMPLE = (
-    Path(__file__).resolve().parents[3]
-    / "stakeholders/iati/sample/dportal-covid-401-activities.xml"
-)
+SAMPLE = Path(__file__).resolve().parents[2] / "iati/sample/dportal-covid-401-activities.xml"
 MODELS = (Stakeholder, ExternalIdentifier, Sector, Outcome, Stake, IatiActivity)
 
 

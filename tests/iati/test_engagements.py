@@ -7,13 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from iati import services
+from iati.engagements import TITLE_MAX_LENGTH
+from iati.models import IatiActivity
+from iati.services import IatiImportError, iati_import
 from index.models import Engagement, EngagementParticipant, Score
 from index.selectors import methodology_current
-from stakeholders.iati import services
-from stakeholders.iati.engagements import TITLE_MAX_LENGTH
-from stakeholders.iati.services import IatiImportError, iati_import
-from stakeholders.models import IatiActivity, Outcome, Stakeholder
-from tests.stakeholders.iati.test_services import SAMPLE, SEVEN, activity_xml, write
+from stakeholders.models import Outcome, Stakeholder
+from tests.iati.test_services import SAMPLE, SEVEN, activity_xml, write
 
 pytestmark = pytest.mark.django_db
 
@@ -348,8 +349,8 @@ def test_engagements_are_written_in_batches_not_per_activity(tmp_path):
 
 
 def test_a_long_list_of_places_is_cut_at_a_whole_name():
-    from stakeholders.iati.engagements import PLACE_MAX_LENGTH, engagement_draft
-    from stakeholders.iati.parser import Activity
+    from iati.engagements import PLACE_MAX_LENGTH, engagement_draft
+    from iati.parser import Activity
 
     codes = [
         "YE", "SY", "AF", "SO", "SD", "SS", "ML", "NE", "BF", "TD", "NG", "CM",

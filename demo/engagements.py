@@ -11,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_countries import countries
 
-from stakeholders.demo import OUTCOMES as DEMO_OUTCOMES
+from index.choices import EngagementFormat, EngagementKind, ParticipantRole
+from index.models import Engagement
+from index.services import engagement_create
 from stakeholders.models import Outcome, Stake
 
-from .choices import EngagementFormat, EngagementKind, ParticipantRole
-from .models import Engagement
-from .services import engagement_create
+from .scenario import OUTCOMES as DEMO_OUTCOMES
 
 DEMO_SEED = 2026
 FUNDING_KINDS = {"state", "igo", "foundation"}

@@ -10,5 +10,5 @@ urlpatterns = [
         for pattern in site_urlpatterns
         if getattr(pattern, "namespace", None) != "iati_import"
     ],
-    path("registry/iati/", include("stakeholders.iati.urls")),
+    path("registry/iati/", include("iati.urls")),
 ]

@@ -2,11 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.engagements import demo_engagements_ensure
+from demo.load import demo_scenario_load
+from demo.users import DEMO_PASSWORD, demo_users_ensure
 from graph.models import GraphSnapshot
 from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_missing
-from index.demo import demo_engagements_ensure
-from stakeholders.demo import DEMO_PASSWORD, demo_scenario_load, demo_users_ensure
-from stakeholders.iati.services import SAMPLE_FILE, iati_import
+from iati.services import SAMPLE_FILE, iati_import
 from stakeholders.models import Outcome
 from stakeholders.synthetic import (
     SyntheticSizeError,
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--iati",
             action="store_true",
-            help="Also import the 401 real IATI activities of stakeholders/iati/sample/ "
+            help="Also import the 401 real IATI activities of iati/sample/ "
             "(organisations, outcomes and stakes; safe to repeat).",
         )
 
