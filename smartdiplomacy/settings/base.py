@@ -390,6 +390,10 @@ SENTRY_ENABLED = sentry_init(
     traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
 )
 
+# --- Backups (manage.py backup / restore; the compose service "backup") ---------------------------
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEEP = int(env("BACKUP_KEEP", "14"))
+
 # Errors people see: inside the app's layout (smartdiplomacy.errors).
 CSRF_FAILURE_VIEW = "smartdiplomacy.errors.csrf_failure"
 # The address the app is reached at, for links in e-mails (no trailing slash).
