@@ -27,6 +27,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# pg_dump / pg_restore for `manage.py backup` and `restore` (the compose service "backup"); a client
+# at least as new as the PostgreSQL 15 server it dumps.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # Every dependency, direct or not, at the exact version of the lock (wheels exist for all of them
 # on linux/amd64 and arm64, so no compiler is needed).
 COPY requirements.lock ./
@@ -45,11 +51,12 @@ RUN DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production \
     && python -m compileall -q /app
 
 # The code stays owned by root and read-only to the process; the app user may write only /app/data
-# (an optional SQLite file or imports) and /tmp (the beat schedule).
+# (an optional SQLite file or imports), /app/backups (the backup volume starts as this directory)
+# and /tmp (the beat schedule, gunicorn's metrics).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /app/data/media \
-    && chown -R app:app /app/data
+    && mkdir -p /app/data/media /app/backups \
+    && chown -R app:app /app/data /app/backups
 USER app:app
 
 ENV DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production

@@ -80,8 +80,9 @@ if _env("LOG_FORMAT", "json") == "json":
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "fmt": "%(levelname)s %(name)s %(message)s",
+                "rename_fields": {"levelname": "level", "name": "logger"},
+                "timestamp": "time",  # ISO 8601, UTC
             }
         },
         "handlers": {

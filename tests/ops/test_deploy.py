@@ -395,7 +395,7 @@ def test_compose_runs_the_whole_stack():
     for name in ("migrate", "web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == PRODUCTION, name
-        assert env["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}", name
+        assert env["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY in .env}", name
         assert env["DATABASE_URL"].startswith("postgres://smartdiplomacy:"), name
         assert env["DATABASE_URL"].endswith("@postgres:5432/smartdiplomacy"), name
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
