@@ -6,6 +6,7 @@ status with the duration of the latest finished one (the models in ``OPS_JOB_MOD
 names or counts stakeholders.
 """
 
+import redis
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Count
@@ -18,6 +19,21 @@ from .task_events import task_counts
 
 class OperationsCollector:
     def collect(self):
+        # With the broker down, what lives in it is left out and broker_up says why; the jobs
+        # (from the database) are still reported.
+        up = GaugeMetricFamily(
+            "smartdiplomacy_broker_up", "1 if the broker answered this scrape (or tasks run in "
+            "process), 0 if not."
+        )  # fmt: skip
+        try:
+            yield from self._from_the_broker()
+            up.add_metric([], 1)
+        except redis.RedisError:
+            up.add_metric([], 0)
+        yield up
+        yield from self._jobs()
+
+    def _from_the_broker(self):
         tasks = CounterMetricFamily(
             "smartdiplomacy_tasks", "Celery tasks finished, by task and outcome.",
             labels=["task", "outcome"],
@@ -47,6 +63,7 @@ class OperationsCollector:
                 queues.add_metric([queue], waiting)
             yield queues
 
+    def _jobs(self):
         jobs = GaugeMetricFamily(
             "smartdiplomacy_jobs", "Background jobs by kind and status.", labels=["job", "status"]
         )

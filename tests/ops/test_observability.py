@@ -155,6 +155,7 @@ def test_healthz_and_metrics_report_the_redis_broker_and_the_queue_depth(client)
             assert body["queues"] == {queue: 3}
             text = client.get("/metrics", **TOKEN).content.decode()
             assert f'smartdiplomacy_queue_length{{queue="{queue}"}} 3.0' in text
+            assert "smartdiplomacy_broker_up 1.0" in text
 
             before = task_events.task_counts().get((f"{queue}.task", "failure"), (0, 0.0))
             task_events._record(f"{queue}.task", "failure", 0.25)
@@ -170,3 +171,7 @@ def test_healthz_and_metrics_report_the_redis_broker_and_the_queue_depth(client)
         body = client.get(reverse("healthz"))
         assert body.status_code == 200  # pages do not need the broker: web stays in service
         assert body.json()["broker"].startswith("error: ConnectionError")
+        metrics = client.get("/metrics", **TOKEN)
+        assert metrics.status_code == 200  # the jobs are still reported
+        assert "smartdiplomacy_broker_up 0.0" in metrics.content.decode()
+        assert "# TYPE smartdiplomacy_jobs gauge" in metrics.content.decode()
