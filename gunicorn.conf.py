@@ -132,9 +132,18 @@ def on_starting(server):
     if not directory:
         directory = tempfile.mkdtemp(prefix="smartdiplomacy-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        server._metrics_directory_made = directory  # removed again by on_exit
     os.makedirs(directory, exist_ok=True)
     for stale in glob.glob(os.path.join(directory, "*.db")):  # only prometheus_client's files
         os.remove(stale)
+
+
+def on_exit(server):
+    directory = getattr(server, "_metrics_directory_made", None)
+    if directory:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def child_exit(server, worker):
