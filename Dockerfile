@@ -17,7 +17,9 @@ COPY . .
 RUN npm run build && test -d static/vendor
 
 # --- Stage 2: the Python application ----------------------------------------------------------------
-FROM python:3.11-slim AS app
+# Debian 12 (bookworm): its postgresql-client is 15, the server's version (docker-compose.yml). A
+# newer pg_dump writes settings (transaction_timeout in 17) that pg_restore into a 15 server refuses.
+FROM python:3.11-slim-bookworm AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -27,8 +29,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# pg_dump / pg_restore for `manage.py backup` and `restore` (the compose service "backup"); a client
-# at least as new as the PostgreSQL 15 server it dumps.
+# pg_dump / pg_restore for `manage.py backup` and `restore` (the compose service "backup").
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/*

@@ -420,3 +420,13 @@ def test_dockerfile_bakes_no_secret():
     assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
     cmd = 'CMD ["gunicorn", "smartdiplomacy.wsgi:application", "-c", "gunicorn.conf.py"]'
     assert cmd in dockerfile
+
+
+def test_the_image_can_back_up_the_compose_database():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "postgresql-client" in dockerfile  # pg_dump / pg_restore for manage.py backup
+    # The client's major version is the server's: bookworm ships PostgreSQL 15's client.
+    assert compose["services"]["postgres"]["image"] == "postgres:15"
+    assert re.search(r"^FROM python:3\.11-slim-bookworm AS app$", dockerfile, re.M)
+    assert "chown -R app:app /app/data /app/backups" in dockerfile  # the volume starts writable
