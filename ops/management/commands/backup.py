@@ -10,6 +10,8 @@ from smartdiplomacy.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
+    # No system checks: they import every view (seconds), and a backup or restore needs none.
+    requires_system_checks = []
     help = (
         "Back up the database: pg_dump (custom format) on PostgreSQL, a consistent file copy on "
         "SQLite. Writes BACKUP_DIR/smartdiplomacy-<UTC time>.dump (or .sqlite3) and keeps the "

@@ -7,6 +7,8 @@ from smartdiplomacy.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
+    # No system checks: they import every view (seconds), and a backup or restore needs none.
+    requires_system_checks = []
     help = (
         "Restore a backup made by `manage.py backup` into the app's database (or the one of "
         "--database-url), replacing what is there. Stop web, worker and beat first."
