@@ -56,7 +56,7 @@ help:
 
 # pip names each package as it fetches it; "already satisfied" lines (a re-run) are left out.
 $(VENV)/.installed: requirements.lock
-	$(call step,Python packages: $(shell grep -c '^[a-z]' requirements.lock) pinned packages into $(VENV) (first time: about 3-4 minutes))
+	$(call step,Python packages: $(shell grep -c '^[a-z]' requirements.lock) pinned packages into $(VENV) (first time: about 3-5 minutes; pip names each one))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@set -o pipefail; $(PY) -m pip install --no-input --disable-pip-version-check --progress-bar off \
 		-r requirements.lock | { grep -v '^Requirement already satisfied' || true; }
