@@ -17,7 +17,9 @@ COPY . .
 RUN npm run build && test -d static/vendor
 
 # --- Stage 2: the Python application ----------------------------------------------------------------
-FROM python:3.11-slim AS app
+# Debian 12 (bookworm): its postgresql-client is 15, the server's version (docker-compose.yml). A
+# newer pg_dump writes settings (transaction_timeout in 17) that pg_restore into a 15 server refuses.
+FROM python:3.11-slim-bookworm AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -26,6 +28,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000
 
 WORKDIR /app
+
+# pg_dump / pg_restore for `manage.py backup` and `restore` (the compose service "backup").
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 # Every dependency, direct or not, at the exact version of the lock (wheels exist for all of them
 # on linux/amd64 and arm64, so no compiler is needed).
@@ -45,11 +52,12 @@ RUN DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production \
     && python -m compileall -q /app
 
 # The code stays owned by root and read-only to the process; the app user may write only /app/data
-# (an optional SQLite file or imports) and /tmp (the beat schedule).
+# (an optional SQLite file or imports), /app/backups (the backup volume starts as this directory)
+# and /tmp (the beat schedule, gunicorn's metrics).
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /app/data/media \
-    && chown -R app:app /app/data
+    && mkdir -p /app/data/media /app/backups \
+    && chown -R app:app /app/data /app/backups
 USER app:app
 
 ENV DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production

@@ -1,4 +1,4 @@
-# smartdiplomacy — the two commands: `make run` and `make test`.
+# smartdiplomacy — the two commands: `make run` and `make test` (`make help` lists them all).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,17 +8,21 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # `make run IATI=1` also imports the 401 real IATI activities shipped in iati/sample/.
 SEED_ARGS := $(if $(IATI),--iati,)
+step = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: run setup test lint format lock clean-db
+.PHONY: help run setup test lint format lock clean-db
 
 ## run: install, build static assets, migrate, load the demo once, serve http://127.0.0.1:8000
 run: setup
-	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(call step,Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop; sign in with the demo users above))
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
+## setup: everything `run` does before serving (installs, static assets, migrate, demo data)
 setup: $(VENV)/.installed static/vendor/.built
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo $(SEED_ARGS)
+	$(call step,Database: applying migrations (first time: about a minute on SQLite))
+	@$(PY) manage.py migrate --noinput
+	$(call step,Demo data: loading the scenario once (first time: about a minute; then seconds))
+	@$(PY) manage.py seed_demo $(SEED_ARGS)
 
 ## test: the whole suite (service tests run when DATABASE_URL / CELERY_BROKER_URL point at them)
 test: $(VENV)/.installed static/vendor/.built
@@ -31,6 +35,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
+## format: ruff format and ruff check --fix
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -41,14 +46,24 @@ lock:
 	/tmp/smartdiplomacy-piptools/bin/pip-compile --quiet --extra dev --strip-extras \
 		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
-$(VENV)/.installed: requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.lock
-	touch $@
-
-static/vendor/.built: package.json package-lock.json scripts/build-static.mjs
-	npm ci --no-audit --no-fund
-	npm run build
-
+## clean-db: delete the local SQLite database (the next `make run` loads the demo again)
 clean-db:
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+
+## help: this list
+help:
+	@printf 'smartdiplomacy: make TARGET\n\n'
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 12
+
+# pip names each package as it fetches it; "already satisfied" lines (a re-run) are left out.
+$(VENV)/.installed: requirements.lock
+	$(call step,Python packages: $(shell grep -c '^[a-z]' requirements.lock) pinned packages into $(VENV) (first time: about 3-5 minutes; pip names each one))
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@set -o pipefail; $(PY) -m pip install --no-input --disable-pip-version-check --progress-bar off \
+		-r requirements.lock | { grep -v '^Requirement already satisfied' || true; }
+	@touch $@
+
+static/vendor/.built: package.json package-lock.json scripts/build-static.mjs
+	$(call step,Static assets: npm packages and static/vendor (first time: under a minute))
+	@npm ci --no-audit --no-fund
+	@npm run --silent build

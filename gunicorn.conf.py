@@ -66,10 +66,43 @@ keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # --- Logging --------------------------------------------------------------------------------------
-accesslog = _env("GUNICORN_ACCESS_LOG", "-")  # "-" is stdout
+# The app itself logs one line per request with its duration and user id (ops.request_log), so
+# gunicorn's access log is off unless GUNICORN_ACCESS_LOG names a file or "-" (stdout).
+accesslog = _env("GUNICORN_ACCESS_LOG", "") or None
 errorlog = _env("GUNICORN_ERROR_LOG", "-")  # "-" is stderr
 loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+# Gunicorn's own lines in the app's format: JSON objects unless LOG_FORMAT=plain.
+if _env("LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(levelname)s %(name)s %(message)s",
+                "rename_fields": {"levelname": "level", "name": "logger"},
+                "timestamp": "time",  # ISO 8601, UTC
+            }
+        },
+        "handlers": {
+            "error_console": {"class": "logging.StreamHandler", "formatter": "json"},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error_console"], "level": loglevel.upper(),
+                               "propagate": False},
+            # With a logconfig_dict gunicorn logs access whatever accesslog says: silence it
+            # unless GUNICORN_ACCESS_LOG asked for it.
+            "gunicorn.access": {"handlers": ["console"] if accesslog else [],
+                                "level": "INFO" if accesslog else "CRITICAL",
+                                "propagate": False},
+        },
+    }  # fmt: skip
 
 # --- Misc -----------------------------------------------------------------------------------------
 # /dev/shm is RAM-backed, so the heartbeat files of workers never block on a slow disk (a known
@@ -86,6 +119,38 @@ if _control_socket:
 control_socket_disable = not _control_socket
 # Load the app in each worker (not the master), so a fresh DB connection per process is certain.
 preload_app = False
+
+
+def on_starting(server):
+    """Give the workers one directory for their Prometheus metrics (prometheus_client's
+    multiprocess mode), emptied at every start, so /metrics answers for all of them whichever
+    worker serves the scrape. Set here, in the master before any worker forks."""
+    import glob
+    import tempfile
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="smartdiplomacy-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        server._metrics_directory_made = directory  # removed again by on_exit
+    os.makedirs(directory, exist_ok=True)
+    for stale in glob.glob(os.path.join(directory, "*.db")):  # only prometheus_client's files
+        os.remove(stale)
+
+
+def on_exit(server):
+    directory = getattr(server, "_metrics_directory_made", None)
+    if directory:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    """A recycled or killed worker's live gauges are dropped; its counters stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

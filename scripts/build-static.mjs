@@ -19,7 +19,10 @@ const files = {
   "countries-110m.json": "world-atlas/countries-110m.json",
   // Type-ahead pickers for every stakeholder, outcome, sector and country field.
   "tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
+  "tom-select.complete.min.js.map": "tom-select/dist/js/tom-select.complete.min.js.map",
   "tom-select.default.min.css": "tom-select/dist/css/tom-select.default.min.css",
+  // These two name their source maps; collectstatic's manifest (production, Docker) fails without.
+  "tom-select.default.min.css.map": "tom-select/dist/css/tom-select.default.min.css.map",
 };
 for (const [name, spec] of Object.entries(files)) {
   const source = require.resolve(spec);

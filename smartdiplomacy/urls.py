@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ops.views import healthz
+from ops.views import healthz, metrics
 
 from . import views
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("index.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Prometheus, for a scraper holding METRICS_TOKEN (404 while none is set).
+    path("metrics", metrics, name="metrics"),
 ]
 
 handler403 = "smartdiplomacy.errors.permission_denied"

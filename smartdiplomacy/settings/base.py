@@ -12,6 +12,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from .observability import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -69,9 +71,14 @@ INSTALLED_APPS = [
     "iati",
     "demo",
     "ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (first and last, as django-prometheus asks), and
+    # one log line per request (ops.request_log) around everything else.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ops.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (django-csp), then Permissions-Policy and no-store for people.
     "csp.middleware.CSPMiddleware",
@@ -90,6 +97,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout).
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "smartdiplomacy.urls"
@@ -205,6 +213,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for on every page that
+# does not name an icon (the admin, the API docs).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -328,7 +339,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 EMBEDDED_TASKS_IN_THREADS = env_bool("EMBEDDED_TASKS_IN_THREADS", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
+    # With a host named, kombu does not warn "No hostname was supplied" whenever it clones the
+    # connection (as embedded jobs do).
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 # Tasks are written to be idempotent, so a task whose worker dies is redelivered rather than lost.
@@ -366,19 +379,33 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "smartdiplomacy@localhost")
 # this is on (for a partner inside the same private network; tests turn it on for a local receiver).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # In process (no broker) every task would log a "succeeded" line into the console of
-        # `make run` and of commands; real workers keep logging them.
-        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
-    },
-}
+# --- Logs, metrics, error reporting -------------------------------------------------------------
+# LOG_FORMAT: "plain" lines for a terminal, or "json" (one object a line, the production default)
+# for a log pipeline. LOG_REQUESTS: one line per request with its duration and user id (production
+# default; runserver prints its own). Tasks run by real workers get one line each with duration
+# and outcome; in process they stay quiet in the console of `make run`.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", False)
+LOGGING = logging_config(
+    fmt=LOG_FORMAT, level=LOG_LEVEL, requests=LOG_REQUESTS, tasks=not CELERY_TASK_ALWAYS_EAGER
+)
+# /metrics (Prometheus text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset,
+# it does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+# Background jobs counted by status on /metrics, with the latest one's duration.
+OPS_JOB_MODELS = ["partnerships.OverlapRun", "index.RescoreRun"]
+# Errors of web and workers to Sentry when a DSN is given (smartdiplomacy.settings.observability).
+SENTRY_DSN = env("SENTRY_DSN", "")
+SENTRY_ENABLED = sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", "production"),
+    traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+)
+
+# --- Backups (manage.py backup / restore; the compose service "backup") ---------------------------
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEEP = int(env("BACKUP_KEEP", "14"))
 
 # Errors people see: inside the app's layout (smartdiplomacy.errors).
 CSRF_FAILURE_VIEW = "smartdiplomacy.errors.csrf_failure"

@@ -14,6 +14,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 EMBEDDED_TASKS_IN_THREADS = False  # queued jobs run in place, so tests see their outcome
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+METRICS_TOKEN = "test-metrics-token"
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # The test process is the only one: caching reads across requests is safe, and tested.

@@ -307,6 +307,7 @@ def test_seed_demo_offers_the_iati_sample():
     out = StringIO()
     call_command("seed_demo", "--iati", stdout=out)
     assert "Importing the IATI sample (dportal-covid-401-activities.xml)" in out.getvalue()
+    assert "engagements  created    401" in out.getvalue()  # the summary names all it made
     assert IatiActivity.objects.count() == 401
     # The demo's own stakeholders with IATI refs are matched, not duplicated.
     refs = ExternalIdentifier.objects.filter(scheme=IdentifierScheme.IATI_ORG)

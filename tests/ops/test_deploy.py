@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,14 @@ LEAKY_VARIABLES = (
     "FORWARDED_ALLOW_IPS",
     "GUNICORN_CONTROL_SOCKET",
     "PYTHONPATH",
+    "LOG_FORMAT",
+    "LOG_REQUESTS",
+    "GUNICORN_ACCESS_LOG",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "METRICS_TOKEN",
+    "SENTRY_DSN",
 )
+METRICS_TOKEN = secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +65,7 @@ def production_env(tmp_path_factory) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         LOG_LEVEL="WARNING",
+        METRICS_TOKEN=METRICS_TOKEN,
     )
     return env
 
@@ -109,7 +118,8 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
     assert conf["bind"] == ["0.0.0.0:8000"]
     assert conf["worker_class"] == "gthread"
     assert 2 <= conf["workers"] <= 8
-    assert conf["accesslog"] == "-"
+    assert conf["accesslog"] is None  # the app logs each request itself (ops.request_log)
+    assert "logconfig_dict" in conf  # gunicorn's own lines as JSON, like the app's
     assert conf["control_socket_disable"] is True  # no shared ~/.gunicorn/gunicorn.ctl
 
     monkeypatch.setenv("PORT", "9001")
@@ -289,6 +299,91 @@ def test_whitenoise_serves_static_files(server):
     assert "immutable" in response.getheader("Cache-Control", "")
 
 
+# --- logs, metrics and error reporting, through gunicorn ------------------------------------------
+
+
+def _json_lines(text: str) -> list[dict]:
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
+
+def test_production_logs_one_json_line_per_request_with_duration_and_user(server):
+    marker = f"/healthz?probe={uuid.uuid4().hex}"
+    response, _ = server.get(marker)
+    assert response.status == 200
+    requests = [
+        line
+        for line in _json_lines(server.log_path.read_text())
+        if line.get("logger") == "smartdiplomacy.request" and line.get("path") == "/healthz"
+    ]
+    assert requests, server.log_path.read_text()
+    line = requests[-1]
+    assert line["method"] == "GET" and line["status"] == 200 and line["level"] == "INFO"
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["user_id"] is None  # nobody signed in
+    assert "probe=" not in server.log_path.read_text()  # query strings are never logged
+    # gunicorn's own lines are JSON too, and its access log is off (one line per request).
+    assert any(
+        line.get("logger") == "gunicorn.error" for line in _json_lines(server.log_path.read_text())
+    )
+    assert not any(
+        line.get("logger") == "gunicorn.access" for line in _json_lines(server.log_path.read_text())
+    )
+
+
+def test_production_metrics_need_the_token_and_sum_the_workers(server):
+    response, _ = server.get("/metrics")
+    assert response.status == 401
+    assert response.getheader("WWW-Authenticate") == 'Bearer realm="metrics"'
+    response, _ = server.get("/metrics", headers={"Authorization": "Bearer wrong"})
+    assert response.status == 401
+
+    server.get("/accounts/login/")
+    response, body = server.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert response.status == 200
+    assert response.getheader("Content-Type").startswith("text/plain")
+    text = body.decode()
+    # django-prometheus's request metrics, read from gunicorn's multiprocess directory.
+    assert 'django_http_requests_total_by_view_transport_method_total{method="GET",' in text
+    assert 'view="accounts:login"' in text
+    assert "django_http_requests_latency_seconds_by_view_method_bucket" in text
+    # ops.metrics: jobs (in process here: no broker, so no queue gauge).
+    assert "# TYPE smartdiplomacy_jobs gauge" in text
+    assert "smartdiplomacy_queue_length" not in text
+
+
+def test_production_metrics_over_plain_http_are_not_redirected(server):
+    response, _ = server.get(
+        "/metrics", https=False, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert response.status == 200
+
+
+def test_sentry_is_on_with_a_dsn_and_sends_no_personal_data(production_env):
+    script = (
+        "import django; django.setup(); import sentry_sdk; from django.conf import settings; "
+        "o = sentry_sdk.get_client().options; "
+        "print(settings.SENTRY_ENABLED, o['send_default_pii'], o['include_local_variables'], "
+        "o['max_request_body_size'], o['environment'])"
+    )
+    env = {**production_env, "SENTRY_DSN": "https://public@sentry.example.invalid/1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "False", "never", "production"]
+
+
+def test_sentry_is_off_without_a_dsn(settings):
+    assert not os.environ.get("SENTRY_DSN")
+    assert settings.SENTRY_ENABLED is False
+
+
 # --- Docker files, read (no Docker engine here) ---------------------------------------------------
 
 
@@ -299,7 +394,7 @@ def test_compose_runs_the_whole_stack():
     for name in ("migrate", "web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == PRODUCTION, name
-        assert env["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}", name
+        assert env["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY in .env}", name
         assert env["DATABASE_URL"].startswith("postgres://smartdiplomacy:"), name
         assert env["DATABASE_URL"].endswith("@postgres:5432/smartdiplomacy"), name
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
@@ -325,3 +420,13 @@ def test_dockerfile_bakes_no_secret():
     assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
     cmd = 'CMD ["gunicorn", "smartdiplomacy.wsgi:application", "-c", "gunicorn.conf.py"]'
     assert cmd in dockerfile
+
+
+def test_the_image_can_back_up_the_compose_database():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "postgresql-client" in dockerfile  # pg_dump / pg_restore for manage.py backup
+    # The client's major version is the server's: bookworm ships PostgreSQL 15's client.
+    assert compose["services"]["postgres"]["image"] == "postgres:15"
+    assert re.search(r"^FROM python:3\.11-slim-bookworm AS app$", dockerfile, re.M)
+    assert "chown -R app:app /app/data /app/backups" in dockerfile  # the volume starts writable

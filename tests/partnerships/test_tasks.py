@@ -1,5 +1,4 @@
 import os
-import time
 from datetime import timedelta
 
 import pytest
@@ -121,12 +120,19 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
     wait_for(lambda: "Pausing" in slow_worker.log(), timeout=120, message=slow_worker.log())
     step = OverlapStep.objects.get(run=doomed)
     assert step.name == "writing candidates" and str(slow_worker.process.pid) in step.worker
-    # A long write holding the run's row locked is alive, not lost: its lease moves on.
-    time.sleep(5)
+    # A long write holding the run's row locked is alive, not lost: its lease moves on. Wait on that
+    # condition (with a deadline, never a fixed sleep): the lease renewed later than the watch's
+    # limit (4 x 1 s) after the pause began; the watch, 5 s after the pause, leaves the run alone.
+    paused_at = timezone.now()
+    wait_for(
+        lambda: OverlapStep.objects.filter(
+            pk=step.pk, alive_at__gt=paused_at + timedelta(seconds=4.5)
+        ).exists(),
+        timeout=60,
+        message=slow_worker.log(),
+    )
     with override_settings(OVERLAP_RUN_LEASE_SECONDS=1):
-        assert services.overlap_runs_fail_stale() == 0
-    step.refresh_from_db()
-    assert timezone.now() - step.alive_at < timedelta(seconds=2.5)
+        assert services.overlap_runs_fail_stale(now=paused_at + timedelta(seconds=5)) == 0
     slow_worker.kill()  # as a crashed machine would: no warm shutdown, the transaction dies
 
     good.refresh_from_db()
