@@ -46,7 +46,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,7 +86,9 @@ def outcome_keys(activity: Activity, collector: _Collector, mode: str) -> list:
         return collector.outcomes_of(activity, note=False)
     keys = [("sector", code) for code, _ in activity.sectors]
     keys += [("country", code) for code, _ in activity.recipient_countries]
-    keys += [("region", f"{vocabulary}:{code}") for vocabulary, code, _ in activity.recipient_regions]
+    keys += [
+        ("region", f"{vocabulary}:{code}") for vocabulary, code, _ in activity.recipient_regions
+    ]
     return list(dict.fromkeys(keys))
 
 
@@ -199,8 +200,7 @@ def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndar
     # The engine's own list: what it stores, best first; unlisted pairs after it, at random.
     listed = overlap.compute_all(registry, params)
     position = {
-        (int(a), int(b)): p
-        for a, b, p in zip(listed.src, listed.dst, listed.score, strict=True)
+        (int(a), int(b)): p for a, b, p in zip(listed.src, listed.dst, listed.score, strict=True)
     }
     engine_list = np.array(
         [position.get((a, b), -1.0) for a, b in zip(src.tolist(), dst.tolist(), strict=True)]

@@ -123,9 +123,8 @@ class Parameters:
                 problems[name] = f"Must be a whole number between {low} and {high}."
             elif not low <= value <= high:
                 problems[name] = f"Must be between {low} and {high}."
-        if not problems:
-            if self.shortlist < self.top_k:
-                problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
+        if not problems and self.shortlist < self.top_k:
+            problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
         return problems
 
     def k_of(self, degrees: np.ndarray) -> np.ndarray:
@@ -234,12 +233,11 @@ class Registry:
             influence=self._influence_aligned(), degrees=self.degrees, holders=self.holders,
             public_size=np.array([self.public_size]), order_keys=self.order_keys,
         )  # fmt: skip
+        return buffer.getvalue()
 
     def _influence_aligned(self) -> np.ndarray:
         """Influence at the positions of ``interest``'s entries (0 where none is known)."""
-        rows = np.repeat(np.arange(self.interest.shape[0]), np.diff(self.interest.indptr))
-        return np.asarray(self.influence[rows, self.interest.indices]).ravel()
-        return buffer.getvalue()
+        return _values_at(self.influence, self.interest)
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> Registry:
@@ -314,9 +312,8 @@ def build_registry(
         (influence_values[keep], (stake_rows[keep], stake_cols[keep])), shape=(n, m)
     )
     # Influence with exactly interest's pattern (zero where none is known).
-    rows, cols = _coords(interest)
     influence = sp.csr_matrix(
-        (np.asarray(given[rows, cols]).ravel(), interest.indices.copy(), interest.indptr.copy()),
+        (_values_at(given, interest), interest.indices.copy(), interest.indptr.copy()),
         shape=(n, m),
     )
 
@@ -356,9 +353,13 @@ def build_registry(
     )
 
 
-def _coords(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of every stored entry of a CSR matrix, in storage order."""
-    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.indices
+def _values_at(values: sp.csr_matrix, pattern: sp.csr_matrix) -> np.ndarray:
+    """The entries of ``values`` at the stored positions of ``pattern``, in its storage order
+    (0 where ``values`` has none)."""
+    if not pattern.nnz:
+        return np.zeros(0)
+    rows = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+    return np.asarray(values[rows, pattern.indices], dtype=np.float64).ravel()
 
 
 def _lookup(sorted_ids: np.ndarray, wanted) -> np.ndarray:
@@ -412,7 +413,8 @@ class Selection:
         return cls(
             src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64),
             overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
-            score=np.zeros(0), likelihood=np.zeros(0), power_interest=np.zeros(0), needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
+            score=np.zeros(0), likelihood=np.zeros(0), power_interest=np.zeros(0),
+            needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
             brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
             shared=np.zeros((0, kept), np.int64), audiences=np.zeros(0, np.uint8),
         )  # fmt: skip
@@ -591,7 +593,8 @@ def score_pairs(
     return Selection(
         src=src, dst=dst, overlap=overlap, complementarity=compl, inclusion=inclusion,
         score=priority_of(likelihood, inclusion, params), likelihood=likelihood,
-        power_interest=power_interest, needed=needed, brings_src=needed & caps_s, brings_dst=needed & caps_t,
+        power_interest=power_interest, needed=needed, brings_src=needed & caps_s,
+        brings_dst=needed & caps_t,
         shared_count=shared_count,
         shared=np.full((len(src), params.shared_outcomes_kept), -1, dtype=np.int64),
         audiences=np.zeros(len(src), dtype=np.uint8),
@@ -616,9 +619,7 @@ def with_shared(registry: Registry, selection: Selection, kept: int) -> Selectio
     return selection
 
 
-def select_top(
-    selection: Selection, params: Parameters, keys=None, limits=None
-) -> np.ndarray:
+def select_top(selection: Selection, params: Parameters, keys=None, limits=None) -> np.ndarray:
     """Indices of each source's best pairs (``limits[i]`` for row ``i``'s source, else
     ``top_k``) with priority ``score ≥ min_score``.
 

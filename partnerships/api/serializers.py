@@ -87,20 +87,42 @@ class OverlapRunSerializer(serializers.ModelSerializer):
 
 
 class OverlapRunStartSerializer(serializers.Serializer):
-    """Optional overrides of the documented defaults (see /candidates/methodology/)."""
+    """Optional overrides of the documented defaults (see /candidates/methodology/). Every field
+    given is applied; a field this list does not name is refused (400 naming it), never ignored."""
 
     limits = Parameters.LIMITS
     top_k = serializers.IntegerField(required=False, min_value=1, max_value=limits["top_k"][1])
+    top_k_growth = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["top_k_growth"][1]
+    )
     min_score = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_overlap = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_complementarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_inclusion = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    min_overlap = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    evidence_halfway = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["evidence_halfway"][1]
+    )
+    weight_rarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_fit = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    inclusion_preference = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["inclusion_preference"][1]
+    )
     shortlist = serializers.IntegerField(
         required=False, min_value=1, max_value=limits["shortlist"][1]
     )
+    shared_outcomes_kept = serializers.IntegerField(
+        required=False, min_value=1, max_value=limits["shared_outcomes_kept"][1]
+    )
     chunks = serializers.IntegerField(required=False, min_value=0, max_value=MAX_CHUNKS)
+    threads = serializers.IntegerField(required=False, min_value=1, max_value=64)
 
     def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", None) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [f"Unknown parameter; a run accepts {', '.join(self.fields)}."]
+                    for name in unknown
+                }
+            )
         try:
             overlap_parameters_clean(attrs)
         except ApplicationError as error:
