@@ -22,8 +22,8 @@ The figures of a pair (the methodology page explains them in words, with worked 
   = bitwise OR of their needed capabilities, ``only_s = |needed ∩ caps_s ∖ caps_t|``, ``only_t =
   |needed ∩ caps_t ∖ caps_s|`` and ``complementarity = min(only_s, only_t) / ⌊|needed| / 2⌋``
   (``min(only_s, only_t)`` is exactly what the two cover together beyond the better of them
-  alone; ``⌊|needed| / 2⌋`` the most that can be). When the outcomes do not say what they need,
-  the toolboxes alone: 1 if each brings a capability the other lacks (a funder beside an
+  alone; ``⌊|needed| / 2⌋`` the most that can be); 0 when one is needed. When the outcomes do not
+  say what they need, the toolboxes alone: 1 if each brings a capability the other lacks (a funder beside an
   implementer), ½ if only one does, 0 otherwise.
 * ``power_interest`` = the mean over shared outcomes of ``|influence_s − influence_t|``: a
   powerful actor beside an interested but weak one (the power–interest grid's useful pairing).
@@ -514,8 +514,9 @@ def _or_by_row(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 
 def complementarity(needed: np.ndarray, caps_s: np.ndarray, caps_t: np.ndarray) -> np.ndarray:
     """``min(|needed ∩ s ∖ t|, |needed ∩ t ∖ s|) / ⌊|needed| / 2⌋`` when at least two
-    capabilities are needed; otherwise the toolboxes alone: 1 if each brings a capability the
-    other lacks, ½ if only one does, 0 if neither (same toolboxes, or none recorded)."""
+    capabilities are needed, 0 when one is (it cannot be split); when the shared outcomes record
+    no needs at all, the toolboxes alone: 1 if each brings a capability the other lacks, ½ if only
+    one does, 0 if neither (same toolboxes, or none recorded)."""
     needed, caps_s, caps_t = (np.asarray(x, dtype=np.uint16) for x in (needed, caps_s, caps_t))
     only_s = np.bitwise_count(needed & caps_s & ~caps_t).astype(np.int64)
     only_t = np.bitwise_count(needed & caps_t & ~caps_s).astype(np.int64)
@@ -524,7 +525,8 @@ def complementarity(needed: np.ndarray, caps_s: np.ndarray, caps_t: np.ndarray) 
     lacks_t = (caps_s & ~caps_t) != 0
     lacks_s = (caps_t & ~caps_s) != 0
     by_toolboxes = (lacks_t.astype(np.float64) + lacks_s.astype(np.float64)) / 2
-    return np.where(half > 0, by_needs, by_toolboxes)
+    says_nothing = needed == 0
+    return np.where(half > 0, by_needs, np.where(says_nothing, by_toolboxes, 0.0))
 
 
 def likelihood_of(
