@@ -36,6 +36,17 @@ class CandidateSerializer(serializers.ModelSerializer):
     brings_b = serializers.SerializerMethodField()
     dismissed = serializers.BooleanField(source="is_dismissed", read_only=True)
     run = serializers.IntegerField(source="run_id", read_only=True)
+    priority = serializers.FloatField(
+        source="score",
+        read_only=True,
+        help_text="The likelihood adjusted by the documented preference for inclusive pairs "
+        "(0–1); the list's default order. `score` is the same figure under its old name.",
+    )
+    likelihood = serializers.FloatField(
+        read_only=True,
+        help_text="How well the evidence says the two would work together (0–1): overlap × "
+        "support from the shared outcomes × fit. `sort=likelihood` orders by it.",
+    )
     pair = serializers.CharField(
         read_only=True,
         help_text="The candidate's key, `<a>-<b>` (the two stakeholders' ids, lower first): the "
@@ -45,8 +56,8 @@ class CandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Candidate
         fields = [
-            "pair", "run", "stakeholder_a", "stakeholder_b", "score", "overlap", "complementarity",
-            "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
+            "pair", "run", "stakeholder_a", "stakeholder_b", "priority", "likelihood", "score",
+            "overlap", "complementarity", "power_interest", "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
             "brings_b", "dismissed",
         ]  # fmt: skip
         read_only_fields = fields

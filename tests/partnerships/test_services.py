@@ -35,11 +35,15 @@ def test_a_run_writes_the_hand_computed_candidates(small_registry, run_overlap):
     assert ngo_firm.overlap == pytest.approx(0.8, abs=1e-9)
     assert ngo_firm.complementarity == pytest.approx(0.5, abs=1e-9)
     assert ngo_firm.inclusion == 0
-    assert ngo_firm.score == pytest.approx(0.5 * 0.8 + 0.3 * 0.5, abs=1e-9)
+    # Two shared outcomes: support 2 / (2 + 2); no inclusive actor: priority = likelihood.
+    assert ngo_firm.likelihood == pytest.approx(0.8 * 0.5, abs=1e-12)
+    assert ngo_firm.score == pytest.approx(0.4, abs=1e-12)
     assert ngo_firm.shared_outcome_ids == [r.o1.pk, r.o2.pk]
     ngo_women = found[(r.ngo.pk, r.women.pk)]
     assert ngo_women.overlap == pytest.approx(1 / math.sqrt(2.5), abs=1e-9)
-    assert ngo_women.score == pytest.approx(0.5 / math.sqrt(2.5) + 0.3 + 0.2, abs=1e-9)
+    likelihood = 1 / math.sqrt(2.5) / 3  # one shared outcome: support 1/3
+    assert ngo_women.likelihood == pytest.approx(likelihood, abs=1e-12)
+    assert ngo_women.score == pytest.approx(1 - (1 - likelihood) ** 2, abs=1e-12)
     # o1 needs funding, technology, trust: the NGO brings funding, the network trust.
     assert int(ngo_women.brings_a) == int(Capability.FUNDING)
     assert int(ngo_women.brings_b) == int(Capability.COMMUNITY_TRUST)
@@ -73,7 +77,7 @@ def test_a_registry_of_one_kind_gives_zero_candidates_and_says_why(run_overlap):
 
 def test_a_new_run_replaces_the_previous_runs_candidates(small_registry, run_overlap):
     first = run_overlap()
-    second = run_overlap(top_k=1)
+    second = run_overlap(top_k=1, top_k_growth=0)
     first.refresh_from_db()
     assert second.is_current and not first.is_current
     assert not Candidate.objects.filter(run=first).exists()
