@@ -22,9 +22,9 @@ The figures of a pair (the methodology page explains them in words, with worked 
   = bitwise OR of their needed capabilities, ``only_s = |needed ∩ caps_s ∖ caps_t|``, ``only_t =
   |needed ∩ caps_t ∖ caps_s|`` and ``complementarity = min(only_s, only_t) / ⌊|needed| / 2⌋``
   (``min(only_s, only_t)`` is exactly what the two cover together beyond the better of them
-  alone; ``⌊|needed| / 2⌋`` the most that can be); 0 when one is needed. When the outcomes do not
-  say what they need, the toolboxes alone: 1 if each brings a capability the other lacks (a funder beside an
-  implementer), ½ if only one does, 0 otherwise.
+  alone; ``⌊|needed| / 2⌋`` the most that can be); 0 when one is needed. When the outcomes do
+  not say what they need, the toolboxes alone: 1 if each brings a capability the other lacks (a
+  funder beside an implementer), ½ if only one does, 0 otherwise.
 * ``power_interest`` = the mean over shared outcomes of ``|influence_s − influence_t|``: a
   powerful actor beside an interested but weak one (the power–interest grid's useful pairing).
 * ``fit = (complementarity + power_interest) / 2``.

@@ -697,7 +697,8 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
     On PostgreSQL one binary COPY built with NumPy (no Python loop over rows: formatting a
     million rows as text would cost more than the database's own work); elsewhere executemany.
     """
-    rank_a, rank_b = _name_ranks(selection.src), _name_ranks(selection.dst)
+    ranks = _name_ranks(np.concatenate([selection.src, selection.dst]))
+    rank_a, rank_b = ranks[: len(selection)], ranks[len(selection) :]
     public_first = np.lexsort(
         (
             np.maximum(rank_a, rank_b),
@@ -738,7 +739,8 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
 
 
 def _name_ranks(stakeholder_ids: np.ndarray) -> np.ndarray:
-    """Each stakeholder's rank by name (:data:`NAME_ORDER`) among those given (ties only)."""
+    """Each stakeholder's rank by name (:data:`NAME_ORDER`) among those given, for ties: ranks
+    compare only within one call."""
     wanted = np.unique(np.asarray(stakeholder_ids, dtype=np.int64))
     if not len(wanted):
         return np.zeros(0, dtype=np.int64)

@@ -57,8 +57,8 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = [
             "pair", "run", "stakeholder_a", "stakeholder_b", "priority", "likelihood", "score",
-            "overlap", "complementarity", "power_interest", "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
-            "brings_b", "dismissed",
+            "overlap", "complementarity", "power_interest", "inclusion", "shared_count",
+            "shared_outcome_ids", "needed_capabilities", "brings_a", "brings_b", "dismissed",
         ]  # fmt: skip
         read_only_fields = fields
 

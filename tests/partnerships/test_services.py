@@ -1,4 +1,5 @@
 import math
+import random
 import threading
 from datetime import timedelta
 
@@ -8,10 +9,11 @@ from django.utils import timezone
 
 from partnerships import services, tasks
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
+from partnerships.selectors import CANDIDATE_ORDER
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders import services as registry_services
-from stakeholders.choices import Capability, Kind
-from stakeholders.models import Stake
+from stakeholders.choices import Capability, Kind, Scope
+from stakeholders.models import Outcome, Stake, Stakeholder
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +323,64 @@ def test_two_finalisers_at_once_write_once(small_registry, monkeypatch):
     run.refresh_from_db()
     assert run.status == OverlapRun.Status.SUCCEEDED
     assert Candidate.objects.filter(run=run).count() == 3
+
+
+def _tied_registry(order: list[int]) -> None:
+    """Six NGOs and six firms with the same single stake: every pair of different kinds ties on
+    every figure, so only the tie-breaking decides which pairs are kept and in what order. Created
+    in ``order`` (a permutation of 0..11), so the database ids follow it."""
+    outcome = OutcomeFactory(title="Shared outcome")
+    with services.overlap_refresh_suspended():
+        for index in order:
+            kind = Kind.NGO if index < 6 else Kind.FIRM
+            actor = StakeholderFactory(name=f"Actor {index:02d}", kind=kind, capabilities=0)
+            StakeFactory(stakeholder=actor, outcome=outcome, interest=1.0, influence=0.5)
+
+
+def _listed_names() -> list[tuple[str, str]]:
+    rows = (
+        Candidate.objects.filter(run__is_current=True)
+        .order_by(*CANDIDATE_ORDER)
+        .values_list("stakeholder_a__name", "stakeholder_b__name")
+    )
+    return [tuple(sorted(pair)) for pair in rows]
+
+
+def test_shuffling_the_import_order_leaves_the_list_unchanged(run_overlap):
+    orders = [list(range(12)), list(reversed(range(12)))]
+    shuffled = list(range(12))
+    random.Random(7).shuffle(shuffled)
+    orders.append(shuffled)
+    lists = []
+    for order in orders:
+        _tied_registry(order)
+        run_overlap(top_k=2, top_k_growth=0, shortlist=6)
+        lists.append(_listed_names())
+        Candidate.objects.all().delete()
+        Stake.objects.all().delete()
+        Stakeholder.objects.all().delete()
+        Outcome.objects.all().delete()
+    # Each actor keeps two partners: the two first by name among the other kind.
+    assert lists[0] == lists[1] == lists[2]
+    ngos = [f"Actor {i:02d}" for i in range(6)]
+    firms = [f"Actor {i:02d}" for i in range(6, 12)]
+    expected = {(n, f) for n in ngos for f in firms[:2]} | {(n, f) for n in ngos[:2] for f in firms}
+    assert set(lists[0]) == expected and len(expected) == 20
+    # Listed in name order where every figure ties.
+    assert lists[0] == sorted(lists[0])
+
+
+def test_actors_working_at_local_scope_count_for_inclusion(run_overlap):
+    outcome = OutcomeFactory()
+    with services.overlap_refresh_suspended():
+        local = StakeholderFactory(kind=Kind.NGO, scope=Scope.LOCAL, women_led=False)
+        firm = StakeholderFactory(kind=Kind.FIRM, scope=Scope.GLOBAL, women_led=False)
+        state = StakeholderFactory(kind=Kind.STATE, scope=Scope.NATIONAL, women_led=False)
+        for actor in (local, firm, state):
+            StakeFactory(stakeholder=actor, outcome=outcome, interest=1.0)
+    run_overlap()
+    found = {frozenset((c.stakeholder_a_id, c.stakeholder_b_id)): c for c in pairs().values()}
+    assert found[frozenset((local.pk, firm.pk))].inclusion == 1.0
+    assert found[frozenset((firm.pk, state.pk))].inclusion == 0.0
+    with_local = found[frozenset((local.pk, firm.pk))]
+    assert with_local.score > with_local.likelihood  # the preference lifts it

@@ -270,10 +270,12 @@ def test_the_runs_page_shows_the_live_progress_of_an_active_run(client, analyst,
 def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst):
     login_verified(client, analyst)
     page = client.get(reverse("partnerships:methodology")).content.decode()
-    for text in ("cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
-                 "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
-                 "Shortlist", "overlap above 0.1", "priority is at least 0.0",
-                 "Two one-outcome actors, the same outcome"):  # fmt: skip
+    for text in (
+        "cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
+        "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
+        "Shortlist", "overlap above 0.1", "priority is at least 0.0",
+        "Two one-outcome actors, the same outcome",
+    ):  # fmt: skip
         assert text in page
     # The worked examples come from the engine's formulas: one shared outcome at overlap 1 →
     # likelihood 1/3; with a women's group, priority 1 − (2/3)² = 5/9.
