@@ -829,7 +829,9 @@ def _registry_around(stakeholder: Stakeholder, *, with_rarity: bool = False) -> 
         .values_list("from_stakeholder_id", "to_stakeholder_id"),
         dtype=np.int64,
     ).reshape(-1, 2)
-    outcomes = list(Outcome.objects.filter(pk__in=own).values_list("id", "needed_capabilities"))
+    outcomes = list(
+        Outcome.objects.filter(pk__in=own).order_by("id").values_list("id", "needed_capabilities")
+    )
     outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
     held_by_public = holders[holder_public, 1].astype(np.int64)
     return build_registry(

@@ -384,3 +384,38 @@ def test_actors_working_at_local_scope_count_for_inclusion(run_overlap):
     assert found[frozenset((firm.pk, state.pk))].inclusion == 0.0
     with_local = found[frozenset((local.pk, firm.pk))]
     assert with_local.score > with_local.likelihood  # the preference lifts it
+
+
+def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_holder(
+    small_registry, run_overlap, django_capture_on_commit_callbacks
+):
+    """Rarity (public holders only), influence, degrees and name ranks read by a one-stakeholder
+    refresh are the whole registry's: its figures equal a full run's, for both audiences."""
+    from tests.partnerships.conftest import restrict
+
+    r = small_registry
+    with services.overlap_refresh_suspended():
+        hidden = StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS)
+        StakeFactory(stakeholder=hidden, outcome=r.o1, interest=0.7, influence=0.2)
+        restrict(hidden)
+        for stake, influence in zip(Stake.objects.order_by("id"), (0.9, 0.1, 0.4, 0.6, 0.3, 0.8)):
+            Stake.objects.filter(pk=stake.pk).update(influence=influence)
+    params = {"weight_rarity": 1.0, "weight_fit": 0.5, "min_overlap": 0.0}
+    run_overlap(**params)
+    stake = Stake.objects.get(stakeholder=r.women, outcome=r.o3)
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.stake_update(stake=stake, outcome=r.o2)
+
+    def figures(run=None):
+        return {
+            (key, c.audiences): (c.overlap, c.likelihood, c.score, c.power_interest)
+            for key, c in pairs(run).items()
+            if r.women.pk in key
+        }
+
+    refreshed = figures()
+    full = figures(run_overlap(**params))
+    assert set(refreshed) == set(full)
+    for key, values in full.items():
+        assert refreshed[key] == pytest.approx(values, abs=1e-12)
+    assert any(values[3] > 0 for values in full.values())  # influence was read
