@@ -14,6 +14,7 @@ from smartdiplomacy.exceptions import ApplicationError
 from stakeholders import services as registry_services
 from stakeholders.choices import Capability, Kind, Scope
 from stakeholders.models import Outcome, Stake, Stakeholder
+from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -391,14 +392,13 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
 ):
     """Rarity (public holders only), influence, degrees and name ranks read by a one-stakeholder
     refresh are the whole registry's: its figures equal a full run's, for both audiences."""
-    from tests.partnerships.conftest import restrict
-
     r = small_registry
     with services.overlap_refresh_suspended():
         hidden = StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS)
         StakeFactory(stakeholder=hidden, outcome=r.o1, interest=0.7, influence=0.2)
         restrict(hidden)
-        for stake, influence in zip(Stake.objects.order_by("id"), (0.9, 0.1, 0.4, 0.6, 0.3, 0.8)):
+        influences = (0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.5, 0.2)  # the eight stakes, in id order
+        for stake, influence in zip(Stake.objects.order_by("id"), influences, strict=True):
             Stake.objects.filter(pk=stake.pk).update(influence=influence)
     params = {"weight_rarity": 1.0, "weight_fit": 0.5, "min_overlap": 0.0}
     run_overlap(**params)
