@@ -81,7 +81,7 @@ class Parameters:
     """What a run computes; stored on the run. The methodology page documents the defaults."""
 
     top_k: int = 10
-    top_k_growth: float = 5.0
+    top_k_growth: float = 3.0
     min_score: float = 0.0
     min_overlap: float = 0.1
     evidence_halfway: float = 2.0
