@@ -16,8 +16,16 @@ from stakeholders.filtersets import visible_stakeholders
 from stakeholders.models import Outcome
 
 from .models import Candidate, Partnership, PartnershipMember, PartnershipStatus
-from .selectors import candidates_sharing_outcome, partnership_members_visible
+from .selectors import (
+    CANDIDATE_ORDER_BY_LIKELIHOOD,
+    candidates_sharing_outcome,
+    partnership_members_visible,
+)
 
+SORT_CHOICES = (
+    ("priority", "Priority (likelihood with the inclusion preference)"),
+    ("likelihood", "Likelihood (the evidence alone)"),
+)
 DISMISSED_CHOICES = (
     ("hide", "Hide dismissed"),
     ("only", "Only dismissed"),
@@ -59,7 +67,7 @@ class CandidateFilterSet(django_filters.FilterSet):
     min_score = django_filters.NumberFilter(
         field_name="score",
         lookup_expr="gte",
-        label="Minimum score",
+        label="Minimum priority",
         min_value=0,
         max_value=1,
         widget=forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
@@ -70,15 +78,37 @@ class CandidateFilterSet(django_filters.FilterSet):
         label="Dismissed pairs",
         empty_label=None,
     )
-    ordering = django_filters.OrderingFilter(
-        fields=(("score", "score"), ("overlap", "overlap"), ("complementarity", "complementarity")),
+    min_likelihood = django_filters.NumberFilter(
+        field_name="likelihood",
+        lookup_expr="gte",
+        label="Minimum likelihood",
+        min_value=0,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES,
+        method="filter_nothing",
         label="Sort by",
-        empty_label="Score (best first)",
+        empty_label=None,
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("score", "score"),
+            ("likelihood", "likelihood"),
+            ("overlap", "overlap"),
+            ("complementarity", "complementarity"),
+        ),  # fmt: skip
+        label="Order by (API)",
+        empty_label="Priority (best first)",
     )
 
     class Meta:
         model = Candidate
-        fields = ["stakeholder", "actor", "outcome", "kind_a", "kind_b", "min_score", "dismissed"]
+        fields = [
+            "stakeholder", "actor", "outcome", "kind_a", "kind_b", "min_score", "min_likelihood",
+            "dismissed", "sort",
+        ]  # fmt: skip
 
     def filter_nothing(self, queryset, name, value):
         # Applied together in filter_queryset: kinds are a pair, dismissed has a default.
@@ -112,6 +142,8 @@ class CandidateFilterSet(django_filters.FilterSet):
             queryset = queryset.filter(
                 Q(stakeholder_a__kind=kinds[0]) | Q(stakeholder_b__kind=kinds[0])
             )
+        if data.get("sort") == "likelihood" and not data.get("ordering"):
+            queryset = queryset.order_by(*CANDIDATE_ORDER_BY_LIKELIHOOD)
         dismissed = data.get("dismissed") or "hide"
         if dismissed == "hide":
             queryset = queryset.filter(is_dismissed=False)

@@ -33,7 +33,7 @@ class RunStartForm(forms.Form):
         required=False,
     )
     min_score = forms.FloatField(
-        label="Minimum score",
+        label="Minimum priority",
         min_value=0.0,
         max_value=1.0,
         initial=DEFAULTS.min_score,

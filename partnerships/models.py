@@ -223,7 +223,15 @@ class Candidate(models.Model):
     overlap = models.FloatField(help_text="Cosine similarity of the two interest vectors, 0–1.")
     complementarity = models.FloatField(help_text="0–1, see the methodology page.")
     inclusion = models.FloatField(help_text="1 if the pair brings in an inclusive actor, else 0.")
-    score = models.FloatField()
+    # The priority (the name "score" kept for readers of the API): the likelihood adjusted by the
+    # documented preference for inclusive pairs; lists are sorted by it by default.
+    score = models.FloatField(help_text="Priority, 0–1: the likelihood adjusted for inclusion.")
+    likelihood = models.FloatField(
+        default=0.0, help_text="0–1: how well the evidence says the two would work together."
+    )
+    power_interest = models.FloatField(
+        default=0.0, help_text="Mean gap in influence over the shared outcomes, 0–1."
+    )
     needed_capabilities = CapabilitiesField(help_text="What the shared outcomes need together.")
     brings_a = CapabilitiesField(help_text="What A has of the needed capabilities.")
     brings_b = CapabilitiesField(help_text="What B has of the needed capabilities.")
@@ -244,7 +252,7 @@ class Candidate(models.Model):
     )
 
     class Meta:
-        ordering = ["-score", "id"]
+        ordering = ["-score", "-likelihood", "-shared_count", "id"]
         indexes = [
             models.Index(fields=["run", "-score"], name="partnerships_cand_run_score"),
         ]
@@ -265,6 +273,10 @@ class Candidate(models.Model):
         return reverse(
             "partnerships:candidate_detail", args=[self.stakeholder_a_id, self.stakeholder_b_id]
         )
+
+    @property
+    def priority(self) -> float:
+        return self.score
 
     @property
     def pair(self) -> str:

@@ -6,30 +6,55 @@ scored pairs held column-wise in NumPy arrays. Everything is vectorised: there i
 over pairs, and the full pair matrix is never built; each stakeholder's row is multiplied against
 the matrix with a top-n sparse product (``sparse_dot_topn``) that keeps only its best partners.
 
-The score (the methodology page explains it in words):
+The figures of a pair (the methodology page explains them in words, with worked examples):
 
 * ``overlap(s, t) = A_s · A_t / (|A_s| |A_t|)``: the cosine similarity of the two rows of the
-  interest matrix ``A`` (stakeholders × outcomes, ``A[s, o]`` = interest 0–1).
-* ``needed(s, t)`` = bitwise OR of the needed capabilities of the outcomes both hold with
-  interest > 0; ``only_s = |needed ∩ caps_s ∖ caps_t|``, ``only_t = |needed ∩ caps_t ∖ caps_s|``;
-  ``complementarity = min(only_s, only_t) / ⌊|needed| / 2⌋`` (0 when fewer than two capabilities
-  are needed). ``min(only_s, only_t)`` is exactly what the two cover together beyond the better of
-  them alone; ``⌊|needed| / 2⌋`` is the most that can be, so the measure runs 0–1.
+  interest matrix ``A`` (stakeholders × outcomes, ``A[s, o]`` = interest 0–1). Exactly the
+  cosine, always: it is documented and checked.
+* ``evidence(s, t) = Σ_o∈shared ((1 − ρ) + ρ · rarity_o)`` with ``rarity_o = ln(N / n_o) /
+  ln(N / 2)`` clipped to 0–1 (``n_o`` actors hold outcome ``o`` among ``N``; an outcome held by
+  just the two counts 1, one held by everyone 0) and ``ρ = weight_rarity``. With ``ρ = 0`` (the
+  default, chosen by the evaluation) it is the number of shared outcomes. Holders are counted
+  among *public* actors only, so that a hidden actor shapes nobody's figures (do no harm).
+* ``support = evidence / (evidence + κ)``, ``κ = evidence_halfway``: one shared outcome is not a
+  perfect pair; with κ = 2 one shared outcome gives 1/3, two 1/2, six 3/4.
+* ``complementarity``: when the shared outcomes need at least two capabilities, ``needed(s, t)``
+  = bitwise OR of their needed capabilities, ``only_s = |needed ∩ caps_s ∖ caps_t|``, ``only_t =
+  |needed ∩ caps_t ∖ caps_s|`` and ``complementarity = min(only_s, only_t) / ⌊|needed| / 2⌋``
+  (``min(only_s, only_t)`` is exactly what the two cover together beyond the better of them
+  alone; ``⌊|needed| / 2⌋`` the most that can be); 0 when one is needed. When the outcomes do
+  not say what they need, the toolboxes alone: 1 if each brings a capability the other lacks (a
+  funder beside an implementer), ½ if only one does, 0 otherwise.
+* ``power_interest`` = the mean over shared outcomes of ``|influence_s − influence_t|``: a
+  powerful actor beside an interested but weak one (the power–interest grid's useful pairing).
+* ``fit = (complementarity + power_interest) / 2``.
+* ``likelihood = overlap · support · ((1 − w_fit) + w_fit · fit)``, ``w_fit = weight_fit``: how
+  well the evidence says the two would work together — the figure the evaluation harness
+  (``benchmarks/candidates_eval.py``) measures against real partnerships.
 * ``inclusion = 1`` if either actor is inclusive (a women's group, a diaspora group, a grassroots
   movement, women-led, or working at local scope), else 0.
-* ``score = w_overlap · overlap + w_complementarity · complementarity + w_inclusion · inclusion``.
+* ``priority = 1 − (1 − likelihood) ^ (1 + β · inclusion)``, ``β = inclusion_preference``: the
+  documented preference for inclusive pairs (the feminist and multi-stakeholder pillars), kept
+  apart from the likelihood. β = 1 counts an inclusive pair as two independent chances at the
+  same likelihood; a pair without evidence stays at 0 whoever is in it. Stored as ``score``;
+  lists are sorted by it unless asked to sort by likelihood.
 
 Pairs of the same kind and pairs with a tie (either direction, any kind of tie) are never
 candidates, nor pairs with ``overlap ≤ min_overlap`` (they share too little). Each stakeholder
-keeps its ``top_k`` best partners with ``score ≥ min_score``, chosen from a shortlist of its
-``shortlist`` most-overlapping partners of other kinds; a pair is stored once if either side
-chose it.
+keeps its ``K_s`` best partners by priority with ``priority ≥ min_score``, where ``K_s = top_k +
+⌊top_k_growth · log2(outcomes_s)⌋`` grows with the number of outcomes it holds (hubs are not
+starved), chosen from a shortlist of its ``max(shortlist, K_s)`` most-overlapping partners of
+other kinds; a pair is stored once if either side chose it. Ties in priority are broken by the
+evidence (likelihood, then shared outcomes) and then by the partners' ``order_keys`` (their rank
+by name), never by database ids, so the choice is a function of the registry, not of the order
+it was imported in.
 
 Audiences (DESIGN.md, do no harm). Candidates are chosen twice: for people not cleared, among the
 public stakeholders only — exactly the choice the registry would give if restricted and
 confidential actors had never existed — and for cleared people, among everyone. A pair carries
 the audiences it was chosen for as bit flags (``PUBLIC_SET``, ``CLEARED_SET``); a pair of two
-public actors has the same score for both, since a pair's score reads only its two actors.
+public actors has the same figures for both, since they read only its two actors and the outcomes'
+public holder counts.
 The cleared choice reuses the public shortlist and adds the pairs with a restricted actor, so
 the second audience costs only the restricted actors' share of the work.
 """
@@ -56,21 +81,25 @@ class Parameters:
     """What a run computes; stored on the run. The methodology page documents the defaults."""
 
     top_k: int = 10
-    min_score: float = 0.2
+    top_k_growth: float = 3.0
+    min_score: float = 0.0
     min_overlap: float = 0.1
-    weight_overlap: float = 0.5
-    weight_complementarity: float = 0.3
-    weight_inclusion: float = 0.2
+    evidence_halfway: float = 2.0
+    weight_rarity: float = 0.0
+    weight_fit: float = 0.0
+    inclusion_preference: float = 1.0
     shortlist: int = 30
     shared_outcomes_kept: int = 5
 
     LIMITS = {
         "top_k": (1, 100),
+        "top_k_growth": (0.0, 20.0),
         "min_score": (0.0, 1.0),
         "min_overlap": (0.0, 1.0),
-        "weight_overlap": (0.0, 1.0),
-        "weight_complementarity": (0.0, 1.0),
-        "weight_inclusion": (0.0, 1.0),
+        "evidence_halfway": (0.0, 50.0),
+        "weight_rarity": (0.0, 1.0),
+        "weight_fit": (0.0, 1.0),
+        "inclusion_preference": (0.0, 10.0),
         "shortlist": (1, 500),
         "shared_outcomes_kept": (1, 50),
     }
@@ -94,22 +123,24 @@ class Parameters:
                 problems[name] = f"Must be a whole number between {low} and {high}."
             elif not low <= value <= high:
                 problems[name] = f"Must be between {low} and {high}."
-        if not problems:
-            total = self.weight_overlap + self.weight_complementarity + self.weight_inclusion
-            if abs(total - 1.0) > 1e-9:
-                problems["weight_overlap"] = (
-                    f"The three weights must add up to 1 (they add up to {total:g})."
-                )
-            if self.shortlist < self.top_k:
-                problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
+        if not problems and self.shortlist < self.top_k:
+            problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
         return problems
+
+    def k_of(self, degrees: np.ndarray) -> np.ndarray:
+        """``K_s = top_k + ⌊top_k_growth · log2(outcomes_s)⌋`` for each number of outcomes held."""
+        grown = self.top_k_growth * np.log2(np.maximum(np.asarray(degrees, dtype=np.float64), 1))
+        return self.top_k + np.floor(grown + 1e-9).astype(np.int64)
 
 
 @dataclass
 class Registry:
     """The registry as arrays. Row ``i`` is stakeholder ``ids[i]``; column ``j`` outcome
     ``outcome_ids[j]``. ``norms`` are the rows' full Euclidean norms: given explicitly when
-    ``interest`` holds only some columns (a one-stakeholder refresh), otherwise computed."""
+    ``interest`` holds only some columns (a one-stakeholder refresh), otherwise computed; so are
+    ``degrees`` (outcomes held), ``holders`` (public holders of each outcome) and ``public_size``
+    (public actors holding anything). ``influence`` has the pattern of ``interest`` (zeros where
+    unknown); ``order_keys`` rank the stakeholders by name, for ties (ids when not given)."""
 
     ids: np.ndarray  # int64 (n,), ascending
     kinds: np.ndarray  # int16 (n,), any integer code per kind
@@ -121,6 +152,11 @@ class Registry:
     tie_keys: np.ndarray  # int64, sorted: i * n + j for every tied (i, j), both directions
     norms: np.ndarray = field(default=None)
     public: np.ndarray = field(default=None)  # bool (n,): public stakeholders (all if not given)
+    influence: sp.csr_matrix | None = field(default=None)  # float64 (n, m), as interest
+    degrees: np.ndarray = field(default=None)  # int64 (n,): outcomes held with interest > 0
+    holders: np.ndarray = field(default=None)  # int64 (m,): public actors holding each outcome
+    public_size: int | None = field(default=None)  # public actors holding any outcome
+    order_keys: np.ndarray = field(default=None)  # int64 (n,): rank by name (ties)
     _normalized: sp.csr_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -130,6 +166,31 @@ class Registry:
         if self.norms is None:
             self.norms = np.sqrt(np.asarray(self.interest.multiply(self.interest).sum(axis=1)))
             self.norms = self.norms.ravel()
+        if self.influence is None:
+            self.influence = sp.csr_matrix(self.interest.shape, dtype=np.float64)
+        if self.degrees is None:
+            self.degrees = np.diff(self.interest.indptr).astype(np.int64)
+        self.degrees = np.asarray(self.degrees, dtype=np.int64)
+        if self.holders is None or self.public_size is None:
+            public_rows = self.interest[np.flatnonzero(self.public)]
+            if self.holders is None:
+                self.holders = np.bincount(public_rows.indices, minlength=self.interest.shape[1])
+            if self.public_size is None:
+                self.public_size = int(np.count_nonzero(np.diff(public_rows.indptr)))
+        self.holders = np.asarray(self.holders, dtype=np.int64)
+        self.public_size = int(self.public_size)
+        if self.order_keys is None:
+            self.order_keys = np.asarray(self.ids, dtype=np.int64)
+        self.order_keys = np.asarray(self.order_keys, dtype=np.int64)
+
+    @property
+    def rarity(self) -> np.ndarray:
+        """``ln(N / n_o) / ln(N / 2)`` clipped to 0–1, per outcome (public holders only)."""
+        size = max(self.public_size, 2)
+        held = np.maximum(self.holders, 1).astype(np.float64)
+        if size <= 2:
+            return np.ones(len(held))
+        return np.clip(np.log(size / held) / np.log(size / 2), 0.0, 1.0)
 
     @property
     def size(self) -> int:
@@ -169,8 +230,14 @@ class Registry:
             data=self.interest.data,
             indices=self.interest.indices, indptr=self.interest.indptr,
             shape=np.array(self.interest.shape),
+            influence=self._influence_aligned(), degrees=self.degrees, holders=self.holders,
+            public_size=np.array([self.public_size]), order_keys=self.order_keys,
         )  # fmt: skip
         return buffer.getvalue()
+
+    def _influence_aligned(self) -> np.ndarray:
+        """Influence at the positions of ``interest``'s entries (0 where none is known)."""
+        return _values_at(self.influence, self.interest)
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> Registry:
@@ -178,11 +245,17 @@ class Registry:
         interest = sp.csr_matrix(
             (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
         )
+        influence = sp.csr_matrix(
+            (arrays["influence"], arrays["indices"], arrays["indptr"]),
+            shape=tuple(arrays["shape"]),
+        )
         return cls(
             ids=arrays["ids"], kinds=arrays["kinds"], capabilities=arrays["capabilities"],
             inclusive=arrays["inclusive"], interest=interest, outcome_ids=arrays["outcome_ids"],
             needs=arrays["needs"], tie_keys=arrays["tie_keys"], norms=arrays["norms"],
-            public=arrays.get("public"),
+            public=arrays.get("public"), influence=influence, degrees=arrays["degrees"],
+            holders=arrays["holders"], public_size=int(arrays["public_size"][0]),
+            order_keys=arrays["order_keys"],
         )  # fmt: skip
 
 
@@ -201,11 +274,18 @@ def build_registry(
     tie_to_ids=(),
     norms=None,
     public=None,
+    stake_influence=None,
+    degrees=None,
+    holders=None,
+    public_size=None,
+    order_keys=None,
 ) -> Registry:
     """Assemble a :class:`Registry` from flat columns (as read from the database).
 
     Stakes with interest ≤ 0, or naming a stakeholder or outcome not given, are left out; ties
-    naming a stakeholder not given are left out too.
+    naming a stakeholder not given are left out too. ``degrees``, ``holders`` and ``public_size``
+    are given when the stakes are only part of the registry (a refresh); ``order_keys`` rank the
+    stakeholders by name.
     """
     ids = np.asarray(stakeholder_ids, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
@@ -224,6 +304,18 @@ def build_registry(
     )
     interest.sum_duplicates()
     interest.sort_indices()
+    influence_values = (
+        np.zeros(len(values)) if stake_influence is None
+        else np.asarray(stake_influence, dtype=np.float64)
+    )  # fmt: skip
+    given = sp.csr_matrix(
+        (influence_values[keep], (stake_rows[keep], stake_cols[keep])), shape=(n, m)
+    )
+    # Influence with exactly interest's pattern (zero where none is known).
+    influence = sp.csr_matrix(
+        (_values_at(given, interest), interest.indices.copy(), interest.indptr.copy()),
+        shape=(n, m),
+    )
 
     tie_rows = _lookup(ids, tie_from_ids)
     tie_cols = _lookup(ids, tie_to_ids)
@@ -236,6 +328,12 @@ def build_registry(
         norms = np.asarray(norms, dtype=np.float64)[order]
     if public is not None:
         public = np.asarray(public, dtype=bool)[order]
+    if degrees is not None:
+        degrees = np.asarray(degrees, dtype=np.int64)[order]
+    if holders is not None:
+        holders = np.asarray(holders, dtype=np.int64)[outcome_order]
+    if order_keys is not None:
+        order_keys = np.asarray(order_keys, dtype=np.int64)[order]
     return Registry(
         ids=ids,
         kinds=np.asarray(kinds, dtype=np.int16)[order],
@@ -247,7 +345,21 @@ def build_registry(
         tie_keys=tie_keys,
         norms=norms,
         public=public,
+        influence=influence,
+        degrees=degrees,
+        holders=holders,
+        public_size=public_size,
+        order_keys=order_keys,
     )
+
+
+def _values_at(values: sp.csr_matrix, pattern: sp.csr_matrix) -> np.ndarray:
+    """The entries of ``values`` at the stored positions of ``pattern``, in its storage order
+    (0 where ``values`` has none)."""
+    if not pattern.nnz:
+        return np.zeros(0)
+    rows = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+    return np.asarray(values[rows, pattern.indices], dtype=np.float64).ravel()
 
 
 def _lookup(sorted_ids: np.ndarray, wanted) -> np.ndarray:
@@ -280,7 +392,9 @@ class Selection:
     overlap: np.ndarray  # float64
     complementarity: np.ndarray
     inclusion: np.ndarray
-    score: np.ndarray
+    score: np.ndarray  # the priority
+    likelihood: np.ndarray
+    power_interest: np.ndarray
     needed: np.ndarray  # uint16 bit sets
     brings_src: np.ndarray
     brings_dst: np.ndarray
@@ -299,7 +413,8 @@ class Selection:
         return cls(
             src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64),
             overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
-            score=np.zeros(0), needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
+            score=np.zeros(0), likelihood=np.zeros(0), power_interest=np.zeros(0),
+            needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
             brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
             shared=np.zeros((0, kept), np.int64), audiences=np.zeros(0, np.uint8),
         )  # fmt: skip
@@ -398,12 +513,37 @@ def _or_by_row(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
 
 
 def complementarity(needed: np.ndarray, caps_s: np.ndarray, caps_t: np.ndarray) -> np.ndarray:
-    """``min(|needed ∩ s ∖ t|, |needed ∩ t ∖ s|) / ⌊|needed| / 2⌋``, 0 when |needed| < 2."""
+    """``min(|needed ∩ s ∖ t|, |needed ∩ t ∖ s|) / ⌊|needed| / 2⌋`` when at least two
+    capabilities are needed, 0 when one is (it cannot be split); when the shared outcomes record
+    no needs at all, the toolboxes alone: 1 if each brings a capability the other lacks, ½ if only
+    one does, 0 if neither (same toolboxes, or none recorded)."""
     needed, caps_s, caps_t = (np.asarray(x, dtype=np.uint16) for x in (needed, caps_s, caps_t))
     only_s = np.bitwise_count(needed & caps_s & ~caps_t).astype(np.int64)
     only_t = np.bitwise_count(needed & caps_t & ~caps_s).astype(np.int64)
     half = np.bitwise_count(needed).astype(np.int64) // 2
-    return np.where(half > 0, np.minimum(only_s, only_t) / np.maximum(half, 1), 0.0)
+    by_needs = np.minimum(only_s, only_t) / np.maximum(half, 1)
+    lacks_t = (caps_s & ~caps_t) != 0
+    lacks_s = (caps_t & ~caps_s) != 0
+    by_toolboxes = (lacks_t.astype(np.float64) + lacks_s.astype(np.float64)) / 2
+    says_nothing = needed == 0
+    return np.where(half > 0, by_needs, np.where(says_nothing, by_toolboxes, 0.0))
+
+
+def likelihood_of(
+    overlap: np.ndarray, evidence: np.ndarray, fit: np.ndarray, params: Parameters
+) -> np.ndarray:
+    """``overlap · evidence / (evidence + κ) · ((1 − w_fit) + w_fit · fit)`` (module docstring)."""
+    halfway = params.evidence_halfway
+    support = np.divide(
+        evidence, evidence + halfway, out=np.zeros_like(evidence), where=evidence + halfway > 0
+    )
+    return overlap * support * ((1.0 - params.weight_fit) + params.weight_fit * fit)
+
+
+def priority_of(likelihood: np.ndarray, inclusion: np.ndarray, params: Parameters) -> np.ndarray:
+    """``1 − (1 − likelihood) ^ (1 + β · inclusion)``: the likelihood, adjusted by the documented
+    preference for inclusive pairs; equal to it for pairs without an inclusive actor."""
+    return 1.0 - (1.0 - likelihood) ** (1.0 + params.inclusion_preference * inclusion)
 
 
 def score_pairs(
@@ -419,31 +559,44 @@ def score_pairs(
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    parts_overlap, parts_needed, parts_count = [], [], []
+    outcome_weight = (1.0 - params.weight_rarity) + params.weight_rarity * registry.rarity
+    parts = {"overlap": [], "needed": [], "count": [], "evidence": [], "power": []}
     for start in range(0, len(src), PAIR_BATCH):
         s, t = src[start : start + PAIR_BATCH], dst[start : start + PAIR_BATCH]
         shared = _shared_matrix(registry, s, t)
         dots = np.asarray(shared.sum(axis=1)).ravel()
         norms = registry.norms[s] * registry.norms[t]
-        parts_overlap.append(np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0))
-        parts_needed.append(_or_by_row(registry.needs[shared.indices], shared.indptr))
-        parts_count.append(np.diff(shared.indptr).astype(np.int32))
-    overlap = np.concatenate(parts_overlap) if parts_overlap else np.zeros(0)
+        counts = np.diff(shared.indptr)
+        parts["overlap"].append(np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0))
+        parts["needed"].append(_or_by_row(registry.needs[shared.indices], shared.indptr))
+        parts["count"].append(counts.astype(np.int32))
+        pattern = shared.copy()
+        pattern.data = outcome_weight[shared.indices]
+        parts["evidence"].append(np.asarray(pattern.sum(axis=1)).ravel())
+        # |influence_s − influence_t| on the shared outcomes (those rows hold interest's pattern,
+        # so restricting the difference to ``shared``'s pattern reads only shared outcomes).
+        gap = abs(registry.influence[s] - registry.influence[t]).tocsr()
+        on_shared = shared.copy()
+        on_shared.data = np.ones_like(on_shared.data)
+        gaps = np.asarray(gap.multiply(on_shared).sum(axis=1)).ravel()
+        parts["power"].append(np.divide(gaps, counts, out=np.zeros_like(gaps), where=counts > 0))
+    joined = {
+        name: np.concatenate(values) if values else np.zeros(0) for name, values in parts.items()
+    }
     # Rounding can put identical vectors a hair above 1.
-    overlap = np.clip(overlap, 0.0, 1.0)
-    needed = np.concatenate(parts_needed) if parts_needed else np.zeros(0, np.uint16)
-    shared_count = np.concatenate(parts_count) if parts_count else np.zeros(0, np.int32)
+    overlap = np.clip(joined["overlap"], 0.0, 1.0)
+    needed = joined["needed"].astype(np.uint16)
+    shared_count = joined["count"].astype(np.int32)
+    power_interest = np.clip(joined["power"], 0.0, 1.0)
     caps_s, caps_t = registry.capabilities[src], registry.capabilities[dst]
     compl = complementarity(needed, caps_s, caps_t)
     inclusion = (registry.inclusive[src] | registry.inclusive[dst]).astype(np.float64)
-    score = (
-        params.weight_overlap * overlap
-        + params.weight_complementarity * compl
-        + params.weight_inclusion * inclusion
-    )
+    likelihood = likelihood_of(overlap, joined["evidence"], (compl + power_interest) / 2, params)
     return Selection(
         src=src, dst=dst, overlap=overlap, complementarity=compl, inclusion=inclusion,
-        score=score, needed=needed, brings_src=needed & caps_s, brings_dst=needed & caps_t,
+        score=priority_of(likelihood, inclusion, params), likelihood=likelihood,
+        power_interest=power_interest, needed=needed, brings_src=needed & caps_s,
+        brings_dst=needed & caps_t,
         shared_count=shared_count,
         shared=np.full((len(src), params.shared_outcomes_kept), -1, dtype=np.int64),
         audiences=np.zeros(len(src), dtype=np.uint8),
@@ -468,22 +621,33 @@ def with_shared(registry: Registry, selection: Selection, kept: int) -> Selectio
     return selection
 
 
-def select_top(selection: Selection, params: Parameters, keys=None) -> np.ndarray:
-    """Indices of each source's ``top_k`` best pairs with ``score ≥ min_score``.
+def select_top(selection: Selection, params: Parameters, keys=None, limits=None) -> np.ndarray:
+    """Indices of each source's best pairs (``limits[i]`` for row ``i``'s source, else
+    ``top_k``) with priority ``score ≥ min_score``.
 
-    Ties in score go to the partner with the lower id (``keys``: the partners' ids), so the choice
-    never depends on the order rows were computed in.
+    Ties in priority go to more evidence (likelihood, then shared outcomes), then to the partner
+    with the lower ``keys`` (the partners' rank by name), so the choice depends neither on the
+    order rows were computed in nor on database ids.
     """
     partner = selection.dst if keys is None else keys
     eligible = np.flatnonzero(selection.score >= params.min_score)
     order = eligible[
-        np.lexsort((partner[eligible], -selection.score[eligible], selection.src[eligible]))
+        np.lexsort(
+            (
+                partner[eligible],
+                -selection.shared_count[eligible],
+                -selection.likelihood[eligible],
+                -selection.score[eligible],
+                selection.src[eligible],
+            )
+        )
     ]
     sources = selection.src[order]
     starts = np.flatnonzero(np.r_[True, sources[1:] != sources[:-1]]) if len(order) else order
     group_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     rank = np.arange(len(order)) - group_start
-    return order[rank < params.top_k]
+    limit = params.top_k if limits is None else np.asarray(limits)[order]
+    return order[rank < limit]
 
 
 def _scored_shortlist(
@@ -495,10 +659,12 @@ def _scored_shortlist(
     threads: int | None,
 ) -> Selection:
     """The rows' shortlisted, untied partners (among ``partners``), scored exactly."""
+    rows = np.asarray(rows, dtype=np.int64)
+    most = int(params.k_of(registry.degrees[rows]).max()) if len(rows) else params.top_k
     src, dst, _approximate = shortlist(
         registry,
         rows,
-        params.shortlist,
+        max(params.shortlist, most),
         min_overlap=params.min_overlap,
         threads=threads,
         partners=partners,
@@ -508,7 +674,14 @@ def _scored_shortlist(
 
 
 def _chosen(registry: Registry, pool: Selection, params: Parameters, flag: int) -> Selection:
-    chosen = pool.take(select_top(pool, params, keys=registry.ids[pool.dst]))
+    chosen = pool.take(
+        select_top(
+            pool,
+            params,
+            keys=registry.order_keys[pool.dst],
+            limits=params.k_of(registry.degrees[pool.src]),
+        )
+    )
     chosen.audiences = np.full(len(chosen), flag, dtype=np.uint8)
     return chosen
 

@@ -7,11 +7,12 @@ The restriction rule: a candidate exists for a person only if that person may se
 
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role, user_has_role
-from stakeholders.choices import Capability, Kind, Sensitivity
+from stakeholders.choices import Capability, Kind, Scope, Sensitivity
 from stakeholders.models import Outcome, Stake
 from stakeholders.selectors import (
     audience_of,
@@ -30,6 +31,7 @@ from .models import (
     PartnershipMember,
     PartnershipStatus,
 )
+from .overlap import likelihood_of, priority_of
 
 
 def dismissal_exists() -> Exists:
@@ -38,6 +40,13 @@ def dismissal_exists() -> Exists:
             stakeholder_a=OuterRef("stakeholder_a"), stakeholder_b=OuterRef("stakeholder_b")
         )
     )
+
+
+# Best first: priority, then the evidence (likelihood, shared outcomes), then the row id, which a
+# full run assigns in this same order with the two actors' rank by name as the last key (see
+# ``services._candidates_insert``): a function of the registry, not of its import order.
+CANDIDATE_ORDER = ("-score", "-likelihood", "-shared_count", "id")
+CANDIDATE_ORDER_BY_LIKELIHOOD = ("-likelihood", "-shared_count", "-score", "id")
 
 
 def candidate_visible_to(user) -> QuerySet[Candidate]:
@@ -54,7 +63,7 @@ def candidate_visible_to(user) -> QuerySet[Candidate]:
         )
         .select_related("stakeholder_a", "stakeholder_b", "run")
         .annotate(is_dismissed=dismissal_exists())
-        .order_by("-score", "id")
+        .order_by(*CANDIDATE_ORDER)
     )
 
 
@@ -136,6 +145,8 @@ def _inclusive_reasons(*actors) -> list[str]:
             reasons.append(f"{actor.name} is a {KIND_LABELS[actor.kind].lower()}")
         elif actor.women_led:
             reasons.append(f"{actor.name} is women-led")
+        elif actor.scope == Scope.LOCAL:
+            reasons.append(f"{actor.name} works at local scope")
     return reasons
 
 
@@ -167,18 +178,57 @@ def candidate_explanations(candidates) -> dict[int, Explanation]:
 
 
 def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
-    """The score's parts with their weights and contributions, for the detail page."""
-    parts = (
-        ("Overlap", "cosine of their interests", candidate.overlap, params.weight_overlap),
-        ("Complementarity", "toolboxes that fit together", candidate.complementarity,
-         params.weight_complementarity),
-        ("Inclusion", "brings in an inclusive actor", candidate.inclusion, params.weight_inclusion),
-    )  # fmt: skip
+    """The likelihood's and the priority's parts, each with what it means and its value, for the
+    detail page (the formulas are the run's own parameters: see the methodology page)."""
+    fit = (candidate.complementarity + candidate.power_interest) / 2
+    weighted = params.weight_rarity > 0
+    evidence = "rarity-weighted shared outcomes" if weighted else "shared outcomes"
+    shared = candidate.shared_count
+    # The stored likelihood divided by overlap and fit gives the support exactly as computed
+    # (the evidence may be rarity-weighted, which the shared count alone cannot say).
+    factor = (1 - params.weight_fit) + params.weight_fit * fit
+    support = candidate.likelihood / (candidate.overlap * factor) if candidate.overlap else 0.0
     return [
-        {"label": label, "meaning": meaning, "value": value, "weight": weight,
-         "contribution": value * weight}
-        for label, meaning, value, weight in parts
+        {"label": "Overlap", "meaning": "cosine of their interests", "value": candidate.overlap},
+        {"label": "Support", "meaning": f"{shared} {evidence}, halfway at "
+         f"{params.evidence_halfway:g}", "value": support},
+        {"label": "Complementarity", "meaning": "toolboxes that fit together",
+         "value": candidate.complementarity},
+        {"label": "Power–interest", "meaning": "gap in influence on the shared outcomes",
+         "value": candidate.power_interest},
+        {"label": "Fit", "meaning": f"weighs {params.weight_fit:g} in the likelihood",
+         "value": fit},
+        {"label": "Likelihood", "meaning": "overlap × support × fit term", "value":
+         candidate.likelihood, "total": True},
+        {"label": "Inclusion", "meaning": "brings in an inclusive actor",
+         "value": candidate.inclusion},
+        {"label": "Priority", "meaning": f"likelihood with preference "
+         f"{params.inclusion_preference:g} for inclusion", "value": candidate.score,
+         "total": True},
     ]  # fmt: skip
+
+
+def methodology_examples(params) -> list[dict]:
+    """Worked examples for the methodology page, computed by the engine's own formulas."""
+    cases = (
+        ("Two one-outcome actors, the same outcome", 1.0, 1, False),
+        ("The same, one of them a women's group", 1.0, 1, True),
+        ("Three shared outcomes, overlap 0.8", 0.8, 3, False),
+        ("Six shared outcomes, overlap 0.6", 0.6, 6, False),
+        ("Six shared outcomes, overlap 0.6, a local NGO", 0.6, 6, True),
+    )
+    rows = []
+    for label, overlap, shared, inclusive in cases:
+        evidence = np.array([float(shared)])
+        likelihood = likelihood_of(np.array([overlap]), evidence, np.zeros(1), params)
+        priority = priority_of(likelihood, np.array([float(inclusive)]), params)
+        rows.append({
+            "label": label, "overlap": overlap, "shared": shared,
+            "support": shared / (shared + params.evidence_halfway) if shared else 0.0,
+            "likelihood": float(likelihood[0]), "inclusive": inclusive,
+            "priority": float(priority[0]),
+        })  # fmt: skip
+    return rows
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import Audience, Kind, Sensitivity
+from stakeholders.choices import Audience, Kind, Scope, Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder, Tie
 
 from .choices import AUDIENCE_FLAGS, ChunkStatus, RunPhase, RunStatus, RunTrigger
@@ -58,8 +58,10 @@ from .overlap import (
 
 logger = logging.getLogger(__name__)
 
-# The kinds that count towards inclusion (with any women-led actor): see the methodology page.
+# The kinds that count towards inclusion (with any women-led actor and any actor working at
+# local scope): see the methodology page.
 INCLUSIVE_KINDS = (Kind.WOMENS_GROUP, Kind.DIASPORA, Kind.GRASSROOTS)
+INCLUSIVE_SCOPES = (Scope.LOCAL,)
 KIND_CODES = {kind: code for code, kind in enumerate(Kind.values)}
 # A chunk is about this many stakeholders; a run has at most MAX_CHUNKS.
 ROWS_PER_CHUNK = 25_000
@@ -143,12 +145,21 @@ def _step_lease(run_id: int, name: str):
 # --- starting and watching runs -----------------------------------------------------------------
 
 
+RUN_ONLY_PARAMETERS = ("chunks", "threads")
+
+
+def overlap_parameter_names() -> list[str]:
+    """Every parameter a run accepts: the scoring parameters, then ``chunks`` and ``threads``."""
+    return [*Parameters().as_dict(), *RUN_ONLY_PARAMETERS]
+
+
 def overlap_parameters_clean(values: dict | None) -> dict:
     """The full parameters of a run from partial ``values``, or ApplicationError naming the field.
 
     Besides the scoring parameters (:class:`partnerships.overlap.Parameters`) a run takes
     ``chunks`` (0 = one per 25,000 stakeholders) and ``threads`` (per chunk), which change how
-    fast a run is, never what it computes.
+    fast a run is, never what it computes. Every value given is applied or refused: an unknown
+    name is refused, never ignored.
     """
     values = dict(values or {})
     unknown = sorted(set(values) - set(Parameters().as_dict()) - {"chunks", "threads"})
@@ -299,31 +310,38 @@ def _fetch_numeric(sql: str, params=(), *, columns: int) -> np.ndarray:
 
 
 def _stakeholder_columns(rows) -> dict:
+    """Columns of the registry from ``(id, kind, capabilities, women_led, scope, sensitivity)``
+    rows given in name order (their position is the tie-breaking ``order_keys``)."""
     ids, kinds, caps, inclusive, public = [], [], [], [], []
-    for stakeholder_id, kind, capabilities, women_led, sensitivity in rows:
+    for stakeholder_id, kind, capabilities, women_led, scope, sensitivity in rows:
         ids.append(stakeholder_id)
         kinds.append(KIND_CODES.get(kind, -1))
         caps.append(int(capabilities))
-        inclusive.append(bool(women_led) or kind in INCLUSIVE_KINDS)
+        inclusive.append(bool(women_led) or kind in INCLUSIVE_KINDS or scope in INCLUSIVE_SCOPES)
         public.append(sensitivity == Sensitivity.PUBLIC)
     return {
         "stakeholder_ids": ids, "kinds": kinds, "capabilities": caps, "inclusive": inclusive,
-        "public": public,
+        "public": public, "order_keys": np.arange(len(ids), dtype=np.int64),
     }  # fmt: skip
+
+
+# The stable order candidates tie-break on: by name, then by id only between equal names.
+NAME_ORDER = ("name", "id")
 
 
 def registry_load() -> tuple[Registry, dict]:
     """The whole registry as arrays, and its counts (stakeholders, stakes with interest), for
     everyone and for the public audience (``public_stakeholders``, ``public_stakes``)."""
     stakeholders = _stakeholder_columns(
-        Stakeholder.objects.order_by().values_list(
-            "id", "kind", "capabilities", "women_led", "sensitivity"
+        Stakeholder.objects.order_by(*NAME_ORDER).values_list(
+            "id", "kind", "capabilities", "women_led", "scope", "sensitivity"
         )
     )
     outcomes = list(Outcome.objects.order_by().values_list("id", "needed_capabilities"))
     stakes = _fetch_numeric(
-        f"SELECT stakeholder_id, outcome_id, interest FROM {_table(Stake)} WHERE interest > 0",
-        columns=3,
+        f"SELECT stakeholder_id, outcome_id, interest, influence FROM {_table(Stake)} "
+        "WHERE interest > 0",
+        columns=4,
     )
     ties = np.array(
         Tie.objects.order_by().values_list("from_stakeholder_id", "to_stakeholder_id"),
@@ -336,6 +354,7 @@ def registry_load() -> tuple[Registry, dict]:
         stake_stakeholder_ids=stakes[:, 0].astype(np.int64),
         stake_outcome_ids=stakes[:, 1].astype(np.int64),
         stake_interest=stakes[:, 2],
+        stake_influence=stakes[:, 3],
         tie_from_ids=ties[:, 0],
         tie_to_ids=ties[:, 1],
     )
@@ -569,8 +588,8 @@ def _refreshes_send(stakeholder_ids) -> None:
 
 CANDIDATE_COLUMNS = (
     "run_id", "stakeholder_a_id", "stakeholder_b_id", "overlap", "complementarity", "inclusion",
-    "score", "needed_capabilities", "brings_a", "brings_b", "shared_count", "audiences",
-    "shared_outcome_ids",
+    "score", "likelihood", "power_interest", "needed_capabilities", "brings_a", "brings_b",
+    "shared_count", "audiences", "shared_outcome_ids",
 )  # fmt: skip
 
 
@@ -585,7 +604,8 @@ PGCOPY_TRAILER = b"\xff\xff"
 _FIXED_FIELDS = (
     ("run_id", ">i8"), ("stakeholder_a_id", ">i8"), ("stakeholder_b_id", ">i8"),
     ("overlap", ">f8"), ("complementarity", ">f8"), ("inclusion", ">f8"), ("score", ">f8"),
-    ("needed_capabilities", ">i4"), ("brings_a", ">i4"), ("brings_b", ">i4"),
+    ("likelihood", ">f8"), ("power_interest", ">f8"), ("needed_capabilities", ">i4"),
+    ("brings_a", ">i4"), ("brings_b", ">i4"),
     ("shared_count", ">i4"), ("audiences", ">i2"),
 )  # fmt: skip
 _ROW_DTYPE = np.dtype(
@@ -631,7 +651,8 @@ def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
     values = {
         "run_id": run_id, "stakeholder_a_id": part.src, "stakeholder_b_id": part.dst,
         "overlap": part.overlap, "complementarity": part.complementarity,
-        "inclusion": part.inclusion, "score": part.score, "needed_capabilities": part.needed,
+        "inclusion": part.inclusion, "score": part.score, "likelihood": part.likelihood,
+        "power_interest": part.power_interest, "needed_capabilities": part.needed,
         "brings_a": part.brings_src, "brings_b": part.brings_dst,
         "shared_count": part.shared_count, "audiences": part.audiences,
     }  # fmt: skip
@@ -669,14 +690,24 @@ class _PiecesReader:
 def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000) -> None:
     """Insert the pairs of ``selection`` (``src < dst``) as candidates of ``run_id``.
 
-    The pairs people not cleared may see go first, in pair order, and the cleared audience's own
-    after them, so that nothing in the public pairs' rows (their ids included) depends on the
-    restricted ones. On PostgreSQL one binary COPY built with NumPy (no Python loop over rows:
-    formatting a million rows as text would cost more than the database's own work); elsewhere
-    executemany.
+    The pairs people not cleared may see go first and the cleared audience's own after them, so
+    that nothing in the public pairs' rows (their ids included) depends on the restricted ones;
+    within each, best first in the lists' own order (priority, likelihood, shared outcomes, the
+    two actors' rank by name), so that even row ids follow the registry, not its import order.
+    On PostgreSQL one binary COPY built with NumPy (no Python loop over rows: formatting a
+    million rows as text would cost more than the database's own work); elsewhere executemany.
     """
+    ranks = _name_ranks(np.concatenate([selection.src, selection.dst]))
+    rank_a, rank_b = ranks[: len(selection)], ranks[len(selection) :]
     public_first = np.lexsort(
-        (selection.dst, selection.src, (selection.audiences & PUBLIC_SET) == 0)
+        (
+            np.maximum(rank_a, rank_b),
+            np.minimum(rank_a, rank_b),
+            -selection.shared_count,
+            -selection.likelihood,
+            -selection.score,
+            (selection.audiences & PUBLIC_SET) == 0,
+        )
     )
     selection = selection.take(public_first)
     columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
@@ -699,11 +730,29 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
             rows = zip(
                 [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
                 part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),
-                part.score.tolist(), part.needed.tolist(), part.brings_src.tolist(),
+                part.score.tolist(), part.likelihood.tolist(), part.power_interest.tolist(),
+                part.needed.tolist(), part.brings_src.tolist(),
                 part.brings_dst.tolist(), part.shared_count.tolist(), part.audiences.tolist(),
                 _shared_json(part.shared), strict=True,
             )  # fmt: skip
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
+
+
+def _name_ranks(stakeholder_ids: np.ndarray) -> np.ndarray:
+    """Each stakeholder's rank by name (:data:`NAME_ORDER`) among those given, for ties: ranks
+    compare only within one call."""
+    wanted = np.unique(np.asarray(stakeholder_ids, dtype=np.int64))
+    if not len(wanted):
+        return np.zeros(0, dtype=np.int64)
+    query = Stakeholder.objects.order_by(*NAME_ORDER).values_list("id", flat=True)
+    if len(wanted) <= 5_000:  # a refresh: its few actors; a full run reads the ordered ids
+        query = query.filter(pk__in=wanted.tolist())
+    named = np.fromiter(query.iterator(chunk_size=20_000), dtype=np.int64)
+    named = named[np.isin(named, wanted)]
+    # A stakeholder deleted meanwhile sorts last; its row is never shown (see Candidate).
+    ranks = np.full(len(wanted), len(named), dtype=np.int64)
+    ranks[np.searchsorted(wanted, named)] = np.arange(len(named))
+    return ranks[np.searchsorted(wanted, stakeholder_ids)]
 
 
 # --- one stakeholder's refresh ------------------------------------------------------------------
@@ -715,10 +764,13 @@ def _kind_code_sql() -> tuple[str, list]:
     return f"CASE kind {whens} ELSE -1 END", params
 
 
-def _registry_around(stakeholder: Stakeholder) -> Registry:
+def _registry_around(stakeholder: Stakeholder, *, with_rarity: bool = False) -> Registry:
     """The part of the registry that one stakeholder's candidates depend on: the stakeholder and
-    everyone sharing an outcome with it, the interest columns of its outcomes only, and their
-    *full* norms (so cosines are exact). Two COPY queries; no id list travels to the database."""
+    everyone sharing an outcome with it, the interest and influence columns of its outcomes
+    only, and their *full* norms and numbers of outcomes held (so cosines and K are exact); each
+    outcome's public holders are all in these columns, and ``with_rarity`` counts the public
+    actors holding anything (one more query). Two COPY queries; no id list travels to the
+    database but the partners' names' ranks."""
     stake = _table(Stake)
     own = list(
         Stake.objects.filter(stakeholder=stakeholder, interest__gt=0).values_list(
@@ -730,48 +782,73 @@ def _registry_around(stakeholder: Stakeholder) -> Registry:
         f"(SELECT outcome_id FROM {stake} WHERE stakeholder_id = %s AND interest > 0)"
     )
     holders = _fetch_numeric(
-        f"SELECT stakeholder_id, outcome_id, interest FROM {stake} "
+        f"SELECT stakeholder_id, outcome_id, interest, influence FROM {stake} "
         f"WHERE interest > 0 AND outcome_id IN (SELECT outcome_id FROM {stake} "
         "WHERE stakeholder_id = %s AND interest > 0)",
         [stakeholder.pk],
-        columns=3,
+        columns=4,
     )
     kind_code, kind_params = _kind_code_sql()
     inclusive = ", ".join(["%s"] * len(INCLUSIVE_KINDS))
+    scopes = ", ".join(["%s"] * len(INCLUSIVE_SCOPES))
     people = _fetch_numeric(
         f"SELECT a.id, {kind_code}, a.capabilities, "
-        f"CASE WHEN a.women_led OR a.kind IN ({inclusive}) THEN 1 ELSE 0 END, n.norm2, "
-        "CASE WHEN a.sensitivity = %s THEN 1 ELSE 0 END "
+        f"CASE WHEN a.women_led OR a.kind IN ({inclusive}) OR a.scope IN ({scopes}) "
+        "THEN 1 ELSE 0 END, n.norm2, CASE WHEN a.sensitivity = %s THEN 1 ELSE 0 END, n.held "
         f"FROM {_table(Stakeholder)} a JOIN (SELECT stakeholder_id, SUM(interest * interest) "
-        f"AS norm2 FROM {stake} WHERE interest > 0 AND stakeholder_id IN ({sharing}) "
-        "GROUP BY stakeholder_id) n ON n.stakeholder_id = a.id",
-        [*kind_params, *INCLUSIVE_KINDS, Sensitivity.PUBLIC, stakeholder.pk],
-        columns=6,
+        f"AS norm2, COUNT(*) AS held FROM {stake} WHERE interest > 0 AND stakeholder_id IN "
+        f"({sharing}) GROUP BY stakeholder_id) n ON n.stakeholder_id = a.id",
+        [*kind_params, *INCLUSIVE_KINDS, *INCLUSIVE_SCOPES, Sensitivity.PUBLIC, stakeholder.pk],
+        columns=7,
     )
+    ids = people[:, 0].astype(np.int64)
+    public = people[:, 5] > 0
     columns = {
-        "stakeholder_ids": people[:, 0].astype(np.int64),
+        "stakeholder_ids": ids,
         "kinds": people[:, 1].astype(np.int64),
         "capabilities": people[:, 2].astype(np.int64),
         "inclusive": people[:, 3] > 0,
-        "public": people[:, 5] > 0,
+        "public": public,
+        "degrees": people[:, 6].astype(np.int64),
+        "order_keys": _name_ranks(ids),
     }
+    # Rarity reads how many public actors hold each outcome, among how many hold any.
+    holder_public = np.isin(holders[:, 0].astype(np.int64), ids[public])
+    # (A count over the whole stake table: asked only when rarity weighs in the likelihood.)
+    public_size = (
+        Stake.objects.filter(interest__gt=0, stakeholder__sensitivity=Sensitivity.PUBLIC)
+        .values("stakeholder_id")
+        .distinct()
+        .count()
+        if with_rarity
+        else int(np.count_nonzero(public))
+    )
     ties = np.array(
         Tie.objects.filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
         .order_by()
         .values_list("from_stakeholder_id", "to_stakeholder_id"),
         dtype=np.int64,
     ).reshape(-1, 2)
-    outcomes = list(Outcome.objects.filter(pk__in=own).values_list("id", "needed_capabilities"))
+    outcomes = list(
+        Outcome.objects.filter(pk__in=own).order_by("id").values_list("id", "needed_capabilities")
+    )
+    outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
+    held_by_public = holders[holder_public, 1].astype(np.int64)
     return build_registry(
         **columns,
-        outcome_ids=[o[0] for o in outcomes],
+        outcome_ids=outcome_ids,
         needs=[int(o[1]) for o in outcomes],
         stake_stakeholder_ids=holders[:, 0].astype(np.int64),
         stake_outcome_ids=holders[:, 1].astype(np.int64),
         stake_interest=holders[:, 2],
+        stake_influence=holders[:, 3],
         tie_from_ids=ties[:, 0],
         tie_to_ids=ties[:, 1],
         norms=np.sqrt(people[:, 4]),
+        holders=np.bincount(
+            np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids)
+        )[: len(outcome_ids)],
+        public_size=public_size,
     )
 
 
@@ -796,7 +873,7 @@ def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
         .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
         .values_list("stakeholder_a_id", "stakeholder_b_id", "audiences")
     )
-    registry = _registry_around(stakeholder)
+    registry = _registry_around(stakeholder, with_rarity=params.weight_rarity > 0)
     if stakeholder.pk in registry.ids:
         row = registry.index_of([stakeholder.pk])
         parts = [candidates_for_rows(registry, row, params, threads=1)]

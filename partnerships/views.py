@@ -23,6 +23,7 @@ from .selectors import (
     candidate_of_pair,
     candidate_score_rows,
     candidate_visible_to,
+    methodology_examples,
     overlap_run_active,
     overlap_run_current,
     overlap_run_list,
@@ -221,5 +222,7 @@ def methodology(request):
             "current_run": overlap_run_current(),
             "rows_per_chunk": services.ROWS_PER_CHUNK,
             "inclusive_kinds": [kind.label for kind in services.INCLUSIVE_KINDS],
+            "examples": methodology_examples(Parameters()),
+            "k_examples": [int(k) for k in Parameters().k_of([1, 16, 100])],
         },
     )

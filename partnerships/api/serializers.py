@@ -36,6 +36,17 @@ class CandidateSerializer(serializers.ModelSerializer):
     brings_b = serializers.SerializerMethodField()
     dismissed = serializers.BooleanField(source="is_dismissed", read_only=True)
     run = serializers.IntegerField(source="run_id", read_only=True)
+    priority = serializers.FloatField(
+        source="score",
+        read_only=True,
+        help_text="The likelihood adjusted by the documented preference for inclusive pairs "
+        "(0–1); the list's default order. `score` is the same figure under its old name.",
+    )
+    likelihood = serializers.FloatField(
+        read_only=True,
+        help_text="How well the evidence says the two would work together (0–1): overlap × "
+        "support from the shared outcomes × fit. `sort=likelihood` orders by it.",
+    )
     pair = serializers.CharField(
         read_only=True,
         help_text="The candidate's key, `<a>-<b>` (the two stakeholders' ids, lower first): the "
@@ -45,9 +56,9 @@ class CandidateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Candidate
         fields = [
-            "pair", "run", "stakeholder_a", "stakeholder_b", "score", "overlap", "complementarity",
-            "inclusion", "shared_count", "shared_outcome_ids", "needed_capabilities", "brings_a",
-            "brings_b", "dismissed",
+            "pair", "run", "stakeholder_a", "stakeholder_b", "priority", "likelihood", "score",
+            "overlap", "complementarity", "power_interest", "inclusion", "shared_count",
+            "shared_outcome_ids", "needed_capabilities", "brings_a", "brings_b", "dismissed",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -87,20 +98,42 @@ class OverlapRunSerializer(serializers.ModelSerializer):
 
 
 class OverlapRunStartSerializer(serializers.Serializer):
-    """Optional overrides of the documented defaults (see /candidates/methodology/)."""
+    """Optional overrides of the documented defaults (see /candidates/methodology/). Every field
+    given is applied; a field this list does not name is refused (400 naming it), never ignored."""
 
     limits = Parameters.LIMITS
     top_k = serializers.IntegerField(required=False, min_value=1, max_value=limits["top_k"][1])
+    top_k_growth = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["top_k_growth"][1]
+    )
     min_score = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_overlap = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_complementarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
-    weight_inclusion = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    min_overlap = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    evidence_halfway = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["evidence_halfway"][1]
+    )
+    weight_rarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_fit = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    inclusion_preference = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["inclusion_preference"][1]
+    )
     shortlist = serializers.IntegerField(
         required=False, min_value=1, max_value=limits["shortlist"][1]
     )
+    shared_outcomes_kept = serializers.IntegerField(
+        required=False, min_value=1, max_value=limits["shared_outcomes_kept"][1]
+    )
     chunks = serializers.IntegerField(required=False, min_value=0, max_value=MAX_CHUNKS)
+    threads = serializers.IntegerField(required=False, min_value=1, max_value=64)
 
     def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", None) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [f"Unknown parameter; a run accepts {', '.join(self.fields)}."]
+                    for name in unknown
+                }
+            )
         try:
             overlap_parameters_clean(attrs)
         except ApplicationError as error:

@@ -44,8 +44,10 @@ from .serializers import (
 )
 
 CANDIDATES_NOTE = (
-    "Candidate partnerships of the current overlap run, best first; filters as on the Candidates "
-    "page (`stakeholder`, `actor`, `outcome`, `kind_a`/`kind_b` in either order, `min_score`, "
+    "Candidate partnerships of the current overlap run, by priority (the likelihood adjusted by "
+    "the documented inclusion preference), then evidence; `sort=likelihood` orders by the "
+    "likelihood instead. Filters as on the Candidates page (`stakeholder`, `actor`, `outcome`, "
+    "`kind_a`/`kind_b` in either order, `min_score` (minimum priority), `min_likelihood`, "
     "`dismissed` = hide (default) | only | all, `ordering`). Cursor pagination: follow `next`. "
     "A candidate is listed only if you may see both actors; partner tokens cannot read "
     "candidates. See /candidates/methodology/ for the score."
@@ -94,7 +96,9 @@ class CandidateViewSet(RestrictedReadAuditMixin, viewsets.ReadOnlyModelViewSet):
         summary="Start an overlap run",
         description="Program officers and administrators. Answers 202 with the run; if a run is "
         "already queued or running, with that run instead (no second run starts). Whole-registry "
-        "counts are null for people not cleared for restricted actors.",
+        "counts are null for people not cleared for restricted actors. Every parameter given is "
+        "applied (see the run's `parameters`); an unknown or out-of-range one is a 400 naming "
+        "it. Defaults and meanings: /candidates/methodology/.",
         request=OverlapRunStartSerializer,
         responses={202: OverlapRunSerializer, 400: OpenApiResponse(description="Invalid input.")},
     ),

@@ -51,8 +51,22 @@ def test_candidates_list_with_filters_and_cursor(analyst, computed):
     )
     first = body["results"][0]
     assert first["stakeholder_a"] == {"id": r.ngo.pk, "name": "Relief NGO", "kind": "ngo"}
-    assert first["brings_a"] == ["funding"] and first["brings_b"] == ["community_trust"]
-    assert first["overlap"] == pytest.approx(1 / 2.5**0.5, abs=1e-9)
+    assert first["stakeholder_b"]["name"] == "Telecom firm"
+    assert first["brings_a"] == ["funding", "field_presence"] and first["brings_b"] == [
+        "technology"
+    ]
+    assert first["overlap"] == pytest.approx(0.8, abs=1e-9)
+    assert first["likelihood"] == pytest.approx(0.4) and first["priority"] == pytest.approx(0.4)
+    assert [row["priority"] for row in body["results"]] == [row["score"] for row in body["results"]]
+    # The women's pairs: priority above likelihood (the inclusion preference).
+    women = [row for row in body["results"] if row["stakeholder_b"]["id"] == r.women.pk]
+    assert all(row["priority"] > row["likelihood"] for row in women)
+
+    by_likelihood = client.get(CANDIDATES, {"sort": "likelihood"}).json()["results"]
+    assert [row["likelihood"] for row in by_likelihood] == sorted(
+        (row["likelihood"] for row in by_likelihood), reverse=True
+    )
+    assert client.get(CANDIDATES, {"sort": "fame"}).status_code == 400
 
     body = client.get(CANDIDATES, {"kind_a": Kind.WOMENS_GROUP, "kind_b": Kind.FIRM}).json()
     assert pairs(body) == {(r.firm.pk, r.women.pk)}
@@ -62,8 +76,8 @@ def test_candidates_list_with_filters_and_cursor(analyst, computed):
     rest = client.get(page["next"]).json()
     assert len(rest["results"]) == 1 and rest["next"] is None
 
-    body = client.get(CANDIDATES, {"ordering": "-overlap"}).json()
-    assert [row["overlap"] for row in body["results"]][0] == pytest.approx(0.8)
+    body = client.get(CANDIDATES, {"ordering": "overlap"}).json()
+    assert [row["overlap"] for row in body["results"]][0] == pytest.approx(0.5 / 2.5**0.5)
 
 
 def test_a_bad_filter_is_a_400_naming_the_field(analyst, computed):
@@ -175,7 +189,14 @@ def test_analysts_cannot_start_runs(analyst, small_registry):
     [
         ({"top_k": 0}, "top_k"),
         ({"min_score": 3}, "min_score"),
-        ({"weight_overlap": 0.9}, "weight_overlap"),
+        ({"weight_overlap": 0.9}, "weight_overlap"),  # an old parameter: refused, not ignored
+        ({"bogus": 1}, "bogus"),
+        ({"min_overlap": 1.5}, "min_overlap"),
+        ({"threads": 0}, "threads"),
+        ({"chunks": 99}, "chunks"),
+        ({"evidence_halfway": -1}, "evidence_halfway"),
+        ({"inclusion_preference": 20}, "inclusion_preference"),
+        ({"top_k": 50, "shortlist": 10}, "shortlist"),
     ],
 )
 def test_bad_run_parameters_are_a_400_naming_the_field(officer, payload, field):
@@ -183,3 +204,40 @@ def test_bad_run_parameters_are_a_400_naming_the_field(officer, payload, field):
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not OverlapRun.objects.exists()
+
+
+RUN_PARAMETERS = {
+    "top_k": 3, "top_k_growth": 0.0, "min_score": 0.0, "min_overlap": 0.85,
+    "evidence_halfway": 1.0, "weight_rarity": 0.5, "weight_fit": 0.25,
+    "inclusion_preference": 2.0, "shortlist": 40, "shared_outcomes_kept": 3, "chunks": 2,
+    "threads": 2,
+}  # fmt: skip
+
+
+def test_every_run_parameter_the_api_accepts_is_applied(
+    officer, small_registry, django_capture_on_commit_callbacks
+):
+    # Every name the service accepts is in the payload: a parameter added later without being
+    # wired through the API fails here.
+    assert set(RUN_PARAMETERS) == set(services.overlap_parameter_names())
+    client = signed_in(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RUNS, RUN_PARAMETERS, format="json")
+    assert response.status_code == 202
+    run = OverlapRun.objects.get(pk=response.json()["id"])
+    assert run.parameters == RUN_PARAMETERS
+    assert run.status == "succeeded" and run.chunks_total == 2
+    # min_overlap 0.85 leaves no pair (the best overlap is 0.8): applied, not ignored.
+    assert run.candidate_count == 0
+
+
+def test_min_overlap_zero_is_applied_not_replaced_by_the_default(
+    officer, small_registry, django_capture_on_commit_callbacks
+):
+    client = signed_in(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RUNS, {"min_overlap": 0.0, "threads": 1}, format="json")
+    run = OverlapRun.objects.get(pk=response.json()["id"])
+    assert run.parameters["min_overlap"] == 0.0 and run.parameters["threads"] == 1
+    # With 0.1 the three pairs are found as well: the lowest overlap is 0.316.
+    assert run.candidate_count == 3

@@ -55,7 +55,7 @@ def as_dict(selection: Selection) -> dict:
     }
 
 
-def test_overlap_complementarity_inclusion_and_score_match_the_hand_computation():
+def test_overlap_complementarity_likelihood_and_priority_match_the_hand_computation():
     result = compute_all(small_registry(), Parameters())
     pairs = as_dict(result)
     # (1,4) same kind, (2,4) tied (4 → 2), (3,4) share nothing.
@@ -73,12 +73,18 @@ def test_overlap_complementarity_inclusion_and_score_match_the_hand_computation(
         assert result.overlap[i] == pytest.approx(expected_overlap[pair], abs=1e-9)
         assert result.complementarity[i] == pytest.approx(expected_compl[pair], abs=1e-9)
         assert result.inclusion[i] == expected_inclusion[pair]
-        score = (
-            0.5 * expected_overlap[pair]
-            + 0.3 * expected_compl[pair]
-            + 0.2 * expected_inclusion[pair]
-        )
-        assert result.score[i] == pytest.approx(score, abs=1e-9)
+        # (1,2) share two outcomes: support 2 / (2 + 2) = 1/2; the others one: 1 / (1 + 2) = 1/3.
+        # No influence recorded: power–interest 0; the fit weighs 0 by default.
+        support = {(1, 2): 0.5, (1, 3): 1 / 3, (2, 3): 1 / 3}[pair]
+        likelihood = expected_overlap[pair] * support
+        assert result.likelihood[i] == pytest.approx(likelihood, abs=1e-12)
+        assert result.power_interest[i] == 0.0
+        # priority = 1 − (1 − likelihood)^(1 + 1 · inclusion)
+        priority = 1 - (1 - likelihood) ** (1 + expected_inclusion[pair])
+        assert result.score[i] == pytest.approx(priority, abs=1e-12)
+    # 0.4 without inclusion; 0.2108 → 0.3772 with a women's group in the pair.
+    assert result.score[pairs[(1, 2)]] == pytest.approx(0.4)
+    assert result.score[pairs[(1, 3)]] == pytest.approx(1 - (1 - 1 / math.sqrt(2.5) / 3) ** 2)
 
     i = pairs[(1, 2)]
     assert result.needed[i] == FUNDING | FIELD | TECH | TRUST
@@ -112,8 +118,12 @@ def test_complementarity_cases():
     caps_s = np.array([FUNDING, FUNDING | TECH, FUNDING, FUNDING | TRUST, FUNDING])
     caps_t = np.array([TECH, 0, TECH, TECH | LEGAL, TECH])
     # each brings one of two → 1; s covers all alone → 0; one capability cannot be split → 0;
-    # 2 and 2 of 4 → 1; nothing needed → 0.
-    assert complementarity(needed, caps_s, caps_t).tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
+    # 2 and 2 of 4 → 1; no needs recorded: the toolboxes alone, each lacks the other's → 1.
+    assert complementarity(needed, caps_s, caps_t).tolist() == [1.0, 0.0, 0.0, 1.0, 1.0]
+    # No needs recorded: only one brings something the other lacks → ½; same or none → 0.
+    assert complementarity(
+        np.zeros(3, np.uint16), np.array([FUNDING | TECH, TECH, 0]), np.array([TECH, TECH, 0])
+    ).tolist() == [0.5, 0.0, 0.0]
     # 3 of 5 needed: only_s = 2, only_t = 1 → 1 / ⌊5/2⌋ = 0.5
     five = FUNDING | FIELD | TECH | LEGAL | TRUST
     assert complementarity(
@@ -122,14 +132,139 @@ def test_complementarity_cases():
 
 
 def test_top_k_per_stakeholder_keeps_the_union_of_each_sides_choice():
-    result = compute_all(small_registry(), Parameters(top_k=1, shortlist=5))
-    # 1 picks 3 (0.816 > 0.55), 2 picks 3 (0.658 > 0.55; 4 is tied), 3 picks 1, 4 picks nobody.
-    assert set(as_dict(result)) == {(1, 3), (2, 3)}
+    result = compute_all(small_registry(), Parameters(top_k=1, top_k_growth=0, shortlist=5))
+    # Priorities: (1,2) 0.4, (1,3) 0.377, (2,3) 0.200. 1 picks 2, 2 picks 1 (4 is tied),
+    # 3 picks 1, 4 picks nobody.
+    assert set(as_dict(result)) == {(1, 2), (1, 3)}
 
 
 def test_minimum_score_drops_weak_pairs():
-    result = compute_all(small_registry(), Parameters(min_score=0.6))
-    assert set(as_dict(result)) == {(1, 3), (2, 3)}
+    result = compute_all(small_registry(), Parameters(min_score=0.3))
+    assert set(as_dict(result)) == {(1, 2), (1, 3)}
+
+
+def test_k_grows_with_the_outcomes_an_actor_holds():
+    params = Parameters(top_k=10, top_k_growth=5)
+    # K = 10 + ⌊5 · log2(outcomes)⌋
+    assert params.k_of([0, 1, 2, 16, 100, 111]).tolist() == [10, 10, 15, 30, 43, 43]
+    assert Parameters(top_k_growth=0).k_of([1, 500]).tolist() == [10, 10]
+
+
+def star_registry(leaves: int, *, shared_each: int = 1):
+    """A hub (id 1, kind NGO) sharing ``shared_each`` outcomes with each of ``leaves`` firms."""
+    ids = [1, *range(2, leaves + 2)]
+    rows, cols = [], []
+    for leaf in range(leaves):
+        for k in range(shared_each):
+            outcome = 100 + leaf * shared_each + k
+            rows += [1, leaf + 2]
+            cols += [outcome, outcome]
+    outcomes = sorted(set(cols))
+    return build_registry(
+        stakeholder_ids=ids, kinds=[NGO] + [FIRM] * leaves, capabilities=[0] * len(ids),
+        inclusive=[False] * len(ids), outcome_ids=outcomes, needs=[0] * len(outcomes),
+        stake_stakeholder_ids=rows, stake_outcome_ids=cols, stake_interest=[1.0] * len(rows),
+    )  # fmt: skip
+
+
+def test_a_hub_keeps_more_partners_than_k():
+    # The hub holds 40 outcomes, one with each firm: overlap 1/√40 each; K = 10 + ⌊3·log2 40⌋.
+    registry = star_registry(40)
+    with_growth = compute_all(registry, Parameters(top_k=10, min_overlap=0.0))
+    without = compute_all(registry, Parameters(top_k=10, top_k_growth=0, min_overlap=0.0))
+    hub = lambda s: int(np.count_nonzero((s.src == 1) | (s.dst == 1)))  # noqa: E731
+    # Each firm holds one outcome (K = 10) and picks the hub, so the hub is in every pair either
+    # way; the hub's own choice is what K governs: compare the hub's own choice directly.
+    assert hub(with_growth) == hub(without) == 40
+    directed = candidates_for_rows(registry, registry.index_of([1]), Parameters(min_overlap=0.0))
+    # (Directed selections come once per audience: count the public one's.)
+    public = lambda s: int(np.count_nonzero(s.audiences == PUBLIC_SET))  # noqa: E731
+    assert public(directed) == 10 + int(3 * math.log2(40))  # 25, not 10
+    starved = candidates_for_rows(
+        registry, registry.index_of([1]), Parameters(min_overlap=0.0, top_k_growth=0)
+    )
+    assert public(starved) == 10
+
+
+def test_more_shared_outcomes_beat_one_perfect_match():
+    # Actor 1 (NGO) holds o1; actor 2 (firm) holds o1 only: cosine 1, one shared outcome.
+    # Actor 3 (NGO) and 4 (firm) share o2, o3, o4 with different interests: cosine < 1.
+    registry = build_registry(
+        stakeholder_ids=[1, 2, 3, 4], kinds=[NGO, FIRM, NGO, FIRM], capabilities=[0] * 4,
+        inclusive=[False] * 4, outcome_ids=[1, 2, 3, 4], needs=[0] * 4,
+        stake_stakeholder_ids=[1, 2, 3, 3, 3, 4, 4, 4],
+        stake_outcome_ids=[1, 1, 2, 3, 4, 2, 3, 4],
+        stake_interest=[1, 1, 1.0, 0.5, 0.5, 0.5, 1.0, 0.5],
+    )  # fmt: skip
+    result = as_dict(compute_all(registry, Parameters()))
+    scored = compute_all(registry, Parameters())
+    one, three = result[(1, 2)], result[(3, 4)]
+    assert scored.overlap[one] == pytest.approx(1.0)
+    assert scored.overlap[three] < scored.overlap[one]  # the cosine prefers the one-outcome pair
+    assert scored.likelihood[three] > scored.likelihood[one]  # the evidence does not
+
+
+def test_rarity_weights_outcomes_by_their_public_holders_only():
+    # Five actors hold o1 (common), only actors 1 and 2 hold o2 (rare). N = 5 public holders.
+    def registry(public):
+        return build_registry(
+            stakeholder_ids=[1, 2, 3, 4, 5], kinds=[NGO, FIRM, WOMEN, NGO, FIRM],
+            capabilities=[0] * 5, inclusive=[False] * 5, outcome_ids=[1, 2], needs=[0, 0],
+            stake_stakeholder_ids=[1, 2, 3, 4, 5, 1, 2], stake_outcome_ids=[1, 1, 1, 1, 1, 2, 2],
+            stake_interest=[1.0] * 7, public=public,
+        )  # fmt: skip
+
+    everyone = registry([True] * 5)
+    # rarity = ln(N / n) / ln(N / 2): o1 held by 5 of 5 → 0; o2 held by 2 → 1.
+    assert everyone.rarity.tolist() == pytest.approx([0.0, 1.0])
+    params = Parameters(weight_rarity=1.0)
+    pairs = as_dict(compute_all(everyone, params))
+    result = compute_all(everyone, params)
+    # (1,2) share o1 and o2: evidence 0 + 1 = 1, support 1/3, overlap 1 → 1/3.
+    assert result.likelihood[pairs[(1, 2)]] == pytest.approx(1 / 3)
+    # (1,3) share o1 only: evidence 0 → likelihood 0.
+    assert result.likelihood[pairs[(1, 3)]] == 0.0
+    # Actor 5 restricted: the public holders of o1 are 4 of N = 4, of o2 2 of 4; a hidden
+    # holder changes nothing the uncleared see (their pairs never had it), and is not counted.
+    hidden = registry([True, True, True, True, False])
+    assert hidden.holders.tolist() == [4, 2]
+    assert hidden.public_size == 4
+
+
+def test_power_interest_is_the_mean_influence_gap_on_shared_outcomes():
+    registry = build_registry(
+        stakeholder_ids=[1, 2], kinds=[NGO, FIRM], capabilities=[FUNDING, FIELD],
+        inclusive=[False, False], outcome_ids=[1, 2, 3], needs=[0, 0, 0],
+        stake_stakeholder_ids=[1, 1, 1, 2, 2], stake_outcome_ids=[1, 2, 3, 1, 2],
+        stake_interest=[1.0, 1.0, 1.0, 1.0, 1.0], stake_influence=[1.0, 0.8, 0.1, 0.5, 0.8],
+    )  # fmt: skip
+    params = Parameters(weight_fit=0.5)
+    result = compute_all(registry, params)
+    # Shared o1 (gap 0.5) and o2 (gap 0): mean 0.25. No needs recorded: toolboxes funding vs
+    # field presence, each lacks the other's → complementarity 1. fit = (1 + 0.25) / 2.
+    assert result.power_interest[0] == pytest.approx(0.25)
+    assert result.complementarity[0] == 1.0
+    overlap = 2 / (math.sqrt(3) * math.sqrt(2))
+    fit = 0.625
+    assert result.likelihood[0] == pytest.approx(overlap * 0.5 * (0.5 + 0.5 * fit))
+
+
+def test_ties_in_priority_go_to_evidence_then_to_the_name_order_not_to_ids():
+    # A hub (NGO) and three firms each holding the hub's one outcome: equal figures for all.
+    def registry(order_keys):
+        return build_registry(
+            stakeholder_ids=[1, 2, 3, 4], kinds=[NGO, FIRM, FIRM, FIRM], capabilities=[0] * 4,
+            inclusive=[False] * 4, outcome_ids=[1], needs=[0],
+            stake_stakeholder_ids=[1, 2, 3, 4], stake_outcome_ids=[1, 1, 1, 1],
+            stake_interest=[1.0] * 4, order_keys=order_keys,
+        )  # fmt: skip
+
+    params = Parameters(top_k=1, top_k_growth=0, shortlist=3)
+    hub = np.array([0])
+    first = merge_pairs(candidates_for_rows(registry([0, 3, 2, 1]), hub, params))
+    assert first.dst.tolist() == [4]  # id 4 comes first by name
+    second = merge_pairs(candidates_for_rows(registry([0, 1, 3, 2]), hub, params))
+    assert second.dst.tolist() == [2]
 
 
 def test_rows_without_interest_and_an_empty_registry_give_no_candidates():
@@ -301,7 +436,9 @@ def test_chunk_bounds_cover_every_row_once():
         ({"top_k": 0}, "top_k"),
         ({"top_k": 2.5}, "top_k"),
         ({"min_score": 1.5}, "min_score"),
-        ({"weight_overlap": 0.9}, "weight_overlap"),
+        ({"evidence_halfway": -1.0}, "evidence_halfway"),
+        ({"inclusion_preference": 11.0}, "inclusion_preference"),
+        ({"weight_fit": 1.5}, "weight_fit"),
         ({"shortlist": 5, "top_k": 10}, "shortlist"),
     ],
 )

@@ -1,4 +1,5 @@
 import math
+import random
 import threading
 from datetime import timedelta
 
@@ -8,10 +9,12 @@ from django.utils import timezone
 
 from partnerships import services, tasks
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
+from partnerships.selectors import CANDIDATE_ORDER
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders import services as registry_services
-from stakeholders.choices import Capability, Kind
-from stakeholders.models import Stake
+from stakeholders.choices import Capability, Kind, Scope
+from stakeholders.models import Outcome, Stake, Stakeholder
+from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +38,15 @@ def test_a_run_writes_the_hand_computed_candidates(small_registry, run_overlap):
     assert ngo_firm.overlap == pytest.approx(0.8, abs=1e-9)
     assert ngo_firm.complementarity == pytest.approx(0.5, abs=1e-9)
     assert ngo_firm.inclusion == 0
-    assert ngo_firm.score == pytest.approx(0.5 * 0.8 + 0.3 * 0.5, abs=1e-9)
+    # Two shared outcomes: support 2 / (2 + 2); no inclusive actor: priority = likelihood.
+    assert ngo_firm.likelihood == pytest.approx(0.8 * 0.5, abs=1e-12)
+    assert ngo_firm.score == pytest.approx(0.4, abs=1e-12)
     assert ngo_firm.shared_outcome_ids == [r.o1.pk, r.o2.pk]
     ngo_women = found[(r.ngo.pk, r.women.pk)]
     assert ngo_women.overlap == pytest.approx(1 / math.sqrt(2.5), abs=1e-9)
-    assert ngo_women.score == pytest.approx(0.5 / math.sqrt(2.5) + 0.3 + 0.2, abs=1e-9)
+    likelihood = 1 / math.sqrt(2.5) / 3  # one shared outcome: support 1/3
+    assert ngo_women.likelihood == pytest.approx(likelihood, abs=1e-12)
+    assert ngo_women.score == pytest.approx(1 - (1 - likelihood) ** 2, abs=1e-12)
     # o1 needs funding, technology, trust: the NGO brings funding, the network trust.
     assert int(ngo_women.brings_a) == int(Capability.FUNDING)
     assert int(ngo_women.brings_b) == int(Capability.COMMUNITY_TRUST)
@@ -73,7 +80,7 @@ def test_a_registry_of_one_kind_gives_zero_candidates_and_says_why(run_overlap):
 
 def test_a_new_run_replaces_the_previous_runs_candidates(small_registry, run_overlap):
     first = run_overlap()
-    second = run_overlap(top_k=1)
+    second = run_overlap(top_k=1, top_k_growth=0)
     first.refresh_from_db()
     assert second.is_current and not first.is_current
     assert not Candidate.objects.filter(run=first).exists()
@@ -317,3 +324,98 @@ def test_two_finalisers_at_once_write_once(small_registry, monkeypatch):
     run.refresh_from_db()
     assert run.status == OverlapRun.Status.SUCCEEDED
     assert Candidate.objects.filter(run=run).count() == 3
+
+
+def _tied_registry(order: list[int]) -> None:
+    """Six NGOs and six firms with the same single stake: every pair of different kinds ties on
+    every figure, so only the tie-breaking decides which pairs are kept and in what order. Created
+    in ``order`` (a permutation of 0..11), so the database ids follow it."""
+    outcome = OutcomeFactory(title="Shared outcome")
+    with services.overlap_refresh_suspended():
+        for index in order:
+            kind = Kind.NGO if index < 6 else Kind.FIRM
+            actor = StakeholderFactory(name=f"Actor {index:02d}", kind=kind, capabilities=0)
+            StakeFactory(stakeholder=actor, outcome=outcome, interest=1.0, influence=0.5)
+
+
+def _listed_names() -> list[tuple[str, str]]:
+    rows = (
+        Candidate.objects.filter(run__is_current=True)
+        .order_by(*CANDIDATE_ORDER)
+        .values_list("stakeholder_a__name", "stakeholder_b__name")
+    )
+    return [tuple(sorted(pair)) for pair in rows]
+
+
+def test_shuffling_the_import_order_leaves_the_list_unchanged(run_overlap):
+    orders = [list(range(12)), list(reversed(range(12)))]
+    shuffled = list(range(12))
+    random.Random(7).shuffle(shuffled)
+    orders.append(shuffled)
+    lists = []
+    for order in orders:
+        _tied_registry(order)
+        run_overlap(top_k=2, top_k_growth=0, shortlist=6)
+        lists.append(_listed_names())
+        Candidate.objects.all().delete()
+        Stake.objects.all().delete()
+        Stakeholder.objects.all().delete()
+        Outcome.objects.all().delete()
+    # Each actor keeps two partners: the two first by name among the other kind.
+    assert lists[0] == lists[1] == lists[2]
+    ngos = [f"Actor {i:02d}" for i in range(6)]
+    firms = [f"Actor {i:02d}" for i in range(6, 12)]
+    expected = {(n, f) for n in ngos for f in firms[:2]} | {(n, f) for n in ngos[:2] for f in firms}
+    assert set(lists[0]) == expected and len(expected) == 20
+    # Listed in name order where every figure ties.
+    assert lists[0] == sorted(lists[0])
+
+
+def test_actors_working_at_local_scope_count_for_inclusion(run_overlap):
+    outcome = OutcomeFactory()
+    with services.overlap_refresh_suspended():
+        local = StakeholderFactory(kind=Kind.NGO, scope=Scope.LOCAL, women_led=False)
+        firm = StakeholderFactory(kind=Kind.FIRM, scope=Scope.GLOBAL, women_led=False)
+        state = StakeholderFactory(kind=Kind.STATE, scope=Scope.NATIONAL, women_led=False)
+        for actor in (local, firm, state):
+            StakeFactory(stakeholder=actor, outcome=outcome, interest=1.0)
+    run_overlap()
+    found = {frozenset((c.stakeholder_a_id, c.stakeholder_b_id)): c for c in pairs().values()}
+    assert found[frozenset((local.pk, firm.pk))].inclusion == 1.0
+    assert found[frozenset((firm.pk, state.pk))].inclusion == 0.0
+    with_local = found[frozenset((local.pk, firm.pk))]
+    assert with_local.score > with_local.likelihood  # the preference lifts it
+
+
+def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_holder(
+    small_registry, run_overlap, django_capture_on_commit_callbacks
+):
+    """Rarity (public holders only), influence, degrees and name ranks read by a one-stakeholder
+    refresh are the whole registry's: its figures equal a full run's, for both audiences."""
+    r = small_registry
+    with services.overlap_refresh_suspended():
+        hidden = StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS)
+        StakeFactory(stakeholder=hidden, outcome=r.o1, interest=0.7, influence=0.2)
+        restrict(hidden)
+        influences = (0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.5, 0.2)  # the eight stakes, in id order
+        for stake, influence in zip(Stake.objects.order_by("id"), influences, strict=True):
+            Stake.objects.filter(pk=stake.pk).update(influence=influence)
+    params = {"weight_rarity": 1.0, "weight_fit": 0.5, "min_overlap": 0.0}
+    run_overlap(**params)
+    stake = Stake.objects.get(stakeholder=r.women, outcome=r.o3)
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.stake_update(stake=stake, outcome=r.o2)
+
+    def figures(run=None):
+        return {
+            (key, c.audiences): (c.overlap, c.likelihood, c.score, c.power_interest)
+            for key, c in pairs(run).items()
+            if r.women.pk in key
+        }
+
+    refreshed = figures()
+    full = figures(run_overlap(**params))
+    assert set(refreshed) == set(full)
+    for key, values in full.items():
+        assert refreshed[key] == pytest.approx(values, abs=1e-12)
+    assert any(values[3] > 0 for values in full.values())  # influence was read

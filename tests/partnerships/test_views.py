@@ -37,9 +37,11 @@ def test_the_candidates_page_lists_pairs_with_their_explanation(client, analyst,
     assert "3 candidate pairs" in page
     assert "Relief NGO" in page and "Telecom firm" in page
     assert "Why this pair" in page and "Reconstruction in Yemen" in page
-    # Best first: ngo+women 0.82, firm+women 0.66, ngo+firm 0.55.
+    # Best first by priority: ngo+firm 0.400 (two shared outcomes), ngo+women 0.377 (one, with
+    # a women's group), firm+women 0.200.
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
-    assert order == [(r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk), (r.ngo.pk, r.firm.pk)]
+    assert order == [(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk)]
+    assert "Priority" in page and "Likelihood" in page
     # An analyst may not propose: no Propose link that would end in a 403.
     assert "/partnerships/new/" not in page
 
@@ -51,6 +53,20 @@ def test_an_officers_propose_button_leads_to_the_filled_in_form(client, officer,
     assert f"/partnerships/new/?candidate={r.ngo.pk}-{r.women.pk}" in page
     detail = client.get(reverse("partnerships:candidate_detail", args=[r.ngo.pk, r.women.pk]))
     assert f"/partnerships/new/?candidate={r.ngo.pk}-{r.women.pk}" in detail.content.decode()
+
+
+def test_the_list_sorts_by_likelihood_on_request(client, analyst, computed):
+    r = computed
+    login_verified(client, analyst)
+    response = client.get(reverse("partnerships:candidate_list"), {"sort": "likelihood"})
+    order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
+    # Likelihoods: ngo+firm 0.400, ngo+women 0.211, firm+women 0.105 (the same order here, but
+    # the women's pairs now read their likelihood, not their priority).
+    assert order == [(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk)]
+    shown = [round(c.likelihood, 3) for c in response.context["candidates"]]
+    assert shown == [0.4, 0.211, 0.105]
+    narrowed = client.get(reverse("partnerships:candidate_list"), {"min_likelihood": "0.2"})
+    assert listed(narrowed) == {(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk)}
 
 
 def test_without_a_run_the_page_says_so(client, officer, small_registry):
@@ -65,7 +81,7 @@ def test_without_a_run_the_page_says_so(client, officer, small_registry):
         ({"kind_a": Kind.WOMENS_GROUP, "kind_b": Kind.NGO}, {"ngo_women"}),
         ({"kind_a": Kind.NGO, "kind_b": Kind.WOMENS_GROUP}, {"ngo_women"}),
         ({"kind_a": Kind.FIRM}, {"ngo_firm", "firm_women"}),
-        ({"min_score": "0.6"}, {"ngo_women", "firm_women"}),
+        ({"min_score": "0.3"}, {"ngo_women", "ngo_firm"}),
         ({"actor": "telecom"}, {"ngo_firm", "firm_women"}),
         ({"outcome": "o3"}, set()),
         ({"outcome": "o2"}, {"ngo_firm"}),
@@ -99,7 +115,7 @@ def test_a_bad_minimum_score_names_the_field_and_the_range(client, analyst, comp
     login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"), {"min_score": "3"})
     page = response.content.decode()
-    assert "Minimum score" in page and "less than or equal to 1" in page
+    assert "Minimum priority" in page and "less than or equal to 1" in page
 
 
 def test_uncleared_people_never_see_a_pair_with_a_hidden_actor(
@@ -163,7 +179,9 @@ def test_the_detail_page_explains_and_breaks_the_score_down(client, analyst, com
     assert "Protection of displaced women" in page
     assert "funding, field presence" in page  # what the NGO brings
     assert "different kinds of actor (NGO and Firm)" in page
-    assert "0.8000" in page and "0.5500" in page  # overlap and score
+    assert "0.8000" in page and "0.4000" in page  # overlap and likelihood (= priority here)
+    assert "Likelihood" in page and "Priority" in page and "Support" in page
+    assert "0.5000" in page  # the support: 2 shared outcomes, halfway at 2
     assert "Dismiss" not in page  # analysts do not dismiss
 
 
@@ -261,9 +279,16 @@ def test_the_runs_page_shows_the_live_progress_of_an_active_run(client, analyst,
 def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst):
     login_verified(client, analyst)
     page = client.get(reverse("partnerships:methodology")).content.decode()
-    for text in ("cosine similarity", "min(only s, only t)", "0.5 × overlap", "0.3", "0.2",
-                 "women-led", "sparse_dot_topn", "Shortlist"):  # fmt: skip
+    for text in (
+        "cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
+        "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
+        "Shortlist", "overlap above 0.1", "priority is at least 0.0",
+        "Two one-outcome actors, the same outcome",
+    ):  # fmt: skip
         assert text in page
+    # The worked examples come from the engine's formulas: one shared outcome at overlap 1 →
+    # likelihood 1/3; with a women's group, priority 1 − (2/3)² = 5/9.
+    assert "0.333" in page and "0.556" in page
 
 
 def test_the_includes_for_the_stakeholder_and_outcome_pages_render(analyst, computed):

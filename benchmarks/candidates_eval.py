@@ -1,0 +1,364 @@
+"""Does the candidate ranking predict partnerships that really form? One JSON line and a table.
+
+    .venv/bin/python benchmarks/candidates_eval.py                       # 20 activity splits
+    .venv/bin/python benchmarks/candidates_eval.py --split date --cutoff 2020-07-01
+    .venv/bin/python benchmarks/candidates_eval.py --set weight_fit=0.2 --set weight_rarity=1
+
+Real data: the IATI activity files in ``../shared/data/iati/`` (``--files`` for others). An IATI
+activity names the organisations that fund, are accountable for, extend and implement it: two
+organisations in the same activity really work together. The harness hides some activities,
+builds the registry from the others exactly as the IATI importer would (the importer's own
+collector: organisations matched by ref then normalised name, kinds and scopes from the
+organisation type, capabilities from roles, interest = share of the organisation's activities,
+influence from the role), and asks whether the pairs the engine ranks highest are the pairs that
+work together in the hidden activities.
+
+* Outcomes: each DAC sector, recipient country and recipient region an actor's activities work
+  on is one outcome (``--outcomes profile``, the default); ``--outcomes importer`` uses the
+  importer's sector × country outcomes (far sparser: almost no two actors share one).
+* Splits: ``--split activities`` (default) hides a random ``--holdout`` share of activities,
+  ``--seeds`` times, and averages; ``--split date`` hides the activities starting on or after
+  ``--cutoff`` (on these files few organisations first work together after any date, so the
+  figures rest on a handful of pairs: reported, not used to choose).
+* Truth: pairs that take part together in a hidden activity and in no visible one (a visible
+  co-participation is recorded as a tie, and tied pairs are never candidates), restricted to the
+  pairs the engine may propose: two actors of different kinds, both holding an outcome, untied.
+* Rankings over those pairs: random, plain cosine (the engine's ``overlap``), Jaccard of the
+  outcome sets, number of shared outcomes, Adamic–Adar on the actor–outcome graph, the engine's
+  score before the likelihood (0.5 overlap + 0.3 complementarity + 0.2 inclusion), the
+  likelihood, the priority; and the engine's own list (``compute_all``: top K per actor, K growing
+  with outcomes held) ordered by priority, with the pairs it does not list after it at random.
+* Metrics: precision at 50, 100 and 250, recall at 250 and average precision, means over splits;
+  and how many candidates the actors with the most hidden partners get (hubs).
+
+Pure core only (``partnerships.overlap``): no database. Never collected as a test.
+"""
+
+import argparse
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from partnerships import overlap  # noqa: E402
+from stakeholders.choices import Kind, Scope  # noqa: E402
+from stakeholders.iati import mapping  # noqa: E402
+from stakeholders.iati.parser import Activity, activities_read  # noqa: E402
+from stakeholders.iati.services import ImportReport, _Collector  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "iati"
+FILES = [DATA / "dportal-covid-401-activities.xml", DATA / "dportal-foodsecurity-7-activities.xml"]
+KIND_CODES = {kind: code for code, kind in enumerate(Kind.values)}
+INCLUSIVE_KINDS = {Kind.WOMENS_GROUP, Kind.DIASPORA, Kind.GRASSROOTS}
+KS = (50, 100, 250)
+
+
+def start_of(activity: Activity) -> dt.date | None:
+    return activity.dates.get("2") or activity.dates.get("1")
+
+
+@dataclasses.dataclass
+class World:
+    registry: overlap.Registry
+    truth: set  # (row, row) pairs, row < row
+    eligible_src: np.ndarray
+    eligible_dst: np.ndarray
+    labels: np.ndarray
+
+
+def outcome_keys(activity: Activity, collector: _Collector, mode: str) -> list:
+    if mode == "importer":
+        return collector.outcomes_of(activity, note=False)
+    keys = [("sector", code) for code, _ in activity.sectors]
+    keys += [("country", code) for code, _ in activity.recipient_countries]
+    keys += [
+        ("region", f"{vocabulary}:{code}") for vocabulary, code, _ in activity.recipient_regions
+    ]
+    return list(dict.fromkeys(keys))
+
+
+def world_build(visible: list[Activity], hidden: list[Activity], mode: str) -> World:
+    """The registry the visible activities give, and the pairs the hidden ones add."""
+    collector = _Collector(ImportReport())
+    for activity in visible:
+        collector._gather(activity)  # organisations, roles, activity counts: as the importer
+
+    def members(activity) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for org in activity.participating_orgs:
+            index = collector.org_index(org)
+            if index is not None:
+                found[index] = max(found.get(index, 0.0), mapping.influence_for_role(org.role))
+        reporting = activity.reporting_org
+        if reporting and (reporting.ref or reporting.name):
+            index = collector.org_index(reporting)
+            if index is not None:
+                found.setdefault(index, mapping.REPORTING_INFLUENCE)
+        return found
+
+    cells: dict[tuple[int, object], list] = {}
+    ties = set()
+    for activity in visible:
+        taking_part = members(activity)
+        ties |= set(itertools.combinations(sorted(taking_part), 2))
+        for key in outcome_keys(activity, collector, mode):
+            for index, influence in taking_part.items():
+                cell = cells.setdefault((index, key), [0, 0.0])
+                cell[0] += 1
+                cell[1] = max(cell[1], influence)
+    truth = set()
+    for activity in hidden:
+        truth |= set(itertools.combinations(sorted(members(activity)), 2))
+    truth -= ties
+
+    orgs = collector.orgs
+    keys = sorted({key for _, key in cells}, key=str)
+    column = {key: j for j, key in enumerate(keys)}
+    rows = np.array([index for index, _ in cells], dtype=np.int64)
+    cols = np.array([column[key] for _, key in cells], dtype=np.int64)
+    interest = np.array([n / max(orgs[i].activity_count, 1) for (i, _), (n, _) in cells.items()])
+    influence = np.array([value for _, value in cells.values()])
+    kinds = [mapping.kind_for_org_type(org.type)[0] for org in orgs]
+    scopes = [mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL) for org in orgs]
+    capabilities = []
+    for org in orgs:
+        bits = 0
+        for role in org.roles:
+            bits |= int(mapping.CAPABILITY_BY_ROLE.get(role, 0))
+        capabilities.append(bits)
+    names = sorted(range(len(orgs)), key=lambda i: (mapping.name_normalised(orgs[i].name), i))
+    order_keys = np.empty(len(orgs), dtype=np.int64)
+    order_keys[names] = np.arange(len(orgs))
+    tie_pairs = np.array(sorted(ties), dtype=np.int64).reshape(-1, 2)
+    registry = overlap.build_registry(
+        stakeholder_ids=np.arange(len(orgs)),
+        kinds=[KIND_CODES[kind] for kind in kinds],
+        capabilities=capabilities,
+        inclusive=[
+            kind in INCLUSIVE_KINDS or scope == Scope.LOCAL
+            for kind, scope in zip(kinds, scopes, strict=True)
+        ],
+        outcome_ids=np.arange(len(keys)),
+        needs=np.zeros(len(keys), dtype=np.uint16),  # IATI does not say what an outcome needs
+        stake_stakeholder_ids=rows,
+        stake_outcome_ids=cols,
+        stake_interest=interest,
+        stake_influence=influence,
+        tie_from_ids=tie_pairs[:, 0],
+        tie_to_ids=tie_pairs[:, 1],
+        order_keys=order_keys,
+    )
+    n = registry.size
+    src, dst = np.triu_indices(n, 1)
+    holds = registry.norms > 0
+    keep = holds[src] & holds[dst] & (registry.kinds[src] != registry.kinds[dst])
+    src, dst = src[keep], dst[keep]
+    keep = ~overlap.tied(registry, src, dst)
+    src, dst = src[keep], dst[keep]
+    labels = np.array([(a, b) in truth for a, b in zip(src.tolist(), dst.tolist(), strict=True)])
+    return World(registry, truth, src, dst, labels)
+
+
+def legacy_score(selection: overlap.Selection, registry, src, dst) -> np.ndarray:
+    """The engine's score before this change: 0.5 overlap + 0.3 complementarity (from the
+    outcomes' needs only, 0 when they do not say) + 0.2 inclusion."""
+    needed = selection.needed
+    caps_s, caps_t = registry.capabilities[src], registry.capabilities[dst]
+    only_s = np.bitwise_count(needed & caps_s & ~caps_t)
+    only_t = np.bitwise_count(needed & caps_t & ~caps_s)
+    half = np.bitwise_count(needed).astype(np.int64) // 2
+    compl = np.where(half > 0, np.minimum(only_s, only_t) / np.maximum(half, 1), 0.0)
+    return 0.5 * selection.overlap + 0.3 * compl + 0.2 * selection.inclusion
+
+
+def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndarray]:
+    registry, src, dst = world.registry, world.eligible_src, world.eligible_dst
+    scored = overlap.score_pairs(registry, src, dst, params)
+    binary = (registry.interest > 0).astype(np.float64).tocsr()
+    degrees = np.asarray(binary.sum(axis=1)).ravel()
+    holders = np.asarray(binary.sum(axis=0)).ravel()
+    common = binary[src].multiply(binary[dst]).tocsr()
+    shared = np.asarray(common.sum(axis=1)).ravel()
+    adamic_adar = np.asarray(common @ (1 / np.log(np.maximum(holders, 2)))).ravel()
+    union = degrees[src] + degrees[dst] - shared
+    jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    # The engine's own list: what it stores, best first; unlisted pairs after it, at random.
+    listed = overlap.compute_all(registry, params)
+    position = {
+        (int(a), int(b)): p for a, b, p in zip(listed.src, listed.dst, listed.score, strict=True)
+    }
+    engine_list = np.array(
+        [position.get((a, b), -1.0) for a, b in zip(src.tolist(), dst.tolist(), strict=True)]
+    )
+    return {
+        "random": rng.random(len(src)),
+        "plain cosine (overlap)": scored.overlap,
+        "Jaccard of outcome sets": jaccard,
+        "shared outcomes": shared,
+        "Adamic–Adar": adamic_adar,
+        "engine score before": legacy_score(scored, registry, src, dst),
+        "likelihood": scored.likelihood,
+        "priority": scored.score,
+        "engine list (by priority)": engine_list,
+    }, listed
+
+
+def metrics(score: np.ndarray, labels: np.ndarray, rng) -> dict[str, float]:
+    """Precision at k, recall at 250 and average precision; equal scores in random order."""
+    order = np.lexsort((rng.random(len(score)), -score))
+    hits = labels[order]
+    found = np.cumsum(hits)
+    total = max(int(labels.sum()), 1)
+    out = {f"p@{k}": float(hits[:k].mean()) if len(hits) else 0.0 for k in KS}
+    out["recall@250"] = float(hits[:250].sum() / total)
+    out["ap"] = float((found / np.arange(1, len(hits) + 1))[hits].sum() / total)
+    return out
+
+
+def hubs(world: World, listed: overlap.Selection, top: int = 5) -> list[dict]:
+    """The actors with most hidden partners: outcomes held, hidden partners, candidates listed."""
+    partners = defaultdict(int)
+    for a, b in world.truth:
+        partners[a] += 1
+        partners[b] += 1
+    counts = np.bincount(np.r_[listed.src, listed.dst], minlength=world.registry.size)
+    biggest = sorted(partners, key=lambda i: (-partners[i], i))[:top]
+    return [
+        {
+            "outcomes": int(world.registry.degrees[i]),
+            "hidden_partners": partners[i],
+            "candidates": int(counts[i]),
+        }
+        for i in biggest
+    ]
+
+
+def splits(activities, args):
+    if args.split == "date":
+        cutoff = dt.date.fromisoformat(args.cutoff)
+        dated = [a for a in activities if start_of(a)]
+        yield (
+            [a for a in dated if start_of(a) < cutoff],
+            [a for a in dated if start_of(a) >= cutoff],
+        )
+        return
+    for seed in range(args.seeds):
+        hide = np.random.default_rng(seed).random(len(activities)) < args.holdout
+        yield (
+            [a for a, h in zip(activities, hide, strict=True) if not h],
+            [a for a, h in zip(activities, hide, strict=True) if h],
+        )
+
+
+def parameters(overrides: list[str]) -> overlap.Parameters:
+    values = {}
+    for item in overrides:
+        name, _, value = item.partition("=")
+        default = getattr(overlap.Parameters(), name)
+        values[name] = type(default)(value)
+    params = overlap.Parameters.from_dict(values)
+    if params.errors():
+        raise SystemExit(f"bad parameters: {params.errors()}")
+    return params
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", nargs="*", default=[str(f) for f in FILES])
+    parser.add_argument("--outcomes", choices=("profile", "importer"), default="profile")
+    parser.add_argument("--split", choices=("activities", "date"), default="activities")
+    parser.add_argument("--holdout", type=float, default=0.3)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--cutoff", default="2020-07-01")
+    parser.add_argument("--set", action="append", default=[], help="a parameter, name=value")
+    parser.add_argument("--table", action="store_true", help="also print a Markdown table")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    params = parameters(args.set)
+    activities = [
+        item for path in args.files for item in activities_read(path) if isinstance(item, Activity)
+    ]
+    results: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    sizes, hub_rows = [], []
+    for number, (visible, hidden) in enumerate(splits(activities, args)):
+        world = world_build(visible, hidden, args.outcomes)
+        rng = np.random.default_rng(1000 + number)
+        ranked, listed = rankings(world, params, rng)
+        sizes.append(
+            {
+                "actors": int(np.count_nonzero(world.registry.norms > 0)),
+                "outcomes": world.registry.interest.shape[1],
+                "pairs": len(world.labels),
+                "held_out": int(world.labels.sum()),
+                "listed": len(listed),
+            }
+        )
+        for name, score in ranked.items():
+            for metric, value in metrics(score, world.labels, rng).items():
+                results[name][metric].append(value)
+        hub_rows.extend(hubs(world, listed))
+    summary = {
+        name: {metric: round(float(np.mean(values)), 4) for metric, values in by.items()}
+        for name, by in results.items()
+    }
+    best_baseline = max(
+        summary[name]["p@100"]
+        for name in ("random", "plain cosine (overlap)", "Jaccard of outcome sets",
+                     "shared outcomes", "Adamic–Adar", "engine score before")
+    )  # fmt: skip
+    report = {
+        "files": [Path(f).name for f in args.files],
+        "outcomes": args.outcomes,
+        "split": args.split,
+        "holdout": args.holdout if args.split == "activities" else None,
+        "cutoff": args.cutoff if args.split == "date" else None,
+        "splits": len(sizes),
+        "mean_sizes": {k: round(float(np.mean([s[k] for s in sizes])), 1) for k in sizes[0]},
+        "parameters": params.as_dict(),
+        "rankings": summary,
+        "likelihood_vs_cosine_p@100": round(
+            summary["likelihood"]["p@100"] / max(summary["plain cosine (overlap)"]["p@100"], 1e-9),
+            2,
+        ),
+        "likelihood_vs_best_baseline_p@100": round(
+            summary["likelihood"]["p@100"] / max(best_baseline, 1e-9), 2
+        ),
+        "hubs": {
+            "outcomes": round(float(np.mean([h["outcomes"] for h in hub_rows])), 1),
+            "hidden_partners": round(float(np.mean([h["hidden_partners"] for h in hub_rows])), 1),
+            "candidates": round(float(np.mean([h["candidates"] for h in hub_rows])), 1),
+        },
+        "seconds": round(time.perf_counter() - started, 2),
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(report, ensure_ascii=False))
+    if args.table:
+        print()
+        print("| ranking | precision@50 | precision@100 | precision@250 | recall@250 | AP |")
+        print("|---|---|---|---|---|---|")
+        for name, m in summary.items():
+            print(
+                f"| {name} | {m['p@50']:.3f} | {m['p@100']:.3f} | {m['p@250']:.3f} "
+                f"| {m['recall@250']:.3f} | {m['ap']:.3f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
