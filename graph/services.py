@@ -1,18 +1,22 @@
 """Writes of the graph app: computing and storing the cached snapshots."""
 
 import logging
+import math
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
+from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Stakeholder, Tie
+from stakeholders.selectors import audience_of
 
 from . import metrics
-from .models import Audience, GraphSnapshot
+from .models import Audience, GraphSnapshot, SavedView
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +119,49 @@ def graph_snapshots_bring_up_to_date() -> list[GraphSnapshot]:
 def graph_snapshots_missing() -> bool:
     """Is a snapshot missing for some audience (metrics never computed)?"""
     return GraphSnapshot.objects.count() < len(Audience)
+
+
+# What a saved view may keep of the page's address: the filters and the page's own state.
+SAVED_VIEW_KEYS = {
+    "q", "kind", "country", "region", "outcome", "sector", "scope", "tie_kind", "min_strength",
+    "as_of", "ego", "hops", "view", "isolates", "hide", "size", "node", "source", "target",
+    "candidates",
+}  # fmt: skip
+
+
+def graph_view_save(*, user, name: str, notes: str = "", query: str = "", camera=None) -> SavedView:
+    """Save the graph page's state under ``name`` for ``user``'s audience.
+
+    Only the page's known parameters are kept (anything else in ``query`` is refused, naming it),
+    and the camera must be three finite numbers; raises ``ApplicationError`` naming the field.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Give the view a name.", "name")
+    if len(name) > 120:
+        raise ApplicationError("At most 120 characters.", "name")
+    if len(notes or "") > 2000:
+        raise ApplicationError("At most 2,000 characters.", "notes")
+    if len(query or "") > 2000:
+        raise ApplicationError("At most 2,000 characters.", "query")
+    unknown = sorted(set(QueryDict(query or "").keys()) - SAVED_VIEW_KEYS)
+    if unknown:
+        raise ApplicationError(f"Not a parameter of the graph page: {', '.join(unknown)}.", "query")
+    kept = {}
+    for key in ("x", "y", "ratio"):
+        value = (camera or {}).get(key)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ApplicationError(f"camera.{key} must be a number.", "camera")
+        kept[key] = float(value)
+    if "ratio" in kept and not 0 < kept["ratio"] <= 100:
+        raise ApplicationError("camera.ratio must be above 0 and at most 100.", "camera")
+    return SavedView.objects.create(
+        audience=audience_of(user), owner=user, name=name, notes=(notes or "").strip(),
+        query=query or "", camera=kept,
+    )  # fmt: skip
