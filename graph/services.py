@@ -15,7 +15,7 @@ from stakeholders.choices import Sensitivity
 from stakeholders.models import Stakeholder, Tie
 from stakeholders.selectors import audience_of
 
-from . import metrics
+from . import fastmetrics, metrics
 from .models import Audience, GraphSnapshot, SavedView
 
 logger = logging.getLogger(__name__)
@@ -48,17 +48,18 @@ def graph_snapshot_compute(*, audience: str, layout: bool = True) -> GraphSnapsh
         .order_by()
         .values_list("from_stakeholder_id", "to_stakeholder_id", "kind", "strength")
     )
-    graph = metrics.graph_build(node_ids, edges)
-    node_metrics = metrics.graph_metrics(graph)
-    positions = metrics.graph_layout(graph) if layout else {}
+    # igraph computes what networkx (graph.metrics, the reference) would, in a fraction of the time.
+    built = fastmetrics.graph_build(node_ids, edges)
+    node_metrics = fastmetrics.graph_metrics(built)
+    positions = fastmetrics.graph_layout(built) if layout else {}
     communities = {values["community"] for values in node_metrics.values()}
     snapshot, _ = GraphSnapshot.objects.update_or_create(
         audience=audience,
         defaults={
             "computed_at": timezone.now(),
             "duration_seconds": round(time.monotonic() - started, 3),
-            "node_count": graph.number_of_nodes(),
-            "edge_count": graph.number_of_edges(),
+            "node_count": built.graph.vcount(),
+            "edge_count": built.graph.ecount(),
             "community_count": len(communities),
             "metrics": {str(node): values for node, values in node_metrics.items()},
             "positions": {str(node): xy for node, xy in positions.items()},

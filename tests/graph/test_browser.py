@@ -100,8 +100,9 @@ def test_an_analyst_reads_the_map(page, login, live_server, analyst):
     # The selection highlights its neighbourhood: the others are dimmed and unnamed.
     dimmed = page.evaluate(
         """() => { const { graph, renderer } = window.graphExplorer; const out = [];
-                   graph.forEachNode((k, a) => { if (renderer.getNodeDisplayData(k).color === '#e4e8ec')
-                     out.push(a.label); }); return out.sort(); }"""
+                   graph.forEachNode((k, a) => {
+                     if (renderer.getNodeDisplayData(k).color === '#e4e8ec') out.push(a.label);
+                   }); return out.sort(); }"""
     )
     assert dimmed == ["Somali Diaspora Network", "Telco Ltd"]
 
