@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -115,6 +115,20 @@ def graph_snapshots_bring_up_to_date() -> list[GraphSnapshot]:
     except Exception:
         logger.exception("graph snapshots could not be refreshed after a bulk change")
         return []
+
+
+def tables_analyze(models) -> None:
+    """Refresh PostgreSQL's planner statistics of ``models``' tables after a bulk load.
+
+    Autovacuum may be off or minutes late; until it runs, a table that just grew from nothing
+    is planned as if it were empty (the candidate layer took 15 s on a freshly loaded demo).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        )
 
 
 def graph_snapshots_missing() -> bool:
