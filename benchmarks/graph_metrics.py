@@ -70,7 +70,7 @@ def measure_one(nodes: int, ties: int, layout: bool) -> dict:
         "ties": ties,
         "betweenness": "exact"
         if nodes <= fastmetrics.EXACT_BETWEENNESS_MAX_NODES
-        else f"sampled from {fastmetrics.BETWEENNESS_SAMPLES} sources",
+        else f"sampled from {fastmetrics.betweenness_samples(nodes, ties)} sources",
         "communities": len({v["community"] for v in result.values()}),
         **timings,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

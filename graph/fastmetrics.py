@@ -7,8 +7,9 @@ tests/graph/test_fastmetrics.py (exactly on small graphs, by rank on large ones)
 
 - degree: distinct actors tied to it;
 - betweenness: normalised as networkx does for an undirected graph, 2·b / ((n−1)(n−2)); exact up to
-  ``EXACT_BETWEENNESS_MAX_NODES`` nodes, above it estimated from ``BETWEENNESS_SAMPLES`` source
-  nodes drawn with ``seed`` (Brandes & Pich 2007), scaled by n/k as networkx's ``k`` does;
+  ``EXACT_BETWEENNESS_MAX_NODES`` nodes, above it estimated from k source nodes drawn with
+  ``seed`` (Brandes & Pich 2007; k = ``betweenness_samples``: 300, fewer on millions of ties),
+  scaled by n/k as networkx's ``k`` does;
 - Burt's constraint (unweighted, like ``nx.constraint(graph)``); None for an isolate;
 - effective size (Borgatti's form for unweighted graphs, as networkx): d − 2t/d, where t counts
   the ties among its d neighbours; None for an isolate;
@@ -30,6 +31,16 @@ from .metrics import SEED, EdgeRow
 # keeps the top of the ranking (tests/graph/test_fastmetrics.py), so above 2,000 actors it samples.
 EXACT_BETWEENNESS_MAX_NODES = 2_000
 BETWEENNESS_SAMPLES = 300
+# Each source costs one pass over the ties: on very large graphs fewer sources (not below 100)
+# keep the estimate's cost near this many tie visits (100,000 actors / 1,000,000 ties: 100).
+BETWEENNESS_WORK_BUDGET = 100_000_000
+BETWEENNESS_MIN_SAMPLES = 100
+
+
+def betweenness_samples(nodes: int, ties: int) -> int:
+    """How many sources the estimate draws for a graph of this size."""
+    budget = BETWEENNESS_WORK_BUDGET // max(ties, 1)
+    return min(nodes, BETWEENNESS_SAMPLES, max(BETWEENNESS_MIN_SAMPLES, budget))
 
 
 @dataclass
@@ -65,7 +76,7 @@ def betweenness(graph: ig.Graph, *, seed: int = SEED, exact_max: int | None = No
         raw = graph.betweenness(directed=False)
         scale = 2.0 / ((n - 1) * (n - 2))
     else:
-        k = min(BETWEENNESS_SAMPLES, n)
+        k = betweenness_samples(n, graph.ecount())
         sources = random.Random(seed).sample(range(n), k)
         raw = betweenness_from_sources(graph, sources)
         scale = 2.0 * n / (k * (n - 1) * (n - 2))
@@ -136,7 +147,8 @@ def graph_metrics(built: IGraph, *, seed: int = SEED, exact_max: int | None = No
 def graph_layout(built: IGraph, *, seed: int = SEED) -> dict[int, list[float]]:
     """Positions ``{id: [x, y]}``: the connected actors by Fruchterman–Reingold (igraph's grid
     variant above 1,000 nodes: 0.8 s at 5,000 actors / 50,000 ties where DrL took 139 s), the
-    actors without ties on a grid below them (the map hides them by default). The browser refines
+    largest component in the middle and the small ones around it, the actors without ties on a
+    grid below them (the map hides them by default). The browser refines
     views of up to 3,000 actors with ForceAtlas2 (LinLog) and removes overlaps.
 
     The extent grows with the square root of the node count, as ``metrics.graph_layout``'s.
@@ -154,28 +166,14 @@ def graph_layout(built: IGraph, *, seed: int = SEED) -> dict[int, list[float]]:
         rng_state = random.getstate()
         ig.set_random_number_generator(random.Random(seed))
         try:
-            if sub.vcount() <= 3:
-                coords = sub.layout_circle().coords
-            else:
-                iterations = (
-                    500 if sub.vcount() <= 2_000 else 200 if sub.vcount() <= 20_000 else 100
-                )
-                # A nominal tie (strength 0) still holds its ends together a little.
-                pull = [0.1 + weight for weight in sub.es["weight"]]
-                coords = sub.layout_fruchterman_reingold(
-                    weights=pull, niter=iterations, grid="auto"
-                ).coords
+            xy = _components_layout(sub, side)
         finally:
             ig.set_random_number_generator(random)
             random.setstate(rng_state)
-        xs = np.array([c[0] for c in coords])
-        ys = np.array([c[1] for c in coords])
-        span = max(float(np.ptp(xs)), float(np.ptp(ys)), 1e-9)
-        xs = (xs - xs.mean()) / span * side
-        ys = (ys - ys.mean()) / span * side
-        for vertex, x, y in zip(connected, xs, ys, strict=True):
+        for vertex, (x, y) in zip(connected, xy, strict=True):
             positions[built.ids[vertex]] = [round(float(x), 1), round(float(y), 1)]
     if isolated:
+        side = max(side, 2 * max((abs(p[1]) for p in positions.values()), default=0.0))
         columns = max(1, math.ceil(math.sqrt(len(isolated)) * 2))
         step = side / max(columns, 1)
         top = side / 2 + 3 * step
@@ -186,3 +184,41 @@ def graph_layout(built: IGraph, *, seed: int = SEED) -> dict[int, list[float]]:
                 round(top + row * step, 1),
             ]
     return positions
+
+
+def _force_layout(graph: ig.Graph) -> np.ndarray:
+    """Fruchterman–Reingold of one connected graph, centred, as an (n, 2) array."""
+    n = graph.vcount()
+    if n <= 3:
+        coords = np.array(graph.layout_circle().coords, dtype=float)
+    else:
+        iterations = 500 if n <= 2_000 else 200 if n <= 20_000 else 100
+        # A nominal tie (strength 0) still holds its ends together a little.
+        pull = [0.1 + weight for weight in graph.es["weight"]]
+        coords = np.array(
+            graph.layout_fruchterman_reingold(weights=pull, niter=iterations, grid="auto").coords,
+            dtype=float,
+        )
+    return coords - coords.mean(axis=0)
+
+
+def _components_layout(graph: ig.Graph, side: float) -> np.ndarray:
+    """The largest component fills a disc of diameter ``side``; the smaller ones (pairs, small
+    groups) sit around it on a spiral, each laid out on its own, so that none is flung far away
+    and shrinks the map to a dot."""
+    xy = np.zeros((graph.vcount(), 2))
+    components = sorted(graph.connected_components(), key=lambda c: (-len(c), min(c)))
+    giant = components[0]
+    coords = _force_layout(graph.induced_subgraph(giant))
+    # A few stragglers at the rim must not shrink everyone else: scale by the 98th percentile.
+    radius = float(np.percentile(np.sqrt((coords**2).sum(axis=1)), 98)) or 1.0
+    xy[giant] = coords / radius * (side / 2)
+    step = side / max(8.0, math.sqrt(graph.vcount()))
+    for j, members in enumerate(components[1:]):
+        angle = j * 2.399963  # the golden angle spreads them evenly around
+        distance = side / 2 + step * (1 + math.sqrt(j + 1))
+        centre = np.array([math.cos(angle), math.sin(angle)]) * distance
+        local = _force_layout(graph.induced_subgraph(members))
+        extent = float(np.sqrt((local**2).sum(axis=1)).max()) or 1.0
+        xy[members] = centre + local / extent * step * 0.35 * math.sqrt(len(members))
+    return xy

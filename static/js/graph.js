@@ -74,7 +74,7 @@
     labelRenderedSizeThreshold: Infinity,
     defaultDrawNodeLabel: drawLabel,
     zIndex: true,
-    hideEdgesOnMove: false,
+    hideEdgesOnMove: false,  // switched on for large graphs in draw()
     minCameraRatio: 0.02,
     maxCameraRatio: 4,
     stagePadding: 60,
@@ -98,7 +98,11 @@
   }
 
   // ---- what each node and tie looks like, given the hover, the selection and the legend -------
+  // Reducers run for every node and tie on each refresh: the common case (nothing focused or
+  // hidden) returns the attributes as they are.
   function reduceNode(node, attributes) {
+    const focusNone = state.hovered === null && state.selected === null;
+    if (focusNone && !state.hidden.size && !labelled.has(node)) return attributes;
     const result = { ...attributes };
     if (state.hidden.has(attributes.kind)) { result.hidden = true; return result; }
     if (labelled.has(node)) result.forceLabel = true;
@@ -113,6 +117,7 @@
   }
 
   function reduceEdge(edge, attributes) {
+    if (state.hovered === null && state.selected === null && !state.hidden.size) return attributes;
     const result = { ...attributes };
     const [source, target] = graph.extremities(edge);
     if (state.hidden.has(graph.getNodeAttribute(source, "kind")) || state.hidden.has(graph.getNodeAttribute(target, "kind"))) {
@@ -300,12 +305,18 @@
     if (state.mode === "path" && state.path) buildPath();
     else if (state.mode === "outcome" && data.nodes.some((n) => n.stake)) buildOutcome();
     else buildMap();
+    performance.mark("graph:built");
     state.neighbours = neighbourSet(state.selected);
     byImportance = graph.nodes().sort((a, b) => graph.getNodeAttribute(b, "size") - graph.getNodeAttribute(a, "size") || graph.degree(b) - graph.degree(a));
     labelled = new Set();
+    // Level of detail: with many ties, they are hidden while the map moves (the software
+    // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
+    renderer.setSetting("hideEdgesOnMove", graph.size > 20000);
     renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     renderer.refresh();
+    performance.mark("graph:rendered");
     placeLabels();
+    performance.mark("graph:labelled");
     drawAxes();
     updateLegend();
     updateEmpty();
