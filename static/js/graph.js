@@ -88,7 +88,10 @@
     if (!data.label) return;
     const size = settings.labelSize;
     context.font = `${settings.labelWeight} ${size}px ${settings.labelFont}`;
-    const x = data.x + data.size + 3, y = data.y + size / 3;
+    const width = context.measureText(data.label).width;
+    // To the right of its disc, or to the left where placeLabels() found the right side taken.
+    const x = data.labelLeft ? data.x - data.size - 3 - width : data.x + data.size + 3;
+    const y = data.y + size / 3;
     context.lineWidth = 3;
     context.lineJoin = "round";
     context.strokeStyle = "rgba(255,255,255,0.92)";
@@ -103,9 +106,9 @@
   function reduceNode(node, attributes) {
     const focusNone = state.hovered === null && state.selected === null;
     if (focusNone && !state.hidden.size && !labelled.has(node)) return attributes;
-    const result = { ...attributes };
+    const result = attributes;  // sigma hands reducers a copy
     if (state.hidden.has(attributes.kind)) { result.hidden = true; return result; }
-    if (labelled.has(node)) result.forceLabel = true;
+    if (labelled.has(node)) { result.forceLabel = true; result.labelLeft = labelled.get(node) === "left"; }
     const focus = state.hovered ?? state.selected;
     if (focus !== null && graph.hasNode(String(focus)) && state.mode === "map") {
       const key = String(focus);
@@ -118,7 +121,7 @@
 
   function reduceEdge(edge, attributes) {
     if (state.hovered === null && state.selected === null && !state.hidden.size) return attributes;
-    const result = { ...attributes };
+    const result = attributes;  // sigma hands reducers a copy
     const [source, target] = graph.extremities(edge);
     if (state.hidden.has(graph.getNodeAttribute(source, "kind")) || state.hidden.has(graph.getNodeAttribute(target, "kind"))) {
       result.hidden = true; return result;
@@ -133,11 +136,11 @@
   }
 
   // ---- labels: the most important first, never overlapping, more as one zooms in ---------------
-  let labelled = new Set();
+  let labelled = new Map();  // node -> the side of its label: "right" or "left"
   let byImportance = [];  // node keys, largest first (rebuilt with the graph)
   const LABEL_CHAR_WIDTH = 7.2, LABEL_HEIGHT = 16;
   function placeLabels() {
-    const next = new Set();
+    const next = new Map();
     const { width, height } = renderer.getDimensions();
     const taken = new Map();  // grid of 64-px cells -> rectangles placed there
     const cell = 64;
@@ -172,13 +175,15 @@
       if (p.x < -50 || p.y < -20 || p.x > width + 50 || p.y > height + 20) continue;
       const radius = renderer.scaleSize(display.size, ratio);
       if (radius < 2.5) break;  // the rest are specks at this zoom
-      // Sigma draws a disc's label to its right, vertically centred.
-      const r = { x0: p.x - radius, y0: p.y - LABEL_HEIGHT / 2 - 1, x1: p.x + radius + 4 + attrs.label.length * LABEL_CHAR_WIDTH, y1: p.y + LABEL_HEIGHT / 2 + 1 };
-      if (overlaps(r)) continue;
-      take(r);
-      next.add(key);
+      // A label sits right of its disc, vertically centred; if that is taken, on the left.
+      const textWidth = attrs.label.length * LABEL_CHAR_WIDTH;
+      const y0 = p.y - LABEL_HEIGHT / 2 - 1, y1 = p.y + LABEL_HEIGHT / 2 + 1;
+      const right = { x0: p.x - radius, y0, x1: p.x + radius + 4 + textWidth, y1 };
+      const left = { x0: p.x - radius - 4 - textWidth, y0, x1: p.x + radius, y1 };
+      if (!overlaps(right)) { take(right); next.set(key, "right"); }
+      else if (!overlaps(left)) { take(left); next.set(key, "left"); }
     }
-    const changed = next.size !== labelled.size || [...next].some((k) => !labelled.has(k));
+    const changed = next.size !== labelled.size || [...next].some(([k, side]) => labelled.get(k) !== side);
     labelled = next;
     if (changed) renderer.refresh({ skipIndexation: true });
   }
@@ -239,6 +244,22 @@
     for (const e of data.edges) addEdge(e, "t");
     if (state.candidates) for (const c of data.candidates || []) addEdge({ ...c, kind: "candidate", strength: 0.3 }, "c");
     if (n && n <= REFINE_MAX_NODES) refineLayout(nodes);
+    fitAroundPanels();
+  }
+
+  // The map fills the canvas except where the toolbar (top) and the legend (right) float.
+  function fitAroundPanels() {
+    if (!graph.order) { renderer.setCustomBBox(null); return; }
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    graph.forEachNode((_, a) => {
+      minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y);
+    });
+    const w = Math.max(maxX - minX, 1), h = Math.max(maxY - minY, 1);
+    const wide = $("sigma").clientWidth > 700;
+    renderer.setCustomBBox({
+      x: [minX - 0.03 * w, maxX + (wide ? 0.3 : 0.03) * w],
+      y: [minY - 0.06 * h, maxY + 0.12 * h],
+    });
   }
 
   function addEdge(e, prefix) {
@@ -254,7 +275,8 @@
     const allPlaced = nodes.every((node) => node.position);
     const settings = forceAtlas2.inferSettings(graph);
     // LinLog mode pulls communities into visible clusters.
-    Object.assign(settings, { linLogMode: true, gravity: 1, scalingRatio: 10, strongGravityMode: false, adjustSizes: false, barnesHutOptimize: graph.order > 500 });
+    // Strong gravity keeps separate components near each other instead of drifting apart.
+    Object.assign(settings, { linLogMode: true, gravity: 0.5, scalingRatio: 10, strongGravityMode: true, adjustSizes: false, barnesHutOptimize: graph.order > 500 });
     forceAtlas2.assign(graph, { iterations: allPlaced ? 150 : 300, settings });
     const points = new Map();
     graph.forEachNode((key, attrs) => points.set(key, { x: attrs.x, y: attrs.y }));
@@ -281,7 +303,9 @@
     for (const e of data.edges) addEdge(e, "t");
     // Room around the grid for its axes, the toolbar above and the legend on the right.
     renderer.setCustomBBox({ x: [-0.14 * SPAN, 1.4 * SPAN], y: [-0.16 * SPAN, 1.22 * SPAN] });
-    // Stakes often share a value: nudge discs apart just enough not to cover one another.
+    // Stakes often share a value: nudge discs apart just enough not to cover one another (up to
+    // a few thousand actors; beyond, the grid is too crowded for that to help and it costs seconds).
+    if (nodes.length > 1500) return;
     const ratio = SPAN / Math.max(320, Math.min($("sigma").clientWidth, $("sigma").clientHeight) - 80);
     noverlap.assign(graph, { maxIterations: 60, settings: { margin: 1 * ratio, ratio: ratio, speed: 2 } });
   }
@@ -308,7 +332,7 @@
     performance.mark("graph:built");
     state.neighbours = neighbourSet(state.selected);
     byImportance = graph.nodes().sort((a, b) => graph.getNodeAttribute(b, "size") - graph.getNodeAttribute(a, "size") || graph.degree(b) - graph.degree(a));
-    labelled = new Set();
+    labelled = new Map();
     // Level of detail: with many ties, they are hidden while the map moves (the software
     // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
     renderer.setSetting("hideEdgesOnMove", graph.size > 20000);
