@@ -17,10 +17,10 @@ largest graph anyone sees), then opens /graph/ ``--loads`` times in Debian's Chr
 from navigation to ``body[data-graph-ready=true]``, which static/js/graph.js sets once the API's
 graph is drawn and laid out (the first frame of the whole graph). Then pans and zooms the camera
 with camera animations (as the wheel and drags do) for ``--seconds`` and counts the frames
-sigma.js drew (its ``afterRender`` events) — the frames per second while panning and zooming. Also opens the outcome
-view and a 2-hop ego view once each; the ego view's frame rate, drawn by the same code in the
-same run, is the reference the whole graph's is compared with. Load average before and after.
-Never collected as a test.
+sigma.js drew (its ``afterRender`` events): the frames per second while panning and zooming.
+Also opens the outcome view and a 2-hop ego view once each; the ego view's frame rate, drawn
+by the same code in the same run, is the reference the whole graph's is compared with. Load
+average before and after. Never collected as a test.
 """
 
 import argparse
