@@ -7,6 +7,7 @@ and the metrics served come from the snapshot computed over the graph the reader
 A graph costs the same few queries whatever its size.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -137,21 +138,20 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
                                     "strength")
     )  # fmt: skip
 
-    # Only degrees and hops are read here (the weighted metrics come from the snapshot), so the
-    # plain adjacency is enough; building it in one call keeps 50,000 ties well under a second.
-    graph = nx.Graph()
-    graph.add_nodes_from(row[0] for row in rows)
-    graph.add_edges_from((source, target) for _, source, target, _, _ in tie_rows
-                         if source != target)  # fmt: skip
-    keep = set(graph.nodes)
+    # Only degrees and hops are read here (the weighted metrics come from the snapshot): plain
+    # sets and counts, as a networkx graph cost 2 of the 3.6 s at 5,000 actors / 50,000 ties.
+    shown_ids = [row[0] for row in rows]
+    pairs = {(a, b) if a < b else (b, a) for _, a, b, _, _ in tie_rows if a != b}
+    degree = Counter(pk for pair in pairs for pk in pair)
+    keep = set(shown_ids)
     if options.ego is not None:
-        if options.ego not in graph:
+        if options.ego not in keep:
             raise ValidationError({"ego": ["No such stakeholder among those shown."]})
-        keep = metrics.ego_nodes(graph, options.ego, options.hops)
+        keep = metrics.neighbourhood(pairs, options.ego, options.hops)
     total = len(keep)
     truncated = total > options.max_nodes
     if truncated:
-        ranked = sorted(keep, key=lambda node: (-graph.degree(node), node))
+        ranked = sorted(keep, key=lambda node: (-degree[node], node))
         keep = set(ranked[: options.max_nodes])
 
     snapshot = graph_snapshot_for(user)
@@ -170,7 +170,7 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
                 "country": str(country or ""),
                 "scope": scope,
                 "sensitivity": sensitivity,
-                "degree": graph.degree(pk),
+                "degree": degree[pk],
                 "metrics": node_metrics.get(str(pk)),
                 "position": {"x": position[0], "y": position[1]} if position else None,
                 "stake": None,
