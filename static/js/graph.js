@@ -8,7 +8,7 @@
   "use strict";
   const root = document.getElementById("graph-map");
   if (!root || !window.GraphMap) return;
-  const { Graph, Sigma, forceAtlas2, noverlap } = window.GraphMap;
+  const { Graph, Sigma, forceAtlas2, noverlap, EdgeLineProgram, EdgeRectangleProgram } = window.GraphMap;
 
   // Colour-blind-safe (Okabe–Ito and Paul Tol's muted set); no kind is grey, so none reads as a tie.
   const KIND_COLOURS = {
@@ -72,6 +72,9 @@
     // Labels are chosen by placeLabels() below (largest first, none overlapping); sigma's own
     // grid would let long labels run over each other.
     labelRenderedSizeThreshold: Infinity,
+    // "line" draws ties as antialiased quads; "fast" as one-pixel GL lines, several times cheaper
+    // for a software renderer: used for large graphs (draw()).
+    edgeProgramClasses: { line: EdgeRectangleProgram, fast: EdgeLineProgram },
     defaultDrawNodeLabel: drawLabel,
     zIndex: true,
     hideEdgesOnMove: false,  // switched on for large graphs in draw()
@@ -188,7 +191,12 @@
     if (changed) renderer.refresh({ skipIndexation: true });
   }
   let labelTimer = null;
-  const scheduleLabels = () => { clearTimeout(labelTimer); labelTimer = setTimeout(placeLabels, 80); };
+  // Labels are placed once the camera rests: placing them refreshes every node and tie, which
+  // would stall a large map in the middle of a zoom.
+  const scheduleLabels = () => {
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(() => (renderer.getCamera().isAnimated() ? scheduleLabels() : placeLabels()), 120);
+  };
   renderer.getCamera().on("updated", scheduleLabels);
 
   function darker(colour) { return colour === TIE_COLOURS.candidate ? colour : "#3f4a56"; }
@@ -336,6 +344,7 @@
     // Level of detail: with many ties, they are hidden while the map moves (the software
     // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
     renderer.setSetting("hideEdgesOnMove", graph.size > 20000);
+    renderer.setSetting("defaultEdgeType", graph.size > 20000 ? "fast" : "line");
     renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     renderer.refresh();
     performance.mark("graph:rendered");
