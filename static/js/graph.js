@@ -392,7 +392,10 @@
     place("axis-title axis-y", "Influence ↑", at(0, 1), -40, -36);
     for (const q of QUADRANTS) {
       const corner = at(q.high_interest ? 0.98 : 0.02, q.high_influence ? 0.98 : 0.02);
-      const el = place("quadrant-label", `${q.label} (${q.advice.toLowerCase()})`, corner, 0, q.high_influence ? 0 : -22);
+      // The quadrant's name, as on the outcome page; its meaning ("high influence, low interest")
+      // is what the axes already say, so it goes in the tooltip and stays out of the way.
+      const el = place("quadrant-label", q.label, corner, 0, q.high_influence ? 0 : -22);
+      el.title = q.advice;
       el.dataset.quadrant = q.key;
       if (q.high_interest) el.style.transform = "translateX(-100%)";
     }
