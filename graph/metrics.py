@@ -106,6 +106,20 @@ def ego_nodes(graph: nx.Graph, center: int, hops: int) -> set[int]:
     return set(nx.single_source_shortest_path_length(graph, center, cutoff=hops))
 
 
+def neighbourhood(pairs: Iterable[tuple[int, int]], center: int, hops: int) -> set[int]:
+    """``center`` and the actors within ``hops`` of it over the undirected ``pairs`` (the same
+    set as ``ego_nodes`` on a graph of those pairs)."""
+    adjacency: dict[int, set[int]] = {}
+    for a, b in pairs:
+        adjacency.setdefault(a, set()).add(b)
+        adjacency.setdefault(b, set()).add(a)
+    found, frontier = {center}, {center}
+    for _ in range(hops):
+        frontier = {n for node in frontier for n in adjacency.get(node, ())} - found
+        found |= frontier
+    return found
+
+
 GAP_WOMENS_GROUP = "no women's group"
 GAP_LOCAL = "no local actor"
 GAP_DIASPORA = "no diaspora actor"

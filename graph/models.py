@@ -1,8 +1,11 @@
+import secrets
+
+from django.conf import settings
 from django.db import models
 
 from stakeholders.choices import Audience
 
-__all__ = ["Audience", "GraphSnapshot"]
+__all__ = ["Audience", "GraphSnapshot", "SavedView"]
 
 
 class GraphSnapshot(models.Model):
@@ -28,3 +31,37 @@ class GraphSnapshot(models.Model):
         return (
             f"Graph snapshot for {self.get_audience_display()} at {self.computed_at:%Y-%m-%d %H:%M}"
         )
+
+
+def _view_slug() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class SavedView(models.Model):
+    """A named state of the graph page (filters, mode, camera, note) shared by its link.
+
+    Kept per audience: a view saved by someone cleared may name or frame hidden actors, so only
+    cleared people can open it; a view saved by anyone else is open to every signed-in person.
+    """
+
+    Audience = Audience
+
+    slug = models.CharField(max_length=16, unique=True, default=_view_slug, editable=False)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    name = models.CharField(max_length=120)
+    notes = models.TextField(blank=True, max_length=2000)
+    # The page's own query string: filters, mode, hidden kinds, selection, path ends.
+    query = models.CharField(max_length=2000, blank=True)
+    # Sigma's camera: {"x": .., "y": .., "ratio": ..}.
+    camera = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["audience", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,12 +4,14 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from partnerships.models import Candidate
+from partnerships.signals import overlap_run_succeeded
 from stakeholders.choices import Audience, Sensitivity
-from stakeholders.models import Stakeholder, Tie
+from stakeholders.models import Outcome, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed, stakeholder_changed
 
 from .models import GraphSnapshot
-from .services import graph_refresh_queue, graph_snapshots_bring_up_to_date
+from .services import graph_refresh_queue, graph_snapshots_bring_up_to_date, tables_analyze
 
 
 @receiver(post_save, sender=Stakeholder, dispatch_uid="graph_stakeholder_saved")
@@ -29,9 +31,19 @@ BULK_KINDS_THAT_MOVE_THE_GRAPH = {"stakeholders", "ties"}
 
 @receiver(registry_bulk_changed, dispatch_uid="graph_registry_bulk_changed")
 def registry_changed_in_bulk(sender, kind: str, count: int, **kwargs) -> None:
-    """Bulk changes are sent after commit: refresh now in process, or queue for a worker."""
-    if kind in BULK_KINDS_THAT_MOVE_THE_GRAPH and count:
+    """Bulk changes are sent after commit (demo, spreadsheet and IATI imports): fresh planner
+    statistics for the registry's tables first, then the snapshots, now or by a worker."""
+    if not count:
+        return
+    tables_analyze([Stakeholder, Outcome, Stake, Tie])
+    if kind in BULK_KINDS_THAT_MOVE_THE_GRAPH:
         graph_snapshots_bring_up_to_date()
+
+
+@receiver(overlap_run_succeeded, dispatch_uid="graph_overlap_run_analyze")
+def overlap_run_done(sender, run_id: int, **kwargs) -> None:
+    """A run rewrites the candidates in bulk: the graph's candidate layer reads them next."""
+    tables_analyze([Candidate])
 
 
 def _public_snapshot_invalidate() -> None:

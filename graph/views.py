@@ -9,8 +9,9 @@ import io
 import networkx as nx
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -19,6 +20,7 @@ from accounts.services import restricted_read_record
 from smartdiplomacy.spreadsheets import csv_text
 from stakeholders.choices import Kind, Theme, TieKind
 from stakeholders.models import Outcome, Sector
+from stakeholders.power_interest import QUADRANTS
 from stakeholders.regions import REGIONS
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -27,9 +29,11 @@ from .api.serializers import graph_options
 from .selectors import (
     BROWSER_MAX_EDGES,
     BROWSER_MAX_NODES,
+    first_tie_date,
     graph_snapshot_for,
     graph_view,
     outcome_gaps_list,
+    saved_view_visible_to,
 )
 
 EXPORT_FORMATS = {
@@ -80,11 +84,36 @@ def explorer(request):
         {
             **_filter_context(request),
             "snapshot": snapshot,
-            "outcome_view": True,
             "browser_max_nodes": BROWSER_MAX_NODES,
             "browser_max_edges": BROWSER_MAX_EDGES,
+            "first_tie_date": first_tie_date(user=request.user),
+            # The outcome view draws the outcome page's grid: one definition of the quadrants.
+            "quadrants": [
+                {
+                    "key": q.key,
+                    "label": q.label,
+                    "advice": q.advice,
+                    "high_interest": q.high_interest,
+                    "high_influence": q.high_influence,
+                }
+                for q in QUADRANTS
+            ],  # fmt: skip
         },
     )
+
+
+@login_required
+@require_GET
+def saved_view(request, slug: str):
+    """A saved view's link: the graph page with its state (a view saved by cleared people is
+    missing for everyone else, exactly like one that does not exist)."""
+    view = get_object_or_404(saved_view_visible_to(request.user), slug=slug)
+    query = QueryDict(view.query, mutable=True)
+    for key, name in (("x", "cx"), ("y", "cy"), ("ratio", "cr")):
+        if key in view.camera:
+            query[name] = str(view.camera[key])
+    query["saved"] = view.slug
+    return redirect(f"{reverse('graph:explorer')}?{query.urlencode()}")
 
 
 @login_required

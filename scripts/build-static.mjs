@@ -30,4 +30,29 @@ for (const [name, spec] of Object.entries(files)) {
   copyFileSync(source, join(out, name));
   console.log(`static/vendor/${name} <- ${spec}`);
 }
+// The graph map: sigma.js (WebGL) over a graphology graph, with ForceAtlas2, Noverlap and Louvain.
+// They ship as modules only, so esbuild bundles them into one script exposing window.GraphMap.
+const esbuild = require("esbuild");
+esbuild.buildSync({
+  stdin: {
+    contents: [
+      'import Graph from "graphology";',
+      'import Sigma from "sigma";',
+      'import forceAtlas2 from "graphology-layout-forceatlas2";',
+      'import noverlap from "graphology-layout-noverlap";',
+      'import louvain from "graphology-communities-louvain";',
+      'import { EdgeLineProgram, EdgeRectangleProgram } from "sigma/rendering";',
+      "window.GraphMap = { Graph, Sigma, forceAtlas2, noverlap, louvain, EdgeLineProgram, EdgeRectangleProgram };",
+    ].join("\n"),
+    resolveDir: root,
+    loader: "js",
+  },
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2019",
+  outfile: join(out, "graph-map.min.js"),
+  legalComments: "inline",
+});
+console.log("static/vendor/graph-map.min.js <- sigma, graphology, forceatlas2, noverlap, louvain");
 writeFileSync(join(out, ".built"), new Date().toISOString() + "\n");

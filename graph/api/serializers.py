@@ -1,5 +1,6 @@
 """Input and output shapes of the graph API (the output serializers document the schema)."""
 
+from django.urls import reverse
 from django_countries import countries
 from rest_framework import serializers
 
@@ -40,6 +41,10 @@ class GraphQuerySerializer(serializers.Serializer):
         required=False, default=MAX_EDGES, min_value=1, max_value=MAX_EDGES,
         help_text=f"At most this many ties (1–{MAX_EDGES:,}); the strongest are kept.",
     )  # fmt: skip
+    as_of = serializers.DateField(
+        required=False,
+        help_text="Only ties that held on this day (YYYY-MM-DD): begun by then, not yet ended.",
+    )
 
 
 class GraphFilterDocsSerializer(GraphQuerySerializer):
@@ -158,6 +163,13 @@ class PathQuerySerializer(serializers.Serializer):
     source = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="Stakeholder id.")
     target = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="Stakeholder id.")
     min_strength = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    as_of = serializers.DateField(required=False, help_text="Only ties that held on this day.")
+
+
+class PathEdgeSerializer(GraphEdgeSerializer):
+    start_date = serializers.DateField(allow_null=True, help_text="When the tie began, if known.")
+    end_date = serializers.DateField(allow_null=True, help_text="When it ended, if it has.")
+    origin = serializers.CharField(allow_blank=True, help_text="Where the tie is recorded from.")
 
 
 class PathNodeSerializer(serializers.Serializer):
@@ -169,7 +181,7 @@ class PathNodeSerializer(serializers.Serializer):
 class PathSerializer(serializers.Serializer):
     found = serializers.BooleanField()
     nodes = PathNodeSerializer(many=True, help_text="From source to target; empty if none.")
-    edges = GraphEdgeSerializer(many=True)
+    edges = PathEdgeSerializer(many=True, help_text="The hops, in order, with their details.")
 
 
 def graph_options(query_params) -> GraphOptions:
@@ -185,4 +197,29 @@ def graph_options(query_params) -> GraphOptions:
         candidates=data["candidates"],
         max_nodes=data["max_nodes"],
         max_edges=data["max_edges"],
+        as_of=data.get("as_of"),
     )
+
+
+class SavedViewSerializer(serializers.Serializer):
+    """A saved view of the graph page; ``url`` is the link to share."""
+
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=120, help_text="What the view shows, in a few words.")
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="An annotation for readers."
+    )
+    query = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000,
+        help_text="The graph page's query string (filters, view, hidden kinds, selection, path).",
+    )  # fmt: skip
+    camera = serializers.DictField(
+        child=serializers.FloatField(), required=False,
+        help_text="Sigma's camera: x, y and ratio.",
+    )  # fmt: skip
+    audience = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, view) -> str:
+        return reverse("graph:saved_view", kwargs={"slug": view.slug})

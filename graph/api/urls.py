@@ -10,4 +10,5 @@ urlpatterns = [
     path("graph/", views.GraphApiView.as_view(), name="graph"),
     path("graph/path/", views.GraphPathApiView.as_view(), name="path"),
     path("graph/gaps/", views.OutcomeGapsApiView.as_view(), name="gaps"),
+    path("graph/views/", views.SavedViewListApiView.as_view(), name="view-list"),
 ]

@@ -12,13 +12,21 @@ from rest_framework.views import APIView
 from accounts.services import restricted_read_record
 from smartdiplomacy.api import HasTokenScope
 
-from ..selectors import graph_path, graph_view, outcome_gaps_list
+from ..selectors import (
+    SAVED_VIEWS_LISTED,
+    graph_path,
+    graph_view,
+    outcome_gaps_list,
+    saved_view_visible_to,
+)
+from ..services import graph_view_save
 from .serializers import (
     GraphFilterDocsSerializer,
     GraphSerializer,
     OutcomeGapsSerializer,
     PathQuerySerializer,
     PathSerializer,
+    SavedViewSerializer,
     graph_options,
 )
 
@@ -113,3 +121,33 @@ class OutcomeGapsApiView(APIView):
     def get(self, request):
         rows = outcome_gaps_list(user=request.user)
         return Response(OutcomeGapsSerializer(rows, many=True).data)
+
+
+class SavedViewListApiView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasTokenScope]
+    required_scopes = None
+
+    @extend_schema(
+        operation_id="graph_views_list",
+        summary="Saved views of the graph you may open (newest 50)",
+        description="Views saved by cleared people are listed to cleared people only. "
+        + RESTRICTION_NOTE,
+        responses={200: SavedViewSerializer(many=True)},
+        tags=["graph"],
+    )
+    def get(self, request):
+        views = saved_view_visible_to(request.user)[:SAVED_VIEWS_LISTED]
+        return Response({"results": SavedViewSerializer(views, many=True).data})
+
+    @extend_schema(
+        operation_id="graph_views_create",
+        summary="Save the graph page's state under a name, to share by its link",
+        request=SavedViewSerializer,
+        responses={201: SavedViewSerializer, 400: OpenApiResponse(description="Invalid input.")},
+        tags=["graph"],
+    )
+    def post(self, request):
+        incoming = SavedViewSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        view = graph_view_save(user=request.user, **incoming.validated_data)
+        return Response(SavedViewSerializer(view).data, status=201)

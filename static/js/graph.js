@@ -1,225 +1,532 @@
-/* The stakeholder graph explorer: draws /api/v1/graph/ with Cytoscape.js (and fcose). */
+/* The stakeholder graph map: draws /api/v1/graph/ with sigma.js (WebGL) over a graphology graph.
+ *
+ * Positions come from the server's layout (per audience, igraph); small views are refined here
+ * with ForceAtlas2 and made overlap-free with Noverlap. Every state lives in the address, so a
+ * view can be linked to; saved views store that address under a name.
+ */
 (function () {
   "use strict";
-  const root = document.querySelector(".graph-layout");
-  if (!root || typeof cytoscape === "undefined") return;
-  if (typeof cytoscapeFcose !== "undefined") cytoscape.use(cytoscapeFcose);
+  const root = document.getElementById("graph-map");
+  if (!root || !window.GraphMap) return;
+  const { Graph, Sigma, forceAtlas2, noverlap, EdgeLineProgram, EdgeRectangleProgram } = window.GraphMap;
 
-  const form = document.getElementById("graph-filters");
-  const statusBox = document.getElementById("graph-status");
-  const gapsBox = document.getElementById("graph-gaps");
-  const panel = document.getElementById("node-panel");
-  const names = document.getElementById("graph-names");
-  const css = getComputedStyle(document.documentElement);
-  const kindColour = (kind) => (css.getPropertyValue("--k-" + kind) || "#888").trim() || "#888";
-  const TIE_STYLE = {
-    funds: { colour: "#1f5fa8", line: "solid", arrow: "triangle" },
-    partners_with: { colour: "#2a9d8f", line: "solid", arrow: "none" },
-    member_of: { colour: "#5a3fa0", line: "dotted", arrow: "triangle" },
-    communicates_with: { colour: "#9aa5b1", line: "solid", arrow: "none" },
-    opposes: { colour: "#c0392b", line: "dashed", arrow: "tee" },
+  // Colour-blind-safe (Okabe–Ito and Paul Tol's muted set); no kind is grey, so none reads as a tie.
+  const KIND_COLOURS = {
+    state: "#0072B2", igo: "#332288", ngo: "#009E73", firm: "#E69F00", diaspora: "#D55E00",
+    womens_group: "#CC79A7", academic: "#882255", media: "#DDCC77", faith_based: "#999933",
+    grassroots: "#AA4499", foundation: "#56B4E9",
   };
-  let data = { nodes: [], edges: [], candidates: [] };
-  const FAST_EDGES = 1500;
-  let byName = new Map();
+  // Ties are drawn in greys (opposition in a muted red), so they never compete with the kinds.
+  const TIE_COLOURS = {
+    funds: "#5d6975", partners_with: "#8c98a4", member_of: "#aab4be",
+    communicates_with: "#c3cad2", opposes: "#b4545d", candidate: "#E69F00",
+  };
+  const DIMMED = "#e4e8ec";
+  const QUADRANTS = JSON.parse(document.getElementById("graph-quadrants").textContent);
+  // A view up to this size is refined in the browser (ForceAtlas2 from the server's positions,
+  // then Noverlap) in well under a second; larger ones are drawn where the server put them.
+  const REFINE_MAX_NODES = 3000;
+  const SPAN = 1000;  // positions are scaled to this span, about the canvas's size in pixels
 
-  const cy = cytoscape({
-    container: document.getElementById("cy"),
-    minZoom: 0.02,
-    maxZoom: 4,
-    // Large graphs stay responsive while panning and zooming.
-    hideEdgesOnViewport: true,
-    textureOnViewport: true,
-    style: [
-      // Drawn by z-index alone, so the outcome view's quadrants stay under edges and nodes.
-      { selector: "*", style: { "z-index-compare": "manual" } },
-      { selector: "node", style: { "z-index": 2,
-          "background-color": "data(colour)", width: "data(size)", height: "data(size)",
-          label: "data(name)", "font-size": 9, "min-zoomed-font-size": 11,
-          "text-valign": "bottom", "text-margin-y": 3, color: "#222",
-          "text-outline-color": "#fff", "text-outline-width": 2, "border-width": 0 } },
-      { selector: "node[?restricted]", style: { "border-width": 2, "border-color": "#000", "border-style": "dashed" } },
-      { selector: "edge", style: {
-          width: "data(width)", "line-color": "data(colour)", "line-style": "data(line)",
-          "target-arrow-shape": "data(arrow)", "target-arrow-color": "data(colour)",
-          "curve-style": "bezier", opacity: 0.55, "arrow-scale": 0.8, "z-index": 1 } },
-      { selector: "node[stance = 'opposes']", style: { "border-width": 3, "border-color": "#c0392b" } },
-      { selector: "node[stance = 'neutral']", style: { "border-width": 2, "border-color": "#7b8794" } },
-      { selector: "node.quadrant", style: {
-          shape: "rectangle", width: "data(w)", height: "data(h)", "background-color": "data(colour)",
-          "background-opacity": 1, "border-width": 1, "border-color": "#dde3ea", "border-style": "solid",
-          label: "data(name)", "font-size": "data(fontSize)", "min-zoomed-font-size": 0, color: "#5b6673",
-          "text-valign": "top", "text-margin-y": "data(margin)", "text-wrap": "wrap",
-          "text-max-width": "data(w)", "text-outline-width": 0, "z-index": 0, events: "no" } },
-      // Thousands of ties: straight "haystack" lines without arrows draw many times faster.
-      { selector: "edge.fast", style: { "curve-style": "haystack", "haystack-radius": 0, "target-arrow-shape": "none" } },
-      { selector: "edge.candidate", style: {
-          "line-style": "dashed", "line-color": "#e9a23b", "line-dash-pattern": [6, 4], opacity: 0.9,
-          width: 2, "target-arrow-shape": "none" } },
-      { selector: "node:selected", style: { "border-width": 4, "border-color": "#111" } },
-      { selector: "node.on-path", style: { "border-width": 5, "border-color": "#f1c40f", opacity: 1, "z-index": 10 } },
-      { selector: "edge.on-path", style: { "line-color": "#f1c40f", "target-arrow-color": "#f1c40f", opacity: 1, width: 5, "z-index": 10 } },
-      { selector: ".faded", style: { opacity: 0.12 } },
-    ],
+  const $ = (id) => document.getElementById(id);
+  const form = $("graph-filters");
+  const statusBox = $("graph-status");
+  const panel = $("node-panel");
+  const kindLabels = {};
+  document.querySelectorAll(".legend-kind").forEach((button) => {
+    kindLabels[button.dataset.kind] = button.querySelector(".legend-label").textContent;
+    button.querySelector(".swatch").style.background = KIND_COLOURS[button.dataset.kind] || "#777";
+  });
+  document.querySelectorAll(".tie-line").forEach((line) => {
+    line.style.borderTopColor = TIE_COLOURS[line.dataset.tie] || "#9aa5b1";
+    if (line.dataset.tie === "candidate" || line.dataset.tie === "opposes") line.style.borderTopStyle = "dashed";
   });
 
-  window.graphExplorer = { cy };  // for tests and the console
+  const initial = new URLSearchParams(location.search);
+  const state = {
+    // map | outcome | path; the outcome page links with layout=outcome.
+    mode: initial.get("view") === "outcome" || initial.get("layout") === "outcome" ? "outcome" : "map",
+    isolates: initial.get("isolates") === "1",
+    hidden: new Set(initial.getAll("hide")),
+    sizeBy: initial.get("size") || "degree",
+    selected: initial.get("node") ? Number(initial.get("node")) : null,
+    hovered: null,
+    neighbours: new Set(),
+    path: null,
+    pathIds: initial.get("source") && initial.get("target") ? [Number(initial.get("source")), Number(initial.get("target"))] : null,
+    candidates: initial.get("candidates") === "1",
+  };
+  if ($("size-by").querySelector(`option[value="${CSS.escape(state.sizeBy)}"]`)) $("size-by").value = state.sizeBy;
+  $("show-candidates").checked = state.candidates;
 
-  function query() {
+  let data = { nodes: [], edges: [], candidates: [] };
+  let byId = new Map();
+  const graph = new Graph({ multi: false, type: "undirected" });
+  const renderer = new Sigma(graph, $("sigma"), {
+    allowInvalidContainer: true,
+    renderLabels: true,
+    labelFont: "system-ui, sans-serif",
+    labelSize: 12,
+    labelWeight: "600",
+    labelColor: { color: "#1d2733" },
+    // Labels are chosen by placeLabels() below (largest first, none overlapping); sigma's own
+    // grid would let long labels run over each other.
+    labelRenderedSizeThreshold: Infinity,
+    // "line" draws ties as antialiased quads; "fast" as one-pixel GL lines, several times cheaper
+    // for a software renderer: used for large graphs (draw()).
+    edgeProgramClasses: { line: EdgeRectangleProgram, fast: EdgeLineProgram },
+    defaultDrawNodeLabel: drawLabel,
+    zIndex: true,
+    hideEdgesOnMove: false,  // switched on for large graphs in draw()
+    minCameraRatio: 0.02,
+    maxCameraRatio: 4,
+    stagePadding: 60,
+    nodeReducer: (node, attributes) => reduceNode(node, attributes),
+    edgeReducer: (edge, attributes) => reduceEdge(edge, attributes),
+  });
+  window.graphExplorer = { renderer, graph, state, get data() { return data; } };  // tests, console
+
+  // A label with a white halo, readable over ties and other discs.
+  function drawLabel(context, data, settings) {
+    if (!data.label) return;
+    const size = settings.labelSize;
+    context.font = `${settings.labelWeight} ${size}px ${settings.labelFont}`;
+    const width = context.measureText(data.label).width;
+    // To the right of its disc, or to the left where placeLabels() found the right side taken.
+    const x = data.labelLeft ? data.x - data.size - 3 - width : data.x + data.size + 3;
+    const y = data.y + size / 3;
+    context.lineWidth = 3;
+    context.lineJoin = "round";
+    context.strokeStyle = "rgba(255,255,255,0.92)";
+    context.strokeText(data.label, x, y);
+    context.fillStyle = "#1d2733";
+    context.fillText(data.label, x, y);
+  }
+
+  // ---- what each node and tie looks like, given the hover, the selection and the legend -------
+  // Reducers run for every node and tie on each refresh: the common case (nothing focused or
+  // hidden) returns the attributes as they are.
+  function reduceNode(node, attributes) {
+    const focusNone = state.hovered === null && state.selected === null;
+    if (focusNone && !state.hidden.size && !labelled.has(node)) return attributes;
+    const result = attributes;  // sigma hands reducers a copy
+    if (state.hidden.has(attributes.kind)) { result.hidden = true; return result; }
+    if (labelled.has(node)) { result.forceLabel = true; result.labelLeft = labelled.get(node) === "left"; }
+    const focus = state.hovered ?? state.selected;
+    if (focus !== null && graph.hasNode(String(focus)) && state.mode === "map") {
+      const key = String(focus);
+      if (node === key) { result.highlighted = true; result.forceLabel = true; result.zIndex = 3; }
+      else if (state.neighbours.has(node)) { result.forceLabel = state.neighbours.size <= 25; result.zIndex = 2; }
+      else { result.color = DIMMED; result.label = ""; result.zIndex = 0; }
+    }
+    return result;
+  }
+
+  function reduceEdge(edge, attributes) {
+    if (state.hovered === null && state.selected === null && !state.hidden.size) return attributes;
+    const result = attributes;  // sigma hands reducers a copy
+    const [source, target] = graph.extremities(edge);
+    if (state.hidden.has(graph.getNodeAttribute(source, "kind")) || state.hidden.has(graph.getNodeAttribute(target, "kind"))) {
+      result.hidden = true; return result;
+    }
+    const focus = state.hovered ?? state.selected;
+    if (focus !== null && state.mode === "map" && graph.hasNode(String(focus))) {
+      const key = String(focus);
+      if (source !== key && target !== key) result.hidden = true;
+      else { result.size = Math.max(attributes.size, 2); result.color = darker(attributes.color); }
+    }
+    return result;
+  }
+
+  // ---- labels: the most important first, never overlapping, more as one zooms in ---------------
+  let labelled = new Map();  // node -> the side of its label: "right" or "left"
+  let byImportance = [];  // node keys, largest first (rebuilt with the graph)
+  const LABEL_CHAR_WIDTH = 7.2, LABEL_HEIGHT = 16;
+  function placeLabels() {
+    const next = new Map();
+    const { width, height } = renderer.getDimensions();
+    const taken = new Map();  // grid of 64-px cells -> rectangles placed there
+    const cell = 64;
+    const overlaps = (r) => {
+      for (let gx = Math.floor(r.x0 / cell); gx <= Math.floor(r.x1 / cell); gx++) {
+        for (let gy = Math.floor(r.y0 / cell); gy <= Math.floor(r.y1 / cell); gy++) {
+          for (const o of taken.get(gx + ":" + gy) || []) {
+            if (r.x0 < o.x1 && r.x1 > o.x0 && r.y0 < o.y1 && r.y1 > o.y0) return true;
+          }
+        }
+      }
+      return false;
+    };
+    const take = (r) => {
+      for (let gx = Math.floor(r.x0 / cell); gx <= Math.floor(r.x1 / cell); gx++) {
+        for (let gy = Math.floor(r.y0 / cell); gy <= Math.floor(r.y1 / cell); gy++) {
+          const key = gx + ":" + gy;
+          if (!taken.has(key)) taken.set(key, []);
+          taken.get(key).push(r);
+        }
+      }
+    };
+    const budget = Math.max(12, Math.round((width * height) / 14000));
+    const ratio = renderer.getCamera().ratio;
+    for (const key of byImportance) {
+      if (next.size >= budget) break;
+      const attrs = graph.getNodeAttributes(key);
+      if (state.hidden.has(attrs.kind) || !attrs.label) continue;
+      const display = renderer.getNodeDisplayData(key);
+      if (!display) continue;
+      const p = renderer.framedGraphToViewport(display);
+      if (p.x < -50 || p.y < -20 || p.x > width + 50 || p.y > height + 20) continue;
+      const radius = renderer.scaleSize(display.size, ratio);
+      if (radius < 2.5) break;  // the rest are specks at this zoom
+      // A label sits right of its disc, vertically centred; if that is taken, on the left.
+      const textWidth = attrs.label.length * LABEL_CHAR_WIDTH;
+      const y0 = p.y - LABEL_HEIGHT / 2 - 1, y1 = p.y + LABEL_HEIGHT / 2 + 1;
+      const right = { x0: p.x - radius, y0, x1: p.x + radius + 4 + textWidth, y1 };
+      const left = { x0: p.x - radius - 4 - textWidth, y0, x1: p.x + radius, y1 };
+      if (!overlaps(right)) { take(right); next.set(key, "right"); }
+      else if (!overlaps(left)) { take(left); next.set(key, "left"); }
+    }
+    const changed = next.size !== labelled.size || [...next].some(([k, side]) => labelled.get(k) !== side);
+    labelled = next;
+    if (changed) renderer.refresh({ skipIndexation: true });
+  }
+  let labelTimer = null;
+  // Labels are placed once the camera rests: placing them refreshes every node and tie, which
+  // would stall a large map in the middle of a zoom.
+  const scheduleLabels = () => {
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(() => (renderer.getCamera().isAnimated() ? scheduleLabels() : placeLabels()), 120);
+  };
+  renderer.getCamera().on("updated", scheduleLabels);
+
+  function darker(colour) { return colour === TIE_COLOURS.candidate ? colour : "#3f4a56"; }
+
+  // ---- sizes from the chosen metric -----------------------------------------------------------
+  function metricValue(node, metric) {
+    if (metric === "degree") return node.degree;
+    const m = node.metrics;
+    if (!m || m[metric] === null || m[metric] === undefined) return null;
+    return metric === "constraint" ? 1 - Math.min(1, m.constraint) : m[metric];
+  }
+
+  function sizer(nodes, metric) {
+    const values = nodes.map((n) => metricValue(n, metric)).filter((v) => v !== null);
+    const lo = Math.min(0, ...values), hi = Math.max(1e-9, ...values);
+    const [min, span] = nodes.length > 2000 ? [2, 12] : nodes.length > 300 ? [3, 14] : [4, 16];
+    return (node) => {
+      const v = metricValue(node, metric);
+      return v === null ? min : min + span * Math.sqrt((v - lo) / (hi - lo || 1));
+    };
+  }
+
+  // ---- building the drawn graph for each mode -------------------------------------------------
+  function scaled(points) {
+    // Centre on the origin and scale the longer side to SPAN.
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    for (const p of points.values()) {
+      minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y);
+    }
+    const side = Math.max(maxX - minX, maxY - minY) || 1;
+    const k = SPAN / side, cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
+    for (const p of points.values()) { p.x = (p.x - cx) * k; p.y = (p.y - cy) * k; }
+  }
+
+  function visibleNodes() {
+    return state.isolates ? data.nodes : data.nodes.filter((n) => n.degree > 0);
+  }
+
+  function buildMap() {
+    graph.clear();
+    renderer.setCustomBBox(null);
+    const nodes = visibleNodes();
+    const size = sizer(nodes, state.sizeBy);
+    const n = nodes.length;
+    nodes.forEach((node, i) => {
+      // No stored position (no snapshot yet, or an actor added since): start on a spiral.
+      const p = node.position || { x: Math.cos(i * 2.39996) * Math.sqrt(i + 1) * 10, y: Math.sin(i * 2.39996) * Math.sqrt(i + 1) * 10 };
+      graph.addNode(String(node.id), {
+        x: p.x, y: -p.y, size: size(node), label: node.name, kind: node.kind,
+        color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
+      });
+    });
+    for (const e of data.edges) addEdge(e, "t");
+    if (state.candidates) for (const c of data.candidates || []) addEdge({ ...c, kind: "candidate", strength: 0.3 }, "c");
+    if (n && n <= REFINE_MAX_NODES) refineLayout(nodes);
+    fitAroundPanels();
+  }
+
+  // The map fills the canvas except where the toolbar (top) and the legend (right) float.
+  function fitAroundPanels() {
+    if (!graph.order) { renderer.setCustomBBox(null); return; }
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    graph.forEachNode((_, a) => {
+      minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y);
+    });
+    const w = Math.max(maxX - minX, 1), h = Math.max(maxY - minY, 1);
+    const wide = $("sigma").clientWidth > 700;
+    renderer.setCustomBBox({
+      x: [minX - 0.03 * w, maxX + (wide ? 0.3 : 0.03) * w],
+      y: [minY - 0.06 * h, maxY + 0.12 * h],
+    });
+  }
+
+  function addEdge(e, prefix) {
+    const a = String(e.source), b = String(e.target);
+    if (a === b || !graph.hasNode(a) || !graph.hasNode(b) || graph.hasEdge(a, b)) return;
+    graph.addEdgeWithKey(prefix + e.id, a, b, {
+      size: 0.6 + 2.2 * (e.strength ?? 0.5), color: TIE_COLOURS[e.kind] || TIE_COLOURS.communicates_with,
+      kind: e.kind, zIndex: prefix === "c" ? 1 : 0,
+    });
+  }
+
+  function refineLayout(nodes) {
+    const allPlaced = nodes.every((node) => node.position);
+    const settings = forceAtlas2.inferSettings(graph);
+    // LinLog mode pulls communities into visible clusters.
+    // Strong gravity keeps separate components near each other instead of drifting apart.
+    Object.assign(settings, { linLogMode: true, gravity: 0.5, scalingRatio: 10, strongGravityMode: true, adjustSizes: false, barnesHutOptimize: graph.order > 500 });
+    forceAtlas2.assign(graph, { iterations: allPlaced ? 150 : 300, settings });
+    const points = new Map();
+    graph.forEachNode((key, attrs) => points.set(key, { x: attrs.x, y: attrs.y }));
+    scaled(points);
+    graph.forEachNode((key) => { const p = points.get(key); graph.mergeNodeAttributes(key, p); });
+    // At the default zoom the span fills the canvas, so graph units are about pixels: Noverlap
+    // with the node sizes leaves every disc apart.
+    const ratio = Math.max(1, SPAN / Math.max(320, Math.min($("sigma").clientWidth, $("sigma").clientHeight)));
+    noverlap.assign(graph, { maxIterations: 120, settings: { margin: 3 * ratio, ratio: 1.3 * ratio, speed: 3 } });
+  }
+
+  function buildOutcome() {
+    graph.clear();
+    const nodes = data.nodes.filter((n) => n.stake);
+    const size = sizer(nodes, state.sizeBy);
+    for (const node of nodes) {
+      // One definition of the grid (stakeholders/power_interest.py): interest across, influence up.
+      graph.addNode(String(node.id), {
+        x: node.stake.interest * SPAN, y: node.stake.influence * SPAN, size: size(node),
+        label: node.name, kind: node.kind, color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
+        forceLabel: nodes.length <= 40,
+      });
+    }
+    for (const e of data.edges) addEdge(e, "t");
+    // Room around the grid for its axes, the toolbar above and the legend on the right.
+    renderer.setCustomBBox({ x: [-0.14 * SPAN, 1.4 * SPAN], y: [-0.16 * SPAN, 1.22 * SPAN] });
+    // Stakes often share a value: nudge discs apart just enough not to cover one another (up to
+    // a few thousand actors; beyond, the grid is too crowded for that to help and it costs seconds).
+    if (nodes.length > 1500) return;
+    const ratio = SPAN / Math.max(320, Math.min($("sigma").clientWidth, $("sigma").clientHeight) - 80);
+    noverlap.assign(graph, { maxIterations: 60, settings: { margin: 1 * ratio, ratio: ratio, speed: 2 } });
+  }
+
+  function buildPath() {
+    graph.clear();
+    const nodes = state.path.nodes;
+    const step = SPAN / Math.max(1, nodes.length - 1);
+    nodes.forEach((node, i) => {
+      graph.addNode(String(node.id), {
+        x: i * step, y: 0, size: 16, label: node.name, kind: node.kind, forceLabel: true,
+        color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
+      });
+    });
+    for (const e of state.path.edges) addEdge(e, "t");
+    // Room on the left for the path panel and on the right for the last name.
+    renderer.setCustomBBox({ x: [-0.55 * SPAN, 1.35 * SPAN], y: [-SPAN / 3, SPAN / 3] });
+  }
+
+  function draw() {
+    if (state.mode === "path" && state.path) buildPath();
+    else if (state.mode === "outcome" && data.nodes.some((n) => n.stake)) buildOutcome();
+    else buildMap();
+    performance.mark("graph:built");
+    state.neighbours = neighbourSet(state.selected);
+    byImportance = graph.nodes().sort((a, b) => graph.getNodeAttribute(b, "size") - graph.getNodeAttribute(a, "size") || graph.degree(b) - graph.degree(a));
+    labelled = new Map();
+    // Level of detail: with many ties, they are hidden while the map moves (the software
+    // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
+    renderer.setSetting("hideEdgesOnMove", graph.size > 20000);
+    renderer.setSetting("defaultEdgeType", graph.size > 20000 ? "fast" : "line");
+    renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
+    renderer.refresh();
+    performance.mark("graph:rendered");
+    placeLabels();
+    performance.mark("graph:labelled");
+    drawAxes();
+    updateLegend();
+    updateEmpty();
+  }
+
+  function neighbourSet(pk) {
+    const key = pk === null ? null : String(pk);
+    return key && graph.hasNode(key) ? new Set(graph.neighbors(key)) : new Set();
+  }
+
+  // ---- outcome view axes ----------------------------------------------------------------------
+  function drawAxes() {
+    const box = $("outcome-axes");
+    const on = state.mode === "outcome" && graph.order > 0 && !(state.mode === "path");
+    box.hidden = !on;
+    if (!on) return;
+    box.replaceChildren();
+    const at = (x, y) => renderer.graphToViewport({ x: x * SPAN, y: y * SPAN });
+    const place = (cls, text, p, dx = 0, dy = 0) => {
+      const el = document.createElement("div");
+      el.className = cls; el.textContent = text;
+      el.style.left = `${p.x + dx}px`; el.style.top = `${p.y + dy}px`;
+      box.appendChild(el);
+      return el;
+    };
+    const o = at(0, 0), right = at(1, 0), top = at(0, 1), mid = at(0.5, 0.5);
+    const xAxis = place("axis-line", "", { x: o.x, y: o.y + 14 });
+    xAxis.style.width = `${right.x - o.x}px`; xAxis.style.height = "1px";
+    const yAxis = place("axis-line", "", { x: o.x - 14, y: top.y });
+    yAxis.style.height = `${o.y - top.y}px`; yAxis.style.width = "1px";
+    const vMid = place("mid-line", "", { x: mid.x, y: top.y });
+    vMid.style.height = `${o.y - top.y}px`; vMid.style.borderLeftWidth = "1px";
+    const hMid = place("mid-line", "", { x: o.x, y: mid.y });
+    hMid.style.width = `${right.x - o.x}px`; hMid.style.borderTopWidth = "1px";
+    for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+      place("tick tick-x", v.toFixed(2), at(v, 0), -12, 18);
+      place("tick tick-y", v.toFixed(2), at(0, v), -52, -8);
+    }
+    place("axis-title axis-x", "Interest →", at(0.5, 0), -30, 36);
+    place("axis-title axis-y", "Influence ↑", at(0, 1), -40, -36);
+    for (const q of QUADRANTS) {
+      const corner = at(q.high_interest ? 0.98 : 0.02, q.high_influence ? 0.98 : 0.02);
+      // The quadrant's name, as on the outcome page; its meaning ("high influence, low interest")
+      // is what the axes already say, so it goes in the tooltip and stays out of the way.
+      const el = place("quadrant-label", q.label, corner, 0, q.high_influence ? 0 : -22);
+      el.title = q.advice;
+      el.dataset.quadrant = q.key;
+      if (q.high_interest) el.style.transform = "translateX(-100%)";
+    }
+  }
+  renderer.on("afterRender", () => { if (state.mode === "outcome") drawAxes(); });
+
+  // ---- legend, counts, empty state ------------------------------------------------------------
+  function updateLegend() {
+    const counts = {};
+    graph.forEachNode((_, attrs) => { counts[attrs.kind] = (counts[attrs.kind] || 0) + 1; });
+    document.querySelectorAll(".legend-kinds li").forEach((li) => {
+      const kind = li.dataset.kind;
+      li.querySelector(".legend-count").textContent = counts[kind] ? `(${counts[kind]})` : "";
+      li.querySelector(".legend-kind").setAttribute("aria-pressed", String(!state.hidden.has(kind)));
+    });
+    const isolated = data.nodes.filter((n) => n.degree === 0).length;
+    const toggle = $("toggle-isolates");
+    toggle.hidden = isolated === 0 || state.mode !== "map";
+    $("isolate-count").textContent = String(isolated);
+    toggle.setAttribute("aria-pressed", String(state.isolates));
+    toggle.firstChild.textContent = state.isolates ? "Hide " : "Show ";
+  }
+
+  function updateEmpty() {
+    const box = $("graph-empty");
+    const isolated = data.nodes.filter((n) => n.degree === 0).length;
+    if (state.mode === "path") { box.hidden = true; return; }
+    if (!data.nodes.length) {
+      $("empty-title").textContent = "No actors match these filters";
+      $("empty-text").textContent = activeChips().length ? "Remove a filter above, or clear them all." : "The registry has no actors you may see yet.";
+      box.hidden = false;
+    } else if (state.mode === "outcome" && !data.nodes.some((n) => n.stake)) {
+      $("empty-title").textContent = "Choose an outcome for the outcome view";
+      $("empty-text").textContent = "Pick one under Filters → “Has a stake in”.";
+      box.hidden = false;
+    } else if (state.mode === "map" && !state.isolates && isolated === data.nodes.length) {
+      $("empty-title").textContent = "None of these actors has a tie";
+      $("empty-text").textContent = `${isolated} actors match; use “Show ${isolated} without ties” to see them.`;
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  }
+
+  // ---- the address holds every state ----------------------------------------------------------
+  function filterParams() {
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(form)) if (String(value).trim() !== "") params.append(key, value);
     if (!params.get("ego")) params.delete("hops");
     return params;
   }
 
-  function metricValue(node, metric) {
-    if (metric === "degree") return node.metrics ? node.metrics.degree : node.degree;
-    if (!node.metrics || node.metrics[metric] === null || node.metrics[metric] === undefined) return null;
-    return metric === "constraint" ? 1 - Math.min(1, node.metrics.constraint) : node.metrics[metric];
+  function pageParams() {
+    const params = filterParams();
+    if (state.mode === "outcome") params.set("view", "outcome");
+    if (state.isolates) params.set("isolates", "1");
+    for (const kind of [...state.hidden].sort()) params.append("hide", kind);
+    if (state.sizeBy !== "degree") params.set("size", state.sizeBy);
+    if (state.selected !== null) params.set("node", String(state.selected));
+    if (state.pathIds) { params.set("source", String(state.pathIds[0])); params.set("target", String(state.pathIds[1])); }
+    if (state.candidates) params.set("candidates", "1");
+    return params;
   }
 
-  function sizes(metric) {
-    const values = data.nodes.map((n) => metricValue(n, metric)).filter((v) => v !== null);
-    const lo = Math.min(...values, 0), hi = Math.max(...values, 1e-9);
-    return (node) => {
-      const v = metricValue(node, metric);
-      const [min, span] = data.nodes.length > 500 ? [8, 28] : [12, 48];
-      return v === null ? min : min + span * Math.sqrt((v - lo) / (hi - lo || 1));
+  function saveAddress() {
+    const qs = pageParams().toString();
+    history.replaceState(null, "", qs ? "?" + qs : location.pathname);
+    const filters = filterParams().toString();
+    document.querySelectorAll(".export-link").forEach((a) => { a.href = a.href.split("?")[0] + (filters ? "?" + filters : ""); });
+    $("table-link").href = root.dataset.table + (filters ? "?" + filters : "");
+  }
+
+  // ---- active filters as removable chips ------------------------------------------------------
+  function activeChips() {
+    const chips = [];
+    const labelOf = (name, value) => {
+      const input = form.querySelector(`[name="${name}"][value="${CSS.escape(value)}"]`);
+      if (input && input.nextElementSibling) return input.nextElementSibling.textContent;
+      const option = form.querySelector(`select[name="${name}"] option[value="${CSS.escape(value)}"]`);
+      return option ? option.textContent : value;
     };
-  }
-
-  function elements() {
-    const size = sizes(document.getElementById("size-by").value);
-    const fast = data.edges.length > FAST_EDGES ? "fast" : "";
-    const els = data.nodes.map((n) => ({
-      group: "nodes",
-      data: { id: String(n.id), pk: n.id, name: n.name, kind: n.kind, colour: kindColour(n.kind),
-              size: size(n), restricted: n.sensitivity !== "public",
-              stance: n.stake ? n.stake.position : null },
-      position: n.position ? { x: n.position.x, y: n.position.y } : undefined,
-    }));
-    for (const e of data.edges) {
-      const style = TIE_STYLE[e.kind] || TIE_STYLE.communicates_with;
-      els.push({ group: "edges", classes: fast, data: { id: "t" + e.id, source: String(e.source), target: String(e.target),
-        kind: e.kind, strength: e.strength, width: 0.8 + 4 * e.strength, colour: style.colour,
-        line: style.line, arrow: style.arrow } });
-    }
-    for (const c of data.candidates || []) {
-      els.push({ group: "edges", classes: "candidate", data: { id: "c" + c.id, source: String(c.source),
-        target: String(c.target), width: 2, colour: "#e9a23b", line: "dashed", arrow: "none" } });
-    }
-    return els;
-  }
-
-  const QUADRANTS = [
-    // [id, label, column (0 low influence, 1 high), row (0 high interest, 1 low), colour]
-    ["keep-informed", "High interest, low influence: keep informed", 0, 0, "#f4f8fc"],
-    ["manage-closely", "High interest, high influence: manage closely", 1, 0, "#eef6f2"],
-    ["monitor", "Low interest, low influence: monitor", 0, 1, "#fafafa"],
-    ["keep-satisfied", "Low interest, high influence: keep satisfied", 1, 1, "#fbf6ee"],
-  ];
-
-  function outcomeViewPossible() {
-    return data.nodes.some((node) => node.stake);
-  }
-
-  // The outcome view: the power–interest grid of one outcome, influence across and interest up,
-  // with the ties among its stakeholders drawn over it.
-  function outcomeLayout() {
-    const side = Math.max(520, 90 * Math.sqrt(data.nodes.length));
-    const half = side / 2;
-    cy.add(QUADRANTS.map(([id, name, column, row, colour]) => ({
-      group: "nodes", classes: "quadrant", selectable: false, grabbable: false, locked: true,
-      data: { id: "quadrant-" + id, name, colour, w: half, h: half, fontSize: side / 40,
-              margin: side / 40 + 6 },
-      position: { x: column * half + half / 2, y: row * half + half / 2 },
-    })));
-    const jitter = (pk, salt) => (((pk * 7919 + salt * 104729) % 1000) / 1000 - 0.5) * side * 0.02;
-    cy.batch(() => {
-      for (const node of data.nodes) {
-        const stake = node.stake || { interest: 0, influence: 0 };
-        cy.getElementById(String(node.id)).position({
-          x: stake.influence * side + jitter(node.id, 7),
-          y: (1 - stake.interest) * side + jitter(node.id, 13),
-        });
+    const names = { kind: "Kind", tie_kind: "Tie", region: "Region", country: "Country", outcome: "Outcome", sector: "Sector", min_strength: "Strength ≥", as_of: "As of" };
+    for (const [key, value] of filterParams()) {
+      if (key === "hops") continue;
+      if (key === "ego") {
+        const node = byId.get(Number(value));
+        chips.push({ key, value, text: `Ego view of ${node ? node.name : "#" + value} (${form.elements.hops.value} hop${form.elements.hops.value === "2" ? "s" : ""})` });
+        continue;
       }
-    });
-    cy.fit(undefined, 30);
-  }
-
-  function showGaps() {
-    const outcomeOption = document.querySelector("#f-outcome option:checked");
-    const lines = [];
-    if (document.getElementById("layout-by").value === "outcome") {
-      lines.push(outcomeViewPossible()
-        ? `Outcome view of “${outcomeOption ? outcomeOption.textContent : ""}”: influence across, interest up; a red ring opposes, a grey one is neutral.`
-        : "Outcome view: choose an outcome under “Has a stake in” and apply.");
+      chips.push({ key, value, text: `${names[key] || key}: ${labelOf(key, value)}` });
     }
-    if (data.gaps) lines.push(data.gaps.length ? "Gaps among this outcome's stakeholders: " + data.gaps.join(", ") + "." : "This outcome's stakeholders include women's groups, local and diaspora actors.");
-    gapsBox.hidden = !lines.length;
-    gapsBox.textContent = lines.join(" ");
+    return chips;
   }
 
-  function runLayout() {
-    const choice = document.getElementById("layout-by").value;
-    const n = data.nodes.length;
-    cy.remove(".quadrant");
-    showGaps();
-    if (choice === "outcome" && outcomeViewPossible()) { outcomeLayout(); return; }
-    const havePositions = n > 0 && data.nodes.every((node) => node.position);
-    let name = choice;
-    if (choice === "auto" || choice === "outcome") name = havePositions && n > 300 ? "preset" : "fcose";
-    if (name === "preset" && !havePositions) name = "fcose";
-    if (name === "fcose" && typeof cytoscapeFcose === "undefined") name = "cose";
-    const options = { name, animate: false, fit: true, padding: 30 };
-    if (name === "fcose") Object.assign(options, { quality: n > 600 ? "draft" : "default", randomize: true,
-      nodeRepulsion: 6000, idealEdgeLength: 80, numIter: n > 600 ? 1000 : 2500 });
-    if (name === "concentric") Object.assign(options, { concentric: (node) => node.degree(), levelWidth: () => 2, minNodeSpacing: 6 });
-    cy.layout(options).run();
-  }
-
-  function draw() {
-    cy.elements().remove();
-    cy.add(elements());
-    runLayout();
-    byName = new Map();
-    const options = document.createDocumentFragment();
-    for (const n of data.nodes) {
-      byName.set(n.name.toLowerCase(), n);
-      const option = document.createElement("option");
-      option.value = n.name;
-      options.appendChild(option);
+  function renderChips() {
+    const list = $("active-chips");
+    list.replaceChildren();
+    const chips = activeChips();
+    for (const chip of chips) {
+      const li = document.createElement("li");
+      li.className = "chip";
+      li.textContent = chip.text;
+      const remove = document.createElement("button");
+      remove.type = "button"; remove.textContent = "×"; remove.setAttribute("aria-label", `Remove ${chip.text}`);
+      remove.addEventListener("click", () => { clearFilter(chip.key, chip.value); load(); });
+      li.appendChild(remove);
+      list.appendChild(li);
     }
-    names.replaceChildren(options);
+    $("filter-count").textContent = chips.length ? String(chips.length) : "";
   }
 
-  function setLinks(params) {
-    const qs = params.toString();
-    document.querySelectorAll(".export-link").forEach((a) => {
-      a.href = a.href.split("?")[0] + (qs ? "?" + qs : "");
-    });
-    const table = document.getElementById("table-link");
-    table.href = root.dataset.table + (qs ? "?" + qs : "");
+  function clearFilter(key, value) {
+    const field = form.elements[key];
+    if (key === "ego") { form.elements.ego.value = ""; form.elements.hops.value = "1"; return; }
+    if (field instanceof RadioNodeList || (field && field.type === "checkbox")) {
+      form.querySelectorAll(`[name="${key}"]`).forEach((input) => { if (input.value === value) input.checked = false; });
+    } else if (field) {
+      field.value = "";
+    }
+    if (key === "as_of") syncSliderFromDate();
   }
 
-  // The page's own address also keeps the chosen layout, so an outcome view can be linked to.
-  function pageQuery(params) {
-    const page = new URLSearchParams(params);
-    const layout = document.getElementById("layout-by").value;
-    if (layout !== "auto") page.set("layout", layout);
-    return page.toString();
-  }
-
+  // ---- loading --------------------------------------------------------------------------------
   async function load() {
-    const params = query();
-    setLinks(params);
-    history.replaceState(null, "", "?" + pageQuery(params));
-    if (document.getElementById("show-candidates").checked) params.set("candidates", "true");
-    // The browser's budget: the server keeps the best connected actors and strongest ties.
+    const params = filterParams();
+    if (state.candidates) params.set("candidates", "true");
     params.set("max_nodes", root.dataset.maxNodes);
     params.set("max_edges", root.dataset.maxEdges);
     statusBox.textContent = "Loading…";
     statusBox.classList.remove("error");
+    delete document.body.dataset.graphReady;
     const started = performance.now();
     performance.mark("graph:fetch");
     const response = await fetch(root.dataset.api + "?" + params.toString(), {
@@ -228,65 +535,85 @@
     if (!response.ok) {
       statusBox.textContent = body.error ? body.error.message : "The graph could not be loaded.";
       statusBox.classList.add("error");
+      document.body.dataset.graphReady = "error";
       return;
     }
     data = body;
+    byId = new Map(data.nodes.map((n) => [n.id, n]));
+    if (state.selected !== null && !byId.has(state.selected)) state.selected = null;
+    // An ego view opens on its centre, selected.
+    const egoId = Number(form.elements.ego.value);
+    if (egoId && byId.has(egoId)) state.selected = egoId;
     performance.mark("graph:parsed");
+    if (state.pathIds && !state.path) await findPath(...state.pathIds, { redraw: false });
     draw();
+    renderChips();
+    saveAddress();
     performance.mark("graph:drawn");
-    const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
-    const shown = `${plural(data.nodes.length, "actor", "actors")} and ${plural(data.edges.length, "tie", "ties")} shown`;
-    let cut = "";
-    if (data.truncated && data.total_nodes > data.nodes.length) cut += ` — the ${data.nodes.length} best connected of ${data.total_nodes} actors`;
-    if (data.truncated && data.total_edges > data.edges.length) cut += ` — the ${data.edges.length} strongest of ${data.total_edges} ties`;
-    if (cut) cut += "; filter to see the rest";
-    const cands = data.candidates && data.candidates.length ? `, ${data.candidates.length} candidate partnerships` : "";
-    statusBox.textContent = shown + cands + cut + ` (${Math.round(performance.now() - started)} ms).`;
-    // An ego view opens on its centre, selected, with its panel.
-    const egoId = Number(params.get("ego"));
-    const egoNode = egoId ? data.nodes.find((node) => node.id === egoId) : null;
-    if (egoNode) {
-      cy.getElementById(String(egoId)).select();
-      openPanel(egoNode);
-      cy.fit(undefined, 30);  // the panel narrowed the canvas
-    }
-    // Ready once the canvas has really painted the graph (Cytoscape draws on animation frames).
+    statusBox.textContent = statusText(performance.now() - started);
+    const selected = state.selected !== null ? byId.get(state.selected) : null;
+    if (selected) openPanel(selected);
+    showGaps();
+    // Ready once the canvas has really painted (sigma draws on animation frames).
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     performance.mark("graph:ready");
     document.body.dataset.graphReady = "true";
   }
 
-  function fmt(value, digits) {
-    return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
+  function statusText(ms) {
+    const plural = (count, one, many) => `${count.toLocaleString("en")} ${count === 1 ? one : many}`;
+    if (state.mode === "path" && state.path) return `Path of ${plural(state.path.edges.length, "hop", "hops")}.`;
+    const drawn = graph.order;
+    let text = `${plural(drawn, "actor", "actors")} and ${plural(graph.size, "tie", "ties")} shown`;
+    const isolated = data.nodes.filter((n) => n.degree === 0).length;
+    if (!state.isolates && isolated && state.mode === "map") text += `; ${plural(isolated, "actor", "actors")} without ties hidden`;
+    if (data.truncated && data.total_nodes > data.nodes.length) text += ` — the ${data.nodes.length.toLocaleString("en")} best connected of ${data.total_nodes.toLocaleString("en")}`;
+    if (data.truncated && data.total_edges > data.edges.length) text += ` — the ${data.edges.length.toLocaleString("en")} strongest of ${data.total_edges.toLocaleString("en")} ties`;
+    return text + ` (${Math.round(ms)} ms).`;
   }
 
+  function showGaps() {
+    const box = $("graph-gaps");
+    const lines = [];
+    if (state.mode === "outcome" && data.nodes.some((n) => n.stake)) {
+      const option = document.querySelector("#f-outcome option:checked");
+      lines.push(`Outcome view of “${option ? option.textContent : ""}”: interest across, influence up, as on the outcome's page.`);
+    }
+    if (data.gaps && state.mode !== "path") lines.push(data.gaps.length ? "Gaps among its stakeholders: " + data.gaps.join(", ") + "." : "Its stakeholders include women's groups, local and diaspora actors.");
+    box.hidden = !lines.length;
+    box.textContent = lines.join(" ");
+  }
+
+  // ---- the selected actor ---------------------------------------------------------------------
+  const fmt = (value, digits) => (value === null || value === undefined ? "–" : Number(value).toFixed(digits));
+
   function openPanel(node) {
-    if (panel.hidden) { panel.hidden = false; cy.resize(); }  // the canvas column just narrowed
-    document.getElementById("panel-name").textContent = node.name;
-    const kindLabel = document.querySelector(`#f-kind option[value="${node.kind}"]`);
-    document.getElementById("panel-kind").textContent = [kindLabel ? kindLabel.textContent : node.kind, node.country, node.scope].filter(Boolean).join(" · ");
+    panel.hidden = false;
+    $("panel-name").textContent = node.name;
+    $("panel-kind").textContent = [kindLabels[node.kind] || node.kind, node.country, node.scope].filter(Boolean).join(" · ");
     const m = node.metrics || {};
     const rows = [
       ["Ties shown", node.degree], ["Ties in the whole graph", m.degree],
       ["Betweenness", fmt(m.betweenness, 4)], ["Constraint (Burt)", fmt(m.constraint, 3)],
       ["Effective size", fmt(m.effective_size, 2)], ["Community", m.community ?? "–"],
     ];
-    const dl = document.getElementById("panel-metrics");
-    dl.innerHTML = "";
+    if (node.stake) rows.push(["Interest", fmt(node.stake.interest, 2)], ["Influence", fmt(node.stake.influence, 2)], ["Position", node.stake.position]);
+    const dl = $("panel-metrics");
+    dl.replaceChildren();
     for (const [label, value] of rows) {
       const dt = document.createElement("dt"); dt.textContent = label;
       const dd = document.createElement("dd"); dd.textContent = value ?? "–";
       dl.append(dt, dd);
     }
     loadPanelLists(node);
-    document.getElementById("panel-link").href = root.dataset.detail.replace("/0/", `/${node.id}/`);
+    $("panel-link").href = root.dataset.detail.replace("/0/", `/${node.id}/`);
     panel.dataset.pk = node.id;
     panel.dataset.name = node.name;
   }
 
   function fillList(id, items, empty) {
-    const list = document.getElementById(id);
-    list.innerHTML = "";
+    const list = $(id);
+    list.replaceChildren();
     if (!items.length) items = [{ text: empty, muted: true }];
     for (const item of items) {
       const li = document.createElement("li");
@@ -312,7 +639,7 @@
       text: `${s.outcome_title} — interest ${Number(s.interest).toFixed(2)}, ${s.position}` })), "No stakes recorded.");
     const nameOf = (ref) => {
       if (ref && typeof ref === "object") return ref.name;
-      const known = data.nodes.find((n) => n.id === ref);
+      const known = byId.get(ref);
       return known ? known.name : `actor #${ref}`;
     };
     fillList("panel-candidates", ((candidates && candidates.results) || []).map((c) => {
@@ -322,89 +649,322 @@
     }), "No candidates from the last run.");
   }
 
-  function focusNode(node) {
-    const el = cy.getElementById(String(node.id));
-    if (!el.length) return;
-    cy.$(":selected").unselect();
-    el.select();
-    cy.animate({ center: { eles: el }, zoom: Math.max(cy.zoom(), 1.2) }, { duration: 300 });
-    openPanel(node);
+  function select(pk, { zoom = false } = {}) {
+    state.selected = pk;
+    state.neighbours = neighbourSet(pk);
+    const node = pk === null ? null : byId.get(pk);
+    if (node) openPanel(node); else panel.hidden = true;
+    renderer.refresh({ skipIndexation: true });
+    if (zoom && node && graph.hasNode(String(pk))) {
+      const display = renderer.getNodeDisplayData(String(pk));
+      if (display) renderer.getCamera().animate({ x: display.x, y: display.y, ratio: Math.min(renderer.getCamera().ratio, 0.35) }, { duration: 400 });
+    }
+    saveAddress();
   }
 
-  cy.on("tap", "node", (event) => {
-    const pk = event.target.data("pk");
-    const node = data.nodes.find((n) => n.id === pk);
-    if (node) openPanel(node);
+  renderer.on("enterNode", ({ node }) => {
+    if (state.mode !== "map") return;
+    state.hovered = node;
+    state.neighbours = neighbourSet(node);
+    renderer.refresh({ skipIndexation: true });
   });
-  cy.on("tap", (event) => { if (event.target === cy) cy.elements().removeClass("on-path faded"); });
+  renderer.on("leaveNode", () => {
+    state.hovered = null;
+    state.neighbours = neighbourSet(state.selected);
+    renderer.refresh({ skipIndexation: true });
+  });
+  renderer.on("clickNode", ({ node }) => {
+    const pk = graph.getNodeAttribute(node, "pk");
+    if (state.mode === "path") { const n = state.path.nodes.find((x) => x.id === pk); if (n) { panel.hidden = false; openPanel(byId.get(pk) || { ...n, degree: "–" }); } return; }
+    select(pk);
+  });
+  renderer.on("clickStage", () => { if (state.selected !== null) select(null); });
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-  document.getElementById("size-by").addEventListener("change", () => {
-    const size = sizes(document.getElementById("size-by").value);
-    cy.batch(() => data.nodes.forEach((n) => cy.getElementById(String(n.id)).data("size", size(n))));
+  // ---- type-ahead by name (over the actors loaded; the API already restricted them) ----------
+  function typeahead(input, list, onChoose) {
+    let matches = [], active = -1;
+    const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; };
+    const render = () => {
+      list.replaceChildren();
+      matches.forEach((node, i) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.id = `${list.id}-${i}`;
+        li.setAttribute("aria-selected", String(i === active));
+        const dot = document.createElement("span"); dot.className = "swatch"; dot.style.background = KIND_COLOURS[node.kind] || "#777";
+        const name = document.createElement("span"); name.textContent = node.name;
+        const kind = document.createElement("span"); kind.className = "muted"; kind.textContent = kindLabels[node.kind] || node.kind;
+        li.append(dot, name, kind);
+        li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      list.hidden = !matches.length;
+      input.setAttribute("aria-expanded", String(!list.hidden));
+      if (active >= 0) input.setAttribute("aria-activedescendant", `${list.id}-${active}`);
+    };
+    const choose = (i) => { const node = matches[i]; if (!node) return; input.value = node.name; input.dataset.pk = node.id; close(); onChoose(node); };
+    input.addEventListener("input", () => {
+      const q = input.value.trim().toLowerCase();
+      delete input.dataset.pk;
+      if (!q) { matches = []; close(); return; }
+      const starts = [], contains = [];
+      for (const node of data.nodes) {
+        const name = node.name.toLowerCase();
+        if (name.startsWith(q)) starts.push(node); else if (name.includes(q)) contains.push(node);
+        if (starts.length >= 8) break;
+      }
+      const byDegree = (a, b) => b.degree - a.degree || a.name.localeCompare(b.name);
+      matches = [...starts.sort(byDegree), ...contains.sort(byDegree)].slice(0, 8);
+      active = matches.length ? 0 : -1;
+      render();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowDown" && matches.length) { active = (active + 1) % matches.length; render(); event.preventDefault(); }
+      else if (event.key === "ArrowUp" && matches.length) { active = (active - 1 + matches.length) % matches.length; render(); event.preventDefault(); }
+      else if (event.key === "Enter") { event.preventDefault(); if (active >= 0) choose(active); }
+      else if (event.key === "Escape") close();
+    });
+    input.addEventListener("blur", close);
+  }
+
+  typeahead($("graph-search"), $("search-results"), (node) => {
+    if (state.mode !== "map") { state.mode = "map"; draw(); }
+    if (node.degree === 0 && !state.isolates) { state.isolates = true; draw(); }
+    if (state.hidden.has(node.kind)) { state.hidden.delete(node.kind); }
+    select(node.id, { zoom: true });
   });
-  document.getElementById("layout-by").addEventListener("change", () => {
-    history.replaceState(null, "", "?" + pageQuery(query()));
-    runLayout();
-  });
-  const outcomeButton = document.getElementById("outcome-view-run");
-  if (outcomeButton) outcomeButton.addEventListener("click", () => {
-    if (!document.getElementById("f-outcome").value) {
-      statusBox.textContent = "Choose an outcome under “Has a stake in” for the outcome view.";
+  typeahead($("path-source"), $("path-source-results"), () => {});
+  typeahead($("path-target"), $("path-target-results"), () => {});
+
+  // ---- who can introduce us? ------------------------------------------------------------------
+  async function findPath(source, target, { redraw = true } = {}) {
+    const out = $("path-result");
+    const params = new URLSearchParams({ source, target });
+    const asOf = form.elements.as_of.value;
+    if (asOf) params.set("as_of", asOf);
+    const response = await fetch(`${root.dataset.pathApi}?${params}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) { out.textContent = body.error ? body.error.message : "The path could not be found."; return; }
+    state.pathIds = [source, target];
+    $("path-panel").hidden = false;
+    $("toggle-path").setAttribute("aria-expanded", "true");
+    const names = Object.fromEntries(body.nodes.map((n) => [n.id, n.name]));
+    const from = byId.get(source), to = byId.get(target);
+    $("path-source").value = names[source] || (from && from.name) || $("path-source").value;
+    $("path-target").value = names[target] || (to && to.name) || $("path-target").value;
+    $("path-hops").replaceChildren();
+    if (!body.found) {
+      state.path = null;
+      out.textContent = `No chain of ties links ${$("path-source").value} and ${$("path-target").value}.`;
+      if (redraw) { state.mode = "map"; draw(); }
+      saveAddress();
       return;
     }
-    document.getElementById("layout-by").value = "outcome";
-    load();
+    state.path = body;
+    state.mode = "path";
+    const between = body.nodes.length - 2;
+    out.textContent = between === 0 ? "They are tied directly." : `${between} intermediar${between === 1 ? "y" : "ies"}, ${body.edges.length} hops:`;
+    const tieLabels = {};
+    document.querySelectorAll("#legend .legend-ties li").forEach((li) => { const line = li.querySelector(".tie-line"); tieLabels[line.dataset.tie] = li.textContent.trim(); });
+    body.edges.forEach((edge, i) => {
+      const li = document.createElement("li");
+      li.className = "hop";
+      li.textContent = `${names[body.nodes[i].id]} → ${names[body.nodes[i + 1].id]}`;
+      const meta = document.createElement("span");
+      meta.className = "hop-meta";
+      const arrow = edge.source === body.nodes[i].id ? "" : " (recorded the other way)";
+      const dates = edge.start_date || edge.end_date ? `${edge.start_date || "?"} – ${edge.end_date || "ongoing"}` : "dates not recorded";
+      meta.textContent = `${tieLabels[edge.kind] || edge.kind}${arrow} · strength ${Number(edge.strength).toFixed(2)} · ${dates} · source: ${edge.origin || "not recorded"}`;
+      li.appendChild(meta);
+      $("path-hops").appendChild(li);
+    });
+    $("path-back").hidden = false;
+    if (redraw) { draw(); statusBox.textContent = statusText(0); }
+    saveAddress();
+  }
+
+  $("path-run").addEventListener("click", () => {
+    const pick = (id) => {
+      const input = $(id);
+      if (input.dataset.pk) return Number(input.dataset.pk);
+      const exact = data.nodes.find((n) => n.name.toLowerCase() === input.value.trim().toLowerCase());
+      return exact ? exact.id : null;
+    };
+    const source = pick("path-source"), target = pick("path-target");
+    if (!source || !target) { $("path-result").textContent = "Choose two actors from the suggestions."; return; }
+    findPath(source, target);
   });
-  document.getElementById("show-candidates").addEventListener("change", load);
-  const search = document.getElementById("graph-search");
-  const onSearch = () => {
-    const node = byName.get(search.value.trim().toLowerCase());
-    if (node) focusNode(node);
-  };
-  search.addEventListener("change", onSearch);
-  search.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); onSearch(); } });
-  document.getElementById("panel-close").addEventListener("click", () => { panel.hidden = true; cy.resize(); });
+  $("path-back").addEventListener("click", () => {
+    state.mode = "map"; state.path = null; state.pathIds = null;
+    $("path-hops").replaceChildren(); $("path-result").textContent = ""; $("path-back").hidden = true;
+    draw(); saveAddress(); statusBox.textContent = statusText(0);
+  });
+
+  // ---- toolbar, panels, legend ----------------------------------------------------------------
+  function togglePanel(button, id, open) {
+    const box = $(id);
+    const show = open ?? box.hidden;
+    box.hidden = !show;
+    button.setAttribute("aria-expanded", String(show));
+  }
+  $("toggle-filters").addEventListener("click", (e) => togglePanel(e.currentTarget, "filters-panel"));
+  $("toggle-path").addEventListener("click", (e) => {
+    togglePanel(e.currentTarget, "path-panel");
+    if (!$("path-panel").hidden) { $("filters-panel").hidden = true; $("toggle-filters").setAttribute("aria-expanded", "false"); }
+  });
+  document.querySelectorAll("[data-close]").forEach((button) => button.addEventListener("click", () => {
+    $(button.dataset.close).hidden = true;
+    document.querySelector(`[aria-controls="${button.dataset.close}"]`).setAttribute("aria-expanded", "false");
+  }));
+  // On a phone the legend starts folded, leaving the map to the map.
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    $("legend-body").hidden = true;
+    $("legend-toggle").setAttribute("aria-expanded", "false");
+  }
+  $("legend-toggle").addEventListener("click", (e) => {
+    const body = $("legend-body");
+    body.hidden = !body.hidden;
+    e.currentTarget.setAttribute("aria-expanded", String(!body.hidden));
+  });
+  $("toggle-isolates").addEventListener("click", () => {
+    state.isolates = !state.isolates;
+    draw(); saveAddress(); statusBox.textContent = statusText(0);
+  });
+  document.querySelectorAll(".legend-kind").forEach((button) => button.addEventListener("click", () => {
+    const kind = button.dataset.kind;
+    if (state.hidden.has(kind)) state.hidden.delete(kind); else state.hidden.add(kind);
+    updateLegend(); renderer.refresh({ skipIndexation: true }); placeLabels(); saveAddress();
+  }));
+  document.querySelectorAll(".legend-only").forEach((button) => button.addEventListener("click", () => {
+    const kind = button.dataset.kind;
+    const all = Object.keys(kindLabels);
+    const alreadyOnly = all.every((k) => (k === kind) !== state.hidden.has(k));
+    state.hidden = alreadyOnly ? new Set() : new Set(all.filter((k) => k !== kind));
+    updateLegend(); renderer.refresh({ skipIndexation: true }); placeLabels(); saveAddress();
+  }));
+  $("size-by").addEventListener("change", (e) => {
+    state.sizeBy = e.target.value;
+    const size = sizer(visibleNodes(), state.sizeBy);
+    graph.forEachNode((key, attrs) => { const node = byId.get(attrs.pk); if (node) graph.setNodeAttribute(key, "size", size(node)); });
+    byImportance.sort((a, b) => graph.getNodeAttribute(b, "size") - graph.getNodeAttribute(a, "size"));
+    placeLabels();
+    saveAddress();
+  });
+  $("outcome-view-run").addEventListener("click", () => {
+    if (state.mode === "outcome") { state.mode = "map"; }
+    else {
+      state.mode = "outcome"; state.path = null; state.pathIds = null;
+      if (!form.elements.outcome.value) { togglePanel($("toggle-filters"), "filters-panel", true); form.elements.outcome.focus(); }
+    }
+    $("outcome-view-run").setAttribute("aria-pressed", String(state.mode === "outcome"));
+    draw(); showGaps(); saveAddress();
+  });
+  $("outcome-view-run").setAttribute("aria-pressed", String(state.mode === "outcome"));
+  $("show-candidates").addEventListener("change", (e) => { state.candidates = e.target.checked; load(); });
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  // Chips and selects apply at once; typed numbers and dates on change.
+  form.addEventListener("change", (event) => { if (event.target.name === "as_of") syncSliderFromDate(); load(); });
+
+  // Ego view by name: the selected actor's panel.
   const ego = (hops) => () => {
-    document.getElementById("f-ego").value = panel.dataset.pk;
-    document.getElementById("f-hops").value = String(hops);
+    form.elements.ego.value = panel.dataset.pk;
+    form.elements.hops.value = String(hops);
+    state.mode = "map";
     load();
   };
-  document.getElementById("panel-ego").addEventListener("click", ego(1));
-  document.getElementById("panel-ego2").addEventListener("click", ego(2));
-  document.getElementById("panel-path-from").addEventListener("click", () => {
-    document.getElementById("path-source").value = panel.dataset.name;
-    document.getElementById("path-target").focus();
+  $("panel-ego").addEventListener("click", ego(1));
+  $("panel-ego2").addEventListener("click", ego(2));
+  $("panel-close").addEventListener("click", () => select(null));
+  $("panel-path-from").addEventListener("click", () => {
+    $("path-source").value = panel.dataset.name;
+    $("path-source").dataset.pk = panel.dataset.pk;
+    togglePanel($("toggle-path"), "path-panel", true);
+    $("path-target").focus();
   });
 
-  document.getElementById("path-run").addEventListener("click", async () => {
-    const out = document.getElementById("path-result");
-    const source = byName.get(document.getElementById("path-source").value.trim().toLowerCase());
-    const target = byName.get(document.getElementById("path-target").value.trim().toLowerCase());
-    if (!source || !target) { out.textContent = "Choose two actors shown in the graph."; return; }
-    const response = await fetch(`${root.dataset.pathApi}?source=${source.id}&target=${target.id}`, { credentials: "same-origin" });
-    const body = await response.json();
-    if (!response.ok) { out.textContent = body.error.message; return; }
-    cy.elements().removeClass("on-path faded");
-    if (!body.found) { out.textContent = `No chain of ties links ${source.name} and ${target.name}.`; return; }
-    out.textContent = `${body.nodes.length - 2} intermediar${body.nodes.length === 3 ? "y" : "ies"}: ` + body.nodes.map((n) => n.name).join(" → ");
-    cy.elements().addClass("faded");
-    for (const n of body.nodes) cy.getElementById(String(n.id)).removeClass("faded").addClass("on-path");
-    for (const e of body.edges) cy.getElementById("t" + e.id).removeClass("faded").addClass("on-path");
-    const onPath = cy.$(".on-path");
-    if (onPath.length) cy.animate({ fit: { eles: onPath, padding: 80 } }, { duration: 300 });
+  // ---- the time slider: ties as of a day ------------------------------------------------------
+  const slider = $("as-of-range");
+  const firstDay = root.dataset.firstTie ? new Date(root.dataset.firstTie + "T00:00:00Z") : null;
+  const today = new Date(root.dataset.today + "T00:00:00Z");
+  const dayOf = (value) => new Date(firstDay.getTime() + (today - firstDay) * (value / 1000));
+  function syncSliderFromDate() {
+    const value = form.elements.as_of.value;
+    if (!firstDay || !value) { slider.value = "1000"; $("as-of-label").textContent = "all dates"; return; }
+    const day = new Date(value + "T00:00:00Z");
+    slider.value = String(Math.round(Math.max(0, Math.min(1, (day - firstDay) / ((today - firstDay) || 1))) * 999));
+    $("as-of-label").textContent = value;
+  }
+  if (!firstDay) { slider.disabled = true; $("as-of-label").textContent = "no dated ties"; }
+  slider.addEventListener("input", () => {
+    if (!firstDay) return;
+    $("as-of-label").textContent = Number(slider.value) >= 1000 ? "all dates" : dayOf(Number(slider.value)).toISOString().slice(0, 10);
   });
+  slider.addEventListener("change", () => {
+    if (!firstDay) return;
+    form.elements.as_of.value = Number(slider.value) >= 1000 ? "" : dayOf(Number(slider.value)).toISOString().slice(0, 10);
+    load();
+  });
+  syncSliderFromDate();
 
-  document.getElementById("export-png").addEventListener("click", () => {
+  // ---- export and saved views -----------------------------------------------------------------
+  $("export-png").addEventListener("click", () => {
+    // Sigma draws on several canvases: stack them onto one.
+    const layers = $("sigma").querySelectorAll("canvas");
+    const { width, height } = layers[0];
+    const out = document.createElement("canvas");
+    out.width = width; out.height = height;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, width, height);
+    layers.forEach((layer) => ctx.drawImage(layer, 0, 0));
     const link = document.createElement("a");
-    link.href = cy.png({ full: true, scale: 2, bg: "#ffffff" });
+    link.href = out.toDataURL("image/png");
     link.download = "graph.png";
     link.click();
   });
 
-  const askedLayout = new URLSearchParams(location.search).get("layout");
-  if (askedLayout && document.querySelector(`#layout-by option[value="${CSS.escape(askedLayout)}"]`)) {
-    document.getElementById("layout-by").value = askedLayout;
+  const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  async function listViews() {
+    const body = await getJson(root.dataset.viewsApi);
+    const list = $("saved-views");
+    list.replaceChildren();
+    for (const view of (body && body.results) || []) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = view.url; a.textContent = view.name;
+      li.appendChild(a);
+      if (view.notes) { const note = document.createElement("div"); note.className = "muted"; note.textContent = view.notes; li.appendChild(note); }
+      list.appendChild(li);
+    }
   }
-  load();
+  $("views-menu").addEventListener("toggle", (e) => { if (e.currentTarget.open) listViews(); });
+  $("save-view-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const camera = renderer.getCamera().getState();
+    const response = await fetch(root.dataset.viewsApi, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ name: $("view-name").value, notes: $("view-notes").value, query: pageParams().toString(),
+                             camera: { x: camera.x, y: camera.y, ratio: camera.ratio } }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      const fields = body.error && body.error.fields ? Object.entries(body.error.fields).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("; ") : "";
+      $("view-saved").textContent = fields || (body.error ? body.error.message : "Not saved.");
+      return;
+    }
+    $("view-saved").textContent = `Saved. Link: ${location.origin}${body.url}`;
+    $("view-saved").dataset.url = body.url;
+    listViews();
+  });
+  // A saved view opened by its link restores its camera once drawn.
+  const savedCamera = ["cx", "cy", "cr"].map((k) => initial.get(k));
+  async function start() {
+    await load();
+    if (savedCamera.every((v) => v !== null && v !== "")) {
+      renderer.getCamera().setState({ x: Number(savedCamera[0]), y: Number(savedCamera[1]), ratio: Number(savedCamera[2]) });
+    }
+    if (state.selected !== null && state.mode === "map") select(state.selected);
+  }
+  start();
 })();

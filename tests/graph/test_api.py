@@ -245,6 +245,8 @@ def test_path_between_visible_actors(registry, analyst):
         registry.state.pk, registry.ngo.pk, registry.womens.pk
     ]  # fmt: skip
     assert body["edges"][0]["kind"] == "funds"
+    # Each hop says when and where from: the chain's details on the page.
+    assert set(body["edges"][0]) >= {"start_date", "end_date", "origin", "strength"}
 
 
 def test_path_refuses_a_hidden_end_like_a_missing_one(registry, analyst):
@@ -282,7 +284,7 @@ def test_max_edges_keeps_the_strongest_ties_and_is_checked(registry, analyst):
     assert body["truncated"] is True
     assert body["total_edges"] == 3
     assert sorted(edge["strength"] for edge in body["edges"]) == [0.7, 0.9]
-    for bad in (0, 10_001):
+    for bad in (0, 100_001):
         response = client.get(URL, {"max_edges": bad})
         assert response.status_code == 400
         assert "max_edges" in response.json()["error"]["fields"]
@@ -294,3 +296,105 @@ def test_the_page_asks_for_no_more_than_the_browser_can_draw(client, analyst):
     login_verified(client, analyst)
     html = client.get(reverse("graph:explorer")).content.decode()
     assert f'data-max-nodes="{BROWSER_MAX_NODES}" data-max-edges="{BROWSER_MAX_EDGES}"' in html
+
+
+def test_as_of_keeps_the_ties_that_held_on_that_day(registry, analyst):
+    from datetime import date
+
+    from stakeholders.models import Tie
+
+    Tie.objects.filter(from_stakeholder=registry.state).update(
+        start_date=date(2020, 1, 1), end_date=date(2022, 12, 31)
+    )
+    Tie.objects.filter(from_stakeholder=registry.ngo).update(start_date=date(2023, 6, 1))
+    client = signed_in(analyst)
+
+    def kinds(day):
+        body = client.get(URL, {"as_of": day}).json()
+        return sorted(edge["kind"] for edge in body["edges"])
+
+    assert kinds("2021-05-01") == ["funds", "funds"]  # state→ngo, and the undated firm→diaspora
+    assert kinds("2024-01-01") == ["funds", "partners_with"]  # state→ngo ended, ngo→womens began
+    assert kinds("2019-01-01") == ["funds"]
+    response = client.get(URL, {"as_of": "yesterday"})
+    assert response.status_code == 400
+    assert "as_of" in response.json()["error"]["fields"]
+    # The path follows the same day.
+    path = client.get(
+        PATH_URL,
+        {"source": registry.state.pk, "target": registry.womens.pk, "as_of": "2021-05-01"},
+    ).json()
+    assert path["found"] is False
+
+
+VIEWS_URL = "/api/v1/graph/views/"
+
+
+def test_saved_views_are_kept_per_audience(registry, analyst, cleared_analyst):
+    from graph.models import SavedView
+
+    assert reverse("graph-api:view-list") == VIEWS_URL
+    cleared = signed_in(cleared_analyst)
+    response = cleared.post(
+        VIEWS_URL,
+        {"name": "Around the broker", "notes": "who the broker reaches",
+         "query": f"node={registry.broker.pk}&hide=firm",
+         "camera": {"x": 0.4, "y": 0.6, "ratio": 0.5}},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json()
+    secret = response.json()
+    assert secret["audience"] == "cleared"
+    assert secret["url"] == f"/graph/views/{secret['slug']}/"
+    public = signed_in(analyst)
+    shared = public.post(VIEWS_URL, {"name": "Kenya", "query": "country=KE"}, format="json")
+    assert shared.status_code == 201
+    # Someone not cleared never sees the cleared view, in the list or by its link.
+    assert [v["name"] for v in public.get(VIEWS_URL).json()["results"]] == ["Kenya"]
+    assert [v["name"] for v in cleared.get(VIEWS_URL).json()["results"]] == [
+        "Kenya", "Around the broker",
+    ]  # fmt: skip
+    missing = public.get("/graph/views/no-such-view/")
+    hidden = public.get(secret["url"])
+    assert hidden.status_code == missing.status_code == 404
+    # The link opens the page with the view's state and camera.
+    opened = cleared.get(secret["url"])
+    assert opened.status_code == 302
+    assert opened["Location"].startswith("/graph/?")
+    assert f"node={registry.broker.pk}" in opened["Location"] and "cr=0.5" in opened["Location"]
+    assert SavedView.objects.get(slug=secret["slug"]).owner == cleared_analyst
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x", "query": "password=1"}, "query"),
+        ({"name": "x", "camera": {"ratio": 0}}, "camera"),
+        ({"name": "x" * 121}, "name"),
+    ],
+)
+def test_a_saved_view_with_bad_input_names_the_field(analyst, db, payload, field):
+    from graph.models import SavedView
+
+    response = signed_in(analyst).post(VIEWS_URL, payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not SavedView.objects.exists()
+
+
+def test_listing_saved_views_costs_the_same_for_one_and_many(
+    analyst, db, django_assert_num_queries
+):
+    from graph.services import graph_view_save
+
+    client = signed_in(analyst)
+    graph_view_save(user=analyst, name="one")
+    client.get(VIEWS_URL)
+    with django_assert_num_queries(5):
+        assert len(client.get(VIEWS_URL).json()["results"]) == 1
+    for i in range(20):
+        graph_view_save(user=analyst, name=f"view {i}")
+    with django_assert_num_queries(5):
+        assert len(client.get(VIEWS_URL).json()["results"]) == 21

@@ -89,3 +89,13 @@ def test_outcome_gaps():
     assert gaps[1] == []
     assert gaps[2] == [metrics.GAP_WOMENS_GROUP, metrics.GAP_LOCAL, metrics.GAP_DIASPORA]
     assert gaps[3] == gaps[2]
+
+
+def test_neighbourhood_equals_the_ego_graph_of_networkx():
+    source = nx.karate_club_graph()
+    source.add_node(99)
+    for center in (0, 16, 33, 99):
+        for hops in (1, 2):
+            assert metrics.neighbourhood(source.edges, center, hops) == set(
+                nx.ego_graph(source, center, radius=hops)
+            )

@@ -116,3 +116,26 @@ def test_seed_demo_leaves_the_demo_with_graph_metrics(db, settings):
     assert 0 < public.node_count < cleared.node_count
     assert len(cleared.positions) == cleared.node_count
     assert f"Graph metrics: {cleared.node_count} actors" in out.getvalue()
+
+
+def test_a_bulk_load_and_an_overlap_run_refresh_the_planner_statistics(db, settings):
+    """Autovacuum may be late: the tables a bulk load filled are analysed at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerships.models import OverlapRun
+    from partnerships.signals import overlap_run_succeeded
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with CaptureQueriesContext(connection) as queries:
+        registry_bulk_changed.send(sender=Tie, kind="stakes", count=5)
+        overlap_run_succeeded.send(sender=OverlapRun, run_id=1)
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analyzed == [
+        'ANALYZE "stakeholders_stakeholder", "stakeholders_outcome", "stakeholders_stake", '
+        '"stakeholders_tie"',
+        'ANALYZE "partnerships_candidate"',
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        registry_bulk_changed.send(sender=Tie, kind="ties", count=0)  # nothing loaded
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]

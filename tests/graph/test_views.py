@@ -18,7 +18,7 @@ def test_the_nav_lists_the_graph_and_the_page_loads_the_vendored_scripts(client,
     assert response.status_code == 200
     html = response.content.decode()
     assert 'href="/graph/" aria-current="page"' in html
-    assert "vendor/cytoscape.min.js" in html and "vendor/cytoscape-fcose.js" in html
+    assert "vendor/graph-map.min.js" in html and "js/graph.js" in html
     assert "cdn" not in html.lower()
     assert "Metrics have not been computed yet" in html
 
@@ -27,7 +27,7 @@ def test_the_page_says_when_metrics_were_computed(client, analyst, registry):
     graph_snapshots_refresh()
     login_verified(client, analyst)
     html = client.get(reverse("graph:explorer")).content.decode()
-    assert "Metrics and layout computed" in html
+    assert "Layout and metrics computed" in html
     assert "5 actors, 3 links" in html  # the public graph: the broker is not counted
 
 

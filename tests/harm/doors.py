@@ -295,6 +295,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "partnerships:run_detail": {"pk": "partnerships.overlaprun"},
     "partnerships:run_status": {"pk": "partnerships.overlaprun"},
     "graph:export": {"fmt": ["csv", "gexf", "graphml", "json"]},
+    # Saved views are named by a random slug; the world saves none, so the door is tried closed.
+    "graph:saved_view": {"slug": ["no-such-view"]},
     "index:engagement_detail": {"pk": "index.engagement"},
     "index:engagement_update": {"pk": "index.engagement"},
     "index:methodology_version": {"pk": "index.methodology"},
