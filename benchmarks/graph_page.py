@@ -11,8 +11,11 @@ Starts the app server (``manage.py runserver --noreload``, the embedded default'
 127.0.0.1 against the database in DATABASE_URL, signs in as a cleared benchmark user (the
 largest graph anyone sees), then opens /graph/ ``--loads`` times in Debian's Chromium and measures
 from navigation to ``body[data-graph-ready=true]``, which static/js/graph.js sets once the API's
-graph is drawn and laid out. Also opens the outcome view and a 2-hop ego view once each. Never
-collected as a test.
+graph is drawn and laid out. Also opens the outcome view and a 2-hop ego view once each. Beside
+the figures: the load average before and after, and a **reference** measured in the same browser
+and server in the same run — the signed-in home page loaded ``--loads`` times to its ``load``
+event — with ``vs_reference``, the graph page's median as a multiple of the reference's, which
+compares across machines. Never collected as a test.
 """
 
 import argparse
@@ -40,6 +43,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from graph.models import GraphSnapshot  # noqa: E402
+from smartdiplomacy.benchmarking import load_average, machine, ratio  # noqa: E402
 from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -123,6 +127,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=5, help="Loads of /graph/ to time.")
     args = parser.parse_args()
+    load_before = load_average()
     if not GraphSnapshot.objects.exists():
         raise SystemExit("no graph snapshot: run `manage.py graph_refresh` first")
     benchmark_user()
@@ -156,6 +161,11 @@ def main():
                 page, f"{base}/graph/?outcome={outcome.pk}&layout=outcome"
             )
             ego_s, ego_status = time_to_ready(page, f"{base}/graph/?ego={ego}&hops=2")
+            reference = []
+            for _ in range(args.loads):
+                started = time.perf_counter()
+                page.goto(f"{base}/", wait_until="load")
+                reference.append(time.perf_counter() - started)
             browser.close()
     finally:
         server.terminate()
@@ -169,8 +179,9 @@ def main():
                 "ties": Tie.objects.count(),
                 "server": "manage.py runserver (embedded default settings)",
                 # The machine's load while measuring: figures on a busy machine run slower.
-                "load_average_1m": round(os.getloadavg()[0], 1),
-                "cpus": os.cpu_count(),
+                "load_before": load_before,
+                "load_after": load_average(),
+                **machine(),
                 "loads": args.loads,
                 "time_to_interactive": summary(loads),
                 # Median of each phase: HTML received, scripts run, API answered and parsed,
@@ -184,6 +195,11 @@ def main():
                 "outcome_view_status": outcome_status,
                 "ego_2_hops_s": round(ego_s, 3),
                 "ego_status": ego_status,
+                "reference": {
+                    "what": "the signed-in home page to its load event, same browser and server",
+                    **summary(reference),
+                },
+                "vs_reference": ratio(statistics.median(loads), statistics.median(reference), 1),
             }
         )
     )
