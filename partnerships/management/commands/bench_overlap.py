@@ -4,7 +4,8 @@ The overlap job, measured. Generates a synthetic registry with skewed outcome po
 (``stakeholders.synthetic``: Zipf popularity with hub outcomes up to half of the actors), then
 runs the whole job end to end — read from the database, compute, write — in a fresh child process
 so that its peak memory is the job's own, times one stakeholder's refresh (a hub holder: the worst
-case), and prints ONE JSON line with the load average before and after.
+case), and prints ONE JSON line with the load average before and after. What a successful run
+sets off afterwards (every outcome's coalitions, a separate task on the workers) is held back.
 
 Beside the job's seconds it prints a **reference** measured in the same child on the same data:
 a plain scipy sparse product of a sample of the unit-length interest rows against all of them
@@ -70,6 +71,23 @@ def _backend_cpu_seconds(pid: int | None) -> float | None:
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _followups_held():
+    """Hold back what a successful run sets off (the coalitions of every outcome): on workers it
+    is a separate task, after the job; run eagerly here it would be timed as part of the job.
+    ``benchmarks/coalitions.py --database`` measures it."""
+    from partnerships.signals import overlap_run_succeeded
+
+    receivers = overlap_run_succeeded.receivers
+    overlap_run_succeeded.receivers = []
+    overlap_run_succeeded.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        overlap_run_succeeded.receivers = receivers
+        overlap_run_succeeded.sender_receivers_cache.clear()
 
 
 class _WriteClock:
@@ -206,7 +224,7 @@ class Command(BaseCommand):
         backend_cpu = _backend_cpu_seconds(backend)
         cpu = time.process_time()
         started = time.perf_counter()
-        with clock.installed():
+        with clock.installed(), _followups_held():
             run, _ = services.overlap_run_request(parameters={"chunks": options["chunks"]})
             services.overlap_run_execute(run_id=run.pk)
         run.refresh_from_db()
@@ -309,6 +327,8 @@ class Command(BaseCommand):
             return set(zip(selection.src.tolist(), selection.dst.tolist(), strict=True))
 
         def best_partner(selection):
+            if not len(selection):
+                return {}
             both_src = np.r_[selection.src, selection.dst]
             both_dst = np.r_[selection.dst, selection.src]
             score = np.r_[selection.score, selection.score]
