@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # `make run IATI=1` also imports the 401 real IATI activities shipped in stakeholders/iati/sample/.
 SEED_ARGS := $(if $(IATI),--iati,)
 
-.PHONY: run setup test lint format lock clean-db
+.PHONY: run setup test lint format lock clean-db bench
 
 ## run: install, build static assets, migrate, load the demo once, serve http://127.0.0.1:8000
 run: setup
@@ -23,6 +23,12 @@ setup: $(VENV)/.installed static/vendor/.built
 ## test: the whole suite (service tests run when DATABASE_URL / CELERY_BROKER_URL point at them)
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: the headline benchmarks at reduced sizes (< 10 min on 2 cores), one table of figures,
+## same-run references, ratios and load. DATABASE_URL must name a scratch PostgreSQL database
+## (its synthetic registry is replaced); CACHE_URL a Redis database (the scores API's cache).
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

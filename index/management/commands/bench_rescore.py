@@ -236,7 +236,8 @@ class Command(BaseCommand):
 
         def once() -> int:
             rows = np.array(
-                list(services.Engagement.objects.values_list("pk", *facts)), dtype=np.float64
+                list(services.Engagement.objects.order_by("pk").values_list("pk", *facts)),
+                dtype=np.float64,
             ).reshape(-1, len(facts) + 1)
             pairs = np.array(
                 list(EngagementParticipant.objects.values_list("engagement_id", "stakeholder_id")),
@@ -245,7 +246,8 @@ class Command(BaseCommand):
             values = np.nan_to_num(rows[:, 1:])
             weighted = values @ np.linspace(0.5, 1.5, len(facts))
             ids = rows[:, 0].astype(np.int64)
-            counts = np.bincount(np.searchsorted(ids, pairs[:, 0]), minlength=len(ids))
+            where = np.searchsorted(ids, pairs[:, 0])
+            counts = np.bincount(where[where < len(ids)], minlength=len(ids))[: len(ids)]
             column = weighted / np.maximum(counts, 1)
             buffer = io.StringIO(
                 "".join(f"{i}\t{v:.6f}\n" for i, v in zip(ids, column, strict=True))

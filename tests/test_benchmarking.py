@@ -1,0 +1,63 @@
+"""The figures every benchmark prints beside its own (smartdiplomacy.benchmarking)."""
+
+import io
+import json
+
+import pytest
+
+from smartdiplomacy import benchmarking
+
+
+@pytest.mark.parametrize(
+    ("small", "large", "exponent"),
+    [
+        ((1_000, 2.0), (2_000, 4.0), 1.0),  # twice the size, twice the time: linear
+        ((1_000, 2.0), (2_000, 8.0), 2.0),  # four times the time: quadratic
+        ((50_000, 10.0), (100_000, 42.87), 2.1),  # the issue's n^2.1
+        ((10, 3.0), (100, 3.0), 0.0),  # flat
+    ],
+)
+def test_growth_exponent_is_the_k_of_time_proportional_to_size_to_the_k(small, large, exponent):
+    assert benchmarking.growth_exponent(*small, *large) == pytest.approx(exponent, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [(1_000, 2.0, 1_000, 4.0), (0, 2.0, 1_000, 4.0), (1_000, 0.0, 2_000, 4.0), (1, 1, 2, -1)],
+)
+def test_growth_exponent_is_none_where_it_means_nothing(arguments):
+    assert benchmarking.growth_exponent(*arguments) is None
+
+
+def test_ratio_rounds_and_refuses_a_missing_or_zero_reference():
+    assert benchmarking.ratio(3.0, 2.0) == 1.5
+    assert benchmarking.ratio(1.0, 3.0, 3) == 0.333
+    assert benchmarking.ratio(1.0, 0.0) is None
+    assert benchmarking.ratio(None, 2.0) is None
+
+
+def test_load_recorded_writes_the_load_before_and_after_even_on_error():
+    figures = {}
+    with pytest.raises(RuntimeError), benchmarking.load_recorded(figures):
+        assert len(figures["load_before"]) == 3
+        raise RuntimeError("the benchmark failed")
+    assert len(figures["load_after"]) == 3 and figures["cpus"] >= 1
+    assert all(value >= 0 for value in figures["load_before"] + figures["load_after"])
+
+
+def test_best_of_keeps_the_fastest_run():
+    calls = []
+
+    def work():
+        calls.append(1)
+        sum(range(1000 * len(calls) ** 3))  # each run slower than the last
+
+    seconds = benchmarking.best_of(work, repeat=3)
+    assert len(calls) == 3 and seconds > 0
+
+
+def test_emit_prints_one_json_line():
+    stream = io.StringIO()
+    benchmarking.emit({"seconds": 1.5, "load_before": [1.0, 0.5, 0.2]}, stream=stream)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["seconds"] == 1.5
