@@ -47,7 +47,7 @@ from smartdiplomacy.benchmarking import best_of, growth_exponent, load_recorded,
 from smartdiplomacy.celery import app
 
 # Rows of the reference product's sample: enough to time steadily, few enough to stay quick.
-REFERENCE_SAMPLE = 2_000
+REFERENCE_SAMPLE = 500
 
 
 def _peak_mib(who=resource.RUSAGE_SELF) -> float:
