@@ -61,3 +61,26 @@ def test_emit_prints_one_json_line():
     benchmarking.emit({"seconds": 1.5, "load_before": [1.0, 0.5, 0.2]}, stream=stream)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["seconds"] == 1.5
+
+
+@pytest.mark.django_db
+def test_database_maintenance_never_runs_inside_a_transaction():
+    from django.db import connection
+
+    from index.models import Score
+
+    done = benchmarking.database_maintained(connection, [Score._meta.db_table])
+    assert done == {"autovacuum": None, "vacuumed": [], "seconds": 0.0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_maintenance_vacuums_and_says_whether_autovacuum_is_on():
+    from django.db import connection
+
+    from index.models import Score
+
+    done = benchmarking.database_maintained(connection, [Score._meta.db_table])
+    if connection.vendor != "postgresql":
+        assert done["vacuumed"] == []
+        return
+    assert done["autovacuum"] in ("on", "off") and done["vacuumed"] == [Score._meta.db_table]

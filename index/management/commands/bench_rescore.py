@@ -35,7 +35,13 @@ from index.models import EngagementParticipant, RescoreRun, Score
 from index.selectors import methodology_current
 from index.synthetic import synthetic_engagement_sizes_check, synthetic_engagements
 from index.tasks import rescore_run_execute
-from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio
+from smartdiplomacy.benchmarking import (
+    best_of,
+    database_maintained,
+    load_average,
+    machine,
+    ratio,
+)
 from smartdiplomacy.celery import app
 from stakeholders.synthetic import SyntheticSizeError, synthetic_stakeholders
 
@@ -162,6 +168,11 @@ class Command(BaseCommand):
             methodology=methodology,
             status__in=[RescoreRun.Status.QUEUED, RescoreRun.Status.RUNNING],
         ).update(status=RescoreRun.Status.FAILED, error="Interrupted benchmark run.")
+        # As autovacuum would leave them (it may be off here): statistics, no dead rows.
+        result["maintenance"] = database_maintained(
+            connection,
+            [m._meta.db_table for m in (services.Engagement, EngagementParticipant, Score)],
+        )
         peak_scope = "rescore" if _reset_peak() else "process"
         clock = _PhaseClock()
         backend = _backend_pid()

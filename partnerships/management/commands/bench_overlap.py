@@ -43,7 +43,13 @@ from django.db import connection
 from partnerships import services
 from partnerships.models import OverlapRun
 from partnerships.overlap import Parameters, Registry, compute_all
-from smartdiplomacy.benchmarking import best_of, growth_exponent, load_recorded, ratio
+from smartdiplomacy.benchmarking import (
+    best_of,
+    database_maintained,
+    growth_exponent,
+    load_recorded,
+    ratio,
+)
 from smartdiplomacy.celery import app
 
 # Rows of the reference product's sample: enough to time steadily, few enough to stay quick.
@@ -193,6 +199,14 @@ class Command(BaseCommand):
                 seed=options["seed"],
             )
             result["generate_seconds"] = generated["total_seconds"]
+        from partnerships.models import Candidate
+        from stakeholders.models import Outcome, Stake, Stakeholder, Tie
+
+        # As autovacuum would leave them (it may be off here): no dead rows of earlier runs.
+        result["maintenance"] = database_maintained(
+            connection,
+            [m._meta.db_table for m in (Stakeholder, Outcome, Stake, Tie, Candidate)],
+        )
         command = [sys.executable, sys.argv[0], "bench_overlap", "--job-only",
                    "--chunks", str(options["chunks"]), "--hubs", str(options["hubs"])]  # fmt: skip
         child = subprocess.run(command, capture_output=True, text=True, check=False)
