@@ -46,7 +46,7 @@ def _overlap(result: dict) -> list[dict]:
         },
         {
             "figure": f"growth exponent {growth.get('total')} (total), "
-            f"{growth.get('compute')} (compute) over "
+            f"{growth.get('compute')} (compute), {growth.get('cpu_job')} (job CPU s) over "
             f"{smaller.get('stakeholders', 0):,} → {result['stakeholders']:,} actors",
             "reference": f"scipy product {growth.get('reference')}",
             "ratio": "",
@@ -130,7 +130,7 @@ def _coalitions(result: dict) -> list[dict]:
         rows.append(
             {
                 "figure": f"exact {exact['actors']} actors {exact['exact_median_s']} s median",
-                "reference": f"{exact['reference_s']} s NumPy pairs pass",
+                "reference": f"{exact['reference_s']} s NumPy triples pass",
                 "ratio": f"×{exact['vs_reference']}",
             }
         )

@@ -226,6 +226,12 @@ class Command(BaseCommand):
         exponents["reference"] = growth_exponent(
             n_small, small["reference"]["seconds"], n_large, large["reference"]["seconds"]
         )
+        # CPU seconds move far less with the machine's load than wall seconds do.
+        for name in ("job", "database"):
+            if small["cpu_seconds"].get(name) and large["cpu_seconds"].get(name):
+                exponents[f"cpu_{name}"] = growth_exponent(
+                    n_small, small["cpu_seconds"][name], n_large, large["cpu_seconds"][name]
+                )
         if "hubs" in small and "hubs" in large:
             for name in ("full_compute_seconds", "pruned_compute_seconds"):
                 exponents[f"hubs_{name}"] = growth_exponent(
