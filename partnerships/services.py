@@ -512,23 +512,34 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
 def _promotions_carry_over(run_id: int) -> int:
     """A pair promoted to a partnership stays marked (and linked) when a new run finds it again.
 
-    Driven from the few promoted rows of earlier runs (the ``partnership`` index) into the new
-    run's rows through the unique (pair, run) index: the ORM's ``UPDATE … WHERE EXISTS`` read all
-    of the new run's rows, 4–6 s at 100,000 stakeholders (issue 22). One UPDATE … FROM, which
-    PostgreSQL and SQLite ≥ 3.33 both speak.
+    Reads the few promoted rows of earlier runs (the ``partnership`` index), then marks each pair
+    in the new run through the unique (pair, run) index. The ORM's ``UPDATE … WHERE EXISTS`` (and
+    any one-statement join) let the planner, whose statistics cannot know the new run's rows yet,
+    walk all of them: 4–15 s at 100,000 stakeholders with no pair promoted at all (issue 22).
+    When a pair was promoted more than once, the latest run's partnership is kept.
     """
+    promoted = (
+        Candidate.objects.exclude(run_id=run_id)
+        .filter(partnership__isnull=False)
+        .order_by("-run_id", "-pk")
+        .values_list("stakeholder_a_id", "stakeholder_b_id", "partnership_id")
+    )
+    links: dict[tuple[int, int], int] = {}
+    for a, b, partnership_id in promoted:
+        links.setdefault((a, b), partnership_id)
+    if not links:
+        return 0
     table = _table(Candidate)
+    marked = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS fresh SET partnership_id = earlier.partnership_id "
-            f"FROM {table} AS earlier "
-            "WHERE earlier.partnership_id IS NOT NULL AND earlier.run_id <> %s "
-            "AND fresh.run_id = %s AND fresh.partnership_id IS NULL "
-            "AND fresh.stakeholder_a_id = earlier.stakeholder_a_id "
-            "AND fresh.stakeholder_b_id = earlier.stakeholder_b_id",
-            [run_id, run_id],
-        )
-        return cursor.rowcount
+        for (a, b), partnership_id in links.items():
+            cursor.execute(
+                f"UPDATE {table} SET partnership_id = %s WHERE stakeholder_a_id = %s "
+                "AND stakeholder_b_id = %s AND run_id = %s AND partnership_id IS NULL",
+                [partnership_id, a, b, run_id],
+            )
+            marked += cursor.rowcount
+    return marked
 
 
 def _pause_before_commit() -> None:
