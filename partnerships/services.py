@@ -554,6 +554,12 @@ def _runs_tidy(current_run_id: int) -> None:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Candidate)} WHERE run_id <> %s", [current_run_id])
+        if connection.vendor == "postgresql":
+            # The table's rows were all replaced: without fresh statistics the planner takes the
+            # new run for a handful of rows and walks all of them to find one stakeholder's
+            # candidates (a refresh at 100,000 stakeholders: 27-30 s) until autovacuum next
+            # analyses it, or never where it is off (issue 22). A sample; well under a second.
+            cursor.execute(f"ANALYZE {_table(Candidate)}")
     OverlapSnapshot.objects.filter(run__is_active=False).delete()
     OverlapChunk.objects.filter(run__is_active=False).exclude(result=None).update(result=None)
     run = OverlapRun.objects.get(pk=current_run_id)
