@@ -558,7 +558,7 @@ def _runs_tidy(current_run_id: int) -> None:
             # The table's rows were all replaced: without fresh statistics the planner takes the
             # new run for a handful of rows and walks all of them to find one stakeholder's
             # candidates (a refresh at 100,000 stakeholders: 27-30 s) until autovacuum next
-            # analyses it, or never where it is off (issue 22). A sample; well under a second.
+            # analyses it, or never where it is off (issue 22). A sample: 1.4 s at 1.27 M rows.
             cursor.execute(f"ANALYZE {_table(Candidate)}")
     OverlapSnapshot.objects.filter(run__is_active=False).delete()
     OverlapChunk.objects.filter(run__is_active=False).exclude(result=None).update(result=None)
