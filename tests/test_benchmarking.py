@@ -84,3 +84,44 @@ def test_database_maintenance_vacuums_and_says_whether_autovacuum_is_on():
         assert done["vacuumed"] == []
         return
     assert done["autovacuum"] in ("on", "off") and done["vacuumed"] == [Score._meta.db_table]
+
+
+def _run_all():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+    spec = importlib.util.spec_from_file_location("run_all", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_bench_table_shows_figure_reference_ratio_and_load():
+    run_all = _run_all()
+    result = {
+        "stakeholders": 20_000,
+        "stakes": 200_000,
+        "seconds": {"total": 26.8, "compute": 13.2, "write": 8.7},
+        "reference": {"seconds": 10.45},
+        "compute_vs_reference": 1.27,
+        "total_vs_reference": 2.56,
+        "smaller": {"stakeholders": 10_000},
+        "growth_exponent": {"total": 0.43, "compute": 0.74, "cpu_job": 0.97, "reference": 2.27},
+    }
+    rows = run_all._overlap(result)
+    rows[0].update(benchmark="overlap", load="8.5 → 9.9", seconds="179")
+    table = run_all.table(rows).splitlines()
+    assert table[0].startswith("| benchmark | figure | same-run reference | ratio | load")
+    assert "26.8 s end to end (20,000 / 200,000)" in table[2]
+    assert "10.45 s scipy product" in table[2] and "compute ×1.27" in table[2]
+    assert "8.5 → 9.9" in table[2]
+    assert "growth exponent 0.43 (total)" in table[3] and "10,000 → 20,000" in table[3]
+
+
+def test_make_bench_refuses_anything_but_a_postgresql_scratch_database(monkeypatch):
+    run_all = _run_all()
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///db.sqlite3")
+    monkeypatch.setattr("sys.argv", ["run_all.py"])
+    with pytest.raises(SystemExit, match="scratch PostgreSQL database"):
+        run_all.main()
