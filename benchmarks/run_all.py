@@ -47,7 +47,8 @@ def _overlap(result: dict) -> list[dict]:
         {
             "figure": f"growth exponent {growth.get('total')} (total), "
             f"{growth.get('compute')} (compute), {growth.get('cpu_job')} (job CPU s) over "
-            f"{smaller.get('stakeholders', 0):,} → {result['stakeholders']:,} actors",
+            f"{smaller.get('synthetic_stakeholders', 0):,} → "
+            f"{result.get('synthetic_stakeholders', 0):,} synthetic actors",
             "reference": f"scipy product {growth.get('reference')}",
             "ratio": "",
         },

@@ -106,7 +106,8 @@ def test_make_bench_table_shows_figure_reference_ratio_and_load():
         "reference": {"seconds": 10.45},
         "compute_vs_reference": 1.27,
         "total_vs_reference": 2.56,
-        "smaller": {"stakeholders": 10_000},
+        "synthetic_stakeholders": 20_000,
+        "smaller": {"stakeholders": 10_000, "synthetic_stakeholders": 10_000},
         "growth_exponent": {"total": 0.43, "compute": 0.74, "cpu_job": 0.97, "reference": 2.27},
     }
     rows = run_all._overlap(result)
