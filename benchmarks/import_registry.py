@@ -44,7 +44,7 @@ from django.db import connection  # noqa: E402
 from accounts.models import User  # noqa: E402
 from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio  # noqa: E402
 from stakeholders.imports.services import import_job_apply, import_job_dry_run  # noqa: E402
-from stakeholders.models import ImportJob, Sector  # noqa: E402
+from stakeholders.models import ImportJob, Sector, Stakeholder  # noqa: E402
 
 KINDS = ["ngo", "womens_group", "firm", "academic", "diaspora", "grassroots", "foundation", "igo"]
 COUNTRIES = ["YE", "KE", "SO", "BD", "MM", "ML", "NE", "SN", "UA", "CO", "GB", "DE"]
@@ -147,6 +147,12 @@ def reference_seconds(path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--remove-after",
+        action="store_true",
+        help="afterwards, untimed, delete every stakeholder this benchmark ever imported (make "
+        "bench: left behind, they grow the registry the graph benchmarks read)",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -187,6 +193,15 @@ def main() -> None:
         for step in ("create_dry_run", "create_apply", "update_dry_run", "update_apply")
     }
     figures["load_after"] = load_average()
+    if args.remove_after:
+        started = time.perf_counter()
+        removed, _ = Stakeholder.objects.filter(
+            name__regex=r"^Bench [0-9a-f]{8} actor [0-9]+$"
+        ).delete()
+        figures["removed_after"] = {
+            "rows": removed,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
     print(json.dumps(figures))
 
 

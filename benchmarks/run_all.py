@@ -164,7 +164,11 @@ BENCHMARKS = [
         _graph_api,
     ),
     ("graph_page", [PYTHON, "benchmarks/graph_page.py", "--loads", "3"], _graph_page),
-    ("import", [PYTHON, "benchmarks/import_registry.py", "--rows", "10000"], _import),
+    (
+        "import",
+        [PYTHON, "benchmarks/import_registry.py", "--rows", "5000", "--remove-after"],
+        _import,
+    ),
     (
         "coalitions",
         [PYTHON, "benchmarks/coalitions.py", "--exact", "20", "40", "--greedy", "1000",
