@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SEED_ARGS := $(if $(IATI),--iati,)
 step = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help run setup test lint format lock clean-db
+.PHONY: help run setup test lint format lock clean-db bench
 
 ## run: install, build static assets, migrate, load the demo once, serve http://127.0.0.1:8000
 run: setup
@@ -27,6 +27,12 @@ setup: $(VENV)/.installed static/vendor/.built
 ## test: the whole suite (service tests run when DATABASE_URL / CELERY_BROKER_URL point at them)
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: the headline benchmarks at reduced sizes (< 10 min on 2 cores), one table of figures,
+## same-run references, ratios and load. DATABASE_URL must name a scratch PostgreSQL database
+## (its synthetic registry is replaced); CACHE_URL a Redis database (the scores API's cache).
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 ## lint: ruff, the one-way layer contracts (import-linter, [tool.importlinter] in pyproject.toml), migrations
 lint: $(VENV)/.installed

@@ -15,6 +15,12 @@ time, the certified share (value / upper bound) and the a priori guarantee.
 With ``--database N``: the N outcomes with most stakeholders in the database ``DATABASE_URL``
 names (e.g. after ``manage.py seed_demo --stakeholders 5000 --stakes 50000 --outcomes 10``),
 computed end to end by the service for both audiences — read, solve, write — from scratch.
+
+Every report carries the load average before and after and, for each pure-core size, a
+**reference** timed in the same run on the same pool: one plain NumPy pass over every pair of the
+pool for the greedy (the union of the two toolboxes' capability bits, its popcount and the
+pair's interest × influence) and over every triple for the exact search, best of three;
+``vs_reference`` is the solver's median as a multiple of it, which compares across machines.
 Never collected as a test.
 """
 
@@ -30,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from partnerships.coalitions import core  # noqa: E402
+from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio  # noqa: E402
 
 KIND_WEIGHTS = np.array([14, 6, 30, 12, 6, 8, 8, 5, 4, 4, 3], dtype=float)  # 11 kinds
 INCLUSIVE_KINDS = (5, 9)  # women's group, grassroots movement
@@ -65,6 +72,34 @@ def synthetic_pool(n: int, *, seed: int, degree: float = 4.0) -> core.Pool:
     )
 
 
+def pairs_pass_seconds(pool: core.Pool) -> float:
+    """The reference: every pair's joint toolbox size and interest × influence, in NumPy."""
+    caps = pool.capabilities.astype(np.uint16)
+    weight = pool.interest * pool.influence
+
+    def once():
+        union = np.bitwise_or.outer(caps, caps)
+        covered = np.unpackbits(union.view(np.uint8), axis=-1).reshape(len(caps), -1).sum(axis=1)
+        return covered, np.multiply.outer(weight, weight).max(axis=1)
+
+    return best_of(once)
+
+
+def triples_pass_seconds(pool: core.Pool) -> float:
+    """The exact search's reference: every triple's joint toolbox size and summed interest."""
+    import itertools
+
+    caps = pool.capabilities.astype(np.uint16)
+    triples = np.array(list(itertools.combinations(range(len(caps)), 3)), dtype=np.int64)
+
+    def once():
+        union = caps[triples[:, 0]] | caps[triples[:, 1]] | caps[triples[:, 2]]
+        covered = np.unpackbits(union.view(np.uint8).reshape(-1, 2), axis=1).sum(axis=1)
+        return covered, pool.interest[triples].sum(axis=1)
+
+    return best_of(once)
+
+
 def timed(solver, pool, params):
     started = time.perf_counter()
     solution = solver(pool, params)
@@ -80,11 +115,20 @@ def main() -> None:
     parser.add_argument("--coalitions", type=int, default=core.Parameters.coalitions)
     parser.add_argument("--database", type=int, default=0, metavar="N", help="see above")
     args = parser.parse_args()
+    load_before = load_average()
     if args.database:
-        print(json.dumps(database_report(args.database)))
+        report = database_report(args.database)
+        print(json.dumps({**report, "load_before": load_before, "load_after": load_average()}))
         return
     params = core.Parameters(coalitions=args.coalitions)
-    report = {"parameters": params.as_dict(), "degree": args.degree, "exact": [], "greedy": []}
+    report = {
+        "parameters": params.as_dict(),
+        "degree": args.degree,
+        "exact": [],
+        "greedy": [],
+        "load_before": load_before,
+        **machine(),
+    }
     for n in args.exact:
         times, greedy_times, same, ratios, certified = [], [], 0, [], []
         for seed in range(args.pools):
@@ -98,9 +142,12 @@ def main() -> None:
                 same += abs(best - found) < 1e-9
                 ratios.append(found / best)
                 certified.append(greedy.coalitions[0].bound)
+        reference = triples_pass_seconds(synthetic_pool(n, seed=0, degree=args.degree))
         report["exact"].append(
             {
                 "actors": n,
+                "reference_s": round(reference, 5),
+                "vs_reference": ratio(statistics.median(times), reference, 1),
                 "exact_median_s": round(statistics.median(times), 4),
                 "exact_max_s": round(max(times), 4),
                 "greedy_median_s": round(statistics.median(greedy_times), 4),
@@ -118,9 +165,12 @@ def main() -> None:
             if greedy.coalitions:
                 certified.append(greedy.coalitions[0].bound)
                 guarantees.append(round(greedy.guarantee, 3))
+        reference = pairs_pass_seconds(synthetic_pool(n, seed=0, degree=args.degree))
         report["greedy"].append(
             {
                 "actors": n,
+                "reference_s": round(reference, 4),
+                "vs_reference": ratio(statistics.median(times), reference, 1),
                 "median_s": round(statistics.median(times), 3),
                 "max_s": round(max(times), 3),
                 "certified_min": round(min(certified), 4) if certified else None,
@@ -128,6 +178,11 @@ def main() -> None:
                 "a_priori_guarantees": guarantees,
             }
         )
+    report["reference"] = (
+        "NumPy pass over every triple (exact) or pair (greedy) of the pool: union of toolboxes, "
+        "popcount, best of 3"
+    )
+    report["load_after"] = load_average()
     print(json.dumps(report))
 
 

@@ -9,7 +9,10 @@ computes the graph snapshots (with --reuse: keeps both when there), then request
 through Django's test client as a signed-in analyst: the whole graph (capped at 2,000 nodes),
 the page's budget of 1,000 nodes and 3,000 ties, a kind filter, a region filter with candidates,
 an ego view, the outcome view, the gaps of every outcome, and the shortest path between two
-actors. Prints one JSON line. Never collected as a test.
+actors. Prints one JSON line, with the load average before and after and a **reference** timed
+the same way in the same run: ``/healthz`` (one trivial query) through the same client;
+``vs_reference`` is each request's p50 as a multiple of the reference's. Never collected as a
+test.
 """
 
 import argparse
@@ -35,6 +38,7 @@ from accounts.models import User  # noqa: E402
 from graph.models import GraphSnapshot  # noqa: E402
 from graph.selectors import BROWSER_MAX_EDGES, BROWSER_MAX_NODES  # noqa: E402
 from graph.services import graph_snapshots_refresh  # noqa: E402
+from smartdiplomacy.benchmarking import load_average, machine, ratio  # noqa: E402
 from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
 from stakeholders.synthetic import synthetic_registry_create  # noqa: E402
 
@@ -77,6 +81,7 @@ def main():
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="Keep the registry already there.")
     args = parser.parse_args()
+    load_before = load_average()
 
     timings = {}
     if not args.reuse:
@@ -126,6 +131,9 @@ def main():
             args.requests,
         ),  # fmt: skip
     ]
+    reference = timed(client, "/healthz", {}, max(args.requests, 20))
+    for result in results:
+        result["vs_reference"] = ratio(result["p50_ms"], reference["p50_ms"], 1)
     print(
         json.dumps(
             {
@@ -141,10 +149,12 @@ def main():
                     for s in snapshots
                 },  # fmt: skip
                 "timings": timings,
-                "load_average_1m": round(os.getloadavg()[0], 1),
-                "cpus": os.cpu_count(),
+                "load_before": load_before,
+                "load_after": load_average(),
+                **machine(),
                 "requests_each": args.requests,
                 "results": results,
+                "reference": {"what": "GET /healthz, same client", **reference},
             }
         )
     )

@@ -21,6 +21,9 @@ sigma.js drew (its ``afterRender`` events): the frames per second while panning 
 Also opens the outcome view and a 2-hop ego view once each; the ego view's frame rate, drawn
 by the same code in the same run, is the reference the whole graph's is compared with. Load
 average before and after. Never collected as a test.
+Beside the figures, a **reference** measured in the same browser and server in the same run —
+the signed-in home page loaded ``--loads`` times to its ``load`` event — with ``vs_reference``,
+the graph page's median as a multiple of the reference's, which compares across machines.
 """
 
 import argparse
@@ -48,6 +51,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from graph.models import GraphSnapshot  # noqa: E402
+from smartdiplomacy.benchmarking import load_average, machine, ratio  # noqa: E402
 from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -152,7 +156,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0, help="Panning and zooming time.")
     parser.add_argument("--screenshot", help="Save the first view of the whole graph here (PNG).")
     args = parser.parse_args()
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     if not GraphSnapshot.objects.exists():
         raise SystemExit("no graph snapshot: run `manage.py graph_refresh` first")
     benchmark_user()
@@ -196,6 +200,11 @@ def main():
             )
             ego_s, ego_status = time_to_ready(page, f"{base}/graph/?ego={ego}&hops=2")
             ego_fps = page.evaluate(FPS_JS, min(args.seconds, 3.0))
+            reference = []
+            for _ in range(args.loads):
+                started = time.perf_counter()
+                page.goto(f"{base}/", wait_until="load")
+                reference.append(time.perf_counter() - started)
             browser.close()
     finally:
         server.terminate()
@@ -209,9 +218,9 @@ def main():
                 "ties": Tie.objects.count(),
                 "server": "manage.py runserver (embedded default settings)",
                 # The machine's load while measuring: figures on a busy machine run slower.
-                "load_average_before": load_before,
-                "load_average_after": [round(x, 2) for x in os.getloadavg()],
-                "cpus": os.cpu_count(),
+                "load_before": load_before,
+                "load_after": load_average(),
+                **machine(),
                 "webgl_renderer": renderer,
                 "loads": args.loads,
                 "first_frame": summary(loads),
@@ -230,6 +239,11 @@ def main():
                 # Same run, same code, a small graph: the reference for the frame rate above.
                 "ego_fps": round(ego_fps, 1),
                 "fps_ratio_whole_over_ego": round(fps / ego_fps, 2) if ego_fps else None,
+                "reference": {
+                    "what": "the signed-in home page to its load event, same browser and server",
+                    **summary(reference),
+                },
+                "vs_reference": ratio(statistics.median(loads), statistics.median(reference), 1),
             }
         )
     )

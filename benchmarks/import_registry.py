@@ -5,7 +5,11 @@ database in DATABASE_URL (migrated first; use a throwaway database — the rows 
   1. dry run + import of the new file (N creates),
   2. dry run of the same file again (N unchanged),
   3. dry run + import of the file with every description changed (N updates).
-Prints JSON: seconds per step, rows per second and the process's peak memory (max RSS).
+Prints ONE JSON line: seconds per step, rows per second and the process's peak memory (max RSS),
+the load average before and after, and a **reference** measured in the same run on the same file:
+the CSV parsed with the standard library's ``csv.DictReader`` and every row's name and
+description written with one COPY into a temporary table — the floor of reading and writing
+those rows. ``vs_reference`` gives each step as a multiple of it, which compares across machines.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_import_bench \
         .venv/bin/python benchmarks/import_registry.py --rows 100000
@@ -38,8 +42,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio  # noqa: E402
 from stakeholders.imports.services import import_job_apply, import_job_dry_run  # noqa: E402
-from stakeholders.models import ImportJob, Sector  # noqa: E402
+from stakeholders.models import ImportJob, Sector, Stakeholder  # noqa: E402
 
 KINDS = ["ngo", "womens_group", "firm", "academic", "diaspora", "grassroots", "foundation", "igo"]
 COUNTRIES = ["YE", "KE", "SO", "BD", "MM", "ML", "NE", "SN", "UA", "CO", "GB", "DE"]
@@ -119,9 +124,35 @@ def dry_run_and_apply(path: Path, user, figures: dict, label: str, *, apply: boo
     return counts
 
 
+def reference_seconds(path: Path) -> float:
+    """Parse the file with csv.DictReader and COPY name + description into a temporary table."""
+    import io
+
+    def once():
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [(row["name"], row.get("description", "")) for row in csv.DictReader(handle)]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS bench_reference (name text, description text)"
+            )
+            cursor.execute("TRUNCATE bench_reference")
+            cursor.cursor.copy_expert("COPY bench_reference FROM STDIN WITH (FORMAT csv)", buffer)
+
+    return best_of(once, repeat=2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--remove-after",
+        action="store_true",
+        help="afterwards, untimed, delete every stakeholder this benchmark ever imported (make "
+        "bench: left behind, they grow the registry the graph benchmarks read)",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -135,7 +166,8 @@ def main() -> None:
     figures: dict = {
         "rows": args.rows,
         "database": connection.vendor,
-        "load_average_at_start": round(os.getloadavg()[0], 2),
+        "load_before": load_average(),
+        **machine(),
         "start_peak_rss_mb": peak_rss_mb(),
     }
     with tempfile.TemporaryDirectory() as directory:
@@ -149,9 +181,28 @@ def main() -> None:
         second = Path(directory) / f"stakeholders-{run}-changed.csv"
         write_file(second, rows=args.rows, run=run, description="Changed")
         figures["update_counts"] = dry_run_and_apply(second, user, figures, "update", apply=True)
+        reference = reference_seconds(first)
     for step in ("create_dry_run", "create_apply", "update_dry_run", "update_apply"):
         figures[f"{step}_rows_per_s"] = round(args.rows / figures[f"{step}_s"])
-    print(json.dumps(figures, indent=2))
+    figures["reference"] = {
+        "what": "csv.DictReader over the same file, name + description COPYed to a temp table",
+        "seconds": round(reference, 3),
+    }
+    figures["vs_reference"] = {
+        step: ratio(figures[f"{step}_s"], reference, 1)
+        for step in ("create_dry_run", "create_apply", "update_dry_run", "update_apply")
+    }
+    figures["load_after"] = load_average()
+    if args.remove_after:
+        started = time.perf_counter()
+        removed, _ = Stakeholder.objects.filter(
+            name__regex=r"^Bench [0-9a-f]{8} actor [0-9]+$"
+        ).delete()
+        figures["removed_after"] = {
+            "rows": removed,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,13 @@ out of the way) and runs ``--clients`` threads, each with its own keep-alive con
 ``/api/v1/scores/?page_size=100`` page by page (back to the first page at the end) for
 ``--seconds`` or ``--requests`` per client, whichever comes first. Any status but 200 is an
 error. Prints requests, errors, latency percentiles in ms and requests per second, then stops
-gunicorn. Rendered pages are cached under their ETag (in CACHE_URL's cache: set it to Redis so
-the workers share it); ``--distinct-urls`` makes every request render its page. Target
-(issue 6): p95 under 100 ms at 32 clients, no errors. Never collected as a test.
+gunicorn. Beside them, the load average before and after, and a **reference** measured by the same
+clients against the same gunicorn in the same run: ``/healthz`` (no authentication, one trivial
+query), for ``--reference-seconds``; ``vs_reference`` gives the scores API's p50, p95 and
+throughput as ratios of the reference's, which compare across machines where raw figures do
+not. Rendered pages are cached under their ETag (in CACHE_URL's cache: set it to Redis so the
+workers share it); ``--distinct-urls`` makes every request render its page. Target (issue 22):
+p95 under 70 ms at 32 clients on a quiet 2-core machine, no errors. Never collected as a test.
 """
 
 import argparse
@@ -35,6 +39,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
+
+from smartdiplomacy.benchmarking import database_maintained, load_average, ratio  # noqa: E402
 
 TITLE_PREFIX = "Scores API load benchmark"
 HOST = "127.0.0.1"
@@ -57,7 +63,7 @@ def prepare(engagements: int, stakeholders: int) -> dict:
     call_command("migrate", verbosity=0)
 
     from accounts.services import token_issue
-    from index.models import Engagement, EngagementParticipant
+    from index.models import Engagement, EngagementParticipant, Score
     from index.selectors import methodology_current
     from index.services import scores_compute_many
     from stakeholders.models import Outcome, Stakeholder
@@ -125,6 +131,16 @@ def prepare(engagements: int, stakeholders: int) -> dict:
     )
     timings["scoring_s"] = round(time.perf_counter() - started, 1)
 
+    # Fresh planner statistics, as autovacuum would have them a minute after a bulk load (it may
+    # be off here): without them the planner took the scores table for a few hundred rows and
+    # joined all 20,000 before the page's LIMIT (0.9–1.5 s per page instead of 0.05–0.1 s),
+    # which measured the benchmark's set-up rather than the API.
+    maintenance = database_maintained(
+        connection,
+        [m._meta.db_table for m in (Engagement, EngagementParticipant, links, Score)],
+    )
+    timings["maintenance_s"] = maintenance["seconds"]
+
     token = token_issue(
         partner="Scores API load benchmark", created_by=None, scopes=["scores:read"]
     )
@@ -136,6 +152,7 @@ def prepare(engagements: int, stakeholders: int) -> dict:
         "created": len(created),
         "scored_now": scored,
         "timings": timings,
+        "autovacuum": maintenance["autovacuum"],
         "token": token.plaintext,
     }
 
@@ -199,6 +216,61 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def reference_client(port, requests, until, durations, errors, lock):
+    """One client of the reference: ``/healthz`` again and again on one keep-alive connection."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    mine, failed = [], []
+    for _ in range(requests):
+        if time.monotonic() >= until:
+            break
+        started = time.perf_counter()
+        try:
+            connection.request("GET", "/healthz", headers={"Accept": "application/json"})
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as error:
+            failed.append(type(error).__name__)
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+            continue
+        mine.append(time.perf_counter() - started)
+        if response.status != 200:
+            failed.append(response.status)
+    connection.close()
+    with lock:
+        durations.extend(mine)
+        errors.extend(failed)
+
+
+def run_clients(count, target, args_of) -> tuple[list, list, float]:
+    """``count`` client threads running ``target(*args_of(durations, errors, lock))``; their
+    durations, errors and the seconds it took."""
+    durations, errors, lock = [], [], threading.Lock()
+    threads = [
+        threading.Thread(target=target, args=args_of(durations, errors, lock)) for _ in range(count)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return durations, errors, time.perf_counter() - started
+
+
+def latency(durations: list, errors: list, elapsed: float) -> dict:
+    ms = [d * 1000 for d in durations]
+    return {
+        "requests": len(durations) + sum(1 for e in errors if isinstance(e, str)),
+        "errors": len(errors),
+        "error_kinds": sorted({str(e) for e in errors}),
+        "p50_ms": round(statistics.median(ms), 1) if ms else None,
+        "p95_ms": round(percentile(ms, 0.95), 1) if ms else None,
+        "p99_ms": round(percentile(ms, 0.99), 1) if ms else None,
+        "requests_per_s": round(len(durations) / elapsed, 1) if elapsed else None,
+        "seconds": round(elapsed, 1),
+    }
 
 
 def client(port, token, page_size, requests, until, durations, errors, lock, distinct=False):
@@ -266,12 +338,20 @@ def main():
         action="store_true",
         help="a unique ignored parameter per request: every page is rendered, none is cached",
     )
+    parser.add_argument(
+        "--reference-seconds",
+        type=float,
+        default=10.0,
+        help="how long the same clients load /healthz, the same-run reference (0: none)",
+    )
     args = parser.parse_args()
 
+    load_before = load_average()
     figures = prepare(args.engagements, args.stakeholders)
     token = figures.pop("token")
     args.port = args.port or free_port()
     process = start_gunicorn(args.port, args.workers, args.threads)
+    reference = None
     try:
         # One warm-up walk so every worker has loaded the app before the clock starts.
         warm_durations, warm_errors = [], []
@@ -279,13 +359,13 @@ def main():
         for _ in range(2 * (args.workers or 8)):
             client(args.port, token, args.page_size, 1, time.monotonic() + 30,
                    warm_durations, warm_errors, warm)  # fmt: skip
-        durations, errors, lock = [], [], threading.Lock()
-        started = time.perf_counter()
+        load_start = load_average()
         until = time.monotonic() + args.seconds
-        threads = [
-            threading.Thread(
-                target=client,
-                args=(
+        measured = latency(
+            *run_clients(
+                args.clients,
+                client,
+                lambda durations, errors, lock: (
                     args.port,
                     token,
                     args.page_size,
@@ -297,32 +377,44 @@ def main():
                     args.distinct_urls,
                 ),  # fmt: skip
             )
-            for _ in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        )
+        if args.reference_seconds > 0:
+            until = time.monotonic() + args.reference_seconds
+            reference = latency(
+                *run_clients(
+                    args.clients,
+                    reference_client,
+                    lambda durations, errors, lock: (
+                        args.port,
+                        args.requests,
+                        until,
+                        durations,
+                        errors,
+                        lock,
+                    ),  # fmt: skip
+                )
+            )
     finally:
         stop_gunicorn(process)
-    ms = [d * 1000 for d in durations]
     figures.update(
         {
             "clients": args.clients,
             "distinct_urls": args.distinct_urls,
             "page_size": args.page_size,
-            "requests": len(durations) + sum(1 for e in errors if isinstance(e, str)),
-            "errors": len(errors),
-            "error_kinds": sorted({str(e) for e in errors}),
-            "p50_ms": round(statistics.median(ms), 1) if ms else None,
-            "p95_ms": round(percentile(ms, 0.95), 1) if ms else None,
-            "p99_ms": round(percentile(ms, 0.99), 1) if ms else None,
-            "requests_per_s": round(len(durations) / elapsed, 1),
-            "seconds": round(elapsed, 1),
+            **measured,
             "cpu_count": os.cpu_count(),
+            "load_before": load_before,
+            "load_at_start": load_start,
+            "load_after": load_average(),
         }
     )
+    if reference is not None:
+        figures["reference"] = {"what": "GET /healthz, same clients, same gunicorn", **reference}
+        figures["vs_reference"] = {
+            "p50": ratio(measured["p50_ms"], reference["p50_ms"]),
+            "p95": ratio(measured["p95_ms"], reference["p95_ms"]),
+            "requests_per_s": ratio(measured["requests_per_s"], reference["requests_per_s"]),
+        }
     print(json.dumps(figures))
 
 

@@ -148,6 +148,12 @@ def test_bench_rescore_prints_one_json_line_and_scores_everything(v1):
     )
     assert seconds["read"] > 0 and seconds["score"] > 0
     assert result["engagements_per_second"] > 0 and result["peak_memory_mib"] > 0
+    # Comparable across machines: the load around it and a reference on the same rows.
+    assert len(result["load_before"]) == 3 and len(result["load_after"]) == 3
+    assert result["reference"]["engagements"] == 51 and result["reference"]["seconds"] > 0
+    assert result["vs_reference"] == pytest.approx(
+        seconds["rescore_total"] / result["reference"]["seconds"], rel=0.05, abs=0.1
+    )
     # Run again: the data are there, so nothing is generated and everything is rescored.
     again = _bench(engagements=50, stakeholders=30)
     assert again["seconds"]["generate_engagements"] == 0.0

@@ -1,11 +1,24 @@
-"""``manage.py bench_overlap --stakeholders N --stakes M [--compare]``: the overlap job, measured.
+"""``manage.py bench_overlap --stakeholders N --stakes M [--growth F] [--hubs S] [--compare]``.
 
-Generates a synthetic registry with skewed outcome popularity (``stakeholders.synthetic``: Zipf
-popularity with hub outcomes up to half of the actors), then runs the whole job end to end —
-read from the database, compute, write — in a fresh child process so that its peak memory is the
-job's own, times one stakeholder's refresh (a hub holder: the worst case), and prints ONE JSON
-line. With ``--compare`` it also runs, on the same data, a plain Python pairwise loop and
-networkx's bipartite projection (with the same cosine as edge weight), and prints the ratios.
+The overlap job, measured. Generates a synthetic registry with skewed outcome popularity
+(``stakeholders.synthetic``: Zipf popularity with hub outcomes up to half of the actors), then
+runs the whole job end to end — read from the database, compute, write — in a fresh child process
+so that its peak memory is the job's own, times one stakeholder's refresh (a hub holder: the worst
+case), and prints ONE JSON line with the load average before and after. What a successful run
+sets off afterwards (every outcome's coalitions, a separate task on the workers) is held back.
+
+Beside the job's seconds it prints a **reference** measured in the same child on the same data:
+a plain scipy sparse product of a sample of the unit-length interest rows against all of them
+(single thread, best of three), scaled to every row — the floor of any cosine-based pairing — and
+``compute_vs_reference``, the compute phase's ratio to it, which travels between machines.
+
+``--growth F`` first runs the same at ``N/F`` stakeholders and ``M/F`` stakes and prints the
+growth exponent ``k`` of ``seconds ∝ stakeholders^k`` for each phase (1 is linear).
+``--hubs S`` also times the compute (in process) with the outcomes held by more than a share ``S``
+of the actors left out, and says how many of the full run's candidates it still finds: the
+measurement behind the README's recommendation on hub outcomes (the scoring is unchanged).
+With ``--compare`` it also runs, on the same data, a plain Python pairwise loop and networkx's
+bipartite projection (with the same cosine as edge weight), and prints the ratios.
 
 Not a test: run it by hand on PostgreSQL (scratch database) for the figures in the README.
 """
@@ -13,24 +26,119 @@ Not a test: run it by hand on PostgreSQL (scratch database) for the figures in t
 import heapq
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from partnerships import services
 from partnerships.models import OverlapRun
-from partnerships.overlap import Parameters, compute_all
+from partnerships.overlap import Parameters, Registry, compute_all
+from smartdiplomacy.benchmarking import (
+    best_of,
+    database_maintained,
+    growth_exponent,
+    load_recorded,
+    ratio,
+)
 from smartdiplomacy.celery import app
+
+# Rows of the reference product's sample: enough to time steadily, few enough to stay quick.
+REFERENCE_SAMPLE = 500
 
 
 def _peak_mib(who=resource.RUSAGE_SELF) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+
+def _backend_pid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _backend_cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds used so far by the database server process ``pid`` when it runs here."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _followups_held():
+    """Hold back what a successful run sets off (the coalitions of every outcome): on workers it
+    is a separate task, after the job; run eagerly here it would be timed as part of the job.
+    ``benchmarks/coalitions.py --database`` measures it."""
+    from partnerships.signals import overlap_run_succeeded
+
+    receivers = overlap_run_succeeded.receivers
+    overlap_run_succeeded.receivers = []
+    overlap_run_succeeded.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        overlap_run_succeeded.receivers = receivers
+        overlap_run_succeeded.sender_receivers_cache.clear()
+
+
+class _WriteClock:
+    """Wall seconds of the write phase's parts, by wrapping what ``overlap_run_finalize`` calls
+    (benchmark only; the wrappers are removed after)."""
+
+    NAMES = (
+        "merge_pairs", "_candidates_insert", "_binary_copy_rows", "_promotions_carry_over",
+        "_runs_tidy",
+    )  # fmt: skip
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(self.NAMES, 0.0)
+
+    @contextmanager
+    def installed(self):
+        originals = {name: getattr(services, name) for name in self.NAMES}
+
+        def timed(name, function):
+            def wrapper(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    self.seconds[name] += time.perf_counter() - started
+
+            return wrapper
+
+        for name, function in originals.items():
+            setattr(services, name, timed(name, function))
+        try:
+            yield self
+        finally:
+            for name, function in originals.items():
+                setattr(services, name, function)
+
+    def parts(self) -> dict:
+        return {
+            "merge": round(self.seconds["merge_pairs"], 3),
+            "copy_into_table": round(self.seconds["_candidates_insert"], 3),
+            # Of which building the binary COPY rows with NumPy (the rest is the database's).
+            "copy_rows_built": round(self.seconds["_binary_copy_rows"], 3),
+            "promotions_carry_over": round(self.seconds["_promotions_carry_over"], 3),
+            "tidy_old_runs": round(self.seconds["_runs_tidy"], 3),
+        }
 
 
 class Command(BaseCommand):
@@ -44,6 +152,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--chunks", type=int, default=0, help="0: one per 25,000 actors")
         parser.add_argument("--compare", action="store_true", help="also pure Python, networkx")
+        parser.add_argument(
+            "--growth", type=int, default=0, help="also run at 1/F of the sizes: growth exponent"
+        )
+        parser.add_argument(
+            "--hubs", type=float, default=0.0, help="also compute without outcomes held by > S"
+        )
         parser.add_argument("--reuse", action="store_true", help="keep the registry in the DB")
         parser.add_argument("--job-only", action="store_true", help="internal: the child's part")
 
@@ -54,49 +168,222 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(self._job(options)))
             return
         result = {"database": connection.vendor}
-        if not options["reuse"]:
+        with load_recorded(result):
+            sizes = [(options["stakeholders"], options["stakes"], options["ties"])]
+            if options["growth"] > 1:
+                factor = options["growth"]
+                small_ties = None if options["ties"] is None else options["ties"] // factor
+                sizes.insert(
+                    0, (options["stakeholders"] // factor, options["stakes"] // factor, small_ties)
+                )
+            runs = [self._run(options, *size, reuse=options["reuse"]) for size in sizes]
+            result.update(runs[-1])
+            if len(runs) > 1:
+                small, large = runs
+                result["smaller"] = small
+                result["growth_exponent"] = self._growth(small, large)
+            if options["compare"]:
+                result["compare"] = self._compare(result)
+        self.stdout.write(json.dumps(result))
+
+    def _run(self, options, stakeholders, stakes, ties, *, reuse) -> dict:
+        # The size the growth exponent is over: the synthetic actors asked for (other rows, e.g.
+        # an import benchmark's stakeholders without stakes, would skew the printed counts).
+        result = {"synthetic_stakeholders": stakeholders}
+        if not reuse:
             from stakeholders.synthetic import synthetic_registry_create
 
             generated = synthetic_registry_create(
-                stakeholders=options["stakeholders"],
-                stakes=options["stakes"],
-                ties=options["stakeholders"] if options["ties"] is None else options["ties"],
+                stakeholders=stakeholders,
+                stakes=stakes,
+                ties=stakeholders if ties is None else ties,
                 outcomes=options["outcomes"],
                 seed=options["seed"],
             )
             result["generate_seconds"] = generated["total_seconds"]
+        from partnerships.models import Candidate
+        from stakeholders.models import Outcome, Stake, Stakeholder, Tie
+
+        # As autovacuum would leave them (it may be off here): no dead rows of earlier runs.
+        result["maintenance"] = database_maintained(
+            connection,
+            [m._meta.db_table for m in (Stakeholder, Outcome, Stake, Tie, Candidate)],
+        )
         command = [sys.executable, sys.argv[0], "bench_overlap", "--job-only",
-                   "--chunks", str(options["chunks"])]  # fmt: skip
+                   "--chunks", str(options["chunks"]), "--hubs", str(options["hubs"])]  # fmt: skip
         child = subprocess.run(command, capture_output=True, text=True, check=False)
         if child.returncode:
             raise CommandError(f"the job failed:\n{child.stderr[-4000:]}")
         result.update(json.loads(child.stdout.strip().splitlines()[-1]))
-        if options["compare"]:
-            result["compare"] = self._compare(result)
-        self.stdout.write(json.dumps(result))
+        return result
+
+    @staticmethod
+    def _growth(small: dict, large: dict) -> dict:
+        n_small, n_large = small["synthetic_stakeholders"], large["synthetic_stakeholders"]
+        exponents = {
+            phase: growth_exponent(n_small, small["seconds"][phase], n_large, seconds)
+            for phase, seconds in large["seconds"].items()
+            if small["seconds"].get(phase)
+        }
+        exponents["reference"] = growth_exponent(
+            n_small, small["reference"]["seconds"], n_large, large["reference"]["seconds"]
+        )
+        # CPU seconds move far less with the machine's load than wall seconds do.
+        for name in ("job", "database"):
+            if small["cpu_seconds"].get(name) and large["cpu_seconds"].get(name):
+                exponents[f"cpu_{name}"] = growth_exponent(
+                    n_small, small["cpu_seconds"][name], n_large, large["cpu_seconds"][name]
+                )
+        if "hubs" in small and "hubs" in large:
+            for name in ("full_compute_seconds", "pruned_compute_seconds"):
+                exponents[f"hubs_{name}"] = growth_exponent(
+                    n_small, small["hubs"][name], n_large, large["hubs"][name]
+                )
+        return {"over": [n_small, n_large], **exponents}
 
     # --- the job, in the child process ----------------------------------------------------------
 
     def _job(self, options) -> dict:
         app.conf.task_always_eager = True  # the same code the workers run, here in process
         OverlapRun.objects.filter(is_active=True).update(is_active=False, status="failed")
+        clock = _WriteClock()
+        backend = _backend_pid()
+        backend_cpu = _backend_cpu_seconds(backend)
+        cpu = time.process_time()
         started = time.perf_counter()
-        run, _ = services.overlap_run_request(parameters={"chunks": options["chunks"]})
-        services.overlap_run_execute(run_id=run.pk)
+        with clock.installed(), _followups_held():
+            run, _ = services.overlap_run_request(parameters={"chunks": options["chunks"]})
+            services.overlap_run_execute(run_id=run.pk)
         run.refresh_from_db()
         total = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        if backend_cpu is not None:
+            backend_cpu = round(_backend_cpu_seconds(backend) - backend_cpu, 3)
         if run.status != OverlapRun.Status.SUCCEEDED:
             raise CommandError(run.error)
         peak_job = _peak_mib()
         refresh = self._refresh_seconds()
-        return {
+        registry, _ = services.registry_load()
+        reference = self._reference(registry)
+        figures = {
             "stakeholders": run.stakeholder_count,
             "stakes": run.stake_count,
             "candidates": run.candidate_count,
             "chunks": run.chunks_total,
             "seconds": {**run.timings, "total": round(total, 3)},
+            # Where the write phase goes (wall seconds), and CPU seconds, which the machine's
+            # load moves far less than wall seconds: this process (all its threads) and the
+            # database server process of its connection.
+            "write_parts": clock.parts(),
+            "cpu_seconds": {"job": round(cpu, 3), "database": backend_cpu},
             "peak_memory_mib": peak_job,
             "refresh_seconds": refresh,
+            "reference": reference,
+            "compute_vs_reference": ratio(run.timings.get("compute"), reference["seconds"]),
+            "total_vs_reference": ratio(total, reference["seconds"]),
+            "hub_outcomes": self._hub_profile(registry),
+        }
+        if options["hubs"]:
+            figures["hubs"] = self._hubs(registry, options["hubs"])
+        return figures
+
+    @staticmethod
+    def _reference(registry: Registry) -> dict:
+        """A plain scipy product of sampled unit rows against all rows, scaled to every row."""
+        rows = registry.row_order()
+        normalized = registry.normalized
+        sample = rows[np.linspace(0, len(rows) - 1, min(REFERENCE_SAMPLE, len(rows))).astype(int)]
+        transposed = normalized.T.tocsr()
+        block = normalized[sample]
+        seconds = best_of(lambda: block @ transposed)
+        return {
+            "what": "scipy csr product, sampled unit rows × all rows, 1 thread, best of 3",
+            "sample_rows": len(sample),
+            "sample_seconds": round(seconds, 4),
+            "seconds": round(seconds * len(rows) / max(1, len(sample)), 3),
+        }
+
+    @staticmethod
+    def _hub_profile(registry: Registry) -> dict:
+        """How much of the pairwise work the popular outcomes make: Σ holders² by share held."""
+        holders = np.bincount(registry.interest.indices, minlength=registry.interest.shape[1])
+        actors = max(1, int(np.count_nonzero(registry.norms > 0)))
+        work = holders.astype(np.float64) ** 2
+        total = float(work.sum()) or 1.0
+        return {
+            "largest_share": round(float(holders.max(initial=0)) / actors, 3),
+            **{
+                f"over_{int(share * 100)}pct": {
+                    "outcomes": int(np.count_nonzero(holders > share * actors)),
+                    "share_of_stakes": round(
+                        float(holders[holders > share * actors].sum()) / max(1, holders.sum()), 3
+                    ),
+                    "share_of_pair_work": round(
+                        float(work[holders > share * actors].sum()) / total, 3
+                    ),
+                }
+                for share in (0.01, 0.05, 0.2)
+            },
+        }
+
+    @staticmethod
+    def _hubs(registry: Registry, share: float) -> dict:
+        """The compute with and without the outcomes held by more than ``share`` of the actors,
+        and how many of the full run's candidate pairs the pruned one still finds."""
+        params = Parameters()
+        threads = services.default_threads()
+        started = time.perf_counter()
+        full = compute_all(registry, params, threads=threads)
+        full_seconds = time.perf_counter() - started
+
+        holders = np.bincount(registry.interest.indices, minlength=registry.interest.shape[1])
+        actors = max(1, int(np.count_nonzero(registry.norms > 0)))
+        keep = holders <= share * actors
+        interest = registry.interest.tocsc()[:, np.flatnonzero(keep)].tocsr()
+        pruned_registry = Registry(
+            ids=registry.ids, kinds=registry.kinds, capabilities=registry.capabilities,
+            inclusive=registry.inclusive, interest=interest,
+            outcome_ids=registry.outcome_ids[keep], needs=registry.needs[keep],
+            tie_keys=registry.tie_keys, public=registry.public,
+        )  # fmt: skip
+        started = time.perf_counter()
+        pruned = compute_all(pruned_registry, params, threads=threads)
+        pruned_seconds = time.perf_counter() - started
+
+        def pairs(selection):
+            return set(zip(selection.src.tolist(), selection.dst.tolist(), strict=True))
+
+        def best_partner(selection):
+            if not len(selection):
+                return {}
+            both_src = np.r_[selection.src, selection.dst]
+            both_dst = np.r_[selection.dst, selection.src]
+            score = np.r_[selection.score, selection.score]
+            order = np.lexsort((both_dst, -score, both_src))
+            first = np.r_[True, both_src[order][1:] != both_src[order][:-1]]
+            return dict(
+                zip(both_src[order][first].tolist(), both_dst[order][first].tolist(), strict=True)
+            )
+
+        full_pairs, pruned_pairs = pairs(full), pairs(pruned)
+        full_best, pruned_best = best_partner(full), best_partner(pruned)
+        same_best = sum(
+            1 for actor, partner in full_best.items() if pruned_best.get(actor) == partner
+        )
+        return {
+            "pruned_share": share,
+            "pruned_outcomes": int(np.count_nonzero(~keep)),
+            "pruned_stakes": int(holders[~keep].sum()),
+            "threads": threads,
+            "full_compute_seconds": round(full_seconds, 3),
+            "pruned_compute_seconds": round(pruned_seconds, 3),
+            "speedup": ratio(full_seconds, pruned_seconds, 1),
+            "full_candidates": len(full_pairs),
+            "pruned_candidates": len(pruned_pairs),
+            "full_pairs_still_found": ratio(len(full_pairs & pruned_pairs), len(full_pairs), 3),
+            "best_partner_unchanged": ratio(same_best, len(full_best), 3),
+            "note": "pruned = those outcomes left out of the interest matrix (cosines, needs and "
+            "shared outcomes over the rest); scores as defined, nothing written",
         }
 
     def _refresh_seconds(self) -> dict:
