@@ -28,9 +28,9 @@ setup: $(VENV)/.installed static/vendor/.built
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## bench: the headline benchmarks at reduced sizes (< 10 min on 2 cores), one table of figures,
-## same-run references, ratios and load. DATABASE_URL must name a scratch PostgreSQL database
-## (its synthetic registry is replaced); CACHE_URL a Redis database (the scores API's cache).
+## bench: the headline benchmarks at reduced sizes (< 10 min), one table with load and same-run ratios
+# DATABASE_URL must name a scratch PostgreSQL database (its synthetic registry is replaced);
+# CACHE_URL a Redis database (the scores API's cache).
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 

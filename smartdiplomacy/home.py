@@ -87,12 +87,10 @@ def recent_activity(user, *, limit: int = 12, before=None, kinds=CHANGE_KINDS) -
     """Registry changes, proposals and decisions this person may see, newest first (older than
     ``before`` if given; of the given ``kinds`` only). The home page shows the first few; the
     change log pages through them all."""
-    registry = [
-        describe_change(record)
-        for record in registry_recent_changes(
-            user=user, limit=limit, before=before, kinds=[k for k in kinds if k != "partnership"]
-        )
-    ]
+    records = registry_recent_changes(
+        user=user, limit=limit, before=before, kinds=[k for k in kinds if k != "partnership"]
+    )
+    registry = [describe_change(record) for record in records]
     visible = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
     events = PartnershipEvent.objects.filter(partnership__in=visible)
     if before is not None:

@@ -176,7 +176,15 @@ def registry_recent_changes(
             ),
             (),
         ),
-        ("outcome", Outcome.history.all(), ()),
+        (
+            "outcome",
+            # Whether the outcome still has a page: one deleted since (or archived by a deletion,
+            # which reads as deleted) is named without a link, whichever way it went.
+            Outcome.history.annotate(
+                is_live=Exists(Outcome.objects.filter(pk=OuterRef("id"), archived_at__isnull=True))
+            ),
+            (),
+        ),
         ("stake", stakes, ("stakeholder", "outcome")),
         ("tie", ties, ("from_stakeholder", "to_stakeholder")),
     ]
@@ -203,6 +211,16 @@ def describe_change(record) -> dict:
             verb = CHANGE_VERBS["+"]  # hidden from this reader before: for them it began here
     elif model is Outcome:
         label, url_object = record.title, record
+        if record.archived_at is None and getattr(record, "is_live", True) is False:
+            # Deleted (or archived by a deletion) since: named, without a page to link to.
+            return {
+                "what": model._meta.verbose_name,
+                "label": label,
+                "verb": verb,
+                "who": record.history_user,
+                "when": record.history_date,
+                "url": None,
+            }
         if record.archived_at is not None:
             # Archived by someone's deletion: to everyone's reads it was deleted.
             return {

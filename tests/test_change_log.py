@@ -81,3 +81,18 @@ def test_the_query_count_does_not_grow_with_changes(client, analyst, django_asse
     changes(20)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(labels(client.get(URL))) == 50
+
+
+def test_a_deleted_outcome_is_named_without_a_link(client, officer):
+    from stakeholders import services
+    from tests.stakeholders.factories import OutcomeFactory
+
+    kept = OutcomeFactory(title="Water security in the Sahel")
+    gone = OutcomeFactory(title="Reconstruction of Kidal")
+    services.outcome_delete(outcome=gone, user=officer)
+    login_verified(client, officer)
+    changes = client.get(URL, {"what": "outcome"}).context["changes"]
+    urls = {(c["label"], c["verb"]): c["url"] for c in changes}
+    assert urls[("Water security in the Sahel", "created")] == kept.get_absolute_url()
+    assert urls[("Reconstruction of Kidal", "created")] is None
+    assert urls[("Reconstruction of Kidal", "deleted")] is None

@@ -15,7 +15,9 @@ from tests.stakeholders.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SKIP_PREFIXES = ("admin/", "api/")  # the admin is Django's; the API has its own schemathesis run
+# The admin is Django's; the API has its own schemathesis run; /metrics answers Prometheus with
+# its token only (tests/ops/test_observability.py).
+SKIP_PREFIXES = ("admin/", "api/", "metrics")
 
 
 def _walk(patterns, prefix=""):

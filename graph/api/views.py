@@ -4,7 +4,7 @@ Signed-in people only: partner tokens are refused (the graph shows who works wit
 more than the registry's public rows say one by one).
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -132,7 +132,11 @@ class SavedViewListApiView(APIView):
         summary="Saved views of the graph you may open (newest 50)",
         description="Views saved by cleared people are listed to cleared people only. "
         + RESTRICTION_NOTE,
-        responses={200: SavedViewSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                "SavedViewList", fields={"results": SavedViewSerializer(many=True)}
+            )
+        },
         tags=["graph"],
     )
     def get(self, request):

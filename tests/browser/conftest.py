@@ -71,17 +71,22 @@ def login(page, live_server):
     """Sign in through the login page, and through the second factor when it is asked for."""
 
     def login_as(username: str, password: str = "correct-horse-battery"):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        if "/accounts/two-factor/" in page.url:
-            pass_second_factor(page, live_server, username)
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+        return sign_in(page, live_server, username, password)
 
     return login_as
+
+
+def sign_in(page, live_server, username: str, password: str):
+    """Sign ``page`` in as ``username`` (and through the second factor when it is asked for)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/two-factor/" in page.url:
+        pass_second_factor(page, live_server, username)
+    page.wait_for_url(f"{live_server.url}/")
+    return page
 
 
 def pass_second_factor(page, live_server, username: str) -> None:

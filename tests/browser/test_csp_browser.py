@@ -62,7 +62,7 @@ def test_pages_with_javascript_break_no_policy(page, login, live_server, registr
     login("root")
     pages = {
         "/": "main",
-        "/graph/": "#cy canvas",
+        "/graph/": "body[data-graph-ready=true]",
         "/stakeholders/": "main table",
         f"/outcomes/{registry.pk}/": "svg .pt",
         "/partnerships/new/": "main form",

@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
-from tests.browser.conftest import pass_second_factor, screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,14 +119,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, demo, user
     context = browser.new_context(viewport=PHONE, bypass_csp=True)  # bypass: to inject axe only
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    if "/accounts/two-factor/" in page.url:
-        pass_second_factor(page, live_server, username)
-        page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, username, PASSWORD)
 
     seen, problems = _crawl(page, live_server.url, username)
     context.close()

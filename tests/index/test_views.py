@@ -89,7 +89,7 @@ def test_hidden_participants_are_left_out_of_lists_and_counts(client, analyst, c
     )
     services.score_compute(engagement=engagement, methodology=v1)
     html = _login(client, analyst).get(engagement.get_absolute_url()).content.decode()
-    assert "Open NGO" in html and "1 ngo" in html
+    assert "Open NGO" in html and "NGO: 1" in html
     assert "Secret" not in html and "1 women&#x27;s group" not in html.lower()
     for hint in ("hidden actor", "hidden participant", "restricted", "not shown"):
         assert hint not in html.lower()
