@@ -179,7 +179,19 @@ def stakeholder_bulk_update(*, stakeholders: Iterable[Stakeholder], field: str, 
             stakeholder_update(stakeholder=stakeholder, **{field: value})
         except ValidationError as error:
             refused.append(f"{stakeholder.name}: {' '.join(error.messages)}")
-        changed += 1
+        else:
+            changed += 1
     if refused:
         raise ValidationError({"stakeholders": refused})
     return changed
+
+
+@transaction.atomic
+def stakeholder_bulk_delete(*, stakeholders: Iterable[Stakeholder], user) -> int:
+    """Delete every stakeholder as one deletion each would (what ``user`` may not see is kept),
+    all or none. Returns how many were deleted."""
+    count = 0
+    for stakeholder in stakeholders:
+        stakeholder_delete(stakeholder=stakeholder, user=user)
+        count += 1
+    return count

@@ -703,10 +703,8 @@ def stakeholder_bulk(request):
     action = form.cleaned_data["action"]
     try:
         if action == "delete":
-            with transaction.atomic():
-                for stakeholder in chosen:
-                    services.stakeholder_delete(stakeholder=stakeholder, user=request.user)
-            messages.success(request, f"Deleted {len(chosen)} stakeholder{pluralize(chosen)}.")
+            deleted = services.stakeholder_bulk_delete(stakeholders=chosen, user=request.user)
+            messages.success(request, f"Deleted {deleted} stakeholder{pluralize(deleted)}.")
         else:
             value = form.cleaned_data[action]
             changed = services.stakeholder_bulk_update(
