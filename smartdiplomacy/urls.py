@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("registry/imports/", include("stakeholders.imports.urls")),
     path("registry/iati/", include("iati.urls")),
+    path("registry/3w/", include("threew.urls")),
     path("api/", include("smartdiplomacy.api_urls")),
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),

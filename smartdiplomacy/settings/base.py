@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "graph",
     "index",
     "iati",
+    "threew",
     "demo",
     "ops",
     "django_prometheus",
@@ -368,6 +369,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_IMPORTS = [
     "stakeholders.imports.tasks",
     "iati.tasks",
+    "threew.tasks",
     "partnerships.coalitions.tasks",
 ]
 

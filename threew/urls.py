@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "threew_import"
+
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<str:token>/", views.job, name="job"),
+    path("<str:token>/columns/", views.job_map, name="job_map"),
+]
