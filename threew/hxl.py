@@ -222,6 +222,26 @@ class Columns:
     def has_organisation(self) -> bool:
         return any(f"{role}.name" in self.fields or f"{role}.code" in self.fields for role in ROLES)
 
+    def attach_orphans(self) -> None:
+        """A plain ``#org+type`` or ``#org+code`` column in a table without a plain ``#org``
+        belongs to the organisation column nearest to its left ("Org type" just after
+        "Implementing partner"), or the first one if none is to its left."""
+        if "org.name" in self.fields:
+            return
+        named = sorted(
+            (self.fields[f"{role}.name"], role) for role in ROLES if f"{role}.name" in self.fields
+        )
+        if not named:
+            return
+        for part in ("type", "code"):
+            index = self.fields.get(f"org.{part}")
+            if index is None:
+                continue
+            left = [role for position, role in named if position < index]
+            role = left[-1] if left else named[0][1]
+            if f"{role}.{part}" not in self.fields:
+                self.fields[f"{role}.{part}"] = self.fields.pop(f"org.{part}")
+
     def describe(self, headers: list[str]) -> list[str]:
         lines = []
         for name, index in sorted(self.fields.items(), key=lambda item: item[1]):
@@ -245,6 +265,7 @@ def columns_from_tags(cells: list[str], *, row_number: int) -> Columns:
             )
             continue
         columns.fields[name] = index
+    columns.attach_orphans()
     return columns
 
 
@@ -270,4 +291,5 @@ def columns_from_headers(
                 columns.ignored.append(f"column {index + 1} ({header.strip()}): not read")
             continue
         columns.fields[name] = index
+    columns.attach_orphans()
     return columns

@@ -275,21 +275,23 @@ class _Writer:
         for row in rows:
             for position, org in enumerate(row.orgs):
                 key = (row.number, position)
-                normalised = rules.name_normalised(org.name or org.code)
+                # A code seen earlier in this batch names the organisation it named there.
+                normalised = identifiers.get(org.code) or rules.name_normalised(
+                    org.name or org.code
+                )
                 found = self.by_code.get(org.code) if org.code else None
                 if found is None:
                     found = self.by_name.get(normalised)
-                    if found is not None and org.code:
-                        identifiers.setdefault(org.code, normalised)
-                pk = None
                 if found is not None:
-                    pk = found[0]
-                    if found[1]:
-                        restricted_ids.add(pk)
-                if pk is not None:
-                    result[key] = pk
+                    result[key] = found[0]
                     report.matched += 1
+                    if found[1]:
+                        restricted_ids.add(found[0])
+                    if org.code and org.code not in self.by_code:
+                        identifiers.setdefault(org.code, normalised)
                     continue
+                if org.code:
+                    identifiers.setdefault(org.code, normalised)
                 if normalised not in new:
                     kind, understood = rules.kind_for_org_type(org.type)
                     if not understood and not org.type and org.name:
@@ -318,8 +320,6 @@ class _Writer:
                         ),
                         org,
                     )
-                    if org.code:
-                        identifiers.setdefault(org.code, normalised)
                 pending.append((key, normalised))
         report.involves_restricted |= bool(restricted_ids)
         created = list(new.items())
