@@ -52,10 +52,10 @@ def threew_job_get(*, token: str, user) -> dict | None:
     return job
 
 
-def _job_set(token: str, **changes) -> dict:
-    job = cache.get(_key(token)) or {}
+def _job_set(key: str, **changes) -> dict:
+    job = cache.get(_key(key)) or {}
     job.update(changes, updated=time.time())
-    cache.set(_key(token), job, JOB_SECONDS)
+    cache.set(_key(key), job, JOB_SECONDS)
     return job
 
 
