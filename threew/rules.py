@@ -19,6 +19,7 @@ are documented defaults, to be corrected on the stake's page.
 """
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -158,6 +159,7 @@ def clean_text(text: str) -> str:
     return " ".join(str(text or "").split())
 
 
+@functools.lru_cache(maxsize=4096)  # django-countries looks a name up through every translation
 def country_code(*, name: str = "", code: str = "") -> str:
     """The ISO 3166-1 alpha-2 code for a country cell (ISO3, ISO2 or a name); "" if unknown."""
     if code:
@@ -169,6 +171,7 @@ def country_code(*, name: str = "", code: str = "") -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=512)
 def country_label(code: str) -> str:
     return str(dict(countries).get(code, "")) if code else ""
 
