@@ -233,3 +233,20 @@ def test_a_cleared_importer_matches_it_and_the_report_is_marked(tmp_path):
     report = threew_import(path=FILES / "well-formed.csv", user=cleared)
     assert report.involves_restricted and report.matched == 1
     assert Stake.objects.filter(stakeholder=hidden).count() == 1
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_rows(tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(rows: int, run: str) -> int:
+        path = tmp_path / f"{run}.csv"
+        lines = ["#org,#org+impl,#org+code,#sector,#country"]
+        lines += [f"{run} lead {n},{run} impl {n},{run}-{n},Health,Kenya" for n in range(rows)]
+        path.write_text("\n".join(lines) + "\n")
+        with CaptureQueriesContext(connection) as captured:
+            report = threew_import(path=path, source_name=run)
+        assert report.rows_imported == rows
+        return len(captured)
+
+    assert queries_for(5, "small") == queries_for(60, "large")
