@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from stakeholders.choices import IdentifierScheme, Kind, Sensitivity, Theme, TieKind
 from stakeholders.models import ExternalIdentifier, Outcome, Stake, Stakeholder, Tie
@@ -217,8 +218,24 @@ def test_an_uncleared_importer_never_matches_a_restricted_stakeholder(tmp_path):
         "Someone Else,NG-WOC-9,,Health,Coastal Province\n"
     )
     officer = UserFactory(roles=["program officer"])
+
+    def report_lines() -> list[str]:
+        with transaction.atomic():
+            lines = threew_import(path=path, user=officer).lines()
+            transaction.set_rollback(True)
+        return lines
+
+    # The report reads exactly as it would if the hidden actor had never existed.
+    with_hidden = report_lines()
+    pk = hidden.pk
+    hidden.delete()
+    assert report_lines() == with_hidden
+    hidden.pk = pk
+    hidden.save()
+    ExternalIdentifier.objects.create(
+        stakeholder=hidden, scheme=IdentifierScheme.OTHER, value="NG-WOC-9"
+    )
     report = threew_import(path=path, user=officer)
-    # The report reads as if the hidden actor had never existed: nothing found, three created.
     assert report.matched == 0 and report.created["stakeholders"] == 3
     assert not report.involves_restricted
     assert not Stake.objects.filter(stakeholder=hidden).exists()
