@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
@@ -590,6 +590,13 @@ def threew_import(
     except FileProblem as problem:
         raise ThreeWImportError(
             f"Nothing was imported: {file_name}: {problem.message}", report=report
+        ) from None
+    except IntegrityError:
+        # Two imports of one source at once: the second to commit finds the first's rows.
+        raise ThreeWImportError(
+            f"Nothing was imported: another import of the source '{source_name}' ran at the "
+            "same time. Import the file again: rows the other import wrote are left unchanged.",
+            report=report,
         ) from None
     if not dry_run and report.rows_imported:
         _analyze()
