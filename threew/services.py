@@ -546,6 +546,10 @@ def threew_import(
             source = threew_source_get_or_create(name=source_name)
             with sheet_open(path, mapping=mapping or remembered) as sheet:
                 columns = sheet.columns
+                if remembered and not mapping and not sheet.tagged:
+                    columns.how = columns.how.replace(
+                        "the mapping given", f"the mapping remembered for '{source_name}'"
+                    )
                 report.columns = columns.describe(sheet.headers) + columns.ignored
                 report.columns.insert(0, f"(read from {columns.how})")
                 if not columns.has_organisation:

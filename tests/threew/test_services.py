@@ -159,6 +159,9 @@ def test_an_untagged_file_is_mapped_with_map_and_the_mapping_remembered(capsys):
     # The next file of the source, without --map, is read with the remembered mapping.
     report = threew_import(path=FILES / "untagged.csv", source_name="Savannah 3W")
     assert "column 1 'Organisation' → #org+impl" in report.columns
+    assert report.columns[0] == (
+        "(read from the mapping remembered for 'Savannah 3W', the rest guessed from the headers)"
+    )
     assert report.rows_unchanged == 3
 
 
