@@ -73,3 +73,35 @@ def website_domain(url: str) -> str:
     host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
     host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host
+
+
+def similar_name_pairs(
+    names: dict[int, str], *, threshold: float, max_block: int = 200
+) -> list[tuple[int, int, float]]:
+    """Pairs ``(a, b, similarity)`` with ``a < b`` of ``names`` (id → normalised name) at least
+    ``threshold`` similar: the fallback of databases without trigrams.
+
+    Compared only within blocks sharing a word of three letters or more, or the first four
+    letters (so "maersk" meets "maersk group", "ap moller" meets "apmoller"); a word shared by
+    more than ``max_block`` names says nothing and forms no block.
+    """
+    blocks: dict[str, list[int]] = {}
+    for pk, name in names.items():
+        if not name:
+            continue
+        keys = {f"w:{word}" for word in name.split() if len(word) >= 3}
+        keys.add(f"p:{name.replace(' ', '')[:4]}")
+        for key in keys:
+            blocks.setdefault(key, []).append(pk)
+    seen: dict[tuple[int, int], float] = {}
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > max_block:
+            continue
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if (a, b) in seen:
+                    continue
+                score = name_similarity(names[a], names[b])
+                seen[(a, b)] = score
+    return [(a, b, score) for (a, b), score in seen.items() if score >= threshold]
