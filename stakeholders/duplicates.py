@@ -27,7 +27,10 @@ from .models import DuplicateDismissal, ExternalIdentifier, Stakeholder
 from .names import name_normalise, name_similarity, similar_name_pairs, website_domain
 from .selectors import stakeholder_visible_to
 
-NAME_THRESHOLD = 0.6
+# Trigram similarity of names from which a pair is suggested: below it, names that share all
+# but one word ("… Foundation Kenya" and "… Foundation Yemen", country offices) would flood the
+# queue; the same name once normalised is always suggested.
+NAME_THRESHOLD = 0.75
 # Hosts where many unrelated organisations have a page: the same one says nothing.
 SHARED_HOSTS = frozenset(
     {

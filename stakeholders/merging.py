@@ -373,13 +373,18 @@ def stakeholder_merge(
         involves_restricted=involves_restricted,
         merged_by=user if getattr(user, "pk", None) else None,
     )
-    _announce(1 + len(others))
+    _announce(1 + len(others), involves_restricted=involves_restricted)
     return record
 
 
-def _announce(count: int) -> None:
-    # Candidates, coalitions, scores and the graph read the registry: one bulk change refreshes
-    # them all.
+def _announce(count: int, *, involves_restricted: bool) -> None:
+    """Candidates, coalitions, scores and the graph read the registry. Each moved stake, tie and
+    archived record already queues its own refresh (their signals); a merge of public records
+    also announces one bulk change, so everything derived is recomputed in one run. A merge that
+    involves hidden records does not: a full run that people not cleared can see start would
+    tell them something changed among records they may not see."""
+    if involves_restricted:
+        return
     transaction.on_commit(
         lambda: registry_bulk_changed.send(sender=Stakeholder, kind="stakeholders", count=count)
     )
@@ -463,7 +468,7 @@ def stakeholder_merge_undo(*, record: MergeRecord, user) -> None:
     record.undone_at = timezone.now()
     record.undone_by = user if getattr(user, "pk", None) else None
     record.save(update_fields=["undone_at", "undone_by"])
-    _announce(1 + len(record.merged_ids))
+    _announce(1 + len(record.merged_ids), involves_restricted=record.involves_restricted)
 
 
 # --- the registry's own rows ----------------------------------------------------------------------

@@ -4,14 +4,13 @@
 spacing and legal-form suffixes ("Ltd", "A/S", "Inc", "GmbH", "e.V.", "S.A.") — so that
 "A.P. Moller - Maersk" and "A.P.Moller-Maersk A/S" both read ``ap moller maersk``. Suggestions of
 duplicates compare these normalised names (PostgreSQL: trigram similarity; elsewhere
-:func:`name_similarity`).
+the same measure in Python, :func:`name_similarity`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 # Legal forms, written as their letters without punctuation or spaces (what is left of "A/S",
@@ -54,16 +53,25 @@ def name_normalise(name: str) -> str:
     return " ".join(words)
 
 
+def trigrams(name: str) -> frozenset[str]:
+    """The trigrams of ``name`` as PostgreSQL's ``pg_trgm`` counts them: each word padded with
+    two spaces before and one after."""
+    grams = set()
+    for word in name.split():
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
 def name_similarity(a: str, b: str) -> float:
-    """0–1 similarity of two normalised names: the better of the character ratio (difflib) and
-    the words' overlap (Jaccard), so that reordered words still match."""
+    """0–1 similarity of two normalised names: the share of trigrams they have in common, as
+    ``pg_trgm``'s ``similarity()`` computes it, so that both databases suggest the same pairs."""
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
-    words_a, words_b = set(a.split()), set(b.split())
-    jaccard = len(words_a & words_b) / len(words_a | words_b)
-    return max(SequenceMatcher(None, a, b).ratio(), jaccard)
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb)
 
 
 def website_domain(url: str) -> str:
@@ -81,27 +89,43 @@ def similar_name_pairs(
     """Pairs ``(a, b, similarity)`` with ``a < b`` of ``names`` (id → normalised name) at least
     ``threshold`` similar: the fallback of databases without trigrams.
 
-    Compared only within blocks sharing a word of three letters or more, or the first four
-    letters (so "maersk" meets "maersk group", "ap moller" meets "apmoller"); a word shared by
-    more than ``max_block`` names says nothing and forms no block.
+    Names with the same words (in any order) always pair. Others are compared only within blocks
+    of names sharing one of their two rarest words (of three letters or more), so that
+    "maersk" meets "maersk group" without comparing every pair; a word held by more than
+    ``max_block`` names tells nothing apart and forms no block (such names pair by trigrams on
+    PostgreSQL only).
     """
+    found: dict[tuple[int, int], float] = {}
+    same_words: dict[str, list[int]] = {}
+    frequency: dict[str, int] = {}
+    for pk, name in names.items():
+        if name:
+            words = set(name.split())
+            same_words.setdefault(" ".join(sorted(words)), []).append(pk)
+            for word in words:
+                frequency[word] = frequency.get(word, 0) + 1
+    for members in same_words.values():
+        members.sort()
+        for b in members[1:]:  # each with the first: a chain, not every pair, in a big group
+            found[(members[0], b)] = name_similarity(names[members[0]], names[b])
     blocks: dict[str, list[int]] = {}
     for pk, name in names.items():
-        if not name:
-            continue
-        keys = {f"w:{word}" for word in name.split() if len(word) >= 3}
-        keys.add(f"p:{name.replace(' ', '')[:4]}")
-        for key in keys:
-            blocks.setdefault(key, []).append(pk)
-    seen: dict[tuple[int, int], float] = {}
+        words = sorted(
+            {w for w in name.split() if len(w) >= 3}, key=lambda w: (frequency[w], -len(w), w)
+        )
+        for word in words[:2]:
+            if frequency[word] <= max_block:
+                blocks.setdefault(word, []).append(pk)
+    grams = {pk: trigrams(names[pk]) for members in blocks.values() for pk in members}
     for members in blocks.values():
-        if len(members) < 2 or len(members) > max_block:
+        if len(members) < 2:
             continue
         members.sort()
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if (a, b) in seen:
+                if (a, b) in found:
                     continue
-                score = name_similarity(names[a], names[b])
-                seen[(a, b)] = score
-    return [(a, b, score) for (a, b), score in seen.items() if score >= threshold]
+                score = len(grams[a] & grams[b]) / len(grams[a] | grams[b])
+                if score >= threshold:
+                    found[(a, b)] = score
+    return [(a, b, score) for (a, b), score in found.items() if score >= threshold]
