@@ -31,6 +31,9 @@ from .selectors import stakeholder_visible_to
 # but one word ("… Foundation Kenya" and "… Foundation Yemen", country offices) would flood the
 # queue; the same name once normalised is always suggested.
 NAME_THRESHOLD = 0.75
+# Similar names in two different countries are usually two actors (templated names, country
+# offices, which ``parent`` links): suggested only when nearly the same.
+DIFFERENT_COUNTRIES_THRESHOLD = 0.9
 # Hosts where many unrelated organisations have a page: the same one says nothing.
 SHARED_HOSTS = frozenset(
     {
@@ -117,6 +120,14 @@ def _website_pairs(user) -> dict[tuple[int, int], str]:
     return pairs
 
 
+def _countries(ids: set[int]) -> dict[int, str]:
+    countries = {}
+    for start in range(0, len(ids), 5000):  # SQLite's limit on parameters
+        chunk = sorted(ids)[start : start + 5000]
+        countries.update(Stakeholder.all_objects.filter(pk__in=chunk).values_list("pk", "country"))
+    return countries
+
+
 def _dismissed(user, pairs) -> set[tuple[int, int]]:
     ids = {pk for pair in pairs for pk in pair}
     return set(
@@ -133,7 +144,11 @@ def duplicate_pairs(
     first, dismissed pairs left out. Ids only: :func:`duplicate_suggestions` loads the records."""
     evidence: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
     names = _name_pairs(user, threshold=threshold)
+    countries = _countries({pk for pair in names for pk in pair})
     for pair, score in names.items():
+        a, b = (countries.get(pk, "") for pk in pair)
+        if a and b and a != b and score < DIFFERENT_COUNTRIES_THRESHOLD:
+            continue  # "Homs Relief and Development Organisation" is not "Juba …"
         if score >= 0.999:
             evidence[pair].append(
                 (0.9, "same name once case, accents, punctuation and legal form are set aside")

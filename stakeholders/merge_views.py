@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from .choices import CAPABILITY_CHOICES
 from .duplicates import duplicate_dismiss, duplicate_suggestions
 from .merging import MERGE_FIELDS, stakeholder_merge, stakeholder_merge_undo
 from .models import MergeRecord, Stakeholder
@@ -128,8 +129,14 @@ def merge_page(request):
             value = getattr(record, name)
             display = getattr(record, f"get_{name}_display", None)
             shown = display() if display else value
-            if name == "country" or name == "country_of_origin":
+            if name in ("country", "country_of_origin"):
                 shown = value.name if value else ""
+            elif name == "capabilities":
+                shown = ", ".join(label for bit, label in CAPABILITY_CHOICES if value & bit)
+            elif name == "parent":
+                shown = value.name if value else ""
+            elif isinstance(value, bool):
+                shown = "Yes" if value else "No"
             cells.append({"record": record, "value": shown, "checked": chosen == str(record.pk)})
         distinct = len({str(c["value"]) for c in cells}) > 1
         rows.append(
