@@ -3,9 +3,9 @@
 Creates N synthetic public stakeholders (default 100,000; untimed, bulk) whose names are built
 from word lists, 3 % of them a variant of another (capitals, a legal form, punctuation), on the
 database in DATABASE_URL (migrated first; use a throwaway database — the rows are removed after).
-Then times ``duplicates.duplicate_pairs`` for a cleared person (every row seen): on PostgreSQL the
-trigram self-join through the GIN index, elsewhere the blocked Python fallback; and, on the same
-names, the Python fallback alone (``names.similar_name_pairs``).
+Then times ``duplicates.duplicate_pairs`` for a cleared person (every row seen: names, identifiers,
+websites), ``duplicates.stakeholder_matches`` for one name (through the trigram index on
+PostgreSQL; mean of 100 names), and the name comparison alone (``names.similar_name_pairs``).
 
 The **reference**, measured in the same run on the same names: one plain Python pass that
 normalises every name (``names.name_normalise``), the floor of looking at each name once.
@@ -36,7 +36,11 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from smartdiplomacy.benchmarking import best_of, emit, load_recorded, ratio  # noqa: E402
-from stakeholders.duplicates import NAME_THRESHOLD, duplicate_pairs  # noqa: E402
+from stakeholders.duplicates import (  # noqa: E402
+    NAME_THRESHOLD,
+    duplicate_pairs,
+    stakeholder_matches,
+)
 from stakeholders.models import Stakeholder  # noqa: E402
 from stakeholders.names import name_normalise, similar_name_pairs  # noqa: E402
 
@@ -97,6 +101,11 @@ def main() -> None:
             started = time.perf_counter()
             pairs = duplicate_pairs(user=cleared)
             suggestions = time.perf_counter() - started
+            probes = generated[:: max(1, len(generated) // 100)][:100]
+            started = time.perf_counter()
+            for name in probes:
+                stakeholder_matches(user=cleared, name=name)
+            match_ms = (time.perf_counter() - started) / len(probes) * 1000
             normalised = {i: name_normalise(n) for i, n in enumerate(generated)}
             started = time.perf_counter()
             fallback = similar_name_pairs(normalised, threshold=NAME_THRESHOLD)
@@ -110,6 +119,7 @@ def main() -> None:
                 "suggestion_seconds": round(suggestions, 2),
                 "pairs": len(pairs),
                 "planted_variants": args.rows - int(args.rows * 0.97),
+                "match_one_name_ms": round(match_ms, 1),
                 "python_fallback_seconds": round(fallback_seconds, 2),
                 "python_fallback_pairs": len(fallback),
                 "reference": "one plain Python pass normalising every name",
