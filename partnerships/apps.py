@@ -15,6 +15,9 @@ class PartnershipsConfig(AppConfig):
         from .deletion import register_participants
 
         register_participants()
+        from .merging import register_merge_policies
+
+        register_merge_policies()
         # The registry's pages show candidates through panels this app fills.
         panel_register(
             page="stakeholder_detail",

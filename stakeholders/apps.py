@@ -6,4 +6,4 @@ class StakeholdersConfig(AppConfig):
     verbose_name = "Stakeholder registry"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the change signals)
+        from . import merging, signals  # noqa: F401  (merge policies; the change signals)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +21,7 @@ from .choices import (
     TieKind,
 )
 from .fields import CapabilitiesField
+from .names import name_normalise
 
 UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
@@ -47,6 +49,14 @@ class Sector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StakeholderManager(models.Manager):
+    """Stakeholders in use: those merged into another are left out of every read but the merge
+    record's own (``all_objects``)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(merged_into__isnull=True)
 
 
 class Stakeholder(models.Model):
@@ -101,15 +111,33 @@ class Stakeholder(models.Model):
         related_name="+",
         editable=False,
     )
+    # Set when the stakeholder was merged into another (``stakeholders.merging``); it is then
+    # archived too and out of every read; undoing the merge clears it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        editable=False,
+    )
+    # The name as duplicate suggestions compare it (``names.name_normalise``), kept by ``save``.
+    normalised_name = models.CharField(max_length=300, blank=True, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[sectors])
 
+    all_objects = models.Manager()
+    objects = StakeholderManager()
+
     class Meta:
         ordering = ["name", "id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         permissions = [
             ("view_restricted_stakeholder", "Can see restricted and confidential stakeholders"),
+            ("merge_stakeholder", "Can merge duplicate stakeholders and undo merges"),
         ]
         indexes = [
             models.Index(fields=["kind", "sensitivity"]),
@@ -137,6 +165,13 @@ class Stakeholder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def save(self, *args, **kwargs):
+        self.normalised_name = name_normalise(self.name)[:300]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "normalised_name"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("stakeholders:stakeholder_detail", args=[self.pk])
@@ -461,3 +496,66 @@ class ImportJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("stakeholder_imports:job_detail", args=[self.pk])
+
+
+class MergeRecord(models.Model):
+    """One merge of stakeholders into a survivor, with what it moved, so that it can be undone.
+
+    ``changes`` lists, in order, every write the merge made (``stakeholders.merging``): updates
+    with the fields' values before and after, deletions with the deleted row. Undo replays it
+    backwards after checking that nothing it would overwrite changed since.
+    """
+
+    survivor = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="merge_records"
+    )
+    merged_ids = models.JSONField(help_text="The ids of the stakeholders merged into the survivor.")
+    merged_names = models.JSONField(default=list, help_text="Their names at the time.")
+    values = models.JSONField(default=dict, help_text="The surviving value chosen per field.")
+    changes = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    summary = models.JSONField(default=list, help_text="What was moved and combined, in words.")
+    # Restricted or confidential records took part: the record is for cleared people only.
+    involves_restricted = models.BooleanField(default=False)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Merge #{self.pk} into {self.survivor_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stakeholders:merge_record_detail", args=[self.pk])
+
+
+class DuplicateDismissal(models.Model):
+    """A person's word that two stakeholders are not duplicates: never suggested again."""
+
+    stakeholder_a = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    stakeholder_b = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-dismissed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder_a", "stakeholder_b"], name="stakeholders_dupdismissal_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(stakeholder_a__lt=F("stakeholder_b")),
+                name="stakeholders_dupdismissal_ordered_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Not duplicates: {self.stakeholder_a_id} + {self.stakeholder_b_id}"

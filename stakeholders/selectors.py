@@ -14,7 +14,7 @@ from accounts.roles import CLEARANCE_PERMISSION
 from accounts.selectors import two_factor_passed
 
 from .choices import Audience, Sensitivity
-from .models import Outcome, Stake, Stakeholder, Tie
+from .models import MergeRecord, Outcome, Stake, Stakeholder, Tie
 
 
 def user_is_cleared(user) -> bool:
@@ -419,3 +419,20 @@ def outcome_search(*, query: str, limit: int = SEARCH_RESULTS) -> list[dict]:
         return []
     rows = Outcome.objects.filter(title__icontains=query).order_by("title", "id")[:limit]
     return [{"id": o.pk, "name": o.title, "label": o.get_theme_display()} for o in rows]
+
+
+def merge_record_visible_to(user) -> QuerySet[MergeRecord]:
+    """Merge records ``user`` may see. For people not cleared: those whose records were all
+    public when merged and are all public now (a merge never reveals a hidden actor)."""
+    records = MergeRecord.objects.select_related("survivor", "merged_by", "undone_by")
+    if user_is_cleared(user):
+        return records
+    candidates = records.filter(involves_restricted=False, survivor__sensitivity=Sensitivity.PUBLIC)
+    merged = dict(candidates.values_list("pk", "merged_ids"))
+    ids = {pk for merged_ids in merged.values() for pk in merged_ids}
+    hidden = set(
+        Stakeholder.all_objects.filter(pk__in=ids)
+        .exclude(sensitivity=Sensitivity.PUBLIC)
+        .values_list("pk", flat=True)
+    )
+    return candidates.exclude(pk__in=[pk for pk, m in merged.items() if hidden & set(m)])

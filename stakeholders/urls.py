@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "stakeholders"
 
@@ -10,6 +10,24 @@ urlpatterns = [
     path("stakeholders/new/", views.stakeholder_create, name="stakeholder_create"),
     path("stakeholders/bulk/", views.stakeholder_bulk, name="stakeholder_bulk"),
     path("stakeholders/search/", views.stakeholder_search, name="stakeholder_search"),
+    path("stakeholders/duplicates/", merge_views.duplicate_list, name="duplicate_list"),
+    path(
+        "stakeholders/duplicates/dismiss/",
+        merge_views.duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
+    path("stakeholders/merge/", merge_views.merge_page, name="stakeholder_merge"),
+    path("stakeholders/merges/", merge_views.merge_record_list, name="merge_record_list"),
+    path(
+        "stakeholders/merges/<int:pk>/",
+        merge_views.merge_record_detail,
+        name="merge_record_detail",
+    ),
+    path(
+        "stakeholders/merges/<int:pk>/undo/",
+        merge_views.merge_record_undo,
+        name="merge_record_undo",
+    ),
     path("outcomes/search/", views.outcome_search, name="outcome_search"),
     path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),
     path("stakeholders/<int:pk>/edit/", views.stakeholder_update, name="stakeholder_update"),

@@ -290,6 +290,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "stakeholders:outcome_update": {"pk": OUTCOME},
     "stakeholders:outcome_delete": {"pk": OUTCOME},
     "stakeholders:outcome_stake_add": {"pk": OUTCOME},
+    "stakeholders:merge_record_detail": {"pk": "stakeholders.mergerecord"},
+    "stakeholders:merge_record_undo": {"pk": "stakeholders.mergerecord"},
     "stakeholders:stake_update": {"pk": "stakeholders.stake"},
     "stakeholders:stake_delete": {"pk": "stakeholders.stake"},
     "stakeholders:tie_update": {"pk": "stakeholders.tie"},

@@ -36,6 +36,8 @@ from partnerships import workflow
 from partnerships.models import PartnershipStatus
 from stakeholders import services as registry
 from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, TieKind
+from stakeholders.duplicates import duplicate_dismiss
+from stakeholders.merging import stakeholder_merge
 from stakeholders.models import Sector, Stakeholder
 
 START = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -351,6 +353,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
             external_ids={"iati_org": "XM-HARNESS-77"},
             user=users["officer"],
         )
+    _duplicates(world, hidden=hidden, step=step)
     with step():
         methodology = Methodology.objects.get(published=True)
         index_services.methodology_rescore_all(methodology=methodology)
@@ -367,6 +370,43 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         registry.outcome_delete(outcome=world.outcomes["kidal"], user=users["officer"])
     with step():
         graph_snapshots_refresh()
+
+
+def _duplicates(world: World, *, hidden: bool, step) -> None:
+    """Duplicates among hidden actors: a hidden near-namesake of a visible actor (a suggestion
+    for cleared people only: never to the others, nor counted), a pair a cleared officer
+    dismissed, and a hidden twin with a stake and ties merged into a hidden actor."""
+    a, cleared = world.actors, world.users["cleared"]
+    with step():
+        if hidden:
+            a["h_namesake"] = registry.stakeholder_create(
+                name="RELIEF MALI e.V.",
+                kind=Kind.NGO,
+                country="ML",
+                sensitivity=Sensitivity.RESTRICTED,
+            )
+            a["h_twin"] = registry.stakeholder_create(
+                name="GAO WOMEN MEDIATORS", kind=Kind.WOMENS_GROUP, country="ML", women_led=True,
+                capabilities=C.COMMUNITY_TRUST, sensitivity=Sensitivity.RESTRICTED,
+            )  # fmt: skip
+            registry.stake_create(
+                stakeholder=a["h_twin"],
+                outcome=world.outcomes["protection"],
+                interest=0.9,
+                influence=0.6,
+            )
+            registry.tie_create(
+                from_stakeholder=a["h_twin"], to_stakeholder=a["women"], kind=TieKind.PARTNERS_WITH
+            )
+            duplicate_dismiss(a=a["h_militia"], b=a["h_women"], user=cleared)
+    with step():
+        if hidden:
+            stakeholder_merge(
+                survivor=a["h_women"],
+                others=[a["h_twin"]],
+                values={"name": a["h_twin"].pk},
+                user=cleared,
+            )
 
 
 def _engagements(world: World, *, hidden: bool, step) -> None:
