@@ -187,7 +187,9 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
     # The stored likelihood divided by overlap and fit gives the support exactly as computed
     # (the evidence may be rarity-weighted, which the shared count alone cannot say).
     factor = (1 - params.weight_fit) + params.weight_fit * fit
-    support = candidate.likelihood / (candidate.overlap * factor) if candidate.overlap else 0.0
+    kinds = (1 - params.weight_kinds) + params.weight_kinds * candidate.kind_affinity
+    product = candidate.overlap * factor * kinds
+    support = candidate.likelihood / product if product else 0.0
     return [
         {"label": "Overlap", "meaning": "cosine of their interests", "value": candidate.overlap},
         {"label": "Support", "meaning": f"{shared} {evidence}, halfway at "
@@ -198,7 +200,9 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
          "value": candidate.power_interest},
         {"label": "Fit", "meaning": f"weighs {params.weight_fit:g} in the likelihood",
          "value": fit},
-        {"label": "Likelihood", "meaning": "overlap × support × fit term", "value":
+        {"label": "Kinds", "meaning": "how often their kinds work together in the registry; "
+         f"weighs {params.weight_kinds:g}", "value": candidate.kind_affinity},
+        {"label": "Likelihood", "meaning": "overlap × support × fit term × kinds term", "value":
          candidate.likelihood, "total": True},
         {"label": "Inclusion", "meaning": "brings in an inclusive actor",
          "value": candidate.inclusion},

@@ -44,7 +44,11 @@ def test_a_run_writes_the_hand_computed_candidates(small_registry, run_overlap):
     assert ngo_firm.shared_outcome_ids == [r.o1.pk, r.o2.pk]
     ngo_women = found[(r.ngo.pk, r.women.pk)]
     assert ngo_women.overlap == pytest.approx(1 / math.sqrt(2.5), abs=1e-9)
-    likelihood = 1 / math.sqrt(2.5) / 3  # one shared outcome: support 1/3
+    # One shared outcome: support 1/3; an NGO and a women's group, kinds never tied here while
+    # one pair in five of different kinds is: kind factor 10 / 10.4 (see test_overlap).
+    assert ngo_women.kind_affinity == pytest.approx(10 / 10.4, abs=1e-12)
+    assert ngo_firm.kind_affinity == 1.0
+    likelihood = 1 / math.sqrt(2.5) / 3 * 10 / 10.4
     assert ngo_women.likelihood == pytest.approx(likelihood, abs=1e-12)
     assert ngo_women.score == pytest.approx(1 - (1 - likelihood) ** 2, abs=1e-12)
     # o1 needs funding, technology, trust: the NGO brings funding, the network trust.

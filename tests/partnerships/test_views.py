@@ -60,11 +60,12 @@ def test_the_list_sorts_by_likelihood_on_request(client, analyst, computed):
     login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"), {"sort": "likelihood"})
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
-    # Likelihoods: ngo+firm 0.400, ngo+women 0.211, firm+women 0.105 (the same order here, but
-    # the women's pairs now read their likelihood, not their priority).
+    # Likelihoods: ngo+firm 0.400, ngo+women 0.211 × 10/10.4, firm+women 0.105 × 10/10.2 (the
+    # kind factor: test_overlap); the same order here, but the women's pairs now read their
+    # likelihood, not their priority.
     assert order == [(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk)]
     shown = [round(c.likelihood, 3) for c in response.context["candidates"]]
-    assert shown == [0.4, 0.211, 0.105]
+    assert shown == [0.4, 0.203, 0.103]
     narrowed = client.get(reverse("partnerships:candidate_list"), {"min_likelihood": "0.2"})
     assert listed(narrowed) == {(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk)}
 
@@ -283,7 +284,7 @@ def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst
         "cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
         "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
         "Shortlist", "overlap above 0.1", "priority is at least 0.0",
-        "Two one-outcome actors, the same outcome",
+        "Two one-outcome actors, the same outcome", "kinds = min(1, 2L / (1 + L))",
     ):  # fmt: skip
         assert text in page
     # The worked examples come from the engine's formulas: one shared outcome at overlap 1 →
