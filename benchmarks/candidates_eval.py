@@ -29,10 +29,10 @@ work together in the hidden activities.
 * Rankings over those pairs: random, plain cosine (the engine's ``overlap``), Jaccard of the
   outcome sets, number of shared outcomes, Adamic–Adar on the actor–outcome graph, the engine's
   score before the likelihood (0.5 overlap + 0.3 complementarity + 0.2 inclusion), the
-  likelihood without its kind factor (``weight_kinds = 0``, the engine before the kind factor),
-  the likelihood, the priority; and the engine's own list (``compute_all``: top K per actor, K
-  growing with outcomes held) ordered by priority, with the pairs it does not list after it at
-  random.
+  likelihood before the kind and shared-partner factors (``weight_kinds = weight_partners =
+  0``), with each of them alone, the likelihood, the priority; and the engine's own list
+  (``compute_all``: top K per actor, K growing with outcomes held) ordered by priority, with the
+  pairs it does not list after it at random.
 * Metrics: precision at 50, 100 and 250, recall at 250 and average precision: means over splits
   with their standard error (``se``: the spread between splits / √splits); the likelihood's
   precision@100 against plain cosine's *paired* split by split (the mean difference and its
@@ -198,7 +198,13 @@ def legacy_score(selection: overlap.Selection, registry, src, dst) -> np.ndarray
 def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndarray]:
     registry, src, dst = world.registry, world.eligible_src, world.eligible_dst
     scored = overlap.score_pairs(registry, src, dst, params)
-    without_kinds = overlap.score_pairs(
+    before = overlap.score_pairs(
+        registry, src, dst, dataclasses.replace(params, weight_kinds=0.0, weight_partners=0.0)
+    )
+    kinds_only = overlap.score_pairs(
+        registry, src, dst, dataclasses.replace(params, weight_partners=0.0)
+    )
+    partners_only = overlap.score_pairs(
         registry, src, dst, dataclasses.replace(params, weight_kinds=0.0)
     )
     binary = (registry.interest > 0).astype(np.float64).tocsr()
@@ -224,7 +230,9 @@ def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndar
         "shared outcomes": shared,
         "Adamic–Adar": adamic_adar,
         "engine score before": legacy_score(scored, registry, src, dst),
-        "likelihood without kinds": without_kinds.likelihood,
+        "likelihood before (no kinds, no partners)": before.likelihood,
+        "likelihood with kinds only": kinds_only.likelihood,
+        "likelihood with shared partners only": partners_only.likelihood,
         "likelihood": scored.likelihood,
         "priority": scored.score,
         "engine list (by priority)": engine_list,
@@ -376,8 +384,12 @@ def main() -> None:
         "likelihood_vs_cosine_paired_p@100": paired(
             results["likelihood"]["p@100"], results["plain cosine (overlap)"]["p@100"]
         ),
-        "likelihood_vs_without_kinds_paired_p@100": paired(
-            results["likelihood"]["p@100"], results["likelihood without kinds"]["p@100"]
+        "likelihood_vs_before_paired_p@100": paired(
+            results["likelihood"]["p@100"],
+            results["likelihood before (no kinds, no partners)"]["p@100"],
+        ),
+        "likelihood_vs_cosine_paired_ap": paired(
+            results["likelihood"]["ap"], results["plain cosine (overlap)"]["ap"]
         ),
         "likelihood_vs_cosine_p@100": round(
             summary["likelihood"]["p@100"] / max(summary["plain cosine (overlap)"]["p@100"], 1e-9),

@@ -236,6 +236,9 @@ class Candidate(models.Model):
         default=1.0,
         help_text="0–1: how often actors of these two kinds work together in the registry.",
     )
+    shared_partners = models.PositiveIntegerField(
+        default=0, help_text="How many public actors already work with both (ties)."
+    )
     needed_capabilities = CapabilitiesField(help_text="What the shared outcomes need together.")
     brings_a = CapabilitiesField(help_text="What A has of the needed capabilities.")
     brings_b = CapabilitiesField(help_text="What B has of the needed capabilities.")

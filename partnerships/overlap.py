@@ -38,10 +38,17 @@ The figures of a pair (the methodology page explains them in words, with worked 
   harm: a hidden actor or tie changes nobody's figure); with no ties at all every pair gets 1.
   It is what the evaluation found: an IGO beside an NGO forms a real partnership 2.5 times as
   often as the average pair of different kinds sharing an outcome, a state beside an NGO 0.4.
-* ``likelihood = overlap · support · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k ·
-  kinds)``, ``w_fit = weight_fit``, ``w_k = weight_kinds``: how well the evidence says the two
-  would work together — the figure the evaluation harness (``benchmarks/candidates_eval.py``)
-  measures against real partnerships.
+* ``base = overlap · support · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k · kinds)``,
+  ``w_fit = weight_fit``, ``w_k = weight_kinds``.
+* ``partners(s, t) = c / (c + 1)`` with ``c`` the number of *public* actors tied to both (shared
+  partners: someone who already works with each and can introduce them): one gives 1/2, three
+  3/4, none 0. Only public partners count, for every audience, so a hidden actor never moves a
+  figure.
+* ``likelihood = 1 − (1 − base) ^ (1 + w_p · partners)``, ``w_p = weight_partners``: a shared
+  partner counts as part of a second chance at the same evidence (for small figures, about
+  ``base · (1 + w_p · partners)``); a pair without one keeps its base, a pair without evidence
+  stays at 0. How well the evidence says the two would work together — the figure the
+  evaluation harness (``benchmarks/candidates_eval.py``) measures against real partnerships.
 * ``inclusion = 1`` if either actor is inclusive (a women's group, a diaspora group, a grassroots
   movement, women-led, or working at local scope), else 0.
 * ``priority = 1 − (1 − likelihood) ^ (1 + β · inclusion)``, ``β = inclusion_preference``: the
@@ -101,6 +108,7 @@ class Parameters:
     weight_rarity: float = 0.0
     weight_fit: float = 0.0
     weight_kinds: float = 1.0
+    weight_partners: float = 1.0
     inclusion_preference: float = 1.0
     shortlist: int = 30
     shared_outcomes_kept: int = 5
@@ -114,6 +122,7 @@ class Parameters:
         "weight_rarity": (0.0, 1.0),
         "weight_fit": (0.0, 1.0),
         "weight_kinds": (0.0, 1.0),
+        "weight_partners": (0.0, 10.0),
         "inclusion_preference": (0.0, 10.0),
         "shortlist": (1, 500),
         "shared_outcomes_kept": (1, 50),
@@ -176,6 +185,10 @@ class Registry:
     # code: given when ``tie_keys`` holds only some ties (a refresh), otherwise counted.
     kind_ties: np.ndarray = field(default=None)
     kind_sizes: np.ndarray = field(default=None)
+    # (n, c) binary: row i's ties to public actors (columns: those actors). Built from
+    # ``tie_keys`` when not given; a refresh gives the rows' ties to its stakeholder's public
+    # partners only, which is all its pairs' shared partners need. Not kept by ``to_bytes``.
+    partner_ties: sp.csr_matrix | None = field(default=None)
     _normalized: sp.csr_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -210,6 +223,21 @@ class Registry:
             )
         self.kind_ties = np.asarray(self.kind_ties, dtype=np.float64)
         self.kind_sizes = np.asarray(self.kind_sizes, dtype=np.float64)
+        if self.partner_ties is None:
+            n = self.size
+            a, b = self.tie_keys // max(n, 1), self.tie_keys % max(n, 1)
+            keep = self.public[b] & (a != b) if len(a) else np.zeros(0, dtype=bool)
+            self.partner_ties = sp.csr_matrix(
+                (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n)
+            )
+        self.partner_ties = sp.csr_matrix(self.partner_ties, dtype=np.float64)
+        self.partner_ties.sum_duplicates()
+        self.partner_ties.data[:] = 1.0
+
+    def shared_partners(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """How many public actors are tied to both of each (src, dst) index pair."""
+        ties = self.partner_ties
+        return np.asarray(ties[src].multiply(ties[dst]).sum(axis=1)).ravel().astype(np.int32)
 
     @property
     def kind_affinity(self) -> np.ndarray:
@@ -356,14 +384,16 @@ def build_registry(
     order_keys=None,
     kind_ties=None,
     kind_sizes=None,
+    partner_tie_ids=None,
 ) -> Registry:
     """Assemble a :class:`Registry` from flat columns (as read from the database).
 
     Stakes with interest ≤ 0, or naming a stakeholder or outcome not given, are left out; ties
     naming a stakeholder not given are left out too. ``degrees``, ``holders`` and ``public_size``
     are given when the stakes are only part of the registry (a refresh), and so are ``kind_ties``
-    and ``kind_sizes`` (see :func:`kind_counts`) when the ties are; ``order_keys`` rank the
-    stakeholders by name.
+    and ``kind_sizes`` (see :func:`kind_counts`) when the ties are, and ``partner_tie_ids``
+    (``(stakeholder id, public partner id)`` rows: the ties that shared partners are counted
+    from); ``order_keys`` rank the stakeholders by name.
     """
     ids = np.asarray(stakeholder_ids, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
@@ -412,6 +442,15 @@ def build_registry(
         holders = np.asarray(holders, dtype=np.int64)[outcome_order]
     if order_keys is not None:
         order_keys = np.asarray(order_keys, dtype=np.int64)[order]
+    partner_ties = None
+    if partner_tie_ids is not None:
+        given = np.asarray(partner_tie_ids, dtype=np.int64).reshape(-1, 2)
+        rows = _lookup(ids, given[:, 0])
+        partners, columns = np.unique(given[:, 1], return_inverse=True)
+        keep = rows >= 0
+        partner_ties = sp.csr_matrix(
+            (np.ones(int(keep.sum())), (rows[keep], columns[keep])), shape=(n, len(partners))
+        )
     return Registry(
         ids=ids,
         kinds=np.asarray(kinds, dtype=np.int16)[order],
@@ -430,6 +469,7 @@ def build_registry(
         order_keys=order_keys,
         kind_ties=kind_ties,
         kind_sizes=kind_sizes,
+        partner_ties=partner_ties,
     )
 
 
@@ -476,6 +516,7 @@ class Selection:
     likelihood: np.ndarray
     power_interest: np.ndarray
     kind_affinity: np.ndarray  # float64: the kind factor (how often their kinds work together)
+    shared_partners: np.ndarray  # int32: public actors tied to both
     needed: np.ndarray  # uint16 bit sets
     brings_src: np.ndarray
     brings_dst: np.ndarray
@@ -495,7 +536,8 @@ class Selection:
             src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64),
             overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
             score=np.zeros(0), likelihood=np.zeros(0), power_interest=np.zeros(0),
-            kind_affinity=np.zeros(0), needed=np.zeros(0, np.uint16),
+            kind_affinity=np.zeros(0), shared_partners=np.zeros(0, np.int32),
+            needed=np.zeros(0, np.uint16),
             brings_src=np.zeros(0, np.uint16),
             brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
             shared=np.zeros((0, kept), np.int64), audiences=np.zeros(0, np.uint8),
@@ -617,15 +659,21 @@ def likelihood_of(
     fit: np.ndarray,
     params: Parameters,
     kinds: np.ndarray | float = 1.0,
+    partners: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """``overlap · evidence / (evidence + κ) · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k ·
-    kinds)`` (module docstring)."""
+    """``1 − (1 − base) ^ (1 + w_p · c / (c + 1))``, ``c`` = shared partners, ``base = overlap ·
+    evidence / (evidence + κ) · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k · kinds)`` (module
+    docstring)."""
     halfway = params.evidence_halfway
     support = np.divide(
         evidence, evidence + halfway, out=np.zeros_like(evidence), where=evidence + halfway > 0
     )
     fitted = (1.0 - params.weight_fit) + params.weight_fit * fit
-    return overlap * support * fitted * ((1.0 - params.weight_kinds) + params.weight_kinds * kinds)
+    typed = (1.0 - params.weight_kinds) + params.weight_kinds * kinds
+    base = overlap * support * fitted * typed
+    partners = np.asarray(partners, dtype=np.float64)
+    chances = 1.0 + params.weight_partners * partners / (partners + 1.0)
+    return np.where(partners > 0, 1.0 - (1.0 - base) ** chances, base)
 
 
 def priority_of(likelihood: np.ndarray, inclusion: np.ndarray, params: Parameters) -> np.ndarray:
@@ -680,13 +728,15 @@ def score_pairs(
     compl = complementarity(needed, caps_s, caps_t)
     inclusion = (registry.inclusive[src] | registry.inclusive[dst]).astype(np.float64)
     kinds = registry.kinds_factor(src, dst)
+    partners = registry.shared_partners(src, dst)
     likelihood = likelihood_of(
-        overlap, joined["evidence"], (compl + power_interest) / 2, params, kinds
+        overlap, joined["evidence"], (compl + power_interest) / 2, params, kinds, partners
     )
     return Selection(
         src=src, dst=dst, overlap=overlap, complementarity=compl, inclusion=inclusion,
         score=priority_of(likelihood, inclusion, params), likelihood=likelihood,
-        power_interest=power_interest, kind_affinity=kinds, needed=needed,
+        power_interest=power_interest, kind_affinity=kinds, shared_partners=partners,
+        needed=needed,
         brings_src=needed & caps_s,
         brings_dst=needed & caps_t,
         shared_count=shared_count,

@@ -188,8 +188,12 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
     # (the evidence may be rarity-weighted, which the shared count alone cannot say).
     factor = (1 - params.weight_fit) + params.weight_fit * fit
     kinds = (1 - params.weight_kinds) + params.weight_kinds * candidate.kind_affinity
+    partners = candidate.shared_partners
+    chances = 1 + params.weight_partners * partners / (partners + 1)
+    # The base before shared partners, from the stored likelihood (1 − (1 − base)^chances).
+    base = 1 - (1 - candidate.likelihood) ** (1 / chances)
     product = candidate.overlap * factor * kinds
-    support = candidate.likelihood / product if product else 0.0
+    support = base / product if product else 0.0
     return [
         {"label": "Overlap", "meaning": "cosine of their interests", "value": candidate.overlap},
         {"label": "Support", "meaning": f"{shared} {evidence}, halfway at "
@@ -202,7 +206,11 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
          "value": fit},
         {"label": "Kinds", "meaning": "how often their kinds work together in the registry; "
          f"weighs {params.weight_kinds:g}", "value": candidate.kind_affinity},
-        {"label": "Likelihood", "meaning": "overlap × support × fit term × kinds term", "value":
+        {"label": "Shared partners", "meaning": "public actors who already work with both; "
+         f"each pair with one counts {params.weight_partners:g} × c / (c + 1) more chances",
+         "value": partners, "count": True},
+        {"label": "Likelihood", "meaning": "overlap × support × fit and kinds terms, with more "
+         "chances for shared partners", "value":
          candidate.likelihood, "total": True},
         {"label": "Inclusion", "meaning": "brings in an inclusive actor",
          "value": candidate.inclusion},

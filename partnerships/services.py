@@ -613,8 +613,9 @@ def _refreshes_send(stakeholder_ids) -> None:
 
 CANDIDATE_COLUMNS = (
     "run_id", "stakeholder_a_id", "stakeholder_b_id", "overlap", "complementarity", "inclusion",
-    "score", "likelihood", "power_interest", "kind_affinity", "needed_capabilities", "brings_a",
-    "brings_b", "shared_count", "audiences", "shared_outcome_ids",
+    "score", "likelihood", "power_interest", "kind_affinity", "shared_partners",
+    "needed_capabilities", "brings_a", "brings_b", "shared_count", "audiences",
+    "shared_outcome_ids",
 )  # fmt: skip
 
 
@@ -630,7 +631,7 @@ _FIXED_FIELDS = (
     ("run_id", ">i8"), ("stakeholder_a_id", ">i8"), ("stakeholder_b_id", ">i8"),
     ("overlap", ">f8"), ("complementarity", ">f8"), ("inclusion", ">f8"), ("score", ">f8"),
     ("likelihood", ">f8"), ("power_interest", ">f8"), ("kind_affinity", ">f8"),
-    ("needed_capabilities", ">i4"),
+    ("shared_partners", ">i4"), ("needed_capabilities", ">i4"),
     ("brings_a", ">i4"), ("brings_b", ">i4"),
     ("shared_count", ">i4"), ("audiences", ">i2"),
 )  # fmt: skip
@@ -679,6 +680,7 @@ def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
         "overlap": part.overlap, "complementarity": part.complementarity,
         "inclusion": part.inclusion, "score": part.score, "likelihood": part.likelihood,
         "power_interest": part.power_interest, "kind_affinity": part.kind_affinity,
+        "shared_partners": part.shared_partners,
         "needed_capabilities": part.needed,
         "brings_a": part.brings_src, "brings_b": part.brings_dst,
         "shared_count": part.shared_count, "audiences": part.audiences,
@@ -758,7 +760,8 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
                 [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
                 part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),
                 part.score.tolist(), part.likelihood.tolist(), part.power_interest.tolist(),
-                part.kind_affinity.tolist(), part.needed.tolist(), part.brings_src.tolist(),
+                part.kind_affinity.tolist(), part.shared_partners.tolist(),
+                part.needed.tolist(), part.brings_src.tolist(),
                 part.brings_dst.tolist(), part.shared_count.tolist(), part.audiences.tolist(),
                 _shared_json(part.shared), strict=True,
             )  # fmt: skip
@@ -830,6 +833,27 @@ def _kind_counts_everywhere() -> tuple[np.ndarray, np.ndarray]:
     a, b = ties[known, 0].astype(np.int64), ties[known, 1].astype(np.int64)
     np.add.at(kind_ties, (a, b), ties[known, 2])
     return kind_ties + kind_ties.T, kind_sizes
+
+
+def _partner_ties_around(stakeholder: Stakeholder) -> np.ndarray:
+    """``(stakeholder id, partner id)`` rows for every tie to one of this stakeholder's *public*
+    partners (its own ties to them included): all that its pairs' shared partners read. One
+    query."""
+    tie, people = _table(Tie), _table(Stakeholder)
+    partners = (
+        f"SELECT p.id FROM {people} p WHERE p.sensitivity = %s AND p.id IN ("
+        f"SELECT to_stakeholder_id FROM {tie} WHERE from_stakeholder_id = %s UNION "
+        f"SELECT from_stakeholder_id FROM {tie} WHERE to_stakeholder_id = %s)"
+    )
+    rows = _fetch_numeric(
+        f"SELECT from_stakeholder_id, to_stakeholder_id FROM {tie} "
+        f"WHERE to_stakeholder_id IN ({partners}) UNION "
+        f"SELECT to_stakeholder_id, from_stakeholder_id FROM {tie} "
+        f"WHERE from_stakeholder_id IN ({partners})",
+        [Sensitivity.PUBLIC, stakeholder.pk, stakeholder.pk] * 2,
+        columns=2,
+    ).astype(np.int64)
+    return rows[rows[:, 0] != rows[:, 1]]
 
 
 def _registry_around(
@@ -905,6 +929,7 @@ def _registry_around(
     )
     outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
     held_by_public = holders[holder_public, 1].astype(np.int64)
+    partner_ties = _partner_ties_around(stakeholder)
     kinds = {}
     if with_kinds:
         kinds["kind_ties"], kinds["kind_sizes"] = _kind_counts_everywhere()
@@ -923,6 +948,7 @@ def _registry_around(
             np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids)
         )[: len(outcome_ids)],
         public_size=public_size,
+        partner_tie_ids=partner_ties,
         **kinds,
     )
 

@@ -17,6 +17,7 @@ from partnerships.overlap import (
     complementarity,
     compute_all,
     merge_pairs,
+    score_given_pairs,
     shortlist,
 )
 
@@ -491,3 +492,32 @@ def test_parameter_errors_name_the_field_and_the_range(values, field):
     errors = Parameters.from_dict(values).errors()
     assert field in errors
     assert Parameters().errors() == {}
+
+
+def test_a_shared_public_partner_counts_as_half_a_second_chance_and_a_hidden_one_not_at_all():
+    # Actors 1 (NGO) and 2 (firm) share o1 (cosine 1, support 1/3). Actor 3 (women) is tied to
+    # both; actor 4 (women, restricted) too; actor 5 (NGO) only to 1.
+    def registry(*, partner_public: bool):
+        return build_registry(
+            stakeholder_ids=[1, 2, 3, 4, 5], kinds=[NGO, FIRM, WOMEN, WOMEN, NGO],
+            capabilities=[0] * 5, inclusive=[False] * 5, outcome_ids=[1, 2], needs=[0, 0],
+            stake_stakeholder_ids=[1, 2, 3, 4, 5], stake_outcome_ids=[1, 1, 2, 2, 2],
+            stake_interest=[1.0] * 5,
+            tie_from_ids=[3, 2, 4, 4, 5], tie_to_ids=[1, 3, 1, 2, 1],
+            public=[True, True, partner_public, False, True],
+        )  # fmt: skip
+
+    params = Parameters(weight_kinds=0.0)
+    one = registry(partner_public=True)
+    assert one.shared_partners(one.index_of([1]), one.index_of([2])).tolist() == [1]
+    result = score_given_pairs(one, one.index_of([1]), one.index_of([2]), params, flag=CLEARED_SET)
+    # base = 1 × 1/3; one shared partner: 1 − (2/3)^(1 + 1/2).
+    assert result.shared_partners.tolist() == [1]
+    assert result.likelihood[0] == pytest.approx(1 - (2 / 3) ** 1.5, abs=1e-12)
+    # Restricted, actor 3 is no shared partner either (nor is actor 4, for anyone): base alone.
+    none = registry(partner_public=False)
+    result = score_given_pairs(
+        none, none.index_of([1]), none.index_of([2]), params, flag=CLEARED_SET
+    )
+    assert result.shared_partners.tolist() == [0]
+    assert result.likelihood[0] == pytest.approx(1 / 3, abs=1e-12)

@@ -285,6 +285,7 @@ def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst
         "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
         "Shortlist", "overlap above 0.1", "priority is at least 0.0",
         "Two one-outcome actors, the same outcome", "kinds = min(1, 2L / (1 + L))",
+        "likelihood = 1 − (1 − base)",
     ):  # fmt: skip
         assert text in page
     # The worked examples come from the engine's formulas: one shared outcome at overlap 1 →
