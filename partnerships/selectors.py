@@ -207,7 +207,7 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
         {"label": "Kinds", "meaning": "how often their kinds work together in the registry; "
          f"weighs {params.weight_kinds:g}", "value": candidate.kind_affinity},
         {"label": "Shared partners", "meaning": "public actors who already work with both; "
-         f"each pair with one counts {params.weight_partners:g} × c / (c + 1) more chances",
+         f"c of them give 1 + {params.weight_partners:g} × c / (c + 1) chances",
          "value": partners, "count": True},
         {"label": "Likelihood", "meaning": "overlap × support × fit and kinds terms, with more "
          "chances for shared partners", "value":
