@@ -345,3 +345,22 @@ def test_registry_pages_never_show_a_pair_with_a_hidden_actor(
     page = response.content.decode()
     assert "Telecom firm" in page
     assert "Women&#x27;s network" not in page
+
+
+def test_the_candidate_page_recovers_the_support_behind_kinds_and_shared_partners():
+    from partnerships.models import Candidate
+    from partnerships.overlap import Parameters
+    from partnerships.selectors import candidate_score_rows
+
+    # overlap 0.9, support 1/2, kinds 0.6: base 0.27; two shared partners: 1 + 2/3 chances.
+    likelihood = 1 - (1 - 0.9 * 0.5 * 0.6) ** (1 + 2 / 3)
+    candidate = Candidate(
+        overlap=0.9, complementarity=0.0, power_interest=0.0, kind_affinity=0.6,
+        shared_partners=2, likelihood=likelihood, inclusion=0.0, score=likelihood,
+        shared_count=2,
+    )  # fmt: skip
+    rows = {row["label"]: row for row in candidate_score_rows(candidate, Parameters())}
+    assert rows["Support"]["value"] == pytest.approx(0.5, abs=1e-12)
+    assert rows["Kinds"]["value"] == 0.6
+    assert rows["Shared partners"]["value"] == 2 and rows["Shared partners"]["count"]
+    assert "1 + 1 × c / (c + 1) chances" in rows["Shared partners"]["meaning"]
