@@ -232,6 +232,13 @@ class Candidate(models.Model):
     power_interest = models.FloatField(
         default=0.0, help_text="Mean gap in influence over the shared outcomes, 0–1."
     )
+    kind_affinity = models.FloatField(
+        default=1.0,
+        help_text="0–1: how often actors of these two kinds work together in the registry.",
+    )
+    shared_partners = models.PositiveIntegerField(
+        default=0, help_text="How many public actors already work with both (ties)."
+    )
     needed_capabilities = CapabilitiesField(help_text="What the shared outcomes need together.")
     brings_a = CapabilitiesField(help_text="What A has of the needed capabilities.")
     brings_b = CapabilitiesField(help_text="What B has of the needed capabilities.")

@@ -28,9 +28,27 @@ The figures of a pair (the methodology page explains them in words, with worked 
 * ``power_interest`` = the mean over shared outcomes of ``|influence_s − influence_t|``: a
   powerful actor beside an interested but weak one (the power–interest grid's useful pairing).
 * ``fit = (complementarity + power_interest) / 2``.
-* ``likelihood = overlap · support · ((1 − w_fit) + w_fit · fit)``, ``w_fit = weight_fit``: how
-  well the evidence says the two would work together — the figure the evaluation harness
-  (``benchmarks/candidates_eval.py``) measures against real partnerships.
+* ``kinds(s, t)``, how often actors of these two kinds work together in the registry: with
+  ``T_ab`` the tied pairs of kinds ``a`` and ``b``, ``n_a`` and ``n_b`` the actors of each kind
+  holding an outcome, and ``r`` the rate of ties over all pairs of different kinds, the lift
+  ``L_ab = (T_ab + c) / (r · n_a · n_b + c)`` (``c = KIND_PSEUDO_TIES`` = 5: a kind pair with
+  few actors stays near 1) and ``kinds = min(1, 2 L / (1 + L))``: 1 for kinds that work
+  together at least as often as any two kinds do, 1/2 when a third as often, towards 0 for
+  kinds never tied. Ties, actors and the rate are counted among *public* actors only (do no
+  harm: a hidden actor or tie changes nobody's figure); with no ties at all every pair gets 1.
+  It is what the evaluation found: an IGO beside an NGO forms a real partnership 2.5 times as
+  often as the average pair of different kinds sharing an outcome, a state beside an NGO 0.4.
+* ``base = overlap · support · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k · kinds)``,
+  ``w_fit = weight_fit``, ``w_k = weight_kinds``.
+* ``partners(s, t) = c / (c + 1)`` with ``c`` the number of *public* actors tied to both (shared
+  partners: someone who already works with each and can introduce them): one gives 1/2, three
+  3/4, none 0. Only public partners count, for every audience, so a hidden actor never moves a
+  figure.
+* ``likelihood = 1 − (1 − base) ^ (1 + w_p · partners)``, ``w_p = weight_partners``: a shared
+  partner counts as part of a second chance at the same evidence (for small figures, about
+  ``base · (1 + w_p · partners)``); a pair without one keeps its base, a pair without evidence
+  stays at 0. How well the evidence says the two would work together — the figure the
+  evaluation harness (``benchmarks/candidates_eval.py``) measures against real partnerships.
 * ``inclusion = 1`` if either actor is inclusive (a women's group, a diaspora group, a grassroots
   movement, women-led, or working at local scope), else 0.
 * ``priority = 1 − (1 − likelihood) ^ (1 + β · inclusion)``, ``β = inclusion_preference``: the
@@ -74,6 +92,8 @@ PAIR_BATCH = 100_000
 PUBLIC_SET = 1
 CLEARED_SET = 2
 BOTH_SETS = PUBLIC_SET | CLEARED_SET
+# Pseudo-ties added to each kind pair's observed and expected ties (the kind factor's shrinkage).
+KIND_PSEUDO_TIES = 5.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,8 @@ class Parameters:
     evidence_halfway: float = 2.0
     weight_rarity: float = 0.0
     weight_fit: float = 0.0
+    weight_kinds: float = 1.0
+    weight_partners: float = 1.0
     inclusion_preference: float = 1.0
     shortlist: int = 30
     shared_outcomes_kept: int = 5
@@ -99,6 +121,8 @@ class Parameters:
         "evidence_halfway": (0.0, 50.0),
         "weight_rarity": (0.0, 1.0),
         "weight_fit": (0.0, 1.0),
+        "weight_kinds": (0.0, 1.0),
+        "weight_partners": (0.0, 10.0),
         "inclusion_preference": (0.0, 10.0),
         "shortlist": (1, 500),
         "shared_outcomes_kept": (1, 50),
@@ -157,6 +181,14 @@ class Registry:
     holders: np.ndarray = field(default=None)  # int64 (m,): public actors holding each outcome
     public_size: int | None = field(default=None)  # public actors holding any outcome
     order_keys: np.ndarray = field(default=None)  # int64 (n,): rank by name (ties)
+    # (k, k) public tied pairs by kind code, and (k,) public actors holding an outcome by kind
+    # code: given when ``tie_keys`` holds only some ties (a refresh), otherwise counted.
+    kind_ties: np.ndarray = field(default=None)
+    kind_sizes: np.ndarray = field(default=None)
+    # (n, c) binary: row i's ties to public actors (columns: those actors). Built from
+    # ``tie_keys`` when not given; a refresh gives the rows' ties to its stakeholder's public
+    # partners only, which is all its pairs' shared partners need. Not kept by ``to_bytes``.
+    partner_ties: sp.csr_matrix | None = field(default=None)
     _normalized: sp.csr_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -182,6 +214,44 @@ class Registry:
         if self.order_keys is None:
             self.order_keys = np.asarray(self.ids, dtype=np.int64)
         self.order_keys = np.asarray(self.order_keys, dtype=np.int64)
+        if self.kind_ties is None or self.kind_sizes is None:
+            self.kind_ties, self.kind_sizes = kind_counts(
+                kinds=self.kinds,
+                public_holders=self.public & (self.degrees > 0),
+                tie_keys=self.tie_keys,
+                size=self.size,
+            )
+        self.kind_ties = np.asarray(self.kind_ties, dtype=np.float64)
+        self.kind_sizes = np.asarray(self.kind_sizes, dtype=np.float64)
+        if self.partner_ties is None:
+            n = self.size
+            a, b = self.tie_keys // max(n, 1), self.tie_keys % max(n, 1)
+            keep = self.public[b] & (a != b) if len(a) else np.zeros(0, dtype=bool)
+            self.partner_ties = sp.csr_matrix(
+                (np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n)
+            )
+        self.partner_ties = sp.csr_matrix(self.partner_ties, dtype=np.float64)
+        self.partner_ties.sum_duplicates()
+        self.partner_ties.data[:] = 1.0
+
+    def shared_partners(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """How many public actors are tied to both of each (src, dst) index pair."""
+        ties = self.partner_ties
+        return np.asarray(ties[src].multiply(ties[dst]).sum(axis=1)).ravel().astype(np.int32)
+
+    @property
+    def kind_affinity(self) -> np.ndarray:
+        """``min(1, 2 L / (1 + L))`` for each pair of kind codes (module docstring)."""
+        return kind_affinity(self.kind_ties, self.kind_sizes)
+
+    def kinds_factor(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """The kind factor of each (src, dst) index pair; 1 for a kind code outside the counts."""
+        affinity = self.kind_affinity
+        a, b = self.kinds[src].astype(np.int64), self.kinds[dst].astype(np.int64)
+        known = (a >= 0) & (b >= 0) & (a < len(affinity)) & (b < len(affinity))
+        values = np.ones(len(a))
+        values[known] = affinity[a[known], b[known]]
+        return values
 
     @property
     def rarity(self) -> np.ndarray:
@@ -232,6 +302,7 @@ class Registry:
             shape=np.array(self.interest.shape),
             influence=self._influence_aligned(), degrees=self.degrees, holders=self.holders,
             public_size=np.array([self.public_size]), order_keys=self.order_keys,
+            kind_ties=self.kind_ties, kind_sizes=self.kind_sizes,
         )  # fmt: skip
         return buffer.getvalue()
 
@@ -255,8 +326,40 @@ class Registry:
             needs=arrays["needs"], tie_keys=arrays["tie_keys"], norms=arrays["norms"],
             public=arrays.get("public"), influence=influence, degrees=arrays["degrees"],
             holders=arrays["holders"], public_size=int(arrays["public_size"][0]),
-            order_keys=arrays["order_keys"],
+            order_keys=arrays["order_keys"], kind_ties=arrays.get("kind_ties"),
+            kind_sizes=arrays.get("kind_sizes"),
         )  # fmt: skip
+
+
+def kind_counts(
+    *, kinds: np.ndarray, public_holders: np.ndarray, tie_keys: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Public tied pairs by pair of kind codes (symmetric, each unordered pair once on each
+    side) and public actors holding an outcome by kind code: the counts the kind factor reads.
+    Only pairs of two public actors holding an outcome, of two different (known) kinds, count."""
+    kinds = np.asarray(kinds, dtype=np.int64)
+    width = int(kinds.max(initial=-1)) + 1
+    counted = np.asarray(public_holders, dtype=bool) & (kinds >= 0)
+    sizes = np.bincount(kinds[counted], minlength=width).astype(np.float64)
+    ties = np.zeros((width, width))
+    keys = np.asarray(tie_keys, dtype=np.int64)
+    a, b = keys // max(size, 1), keys % max(size, 1)
+    keep = (a < b) & counted[a] & counted[b] & (kinds[a] != kinds[b]) if len(keys) else a < b
+    np.add.at(ties, (kinds[a[keep]], kinds[b[keep]]), 1.0)
+    return ties + ties.T, sizes
+
+
+def kind_affinity(kind_ties: np.ndarray, kind_sizes: np.ndarray) -> np.ndarray:
+    """``min(1, 2 L / (1 + L))`` with ``L_ab = (T_ab + c) / (r · n_a · n_b + c)``, ``r`` the
+    rate of ties over all pairs of different kinds: 1 everywhere when nothing is tied."""
+    ties = np.asarray(kind_ties, dtype=np.float64)
+    sizes = np.asarray(kind_sizes, dtype=np.float64)
+    pairs = np.outer(sizes, sizes)
+    different = ~np.eye(len(sizes), dtype=bool)
+    possible = pairs[different].sum()
+    rate = ties[different].sum() / possible if possible > 0 else 0.0
+    lift = (ties + KIND_PSEUDO_TIES) / (rate * pairs + KIND_PSEUDO_TIES)
+    return np.minimum(1.0, 2.0 * lift / (1.0 + lift))
 
 
 def build_registry(
@@ -279,13 +382,18 @@ def build_registry(
     holders=None,
     public_size=None,
     order_keys=None,
+    kind_ties=None,
+    kind_sizes=None,
+    partner_tie_ids=None,
 ) -> Registry:
     """Assemble a :class:`Registry` from flat columns (as read from the database).
 
     Stakes with interest ≤ 0, or naming a stakeholder or outcome not given, are left out; ties
     naming a stakeholder not given are left out too. ``degrees``, ``holders`` and ``public_size``
-    are given when the stakes are only part of the registry (a refresh); ``order_keys`` rank the
-    stakeholders by name.
+    are given when the stakes are only part of the registry (a refresh), and so are ``kind_ties``
+    and ``kind_sizes`` (see :func:`kind_counts`) when the ties are, and ``partner_tie_ids``
+    (``(stakeholder id, public partner id)`` rows: the ties that shared partners are counted
+    from); ``order_keys`` rank the stakeholders by name.
     """
     ids = np.asarray(stakeholder_ids, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
@@ -334,6 +442,15 @@ def build_registry(
         holders = np.asarray(holders, dtype=np.int64)[outcome_order]
     if order_keys is not None:
         order_keys = np.asarray(order_keys, dtype=np.int64)[order]
+    partner_ties = None
+    if partner_tie_ids is not None:
+        given = np.asarray(partner_tie_ids, dtype=np.int64).reshape(-1, 2)
+        rows = _lookup(ids, given[:, 0])
+        partners, columns = np.unique(given[:, 1], return_inverse=True)
+        keep = rows >= 0
+        partner_ties = sp.csr_matrix(
+            (np.ones(int(keep.sum())), (rows[keep], columns[keep])), shape=(n, len(partners))
+        )
     return Registry(
         ids=ids,
         kinds=np.asarray(kinds, dtype=np.int16)[order],
@@ -350,6 +467,9 @@ def build_registry(
         holders=holders,
         public_size=public_size,
         order_keys=order_keys,
+        kind_ties=kind_ties,
+        kind_sizes=kind_sizes,
+        partner_ties=partner_ties,
     )
 
 
@@ -395,6 +515,8 @@ class Selection:
     score: np.ndarray  # the priority
     likelihood: np.ndarray
     power_interest: np.ndarray
+    kind_affinity: np.ndarray  # float64: the kind factor (how often their kinds work together)
+    shared_partners: np.ndarray  # int32: public actors tied to both
     needed: np.ndarray  # uint16 bit sets
     brings_src: np.ndarray
     brings_dst: np.ndarray
@@ -414,7 +536,9 @@ class Selection:
             src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64),
             overlap=np.zeros(0), complementarity=np.zeros(0), inclusion=np.zeros(0),
             score=np.zeros(0), likelihood=np.zeros(0), power_interest=np.zeros(0),
-            needed=np.zeros(0, np.uint16), brings_src=np.zeros(0, np.uint16),
+            kind_affinity=np.zeros(0), shared_partners=np.zeros(0, np.int32),
+            needed=np.zeros(0, np.uint16),
+            brings_src=np.zeros(0, np.uint16),
             brings_dst=np.zeros(0, np.uint16), shared_count=np.zeros(0, np.int32),
             shared=np.zeros((0, kept), np.int64), audiences=np.zeros(0, np.uint8),
         )  # fmt: skip
@@ -530,14 +654,26 @@ def complementarity(needed: np.ndarray, caps_s: np.ndarray, caps_t: np.ndarray) 
 
 
 def likelihood_of(
-    overlap: np.ndarray, evidence: np.ndarray, fit: np.ndarray, params: Parameters
+    overlap: np.ndarray,
+    evidence: np.ndarray,
+    fit: np.ndarray,
+    params: Parameters,
+    kinds: np.ndarray | float = 1.0,
+    partners: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """``overlap · evidence / (evidence + κ) · ((1 − w_fit) + w_fit · fit)`` (module docstring)."""
+    """``1 − (1 − base) ^ (1 + w_p · c / (c + 1))``, ``c`` = shared partners, ``base = overlap ·
+    evidence / (evidence + κ) · ((1 − w_fit) + w_fit · fit) · ((1 − w_k) + w_k · kinds)`` (module
+    docstring)."""
     halfway = params.evidence_halfway
     support = np.divide(
         evidence, evidence + halfway, out=np.zeros_like(evidence), where=evidence + halfway > 0
     )
-    return overlap * support * ((1.0 - params.weight_fit) + params.weight_fit * fit)
+    fitted = (1.0 - params.weight_fit) + params.weight_fit * fit
+    typed = (1.0 - params.weight_kinds) + params.weight_kinds * kinds
+    base = overlap * support * fitted * typed
+    partners = np.asarray(partners, dtype=np.float64)
+    chances = 1.0 + params.weight_partners * partners / (partners + 1.0)
+    return np.where(partners > 0, 1.0 - (1.0 - base) ** chances, base)
 
 
 def priority_of(likelihood: np.ndarray, inclusion: np.ndarray, params: Parameters) -> np.ndarray:
@@ -591,11 +727,17 @@ def score_pairs(
     caps_s, caps_t = registry.capabilities[src], registry.capabilities[dst]
     compl = complementarity(needed, caps_s, caps_t)
     inclusion = (registry.inclusive[src] | registry.inclusive[dst]).astype(np.float64)
-    likelihood = likelihood_of(overlap, joined["evidence"], (compl + power_interest) / 2, params)
+    kinds = registry.kinds_factor(src, dst)
+    partners = registry.shared_partners(src, dst)
+    likelihood = likelihood_of(
+        overlap, joined["evidence"], (compl + power_interest) / 2, params, kinds, partners
+    )
     return Selection(
         src=src, dst=dst, overlap=overlap, complementarity=compl, inclusion=inclusion,
         score=priority_of(likelihood, inclusion, params), likelihood=likelihood,
-        power_interest=power_interest, needed=needed, brings_src=needed & caps_s,
+        power_interest=power_interest, kind_affinity=kinds, shared_partners=partners,
+        needed=needed,
+        brings_src=needed & caps_s,
         brings_dst=needed & caps_t,
         shared_count=shared_count,
         shared=np.full((len(src), params.shared_outcomes_kept), -1, dtype=np.int64),

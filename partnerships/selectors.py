@@ -187,7 +187,13 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
     # The stored likelihood divided by overlap and fit gives the support exactly as computed
     # (the evidence may be rarity-weighted, which the shared count alone cannot say).
     factor = (1 - params.weight_fit) + params.weight_fit * fit
-    support = candidate.likelihood / (candidate.overlap * factor) if candidate.overlap else 0.0
+    kinds = (1 - params.weight_kinds) + params.weight_kinds * candidate.kind_affinity
+    partners = candidate.shared_partners
+    chances = 1 + params.weight_partners * partners / (partners + 1)
+    # The base before shared partners, from the stored likelihood (1 − (1 − base)^chances).
+    base = 1 - (1 - candidate.likelihood) ** (1 / chances)
+    product = candidate.overlap * factor * kinds
+    support = base / product if product else 0.0
     return [
         {"label": "Overlap", "meaning": "cosine of their interests", "value": candidate.overlap},
         {"label": "Support", "meaning": f"{shared} {evidence}, halfway at "
@@ -198,7 +204,13 @@ def candidate_score_rows(candidate: Candidate, params) -> list[dict]:
          "value": candidate.power_interest},
         {"label": "Fit", "meaning": f"weighs {params.weight_fit:g} in the likelihood",
          "value": fit},
-        {"label": "Likelihood", "meaning": "overlap × support × fit term", "value":
+        {"label": "Kinds", "meaning": "how often their kinds work together in the registry; "
+         f"weighs {params.weight_kinds:g}", "value": candidate.kind_affinity},
+        {"label": "Shared partners", "meaning": "public actors who already work with both; "
+         f"c of them give 1 + {params.weight_partners:g} × c / (c + 1) chances",
+         "value": partners, "count": True},
+        {"label": "Likelihood", "meaning": "overlap × support × fit and kinds terms, with more "
+         "chances for shared partners", "value":
          candidate.likelihood, "total": True},
         {"label": "Inclusion", "meaning": "brings in an inclusive actor",
          "value": candidate.inclusion},

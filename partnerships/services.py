@@ -613,8 +613,9 @@ def _refreshes_send(stakeholder_ids) -> None:
 
 CANDIDATE_COLUMNS = (
     "run_id", "stakeholder_a_id", "stakeholder_b_id", "overlap", "complementarity", "inclusion",
-    "score", "likelihood", "power_interest", "needed_capabilities", "brings_a", "brings_b",
-    "shared_count", "audiences", "shared_outcome_ids",
+    "score", "likelihood", "power_interest", "kind_affinity", "shared_partners",
+    "needed_capabilities", "brings_a", "brings_b", "shared_count", "audiences",
+    "shared_outcome_ids",
 )  # fmt: skip
 
 
@@ -629,7 +630,8 @@ PGCOPY_TRAILER = b"\xff\xff"
 _FIXED_FIELDS = (
     ("run_id", ">i8"), ("stakeholder_a_id", ">i8"), ("stakeholder_b_id", ">i8"),
     ("overlap", ">f8"), ("complementarity", ">f8"), ("inclusion", ">f8"), ("score", ">f8"),
-    ("likelihood", ">f8"), ("power_interest", ">f8"), ("needed_capabilities", ">i4"),
+    ("likelihood", ">f8"), ("power_interest", ">f8"), ("kind_affinity", ">f8"),
+    ("shared_partners", ">i4"), ("needed_capabilities", ">i4"),
     ("brings_a", ">i4"), ("brings_b", ">i4"),
     ("shared_count", ">i4"), ("audiences", ">i2"),
 )  # fmt: skip
@@ -677,7 +679,9 @@ def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
         "run_id": run_id, "stakeholder_a_id": part.src, "stakeholder_b_id": part.dst,
         "overlap": part.overlap, "complementarity": part.complementarity,
         "inclusion": part.inclusion, "score": part.score, "likelihood": part.likelihood,
-        "power_interest": part.power_interest, "needed_capabilities": part.needed,
+        "power_interest": part.power_interest, "kind_affinity": part.kind_affinity,
+        "shared_partners": part.shared_partners,
+        "needed_capabilities": part.needed,
         "brings_a": part.brings_src, "brings_b": part.brings_dst,
         "shared_count": part.shared_count, "audiences": part.audiences,
     }  # fmt: skip
@@ -756,6 +760,7 @@ def _candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_00
                 [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
                 part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),
                 part.score.tolist(), part.likelihood.tolist(), part.power_interest.tolist(),
+                part.kind_affinity.tolist(), part.shared_partners.tolist(),
                 part.needed.tolist(), part.brings_src.tolist(),
                 part.brings_dst.tolist(), part.shared_count.tolist(), part.audiences.tolist(),
                 _shared_json(part.shared), strict=True,
@@ -789,13 +794,78 @@ def _kind_code_sql() -> tuple[str, list]:
     return f"CASE kind {whens} ELSE -1 END", params
 
 
-def _registry_around(stakeholder: Stakeholder, *, with_rarity: bool = False) -> Registry:
+def _kind_counts_everywhere() -> tuple[np.ndarray, np.ndarray]:
+    """The whole registry's public tied pairs by pair of kind codes and public actors holding
+    an outcome by kind code (``overlap.kind_counts``, in two aggregate queries), for a refresh
+    whose registry holds only one stakeholder's ties."""
+    stake, people = _table(Stake), _table(Stakeholder)
+    kind_code, kind_params = _kind_code_sql()
+    code_a = kind_code.replace("CASE kind", "CASE a.kind")
+    code_b = kind_code.replace("CASE kind", "CASE b.kind")
+    holds = "EXISTS (SELECT 1 FROM {0} s WHERE s.stakeholder_id = {1}.id AND s.interest > 0)"
+    sizes = _fetch_numeric(
+        f"SELECT {code_a}, COUNT(*) FROM {people} a "
+        f"WHERE a.sensitivity = %s AND {holds.format(stake, 'a')} GROUP BY 1",
+        [*kind_params, Sensitivity.PUBLIC],
+        columns=2,
+    )
+    # Each tied pair once, whichever way and however many ties it has.
+    low = "CASE WHEN from_stakeholder_id < to_stakeholder_id THEN from_stakeholder_id"
+    high = "CASE WHEN from_stakeholder_id < to_stakeholder_id THEN to_stakeholder_id"
+    pairs = (
+        f"SELECT DISTINCT {low} ELSE to_stakeholder_id END AS x, "
+        f"{high} ELSE from_stakeholder_id END AS y FROM {_table(Tie)}"
+    )
+    ties = _fetch_numeric(
+        f"SELECT {code_a}, {code_b}, COUNT(*) FROM ({pairs}) p "
+        f"JOIN {people} a ON a.id = p.x JOIN {people} b ON b.id = p.y "
+        "WHERE a.sensitivity = %s AND b.sensitivity = %s AND a.kind <> b.kind AND "
+        f"{holds.format(stake, 'a')} AND {holds.format(stake, 'b')} GROUP BY 1, 2",
+        [*kind_params, *kind_params, Sensitivity.PUBLIC, Sensitivity.PUBLIC],
+        columns=3,
+    )
+    width = len(KIND_CODES)
+    kind_sizes = np.zeros(width)
+    known = (sizes[:, 0] >= 0) & (sizes[:, 0] < width)
+    kind_sizes[sizes[known, 0].astype(np.int64)] = sizes[known, 1]
+    kind_ties = np.zeros((width, width))
+    known = (ties[:, 0] >= 0) & (ties[:, 1] >= 0) & (ties[:, 0] < width) & (ties[:, 1] < width)
+    a, b = ties[known, 0].astype(np.int64), ties[known, 1].astype(np.int64)
+    np.add.at(kind_ties, (a, b), ties[known, 2])
+    return kind_ties + kind_ties.T, kind_sizes
+
+
+def _partner_ties_around(stakeholder: Stakeholder) -> np.ndarray:
+    """``(stakeholder id, partner id)`` rows for every tie to one of this stakeholder's *public*
+    partners (its own ties to them included): all that its pairs' shared partners read. One
+    query."""
+    tie, people = _table(Tie), _table(Stakeholder)
+    partners = (
+        f"SELECT p.id FROM {people} p WHERE p.sensitivity = %s AND p.id IN ("
+        f"SELECT to_stakeholder_id FROM {tie} WHERE from_stakeholder_id = %s UNION "
+        f"SELECT from_stakeholder_id FROM {tie} WHERE to_stakeholder_id = %s)"
+    )
+    rows = _fetch_numeric(
+        f"SELECT from_stakeholder_id, to_stakeholder_id FROM {tie} "
+        f"WHERE to_stakeholder_id IN ({partners}) UNION "
+        f"SELECT to_stakeholder_id, from_stakeholder_id FROM {tie} "
+        f"WHERE from_stakeholder_id IN ({partners})",
+        [Sensitivity.PUBLIC, stakeholder.pk, stakeholder.pk] * 2,
+        columns=2,
+    ).astype(np.int64)
+    return rows[rows[:, 0] != rows[:, 1]]
+
+
+def _registry_around(
+    stakeholder: Stakeholder, *, with_rarity: bool = False, with_kinds: bool = False
+) -> Registry:
     """The part of the registry that one stakeholder's candidates depend on: the stakeholder and
     everyone sharing an outcome with it, the interest and influence columns of its outcomes
     only, and their *full* norms and numbers of outcomes held (so cosines and K are exact); each
     outcome's public holders are all in these columns, and ``with_rarity`` counts the public
-    actors holding anything (one more query). Two COPY queries; no id list travels to the
-    database but the partners' names' ranks."""
+    actors holding anything (one more query), ``with_kinds`` the whole registry's public ties
+    and actors by kind (two more: the kind factor reads them). Two COPY queries; no id list
+    travels to the database but the partners' names' ranks."""
     stake = _table(Stake)
     own = list(
         Stake.objects.filter(stakeholder=stakeholder, interest__gt=0).values_list(
@@ -859,6 +929,10 @@ def _registry_around(stakeholder: Stakeholder, *, with_rarity: bool = False) -> 
     )
     outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
     held_by_public = holders[holder_public, 1].astype(np.int64)
+    partner_ties = _partner_ties_around(stakeholder)
+    kinds = {}
+    if with_kinds:
+        kinds["kind_ties"], kinds["kind_sizes"] = _kind_counts_everywhere()
     return build_registry(
         **columns,
         outcome_ids=outcome_ids,
@@ -874,6 +948,8 @@ def _registry_around(stakeholder: Stakeholder, *, with_rarity: bool = False) -> 
             np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids)
         )[: len(outcome_ids)],
         public_size=public_size,
+        partner_tie_ids=partner_ties,
+        **kinds,
     )
 
 
@@ -898,7 +974,9 @@ def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
         .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
         .values_list("stakeholder_a_id", "stakeholder_b_id", "audiences")
     )
-    registry = _registry_around(stakeholder, with_rarity=params.weight_rarity > 0)
+    registry = _registry_around(
+        stakeholder, with_rarity=params.weight_rarity > 0, with_kinds=params.weight_kinds > 0
+    )
     if stakeholder.pk in registry.ids:
         row = registry.index_of([stakeholder.pk])
         parts = [candidates_for_rows(registry, row, params, threads=1)]

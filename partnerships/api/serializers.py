@@ -57,7 +57,8 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = [
             "pair", "run", "stakeholder_a", "stakeholder_b", "priority", "likelihood", "score",
-            "overlap", "complementarity", "power_interest", "inclusion", "shared_count",
+            "overlap", "complementarity", "power_interest", "kind_affinity", "shared_partners",
+            "inclusion", "shared_count",
             "shared_outcome_ids", "needed_capabilities", "brings_a", "brings_b", "dismissed",
         ]  # fmt: skip
         read_only_fields = fields
@@ -113,6 +114,10 @@ class OverlapRunStartSerializer(serializers.Serializer):
     )
     weight_rarity = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
     weight_fit = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_kinds = serializers.FloatField(required=False, min_value=0.0, max_value=1.0)
+    weight_partners = serializers.FloatField(
+        required=False, min_value=0.0, max_value=limits["weight_partners"][1]
+    )
     inclusion_preference = serializers.FloatField(
         required=False, min_value=0.0, max_value=limits["inclusion_preference"][1]
     )

@@ -208,7 +208,8 @@ def test_bad_run_parameters_are_a_400_naming_the_field(officer, payload, field):
 
 RUN_PARAMETERS = {
     "top_k": 3, "top_k_growth": 0.0, "min_score": 0.0, "min_overlap": 0.85,
-    "evidence_halfway": 1.0, "weight_rarity": 0.5, "weight_fit": 0.25,
+    "evidence_halfway": 1.0, "weight_rarity": 0.5, "weight_fit": 0.25, "weight_kinds": 0.5,
+    "weight_partners": 2.0,
     "inclusion_preference": 2.0, "shortlist": 40, "shared_outcomes_kept": 3, "chunks": 2,
     "threads": 2,
 }  # fmt: skip

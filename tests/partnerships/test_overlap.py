@@ -17,6 +17,7 @@ from partnerships.overlap import (
     complementarity,
     compute_all,
     merge_pairs,
+    score_given_pairs,
     shortlist,
 )
 
@@ -76,15 +77,22 @@ def test_overlap_complementarity_likelihood_and_priority_match_the_hand_computat
         # (1,2) share two outcomes: support 2 / (2 + 2) = 1/2; the others one: 1 / (1 + 2) = 1/3.
         # No influence recorded: power–interest 0; the fit weighs 0 by default.
         support = {(1, 2): 0.5, (1, 3): 1 / 3, (2, 3): 1 / 3}[pair]
-        likelihood = expected_overlap[pair] * support
+        # Kinds: NGO 2 actors, firm 1, women 1: 2 + 2 + 1 = 5 pairs of different kinds, one
+        # tied (NGO 4 – firm 2): rate 1/5. L = (T + 5) / (n_a n_b / 5 + 5), kinds = min(1,
+        # 2L / (1 + L)): NGO–firm (1 + 5) / 5.4 > 1 → 1; NGO–women 5 / 5.4 → 10 / 10.4;
+        # firm–women 5 / 5.2 → 10 / 10.2.
+        kinds = {(1, 2): 1.0, (1, 3): 10 / 10.4, (2, 3): 10 / 10.2}[pair]
+        assert result.kind_affinity[i] == pytest.approx(kinds, abs=1e-12)
+        likelihood = expected_overlap[pair] * support * kinds
         assert result.likelihood[i] == pytest.approx(likelihood, abs=1e-12)
         assert result.power_interest[i] == 0.0
         # priority = 1 − (1 − likelihood)^(1 + 1 · inclusion)
         priority = 1 - (1 - likelihood) ** (1 + expected_inclusion[pair])
         assert result.score[i] == pytest.approx(priority, abs=1e-12)
-    # 0.4 without inclusion; 0.2108 → 0.3772 with a women's group in the pair.
+    # 0.4 without inclusion; 0.2027 → 0.3643 with a women's group in the pair.
     assert result.score[pairs[(1, 2)]] == pytest.approx(0.4)
-    assert result.score[pairs[(1, 3)]] == pytest.approx(1 - (1 - 1 / math.sqrt(2.5) / 3) ** 2)
+    ngo_women = 1 / math.sqrt(2.5) / 3 * 10 / 10.4
+    assert result.score[pairs[(1, 3)]] == pytest.approx(1 - (1 - ngo_women) ** 2)
 
     i = pairs[(1, 2)]
     assert result.needed[i] == FUNDING | FIELD | TECH | TRUST
@@ -332,8 +340,46 @@ def random_registry(
     )
 
 
-FIELDS = ("src", "dst", "overlap", "complementarity", "inclusion", "score", "needed",
-          "brings_src", "brings_dst", "shared_count", "shared")  # fmt: skip
+FIELDS = ("src", "dst", "overlap", "complementarity", "inclusion", "score", "likelihood",
+          "kind_affinity", "needed", "brings_src", "brings_dst", "shared_count",
+          "shared")  # fmt: skip
+
+
+def test_the_kind_factor_counts_public_ties_between_kinds_once_and_nothing_else():
+    # Actors 1–2 NGO, 3 firm, 4 women's group, 5 firm without an outcome, 6 restricted firm.
+    registry = build_registry(
+        stakeholder_ids=[1, 2, 3, 4, 5, 6],
+        kinds=[NGO, NGO, FIRM, WOMEN, FIRM, FIRM],
+        capabilities=[0] * 6, inclusive=[False] * 6, outcome_ids=[10], needs=[0],
+        stake_stakeholder_ids=[1, 2, 3, 4, 6], stake_outcome_ids=[10] * 5,
+        stake_interest=[1.0] * 5,
+        # 1–3 twice (both ways), 1–2 same kind, 3–5 no outcome, 2–6 and 4–6 restricted.
+        tie_from_ids=[1, 3, 1, 3, 2, 4], tie_to_ids=[3, 1, 2, 5, 6, 6],
+        public=[True, True, True, True, True, False],
+    )  # fmt: skip
+    assert registry.kind_sizes.tolist() == [2, 1, 1]
+    assert registry.kind_ties[NGO, FIRM] == registry.kind_ties[FIRM, NGO] == 1
+    assert registry.kind_ties.sum() == 2
+    # 2 + 2 + 1 = 5 pairs of different kinds, one tied: r = 1/5. NGO–firm (1 + 5) / (2/5 + 5)
+    # > 1 → 1; NGO–women 5 / 5.4 → 10 / 10.4; firm–women 5 / 5.2 → 10 / 10.2.
+    affinity = registry.kind_affinity
+    assert affinity[NGO, FIRM] == 1.0
+    assert affinity[NGO, WOMEN] == pytest.approx(10 / 10.4, abs=1e-12)
+    assert affinity[FIRM, WOMEN] == pytest.approx(10 / 10.2, abs=1e-12)
+    # The restricted actor and its ties change nothing: the same registry without it.
+    without = build_registry(
+        stakeholder_ids=[1, 2, 3, 4, 5], kinds=[NGO, NGO, FIRM, WOMEN, FIRM],
+        capabilities=[0] * 5, inclusive=[False] * 5, outcome_ids=[10], needs=[0],
+        stake_stakeholder_ids=[1, 2, 3, 4], stake_outcome_ids=[10] * 4,
+        stake_interest=[1.0] * 4, tie_from_ids=[1, 3, 1, 3], tie_to_ids=[3, 1, 2, 5],
+    )  # fmt: skip
+    assert np.array_equal(without.kind_affinity, affinity)
+    # No ties at all: every pair of kinds gets 1, and the likelihood is the one without kinds.
+    untied = small_registry(ties=())
+    assert np.all(untied.kind_affinity == 1.0)
+    plain = compute_all(untied, Parameters(weight_kinds=0.0))
+    weighted = compute_all(untied, Parameters())
+    assert np.array_equal(plain.likelihood, weighted.likelihood)
 
 
 def test_chunked_equals_single():
@@ -446,3 +492,32 @@ def test_parameter_errors_name_the_field_and_the_range(values, field):
     errors = Parameters.from_dict(values).errors()
     assert field in errors
     assert Parameters().errors() == {}
+
+
+def test_a_shared_public_partner_counts_as_half_a_second_chance_and_a_hidden_one_not_at_all():
+    # Actors 1 (NGO) and 2 (firm) share o1 (cosine 1, support 1/3). Actor 3 (women) is tied to
+    # both; actor 4 (women, restricted) too; actor 5 (NGO) only to 1.
+    def registry(*, partner_public: bool):
+        return build_registry(
+            stakeholder_ids=[1, 2, 3, 4, 5], kinds=[NGO, FIRM, WOMEN, WOMEN, NGO],
+            capabilities=[0] * 5, inclusive=[False] * 5, outcome_ids=[1, 2], needs=[0, 0],
+            stake_stakeholder_ids=[1, 2, 3, 4, 5], stake_outcome_ids=[1, 1, 2, 2, 2],
+            stake_interest=[1.0] * 5,
+            tie_from_ids=[3, 2, 4, 4, 5], tie_to_ids=[1, 3, 1, 2, 1],
+            public=[True, True, partner_public, False, True],
+        )  # fmt: skip
+
+    params = Parameters(weight_kinds=0.0)
+    one = registry(partner_public=True)
+    assert one.shared_partners(one.index_of([1]), one.index_of([2])).tolist() == [1]
+    result = score_given_pairs(one, one.index_of([1]), one.index_of([2]), params, flag=CLEARED_SET)
+    # base = 1 × 1/3; one shared partner: 1 − (2/3)^(1 + 1/2).
+    assert result.shared_partners.tolist() == [1]
+    assert result.likelihood[0] == pytest.approx(1 - (2 / 3) ** 1.5, abs=1e-12)
+    # Restricted, actor 3 is no shared partner either (nor is actor 4, for anyone): base alone.
+    none = registry(partner_public=False)
+    result = score_given_pairs(
+        none, none.index_of([1]), none.index_of([2]), params, flag=CLEARED_SET
+    )
+    assert result.shared_partners.tolist() == [0]
+    assert result.likelihood[0] == pytest.approx(1 / 3, abs=1e-12)

@@ -15,7 +15,12 @@ from stakeholders import services as registry_services
 from stakeholders.choices import Capability, Kind, Scope
 from stakeholders.models import Outcome, Stake, Stakeholder
 from tests.partnerships.conftest import restrict
-from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
+from tests.stakeholders.factories import (
+    OutcomeFactory,
+    StakeFactory,
+    StakeholderFactory,
+    TieFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +49,11 @@ def test_a_run_writes_the_hand_computed_candidates(small_registry, run_overlap):
     assert ngo_firm.shared_outcome_ids == [r.o1.pk, r.o2.pk]
     ngo_women = found[(r.ngo.pk, r.women.pk)]
     assert ngo_women.overlap == pytest.approx(1 / math.sqrt(2.5), abs=1e-9)
-    likelihood = 1 / math.sqrt(2.5) / 3  # one shared outcome: support 1/3
+    # One shared outcome: support 1/3; an NGO and a women's group, kinds never tied here while
+    # one pair in five of different kinds is: kind factor 10 / 10.4 (see test_overlap).
+    assert ngo_women.kind_affinity == pytest.approx(10 / 10.4, abs=1e-12)
+    assert ngo_firm.kind_affinity == 1.0
+    likelihood = 1 / math.sqrt(2.5) / 3 * 10 / 10.4
     assert ngo_women.likelihood == pytest.approx(likelihood, abs=1e-12)
     assert ngo_women.score == pytest.approx(1 - (1 - likelihood) ** 2, abs=1e-12)
     # o1 needs funding, technology, trust: the NGO brings funding, the network trust.
@@ -390,13 +399,21 @@ def test_actors_working_at_local_scope_count_for_inclusion(run_overlap):
 def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_holder(
     small_registry, run_overlap, django_capture_on_commit_callbacks
 ):
-    """Rarity (public holders only), influence, degrees and name ranks read by a one-stakeholder
-    refresh are the whole registry's: its figures equal a full run's, for both audiences."""
+    """Rarity (public holders only), influence, degrees, name ranks, the kind counts and the
+    shared partners read by a one-stakeholder refresh are the whole registry's: its figures
+    equal a full run's, for both audiences."""
     r = small_registry
     with services.overlap_refresh_suspended():
         hidden = StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS)
         StakeFactory(stakeholder=hidden, outcome=r.o1, interest=0.7, influence=0.2)
         restrict(hidden)
+        # A public funder works with the women's network and the NGO (one shared partner); the
+        # hidden collective with the women's network and the firm (never counted).
+        broker = StakeholderFactory(name="Funder", kind=Kind.FOUNDATION)
+        TieFactory(from_stakeholder=broker, to_stakeholder=r.women)
+        TieFactory(from_stakeholder=r.ngo, to_stakeholder=broker)
+        TieFactory(from_stakeholder=hidden, to_stakeholder=r.women)
+        TieFactory(from_stakeholder=r.firm, to_stakeholder=hidden)
         influences = (0.9, 0.1, 0.4, 0.6, 0.3, 0.8, 0.5, 0.2)  # the eight stakes, in id order
         for stake, influence in zip(Stake.objects.order_by("id"), influences, strict=True):
             Stake.objects.filter(pk=stake.pk).update(influence=influence)
@@ -408,10 +425,13 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
 
     def figures(run=None):
         return {
-            (key, c.audiences): (c.overlap, c.likelihood, c.score, c.power_interest)
+            (key, c.audiences): (
+                c.overlap, c.likelihood, c.score, c.power_interest, c.kind_affinity,
+                c.shared_partners,
+            )
             for key, c in pairs(run).items()
             if r.women.pk in key
-        }
+        }  # fmt: skip
 
     refreshed = figures()
     full = figures(run_overlap(**params))
@@ -419,3 +439,6 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
     for key, values in full.items():
         assert refreshed[key] == pytest.approx(values, abs=1e-12)
     assert any(values[3] > 0 for values in full.values())  # influence was read
+    shared = {key: values[5] for (key, _audiences), values in full.items()}
+    assert shared[tuple(sorted((r.ngo.pk, r.women.pk)))] == 1  # the funder, not the collective
+    assert shared[tuple(sorted((r.firm.pk, r.women.pk)))] == 0

@@ -60,11 +60,12 @@ def test_the_list_sorts_by_likelihood_on_request(client, analyst, computed):
     login_verified(client, analyst)
     response = client.get(reverse("partnerships:candidate_list"), {"sort": "likelihood"})
     order = [(c.stakeholder_a_id, c.stakeholder_b_id) for c in response.context["candidates"]]
-    # Likelihoods: ngo+firm 0.400, ngo+women 0.211, firm+women 0.105 (the same order here, but
-    # the women's pairs now read their likelihood, not their priority).
+    # Likelihoods: ngo+firm 0.400, ngo+women 0.211 × 10/10.4, firm+women 0.105 × 10/10.2 (the
+    # kind factor: test_overlap); the same order here, but the women's pairs now read their
+    # likelihood, not their priority.
     assert order == [(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk), (r.firm.pk, r.women.pk)]
     shown = [round(c.likelihood, 3) for c in response.context["candidates"]]
-    assert shown == [0.4, 0.211, 0.105]
+    assert shown == [0.4, 0.203, 0.103]
     narrowed = client.get(reverse("partnerships:candidate_list"), {"min_likelihood": "0.2"})
     assert listed(narrowed) == {(r.ngo.pk, r.firm.pk), (r.ngo.pk, r.women.pk)}
 
@@ -283,7 +284,8 @@ def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst
         "cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
         "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
         "Shortlist", "overlap above 0.1", "priority is at least 0.0",
-        "Two one-outcome actors, the same outcome",
+        "Two one-outcome actors, the same outcome", "kinds = min(1, 2L / (1 + L))",
+        "likelihood = 1 − (1 − base)",
     ):  # fmt: skip
         assert text in page
     # The worked examples come from the engine's formulas: one shared outcome at overlap 1 →
@@ -343,3 +345,22 @@ def test_registry_pages_never_show_a_pair_with_a_hidden_actor(
     page = response.content.decode()
     assert "Telecom firm" in page
     assert "Women&#x27;s network" not in page
+
+
+def test_the_candidate_page_recovers_the_support_behind_kinds_and_shared_partners():
+    from partnerships.models import Candidate
+    from partnerships.overlap import Parameters
+    from partnerships.selectors import candidate_score_rows
+
+    # overlap 0.9, support 1/2, kinds 0.6: base 0.27; two shared partners: 1 + 2/3 chances.
+    likelihood = 1 - (1 - 0.9 * 0.5 * 0.6) ** (1 + 2 / 3)
+    candidate = Candidate(
+        overlap=0.9, complementarity=0.0, power_interest=0.0, kind_affinity=0.6,
+        shared_partners=2, likelihood=likelihood, inclusion=0.0, score=likelihood,
+        shared_count=2,
+    )  # fmt: skip
+    rows = {row["label"]: row for row in candidate_score_rows(candidate, Parameters())}
+    assert rows["Support"]["value"] == pytest.approx(0.5, abs=1e-12)
+    assert rows["Kinds"]["value"] == 0.6
+    assert rows["Shared partners"]["value"] == 2 and rows["Shared partners"]["count"]
+    assert "1 + 1 × c / (c + 1) chances" in rows["Shared partners"]["meaning"]
