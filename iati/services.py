@@ -64,6 +64,7 @@ from .codelists import country_name, sector_name
 from .engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
 from .models import IatiActivity
 from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
+from .selectors import kind_override_table
 from .validation import file_problems
 
 STAKE_SOURCE = "IATI activity data"
@@ -188,6 +189,8 @@ class _Org:
     type: str
     roles: set[str] = dataclasses.field(default_factory=set)
     activity_count: int = 0
+    # The reporting-org refs of the activities that name it (kind overrides per publisher).
+    publishers: set[str] = dataclasses.field(default_factory=set)
 
 
 class _Collector:
@@ -304,13 +307,18 @@ class _Collector:
 
     def _gather(self, activity: Activity) -> None:
         influence: dict[int, float] = {}
+        publisher = activity.reporting_org.ref if activity.reporting_org else ""
         for org in activity.participating_orgs:
             found = self._org(org)
             found.roles.add(org.role)
+            if publisher:
+                found.publishers.add(publisher)
             value = mapping.influence_for_role(org.role)
             influence[found.index] = max(influence.get(found.index, 0.0), value)
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
             found = self._org(activity.reporting_org)
+            if publisher:
+                found.publishers.add(publisher)
             influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
         for index in influence:
             self.orgs[index].activity_count += 1
@@ -540,8 +548,11 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
             matched.append(org)
 
     created = []
+    overrides = kind_override_table(user)
     for org in new:
-        kind, note = mapping.kind_for_org_type(org.type)
+        kind, note = overrides.kind_for(
+            ref=org.ref, org_type=org.type, publishers=sorted(org.publishers)
+        )
         if note:
             report.note(note, org.name)
         capabilities = Capability(0)
