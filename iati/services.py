@@ -71,6 +71,7 @@ STAKE_SOURCE = "IATI activity data"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
 BATCH_SIZE = 500
 RESCORE_TASK_SIZE = 2000  # engagements scored by one engagements_rescore task
+PROBLEM_KINDS_KEPT = 1000  # distinct schema messages counted one by one
 DETAILS_KEPT = 100  # skipped items listed one by one in the report; the rest are only counted
 IDENTIFIER_MAX_LENGTH = IatiActivity._meta.get_field("iati_identifier").max_length
 
@@ -124,7 +125,11 @@ class ImportReport:
 
     def problem(self, problem, *, source: str) -> None:
         self.problem_count += 1
-        self.problem_kinds[problem.message] += 1
+        # Messages quote values ("'1,200,000' is not a valid…"): their variety is capped.
+        if problem.message in self.problem_kinds or len(self.problem_kinds) < PROBLEM_KINDS_KEPT:
+            self.problem_kinds[problem.message] += 1
+        else:
+            self.problem_kinds["(other messages)"] += 1
         if len(self.problems) < DETAILS_KEPT:
             self.problems.append(f"{source}, {problem}")
 
