@@ -99,6 +99,17 @@ def iati_job_run(*, token: str) -> str | None:
     finally:
         path.unlink(missing_ok=True)
     lines = [line.replace(str(path), job["filename"]) for line in report.lines()]
+    if report.failure:
+        # Nothing could be used: a failure that says why, with the full report below it.
+        _job_set(
+            token,
+            status="failed",
+            phase="",
+            done=report.activities_read,
+            error=report.failure,
+            report=lines,
+        )
+        return "failed"
     _job_set(
         token,
         status="done",

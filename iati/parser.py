@@ -6,8 +6,11 @@ database: the importer (``services.iati_import``) and, later, the engagements of
 the same dataclasses.
 
 What real files do that the standard's examples do not show, and what is done about it:
-- 1.0x files put names in the element's text instead of ``<narrative>``, spell roles as words
-  ("Funding") and activity-date types as words ("start-actual"): both are mapped to 2.0x codes.
+- 1.0x files put names in the element's text instead of ``<narrative>`` (titles: one element
+  per language), spell roles as words in any case ("Funding", "IMPLEMENTING"), organisation
+  types as words ("Government", "NGO": ``codelists.organisation_type_code``), activity-date types
+  as words ("start-actual") with the date in the text when ``iso-date`` is missing, and sector
+  and policy-marker vocabularies as "DAC": all are mapped to the 2.0x codes.
 - Narratives carry ``xml:lang`` (or inherit the activity's): English is preferred.
 - The d-portal export adds namespaced attributes (``dstore:dataset``): ignored.
 - Organisation refs such as "N/A" or "-" are not identifiers: treated as no ref.
@@ -20,6 +23,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from .codelists import organisation_type_code
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -171,7 +176,7 @@ def _activity_read(element: ET.Element, *, version: str, position: int):
             )
             if org.ref or org.name
         ),
-        title=_text(element.find("title"), lang=lang),
+        title=_text_of(element.findall("title"), lang=lang),
         dates=_dates(element),
         recipient_countries=tuple(
             (code.upper(), _number(child.get("percentage")))
@@ -203,7 +208,10 @@ def _organisation(element: ET.Element, *, lang: str, role: str) -> Organisation:
     if ref.casefold() in NOT_A_REF:
         ref = ""
     return Organisation(
-        ref=ref, type=(element.get("type") or "").strip(), role=role, name=_text(element, lang=lang)
+        ref=ref,
+        type=organisation_type_code(element.get("type") or ""),
+        role=role,
+        name=_text(element, lang=lang),
     )
 
 
@@ -227,12 +235,24 @@ def _text(element: ET.Element | None, *, lang: str) -> str:
     return " ".join((element.text or "").split())
 
 
+def _text_of(elements: list[ET.Element], *, lang: str) -> str:
+    """Of several elements that each hold one language (1.0x titles), the English text; one
+    element with narratives (2.0x) is read by ``_text``."""
+    texts = [((child.get(XML_LANG) or lang).lower(), _text(child, lang=lang)) for child in elements]
+    texts = [(language, text) for language, text in texts if text]
+    if not texts:
+        return ""
+    english = [text for language, text in texts if language == "en"]
+    return (english or [texts[0][1]])[0]
+
+
 def _dates(element: ET.Element) -> dict[str, dt.date]:
     dates = {}
     for child in element.findall("activity-date"):
         kind = (child.get("type") or "").strip()
         kind = DATE_TYPE_CODES.get(kind.casefold(), kind)
-        value = _date(child.get("iso-date"))
+        # 1.0x: iso-date is optional and the text may hold the date ("2010-04-01").
+        value = _date(child.get("iso-date")) or _date(child.text)
         if kind and value:
             dates[kind] = value
     return dates
@@ -247,10 +267,8 @@ def _is_dac5(sector: ET.Element) -> bool:
 def _gender_marker(element: ET.Element) -> int | None:
     for marker in element.findall("policy-marker"):
         vocabulary = (marker.get("vocabulary") or "1").strip().casefold()
-        if (
-            vocabulary in POLICY_MARKER_VOCABULARIES
-            and marker.get("code") == GENDER_EQUALITY_MARKER
-        ):
+        code = (marker.get("code") or "").strip().lstrip("0")
+        if vocabulary in POLICY_MARKER_VOCABULARIES and code == GENDER_EQUALITY_MARKER:
             significance = (marker.get("significance") or "").strip()
             if significance.isdigit():
                 return int(significance)

@@ -64,11 +64,14 @@ from .codelists import country_name, sector_name
 from .engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
 from .models import IatiActivity
 from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
+from .selectors import kind_override_table
+from .validation import file_problems
 
 STAKE_SOURCE = "IATI activity data"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
 BATCH_SIZE = 500
 RESCORE_TASK_SIZE = 2000  # engagements scored by one engagements_rescore task
+PROBLEM_KINDS_KEPT = 1000  # distinct schema messages counted one by one
 DETAILS_KEPT = 100  # skipped items listed one by one in the report; the rest are only counted
 IDENTIFIER_MAX_LENGTH = IatiActivity._meta.get_field("iati_identifier").max_length
 
@@ -111,7 +114,38 @@ class ImportReport:
     # Reasons → how often; and the first DETAILS_KEPT skipped items with what they were.
     notes: Counter = dataclasses.field(default_factory=Counter)
     skipped: list[str] = dataclasses.field(default_factory=list)
+    # Schema problems (``validation``): how many, by message, and the first DETAILS_KEPT with
+    # their file and line.
+    problem_count: int = 0
+    problem_kinds: Counter = dataclasses.field(default_factory=Counter)
+    problems: list[str] = dataclasses.field(default_factory=list)
+    # Activities that got past reading (an identifier, not repeated): stored, or kept as stored.
+    activities_usable: int = 0
     seconds: float = 0.0
+
+    def problem(self, problem, *, source: str) -> None:
+        self.problem_count += 1
+        # Messages quote values ("'1,200,000' is not a valid…"): their variety is capped.
+        if problem.message in self.problem_kinds or len(self.problem_kinds) < PROBLEM_KINDS_KEPT:
+            self.problem_kinds[problem.message] += 1
+        else:
+            self.problem_kinds["(other messages)"] += 1
+        if len(self.problems) < DETAILS_KEPT:
+            self.problems.append(f"{source}, {problem}")
+
+    @property
+    def failure(self) -> str | None:
+        """Why nothing could be imported, naming the commonest reasons; None when something
+        was. A file of activities that were all skipped is a failure, not "0 imported"."""
+        if self.activities_usable:
+            return None
+        if not self.activities_read:
+            return "Nothing was imported: the files hold no <iati-activity>."
+        reasons = "; ".join(f"{count:,} × {reason}" for reason, count in self.notes.most_common(3))
+        return (
+            f"Nothing was imported: none of the {self.activities_read:,} activities read could "
+            f"be used. Commonest reasons: {reasons or 'none noted'}."
+        )
 
     def note(self, reason: str, detail: str | None = None) -> None:
         self.notes[reason] += 1
@@ -130,6 +164,17 @@ class ImportReport:
                 f"  {name:<12} created {counts.created:>6,}  updated {counts.updated:>6,}  "
                 f"unchanged {counts.unchanged:>6,}  skipped {counts.skipped:>6,}"
             )
+        if self.problem_count:
+            out.append(
+                f"Schema problems (official IATI schema of each file's version): "
+                f"{self.problem_count:,}; commonest:"
+            )
+            out.extend(
+                f"  {count:>6,} × {message}"
+                for message, count in self.problem_kinds.most_common(10)
+            )
+            out.append(f"Schema problems with their lines (first {DETAILS_KEPT}):")
+            out.extend(f"  {line}" for line in self.problems)
         if self.notes:
             out.append("Notes (why skipped, or what was assumed):")
             out.extend(f"  {count:>6,} × {reason}" for reason, count in self.notes.most_common())
@@ -149,6 +194,8 @@ class _Org:
     type: str
     roles: set[str] = dataclasses.field(default_factory=set)
     activity_count: int = 0
+    # The reporting-org refs of the activities that name it (kind overrides per publisher).
+    publishers: set[str] = dataclasses.field(default_factory=set)
 
 
 class _Collector:
@@ -189,6 +236,7 @@ class _Collector:
             self.report.note("the same iati-identifier again in this import", item.identifier)
             return
         self.seen_identifiers.add(item.identifier)
+        self.report.activities_usable += 1
         self.pending.append((item, source))
         if len(self.pending) >= BATCH_SIZE:
             self.activities_flush()
@@ -264,13 +312,18 @@ class _Collector:
 
     def _gather(self, activity: Activity) -> None:
         influence: dict[int, float] = {}
+        publisher = activity.reporting_org.ref if activity.reporting_org else ""
         for org in activity.participating_orgs:
             found = self._org(org)
             found.roles.add(org.role)
+            if publisher:
+                found.publishers.add(publisher)
             value = mapping.influence_for_role(org.role)
             influence[found.index] = max(influence.get(found.index, 0.0), value)
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
             found = self._org(activity.reporting_org)
+            if publisher:
+                found.publishers.add(publisher)
             influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
         for index in influence:
             self.orgs[index].activity_count += 1
@@ -348,22 +401,35 @@ def iati_import(
     paths: Iterable[str | Path],
     user=None,
     on_progress: Callable[[str, int, int | None], None] | None = None,
+    validation: str = "report",
 ) -> ImportReport:
     """Import IATI activity files (or folders of ``*.xml``) into the registry, all or nothing.
+
+    ``validation``: "report" (default) checks each file against the official schema of its
+    version (``validation.file_problems``) and lists each problem with its line in the report,
+    importing every activity the parser can still use; "strict" refuses the whole import when a
+    file has any schema problem; "off" does not validate.
 
     ``user`` is recorded in the change history and decides which existing stakeholders the
     import may match by name (``stakeholder_visible_to``); without a user (the command line run
     by an administrator) every stakeholder is matched. Raises ``IatiImportError`` — with the DB
     unchanged — for a missing path, a file that is not XML, is truncated or is not IATI.
     """
+    if validation not in VALIDATION_MODES:
+        raise ApplicationError(
+            f"validation must be one of {', '.join(VALIDATION_MODES)}, not {validation!r}.",
+            "validation",
+        )
     started = time.perf_counter()
-    files = _files_expand(paths)
+    files = files_expand(paths)
     report = ImportReport(files=[str(path) for path in files])
     progress = on_progress or (lambda phase, done, total: None)
     try:
         with transaction.atomic():
             collector = _Collector(report)
             for path in files:
+                if validation != "off":
+                    _file_validate(path, report=report, strict=validation == "strict")
                 for item in activities_read(path):
                     report.activities_read += 1
                     collector.activity_add(item, source=path.name)
@@ -387,7 +453,21 @@ def iati_import(
     return report
 
 
-def _files_expand(paths: Iterable[str | Path]) -> list[Path]:
+VALIDATION_MODES = ("report", "strict", "off")
+
+
+def _file_validate(path: Path, *, report: ImportReport, strict: bool) -> None:
+    """Add the file's schema problems to the report; strict: refuse the import on the first."""
+    for problem in file_problems(path):
+        if strict:
+            raise IatiImportError(
+                f"Nothing was imported: {path} does not validate against the IATI schema of its "
+                f"version (--strict): {problem}."
+            )
+        report.problem(problem, source=path.name)
+
+
+def files_expand(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -473,8 +553,11 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
             matched.append(org)
 
     created = []
+    overrides = kind_override_table(user)
     for org in new:
-        kind, note = mapping.kind_for_org_type(org.type)
+        kind, note = overrides.kind_for(
+            ref=org.ref, org_type=org.type, publishers=sorted(org.publishers)
+        )
         if note:
             report.note(note, org.name)
         capabilities = Capability(0)

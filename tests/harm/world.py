@@ -28,6 +28,8 @@ from django.core import mail
 from accounts.models import TokenScope, User
 from accounts.services import token_issue
 from graph.services import graph_snapshots_refresh
+from iati.kind_services import kind_override_set
+from iati.models import IatiActivity
 from index import services as index_services
 from index import webhooks
 from index.models import Methodology
@@ -355,6 +357,8 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         )
     _duplicates(world, hidden=hidden, step=step)
     with step():
+        _iati(world, hidden=hidden)
+    with step():
         methodology = Methodology.objects.get(published=True)
         index_services.methodology_rescore_all(methodology=methodology)
     with step():
@@ -407,6 +411,50 @@ def _duplicates(world: World, *, hidden: bool, step) -> None:
                 values={"name": a["h_twin"].pk},
                 user=cleared,
             )
+
+
+def _iati(world: World, *, hidden: bool) -> None:
+    """The kind mapping review: one imported activity naming a public actor (by name), the ref a
+    public and a hidden actor share, and a hidden actor by its own ref and name (the same
+    published data in both worlds: only its matches differ); overrides a cleared officer made about
+    the hidden actor (hidden world only), and the uncleared officer's on the shared ref."""
+    users = world.users
+    if hidden:
+        registry.stakeholder_external_ids_set(
+            stakeholder=world.actors["h_women"],
+            external_ids={"iati_org": "XM-HARNESS-99"},
+            user=users["cleared"],
+        )
+
+    def org(ref, org_type, role, name):
+        return {"ref": ref, "type": org_type, "role": role, "name": name}
+
+    IatiActivity.objects.create(
+        iati_identifier="XM-HARNESS-77-1",
+        digest="0" * 64,
+        source="harness.xml",
+        payload={
+            "identifier": "XM-HARNESS-77-1",
+            "version": "2.03",
+            "reporting_org": org("XM-HARNESS-77", "22", "", "Relief Mali"),
+            "participating_orgs": [
+                org("XM-HARNESS-77", "22", "1", "Relief Mali"),
+                org("", "24", "4", "Bamako Women's Forum"),
+                org("XM-HARNESS-99", "23", "4", "Gao Women Mediators"),
+                org("", "21", "4", "Kidal Self-Defence Committee"),
+            ],
+            "dates": {},
+        },
+    )
+    if hidden:
+        kind_override_set(scope="organisation", ref="XM-HARNESS-99", kind=Kind.WOMENS_GROUP,
+                          user=users["cleared"], note="Gao mediators")  # fmt: skip
+        kind_override_set(scope="publisher", ref="XM-HARNESS-99", org_type="24",
+                          kind=Kind.GRASSROOTS, user=users["cleared"])  # fmt: skip
+    kind_override_set(scope="organisation", ref="XM-HARNESS-77", kind=Kind.NGO,
+                      user=users["officer"], note="Relief Mali")  # fmt: skip
+    kind_override_set(scope="publisher", ref="XM-HARNESS-77", org_type="21",
+                      kind=Kind.GRASSROOTS, user=users["officer"])  # fmt: skip
 
 
 def _engagements(world: World, *, hidden: bool, step) -> None:

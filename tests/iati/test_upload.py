@@ -71,6 +71,26 @@ def test_a_broken_upload_fails_and_changes_nothing(
     assert b"The registry is unchanged" in client.get(response.url).content
 
 
+def test_an_upload_where_nothing_could_be_used_fails_naming_why(
+    client, administrator, django_capture_on_commit_callbacks
+):
+    login_verified(client, administrator)
+    body = b"<iati-activity><iati-identifier/></iati-activity>" * 2
+    response = upload(
+        client,
+        "no-ids.xml",
+        b'<iati-activities version="1.01">' + body + b"</iati-activities>",
+        django_capture_on_commit_callbacks,
+    )
+    token = response.url.rstrip("/").split("/")[-1]
+    status = client.get(reverse("iati_import:job_status", args=[token])).json()
+    assert status["status"] == "failed"
+    assert "none of the 2 activities" in status["error"]
+    assert "2 × no iati-identifier" in status["error"]
+    assert any("Activities read: 2" in line for line in status["report"])
+    assert b"Not imported" in client.get(response.url).content
+
+
 def test_not_an_xml_file_name_is_refused_on_the_form(client, administrator):
     login_verified(client, administrator)
     response = client.post(
