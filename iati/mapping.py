@@ -89,11 +89,9 @@ it reports in real time: no digital fact is inferred from it.
 | 72xxx humanitarian, 73010 reconstruction relief | — | not women's specific needs |
 """
 
-import re
-import unicodedata
-
 from index.choices import EngagementKind, ParticipantRole
 from stakeholders.choices import Capability, Kind, Scope, Theme
+from stakeholders.names import name_key
 
 KIND_BY_ORG_TYPE: dict[str, str] = {
     "10": Kind.STATE,
@@ -199,21 +197,7 @@ def theme_for_sector(code: str) -> str:
     return THEME_BY_SECTOR.get(code) or THEME_BY_SECTOR_GROUP.get(code[:3]) or DEFAULT_THEME
 
 
-_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
-_LEADING_THE = re.compile(r"^the\s+")
-
-
-def name_normalised(name: str) -> str:
-    """The form of an organisation's name used to find the same organisation spelt differently.
-
-    Case-folded, accents and punctuation dropped, spaces collapsed, a leading "the" dropped:
-    "The Bill & Melinda Gates Foundation" and "bill  melinda gates foundation." match.
-    """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
-    text = _PUNCTUATION.sub(" ", text)
-    text = " ".join(text.split())
-    return _LEADING_THE.sub("", text)
+name_normalised = name_key  # the registry's importer matching rule (stakeholders.names)
 
 
 # --- activities → engagements (tables documented in the module docstring) ---------------------

@@ -34,6 +34,23 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
+_LEADING_THE = re.compile(r"^the\s+")
+
+
+def name_key(name: str) -> str:
+    """The key importers match an organisation by (IATI, 3W): case-folded, accents and
+    punctuation dropped, spaces collapsed, a leading "the" dropped, so "The Bill & Melinda Gates
+    Foundation" and "bill  melinda gates foundation." match. Stricter than
+    :func:`name_normalise` (legal forms are kept): an import joins only what is plainly the same
+    name; near-duplicates go to the suggestion queue, never merged by an import.
+    """
+    text = _fold(name or "")
+    text = _PUNCTUATION.sub(" ", text)
+    text = " ".join(text.split())
+    return _LEADING_THE.sub("", text)
+
+
 def name_normalise(name: str) -> str:
     """``name`` without accents, case, punctuation and legal-form suffixes, words single-spaced.
 

@@ -20,12 +20,11 @@ are documented defaults, to be corrected on the stake's page.
 
 import datetime as dt
 import functools
-import re
-import unicodedata
 
 from django_countries import countries
 
 from stakeholders.choices import Capability, Kind, Theme
+from stakeholders.names import name_key
 
 STAKE_BY_ROLE: dict[str, tuple[float, float]] = {
     "impl": (0.8, 0.6),
@@ -116,23 +115,7 @@ THEME_RULES: list[tuple[str, str]] = [
 ]
 DEFAULT_THEME = Theme.RECONSTRUCTION
 
-_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
-_LEADING_THE = re.compile(r"^the\s+")
-
-
-def name_normalised(name: str) -> str:
-    """The form of a name used to find the same organisation (or place) spelt differently.
-
-    The same rule as ``iati.mapping.name_normalised`` (case-folded, accents and punctuation
-    dropped, spaces collapsed, a leading "the" dropped), written again here because the two
-    integrations sit side by side in the layers; the merge work of issue 16 is to move it into
-    the registry and add trigram suggestions, and both importers will then call that.
-    """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
-    text = _PUNCTUATION.sub(" ", text)
-    text = " ".join(text.split())
-    return _LEADING_THE.sub("", text)
+name_normalised = name_key  # the registry's importer matching rule (stakeholders.names)
 
 
 def kind_for_org_type(text: str) -> tuple[str, bool]:
