@@ -51,7 +51,26 @@ class Sector(models.Model):
         return self.name
 
 
-class StakeholderManager(models.Manager):
+class StakeholderQuerySet(models.QuerySet):
+    """Keeps ``normalised_name`` on the bulk paths that skip ``save`` (the importers create and
+    rename in bulk), so that duplicate suggestions see imported names too."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.normalised_name = name_normalise(obj.name)[:300]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if "name" in fields:
+            for obj in objs:
+                obj.normalised_name = name_normalise(obj.name)[:300]
+            fields = [*fields, "normalised_name"] if "normalised_name" not in fields else fields
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class StakeholderManager(models.Manager.from_queryset(StakeholderQuerySet)):
     """Stakeholders in use: those merged into another are left out of every read but the merge
     record's own (``all_objects``)."""
 
@@ -128,7 +147,7 @@ class Stakeholder(models.Model):
 
     history = HistoricalRecords(m2m_fields=[sectors])
 
-    all_objects = models.Manager()
+    all_objects = StakeholderQuerySet.as_manager()
     objects = StakeholderManager()
 
     class Meta:

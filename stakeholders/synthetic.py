@@ -37,6 +37,7 @@ from .choices import (
     TieKind,
 )
 from .models import Outcome, Stake, Stakeholder, Tie
+from .names import name_normalise
 
 ACTOR_PREFIX = "Synthetic actor "
 OUTCOME_PREFIX = "Synthetic outcome "
@@ -614,11 +615,11 @@ def _stakeholders_insert(registry: SyntheticRegistry, now) -> None:
         (
             "name", "acronym", "kind", "country", "country_of_origin", "scope", "capabilities",
             "digital_presence", "women_led", "women_leadership_share", "sensitivity",
-            "description", "website", "created_at", "updated_at",
+            "description", "website", "normalised_name", "created_at", "updated_at",
         ),
         (
             (name, "", kind, country, origin, scope, caps, digital, led, share_, sensitivity,
-             SYNTHETIC_MARKER, "", now, now)
+             SYNTHETIC_MARKER, "", name_normalise(name)[:300], now, now)
             for name, kind, country, origin, scope, caps, digital, led, share_, sensitivity in rows
         ),
     )  # fmt: skip

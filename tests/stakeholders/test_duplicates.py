@@ -117,3 +117,18 @@ def test_the_queue_and_merge_pages_for_an_officer(client, officer, django_assert
 def test_analysts_cannot_merge(client, analyst):
     login_verified(client, analyst)
     assert client.get(reverse("stakeholders:duplicate_list")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_names_written_in_bulk_are_normalised_too_so_imports_are_suggested():
+    # The importers create and rename stakeholders in bulk (no ``save``): their names must be
+    # compared like any other, or an imported duplicate is never suggested.
+    created = Stakeholder.objects.bulk_create(
+        [Stakeholder(name="A.P.Moller-Maersk A/S", kind="firm")]
+    )
+    row = Stakeholder.objects.get(pk=created[0].pk)
+    assert row.normalised_name == name_normalise("A.P. Moller - Maersk")
+    row.name = "Médecins Sans Frontières e.V."
+    Stakeholder.all_objects.bulk_update([row], ["name"])
+    row.refresh_from_db()
+    assert row.normalised_name == "medecins sans frontieres"
