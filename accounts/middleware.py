@@ -11,7 +11,7 @@ from django_otp.middleware import OTPMiddleware
 from .selectors import two_factor_outstanding
 
 # Paths a person who still owes the second factor may open. The API answers for itself (403 in
-# its error shape, smartdiplomacy.api.VerifiedSessionAuthentication) and the admin asks for the
+# its error shape, smartdiplomacy.api.authentication) and the admin asks for the
 # code on its own login page (accounts.admin_site).
 OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/login/", "/accounts/logout/", "/api/v1/")
 OPEN_PREFIXES_ALWAYS = ("/static/", "/healthz", "/admin/")

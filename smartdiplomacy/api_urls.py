@@ -8,7 +8,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import permissions
 
-from smartdiplomacy.api import HasTokenScope, api_not_found
+from smartdiplomacy.api.errors import api_not_found
+from smartdiplomacy.api.permissions import HasTokenScope
 
 
 class ApiSchemaView(SpectacularAPIView):

@@ -3,7 +3,7 @@
 Services raise ``ApplicationError`` when a request cannot be carried out for a reason the person can
 act on ("This token was already revoked."). It names the field when there is one, so that a form
 can show it beside that field and the API can put it under ``fields`` in its one error shape
-(see ``smartdiplomacy.api.api_exception_handler``).
+(see ``smartdiplomacy.api.errors.api_exception_handler``).
 
 It is a Django ``ValidationError``, so code that already catches validation errors from services
 (``full_clean`` inside them raises those) catches it too, and ``form.add_error(None, error)``

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django_countries import countries
 from rest_framework import serializers
 
-from smartdiplomacy.api import ID_MAX
+from smartdiplomacy.api.errors import ID_MAX
 from stakeholders.choices import Kind, Position, Scope, Sensitivity, TieKind
 from stakeholders.regions import REGIONS
 

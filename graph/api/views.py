@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import restricted_read_record
-from smartdiplomacy.api import HasTokenScope
+from smartdiplomacy.api.permissions import HasTokenScope
 
 from ..selectors import (
     SAVED_VIEWS_LISTED,

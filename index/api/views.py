@@ -29,12 +29,9 @@ from rest_framework.response import Response
 
 from accounts.models import TokenScope
 from accounts.tokens import request_token
-from smartdiplomacy.api import (
-    ApiModelPermissions,
-    FastJSONRenderer,
-    HasTokenScope,
-    KeysetCursorPagination,
-)
+from smartdiplomacy.api.pagination import KeysetCursorPagination
+from smartdiplomacy.api.permissions import ApiModelPermissions, HasTokenScope
+from smartdiplomacy.api.renderers import FastJSONRenderer
 from stakeholders.selectors import user_is_cleared
 
 from ..filtersets import ScoreFilterSet

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.models import TokenScope
 from accounts.tokens import request_token
-from smartdiplomacy.api import service_errors_on_fields
+from smartdiplomacy.api.errors import service_errors_on_fields
 
 from .. import services, webhooks
 from ..models import WebhookEndpoint, validate_one_line, validate_webhook_url

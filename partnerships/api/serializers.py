@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from smartdiplomacy.api import ID_MAX
+from smartdiplomacy.api.errors import ID_MAX
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Capability
 from stakeholders.models import Outcome

@@ -11,13 +11,9 @@ from rest_framework import decorators, mixins, permissions, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from smartdiplomacy.api import (
-    ApiModelPermissions,
-    ApiPageNumberPagination,
-    HasTokenScope,
-    KeysetCursorPagination,
-    RestrictedReadAuditMixin,
-)
+from smartdiplomacy.api.audit import RestrictedReadAuditMixin
+from smartdiplomacy.api.pagination import ApiPageNumberPagination, KeysetCursorPagination
+from smartdiplomacy.api.permissions import ApiModelPermissions, HasTokenScope
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from stakeholders.selectors import audience_of

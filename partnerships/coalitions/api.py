@@ -15,7 +15,9 @@ from drf_spectacular.utils import (
 from rest_framework import decorators, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from smartdiplomacy.api import ApiPageNumberPagination, HasTokenScope, RestrictedReadAuditMixin
+from smartdiplomacy.api.audit import RestrictedReadAuditMixin
+from smartdiplomacy.api.pagination import ApiPageNumberPagination
+from smartdiplomacy.api.permissions import HasTokenScope
 from stakeholders.choices import Capability, Sensitivity
 from stakeholders.models import Outcome
 

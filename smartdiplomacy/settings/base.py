@@ -229,35 +229,35 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
 # --- REST framework -----------------------------------------------------------------------------
-# The cross-cutting pieces live in smartdiplomacy/api.py. Partner tokens come first so that a
+# The cross-cutting pieces live in smartdiplomacy/api/. Partner tokens come first so that a
 # request without credentials gets 401 with a WWW-Authenticate header; the browser keeps its
 # session (with CSRF) for the interactive docs.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.PartnerTokenAuthentication",
         # The session, refused while its person still owes the second factor.
-        "smartdiplomacy.api.VerifiedSessionAuthentication",
+        "smartdiplomacy.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         # Default deny for tokens: a view opens itself to them by naming its required_scopes.
-        "smartdiplomacy.api.HasTokenScope",
+        "smartdiplomacy.api.permissions.HasTokenScope",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "smartdiplomacy.api.PartnerTokenThrottle",
-        "smartdiplomacy.api.SignedInUserThrottle",
+        "smartdiplomacy.api.throttling.PartnerTokenThrottle",
+        "smartdiplomacy.api.throttling.SignedInUserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "partner": env("API_PARTNER_RATE", "1000/hour"),
         "user": env("API_USER_RATE", "5000/hour"),
     },
-    "DEFAULT_RENDERER_CLASSES": ["smartdiplomacy.api.FastJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["smartdiplomacy.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "smartdiplomacy.api.KeysetCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "smartdiplomacy.api.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "smartdiplomacy.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "smartdiplomacy.api.errors.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "smartdiplomacy.api.add_error_responses",
+        "smartdiplomacy.api.schema.add_error_responses",
     ],
 }
 

@@ -136,7 +136,8 @@ class VisibleStakeholderField(serializers.PrimaryKeyRelatedField):
 class RegistrySerializer(serializers.ModelSerializer):
     # Services validate models fully; an error they raise for the whole object (e.g. a uniqueness
     # constraint over two fields) is put on ``stray_errors_field``, the field a person would
-    # change to fix it, as the registry pages do (see smartdiplomacy.api.service_errors_on_fields).
+    # change to fix it, as the registry pages do (see
+    # smartdiplomacy.api.errors.service_errors_on_fields).
 
     stray_errors_field: str | None = None
     error_field_aliases: dict[str, str] = {}

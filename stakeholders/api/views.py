@@ -15,14 +15,10 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, viewsets
 
 from accounts.models import TokenScope
-from smartdiplomacy.api import (
-    ApiModelPermissions,
-    ApiPageNumberPagination,
-    HasTokenScope,
-    KeysetCursorPagination,
-    RestrictedReadAuditMixin,
-    service_errors_on_fields,
-)
+from smartdiplomacy.api.audit import RestrictedReadAuditMixin
+from smartdiplomacy.api.errors import service_errors_on_fields
+from smartdiplomacy.api.pagination import ApiPageNumberPagination, KeysetCursorPagination
+from smartdiplomacy.api.permissions import ApiModelPermissions, HasTokenScope
 
 from .. import services
 from ..choices import IdentifierScheme, Sensitivity

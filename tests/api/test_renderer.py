@@ -9,7 +9,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from smartdiplomacy.api import FastJSONRenderer
+from smartdiplomacy.api.renderers import FastJSONRenderer
 from stakeholders.choices import Kind
 
 UTC = datetime.UTC
