@@ -34,11 +34,12 @@ test: $(VENV)/.installed static/vendor/.built
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
-## lint: ruff, the one-way layer contracts (import-linter, [tool.importlinter] in pyproject.toml), migrations
+## lint: ruff, the one-way layer contracts (import-linter), types (mypy, [tool.mypy]), migrations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## format: ruff format and ruff check --fix

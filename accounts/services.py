@@ -75,7 +75,7 @@ def token_issue(
         token.scopes = scopes
     if expires_at is not None:
         token.expires_at = expires_at
-    token._history_user = created_by
+    token._history_user = created_by  # type: ignore[attr-defined]  # simple-history
     token.full_clean()
     token.save()
     return IssuedToken(token=token, plaintext=f"{token.prefix}.{secret}")
@@ -89,7 +89,7 @@ def token_revoke(*, token: PartnerToken, revoked_by) -> PartnerToken:
         raise ApplicationError("This token was already revoked.")
     token.revoked_at = timezone.now()
     token.revoked_by = revoked_by
-    token._history_user = revoked_by
+    token._history_user = revoked_by  # type: ignore[attr-defined]  # simple-history
     token.save(update_fields=["revoked_at", "revoked_by"])
     return token
 

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import networkx as nx
 from django.core.exceptions import ValidationError
@@ -177,7 +178,7 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
             }
         )
     nodes.sort(key=lambda node: (-node["degree"], node["name"], node["id"]))
-    edges = [
+    edges: list[dict[str, Any]] = [
         {"id": pk, "source": source, "target": target, "kind": kind, "strength": strength}
         for pk, source, target, kind, strength in tie_rows
         if source in keep and target in keep
@@ -231,7 +232,7 @@ def _candidate_edges(*, user, shown, keep: set[int]) -> list[dict]:
     """Candidate partnerships (current run, not dismissed) between two actors of the view."""
     rows = (
         candidate_visible_to(user)
-        .filter(
+        .filter(  # type: ignore[misc]  # is_dismissed: annotated by candidate_visible_to
             is_dismissed=False,
             stakeholder_a__in=shown.values("id"),
             stakeholder_b__in=shown.values("id"),

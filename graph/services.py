@@ -20,7 +20,7 @@ from .models import Audience, GraphSnapshot, SavedView
 
 logger = logging.getLogger(__name__)
 
-SENSITIVITIES_BY_AUDIENCE = {
+SENSITIVITIES_BY_AUDIENCE: dict[str, list[str]] = {
     Audience.PUBLIC: [Sensitivity.PUBLIC],
     Audience.CLEARED: list(Sensitivity.values),
 }

@@ -6,6 +6,7 @@ cleared read scores computed over public participants only (DESIGN.md, do no har
 """
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from django.db.models import (
     Avg,
@@ -248,9 +249,9 @@ HISTOGRAM_BINS = 10
 def _composite_histogram(scores: QuerySet[Score]) -> list[dict]:
     """How many engagements have a composite in each tenth of the scale (100 in the last)."""
     width = 100 / HISTOGRAM_BINS
+    composites = scores.exclude(composite__isnull=True).values_list("composite", flat=True)
     counts = Counter(
-        min(int(value // width), HISTOGRAM_BINS - 1)
-        for value in scores.exclude(composite__isnull=True).values_list("composite", flat=True)
+        min(int(value // width), HISTOGRAM_BINS - 1) for value in composites if value is not None
     )
     return [
         {"low": round(i * width), "high": round((i + 1) * width), "count": counts.get(i, 0)}
@@ -393,7 +394,7 @@ def methodology_sensitivity(
     result = sensitivity.analyse(
         values, methodology.indicators, methodology.pillar_weights, methodology.aggregation
     )
-    intervals = [
+    intervals: list[dict[str, Any]] = [
         {
             "engagement_id": rows[interval.index][0],
             "title": rows[interval.index][1],
@@ -531,7 +532,7 @@ def score_summary(*, scores: QuerySet[Score], user) -> dict:
 
 def methodology_indicator_codes() -> list[str]:
     """Every indicator code of every methodology version, pillar by pillar (for CSV columns)."""
-    pillar_of = {}
+    pillar_of: dict[str, str] = {}
     for indicators in Methodology.objects.order_by("pk").values_list("indicators", flat=True):
         for indicator in indicators:
             pillar_of.setdefault(indicator["code"], indicator.get("pillar"))
@@ -595,10 +596,8 @@ MOVES_SHOWN = 10
 def _ranks(values: dict[int, float | None]) -> dict[int, int]:
     """Rank 1 = highest composite; engagements without a composite are not ranked; ties share
     the order of their ids (stable)."""
-    ordered = sorted(
-        (key for key, value in values.items() if value is not None),
-        key=lambda key: (-values[key], key),
-    )
+    ranked = {key: value for key, value in values.items() if value is not None}
+    ordered = sorted(ranked, key=lambda key: (-ranked[key], key))
     return {key: rank for rank, key in enumerate(ordered, start=1)}
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -294,10 +294,16 @@ def _scores_upsert_portable(rows: list[tuple], methodology: Methodology) -> set[
     return changed
 
 
+def _score_column(name: str) -> str:
+    field = Score._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field.column
+
+
 def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) -> set[int]:
     quote = connection.ops.quote_name
     table = quote(Score._meta.db_table)
-    columns = [Score._meta.get_field(name).column for name in ("engagement", *SCORE_FIELDS)]
+    columns = [_score_column(name) for name in ("engagement", *SCORE_FIELDS)]
     listed = ", ".join(quote(column) for column in columns)
     json_at = {SCORE_FIELDS.index(name) + 1 for name in ("indicators", "inputs")}
     data = copy_rows_text(
@@ -305,10 +311,10 @@ def _scores_upsert_postgresql(rows: list[tuple], methodology: Methodology, now) 
         for row in rows
     )
     engagement, methodology_column, audience, differs, computed_at = (
-        quote(Score._meta.get_field(name).column)
+        quote(_score_column(name))
         for name in ("engagement", "methodology", "audience", "cleared_differs", "computed_at")
     )
-    content = [quote(Score._meta.get_field(name).column) for name in SCORE_CONTENT]
+    content = [quote(_score_column(name)) for name in SCORE_CONTENT]
     stored = ", ".join(f"{table}.{column}" for column in content)
     incoming = ", ".join(f"EXCLUDED.{column}" for column in content)
     content_changed = f"({stored}) IS DISTINCT FROM ({incoming})"
@@ -577,7 +583,7 @@ def webhook_endpoint_create(
         secret=webhooks.secret_new(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
-    endpoint._history_user = endpoint.created_by
+    endpoint._history_user = endpoint.created_by  # type: ignore[attr-defined]  # simple-history
     _validated_save(endpoint)
     return CreatedWebhookEndpoint(endpoint=endpoint, secret=endpoint.secret)
 

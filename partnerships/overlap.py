@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -157,6 +158,11 @@ class Parameters:
         return self.top_k + np.floor(grown + 1e-9).astype(np.int64)
 
 
+# The default of a Registry field that ``__post_init__`` fills when it is not given: after
+# construction none of them is None, which is what their annotations say.
+_FILLED_IN: Any = None
+
+
 @dataclass
 class Registry:
     """The registry as arrays. Row ``i`` is stakeholder ``ids[i]``; column ``j`` outcome
@@ -174,21 +180,25 @@ class Registry:
     outcome_ids: np.ndarray  # int64 (m,)
     needs: np.ndarray  # uint16 (m,), bit sets
     tie_keys: np.ndarray  # int64, sorted: i * n + j for every tied (i, j), both directions
-    norms: np.ndarray = field(default=None)
-    public: np.ndarray = field(default=None)  # bool (n,): public stakeholders (all if not given)
-    influence: sp.csr_matrix | None = field(default=None)  # float64 (n, m), as interest
-    degrees: np.ndarray = field(default=None)  # int64 (n,): outcomes held with interest > 0
-    holders: np.ndarray = field(default=None)  # int64 (m,): public actors holding each outcome
-    public_size: int | None = field(default=None)  # public actors holding any outcome
-    order_keys: np.ndarray = field(default=None)  # int64 (n,): rank by name (ties)
+    norms: np.ndarray = field(default=_FILLED_IN)
+    public: np.ndarray = field(
+        default=_FILLED_IN
+    )  # bool (n,): public stakeholders (all if not given)
+    influence: sp.csr_matrix = field(default=_FILLED_IN)  # float64 (n, m), as interest
+    degrees: np.ndarray = field(default=_FILLED_IN)  # int64 (n,): outcomes held with interest > 0
+    holders: np.ndarray = field(
+        default=_FILLED_IN
+    )  # int64 (m,): public actors holding each outcome
+    public_size: int = field(default=_FILLED_IN)  # public actors holding any outcome
+    order_keys: np.ndarray = field(default=_FILLED_IN)  # int64 (n,): rank by name (ties)
     # (k, k) public tied pairs by kind code, and (k,) public actors holding an outcome by kind
     # code: given when ``tie_keys`` holds only some ties (a refresh), otherwise counted.
-    kind_ties: np.ndarray = field(default=None)
-    kind_sizes: np.ndarray = field(default=None)
+    kind_ties: np.ndarray = field(default=_FILLED_IN)
+    kind_sizes: np.ndarray = field(default=_FILLED_IN)
     # (n, c) binary: row i's ties to public actors (columns: those actors). Built from
     # ``tie_keys`` when not given; a refresh gives the rows' ties to its stakeholder's public
     # partners only, which is all its pairs' shared partners need. Not kept by ``to_bytes``.
-    partner_ties: sp.csr_matrix | None = field(default=None)
+    partner_ties: sp.csr_matrix = field(default=_FILLED_IN)
     _normalized: sp.csr_matrix | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -696,7 +706,13 @@ def score_pairs(
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     outcome_weight = (1.0 - params.weight_rarity) + params.weight_rarity * registry.rarity
-    parts = {"overlap": [], "needed": [], "count": [], "evidence": [], "power": []}
+    parts: dict[str, list[np.ndarray]] = {
+        "overlap": [],
+        "needed": [],
+        "count": [],
+        "evidence": [],
+        "power": [],
+    }
     for start in range(0, len(src), PAIR_BATCH):
         s, t = src[start : start + PAIR_BATCH], dst[start : start + PAIR_BATCH]
         shared = _shared_matrix(registry, s, t)

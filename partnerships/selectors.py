@@ -87,7 +87,7 @@ def candidate_list_for_stakeholder(*, user, stakeholder, limit: int = 10) -> lis
     return list(
         candidate_visible_to(user)
         .filter(Q(stakeholder_a=stakeholder) | Q(stakeholder_b=stakeholder))
-        .filter(is_dismissed=False)[:limit]
+        .filter(is_dismissed=False)[:limit]  # type: ignore[misc]  # annotated above
     )
 
 
@@ -99,11 +99,8 @@ def candidates_sharing_outcome(queryset: QuerySet[Candidate], outcome) -> QueryS
 
 def candidate_list_for_outcome(*, user, outcome, limit: int = 10) -> list[Candidate]:
     """The best pairs of actors sharing ``outcome`` that ``user`` may see, not dismissed."""
-    return list(
-        candidates_sharing_outcome(candidate_visible_to(user), outcome).filter(is_dismissed=False)[
-            :limit
-        ]
-    )
+    visible = candidates_sharing_outcome(candidate_visible_to(user), outcome)
+    return list(visible.filter(is_dismissed=False)[:limit])  # type: ignore[misc]  # annotated
 
 
 def candidate_dismissal(candidate: Candidate) -> CandidateDismissal | None:
@@ -371,7 +368,10 @@ def partnership_timeline_entries(
 ) -> list[PartnershipEvent | PartnershipComment]:
     """Steps and comments in date order (a step before a comment of the same instant), in two
     queries however long the timeline. Each entry's ``timeline_kind`` says which it is."""
-    entries = [*partnership_timeline(partnership), *partnership_comments(partnership)]
+    entries: list[PartnershipEvent | PartnershipComment] = [
+        *partnership_timeline(partnership),
+        *partnership_comments(partnership),
+    ]
     return sorted(entries, key=lambda e: (e.created_at, e.timeline_kind != "step", e.pk))
 
 

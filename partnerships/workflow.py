@@ -478,6 +478,6 @@ def partnership_comment_add(*, partnership: Partnership, author, body: str) -> P
             "body",
         )
     comment = PartnershipComment(partnership=partnership, author=author, body=body)
-    comment._history_user = author
+    comment._history_user = author  # type: ignore[attr-defined]  # simple-history
     comment.save()
     return comment

@@ -73,7 +73,7 @@ def name_normalise(name: str) -> str:
 def trigrams(name: str) -> frozenset[str]:
     """The trigrams of ``name`` as PostgreSQL's ``pg_trgm`` counts them: each word padded with
     two spaces before and one after."""
-    grams = set()
+    grams: set[str] = set()
     for word in name.split():
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
@@ -127,10 +127,10 @@ def similar_name_pairs(
             found[(members[0], b)] = name_similarity(names[members[0]], names[b])
     blocks: dict[str, list[int]] = {}
     for pk, name in names.items():
-        words = sorted(
+        rarest = sorted(
             {w for w in name.split() if len(w) >= 3}, key=lambda w: (frequency[w], -len(w), w)
         )
-        for word in words[:2]:
+        for word in rarest[:2]:
             if frequency[word] <= max_block:
                 blocks.setdefault(word, []).append(pk)
     grams = {pk: trigrams(names[pk]) for members in blocks.values() for pk in members}
