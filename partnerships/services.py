@@ -225,7 +225,7 @@ def overlap_run_request(
     Returns ``(run, created)``. Two requests at the same moment create one run: a partial unique
     index allows only one active run, and the loser gets the winner's run.
     """
-    from .tasks import overlap_run_execute
+    from .tasks import overlap_run_execute_task
 
     params = overlap_parameters_clean(parameters)
     overlap_runs_fail_stale()
@@ -241,7 +241,7 @@ def overlap_run_request(
         if active is None:  # it finished between our insert and this read: try once more
             return overlap_run_request(trigger=trigger, user=user, parameters=parameters)
         return active, False
-    enqueue_on_commit(overlap_run_execute, run.pk)
+    enqueue_on_commit(overlap_run_execute_task, run.pk)
     return run, True
 
 
@@ -377,7 +377,7 @@ def overlap_run_execute(*, run_id: int) -> None:
     Does nothing for a run that is no longer queued (a repeated task). An empty registry ends
     here as a successful run with zero candidates and a message.
     """
-    from .tasks import overlap_chunk_compute
+    from .tasks import overlap_chunk_compute_task
 
     with transaction.atomic():
         run = OverlapRun.objects.select_for_update().filter(pk=run_id).first()
@@ -422,7 +422,9 @@ def overlap_run_execute(*, run_id: int) -> None:
     if not len(order):
         overlap_run_finalize(run_id=run_id, message=NO_INTEREST_MESSAGE)
         return
-    group(overlap_chunk_compute.si(run_id, index) for index in range(len(bounds))).apply_async()
+    group(
+        overlap_chunk_compute_task.si(run_id, index) for index in range(len(bounds))
+    ).apply_async()
 
 
 def overlap_chunk_compute(*, run_id: int, index: int) -> None:
@@ -431,7 +433,7 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
     The last chunk to finish sends the finaliser. A chunk already done, or of a run that ended,
     is left alone, so a repeated task does no harm.
     """
-    from .tasks import overlap_run_finalize as finalize_task
+    from .tasks import overlap_run_finalize_task as finalize_task
 
     chunk = OverlapChunk.objects.filter(run_id=run_id, index=index).select_related("run").first()
     if chunk is None or chunk.status == ChunkStatus.DONE:
@@ -599,14 +601,14 @@ def _refresh_changed_since(moment) -> None:
 
 
 def _refreshes_send(stakeholder_ids) -> None:
-    from .tasks import candidates_refresh_stakeholder
+    from .tasks import candidates_refresh_stakeholder_task
 
     stakeholder_ids = sorted(set(stakeholder_ids))
     if len(stakeholder_ids) > REFRESH_BATCH_LIMIT:
         overlap_run_request(trigger=RunTrigger.CHANGES)
         return
     for stakeholder_id in stakeholder_ids:
-        candidates_refresh_stakeholder.delay(stakeholder_id)
+        candidates_refresh_stakeholder_task.delay(stakeholder_id)
 
 
 # --- writing candidates -------------------------------------------------------------------------

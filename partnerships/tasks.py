@@ -12,7 +12,7 @@ TEMPORARY_ERRORS = (OperationalError,)
 
 
 @shared_task(acks_late=True)
-def overlap_run_execute(run_id: int) -> None:
+def overlap_run_execute_task(run_id: int) -> None:
     try:
         services.overlap_run_execute(run_id=run_id)
     except services.OverlapRunFailed:
@@ -20,7 +20,7 @@ def overlap_run_execute(run_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def overlap_chunk_compute(run_id: int, index: int) -> None:
+def overlap_chunk_compute_task(run_id: int, index: int) -> None:
     try:
         services.overlap_chunk_compute(run_id=run_id, index=index)
     except services.OverlapRunFailed:
@@ -28,7 +28,7 @@ def overlap_chunk_compute(run_id: int, index: int) -> None:
 
 
 @shared_task(acks_late=True)
-def overlap_run_finalize(run_id: int) -> None:
+def overlap_run_finalize_task(run_id: int) -> None:
     try:
         services.overlap_run_finalize(run_id=run_id)
     except services.OverlapRunFailed:
@@ -38,7 +38,7 @@ def overlap_run_finalize(run_id: int) -> None:
 @shared_task(
     autoretry_for=TEMPORARY_ERRORS, retry_backoff=True, retry_backoff_max=120, max_retries=5
 )
-def candidates_refresh_stakeholder(stakeholder_id: int) -> int | None:
+def candidates_refresh_stakeholder_task(stakeholder_id: int) -> int | None:
     return services.candidates_refresh_stakeholder(stakeholder_id=stakeholder_id)
 
 

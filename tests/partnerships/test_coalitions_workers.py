@@ -6,7 +6,7 @@ import pytest
 from partnerships.coalitions import tasks
 from partnerships.models import Coalition, CoalitionComputation, OverlapRun
 from partnerships.services import overlap_parameters_clean
-from partnerships.tasks import overlap_run_execute
+from partnerships.tasks import overlap_run_execute_task
 from tests.conftest import wait_for
 from tests.partnerships.coalition_fixtures import coalition_registry_create
 
@@ -34,7 +34,7 @@ def test_coalitions_are_computed_by_real_workers(committed_registry, start_celer
     # An overlap run that a worker finishes recomputes every outcome, on that worker's queue.
     CoalitionComputation.objects.all().delete()
     run = OverlapRun.objects.create(parameters=overlap_parameters_clean({}))
-    overlap_run_execute.apply_async((run.pk,), queue=worker.queue)
+    overlap_run_execute_task.apply_async((run.pk,), queue=worker.queue)
     wait_for(lambda: computed(outcome), timeout=120, message=worker.log()[-3000:])
     run.refresh_from_db()
     assert run.status == OverlapRun.Status.SUCCEEDED

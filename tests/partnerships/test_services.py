@@ -184,9 +184,9 @@ def test_bad_parameters_are_refused_naming_the_field(parameters, field):
 def test_repeated_tasks_do_no_harm(small_registry, run_overlap):
     run = run_overlap()
     written = sorted(pairs())
-    tasks.overlap_run_execute.delay(run.pk)
-    tasks.overlap_chunk_compute.delay(run.pk, 0)
-    tasks.overlap_run_finalize.delay(run.pk)
+    tasks.overlap_run_execute_task.delay(run.pk)
+    tasks.overlap_chunk_compute_task.delay(run.pk, 0)
+    tasks.overlap_run_finalize_task.delay(run.pk)
     run.refresh_from_db()
     assert run.status == OverlapRun.Status.SUCCEEDED and sorted(pairs()) == written
 
@@ -236,7 +236,7 @@ def test_changes_in_one_transaction_queue_one_refresh_per_stakeholder(
 ):
     r = small_registry
     sent = []
-    monkeypatch.setattr(tasks.candidates_refresh_stakeholder, "delay", sent.append)
+    monkeypatch.setattr(tasks.candidates_refresh_stakeholder_task, "delay", sent.append)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for stake in Stake.objects.filter(stakeholder__in=[r.ngo, r.firm]):
             registry_services.stake_update(stake=stake, interest=0.9)
@@ -248,7 +248,7 @@ def test_no_refresh_is_queued_while_suspended(
     small_registry, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(tasks.candidates_refresh_stakeholder, "delay", sent.append)
+    monkeypatch.setattr(tasks.candidates_refresh_stakeholder_task, "delay", sent.append)
     with django_capture_on_commit_callbacks(execute=True), services.overlap_refresh_suspended():
         StakeFactory(stakeholder=small_registry.ngo, interest=0.3)
     assert sent == []
@@ -312,7 +312,7 @@ def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_two_finalisers_at_once_write_once(small_registry, monkeypatch):
     # Build a run up to the point where it is ready to write, without writing.
-    monkeypatch.setattr(tasks.overlap_run_finalize, "delay", lambda run_id: None)
+    monkeypatch.setattr(tasks.overlap_run_finalize_task, "delay", lambda run_id: None)
     monkeypatch.setattr(services, "enqueue_on_commit", lambda task, *args: None)
     run, _ = services.overlap_run_request(parameters={"chunks": 2})
     services.overlap_run_execute(run_id=run.pk)

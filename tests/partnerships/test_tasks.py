@@ -36,10 +36,10 @@ def test_the_scheduled_task_runs_the_job(small_registry, django_capture_on_commi
 
 @pytest.mark.django_db
 def test_tasks_of_a_vanished_run_return_quietly():
-    tasks.overlap_run_execute.delay(12345)
-    tasks.overlap_chunk_compute.delay(12345, 0)
-    tasks.overlap_run_finalize.delay(12345)
-    assert tasks.candidates_refresh_stakeholder.delay(12345).get() is None
+    tasks.overlap_run_execute_task.delay(12345)
+    tasks.overlap_chunk_compute_task.delay(12345, 0)
+    tasks.overlap_run_finalize_task.delay(12345)
+    assert tasks.candidates_refresh_stakeholder_task.delay(12345).get() is None
 
 
 def registry_for_workers(actors: int = 60):
@@ -56,7 +56,7 @@ def registry_for_workers(actors: int = 60):
 def start_run(worker, **parameters) -> OverlapRun:
     """A run sent to the test's private queue (the chunks follow on the worker's own queue)."""
     run = OverlapRun.objects.create(parameters=overlap_parameters_clean(parameters))
-    tasks.overlap_run_execute.apply_async((run.pk,), queue=worker.queue)
+    tasks.overlap_run_execute_task.apply_async((run.pk,), queue=worker.queue)
     return run
 
 
