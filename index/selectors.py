@@ -11,12 +11,14 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
+    Value,
     When,
 )
 from django.db.models.functions import Cast, TruncQuarter
@@ -134,7 +136,10 @@ def engagement_list(*, methodology: Methodology | None, user) -> QuerySet[Engage
     (``composite`` etc.)."""
     queryset = Engagement.objects.all()
     if methodology is None:
-        return queryset
+        # No scores yet: the same columns, empty, so that sorting by them still works.
+        return queryset.annotate(
+            **{field: Value(None, output_field=FloatField()) for field in ENGAGEMENT_SCORE_FIELDS}
+        )
     scores = score_visible_to(user).filter(engagement=OuterRef("pk"), methodology=methodology)
     return queryset.annotate(
         **{

@@ -22,6 +22,28 @@ class DismissForm(forms.Form):
     )
 
 
+class CandidateBulkForm(forms.Form):
+    """What to do with the ticked pairs of the candidate list."""
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[("dismiss", "Dismiss (with a reason)"), ("restore", "Restore")],
+        error_messages={"required": "Choose what to do with the ticked pairs."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why these pairs are not worth pursuing"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "dismiss" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why these pairs are dismissed.")
+        return data
+
+
 class RunStartForm(forms.Form):
     """Optional overrides of the documented defaults; the weights stay as documented."""
 

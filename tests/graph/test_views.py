@@ -43,7 +43,7 @@ def test_table_view_lists_the_same_filtered_graph(client, analyst, registry):
     assert "Relief Now" in html and "Women Mediators" in html
     assert "Ministry of Peace" not in html
     assert "Quiet Broker" not in html
-    assert "2 actors and 1 ties" in html
+    assert "2 actors and 1 tie." in html
 
 
 def test_table_view_names_the_invalid_field(client, analyst, registry):
