@@ -102,6 +102,8 @@ def _sorted_rows(rows: list[dict], ordering: str, keys: dict, default: str) -> l
     unknown = [row for row in rows if key(row) is None]
     known.sort(key=key, reverse=ordering.startswith("-"))
     return known + unknown
+
+
 GAP_COLUMNS = (metrics.GAP_WOMENS_GROUP, metrics.GAP_LOCAL, metrics.GAP_DIASPORA)
 
 

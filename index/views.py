@@ -74,9 +74,7 @@ def engagement_list(request):
     queryset = filterset.qs
     if filterset.is_valid() and filterset.form.cleaned_data.get("ordering"):
         # Unscored engagements last whichever way a score column is sorted.
-        queryset = queryset.order_by(
-            *_nulls_last(queryset.query.order_by), "-start_date", "-pk"
-        )
+        queryset = queryset.order_by(*_nulls_last(queryset.query.order_by), "-start_date", "-pk")
     else:
         queryset = queryset.order_by("-start_date", "-pk")
     page = Paginator(queryset, tools.per_page).get_page(request.GET.get("page"))
@@ -100,8 +98,8 @@ def _nulls_last(order_by):
         if isinstance(term, str):
             name = term.lstrip("-")
             field = F(name)
-            term = field.desc(nulls_last=True) if term.startswith("-") else field.asc(
-                nulls_last=True
+            term = (
+                field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True)
             )
         expressions.append(term)
     return expressions

@@ -484,8 +484,7 @@ def candidate_counts_by_week(*, user, weeks: int = 12, today: date | None = None
         day = timezone.localdate(run.finished_at)
         last_of_week[day - timedelta(days=day.weekday())] = run.counts_for(audience)["candidates"]
     return [
-        {"label": f"week of {start:%-d %b}", "value": last_of_week.get(start)}
-        for start in starts
+        {"label": f"week of {start:%-d %b}", "value": last_of_week.get(start)} for start in starts
     ]
 
 

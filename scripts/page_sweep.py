@@ -27,7 +27,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
 django.setup()
 
 from django.urls import Resolver404, resolve  # noqa: E402
-
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 CHROMIUM_ARGS = [
@@ -96,7 +95,9 @@ def _odd_wording(text: str) -> list[str]:
 def sweep(base: str, out: Path, username: str, password: str, widths: list[str]) -> dict:
     report: dict = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         for width in widths:
             context = browser.new_context(viewport=WIDTHS[width])
             page = context.new_page()
@@ -130,10 +131,11 @@ def sweep(base: str, out: Path, username: str, password: str, widths: list[str])
                 )
                 if overflow := _overflow(page):
                     problems.append(f"{url}: {overflow}")
-                for odd in _odd_wording(page.inner_text("main") if page.query_selector("main") else ""):
-                    problems.append(f"{url}: wording “{odd}”")
+                text = page.inner_text("main") if page.query_selector("main") else ""
+                problems.extend(f"{url}: wording “{odd}”" for odd in _odd_wording(text))
                 for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-                    if (wanted := _wanted(href, base)) and _route(urlsplit(wanted).path) not in seen:
+                    wanted = _wanted(href, base)
+                    if wanted and _route(urlsplit(wanted).path) not in seen:
                         queue.append(wanted)
             report[width] = {"pages": len(seen), "problems": problems}
             context.close()

@@ -140,7 +140,5 @@ def test_the_actors_csv_follows_the_tables_sort(client, analyst, registry):
         reverse("graph:export", args=["csv"]), {"of": "actors", "ordering": "name", "page": 3}
     )
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [row["name"] for row in rows] == sorted(
-        (row["name"] for row in rows), key=str.casefold
-    )
+    assert [row["name"] for row in rows] == sorted((row["name"] for row in rows), key=str.casefold)
     assert "Quiet Broker" not in {row["name"] for row in rows}

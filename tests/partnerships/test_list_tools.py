@@ -10,9 +10,9 @@ from django.urls import reverse
 from accounts.models import ListPreference, RestrictedReadLog
 from partnerships.models import Candidate, CandidateDismissal
 from tests.conftest import login_verified
+from tests.partnerships.coalition_fixtures import compute
 from tests.partnerships.conftest import restrict
 from tests.partnerships.partnership_helpers import make_partnership
-from tests.partnerships.coalition_fixtures import compute
 
 pytestmark = pytest.mark.django_db
 CANDIDATES = reverse("partnerships:candidate_list")
@@ -43,7 +43,9 @@ def test_candidate_headers_sort_best_first_then_toggle(client, analyst, computed
     assert 'href="?ordering=-overlap"' in page
     ascending = client.get(CANDIDATES, {"ordering": "overlap"})
     # Overlaps: firm+women 0.32, ngo+women 0.63, ngo+firm 0.8.
-    assert _order(ascending) == [(r.firm.pk, r.women.pk), (r.ngo.pk, r.women.pk), (r.ngo.pk, r.firm.pk)]  # fmt: skip
+    assert _order(ascending) == [
+        (r.firm.pk, r.women.pk), (r.ngo.pk, r.women.pk), (r.ngo.pk, r.firm.pk),
+    ]  # fmt: skip
     html = ascending.content.decode()
     assert 'aria-sort="ascending"' in html and 'href="?ordering=-overlap"' in html
 
@@ -83,7 +85,8 @@ def test_the_candidate_csv_is_the_current_view_without_hidden_pairs(
 def test_officers_dismiss_and_restore_ticked_pairs_through_the_service(
     client, officer, analyst, computed
 ):
-    ids = [str(pk) for pk in Candidate.objects.filter(run__is_current=True).values_list("pk", flat=True)[:2]]  # fmt: skip
+    current = Candidate.objects.filter(run__is_current=True)
+    ids = [str(pk) for pk in current.values_list("pk", flat=True)[:2]]
     login_verified(client, officer)
     assert 'id="bulk-form"' in client.get(CANDIDATES).content.decode()
     # Dismissing needs a reason; nothing changes without one, and the field is named.
@@ -110,9 +113,7 @@ def test_officers_dismiss_and_restore_ticked_pairs_through_the_service(
 
 def test_an_uncleared_officer_cannot_dismiss_a_hidden_pair_in_bulk(client, officer, computed):
     r = computed
-    hidden = Candidate.objects.get(
-        run__is_current=True, stakeholder_a=r.ngo, stakeholder_b=r.women
-    )
+    hidden = Candidate.objects.get(run__is_current=True, stakeholder_a=r.ngo, stakeholder_b=r.women)
     restrict(r.women)  # the officer of the tests is not cleared
     login_verified(client, officer)
     response = client.post(
@@ -123,9 +124,7 @@ def test_an_uncleared_officer_cannot_dismiss_a_hidden_pair_in_bulk(client, offic
     assert not CandidateDismissal.objects.exists()
 
 
-def test_the_coalition_list_sorts_and_exports_the_current_view(
-    client, analyst, coalition_registry
-):
+def test_the_coalition_list_sorts_and_exports_the_current_view(client, analyst, coalition_registry):
     compute(coalition_registry)
     login_verified(client, analyst)
     url = reverse("partnerships:coalition_list")
