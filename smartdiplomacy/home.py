@@ -142,7 +142,8 @@ def sparkline(points: list[dict], *, from_zero: bool = False) -> dict:
         x = round(SPARK_PAD + index * step, 1)
         y = round(SPARK_PAD + inner - (value - low) / span * inner, 1)
         segment.append((x, y))
-        shape["last"] = {"x": x, "y": y, "value": value, "label": points[index]["label"]}
+        shape["last"] = {"x": x, "y": y, "value": value, "label": points[index]["label"],
+                         "n": points[index].get("n")}  # fmt: skip
     if segment:
         shape["segments"].append(segment)
     # A point with no neighbour would draw nothing as a line: it is drawn as a dot.
