@@ -19,7 +19,7 @@ from .models import ListPreference, SavedView
 
 PAGE_SIZES = (25, 50, 100, 200)
 # Parameters that are not filters: they get no chip and a saved view does not keep the page.
-NOT_FILTERS = {"page", "per_page", "columns", "columns_set", "ordering", "q"}
+NOT_FILTERS = {"page", "per_page", "columns", "columns_set", "ordering", "q", "sort"}
 SAVED_VIEW_LIMIT = 50
 
 

@@ -602,7 +602,8 @@ def _org_description(org: _Org, kind: str) -> str:
     roles = ", ".join(
         sorted({ROLE_NAMES.get(role, role) for role in org.roles if role}) or ["reporting"]
     )
-    text = f"Imported from IATI activity data ({org.activity_count} activities; roles: {roles})."
+    activities = "activity" if org.activity_count == 1 else "activities"
+    text = f"Imported from IATI activity data ({org.activity_count} {activities}; roles: {roles})."
     if org.type not in mapping.KIND_BY_ORG_TYPE or org.type == "90":
         text += f" IATI organisation type {org.type or 'missing'}: recorded as {Kind(kind).label}."
     return text

@@ -30,6 +30,22 @@ class EngagementFilterSet(django_filters.FilterSet):
         label="Participant",
     )
     partnership = django_filters.NumberFilter(field_name="partnership_id", widget=forms.HiddenInput)
+    # The score columns are annotations of ``index.selectors.engagement_list`` (the reader's
+    # audience's scores under the current methodology).
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("title", "title"),
+            ("start_date", "start"),
+            ("country", "country"),
+            ("digital", "digital"),
+            ("multi_stakeholder", "multi_stakeholder"),
+            ("feminist", "feminist"),
+            ("composite", "composite"),
+            ("completeness", "completeness"),
+        ),
+        label="Sort by",
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Engagement

@@ -6,18 +6,21 @@ cleared read scores computed over public participants only (DESIGN.md, do no har
 """
 
 from collections import Counter, defaultdict
+from datetime import date
 from typing import Any
 
 from django.db.models import (
     Avg,
     Case,
     Count,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
+    Value,
     When,
 )
 from django.db.models.functions import Cast, TruncQuarter
@@ -135,7 +138,10 @@ def engagement_list(*, methodology: Methodology | None, user) -> QuerySet[Engage
     (``composite`` etc.)."""
     queryset = Engagement.objects.all()
     if methodology is None:
-        return queryset
+        # No scores yet: the same columns, empty, so that sorting by them still works.
+        return queryset.annotate(
+            **{field: Value(None, output_field=FloatField()) for field in ENGAGEMENT_SCORE_FIELDS}
+        )
     scores = score_visible_to(user).filter(engagement=OuterRef("pk"), methodology=methodology)
     return queryset.annotate(
         **{
@@ -172,6 +178,57 @@ def score_of(*, engagement: Engagement, methodology: Methodology | None, user) -
 
 def _quarter(day) -> str:
     return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def _quarters_back(last: date, count: int) -> list[date]:
+    """The ``count`` quarter starts ending with the one of ``last``, oldest first."""
+    year, quarter = last.year, (last.month - 1) // 3
+    starts = []
+    for _ in range(count):
+        starts.append(date(year, quarter * 3 + 1, 1))
+        quarter -= 1
+        if quarter < 0:
+            year, quarter = year - 1, 3
+    return starts[::-1]
+
+
+def index_trend_by_quarter(
+    *, methodology: Methodology | None, user, quarters: int = 8, today: date | None = None
+) -> list[dict]:
+    """The average composite of the engagements that started in each of the last ``quarters``
+    quarters, up to the latest quarter with a score (never one after today's), with how many
+    engagements each average is over. A quarter without a scored engagement is a gap (no
+    value), never a zero. Over the scores the reader's audience reads. One query."""
+    if methodology is None:
+        return []
+    today = today or date.today()
+    rows = list(
+        score_visible_to(user)
+        .filter(
+            methodology=methodology,
+            composite__isnull=False,
+            engagement__start_date__lte=today,
+        )
+        .annotate(start=TruncQuarter("engagement__start_date"))
+        .values("start")
+        .annotate(n=Count("id"), mean=Avg("composite"))
+        .order_by("start")
+    )
+    if not rows:
+        return []
+    by_start = {_quarter_start(row["start"]): row for row in rows}
+    return [
+        {
+            "label": _quarter(start),
+            "value": by_start[start]["mean"] if start in by_start else None,
+            "n": by_start[start]["n"] if start in by_start else 0,
+        }
+        for start in _quarters_back(_quarter_start(rows[-1]["start"]), quarters)
+    ]
 
 
 DASHBOARD_GROUP_ROWS = 20

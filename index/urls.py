@@ -6,6 +6,7 @@ app_name = "index"
 
 urlpatterns = [
     path("engagements/", views.engagement_list, name="engagement_list"),
+    path("engagements/export.csv", views.engagement_export, name="engagement_export"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path("engagements/<int:pk>/", views.engagement_detail, name="engagement_detail"),
     path("engagements/<int:pk>/edit/", views.engagement_update, name="engagement_update"),

@@ -6,14 +6,16 @@ Views parse input and render; ``index.selectors`` reads and ``index.services`` w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.db.models import Count, F, Q
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.list_tools import Column, list_tools
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.spreadsheets import csv_response
 
 from . import services
 from .choices import Pillar
@@ -58,7 +60,9 @@ CHANGE = "index.change_engagement"
 def engagement_list(request):
     methodology = methodology_current()
     filterset = EngagementFilterSet(
-        request.GET, queryset=engagement_list_query(methodology=methodology, user=request.user)
+        request.GET,
+        queryset=engagement_list_query(methodology=methodology, user=request.user),
+        request=request,
     )
     tools = list_tools(
         request,
@@ -67,9 +71,13 @@ def engagement_list(request):
         filterset=filterset,
         default_per_page=PAGE_SIZE,
     )
-    page = Paginator(filterset.qs.order_by("-start_date", "-pk"), tools.per_page).get_page(
-        request.GET.get("page")
-    )
+    queryset = filterset.qs
+    if filterset.is_valid() and filterset.form.cleaned_data.get("ordering"):
+        # Unscored engagements last whichever way a score column is sorted.
+        queryset = queryset.order_by(*_nulls_last(queryset.query.order_by), "-start_date", "-pk")
+    else:
+        queryset = queryset.order_by("-start_date", "-pk")
+    page = Paginator(queryset, tools.per_page).get_page(request.GET.get("page"))
     return render(
         request,
         "index/engagement_list.html",
@@ -81,6 +89,69 @@ def engagement_list(request):
             "methodology": methodology,
             "can_add": request.user.has_perm(ADD),
         },
+    )
+
+
+def _nulls_last(order_by):
+    expressions = []
+    for term in order_by:
+        if isinstance(term, str):
+            name = term.lstrip("-")
+            field = F(name)
+            term = (
+                field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True)
+            )
+        expressions.append(term)
+    return expressions
+
+
+EXPORT_COLUMNS = [
+    "id", "title", "kind", "format", "start_date", "end_date", "country", "digital",
+    "multi_stakeholder", "feminist", "composite", "completeness", "methodology",
+]  # fmt: skip
+
+
+def _export_rows(queryset, methodology):
+    # Titles are typed by people: the shared writer defuses any cell a spreadsheet would run.
+    version = str(methodology) if methodology else ""
+    for e in queryset.iterator(chunk_size=500):
+        yield [
+            e.pk, e.title, e.get_kind_display(), e.get_format_display(), e.start_date or "",
+            e.end_date or "", e.country.code if e.country else "",
+            *(
+                "" if getattr(e, name) is None else f"{getattr(e, name):.2f}"
+                for name in ("digital", "multi_stakeholder", "feminist", "composite")
+            ),
+            "" if e.completeness is None else f"{e.completeness:.3f}",
+            version,
+        ]  # fmt: skip
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def engagement_export(request):
+    """CSV of the engagement list as filtered and sorted on the page (all pages), with the
+    scores the reader's audience reads. No participant is named."""
+    methodology = methodology_current()
+    filterset = EngagementFilterSet(
+        request.GET,
+        queryset=engagement_list_query(methodology=methodology, user=request.user),
+        request=request,
+    )
+    if not filterset.is_valid():
+        errors = "; ".join(
+            f"{field}: {' '.join(problems)}" for field, problems in filterset.errors.items()
+        )
+        return HttpResponseBadRequest(f"Nothing exported. {errors}", content_type="text/plain")
+    queryset = filterset.qs
+    if filterset.form.cleaned_data.get("ordering"):
+        queryset = queryset.order_by(*_nulls_last(queryset.query.order_by), "-start_date", "-pk")
+    else:
+        queryset = queryset.order_by("-start_date", "-pk")
+    return csv_response(
+        filename=f"engagements-{timezone.now():%Y%m%d-%H%M}.csv",
+        header=EXPORT_COLUMNS,
+        rows=_export_rows(queryset, methodology),
     )
 
 

@@ -98,6 +98,8 @@ class CandidateFilterSet(django_filters.FilterSet):
             ("likelihood", "likelihood"),
             ("overlap", "overlap"),
             ("complementarity", "complementarity"),
+            ("inclusion", "inclusion"),
+            ("shared_count", "shared"),
         ),  # fmt: skip
         label="Order by (API)",
         empty_label="Priority (best first)",
@@ -182,6 +184,15 @@ class PartnershipFilterSet(django_filters.FilterSet):
         method="filter_member_kind",
         label="Kind of member",
         empty_label="Any kind",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("title", "title"),
+            ("status", "status"),
+            ("updated_at", "updated"),
+            ("submitted_at", "submitted"),
+        ),
+        label="Sort by",
     )
 
     class Meta:

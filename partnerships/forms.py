@@ -1,7 +1,9 @@
 """Forms of the overlap pages. They parse and check input; services do the writing."""
 
 from django import forms
+from django.urls import reverse
 
+from smartdiplomacy.widgets import use_picker
 from stakeholders.models import Outcome, Stakeholder
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -20,6 +22,28 @@ class DismissForm(forms.Form):
         ),
         error_messages={"required": "Say why this pair is dismissed."},
     )
+
+
+class CandidateBulkForm(forms.Form):
+    """What to do with the ticked pairs of the candidate list."""
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[("dismiss", "Dismiss (with a reason)"), ("restore", "Restore")],
+        error_messages={"required": "Choose what to do with the ticked pairs."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Why these pairs are not worth pursuing"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "dismiss" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why these pairs are dismissed.")
+        return data
 
 
 class RunStartForm(forms.Form):
@@ -62,7 +86,6 @@ class PartnershipForm(forms.ModelForm):
             "do_no_harm",
         ]  # fmt: skip
         widgets = {
-            "outcomes": forms.SelectMultiple(attrs={"size": 6}),
             "rationale": forms.Textarea(attrs={"rows": 5}),
             "resources": forms.Textarea(attrs={"rows": 3}),
             "risks": forms.Textarea(attrs={"rows": 3}),
@@ -83,6 +106,13 @@ class PartnershipForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["outcomes"].queryset = Outcome.objects.order_by("title")
         self.fields["outcomes"].required = False
+        # Type-ahead (a Ctrl-click list of hundreds of titles is unusable, on a phone above all);
+        # only the chosen outcomes are in the page.
+        use_picker(
+            self.fields["outcomes"],
+            search_url=reverse("stakeholders:outcome_search"),
+            placeholder="Type an outcome…",
+        )
         self.fields["rationale"].error_messages["required"] = (
             "Say why these actors, for these outcomes."
         )

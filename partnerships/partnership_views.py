@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.list_tools import list_tools
+from accounts.list_tools import Column, list_tools
 from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.spreadsheets import csv_response
@@ -36,6 +36,14 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
+PARTNERSHIP_COLUMNS = [
+    Column("title", "Partnership", required=True),
+    Column("status", "Status"),
+    Column("members", "Members"),
+    Column("outcomes", "Outcomes"),
+    Column("proposer", "Proposer"),
+    Column("updated", "Updated / submitted"),
+]
 VIEW = "partnerships.view_partnership"
 ADD = "partnerships.add_partnership"
 REVIEW = "partnerships.review_partnership"
@@ -44,9 +52,13 @@ REVIEW = "partnerships.review_partnership"
 def _list_page(request, queryset, *, template: str, heading: str, key: str, extra=None):
     filterset = PartnershipFilterSet(request.GET, queryset=queryset, request=request)
     tools = list_tools(
-        request, key=key, columns=[], filterset=filterset, default_per_page=PAGE_SIZE
-    )
-    page = Paginator(filterset.qs, tools.per_page).get_page(request.GET.get("page"))
+        request, key=key, columns=PARTNERSHIP_COLUMNS, filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )  # fmt: skip
+    queryset = filterset.qs
+    if queryset.query.order_by:  # a stable order when the chosen sort key has ties
+        queryset = queryset.order_by(*queryset.query.order_by, "-pk")
+    page = Paginator(queryset, tools.per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -5,11 +5,14 @@ The restriction rule: a candidate exists for a person only if that person may se
 :func:`candidate_visible_to`, so lists, details, filters and counts agree.
 """
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from stakeholders.choices import Capability, Kind, Scope, Sensitivity
@@ -20,7 +23,7 @@ from stakeholders.selectors import (
     stakeholder_visible_to,
 )
 
-from .choices import ACTIVE_RUN_STATUSES, AUDIENCE_FLAGS
+from .choices import ACTIVE_RUN_STATUSES, AUDIENCE_FLAGS, RunStatus
 from .models import (
     Candidate,
     CandidateDismissal,
@@ -454,3 +457,54 @@ def stakeholder_search(*, user, query: str, limit: int = 20) -> list[dict]:
         .values("id", "name", "kind")[:limit]
     )
     return [{**row, "kind_label": KIND_LABELS.get(row["kind"], row["kind"])} for row in rows]
+
+
+# --- trends for the home page --------------------------------------------------------------------
+
+
+def _week_starts(weeks: int, today: date) -> list[date]:
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+
+
+def candidate_counts_by_week(*, user, weeks: int = 12, today: date | None = None) -> list[dict]:
+    """Candidate pairs found, week by week over the last ``weeks`` weeks: what the last run
+    that succeeded in each week found, as the reader's audience may be told it (people not
+    cleared are told the pairs chosen among public actors only). A week without a run is a
+    gap. One query."""
+    today = today or timezone.localdate()
+    starts = _week_starts(weeks, today)
+    runs = OverlapRun.objects.filter(
+        status=RunStatus.SUCCEEDED,
+        finished_at__date__gte=starts[0],
+    ).order_by("finished_at", "pk")
+    audience = audience_of(user)
+    last_of_week = {}
+    for run in runs:
+        day = timezone.localdate(run.finished_at)
+        last_of_week[day - timedelta(days=day.weekday())] = run.counts_for(audience)["candidates"]
+    return [
+        {"label": f"week of {start:%-d %b}", "value": last_of_week.get(start)} for start in starts
+    ]
+
+
+DECIDED = (PartnershipStatus.APPROVED, PartnershipStatus.DECLINED)
+
+
+def partnership_decisions_by_week(
+    *, user, weeks: int = 12, today: date | None = None
+) -> list[dict]:
+    """Proposals decided (approved or declined) each week over the last ``weeks`` weeks, among
+    the partnerships the reader may see; a week without a decision counts 0. One query."""
+    today = today or timezone.localdate()
+    starts = _week_starts(weeks, today)
+    visible = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
+    counts = Counter(
+        timezone.localdate(moment) - timedelta(days=timezone.localdate(moment).weekday())
+        for moment in PartnershipEvent.objects.filter(
+            partnership__in=visible,
+            to_status__in=DECIDED,
+            created_at__date__gte=starts[0],
+        ).values_list("created_at", flat=True)
+    )
+    return [{"label": f"week of {start:%-d %b}", "value": counts.get(start, 0)} for start in starts]

@@ -7,6 +7,8 @@ app_name = "partnerships"
 
 urlpatterns = [
     path("candidates/", views.candidate_list, name="candidate_list"),
+    path("candidates/export.csv", views.candidate_export, name="candidate_export"),
+    path("candidates/bulk/", views.candidate_bulk, name="candidate_bulk"),
     path("candidates/methodology/", views.methodology, name="methodology"),
     path("candidates/runs/", views.run_list, name="run_list"),
     path("candidates/runs/start/", views.run_start, name="run_start"),

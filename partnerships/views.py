@@ -4,17 +4,26 @@ live status) and the methodology. Views parse input and call selectors and servi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.list_tools import Column, list_tools
+from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
-from stakeholders.selectors import audience_of
+from smartdiplomacy.spreadsheets import csv_response
+from stakeholders.choices import Sensitivity
+from stakeholders.selectors import audience_of, user_is_cleared
 
 from . import services
 from .choices import RunTrigger
 from .filtersets import CandidateFilterSet
-from .forms import DismissForm, RunStartForm
+from .forms import CandidateBulkForm, DismissForm, RunStartForm
 from .models import OverlapRun
 from .overlap import Parameters
 from .selectors import (
@@ -46,17 +55,39 @@ def _proposal_url(user) -> str | None:
     return url_or_none("partnerships:partnership_create")
 
 
+CANDIDATE_COLUMNS = [
+    Column("pair", "Pair", required=True),
+    Column("score", "Priority"),
+    Column("likelihood", "Likelihood"),
+    Column("overlap", "Overlap"),
+    Column("complementarity", "Complementarity"),
+    Column("inclusion", "Inclusion"),
+    Column("shared", "Shared outcomes", default=False),
+]
+
+
 @login_required
 @permission_required(VIEW_CANDIDATES, raise_exception=True)
 def candidate_list(request):
     filterset = CandidateFilterSet(
         request.GET, queryset=candidate_visible_to(request.user), request=request
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    tools = list_tools(
+        request,
+        key="candidates",
+        columns=CANDIDATE_COLUMNS,
+        filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )
+    queryset = filterset.qs
+    if queryset.query.order_by:  # a stable order when the chosen sort key has ties
+        queryset = queryset.order_by(*queryset.query.order_by, "pk")
+    page = Paginator(queryset, tools.per_page).get_page(request.GET.get("page"))
     candidates = list(page.object_list)
     explanations = candidate_explanations(candidates)
     for candidate in candidates:
         candidate.explanation = explanations[candidate.pk]
+    can_dismiss = request.user.has_perm(DISMISS)
     return render(
         request,
         "partnerships/candidate_list.html",
@@ -64,14 +95,112 @@ def candidate_list(request):
             "filterset": filterset,
             "page_obj": page,
             "candidates": candidates,
+            "tools": tools,
             "filtered_stakeholder": filterset.form.cleaned_data.get("stakeholder")
             if filterset.is_valid()
             else None,
             "current_run": overlap_run_current(),
             "proposal_url": _proposal_url(request.user),
-            "can_dismiss": request.user.has_perm(DISMISS),
+            "can_dismiss": can_dismiss,
+            "bulk_form": CandidateBulkForm(prefix="bulk") if can_dismiss else None,
         },
     )
+
+
+CANDIDATE_EXPORT_COLUMNS = [
+    "stakeholder_a_id", "stakeholder_a", "kind_a", "stakeholder_b_id", "stakeholder_b", "kind_b",
+    "priority", "likelihood", "overlap", "complementarity", "inclusion", "shared_outcomes",
+    "dismissed", "run",
+]  # fmt: skip
+
+
+def _candidate_export_rows(queryset):
+    # Names are typed by people: the shared writer defuses any cell a spreadsheet would run.
+    for c in queryset.iterator(chunk_size=500):
+        yield [
+            c.stakeholder_a_id, c.stakeholder_a.name, c.stakeholder_a.get_kind_display(),
+            c.stakeholder_b_id, c.stakeholder_b.name, c.stakeholder_b.get_kind_display(),
+            f"{c.score:.4f}", f"{c.likelihood:.4f}", f"{c.overlap:.4f}",
+            f"{c.complementarity:.4f}", "yes" if c.inclusion else "no", c.shared_count,
+            "yes" if c.is_dismissed else "no", c.run_id,
+        ]  # fmt: skip
+
+
+@login_required
+@permission_required(VIEW_CANDIDATES, raise_exception=True)
+def candidate_export(request):
+    """CSV of the candidate list as filtered and sorted on the page (all pages). An export in
+    which a cleared person receives restricted actors is recorded first, like the API's reads."""
+    filterset = CandidateFilterSet(
+        request.GET, queryset=candidate_visible_to(request.user), request=request
+    )
+    if not filterset.is_valid():
+        errors = "; ".join(
+            f"{field}: {' '.join(problems)}" for field, problems in filterset.errors.items()
+        )
+        return HttpResponseBadRequest(f"Nothing exported. {errors}", content_type="text/plain")
+    queryset = filterset.qs
+    if user_is_cleared(request.user):
+        restricted = set()
+        for a, a_level, b, b_level in queryset.values_list(
+            "stakeholder_a_id", "stakeholder_a__sensitivity", "stakeholder_b_id",
+            "stakeholder_b__sensitivity",
+        ):  # fmt: skip
+            restricted.update(
+                pk for pk, level in ((a, a_level), (b, b_level)) if level != Sensitivity.PUBLIC
+            )
+        restricted_read_record(
+            user=request.user,
+            method=request.method,
+            path=request.get_full_path(),
+            stakeholder_ids=restricted,
+        )
+    return csv_response(
+        filename=f"candidates-{timezone.now():%Y%m%d-%H%M}.csv",
+        header=CANDIDATE_EXPORT_COLUMNS,
+        rows=_candidate_export_rows(queryset),
+    )
+
+
+@login_required
+@permission_required(DISMISS, raise_exception=True)
+@require_POST
+def candidate_bulk(request):
+    """Dismiss (with one reason) or restore the ticked candidate pairs, through the services.
+    Ticked ids the reader may not see are ignored like ids that do not exist."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("partnerships:candidate_list")
+    form = CandidateBulkForm(request.POST, prefix="bulk")
+    if not form.is_valid():
+        for field, problems in form.errors.items():
+            label = form.fields[field].label if field in form.fields else field
+            messages.error(request, f"{label}: {problems[0]}")
+        return redirect(back)
+    ids = [value for value in request.POST.getlist("bulk-candidates") if value.isdigit()]
+    candidates = list(candidate_visible_to(request.user).filter(pk__in=ids))
+    if not candidates:
+        messages.error(request, "Tick at least one pair in the list first.")
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    try:
+        with transaction.atomic():
+            for candidate in candidates:
+                if action == "dismiss":
+                    services.candidate_dismiss(
+                        candidate=candidate, user=request.user, reason=form.cleaned_data["reason"]
+                    )
+                else:
+                    services.candidate_restore(candidate=candidate)
+    except ApplicationError as error:
+        messages.error(request, f"Reason: {error}")
+        return redirect(back)
+    n = len(candidates)
+    done = "Dismissed" if action == "dismiss" else "Restored"
+    messages.success(request, f"{done} {n} pair{pluralize(n)}.")
+    return redirect(back)
 
 
 def _candidate_or_404(request, a: int, b: int):

@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from index.models import RescoreRun
-from index.selectors import index_headline, methodology_current
+from index.selectors import index_headline, index_trend_by_quarter, methodology_current
 from ops.selectors import worker_status
 from partnerships.choices import PartnershipStatus
 from partnerships.models import OverlapRun, PartnershipEvent
 from partnerships.selectors import (
+    candidate_counts_by_week,
     candidate_visible_to,
+    partnership_decisions_by_week,
     partnership_list_of_proposer,
     partnership_review_queue,
     partnership_visible_to,
@@ -113,6 +115,78 @@ def recent_activity(user, *, limit: int = 12, before=None, kinds=CHANGE_KINDS) -
     return sorted(chain(registry, steps), key=lambda row: row["when"], reverse=True)[:limit]
 
 
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 36, 4
+
+
+def sparkline(points: list[dict], *, from_zero: bool = False) -> dict:
+    """The geometry of a small line chart of ``points`` (``value`` may be None: a gap, where the
+    line breaks), scaled to the SVG box; ``from_zero`` for counts, whose scale starts at 0."""
+    values = [point["value"] for point in points]
+    known = [value for value in values if value is not None]
+    shape = {"points": points, "width": SPARK_WIDTH, "height": SPARK_HEIGHT, "segments": [],
+             "dots": [], "last": None, "has_data": bool(known)}  # fmt: skip
+    if not known:
+        return shape
+    low = 0 if from_zero else min(known)
+    high = max(known)
+    span = (high - low) or 1
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+    inner = SPARK_HEIGHT - 2 * SPARK_PAD
+    segment: list[tuple[float, float]] = []
+    for index, value in enumerate(values):
+        if value is None:
+            if segment:
+                shape["segments"].append(segment)
+            segment = []
+            continue
+        x = round(SPARK_PAD + index * step, 1)
+        y = round(SPARK_PAD + inner - (value - low) / span * inner, 1)
+        segment.append((x, y))
+        shape["last"] = {"x": x, "y": y, "value": value, "label": points[index]["label"],
+                         "n": points[index].get("n")}  # fmt: skip
+    if segment:
+        shape["segments"].append(segment)
+    # A point with no neighbour would draw nothing as a line: it is drawn as a dot.
+    shape["dots"] = [part[0] for part in shape["segments"] if len(part) == 1]
+    shape["segments"] = [
+        " ".join(f"{x},{y}" for x, y in part) for part in shape["segments"] if len(part) > 1
+    ]
+    return shape
+
+
+def home_trends(user, methodology) -> list[dict]:
+    """Three small trends for the home page, each computed over what ``user`` may see, with the
+    figures behind it for a data table."""
+    return [
+        {
+            "key": "index",
+            "title": "Index composite by quarter",
+            "unit": "average composite",
+            "explain": "Average composite of the engagements that started in each quarter; "
+            "a quarter without a scored engagement is a gap.",
+            "shape": sparkline(index_trend_by_quarter(methodology=methodology, user=user)),
+            "count_label": "engagements",
+        },
+        {
+            "key": "candidates",
+            "title": "Candidate pairs found, by week",
+            "unit": "pairs",
+            "explain": "What the last overlap run of each week found; a week without a run is a "
+            "gap.",
+            "shape": sparkline(candidate_counts_by_week(user=user), from_zero=True),
+            "count_label": "",
+        },
+        {
+            "key": "decisions",
+            "title": "Proposals decided, by week",
+            "unit": "decisions",
+            "explain": "Proposals approved or declined each week.",
+            "shape": sparkline(partnership_decisions_by_week(user=user), from_zero=True),
+            "count_label": "",
+        },
+    ]
+
+
 def home_context(user) -> dict:
     counts = stakeholder_counts_by_kind(user=user)
     total = sum(row["count"] for row in counts)
@@ -127,6 +201,7 @@ def home_context(user) -> dict:
         "tasks": my_tasks(user),
         "index_headline": headline,
         "methodology": methodology,
+        "trends": home_trends(user, methodology),
         "newest_candidates": list(candidate_visible_to(user).filter(is_dismissed=False)[:5]),
         "is_cleared": user_is_cleared(user),
         "can_import": bool(import_kinds_for(user)),

@@ -63,8 +63,9 @@ def test_home_query_count_does_not_grow(client, analyst, django_assert_num_queri
     # session, user, roles, permissions (clearance, second factor), counts by kind, top
     # outcomes, 4 history queries, partnership steps, my tasks (review queue, drafts, sent back,
     # failed imports), the index headline (methodology, then overall and pillars: 2), newest
-    # candidates: the same for 5 rows and 50.
-    with django_assert_num_queries(19):
+    # candidates, the three trends (index by quarter, runs by week, decisions by week): the same
+    # for 5 rows and 50.
+    with django_assert_num_queries(22):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 
@@ -106,3 +107,63 @@ def test_an_empty_registry_says_where_to_start(client, officer):
     assert "the registry is empty" in page and "Import your stakeholders" in page
     StakeholderFactory()
     assert "the registry is empty" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_sparkline_breaks_at_gaps_and_draws_a_lone_point_as_a_dot():
+    from smartdiplomacy.home import sparkline
+
+    values = [10, 20, None, 30, None, 40, 50]
+    shape = sparkline([{"label": str(i), "value": v} for i, v in enumerate(values)])
+    assert len(shape["segments"]) == 2 and len(shape["dots"]) == 1
+    assert shape["last"]["value"] == 50 and shape["last"]["label"] == "6"
+    lowest, highest = shape["segments"][0].split()[0], shape["segments"][1].split()[-1]
+    # The lowest value sits on the bottom of the box, the highest on its top (4 px padding).
+    assert float(lowest.split(",")[1]) == shape["height"] - 4
+    assert float(highest.split(",")[1]) == 4
+    assert sparkline([{"label": "a", "value": None}])["has_data"] is False
+
+
+def test_home_trends_count_only_what_the_reader_may_see(
+    client, analyst, cleared_analyst, officer, reviewer
+):
+    from partnerships.choices import PartnershipStatus
+    from stakeholders.models import Stakeholder
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    shown = make_partnership(proposer=officer, reviewer=reviewer, status=PartnershipStatus.APPROVED)
+    hidden_one = make_partnership(
+        proposer=officer, reviewer=reviewer, status=PartnershipStatus.APPROVED
+    )
+    hidden_member = hidden_one.members.order_by("pk").first().stakeholder
+    Stakeholder.objects.filter(pk=hidden_member.pk).update(sensitivity=Sensitivity.RESTRICTED)
+    assert shown.pk != hidden_one.pk
+
+    def decided_this_week(user) -> int:
+        login_verified(client, user)
+        response = client.get(reverse("home"))
+        trend = {t["key"]: t for t in response.context["trends"]}["decisions"]
+        page = response.content.decode()
+        assert "Proposals decided, by week" in page and "<summary>The figures</summary>" in page
+        return trend["shape"]["points"][-1]["value"]
+
+    assert decided_this_week(analyst) == 1
+    assert decided_this_week(cleared_analyst) == 2
+
+
+def test_the_index_trend_leaves_empty_quarters_as_gaps(analyst):
+    import datetime
+
+    from index import services
+    from index.models import Methodology
+    from index.selectors import index_trend_by_quarter
+    from tests.index.factories import EngagementFactory
+
+    v1 = Methodology.objects.get(name="Smart Diplomacy Index", version=1)
+    for day in (datetime.date(2025, 2, 1), datetime.date(2025, 8, 1), datetime.date(2025, 8, 2)):
+        engagement = EngagementFactory(start_date=day, end_date=day, digital_channels=2)
+        services.score_compute(engagement=engagement, methodology=v1)
+    trend = index_trend_by_quarter(methodology=v1, user=analyst, quarters=4)
+    assert [point["label"] for point in trend] == ["2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3"]
+    assert [point["n"] for point in trend] == [0, 1, 0, 2]
+    assert trend[0]["value"] is None and trend[2]["value"] is None
+    assert trend[3]["value"] is not None

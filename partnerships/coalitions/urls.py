@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("candidates/coalitions/", views.coalition_list, name="coalition_list"),
+    path("candidates/coalitions/export.csv", views.coalition_export, name="coalition_export"),
     path("candidates/coalitions/compute/", views.coalition_compute, name="coalition_compute"),
     path("candidates/coalitions/<str:key>/", views.coalition_detail, name="coalition_detail"),
     path(

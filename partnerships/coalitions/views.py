@@ -6,12 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.list_tools import Column, list_tools
+from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.spreadsheets import csv_response
+from stakeholders.choices import Sensitivity
 from stakeholders.models import Outcome
+from stakeholders.selectors import user_is_cleared
 
 from .. import workflow
 from . import services
@@ -23,7 +30,14 @@ from .selectors import (
     coalitions_explained,
 )
 
-PAGE_SIZE = 20
+PAGE_SIZE = 25
+# Coalitions are cards; the optional "columns" are the parts of a card one may fold away.
+COALITION_COLUMNS = [
+    Column("members", "Members", required=True),
+    Column("scores", "Value, coverage and trust"),
+    Column("explanation", "Why these actors"),
+    Column("computed", "When computed"),
+]
 VIEW = "partnerships.view_coalition"
 PROPOSE = "partnerships.add_partnership"
 COMPUTE = "partnerships.add_overlaprun"
@@ -35,7 +49,14 @@ def coalition_list(request):
     filterset = CoalitionFilterSet(
         request.GET, queryset=coalition_visible_to(request.user), request=request
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    tools = list_tools(
+        request,
+        key="coalitions",
+        columns=COALITION_COLUMNS,
+        filterset=filterset,
+        default_per_page=PAGE_SIZE,
+    )
+    page = Paginator(filterset.qs, tools.per_page).get_page(request.GET.get("page"))
     outcome = filterset.form.cleaned_data.get("outcome") if filterset.is_valid() else None
     return render(
         request,
@@ -44,10 +65,63 @@ def coalition_list(request):
             "filterset": filterset,
             "page_obj": page,
             "coalitions": coalitions_explained(page.object_list),
+            "tools": tools,
             "filtered_outcome": outcome,
             "can_propose": workflow.user_may_propose(request.user),
             "can_compute": request.user.has_perm(COMPUTE),
         },
+    )
+
+
+EXPORT_COLUMNS = [
+    "key", "outcome", "rank", "value", "coverage", "stake", "trust", "members", "member_kinds",
+]  # fmt: skip
+
+
+def _export_rows(queryset):
+    # Names are typed by people: the shared writer defuses any cell a spreadsheet would run.
+    for coalition in queryset:
+        members = list(coalition.members.all())
+        yield [
+            coalition.key, coalition.outcome.title, coalition.rank,
+            f"{coalition.value:.4f}", f"{coalition.coverage:.4f}", f"{coalition.stake:.4f}",
+            f"{coalition.trust:.4f}",
+            "; ".join(m.stakeholder.name for m in members),
+            "; ".join(m.stakeholder.get_kind_display() for m in members),
+        ]  # fmt: skip
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def coalition_export(request):
+    """CSV of the coalition list as filtered and sorted on the page (all pages). An export in
+    which a cleared person receives restricted members is recorded first."""
+    filterset = CoalitionFilterSet(
+        request.GET, queryset=coalition_visible_to(request.user), request=request
+    )
+    if not filterset.is_valid():
+        errors = "; ".join(
+            f"{field}: {' '.join(problems)}" for field, problems in filterset.errors.items()
+        )
+        return HttpResponseBadRequest(f"Nothing exported. {errors}", content_type="text/plain")
+    coalitions = list(filterset.qs)
+    if user_is_cleared(request.user):
+        restricted_read_record(
+            user=request.user,
+            method=request.method,
+            path=request.get_full_path(),
+            stakeholder_ids={
+                member.stakeholder_id
+                for coalition in coalitions
+                for member in coalition.members.all()
+                if member.stakeholder.sensitivity != Sensitivity.PUBLIC
+            },
+        )
+    return csv_response(
+        filename=f"coalitions-{timezone.now():%Y%m%d-%H%M}.csv",
+        header=EXPORT_COLUMNS,
+        rows=_export_rows(coalitions),
+        streaming=False,
     )
 
 

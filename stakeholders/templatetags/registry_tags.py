@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from stakeholders.choices import CAPABILITY_LABELS, Capability, TieKind
 from stakeholders.fields import to_capability
@@ -50,25 +51,47 @@ def percent(value) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context, field: str, label: str):
+def sort_header(
+    context, field: str, label: str, css: str = "", title: str = "", descending_first=False
+):
     """A column header that sorts by ``field``, toggling direction, keeping every filter.
 
     Sorting goes back to the first page; the current direction is announced with aria-sort.
     """
+    return _sort_header(context, field, label, css, title, descending_first)
+
+
+@register.simple_tag(takes_context=True)
+def tie_sort_header(context, field: str, label: str, css: str = "", descending_first=False):
+    """:func:`sort_header` for a second table on the same page (the graph's ties), which keeps
+    its own sort and page in ``tie_ordering`` and ``tie_page``."""
+    return _sort_header(
+        context, field, label, css, "", descending_first, param="tie_ordering", page="tie_page"
+    )
+
+
+def _sort_header(
+    context, field, label, css, title, descending_first, *, param="ordering", page="page"
+):
     request = context["request"]
-    current = request.GET.get("ordering", "")
+    current = request.GET.get(param, "")
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(page, None)
     if current == field:
-        params["ordering"] = f"-{field}"
+        params[param] = f"-{field}"
         state, arrow = "ascending", "▲"
     elif current == f"-{field}":
-        params["ordering"] = field
+        params[param] = field
         state, arrow = "descending", "▼"
     else:
-        params["ordering"] = field
+        # Scores read best first: their first click sorts from the highest.
+        params[param] = f"-{field}" if descending_first else field
         state, arrow = None, ""
     sort_attr = format_html(' aria-sort="{}"', state) if state else ""
+    if css:
+        sort_attr = format_html('{} class="{}"', sort_attr, css)
+    if title:
+        sort_attr = format_html('{} title="{}"', sort_attr, title)
     return format_html(
         '<th scope="col"{}><a class="sort" href="?{}">{}<span class="sort-arrow" '
         'aria-hidden="true">{}</span></a></th>',
@@ -76,6 +99,35 @@ def sort_header(context, field: str, label: str):
         params.urlencode(),
         label,
         arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str):
+    """A sort choice for lists that are not tables (cards): best first, then toggling, like
+    :func:`sort_header`; the current one is marked with aria-current."""
+    request = context["request"]
+    current = request.GET.get("ordering", "")
+    params = request.GET.copy()
+    params.pop("page", None)
+    if current == f"-{field}":
+        params["ordering"] = field
+        marker, arrow = ' aria-current="true"', "▼"
+    elif current == field:
+        params["ordering"] = f"-{field}"
+        marker, arrow = ' aria-current="true"', "▲"
+    else:
+        params["ordering"] = f"-{field}"
+        marker, arrow = "", ""
+    direction = {"▼": " (highest first)", "▲": " (lowest first)"}.get(arrow, "")
+    return format_html(
+        '<a class="sort-choice" href="?{}"{}>{}<span class="sort-arrow" aria-hidden="true">{}'
+        '</span><span class="visually-hidden">{}</span></a>',
+        params.urlencode(),
+        mark_safe(marker),  # noqa: S308 - one of two fixed strings
+        label,
+        arrow,
+        direction,
     )
 
 

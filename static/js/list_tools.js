@@ -8,3 +8,14 @@
     });
   });
 })();
+
+// Every list: fold the filter sidebar away on narrow screens (it stays one tap away).
+(function () {
+  "use strict";
+  document.querySelectorAll("details[data-collapse-below]").forEach(function (details) {
+    var limit = parseInt(details.getAttribute("data-collapse-below"), 10);
+    if (window.matchMedia("(max-width: " + limit + "px)").matches) {
+      details.removeAttribute("open");
+    }
+  });
+})();

@@ -26,6 +26,13 @@ def test_an_analyst_logs_in_and_reads_the_home_page(page, login, live_server, an
     assert "Climate-driven displacement in the Sahel" in page.inner_text("body")
     assert "2 stakes" in page.inner_text("body")  # the restricted actor's stake is not counted
     assert "Safe House Collective" not in page.content()
+    # The trends: each sparkline is an image with a name, its figures a table one click away.
+    trend = page.get_by_role("figure", name="Proposals decided, by week")
+    assert trend.get_by_role("img").count() == 1
+    assert not trend.get_by_role("table").is_visible()
+    trend.get_by_text("The figures").click()
+    assert trend.get_by_role("table").is_visible()
+    assert "week of" in trend.get_by_role("table").inner_text()
     screenshot(page, "home-analyst")
 
     page.get_by_role("button", name="Log out").click()

@@ -392,3 +392,43 @@ def test_the_engagement_page_reads_as_people_write(client, analyst, v1):
     assert "NGO: 1" in page and "1 ngo" not in page
     other = EngagementFactory(title="Ministerial round", place="Aden", country="YE")
     assert "· Aden, Yemen" in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_engagement_headers_sort_with_unscored_last_and_the_csv_follows(client, analyst, v1):
+    low = EngagementFactory(title="Low", digital_channels=0, participants_total=10)
+    high = EngagementFactory(title="High", digital_channels=3, participants_total=10)
+    services.score_compute(engagement=low, methodology=v1)
+    services.score_compute(engagement=high, methodology=v1)
+    EngagementFactory(title="Unscored")  # no score under v1 yet
+    _login(client, analyst)
+    url = reverse("index:engagement_list")
+    for ordering, expected in (
+        ("-composite", ["High", "Low", "Unscored"]),
+        ("composite", ["Low", "High", "Unscored"]),
+        ("title", ["High", "Low", "Unscored"]),
+    ):
+        response = client.get(url, {"ordering": ordering})
+        assert [e.title for e in response.context["engagements"]] == expected
+    assert 'aria-sort="ascending"' in response.content.decode()
+    export = client.get(reverse("index:engagement_export"), {"ordering": "-composite"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    rows = text.splitlines()
+    assert rows[0].startswith("id,title,kind") and [r.split(",")[1] for r in rows[1:]] == [
+        "High", "Low", "Unscored",
+    ]  # fmt: skip
+    assert client.get(url, {"ordering": "nonsense"}).status_code == 200
+    bad = client.get(reverse("index:engagement_export"), {"start_after": "soon"})
+    assert bad.status_code == 400 and b"start_after" in bad.content
+
+
+def test_a_sorted_engagement_list_runs_the_same_queries_for_few_and_many(
+    client, analyst, v1, django_assert_num_queries
+):
+    _login(client, analyst)
+    url = reverse("index:engagement_list") + "?ordering=-composite"
+    _scored_engagements(3, v1)
+    few = _list_queries(client, url)
+    _scored_engagements(30, v1)
+    with django_assert_num_queries(few):
+        response = client.get(url)
+    assert len(response.context["engagements"]) == 33

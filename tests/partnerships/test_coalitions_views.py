@@ -153,8 +153,9 @@ def test_the_list_page_runs_the_same_queries_for_few_and_many(
     login_verified(client, analyst)
     client.get(LIST)
     # session, user, its permissions (own, groups'), count, page, members (with their
-    # stakeholders), its roles (may it propose?), the outcome filter's choices
-    queries = 9
+    # stakeholders), its roles (may it propose?), the outcome filter's choices, the reader's
+    # list preference and saved views
+    queries = 11
     with django_assert_num_queries(queries):
         assert len(client.get(LIST).context["coalitions"]) == 1
     registry = wider_registry_create()

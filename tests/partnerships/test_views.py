@@ -10,7 +10,8 @@ from tests.partnerships.conftest import restrict
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
-LIST_QUERIES = 9
+# +2 over the rows: the reader's page size and columns for the list, and their saved views.
+LIST_QUERIES = 11
 
 
 @pytest.fixture
@@ -161,7 +162,7 @@ def test_the_list_page_runs_the_same_number_of_queries_for_5_and_50_rows(
     run_overlap()
     client.get(url)  # warm up the session and permissions
     # session, user, permissions ×2, current run, count, page, outcomes of the explanations,
-    # outcome choices of the filter form
+    # outcome choices of the filter form, the reader's list preference, their saved views
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(url)
     assert len(response.context["candidates"]) == 3
