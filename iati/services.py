@@ -1027,7 +1027,8 @@ def iati_run_create(
             token=secrets.token_hex(16),
             user=user,
             validation=validation,
-            report=ImportReport(files=[str(path) for path in files]).as_json(),
+            # Names only: the report is shown on the job's page, the server's folders are not.
+            report=ImportReport(files=[path.name for path in files]).as_json(),
         )
         IatiImportFile.objects.bulk_create(
             [
