@@ -637,8 +637,10 @@ class _RunImporter:
             row.budget += budgets.get(key, 0.0)
             updates.append(row)
         IatiStagedOutcome.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        IatiStagedOutcome.objects.bulk_update(
-            updates, ["outcome_id", "budget"], batch_size=BATCH_SIZE
+        _rows_update(
+            IatiStagedOutcome,
+            ["outcome_id", "budget"],
+            [(row.pk, row.outcome_id, row.budget) for row in updates],
         )
         result = {key: row.outcome_id for key, row in staged.items() if row.outcome_id}
         result.update(ids)
