@@ -1,4 +1,11 @@
-"""Upload jobs of IATI files: the uploaded file, queued, imported by a worker, with progress.
+"""Jobs of IATI files: an uploaded file, or a folder or list of files on the server, queued,
+imported by workers, with progress.
+
+An upload is imported by one task in one transaction. A folder or list of files
+(``iati_folder_job_create``, ``manage.py import_iati --job``) is an ``IatiImportRun``: one task
+per file (``iati_run_step``, one transaction each), each queueing the next, the last one writing
+the stakes; progress per file. A killed worker loses at most the file it was reading (rolled
+back): ``iati_job_resume`` (``import_iati --resume TOKEN``) goes on from there.
 
 A job's state lives in the cache (key ``iati-job:<token>``, kept a day), not in a model: the
 registry keeps what was imported (``IatiActivity`` and the rows), the job only says how it went.
@@ -16,7 +23,15 @@ from django.core.cache import cache
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
 
-from .services import IatiImportError, iati_import
+from .models import IatiImportRun
+from .services import (
+    IatiImportError,
+    ImportReport,
+    iati_import,
+    iati_run_create,
+    iati_run_resume,
+    iati_run_step,
+)
 
 JOB_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # 1 GB: the importer streams, memory is not the limit
@@ -119,3 +134,106 @@ def iati_job_run(*, token: str) -> str | None:
         seconds=round(report.seconds, 1),
     )
     return "done"
+
+
+# --- folders and lists of files: one task per file ---------------------------------------------
+
+
+def iati_folder_job_create(*, user, paths, validation: str = "report") -> str:
+    """Queue the import of server-side files or folders as one run, one task per file; returns
+    the job's token (its page: ``iati_import:job``). Raises ``IatiImportError`` for a path that
+    is neither a file nor a folder of ``.xml`` files."""
+    run = iati_run_create(paths=paths, user=user, validation=validation)
+    _job_set(
+        run.token,
+        token=run.token,
+        status="queued",
+        phase="",
+        done=0,
+        filename=f"{run.files.count()} files",
+        path="",
+        user_id=getattr(user, "pk", None),
+        report=[],
+        error="",
+        files=_files_progress(run),
+    )
+    _step_enqueue(run.token)
+    return run.token
+
+
+def iati_job_resume(*, token: str) -> str:
+    """Go on with an interrupted or failed run (a killed worker, a file fixed since): the files
+    done are kept, the others are imported."""
+    run = IatiImportRun.objects.filter(token=token).first() if token.isalnum() else None
+    if run is None:
+        raise ApplicationError(f"No IATI import with the token {token!r}.", "token")
+    run = iati_run_resume(run=run)
+    _job_set(token, status="queued", error="", files=_files_progress(run))
+    _step_enqueue(token)
+    return token
+
+
+def iati_job_step(*, token: str) -> str | None:
+    """One task of a run: the next file (then the next task is queued), or the run's end. Safe
+    to repeat. Where tasks run in place (no broker) it goes on file after file in a loop."""
+    outcome = _job_step_once(token)
+    while outcome == "file":
+        if not _eager():
+            _step_enqueue(token)
+            break
+        outcome = _job_step_once(token)
+    return outcome
+
+
+def _job_step_once(token: str) -> str | None:
+    run = IatiImportRun.objects.filter(token=token).first()
+    if run is None:
+        return None
+    waiting = [item for item in _files_progress(run) if item["status"] == "waiting"]
+    _job_set(
+        token,
+        status="running",
+        phase=f"file {waiting[0]['name']}" if waiting else "writing stakes",
+    )
+    outcome = iati_run_step(run_id=run.pk)
+    run.refresh_from_db()
+    report = ImportReport.from_json(run.report)
+    changes = {"files": _files_progress(run), "done": report.activities_read}
+    if outcome == "file":
+        _job_set(token, **changes)
+    elif outcome in ("done", "failed"):
+        _job_set(
+            token,
+            status=outcome,
+            phase="",
+            error=run.error,
+            report=report.lines(),
+            seconds=round(sum(item["seconds"] for item in changes["files"]), 1),
+            **changes,
+        )
+    return outcome
+
+
+def _files_progress(run: IatiImportRun) -> list[dict]:
+    labels = {"pending": "waiting", "done": "imported", "skipped": "skipped (same content)"}
+    return [
+        {
+            "name": Path(path).name,
+            "status": labels[status],
+            "activities": activities,
+            "seconds": seconds,
+        }
+        for path, status, activities, seconds in run.files.order_by("position").values_list(
+            "path", "status", "activities", "seconds"
+        )
+    ]
+
+
+def _eager() -> bool:
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+
+
+def _step_enqueue(token: str) -> None:
+    from .tasks import iati_job_continue  # the task module imports this one
+
+    enqueue_on_commit(iati_job_continue, token)

@@ -75,3 +75,146 @@ class KindOverride(models.Model):
             else f"{self.ref}, type {self.org_type}"
         )
         return f"{where} → {self.get_kind_display()}"
+
+
+# --- imports in batches (``iati.services``): a run and its staging tables ----------------------
+# Never read by a page or API: the importer's working memory, kept in the database so that memory
+# is bounded by a batch and a job split into one task per file can resume after a killed worker.
+# A run's staging rows are deleted when it finishes.
+
+
+class IatiImportRun(models.Model):
+    """One import of one or more files, in one or several tasks (``iati.services``)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validation = models.CharField(max_length=10, default="report")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # The run's cumulative ImportReport (``ImportReport.as_json``), saved with each file.
+    report = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"IATI import {self.token}"
+
+
+class IatiImportFile(models.Model):
+    """One file of a run; done in one transaction, skipped by digest when the run resumes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DONE = "done", "Imported"
+        SKIPPED = "skipped", "Same content as a file already imported in this run"
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    path = models.CharField(max_length=1000)
+    digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    activities = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="iati_file_run_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class IatiStagedOrg(models.Model):
+    """One organisation as a run sees it across its files (the old collector's ``_Org``)."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    ref = models.TextField(blank=True)
+    name_key = models.TextField(blank=True)
+    # The first organisation of the run with this name key: the one an unreferenced name joins.
+    name_owner = models.BooleanField(default=False)
+    name = models.TextField(blank=True)
+    type = models.CharField(max_length=50, blank=True)
+    roles = models.JSONField(default=list)
+    publishers = models.JSONField(default=list)
+    activity_count = models.PositiveIntegerField(default=0)
+    stakeholder_id = models.BigIntegerField(null=True)
+    created_here = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "ref"], name="iati_staged_org_ref"),
+            models.Index(fields=["run", "name_key"], name="iati_staged_org_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref or self.name
+
+
+class IatiStagedPair(models.Model):
+    """Running aggregates of one organisation × outcome key: activities, strongest role, budget."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(IatiStagedOrg, on_delete=models.CASCADE, related_name="+")
+    sector = models.CharField(max_length=20)
+    country = models.CharField(max_length=10)
+    count = models.PositiveIntegerField(default=0)
+    influence = models.FloatField(default=0.0)
+    budget = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "sector", "country"], name="iati_staged_pair_key"
+            )
+        ]
+        # The stakes are written a chunk of outcome keys at a time.
+        indexes = [
+            models.Index(fields=["run", "sector", "country"], name="iati_staged_pair_outcome")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} × {self.sector}/{self.country}"
+
+
+class IatiStagedOutcome(models.Model):
+    """An outcome key a run wrote (or found), with the budgets of its activities."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    sector = models.CharField(max_length=20)
+    country = models.CharField(max_length=10)
+    outcome_id = models.BigIntegerField(null=True)  # none until an organisation works on it
+    budget = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "sector", "country"], name="iati_staged_outcome_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector}/{self.country}"
+
+
+class IatiStagedIdentifier(models.Model):
+    """An iati-identifier a run has used: the same one again in the run is skipped."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    identifier = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "identifier"], name="iati_staged_identifier")
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier

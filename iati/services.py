@@ -35,12 +35,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from index.models import Engagement, EngagementParticipant
@@ -62,7 +64,15 @@ from stakeholders.signals import registry_bulk_changed
 from . import mapping
 from .codelists import country_name, sector_name
 from .engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
-from .models import IatiActivity
+from .models import (
+    IatiActivity,
+    IatiImportFile,
+    IatiImportRun,
+    IatiStagedIdentifier,
+    IatiStagedOrg,
+    IatiStagedOutcome,
+    IatiStagedPair,
+)
 from .parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
 from .selectors import kind_override_table
 from .validation import file_problems
@@ -147,6 +157,20 @@ class ImportReport:
             f"be used. Commonest reasons: {reasons or 'none noted'}."
         )
 
+    def as_json(self) -> dict:
+        """The report as JSON, kept on a run between its tasks."""
+        data = dataclasses.asdict(self)
+        data["counts"] = {name: dataclasses.asdict(counts) for name, counts in self.counts.items()}
+        data["notes"], data["problem_kinds"] = dict(self.notes), dict(self.problem_kinds)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportReport":
+        report = cls(**{key: value for key, value in data.items() if key not in ("counts",)})
+        report.counts = {name: Counts(**value) for name, value in data["counts"].items()}
+        report.notes, report.problem_kinds = Counter(data["notes"]), Counter(data["problem_kinds"])
+        return report
+
     def note(self, reason: str, detail: str | None = None) -> None:
         self.notes[reason] += 1
         if detail is not None and len(self.skipped) < DETAILS_KEPT:
@@ -184,39 +208,155 @@ class ImportReport:
         return out
 
 
-@dataclasses.dataclass
-class _Org:
-    """One organisation as the import sees it, across all the activities that name it."""
-
-    index: int
-    ref: str
-    name: str
-    type: str
-    roles: set[str] = dataclasses.field(default_factory=set)
-    activity_count: int = 0
-    # The reporting-org refs of the activities that name it (kind overrides per publisher).
-    publishers: set[str] = dataclasses.field(default_factory=set)
+FLUSH_ACTIVITIES = (
+    2000  # activities read between two flushes: the importer's memory is bounded by it
+)
 
 
-class _Collector:
-    """Everything the registry writes need, gathered while the files stream past."""
+class _StagedOrgs:
+    """The run's staged organisations that one batch of activities names, found and added as the
+    old whole-import collector did: by ref first, then by name key (``mapping.name_normalised``).
 
-    def __init__(self, report: ImportReport):
-        self.report = report
-        self.orgs: list[_Org] = []
-        self.orgs_by_ref: dict[str, _Org] = {}
-        self.orgs_by_name: dict[str, _Org] = {}
-        # (org index, (sector, country)) → [activity count, strongest influence, budget of the
-        # activities it takes part in there]
-        self.pairs: dict[tuple[int, tuple[str, str]], list] = {}
-        # (sector, country) → the budgets of its activities that publish one
-        self.outcome_budgets: dict[tuple[str, str], float] = {}
-        self.seen_identifiers: set[str] = set()
+    A name joins an organisation without a ref, or an unreferenced name joins the first
+    organisation of the run with that name; two different refs stay two organisations even under
+    one name ("Recipient Government"). An organisation without a ref that meets its ref later
+    takes it.
+    """
+
+    def __init__(self, run: IatiImportRun, activities: list[Activity]):
+        self.run = run
+        refs, keys = set(), set()
+        for activity in activities:
+            for org in _orgs_named(activity):
+                if org.ref:
+                    refs.add(org.ref)
+                key = mapping.name_normalised(org.name)
+                if key:
+                    keys.add(key)
+        rows: list[IatiStagedOrg] = []
+        ref_list, key_list = sorted(refs), sorted(keys)
+        for start in range(0, max(len(ref_list), len(key_list)), BATCH_SIZE):
+            rows.extend(
+                IatiStagedOrg.objects.filter(run=run).filter(
+                    Q(ref__in=ref_list[start : start + BATCH_SIZE])
+                    | Q(name_owner=True, name_key__in=key_list[start : start + BATCH_SIZE])
+                )
+            )
+        self.by_ref: dict[str, IatiStagedOrg] = {}
+        self.by_name: dict[str, IatiStagedOrg] = {}
+        self.loaded: dict[int, IatiStagedOrg] = {}
+        # Every organisation of the batch by its slot (rows not yet saved have no pk to hash).
+        self.rows: list[IatiStagedOrg] = []
+        for row in rows:
+            if row.pk in self.loaded:
+                continue
+            row.role_set, row.publisher_set = set(row.roles), set(row.publishers)
+            row.slot = len(self.rows)
+            self.rows.append(row)
+            self.loaded[row.pk] = row
+            if row.ref:
+                self.by_ref[row.ref] = row
+            if row.name_owner:
+                self.by_name[row.name_key] = row
+        self.new: list[IatiStagedOrg] = []
+
+    def get(self, org: Organisation) -> IatiStagedOrg:
+        normalised = mapping.name_normalised(org.name)
+        found = self.by_ref.get(org.ref) if org.ref else None
+        if found is None and normalised:
+            named = self.by_name.get(normalised)
+            if named is not None and (not org.ref or not named.ref):
+                found = named
+                if org.ref and not named.ref:
+                    named.ref = org.ref
+                    self.by_ref[org.ref] = named
+        if found is None:
+            found = IatiStagedOrg(
+                run=self.run,
+                ref=org.ref,
+                name=org.name or org.ref,
+                type=org.type,
+                name_key=normalised,
+                name_owner=bool(normalised) and normalised not in self.by_name,
+            )
+            found.role_set, found.publisher_set = set(), set()
+            found.slot = len(self.rows)
+            self.rows.append(found)
+            self.new.append(found)
+            if org.ref:
+                self.by_ref[org.ref] = found
+            if normalised:
+                self.by_name.setdefault(normalised, found)
+        if not found.type and org.type:
+            found.type = org.type
+        if not found.name and org.name:
+            found.name = org.name
+        return found
+
+    def lookup(self, org: Organisation) -> IatiStagedOrg | None:
+        """The organisation ``get`` gave for ``org`` (nothing is added)."""
+        if org.ref:
+            return self.by_ref.get(org.ref)
+        return self.by_name.get(mapping.name_normalised(org.name))
+
+    def save(self) -> None:
+        for row in [*self.loaded.values(), *self.new]:
+            row.roles, row.publishers = sorted(row.role_set), sorted(row.publisher_set)
+        for start in range(0, len(self.new), BATCH_SIZE):
+            IatiStagedOrg.objects.bulk_create(self.new[start : start + BATCH_SIZE])
+        _rows_update(
+            IatiStagedOrg,
+            ["ref", "name", "type", "roles", "publishers", "activity_count"],
+            [
+                (row.pk, row.ref, row.name, row.type, row.roles, row.publishers, row.activity_count)
+                for row in self.loaded.values()
+            ],
+        )
+
+
+def _orgs_named(activity: Activity) -> list[Organisation]:
+    orgs = list(activity.participating_orgs)
+    if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
+        orgs.append(activity.reporting_org)
+    return orgs
+
+
+class _RunImporter:
+    """Reads a run's files and writes the registry every ``FLUSH_ACTIVITIES`` activities and at
+    each file's end; what stakes need across files (activities per organisation, per organisation
+    × outcome, budgets per outcome) is added to the run's staging tables, and the stakes are
+    written once the run's last file is in (``_run_finish``)."""
+
+    def __init__(self, run: IatiImportRun, report: ImportReport, *, history: HistoryWriter):
+        self.run, self.report, self.history = run, report, history
+        self.user = run.user
         self.pending: list[tuple[Activity, str]] = []
-        # IatiActivity ids whose engagement is to be built or compared once ids are known.
-        self.engagement_activity_ids: list[int] = []
+        self.batch_identifiers: set[str] = set()
+        self.overrides = kind_override_table(self.user)
+        self._names_loaded: dict[str, int] | None = None
+        self.to_score: list[int] = []
 
-    # --- activities ------------------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------------------
+
+    def file_import(self, path: Path, *, progress=None) -> int:
+        """Validate and read one file, flushing as it goes and at its end; returns the
+        activities read."""
+        report = self.report
+        if self.run.validation != "off":
+            _file_validate(path, report=report, strict=self.run.validation == "strict")
+        read = 0
+        for item in activities_read(path):
+            read += 1
+            report.activities_read += 1
+            self.activity_add(item, source=path.name)
+            if progress and report.activities_read % BATCH_SIZE == 0:
+                progress("reading", report.activities_read, None)
+        self.flush()
+        _tables_analyze(STAGING_MODELS)  # planner statistics for the next file's lookups
+        if self.to_score:
+            enqueue_on_commit(engagements_rescore, self.to_score)
+            self.to_score = []
+        return read
 
     def activity_add(self, item: Activity | SkippedActivity, *, source: str) -> None:
         counts = self.report.counts["activities"]
@@ -231,30 +371,76 @@ class _Collector:
                 f"{source}, {item.identifier[:60]}…",
             )
             return
-        if item.identifier in self.seen_identifiers:
-            counts.skipped += 1
-            self.report.note("the same iati-identifier again in this import", item.identifier)
+        if item.identifier in self.batch_identifiers:
+            self._repeated(item.identifier)
             return
-        self.seen_identifiers.add(item.identifier)
+        self.batch_identifiers.add(item.identifier)
         self.report.activities_usable += 1
         self.pending.append((item, source))
-        if len(self.pending) >= BATCH_SIZE:
-            self.activities_flush()
+        if len(self.pending) >= FLUSH_ACTIVITIES:
+            self.flush()
 
-    def activities_flush(self) -> None:
-        """Store a batch of activities (create / update / unchanged) and gather what they show."""
+    def _repeated(self, identifier: str) -> None:
+        self.report.counts["activities"].skipped += 1
+        self.report.note("the same iati-identifier again in this import", identifier)
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write one batch: activities, organisations (staged, matched or created as
+        stakeholders), sectors and outcomes, the running aggregates of stakes, engagements."""
         if not self.pending:
             return
+        pending, self.pending, self.batch_identifiers = self.pending, [], set()
+        seen: set[str] = set()
+        identifiers = [activity.identifier for activity, _ in pending]
+        for start in range(0, len(identifiers), BATCH_SIZE):
+            seen.update(
+                IatiStagedIdentifier.objects.filter(
+                    run=self.run, identifier__in=identifiers[start : start + BATCH_SIZE]
+                ).values_list("identifier", flat=True)
+            )
+        if seen:
+            for identifier in identifiers:
+                if identifier in seen:
+                    self.report.activities_usable -= 1
+                    self._repeated(identifier)
+            pending = [
+                (activity, source)
+                for activity, source in pending
+                if activity.identifier not in seen
+            ]
+        IatiStagedIdentifier.objects.bulk_create(
+            [IatiStagedIdentifier(run=self.run, identifier=a.identifier) for a, _ in pending],
+            batch_size=BATCH_SIZE,
+        )
+        gathered, engagement_ids = self._activities_write(pending)
+        orgs = _StagedOrgs(self.run, gathered)
+        pairs: dict[tuple[int, tuple[str, str]], list] = {}  # (slot, outcome key) → aggregates
+        budgets: dict[tuple[str, str], float] = {}
+        for activity in gathered:
+            self._gather(activity, orgs=orgs, pairs=pairs, budgets=budgets)
+        self._stakeholders_match(orgs.new)
+        orgs.save()
+        outcome_ids = self._outcomes_stage({key for _, key in pairs}, budgets)
+        self._pairs_stage(pairs, orgs=orgs)
+        self._engagements_write(engagement_ids, orgs=orgs, outcome_ids=outcome_ids)
+
+    def _activities_write(self, pending) -> tuple[list[Activity], list[int]]:
+        """Store a batch of activities (create / update / unchanged); returns the activities as
+        they count (the stored version when it is newer) and the ids whose engagement is to be
+        built or compared."""
         counts = self.report.counts["activities"]
         stored = {
             row.iati_identifier: row
             for row in IatiActivity.objects.filter(
-                iati_identifier__in=[activity.identifier for activity, _ in self.pending]
+                iati_identifier__in=[activity.identifier for activity, _ in pending]
             ).only("id", "iati_identifier", "digest", "last_updated", "payload")
         }
         creates, updates, now = [], [], timezone.now()
-        kept: list[int] = []  # stored rows left as they are: their engagement may be missing
-        for activity, source in self.pending:
+        kept: list[int] = []
+        gathered: list[Activity] = []
+        for activity, source in pending:
             payload = activity.payload()
             digest = _digest(payload)
             row = stored.get(activity.identifier)
@@ -274,8 +460,6 @@ class _Collector:
             elif row.last_updated and (
                 activity.last_updated is None or activity.last_updated < row.last_updated
             ):
-                # An older version than the one stored: keep the stored one, and let the stored
-                # version (not this one) count towards stakes.
                 counts.skipped += 1
                 self.report.note(
                     "older than the version already imported (last-updated-datetime)",
@@ -287,7 +471,7 @@ class _Collector:
                 row.last_updated, row.digest, row.payload = activity.last_updated, digest, payload
                 row.source, row.updated_at = source[:255], now
                 updates.append(row)
-            self._gather(activity)
+            gathered.append(activity)
         IatiActivity.objects.bulk_create(creates, batch_size=BATCH_SIZE)
         IatiActivity.objects.bulk_update(
             updates,
@@ -296,84 +480,42 @@ class _Collector:
         )
         counts.created += len(creates)
         counts.updated += len(updates)
-        self.engagement_activity_ids.extend(row.pk for row in [*creates, *updates])
-        # Same content: the engagement is left untouched if it exists (made before engagements
-        # existed, or deleted by hand: built again).
+        ids = [row.pk for row in [*creates, *updates]]
         linked = set(
             Engagement.objects.filter(iati_activity_id__in=kept).values_list(
                 "iati_activity_id", flat=True
             )
         )
         self.report.counts["engagements"].unchanged += len(linked)
-        self.engagement_activity_ids.extend(pk for pk in kept if pk not in linked)
-        self.pending = []
+        ids.extend(pk for pk in kept if pk not in linked)
+        return gathered, ids
 
-    # --- organisations and outcomes ----------------------------------------------------------
-
-    def _gather(self, activity: Activity) -> None:
-        influence: dict[int, float] = {}
+    def _gather(self, activity: Activity, *, orgs: _StagedOrgs, pairs, budgets) -> None:
+        influence: dict[int, float] = {}  # slot → strongest role
         publisher = activity.reporting_org.ref if activity.reporting_org else ""
         for org in activity.participating_orgs:
-            found = self._org(org)
-            found.roles.add(org.role)
+            found = orgs.get(org)
+            found.role_set.add(org.role)
             if publisher:
-                found.publishers.add(publisher)
+                found.publisher_set.add(publisher)
             value = mapping.influence_for_role(org.role)
-            influence[found.index] = max(influence.get(found.index, 0.0), value)
+            influence[found.slot] = max(influence.get(found.slot, 0.0), value)
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
-            found = self._org(activity.reporting_org)
+            found = orgs.get(activity.reporting_org)
             if publisher:
-                found.publishers.add(publisher)
-            influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
-        for index in influence:
-            self.orgs[index].activity_count += 1
+                found.publisher_set.add(publisher)
+            influence.setdefault(found.slot, mapping.REPORTING_INFLUENCE)
+        for slot in influence:
+            orgs.rows[slot].activity_count += 1
         budget = activity.budget_total if (activity.budget_total or 0) > 0 else 0.0
         for outcome in self.outcomes_of(activity):
             if budget:
-                self.outcome_budgets[outcome] = self.outcome_budgets.get(outcome, 0.0) + budget
-            for index, value in influence.items():
-                pair = self.pairs.setdefault((index, outcome), [0, 0.0, 0.0])
+                budgets[outcome] = budgets.get(outcome, 0.0) + budget
+            for slot, value in influence.items():
+                pair = pairs.setdefault((slot, outcome), [0, 0.0, 0.0])
                 pair[0] += 1
                 pair[1] = max(pair[1], value)
                 pair[2] += budget
-
-    def _org(self, org: Organisation) -> _Org:
-        """The import's record of this organisation: by ref first, then by normalised name."""
-        normalised = mapping.name_normalised(org.name)
-        found = self.orgs_by_ref.get(org.ref) if org.ref else None
-        if found is None and normalised:
-            named = self.orgs_by_name.get(normalised)
-            # A name matches an organisation with no ref, or with the same ref; two different
-            # refs are two organisations even under one name ("Recipient Government").
-            if named is not None and (not org.ref or not named.ref):
-                found = named
-                if org.ref and not named.ref:
-                    named.ref = org.ref
-                    self.orgs_by_ref[org.ref] = named
-        if found is None:
-            found = _Org(index=len(self.orgs), ref=org.ref, name=org.name or org.ref, type=org.type)
-            self.orgs.append(found)
-            if org.ref:
-                self.orgs_by_ref[org.ref] = found
-            if normalised:
-                self.orgs_by_name.setdefault(normalised, found)
-        if not found.type and org.type:
-            found.type = org.type
-        if not found.name and org.name:
-            found.name = org.name
-        return found
-
-    def org_index(self, org: Organisation) -> int | None:
-        """The index ``_org`` gave this organisation while reading (a lookup; nothing is added).
-
-        Every ref read is in ``orgs_by_ref``; an organisation without one was matched by its
-        normalised name, first come first served, exactly as ``_org`` did.
-        """
-        if org.ref:
-            found = self.orgs_by_ref.get(org.ref)
-        else:
-            found = self.orgs_by_name.get(mapping.name_normalised(org.name))
-        return None if found is None else found.index
 
     def outcomes_of(self, activity: Activity, *, note: bool = True) -> list[tuple[str, str]]:
         """The (DAC sector, country) outcome keys of an activity; unknown codes are noted in the
@@ -395,6 +537,396 @@ class _Collector:
             report_note("activity without a DAC 5-digit sector and a recipient country")
         return [(sector, country) for sector in dict.fromkeys(sectors) for country in countries]
 
+    # --- organisations → stakeholders ----------------------------------------------------------
+
+    def _names(self) -> dict[str, int]:
+        """Existing stakeholders the importer may see, by name key (the lowest id winning);
+        those this run created are left out, as the whole import matched only the registry as it
+        was before it. Loaded once per task."""
+        if self._names_loaded is None:
+            visible = (
+                Stakeholder.objects.all()
+                if self.user is None
+                else stakeholder_visible_to(self.user)
+            )
+            visible = visible.exclude(
+                pk__in=IatiStagedOrg.objects.filter(run=self.run, created_here=True).values(
+                    "stakeholder_id"
+                )
+            )
+            names: dict[str, int] = {}
+            for pk, name in (
+                visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000)
+            ):
+                names.setdefault(mapping.name_normalised(name), pk)
+            self._names_loaded = names
+        return self._names_loaded
+
+    def _stakeholders_match(self, new: list[IatiStagedOrg]) -> None:
+        """Match the batch's new organisations to existing stakeholders (ref, then name) or
+        create them. Kind, scope, capabilities and description are written again with the run's
+        totals, and the history recorded, when the run finishes (``_run_finish``)."""
+        if not new:
+            return
+        by_ref = _identifiers_visible([org.ref for org in new if org.ref], user=self.user)
+        names = self._names()
+        created: list[Stakeholder] = []
+        created_orgs: list[IatiStagedOrg] = []
+        for org in new:
+            pk = by_ref.get(org.ref) if org.ref else None
+            if pk is None:
+                pk = names.get(mapping.name_normalised(org.name))
+            if pk is not None:
+                org.stakeholder_id = pk
+                continue
+            kind, _ = self.overrides.kind_for(
+                ref=org.ref, org_type=org.type, publishers=sorted(org.publisher_set)
+            )
+            created.append(_stakeholder_new(org, kind))
+            created_orgs.append(org)
+        for start in range(0, len(created), BATCH_SIZE):
+            Stakeholder.objects.bulk_create(created[start : start + BATCH_SIZE])
+        for org, row in zip(created_orgs, created, strict=True):
+            org.stakeholder_id, org.created_here = row.pk, True
+        self.report.counts["stakeholders"].created += len(created)
+
+    # --- outcomes and stakes' running aggregates ---------------------------------------------
+
+    def _outcomes_stage(
+        self, keys: set[tuple[str, str]], budgets: dict[tuple[str, str], float]
+    ) -> dict[tuple[str, str], int]:
+        """Sectors and outcomes for the keys the run meets for the first time; the budgets of
+        the batch added to the run's per-outcome totals. Returns key → outcome id."""
+        wanted = keys | set(budgets)
+        staged: dict[tuple[str, str], IatiStagedOutcome] = {}
+        if wanted:
+            for row in IatiStagedOutcome.objects.filter(
+                run=self.run,
+                sector__in={sector for sector, _ in wanted},
+                country__in={country for _, country in wanted},
+            ):
+                staged[(row.sector, row.country)] = row
+        fresh = {key for key in keys if key not in staged or staged[key].outcome_id is None}
+        if fresh:
+            sectors = {sector for sector, _ in fresh}
+            done = set(
+                IatiStagedOutcome.objects.filter(
+                    run=self.run, sector__in=sectors, outcome_id__isnull=False
+                ).values_list("sector", flat=True)
+            )
+            _sectors_write(sectors - done, report=self.report, history=self.history)
+            ids = _outcomes_write(fresh, report=self.report, history=self.history)
+        else:
+            ids = {}
+        creates, updates = [], []
+        for key in wanted:
+            row = staged.get(key)
+            if row is None:
+                creates.append(
+                    IatiStagedOutcome(
+                        run=self.run,
+                        sector=key[0],
+                        country=key[1],
+                        outcome_id=ids.get(key),
+                        budget=budgets.get(key, 0.0),
+                    )
+                )
+                continue
+            if key in ids:
+                row.outcome_id = ids[key]
+            row.budget += budgets.get(key, 0.0)
+            updates.append(row)
+        IatiStagedOutcome.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+        _rows_update(
+            IatiStagedOutcome,
+            ["outcome_id", "budget"],
+            [(row.pk, row.outcome_id, row.budget) for row in updates],
+        )
+        result = {key: row.outcome_id for key, row in staged.items() if row.outcome_id}
+        result.update(ids)
+        return result
+
+    def _pairs_stage(self, pairs: dict, *, orgs: _StagedOrgs) -> None:
+        """Add the batch's organisation × outcome aggregates to the run's (one upsert)."""
+        rows = [
+            (self.run.pk, orgs.rows[slot].pk, sector, country, count, influence, budget)
+            for (slot, (sector, country)), (count, influence, budget) in pairs.items()
+        ]
+        if not rows:
+            return
+        table = IatiStagedPair._meta.db_table
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        update = (
+            f"ON CONFLICT (org_id, sector, country) DO UPDATE SET "
+            f"count = {table}.count + EXCLUDED.count, "
+            f"influence = {greatest}({table}.influence, EXCLUDED.influence), "
+            f"budget = {table}.budget + EXCLUDED.budget"
+        )
+        columns = "(run_id, org_id, sector, country, count, influence, budget)"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"INSERT INTO {table} {columns} SELECT * FROM unnest(%s::bigint[], "
+                    f"%s::bigint[], %s::text[], %s::text[], %s::int[], %s::float8[], "
+                    f"%s::float8[]) {update}",
+                    [list(column) for column in zip(*rows, strict=True)],
+                )
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s) {update}",
+                    rows,
+                )
+
+    # --- engagements -----------------------------------------------------------------------
+
+    def _engagements_write(
+        self, ids: list[int], *, orgs: _StagedOrgs, outcome_ids: dict[tuple[str, str], int]
+    ) -> None:
+        """Create or update the engagements of the batch's activities, from their stored
+        payloads. An engagement whose imported fields, participants and outcomes already match is
+        left untouched. New and changed engagements are scored after commit."""
+        counts = self.report.counts["engagements"]
+
+        def stakeholder_of(org: Organisation) -> int | None:
+            found = orgs.lookup(org)
+            return None if found is None else found.stakeholder_id
+
+        for start in range(0, len(ids), BATCH_SIZE):
+            drafts: dict[int, EngagementDraft] = {}
+            for pk, payload in IatiActivity.objects.filter(
+                pk__in=ids[start : start + BATCH_SIZE]
+            ).values_list("pk", "payload"):
+                activity = _activity_from_payload(payload)
+                draft = engagement_draft(
+                    activity,
+                    stakeholder_of=stakeholder_of,
+                    outcome_ids=[
+                        outcome_ids[key]
+                        for key in self.outcomes_of(activity, note=False)
+                        if key in outcome_ids
+                    ],
+                )
+                for note in draft.notes:
+                    self.report.note(note, activity.identifier)
+                if draft.start_date is None:
+                    counts.skipped += 1
+                else:
+                    drafts[pk] = draft
+            self.to_score.extend(
+                _engagement_batch_write(drafts, counts=counts, history=self.history)
+            )
+            while len(self.to_score) >= RESCORE_TASK_SIZE:
+                enqueue_on_commit(engagements_rescore, self.to_score[:RESCORE_TASK_SIZE])
+                self.to_score = self.to_score[RESCORE_TASK_SIZE:]
+
+
+def _identifiers_visible(refs: list[str], *, user) -> dict[str, int]:
+    """IATI ref → the stakeholder the importer may see that holds it (the lowest id winning: a
+    later duplicate is one to merge; matching a hidden one would tell that it exists)."""
+    visible = Stakeholder.objects.all() if user is None else stakeholder_visible_to(user)
+    by_ref: dict[str, int] = {}
+    for start in range(0, len(refs), BATCH_SIZE):
+        by_ref.update(
+            ExternalIdentifier.objects.filter(
+                scheme=IdentifierScheme.IATI_ORG,
+                value__in=refs[start : start + BATCH_SIZE],
+                stakeholder__in=visible,
+            )
+            .order_by("-stakeholder_id")
+            .values_list("value", "stakeholder_id")
+        )
+    return by_ref
+
+
+def _stakeholder_new(org: IatiStagedOrg, kind: str) -> Stakeholder:
+    capabilities = Capability(0)
+    for role in org.role_set:
+        capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
+    return Stakeholder(
+        name=org.name[:300],
+        kind=kind,
+        scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
+        capabilities=capabilities,
+        description=_org_description(org, kind),
+    )
+
+
+def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWriter) -> None:
+    """Once every file of the run is in: the stakeholders the run created get the kind, scope,
+    capabilities and description of the run's totals (and their history), matched ones the IATI
+    ref they lack, and the stakes are written from the staged aggregates, a chunk of outcomes at
+    a time — the same result as one pass over all the files."""
+    user = run.user
+    overrides = kind_override_table(user)
+    counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
+    matched: set[int] = set()
+    gained: set[int] = set()
+    last = 0
+    while True:
+        chunk = list(IatiStagedOrg.objects.filter(run=run, pk__gt=last).order_by("pk")[:BATCH_SIZE])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        updated = []
+        for org in chunk:
+            org.role_set, org.publisher_set = set(org.roles), set(org.publishers)
+            if not org.created_here:
+                matched.add(org.stakeholder_id)
+                continue
+            kind, note = overrides.kind_for(
+                ref=org.ref, org_type=org.type, publishers=sorted(org.publisher_set)
+            )
+            if note:
+                report.note(note, org.name)
+            row = _stakeholder_new(org, kind)
+            row.pk = org.stakeholder_id
+            updated.append(row)
+        _rows_update(
+            Stakeholder,
+            ["kind", "scope", "capabilities", "description"],
+            [
+                (row.pk, row.kind, row.scope, int(row.capabilities), row.description)
+                for row in updated
+            ],
+        )
+        history.record(Stakeholder, [row.pk for row in updated], history_type="+")
+        by_ref = _identifiers_visible([org.ref for org in chunk if org.ref], user=user)
+        identifiers = [
+            ExternalIdentifier(
+                stakeholder_id=org.stakeholder_id,
+                scheme=IdentifierScheme.IATI_ORG,
+                value=org.ref[:200],
+            )
+            for org in chunk
+            if org.ref and org.ref not in by_ref
+        ]
+        batch = ExternalIdentifier.objects.bulk_create(identifiers)
+        history.record(ExternalIdentifier, [row.pk for row in batch], history_type="+")
+        id_counts.created += len(identifiers)
+        id_counts.unchanged += sum(1 for org in chunk if org.ref and org.ref in by_ref)
+        gained.update(
+            org.stakeholder_id
+            for org in chunk
+            if not org.created_here and org.ref and org.ref not in by_ref
+        )
+    counts.updated += len(gained)
+    counts.unchanged += len(matched - gained)
+    _stakes_from_staging(run=run, report=report, history=history)
+    _bulk_change_announce(report)
+
+
+def _stakes_from_staging(
+    *, run: IatiImportRun, report: ImportReport, history: HistoryWriter
+) -> None:
+    """interest = the organisation's activities on the outcome over all its activities in the
+    run; influence = its strongest role, averaged with its budget share of the outcome. Two
+    organisations that matched one stakeholder keep the larger share and the stronger role."""
+    outcomes = list(
+        IatiStagedOutcome.objects.filter(run=run, outcome_id__isnull=False)
+        .order_by("outcome_id", "sector", "country")
+        .values_list("sector", "country", "outcome_id", "budget")
+    )
+    step = max(1, BATCH_SIZE // 10)
+    start = 0
+    while start < len(outcomes):
+        end = min(start + step, len(outcomes))
+        # Keys that share an outcome (one title) stay in one chunk: their stakes are merged.
+        while end < len(outcomes) and outcomes[end][2] == outcomes[end - 1][2]:
+            end += 1
+        chunk = outcomes[start:end]
+        start = end
+        info = {
+            (sector, country): (outcome_id, budget) for sector, country, outcome_id, budget in chunk
+        }
+        keys = Q()
+        for sector, country in info:
+            keys |= Q(sector=sector, country=country)
+        wanted: dict[tuple[int, int], tuple[float, float]] = {}
+        for sector, country, stakeholder_id, activity_count, count, role_influence, budget in (
+            IatiStagedPair.objects.filter(keys, run=run)
+            .values_list(
+                "sector",
+                "country",
+                "org__stakeholder_id",
+                "org__activity_count",
+                "count",
+                "influence",
+                "budget",
+            )
+            .iterator(chunk_size=5000)
+        ):
+            outcome_id, outcome_budget = info[(sector, country)]
+            interest = round(count / activity_count, 4)
+            influence = mapping.influence_with_budget(role_influence, budget, outcome_budget)
+            key = (stakeholder_id, outcome_id)
+            old = wanted.get(key)
+            wanted[key] = (
+                (interest, influence)
+                if old is None
+                else (max(old[0], interest), max(old[1], influence))
+            )
+        _stakes_write(wanted, report=report, history=history)
+
+
+def _rows_update(model, fields: list[str], rows: list[tuple]) -> None:
+    """UPDATE rows (pk, *values of ``fields``) in one statement per ``BATCH_SIZE`` rows: Django's
+    ``bulk_update`` builds a CASE per field and row, which cost more than the whole import."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = model._meta.pk
+    columns = [model._meta.get_field(name) for name in fields]
+    json_fields = {i for i, field in enumerate(columns) if field.get_internal_type() == "JSONField"}
+    rows = [
+        tuple(json.dumps(value) if i - 1 in json_fields else value for i, value in enumerate(row))
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            chunk = rows[start : start + BATCH_SIZE]
+            if connection.vendor == "postgresql":
+                names = ["pk", *(f"v{i}" for i in range(len(columns)))]
+                types = [pk.db_type(connection), *(field.db_type(connection) for field in columns)]
+                sets = ", ".join(
+                    f"{quote(field.column)} = v.v{i}" for i, field in enumerate(columns)
+                )
+                arrays = ", ".join(
+                    f"%s::text[]::{kind}[]" if kind == "jsonb" else f"%s::{kind}[]"
+                    for kind in types
+                )
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
+                    f"WHERE {table}.{quote(pk.column)} = v.pk",
+                    [list(column) for column in zip(*chunk, strict=True)],
+                )
+            else:
+                sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+                cursor.executemany(
+                    f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s",
+                    [(*row[1:], row[0]) for row in chunk],
+                )
+
+
+def _run_staging_delete(run: IatiImportRun) -> None:
+    """The run's working tables, deleted without loading them (no signals hang on them)."""
+    for model in (IatiStagedPair, IatiStagedOutcome, IatiStagedIdentifier, IatiStagedOrg):
+        model.objects.filter(run=run)._raw_delete(model.objects.db)
+
+
+def _org_description(org: IatiStagedOrg, kind: str) -> str:
+    roles = ", ".join(
+        sorted({ROLE_NAMES.get(role, role) for role in org.role_set if role}) or ["reporting"]
+    )
+    activities = "activity" if org.activity_count == 1 else "activities"
+    text = f"Imported from IATI activity data ({org.activity_count} {activities}; roles: {roles})."
+    if org.type not in mapping.KIND_BY_ORG_TYPE or org.type == "90":
+        text += f" IATI organisation type {org.type or 'missing'}: recorded as {Kind(kind).label}."
+    return text
+
+
+ROLE_NAMES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
+
 
 def iati_import(
     *,
@@ -414,43 +946,174 @@ def iati_import(
     import may match by name (``stakeholder_visible_to``); without a user (the command line run
     by an administrator) every stakeholder is matched. Raises ``IatiImportError`` — with the DB
     unchanged — for a missing path, a file that is not XML, is truncated or is not IATI.
+
+    Memory is bounded by a batch (``FLUSH_ACTIVITIES``), not by the import: the registry is
+    written every batch, and what stakes need across the files is kept in staging tables, deleted
+    before the transaction commits. ``iati_run_create`` + ``iati_run_step`` do the same as a job
+    of one transaction per file.
     """
-    if validation not in VALIDATION_MODES:
-        raise ApplicationError(
-            f"validation must be one of {', '.join(VALIDATION_MODES)}, not {validation!r}.",
-            "validation",
-        )
+    _validation_check(validation)
     started = time.perf_counter()
     files = files_expand(paths)
     report = ImportReport(files=[str(path) for path in files])
     progress = on_progress or (lambda phase, done, total: None)
     try:
         with transaction.atomic():
-            collector = _Collector(report)
-            for path in files:
-                if validation != "off":
-                    _file_validate(path, report=report, strict=validation == "strict")
-                for item in activities_read(path):
-                    report.activities_read += 1
-                    collector.activity_add(item, source=path.name)
-                    if report.activities_read % BATCH_SIZE == 0:
-                        progress("reading", report.activities_read, None)
-            collector.activities_flush()
-            progress("writing", report.activities_read, report.activities_read)
-            history = HistoryWriter(user=user, reason="IATI import")
-            stakeholder_of_org, outcome_ids = _registry_write(collector, user=user, history=history)
-            progress("engagements", report.activities_read, report.activities_read)
-            _engagements_write(
-                collector,
-                stakeholder_of_org=stakeholder_of_org,
-                outcome_ids=outcome_ids,
-                history=history,
+            run = IatiImportRun.objects.create(
+                token=secrets.token_hex(16), user=user, validation=validation
             )
-            _bulk_change_announce(report)
+            history = HistoryWriter(user=user, reason="IATI import")
+            importer = _RunImporter(run, report, history=history)
+            for path in files:
+                importer.file_import(path, progress=progress)
+            progress("writing", report.activities_read, report.activities_read)
+            _run_finish(run=run, report=report, history=history)
+            _run_staging_delete(run)
+            run.delete()
     except IatiFileError as error:
         raise IatiImportError(f"Nothing was imported: {error.path}: {error.reason}.") from None
+    if report.changed >= ANALYZE_AFTER_ROWS:
+        _tables_analyze(FILLED_MODELS)
     report.seconds = time.perf_counter() - started
     return report
+
+
+ANALYZE_AFTER_ROWS = (
+    5000  # rows written by an import past which the planner's statistics are renewed
+)
+STAGING_MODELS = (IatiStagedOrg, IatiStagedPair, IatiStagedOutcome, IatiStagedIdentifier)
+
+
+def _filled_models():
+    return (
+        IatiActivity,
+        Stakeholder,
+        ExternalIdentifier,
+        Outcome,
+        Stake,
+        Engagement,
+        EngagementParticipant,
+        Engagement.outcomes.through,
+    )
+
+
+FILLED_MODELS = _filled_models()
+
+
+def _tables_analyze(models) -> None:
+    """``ANALYZE`` (PostgreSQL): a large import changes the tables' sizes by orders of magnitude,
+    and where autovacuum is off or late the planner would go on planning them as they were."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+def _validation_check(validation: str) -> None:
+    if validation not in VALIDATION_MODES:
+        raise ApplicationError(
+            f"validation must be one of {', '.join(VALIDATION_MODES)}, not {validation!r}.",
+            "validation",
+        )
+
+
+def iati_run_create(
+    *, paths: Iterable[str | Path], user=None, validation: str = "report"
+) -> IatiImportRun:
+    """A run of several files, imported one file per transaction by ``iati_run_step`` (one
+    Celery task per file, ``iati.jobs``). Raises ``IatiImportError`` for a missing path."""
+    _validation_check(validation)
+    files = files_expand(paths)
+    with transaction.atomic():
+        run = IatiImportRun.objects.create(
+            token=secrets.token_hex(16),
+            user=user,
+            validation=validation,
+            # Names only: the report is shown on the job's page, the server's folders are not.
+            report=ImportReport(files=[path.name for path in files]).as_json(),
+        )
+        IatiImportFile.objects.bulk_create(
+            [
+                IatiImportFile(run=run, position=position, path=str(path))
+                for position, path in enumerate(files)
+            ]
+        )
+    return run
+
+
+def iati_run_step(*, run_id: int) -> str | None:
+    """Import the run's next waiting file in one transaction, or finish the run when none is
+    left; returns "file", "done", "failed" or None (nothing to do: finished or gone).
+
+    Safe to repeat and to resume after a killed worker: a file is marked done in the
+    transaction that imports it, so a file cut short is rolled back and read again; a file with
+    the content (SHA-256) of one already done in the run is skipped.
+    """
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            run = IatiImportRun.objects.select_for_update().filter(pk=run_id).first()
+            if run is None or run.status != IatiImportRun.Status.RUNNING:
+                return None
+            report = ImportReport.from_json(run.report)
+            history = HistoryWriter(user=run.user, reason="IATI import")
+            file = (
+                run.files.filter(status=IatiImportFile.Status.PENDING).order_by("position").first()
+            )
+            if file is None:
+                _run_finish(run=run, report=report, history=history)
+                _run_staging_delete(run)
+                run.status = (
+                    IatiImportRun.Status.FAILED if report.failure else IatiImportRun.Status.DONE
+                )
+                run.error = report.failure or ""
+                run.report, run.finished_at = report.as_json(), timezone.now()
+                run.save(update_fields=["status", "error", "report", "finished_at"])
+                if report.changed >= ANALYZE_AFTER_ROWS:
+                    _tables_analyze(FILLED_MODELS)
+                return run.status
+            path = Path(file.path)
+            if not path.is_file():
+                raise IatiImportError(f"Nothing more was imported: {path} is gone.")
+            file.digest = file_digest(path)
+            if run.files.filter(status=IatiImportFile.Status.DONE, digest=file.digest).exists():
+                file.status = IatiImportFile.Status.SKIPPED
+            else:
+                file.activities = _RunImporter(run, report, history=history).file_import(path)
+                file.status = IatiImportFile.Status.DONE
+            file.seconds = round(time.perf_counter() - started, 2)
+            file.save(update_fields=["digest", "status", "activities", "seconds"])
+            run.report = report.as_json()
+            run.save(update_fields=["report"])
+            return "file"
+    except (IatiFileError, IatiImportError) as error:
+        message = (
+            f"{error.path}: {error.reason}." if isinstance(error, IatiFileError) else str(error)
+        )
+        # The file's transaction is rolled back; files done before it stay, and so does their
+        # staging: the run can be resumed once the file is fixed.
+        IatiImportRun.objects.filter(pk=run_id).update(
+            status=IatiImportRun.Status.FAILED, error=message
+        )
+        return "failed"
+
+
+def iati_run_resume(*, run: IatiImportRun) -> IatiImportRun:
+    """A failed or interrupted run, set to go on from its first file not done."""
+    if run.status == IatiImportRun.Status.DONE:
+        raise ApplicationError("This import is finished; there is nothing to resume.", "token")
+    IatiImportRun.objects.filter(pk=run.pk).update(status=IatiImportRun.Status.RUNNING, error="")
+    run.refresh_from_db()
+    return run
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 VALIDATION_MODES = ("report", "strict", "off")
@@ -483,133 +1146,6 @@ def files_expand(paths: Iterable[str | Path]) -> list[Path]:
     if not files:
         raise IatiImportError("Nothing was imported: no file given.")
     return files
-
-
-def _registry_write(
-    collector: _Collector, *, user, history: HistoryWriter
-) -> tuple[dict[int, int], dict[tuple[str, str], int]]:
-    """Stakeholders, sectors, outcomes and stakes; returns org index → stakeholder id and
-    (sector, country) → outcome id, which the engagements need."""
-    report = collector.report
-    stakeholder_of_org = _stakeholders_write(collector, user=user, history=history)
-    outcome_keys = {outcome for _, outcome in collector.pairs}
-    _sectors_write({sector for sector, _ in outcome_keys}, report=report, history=history)
-    outcome_ids = _outcomes_write(outcome_keys, report=report, history=history)
-    # Interest and influence per stakeholder × outcome; two records of one organisation that
-    # matched the same stakeholder keep the larger share and the stronger role.
-    wanted: dict[tuple[int, int], tuple[float, float]] = {}
-    while collector.pairs:  # popped, so that the two tables are not held in full at once
-        (index, outcome), (count, role_influence, budget) = collector.pairs.popitem()
-        org = collector.orgs[index]
-        key = (stakeholder_of_org[index], outcome_ids[outcome])
-        interest = round(count / org.activity_count, 4)
-        influence = mapping.influence_with_budget(
-            role_influence, budget, collector.outcome_budgets.get(outcome, 0.0)
-        )
-        old = wanted.get(key)
-        wanted[key] = (
-            (interest, influence)
-            if old is None
-            else (max(old[0], interest), max(old[1], influence))
-        )
-    _stakes_write(wanted, report=report, history=history)
-    return stakeholder_of_org, outcome_ids
-
-
-def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) -> dict[int, int]:
-    """Match or create a stakeholder for every organisation; returns org index → stakeholder id."""
-    report = collector.report
-    counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
-    refs = [org.ref for org in collector.orgs if org.ref]
-    visible = Stakeholder.objects.all() if user is None else stakeholder_visible_to(user)
-    by_ref: dict[str, int] = {}
-    for start in range(0, len(refs), BATCH_SIZE):
-        by_ref.update(
-            # Only the stakeholders the importer may see, the lowest id winning (a later duplicate
-            # is one to merge): matching a hidden one would tell in the report that it exists.
-            ExternalIdentifier.objects.filter(
-                scheme=IdentifierScheme.IATI_ORG,
-                value__in=refs[start : start + BATCH_SIZE],
-                stakeholder__in=visible,
-            )
-            .order_by("-stakeholder_id")
-            .values_list("value", "stakeholder_id")
-        )
-    by_name: dict[str, int] = {}
-    for pk, name in visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000):
-        by_name.setdefault(mapping.name_normalised(name), pk)
-
-    result: dict[int, int] = {}
-    matched: list[_Org] = []
-    new: list[_Org] = []
-    for org in collector.orgs:
-        pk = by_ref.get(org.ref) if org.ref else None
-        if pk is None:
-            pk = by_name.get(mapping.name_normalised(org.name))
-        if pk is None:
-            new.append(org)
-        else:
-            result[org.index] = pk
-            matched.append(org)
-
-    created = []
-    overrides = kind_override_table(user)
-    for org in new:
-        kind, note = overrides.kind_for(
-            ref=org.ref, org_type=org.type, publishers=sorted(org.publishers)
-        )
-        if note:
-            report.note(note, org.name)
-        capabilities = Capability(0)
-        for role in org.roles:
-            capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
-        created.append(
-            Stakeholder(
-                name=org.name[:300],
-                kind=kind,
-                scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
-                capabilities=capabilities,
-                description=_org_description(org, kind),
-            )
-        )
-    for start in range(0, len(created), BATCH_SIZE):
-        batch = Stakeholder.objects.bulk_create(created[start : start + BATCH_SIZE])
-        history.record(Stakeholder, [row.pk for row in batch], history_type="+")
-    for org, row in zip(new, created, strict=True):
-        result[org.index] = row.pk
-    counts.created += len(created)
-
-    # The ref kept as an external id, for new stakeholders and matched ones that lack it.
-    identifiers = [
-        ExternalIdentifier(
-            stakeholder_id=result[org.index], scheme=IdentifierScheme.IATI_ORG, value=org.ref[:200]
-        )
-        for org in [*new, *matched]
-        if org.ref and org.ref not in by_ref
-    ]
-    for start in range(0, len(identifiers), BATCH_SIZE):
-        batch = ExternalIdentifier.objects.bulk_create(identifiers[start : start + BATCH_SIZE])
-        history.record(ExternalIdentifier, [row.pk for row in batch], history_type="+")
-    id_counts.created += len(identifiers)
-    id_counts.unchanged += sum(1 for org in collector.orgs if org.ref and org.ref in by_ref)
-    gained = {row.stakeholder_id for row in identifiers} - {row.pk for row in created}
-    counts.updated += len(gained)
-    counts.unchanged += len({result[org.index] for org in matched} - gained)
-    return result
-
-
-def _org_description(org: _Org, kind: str) -> str:
-    roles = ", ".join(
-        sorted({ROLE_NAMES.get(role, role) for role in org.roles if role}) or ["reporting"]
-    )
-    activities = "activity" if org.activity_count == 1 else "activities"
-    text = f"Imported from IATI activity data ({org.activity_count} {activities}; roles: {roles})."
-    if org.type not in mapping.KIND_BY_ORG_TYPE or org.type == "90":
-        text += f" IATI organisation type {org.type or 'missing'}: recorded as {Kind(kind).label}."
-    return text
-
-
-ROLE_NAMES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
 
 
 def _sectors_write(codes: set[str], *, report: ImportReport, history: HistoryWriter) -> None:
@@ -721,59 +1257,6 @@ def _stakes_write(
             history.record(Stake, [row.pk for row in batch], history_type="~")
         counts.created += len(creates)
         counts.updated += len(updates)
-
-
-def _engagements_write(
-    collector: _Collector,
-    *,
-    stakeholder_of_org: dict[int, int],
-    outcome_ids: dict[tuple[str, str], int],
-    history: HistoryWriter,
-) -> None:
-    """Create or update the engagements of the activities read, a batch at a time.
-
-    The activities come back from their stored payloads (the files are not read twice, and only
-    one batch of payloads is in memory). An engagement whose imported fields, participants and
-    outcomes already match is left untouched. New and changed engagements are scored after commit.
-    """
-    report = collector.report
-    counts = report.counts["engagements"]
-    ids = collector.engagement_activity_ids
-    collector.engagement_activity_ids = []
-
-    def stakeholder_of(org: Organisation) -> int | None:
-        index = collector.org_index(org)
-        return None if index is None else stakeholder_of_org.get(index)
-
-    to_score: list[int] = []
-    for start in range(0, len(ids), BATCH_SIZE):
-        drafts: dict[int, EngagementDraft] = {}
-        for pk, payload in IatiActivity.objects.filter(
-            pk__in=ids[start : start + BATCH_SIZE]
-        ).values_list("pk", "payload"):
-            activity = _activity_from_payload(payload)
-            draft = engagement_draft(
-                activity,
-                stakeholder_of=stakeholder_of,
-                outcome_ids=[
-                    outcome_ids[key]
-                    for key in collector.outcomes_of(activity, note=False)
-                    if key in outcome_ids
-                ],
-            )
-            for note in draft.notes:
-                report.note(note, activity.identifier)
-            if draft.start_date is None:
-                counts.skipped += 1
-            else:
-                drafts[pk] = draft
-        changed = _engagement_batch_write(drafts, counts=counts, history=history)
-        to_score.extend(changed)
-        while len(to_score) >= RESCORE_TASK_SIZE:
-            enqueue_on_commit(engagements_rescore, to_score[:RESCORE_TASK_SIZE])
-            to_score = to_score[RESCORE_TASK_SIZE:]
-    if to_score:
-        enqueue_on_commit(engagements_rescore, to_score)
 
 
 def _engagement_batch_write(

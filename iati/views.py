@@ -59,7 +59,10 @@ def job_status(request, token: str):
     _administrator_or_403(request.user)
     job = _job_or_404(request, token)
     return JsonResponse(
-        {key: job.get(key) for key in ("status", "phase", "done", "error", "report", "seconds")}
+        {
+            key: job.get(key)
+            for key in ("status", "phase", "done", "error", "report", "seconds", "files")
+        }
     )
 
 

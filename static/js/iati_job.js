@@ -8,6 +8,19 @@
     const response = await fetch(box.dataset.statusUrl, {headers: {"Accept": "application/json"}});
     if (!response.ok) return;
     const job = await response.json();
+    const files = document.querySelector("#iati-job-files tbody");
+    if (files && job.files) {
+      files.replaceChildren(...job.files.map((file) => {
+        const row = document.createElement("tr");
+        for (const [value, numeric] of [[file.name], [file.status], [file.activities, true], [file.seconds, true]]) {
+          const cell = document.createElement("td");
+          if (numeric) cell.className = "num";
+          cell.textContent = value;
+          row.append(cell);
+        }
+        return row;
+      }));
+    }
     if (job.status === "queued") { state.textContent = "Waiting for a worker…"; }
     else if (job.status === "running") { state.textContent = `Importing: ${job.done} activities read (${job.phase})…`; }
     else {

@@ -2,6 +2,8 @@
 
 ``python tests/iati/synthetic.py OUT.xml N`` writes N activities drawn from a pool
 of 2,000 organisations, 40 DAC sectors and 30 countries (same N, same file).
+``python tests/iati/synthetic.py OUT-FOLDER N FILES`` writes N activities spread over FILES files
+(the registry's layout: one or more files per publisher), each its own draw from the same pool.
 """
 
 import random
@@ -22,16 +24,18 @@ COUNTRIES = [
 ORG_TYPES = ["10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "80", "90"]
 
 
-def synthetic_iati_write(path: Path, activities: int, *, seed: int = 0) -> Path:
-    """Write ``activities`` synthetic activities to ``path``, streaming (constant memory)."""
-    rng = random.Random(seed)
+def synthetic_iati_write(path: Path, activities: int, *, seed: int = 0, first: int = 0) -> Path:
+    """Write ``activities`` synthetic activities to ``path``, streaming (constant memory);
+    identifiers numbered from ``first``. The organisation pool is the same whatever the seed."""
+    pool = random.Random(0)
     orgs = [
-        (f"XI-SYN-{i:05d}", rng.choice(ORG_TYPES), f"Synthetic organisation {i:05d}")
+        (f"XI-SYN-{i:05d}", pool.choice(ORG_TYPES), f"Synthetic organisation {i:05d}")
         for i in range(2000)
     ]
+    rng = pool if seed == 0 else random.Random(seed)
     with open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
-        for n in range(activities):
+        for n in range(first, first + activities):
             reporting = rng.choice(orgs)
             out.write(
                 f' <iati-activity last-updated-datetime="2024-01-01T00:00:00" '
@@ -63,5 +67,20 @@ def synthetic_iati_write(path: Path, activities: int, *, seed: int = 0) -> Path:
     return path
 
 
+def synthetic_folder_write(folder: Path, activities: int, files: int) -> list[Path]:
+    """``activities`` spread evenly over ``files`` files in ``folder`` (distinct identifiers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, first = [], 0
+    for index in range(files):
+        count = activities // files + (1 if index < activities % files else 0)
+        path = folder / f"synthetic-{index:04d}.xml"
+        paths.append(synthetic_iati_write(path, count, seed=index + 1, first=first))
+        first += count
+    return paths
+
+
 if __name__ == "__main__":
-    synthetic_iati_write(Path(sys.argv[1]), int(sys.argv[2]))
+    if len(sys.argv) > 3:
+        synthetic_folder_write(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        synthetic_iati_write(Path(sys.argv[1]), int(sys.argv[2]))

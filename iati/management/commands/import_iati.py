@@ -8,8 +8,10 @@ import tracemalloc
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from iati.jobs import iati_folder_job_create, iati_job_resume
 from iati.services import IatiImportError, files_expand, iati_import
 from iati.validation import file_problems
+from smartdiplomacy.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
@@ -26,7 +28,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="IATI activity files or folders.")
+        parser.add_argument("paths", nargs="*", help="IATI activity files or folders.")
+        parser.add_argument(
+            "--job",
+            action="store_true",
+            help="Queue the files as one background job, one Celery task per file, with progress "
+            "per file on its page (/registry/iati/TOKEN/, for --user); prints the token.",
+        )
+        parser.add_argument(
+            "--resume",
+            metavar="TOKEN",
+            help="Go on with a job whose worker was killed (or that failed on a file since "
+            "fixed): the files done are kept, the others imported.",
+        )
         parser.add_argument("--user", help="Username to record in the change history.")
         parser.add_argument(
             "--trace-memory",
@@ -50,6 +64,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, user, trace_memory, validate, strict, no_validation, **options):
+        if options["resume"]:
+            try:
+                iati_job_resume(token=options["resume"])
+            except ApplicationError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(self.style.SUCCESS(f"Resumed IATI import {options['resume']}."))
+            return
+        if not paths:
+            raise CommandError("Name at least one IATI file or folder (or --resume TOKEN).")
         if validate:
             return self._validate(paths)
         importer = None
@@ -58,6 +81,17 @@ class Command(BaseCommand):
                 importer = get_user_model().objects.get(username=user)
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user named {user!r}.") from None
+        if options["job"]:
+            try:
+                token = iati_folder_job_create(
+                    user=importer,
+                    paths=paths,
+                    validation="strict" if strict else "off" if no_validation else "report",
+                )
+            except IatiImportError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(self.style.SUCCESS(f"Queued IATI import {token}."))
+            return
         if trace_memory:
             tracemalloc.start()
         started = time.perf_counter()

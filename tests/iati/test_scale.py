@@ -1,0 +1,220 @@
+"""Issue 21: the batched importer (memory bounded by a batch) equals the whole-import one, and a
+folder imported as a job of one task per file survives a killed worker.
+
+``tests/iati/whole_import.py`` is the importer as it was (everything held until the end), kept
+as the reference. Each comparison imports with it inside a savepoint rolled back, snapshots the
+registry, then imports with the batched importer and snapshots again.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from iati import services
+from iati.jobs import iati_folder_job_create, iati_job_resume, iati_job_step
+from iati.models import (
+    IatiActivity,
+    IatiImportFile,
+    IatiImportRun,
+    IatiStagedOrg,
+    IatiStagedPair,
+)
+from iati.services import iati_import
+from index.models import Engagement
+from stakeholders.choices import IdentifierScheme
+from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder
+from tests.iati import whole_import
+from tests.iati.synthetic import synthetic_folder_write
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "iati/sample/dportal-covid-401-activities.xml"
+SEVEN = Path(__file__).parent / "files" / "dportal-foodsecurity-7-activities.xml"
+
+
+def registry() -> dict:
+    """Everything an import writes, keyed by natural keys (ids differ between two runs)."""
+    refs: dict[int, tuple] = {}
+    for pk, value in ExternalIdentifier.objects.filter(
+        scheme=IdentifierScheme.IATI_ORG
+    ).values_list("stakeholder_id", "value"):
+        refs.setdefault(pk, []).append(value)
+    people = {
+        row[0]: (row[1], tuple(sorted(refs.get(row[0], []))))
+        for row in Stakeholder.objects.values_list("pk", "name")
+    }
+    outcomes = dict(Outcome.objects.values_list("pk", "title"))
+    engagements = {}
+    for engagement in Engagement.objects.select_related("iati_activity").prefetch_related(
+        "participants", "outcomes"
+    ):
+        engagements[engagement.iati_activity.iati_identifier] = (
+            engagement.title,
+            engagement.start_date,
+            engagement.end_date,
+            str(engagement.country),
+            tuple(
+                sorted((people[p.stakeholder_id], p.role) for p in engagement.participants.all())
+            ),
+            tuple(sorted(outcomes[o.pk] for o in engagement.outcomes.all())),
+        )
+    return {
+        "stakeholders": sorted(
+            (name, people[pk][1], kind, scope, int(capabilities), description)
+            for pk, name, kind, scope, capabilities, description in Stakeholder.objects.values_list(
+                "pk", "name", "kind", "scope", "capabilities", "description"
+            )
+        ),
+        "stakeholder history": Stakeholder.history.filter(history_type="+").count(),
+        "sectors": sorted(Sector.objects.values_list("code", "name")),
+        "outcomes": sorted(
+            Outcome.objects.values_list("title", "theme", "geography", "description")
+        ),
+        "stakes": sorted(
+            (people[s], outcomes[o], round(interest, 6), round(influence, 6), source)
+            for s, o, interest, influence, source in Stake.objects.values_list(
+                "stakeholder_id", "outcome_id", "interest", "influence", "source"
+            )
+        ),
+        "activities": sorted(IatiActivity.objects.values_list("iati_identifier", "digest")),
+        "engagements": engagements,
+    }
+
+
+def summary(report) -> dict:
+    return {
+        "counts": {name: vars(counts) for name, counts in report.counts.items()},
+        "notes": dict(report.notes),
+        "read": report.activities_read,
+        "usable": report.activities_usable,
+        "problems": report.problem_count,
+    }
+
+
+class _Undo(Exception):
+    pass
+
+
+def whole_import_then_undone(paths) -> tuple[dict, dict]:
+    """The reference: the old importer's registry and report, rolled back afterwards."""
+    result = {}
+    with pytest.raises(_Undo), transaction.atomic():
+        report = whole_import.iati_import(paths=paths)
+        result.update(registry=registry(), report=summary(report))
+        raise _Undo
+    assert not IatiActivity.objects.exists()
+    return result["registry"], result["report"]
+
+
+def existing_stakeholders() -> None:
+    """A registry that already knows some of the organisations, by ref and by name."""
+    known = StakeholderFactory(name="Registry's own record of 41114")
+    ExternalIdentifier.objects.create(
+        stakeholder=known, scheme=IdentifierScheme.IATI_ORG, value="XM-DAC-41114"
+    )
+    StakeholderFactory(name="Synthetic organisation 00007")
+    StakeholderFactory(name="United Nations Development Programme")
+
+
+def test_the_sample_in_small_batches_equals_the_whole_import(monkeypatch):
+    existing_stakeholders()
+    expected, expected_report = whole_import_then_undone([SAMPLE, SEVEN])
+    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 37)  # many batches, cut anywhere
+    report = iati_import(paths=[SAMPLE, SEVEN])
+    assert summary(report) == expected_report
+    assert registry() == expected
+    assert expected["stakes"] and expected["engagements"]
+    # The staging tables are emptied with the run.
+    assert not IatiImportRun.objects.exists() and not IatiStagedOrg.objects.exists()
+
+
+def test_a_synthetic_folder_in_batches_equals_the_whole_import(monkeypatch, tmp_path):
+    existing_stakeholders()
+    paths = synthetic_folder_write(tmp_path / "folder", 1500, 3)
+    expected, expected_report = whole_import_then_undone(paths)
+    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 400)
+    report = iati_import(paths=paths, validation="off")
+    expected_report["problems"] = 0  # the reference validated; validation is not at issue
+    assert summary(report) == expected_report
+    assert registry() == expected
+    assert len(expected["stakes"]) > 4000
+
+
+def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
+    monkeypatch, tmp_path, administrator
+):
+    folder = tmp_path / "registry"
+    paths = synthetic_folder_write(folder, 600, 3)
+    shutil.copy(SEVEN, folder / "synthetic-0003.xml")
+    shutil.copy(paths[0], folder / "synthetic-0004-copy.xml")  # same content: skipped by digest
+    expected, _ = whole_import_then_undone([*paths, folder / "synthetic-0003.xml"])
+    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 150)
+
+    # The job, with its tasks run one by one here; the worker dies during the third file.
+    monkeypatch.setattr("iati.jobs._step_enqueue", lambda token: None)
+    monkeypatch.setattr("iati.jobs._eager", lambda: False)
+    token = iati_folder_job_create(user=administrator, paths=[folder])
+    real = services._RunImporter.file_import
+
+    def dies_on_the_third_file(self, path, **kwargs):
+        if path.name == "synthetic-0002.xml":
+            real(self, path, **kwargs)  # part of the work done, then the worker is killed
+            raise SystemExit("worker killed")
+        return real(self, path, **kwargs)
+
+    monkeypatch.setattr(services._RunImporter, "file_import", dies_on_the_third_file)
+    assert iati_job_step(token=token) == "file"
+    assert iati_job_step(token=token) == "file"
+    with pytest.raises(SystemExit):
+        iati_job_step(token=token)
+    run = IatiImportRun.objects.get(token=token)
+    assert list(run.files.values_list("status", flat=True)) == [
+        "done", "done", "pending", "pending", "pending",
+    ]  # fmt: skip
+    assert IatiStagedPair.objects.filter(run=run).exists()  # the first two files' aggregates
+    monkeypatch.setattr(services._RunImporter, "file_import", real)
+
+    # Restarted: the files done are not read again; the result is the whole import's.
+    iati_job_resume(token=token)
+    outcomes = [iati_job_step(token=token) for _ in range(4)]
+    assert outcomes == ["file", "file", "file", "done"]
+    assert iati_job_step(token=token) is None  # a repeated task does nothing
+    statuses = list(run.files.order_by("position").values_list("status", flat=True))
+    assert statuses == ["done", "done", "done", "done", IatiImportFile.Status.SKIPPED]
+    assert registry() == expected
+    assert not IatiStagedOrg.objects.filter(run=run).exists()
+    # Importing the folder again as another job changes nothing.
+    again = iati_folder_job_create(user=administrator, paths=[folder])
+    while iati_job_step(token=again) == "file":
+        pass
+    assert registry() == expected
+    assert IatiImportRun.objects.get(token=again).report["counts"]["stakes"]["created"] == 0
+
+
+def test_a_folder_job_runs_as_tasks_and_shows_progress_per_file(
+    client, administrator, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.conftest import login_verified
+
+    settings.ROOT_URLCONF = "tests.iati.urls"
+    folder = tmp_path / "two"
+    folder.mkdir()
+    shutil.copy(SEVEN, folder / "a.xml")
+    (folder / "b.xml").write_text(SEVEN.read_text())
+    with django_capture_on_commit_callbacks(execute=True):
+        token = iati_folder_job_create(user=administrator, paths=[folder])
+    login_verified(client, administrator)
+    status = client.get(reverse("iati_import:job_status", args=[token])).json()
+    assert status["status"] == "done", status
+    assert [(f["name"], f["status"], f["activities"]) for f in status["files"]] == [
+        ("a.xml", "imported", 7),
+        ("b.xml", "skipped (same content)", 0),
+    ]
+    page = client.get(reverse("iati_import:job", args=[token]))
+    assert b"a.xml" in page.content and b"skipped (same content)" in page.content
+    assert Engagement.objects.count() == 7
