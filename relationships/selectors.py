@@ -138,13 +138,16 @@ def _stake_entries(stakeholder, user, limit):
         ends=("stakeholder_id",),
     )
     records = list(
-        records.select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+        records.select_related("history_user", "outcome").order_by("-history_date", "-history_id")[
+            :limit
+        ]
     )
     return records
 
 
-def _stake_entry(record, outcomes: dict) -> TimelineEntry:
-    outcome = outcomes.get(record.outcome_id)
+def _stake_entry(record) -> TimelineEntry:
+    # An outcome deleted since (or archived: out of every read) is named as gone.
+    outcome = record.outcome if record.outcome and not record.outcome.archived_at else None
     detail = ""
     if record.history_type != "-":
         detail = (
@@ -171,7 +174,7 @@ def stakeholder_timeline(
     score) and the steps of partnerships it is a member of.
 
     Page ``page`` of ``per_page``. Each source is read once, its newest ``page × per_page + 1``
-    rows, and the sources are merged: nine queries whatever the number of rows (the caller has
+    rows, and the sources are merged: ten queries whatever the number of rows (the caller has
     already found the stakeholder visible).
     """
     page = max(1, int(page))
@@ -180,7 +183,7 @@ def stakeholder_timeline(
 
     interactions = list(
         interaction_list(user=user).filter(stakeholders=stakeholder)[:limit]
-    )  # three queries (rows, actors, outcomes, people prefetched: 4)
+    )  # four queries: the rows, then their actors, outcomes and people
     for interaction in interactions:
         entries.append(
             TimelineEntry(
@@ -196,10 +199,7 @@ def stakeholder_timeline(
             )
         )
 
-    stake_records = _stake_entries(stakeholder, user, limit)
-    outcome_ids = {r.outcome_id for r in stake_records}
-    outcomes = {o.pk: o for o in Outcome.objects.filter(pk__in=outcome_ids)} if outcome_ids else {}
-    entries += [_stake_entry(r, outcomes) for r in stake_records]
+    entries += [_stake_entry(r) for r in _stake_entries(stakeholder, user, limit)]
 
     ties = tie_visible_to(user).filter(
         Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
