@@ -21,9 +21,10 @@ def _stakeholder_hidden_links(stakeholder: Stakeholder, user) -> bool:
 
 
 def _stakeholder_archive(stakeholder: Stakeholder, user) -> None:
-    visible = interaction_visible_to(user).filter(stakeholders=stakeholder)
-    for interaction in visible:
-        interaction.stakeholders.remove(stakeholder)
+    # Through the link rows, as a deletion's cascade would (no new history record).
+    Interaction.stakeholders.through.objects.filter(
+        stakeholder=stakeholder, interaction__in=interaction_visible_to(user).values("pk")
+    ).delete()
     for follow_up in FollowUp.objects.filter(stakeholder=stakeholder):
         follow_up.delete()  # one by one: the history records each
     StakeholderOwner.objects.filter(stakeholder=stakeholder).delete()
@@ -38,8 +39,9 @@ def _outcome_hidden_links(outcome: Outcome, user) -> bool:
 
 
 def _outcome_archive(outcome: Outcome, user) -> None:
-    for interaction in interaction_visible_to(user).filter(outcomes=outcome):
-        interaction.outcomes.remove(outcome)
+    Interaction.outcomes.through.objects.filter(
+        outcome=outcome, interaction__in=interaction_visible_to(user).values("pk")
+    ).delete()
 
 
 def register_participants() -> None:

@@ -1,9 +1,9 @@
 """Reads of interactions, owners and follow-ups, and each stakeholder's timeline.
 
-The restriction rule (DESIGN.md, do no harm) for this app: an interaction involving any stakeholder
-the reader may not see — among its people and organisations, or a member of its partnership — is
-itself hidden from them, and so is a follow-up on a hidden stakeholder or from a hidden
-interaction. Every page, API view, panel and the reminder job starts from the two selectors below.
+The restriction rule (DESIGN.md, do no harm) for this app: an interaction involving any
+stakeholder the reader may not see is itself hidden from them (and so is one about a partnership
+they may not see), and so is a follow-up on a hidden stakeholder or from a hidden interaction.
+Every page, API view, panel and the reminder job starts from the two selectors below.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from index.selectors import engagement_list, methodology_current
-from partnerships.models import PartnershipEvent, PartnershipMember
+from partnerships.models import PartnershipEvent
 from partnerships.selectors import partnership_visible_to
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder
@@ -32,18 +32,20 @@ Party = Interaction.stakeholders.through
 
 
 def interaction_visible_to(user) -> QuerySet[Interaction]:
-    """The interactions ``user`` may see: none of whose actors is hidden from them."""
-    queryset = Interaction.objects.all()
+    """The interactions ``user`` may see: none of their actors hidden from them, and their
+    partnership, if any, one they may see (a partnership that exists only through hidden
+    members would not exist for them at all)."""
+    partnerships = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
+    queryset = Interaction.objects.filter(
+        Q(partnership__isnull=True) | Q(partnership__in=partnerships)
+    )
     allowed = sensitivities_visible_to(user)
     if len(allowed) == len(Sensitivity.values):
         return queryset
     hidden_party = Party.objects.filter(interaction=OuterRef("pk")).exclude(
         stakeholder__sensitivity__in=allowed
     )
-    hidden_member = PartnershipMember.objects.filter(
-        partnership=OuterRef("partnership_id")
-    ).exclude(stakeholder__sensitivity__in=allowed)
-    return queryset.filter(~Exists(hidden_party), ~Exists(hidden_member))
+    return queryset.filter(~Exists(hidden_party))
 
 
 def interaction_list(*, user) -> QuerySet[Interaction]:

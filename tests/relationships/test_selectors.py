@@ -31,19 +31,26 @@ def test_an_interaction_with_any_hidden_actor_is_hidden_from_the_uncleared(offic
     assert set(interaction_visible_to(cleared)) == {open_one, with_secret}
 
 
-def test_an_interaction_of_a_partnership_with_a_hidden_member_is_hidden(officer):
+def test_an_interaction_about_a_partnership_that_exists_only_through_hidden_actors_is_hidden(
+    officer,
+):
     from partnerships.choices import PartnershipStatus
 
     cleared = UserFactory(roles=["program officer"], cleared=True)
     public = StakeholderFactory()
-    partnership = make_partnership(
-        proposer=cleared,
-        status=PartnershipStatus.PROPOSED,
-        members=[StakeholderFactory(), StakeholderFactory(), hidden_actor()],
+    members = [StakeholderFactory(), StakeholderFactory()]
+    # Two visible members: the partnership (and so the interaction) exists for everyone.
+    shared = make_partnership(
+        proposer=cleared, status=PartnershipStatus.PROPOSED, members=[*members, hidden_actor()]
     )
-    interaction = log(cleared, public, partnership=partnership)
-    assert interaction not in interaction_visible_to(officer)
-    assert interaction in interaction_visible_to(cleared)
+    # One visible member: without the hidden one it would not exist.
+    quiet = make_partnership(
+        proposer=cleared, status=PartnershipStatus.PROPOSED, members=[members[0], hidden_actor()]
+    )
+    about_shared = log(cleared, public, partnership=shared)
+    about_quiet = log(cleared, public, partnership=quiet)
+    assert set(interaction_visible_to(officer)) == {about_shared}
+    assert set(interaction_visible_to(cleared)) == {about_shared, about_quiet}
 
 
 def test_follow_ups_follow_their_stakeholder_and_interaction(officer):
