@@ -10,14 +10,21 @@ class InteractionKind(models.TextChoices):
 
 
 class Sentiment(models.IntegerChoices):
-    """How the contact went, as the person who logs it judged it: a five-point scale from -2 to
-    +2, 0 neutral. Left empty when nobody judged it (never read as neutral)."""
+    """How the contact went, as the person who logs it judged it, on a five-point scale:
 
-    VERY_NEGATIVE = -2, "Very negative (−2): hostile, or a setback"
-    NEGATIVE = -1, "Negative (−1): reluctant, concerns raised"
-    NEUTRAL = 0, "Neutral (0): informational, no lean either way"
-    POSITIVE = 1, "Positive (+1): interested, open to working together"
-    VERY_POSITIVE = 2, "Very positive (+2): committed, ready to act"
+    * −2 very negative: hostile, or a setback;
+    * −1 negative: reluctant, concerns raised;
+    * 0 neutral: informational, no lean either way;
+    * +1 positive: interested, open to working together;
+    * +2 very positive: committed, ready to act.
+
+    Left empty when nobody judged it (never read as neutral)."""
+
+    VERY_NEGATIVE = -2, "−2 very negative"
+    NEGATIVE = -1, "−1 negative"
+    NEUTRAL = 0, "0 neutral"
+    POSITIVE = 1, "+1 positive"
+    VERY_POSITIVE = 2, "+2 very positive"
 
 
 SENTIMENT_MIN, SENTIMENT_MAX = -2, 2

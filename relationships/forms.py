@@ -28,7 +28,7 @@ class InteractionForm(forms.Form):
     kind = forms.ChoiceField(
         choices=InteractionKind.choices, initial=InteractionKind.MEETING, widget=forms.RadioSelect
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     stakeholders = forms.ModelMultipleChoiceField(
         queryset=None, label="Their people and organisations"
     )
@@ -41,7 +41,8 @@ class InteractionForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="How it went: −2 very negative … 0 neutral … +2 very positive.",
+        help_text="−2 hostile or a setback · −1 reluctant · 0 informational · "
+        "+1 interested · +2 committed, ready to act.",
     )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -51,7 +52,9 @@ class InteractionForm(forms.Form):
     partnership = forms.ModelChoiceField(queryset=None, required=False)
     follow_up_title = forms.CharField(max_length=200, required=False, label="Follow-up")
     follow_up_due = forms.DateField(
-        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="Due",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     follow_up_owner = forms.ModelChoiceField(queryset=None, required=False, label="Owner")
 
@@ -122,7 +125,7 @@ class InteractionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     title = forms.CharField(max_length=200, label="What is to be done")
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     owner = forms.ModelChoiceField(queryset=None)
 
     def __init__(self, *args, user, **kwargs):

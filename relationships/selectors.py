@@ -125,9 +125,24 @@ class TimelineEntry:
     who: Any = None
     obj: Any = None
 
+    @property
+    def day(self) -> datetime.date:
+        return self.when.astimezone(datetime.UTC).date() if self.date_only else self.when.date()
+
 
 def _at(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+    """Where an event known only by its day sorts: at the end of that day (after what was
+    recorded earlier that day, which it usually concerns)."""
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
+
+
+def _interaction_at(interaction: Interaction) -> datetime.datetime:
+    """An interaction logged on its own day sorts at the time it was logged; one logged later
+    (or with no record of when), at the end of its day."""
+    logged = interaction.created_at
+    if logged is not None and logged.astimezone(datetime.UTC).date() == interaction.date:
+        return logged
+    return _at(interaction.date)
 
 
 STAKE_VERBS = {"+": "stake recorded", "~": "stake changed", "-": "stake removed"}
@@ -190,7 +205,7 @@ def stakeholder_timeline(
         entries.append(
             TimelineEntry(
                 kind="interaction",
-                when=_at(interaction.date),
+                when=_interaction_at(interaction),
                 date_only=True,
                 verb=interaction.get_kind_display().lower(),
                 label=interaction.title,
