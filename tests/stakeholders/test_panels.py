@@ -46,6 +46,9 @@ def test_registering_a_panel_twice_adds_it_once_and_an_unknown_page_is_refused()
     panel_register(
         page="outcome_detail", template="partnerships/includes/outcome_panel.html", order=10
     )
-    assert panels_for("outcome_detail") == ["partnerships/includes/outcome_panel.html"]
+    assert panels_for("outcome_detail") == [
+        "relationships/includes/outcome_panel.html",
+        "partnerships/includes/outcome_panel.html",
+    ]
     with pytest.raises(ValueError, match="page must be one of stakeholder_detail, outcome_detail"):
         panel_register(page="tie_detail", template="x.html", order=1)
