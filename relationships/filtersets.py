@@ -20,8 +20,12 @@ def _partnerships(request):
 
 
 class InteractionFilterSet(django_filters.FilterSet):
+    """Filters of the interaction list (page and API)."""
+
     q = django_filters.CharFilter(field_name="notes", lookup_expr="icontains", label="Search")
-    kind = django_filters.MultipleChoiceFilter(choices=InteractionKind.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        choices=InteractionKind.choices, widget=forms.CheckboxSelectMultiple
+    )
     date_after = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label="On or after"
     )
@@ -37,7 +41,9 @@ class InteractionFilterSet(django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(
         queryset=_partnerships, field_name="partnership", widget=forms.HiddenInput
     )
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="Only those I took part in", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Interaction

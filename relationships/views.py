@@ -220,7 +220,9 @@ def _promote_initial(interaction) -> dict:
         "title": interaction.title,
         "kind": KIND_TO_ENGAGEMENT.get(interaction.kind, EngagementKind.MEETING),
         "format": "virtual" if interaction.kind in ("call", "email") else "in_person",
-        "start_date": interaction.date,
+        # As text: the index form's date input would render a date in the locale's format,
+        # which a browser's date input does not read.
+        "start_date": interaction.date.isoformat(),
         "partnership": interaction.partnership_id,
         "outcomes": [o.pk for o in interaction.outcomes.all()],
         "other_participants": [s.pk for s in interaction.stakeholders.all()],

@@ -169,7 +169,7 @@ def test_promote_prefills_the_engagement_form_and_links_the_engagement(client, o
     form = client.get(url).context["form"]
     assert form.initial["title"] == "Roundtable on water points"
     assert form.initial["kind"] == "conference"
-    assert form.initial["start_date"] == interaction.date
+    assert form.initial["start_date"] == interaction.date.isoformat()
     assert sorted(form.initial["other_participants"]) == sorted([actor.pk, other.pk])
     assert form.initial["outcomes"] == [outcome.pk]
     response = client.post(
