@@ -42,4 +42,9 @@ app.conf.beat_schedule = {
         "task": "index.tasks.webhook_deliveries_resume",
         "schedule": 300.0,
     },
+    # Follow-ups due or overdue: one e-mail per follow-up and day (a second run sends nothing).
+    "relationships-follow-up-reminders": {
+        "task": "relationships.tasks.follow_up_reminders_send_task",
+        "schedule": crontab(hour=7, minute=5),
+    },
 }

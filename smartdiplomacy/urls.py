@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("partnerships.urls")),
     path("", include("graph.urls")),
     path("", include("index.urls")),
+    path("relationships/", include("relationships.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Prometheus, for a scraper holding METRICS_TOKEN (404 while none is set).

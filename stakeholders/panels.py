@@ -1,14 +1,15 @@
 """Sections that apps above the registry add to its pages, without the registry importing them.
 
 A higher app registers a template for a page in its ``AppConfig.ready()``; the page includes every
-registered template, in ``order``, with its own context (``stakeholder`` or ``outcome``,
+registered template, in ``order``, with its own context (``stakeholder``, ``outcome`` or
+``partnership``; nothing more on ``home``),
 ``request``, ``perms``). The template belongs to the app that registered it and loads that app's
 tags, so what it reads (candidates, scores) and who may see it stay that app's business.
 """
 
 from dataclasses import dataclass
 
-PAGES = ("stakeholder_detail", "outcome_detail")
+PAGES = ("stakeholder_detail", "outcome_detail", "partnership_detail", "home")
 
 
 @dataclass(frozen=True)

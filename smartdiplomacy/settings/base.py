@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "partnerships",
     "graph",
     "index",
+    "relationships",
     "iati",
     "threew",
     "demo",

@@ -187,8 +187,17 @@ def test_demo_sectors_are_real_dac_codes_with_their_codelist_names():
 
 
 def test_second_run_changes_nothing():
-    seed()
+    from relationships.models import FollowUp, Interaction
+    from relationships.selectors import follow_up_visible_to, interaction_visible_to
+
+    first = seed()
     rows, history = registry_rows(), history_counts()
+    # A new user sees interactions and follow-ups, one of them only if cleared.
+    assert "Logged 12 demo interactions" in first
+    assert Interaction.objects.count() == 12 and FollowUp.objects.count() == 5
+    analyst = get_user_model().objects.get(username="analyst")
+    assert interaction_visible_to(analyst).count() == 11
+    assert follow_up_visible_to(analyst).count() == 4
 
     output = seed()
 
@@ -196,6 +205,7 @@ def test_second_run_changes_nothing():
     assert registry_rows() == rows
     assert checksum(registry_rows()) == checksum(rows)
     assert history_counts() == history
+    assert Interaction.objects.count() == 12 and FollowUp.objects.count() == 5
 
 
 def test_a_partly_loaded_database_is_completed():

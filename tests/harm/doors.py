@@ -319,6 +319,16 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "partnerships:coalition_propose": {"key": "partnerships.coalition:key"},
     "partnerships-api:coalition-detail": {"key": "partnerships.coalition:key"},
     "partnerships-api:coalition-propose": {"key": "partnerships.coalition:key"},
+    "relationships:interaction_detail": {"pk": "relationships.interaction"},
+    "relationships:interaction_update": {"pk": "relationships.interaction"},
+    "relationships:interaction_delete": {"pk": "relationships.interaction"},
+    "relationships:interaction_promote": {"pk": "relationships.interaction"},
+    "relationships:timeline": {"pk": STAKEHOLDER},
+    "relationships:owner_set": {"pk": STAKEHOLDER},
+    "relationships:follow_up_create": {"pk": STAKEHOLDER},
+    "relationships:follow_up_done": {"pk": "relationships.followup"},
+    "relationships-api:interaction-detail": {"pk": "relationships.interaction"},
+    "relationships-api:followup-detail": {"pk": "relationships.followup"},
 }
 PARTNERSHIP_ROUTES = ("partnerships:partnership_", "partnerships-api:partnership-")
 PAIR_ROUTES = {

@@ -65,6 +65,8 @@ PAGE_FILTERS_FROM = {
     "index:engagement_list": "/api/v1/scores/",
     "index:dashboard": "/api/v1/scores/summary/",
     "partnerships:stakeholder_search": None,
+    "relationships:interaction_list": "/api/v1/interactions/",
+    "relationships:follow_up_list": "/api/v1/follow-ups/",
 }
 
 

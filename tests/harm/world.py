@@ -36,6 +36,7 @@ from index.models import Methodology
 from partnerships import services as partnership_services
 from partnerships import workflow
 from partnerships.models import PartnershipStatus
+from relationships import services as relationships
 from stakeholders import services as registry
 from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, TieKind
 from stakeholders.duplicates import duplicate_dismiss
@@ -319,6 +320,18 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
                 to_stakeholder=world.actors["ngo"],
                 kind=TieKind.PARTNERS_WITH,
             )
+            # Logged while "turned" was public, by the uncleared officer: hidden from them once
+            # it is restricted (its interaction, follow-up and reminder with it).
+            relationships.interaction_create(
+                user=users["officer"], kind="visit", date=datetime.date(2026, 10, 28),
+                stakeholders=[world.actors["turned"], world.actors["ngo"]],
+                notes="Visit to the Former Open Coalition's office", sentiment=1,
+            )  # fmt: skip
+            relationships.follow_up_create(
+                user=users["officer"], stakeholder=world.actors["turned"],
+                title="Send the coalition our terms", due_date=datetime.date(2026, 10, 31),
+                owner=users["officer"],
+            )  # fmt: skip
     with step():
         # A parent, public (a public actor cannot sit under a hidden one: the link would show).
         registry.stakeholder_update(stakeholder=world.actors["office"], parent=world.actors["ngo"])
@@ -348,6 +361,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         )
     _engagements(world, hidden=hidden, step=step)
     _partnerships(world, hidden=hidden, step=step)
+    _relationships(world, hidden=hidden, step=step)
     with step():
         # An identifier only a hidden actor holds: the uncleared officer's write goes through.
         registry.stakeholder_external_ids_set(
@@ -374,6 +388,75 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         registry.outcome_delete(outcome=world.outcomes["kidal"], user=users["officer"])
     with step():
         graph_snapshots_refresh()
+    with step():
+        # The daily reminders, after the deletions: overdue follow-ups, each told to its owner
+        # only while they may still see it.
+        relationships.follow_up_reminders_send()
+
+
+def _relationships(world: World, *, hidden: bool, step) -> None:
+    """Interactions, owners and follow-ups: visible ones in both worlds (one with an actor the
+    uncleared officer deletes later), and, with the hidden actors, interactions with them, one
+    about the partnership that exists only through them, and follow-ups from those."""
+    a, users = world.actors, world.users
+    officer, cleared = users["officer"], users["cleared"]
+    with step():
+        water_meeting = relationships.interaction_create(
+            user=officer, kind="meeting", date=datetime.date(2026, 10, 20),
+            stakeholders=[a["ngo"], a["women"]], outcomes=[world.outcomes["water"]],
+            our_people=[officer], notes="Water points: the forum's list of sites", sentiment=1,
+        )  # fmt: skip
+        relationships.interaction_create(
+            user=cleared, kind="call", date=datetime.date(2026, 10, 22), stakeholders=[a["firm"]],
+            partnership=world.partnerships["water"], notes="Mobile payments pilot", sentiment=0,
+        )  # fmt: skip
+        relationships.interaction_create(
+            user=officer, kind="event", date=datetime.date(2026, 10, 25),
+            stakeholders=[a["media"], a["youth"]], outcomes=[world.outcomes["kidal"]],
+            notes="Radio debate on recruitment", sentiment=-1,
+        )  # fmt: skip
+        relationships.interaction_create(
+            user=cleared, kind="email", date=datetime.date(2026, 10, 26),
+            stakeholders=[a["igo"]], partnership=world.partnerships["protection"],
+            notes="The fund's call for proposals",
+        )  # fmt: skip
+        relationships.follow_up_create(
+            user=officer, stakeholder=a["ngo"], title="Share the site list",
+            due_date=datetime.date(2026, 10, 30), owner=officer, interaction=water_meeting,
+        )  # fmt: skip
+        relationships.follow_up_create(
+            user=officer, stakeholder=a["women"], title="Invite to the forum",
+            due_date=datetime.date(2026, 12, 1), owner=officer,
+        )  # fmt: skip
+        relationships.stakeholder_owner_set(stakeholder=a["state"], owner=officer, user=officer)
+    with step():
+        if hidden:
+            mediators = relationships.interaction_create(
+                user=cleared, kind="meeting", date=datetime.date(2026, 10, 21),
+                stakeholders=[a["women"], a["h_women"]], outcomes=[world.outcomes["protection"]],
+                our_people=[cleared], notes="Met the Gao mediators", sentiment=2,
+            )  # fmt: skip
+            relationships.interaction_create(
+                user=cleared, kind="call", date=datetime.date(2026, 10, 23),
+                stakeholders=[a["media"], a["h_diaspora"]], notes="Tuareg network on the radio",
+            )  # fmt: skip
+            relationships.interaction_create(
+                user=cleared, kind="visit", date=datetime.date(2026, 10, 24),
+                stakeholders=[a["women"]], partnership=world.partnerships["mediation"],
+                notes="Mediation network site visit",
+            )  # fmt: skip
+            # From a hidden interaction, about a visible actor, for the cleared officer.
+            relationships.follow_up_create(
+                user=cleared, stakeholder=a["women"], title="Follow the mediators' request",
+                due_date=datetime.date(2026, 10, 29), owner=cleared, interaction=mediators,
+            )  # fmt: skip
+            relationships.follow_up_create(
+                user=cleared, stakeholder=a["h_women"], title="Plan a safe venue",
+                due_date=datetime.date(2026, 10, 29), owner=cleared,
+            )  # fmt: skip
+            relationships.stakeholder_owner_set(
+                stakeholder=a["h_women"], owner=cleared, user=cleared
+            )
 
 
 def _duplicates(world: World, *, hidden: bool, step) -> None:

@@ -151,8 +151,9 @@ def test_the_page_refuses_people_who_may_not_see_the_partnership(client, officer
 
 # Session, user, two permission lookups, roles, the partnership with its members and outcomes,
 # its steps, its comments, promoted candidates, and the index's scores box (methodology,
-# engagements, score averages): the same for 1 comment and for 40.
-DETAIL_QUERIES = 14
+# engagements, score averages), its interactions (the relationships panel): the same for 1 comment
+# and for 40.
+DETAIL_QUERIES = 15
 
 
 @pytest.mark.parametrize("comments", [1, 40])

@@ -107,9 +107,27 @@ def _world(officer):
     CandidateDismissal.objects.create(stakeholder_a=early, stakeholder_b=dup, reason="no")
     DuplicateDismissal.objects.create(stakeholder_a=early, stakeholder_b=dup2)
     _coalition_with(dup, partner, child)
+    _relationships_with(officer, survivor, dup, dup2)
     earlier = StakeholderFactory()
     Stakeholder.all_objects.filter(pk=earlier.pk).update(merged_into=dup2)
     return survivor, dup, dup2, partner, child
+
+
+def _relationships_with(officer, survivor, dup, dup2):
+    """An interaction with the survivor and a duplicate (the link would be doubled), a follow-up
+    and an owner of the duplicates."""
+    import datetime
+
+    from relationships import services as relationships
+
+    relationships.interaction_create(
+        user=officer, kind="meeting", date=datetime.date(2026, 1, 5), stakeholders=[survivor, dup]
+    )
+    relationships.follow_up_create(
+        user=officer, stakeholder=dup2, title="Call", due_date=datetime.date(2026, 2, 1),
+        owner=officer,
+    )  # fmt: skip
+    relationships.stakeholder_owner_set(stakeholder=dup, owner=officer, user=officer)
 
 
 def _references_to(ids) -> dict[str, int]:

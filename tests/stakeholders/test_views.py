@@ -715,10 +715,14 @@ QUERY_COUNTS = {
     # stakes with outcomes, ties with both ends
     # +1: its candidate partnerships; +3: the current methodology, its engagements with their
     # scores, and their averages
-    "stakeholder_detail": 16,
+    # +10: the relationships panel: its owner, open follow-ups, and the timeline (interactions,
+    # stake history, ties begun, ties ended, methodology, engagements, partnership steps, and the
+    # reader's roles, which say which partnerships they may see)
+    "stakeholder_detail": 26,
     # outcome with visible stake counts, visible stakes with stakeholders
     # +1: its best candidate pairs; +1: how its coalitions were computed (none here)
-    "outcome_detail": 8,
+    # +2: its interactions (relationships panel), and the reader's roles (visible partnerships)
+    "outcome_detail": 10,
 }
 # Those who may add stakes get the add-a-stake form; its picker fetches choices as one types, so
 # the page reads none of them.

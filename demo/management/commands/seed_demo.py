@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.engagements import demo_engagements_ensure
+from demo.interactions import demo_interactions_ensure
 from demo.load import demo_scenario_load
 from demo.users import DEMO_PASSWORD, demo_users_ensure
 from graph.models import GraphSnapshot
@@ -96,6 +97,11 @@ class Command(BaseCommand):
         engagements = demo_engagements_ensure()
         if engagements:
             self.stdout.write(f"Created {engagements} demo engagements, scored by the index.")
+        interactions = demo_interactions_ensure()
+        if interactions:
+            self.stdout.write(
+                f"Logged {interactions} demo interactions, with owners and follow-ups."
+            )
         self._graph_metrics()
         self._coalitions()
 

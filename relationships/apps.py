@@ -1,0 +1,31 @@
+"""Relationships over time: interactions, owners, follow-ups and each stakeholder's timeline."""
+
+from django.apps import AppConfig
+
+
+class RelationshipsConfig(AppConfig):
+    name = "relationships"
+    verbose_name = "Relationships"
+
+    def ready(self) -> None:
+        from stakeholders.panels import panel_register
+
+        from .deletion import register_participants
+
+        register_participants()
+        # The registry's, partnerships' and home pages show what this app keeps through panels
+        # (stakeholders.panels): none of them imports this app.
+        panel_register(
+            page="stakeholder_detail",
+            template="relationships/includes/stakeholder_panel.html",
+            order=5,
+        )
+        panel_register(
+            page="outcome_detail", template="relationships/includes/outcome_panel.html", order=5
+        )
+        panel_register(
+            page="partnership_detail",
+            template="relationships/includes/partnership_panel.html",
+            order=5,
+        )
+        panel_register(page="home", template="relationships/includes/home_panel.html", order=5)

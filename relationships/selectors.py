@@ -1,0 +1,304 @@
+"""Reads of interactions, owners and follow-ups, and each stakeholder's timeline.
+
+The restriction rule (DESIGN.md, do no harm) for this app: an interaction involving any
+stakeholder the reader may not see is itself hidden from them (and so is one about a partnership
+they may not see), and so is a follow-up on a hidden stakeholder or from a hidden interaction.
+Every page, API view, panel and the reminder job starts from the two selectors below.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from index.selectors import engagement_list, methodology_current
+from partnerships.models import PartnershipEvent
+from partnerships.selectors import partnership_visible_to
+from stakeholders.choices import Sensitivity
+from stakeholders.models import Outcome, Stake, Stakeholder
+from stakeholders.selectors import (
+    relation_history_as_seen,
+    sensitivities_visible_to,
+    stakeholder_visible_to,
+    tie_visible_to,
+)
+
+from .models import FollowUp, Interaction, StakeholderOwner
+
+Party = Interaction.stakeholders.through
+
+
+def interaction_visible_to(user) -> QuerySet[Interaction]:
+    """The interactions ``user`` may see: none of their actors hidden from them, and their
+    partnership, if any, one they may see (a partnership that exists only through hidden
+    members would not exist for them at all)."""
+    partnerships = partnership_visible_to(user).prefetch_related(None).order_by().values("pk")
+    queryset = Interaction.objects.filter(
+        Q(partnership__isnull=True) | Q(partnership__in=partnerships)
+    )
+    allowed = sensitivities_visible_to(user)
+    if len(allowed) == len(Sensitivity.values):
+        return queryset
+    hidden_party = Party.objects.filter(interaction=OuterRef("pk")).exclude(
+        stakeholder__sensitivity__in=allowed
+    )
+    return queryset.filter(~Exists(hidden_party))
+
+
+def interaction_list(*, user) -> QuerySet[Interaction]:
+    """Visible interactions, newest first, with what a list row shows (a fixed number of
+    queries: the row, then one prefetch each for their actors, outcomes and our people)."""
+    return (
+        interaction_visible_to(user)
+        .select_related("created_by", "partnership", "engagement")
+        .prefetch_related(
+            Prefetch("stakeholders", queryset=Stakeholder.all_objects.order_by("name")),
+            Prefetch("outcomes", queryset=Outcome.all_objects.order_by("title")),
+            "our_people",
+        )
+        .order_by("-date", "-id")
+    )
+
+
+def follow_up_visible_to(user) -> QuerySet[FollowUp]:
+    """Follow-ups on stakeholders ``user`` may see, not from an interaction hidden from them."""
+    return FollowUp.objects.filter(stakeholder__in=stakeholder_visible_to(user)).filter(
+        Q(interaction__isnull=True) | Q(interaction__in=interaction_visible_to(user).values("pk"))
+    )
+
+
+def follow_up_list(*, user) -> QuerySet[FollowUp]:
+    return follow_up_visible_to(user).select_related("stakeholder", "owner", "interaction")
+
+
+def follow_ups_of_owner(*, user, limit: int = 10) -> dict:
+    """``user``'s open follow-ups, soonest due first, each marked ``overdue``; two queries."""
+    today = datetime.date.today()
+    open_ones = follow_up_list(user=user).filter(owner=user, done_at__isnull=True)
+    rows = list(open_ones.order_by("due_date", "id")[:limit])
+    for row in rows:
+        row.overdue = row.due_date < today
+    total = len(rows) if len(rows) < limit else open_ones.count()
+    return {"follow_ups": rows, "total": total, "today": today}
+
+
+def stakeholder_owner_of(*, stakeholder: Stakeholder) -> StakeholderOwner | None:
+    """The owner record of a stakeholder the caller has already found visible."""
+    return StakeholderOwner.objects.select_related("owner").filter(stakeholder=stakeholder).first()
+
+
+def stakeholder_relationship(*, stakeholder: Stakeholder, user) -> dict:
+    """What the stakeholder page's relationship panel shows: its owner, its open follow-ups and
+    the first page of its timeline."""
+    follow_ups = list(
+        follow_up_list(user=user)
+        .filter(stakeholder=stakeholder, done_at__isnull=True)
+        .order_by("due_date", "id")[:20]
+    )
+    today = datetime.date.today()
+    for row in follow_ups:
+        row.overdue = row.due_date < today
+    return {
+        "owner": stakeholder_owner_of(stakeholder=stakeholder),
+        "follow_ups": follow_ups,
+        "timeline": stakeholder_timeline(stakeholder=stakeholder, user=user, page=1),
+    }
+
+
+# --- the timeline ---------------------------------------------------------------------------
+
+TIMELINE_PAGE = 20
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # interaction, stake, tie, engagement, partnership
+    when: datetime.datetime
+    date_only: bool
+    verb: str
+    label: str
+    url: str | None = None
+    detail: str = ""
+    who: Any = None
+    obj: Any = None
+
+    @property
+    def day(self) -> datetime.date:
+        return self.when.astimezone(datetime.UTC).date() if self.date_only else self.when.date()
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    """Where an event known only by its day sorts: at the end of that day (after what was
+    recorded earlier that day, which it usually concerns)."""
+    return datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
+
+
+def _interaction_at(interaction: Interaction) -> datetime.datetime:
+    """An interaction logged on its own day sorts at the time it was logged; one logged later
+    (or with no record of when), at the end of its day."""
+    logged = interaction.created_at
+    if logged is not None and logged.astimezone(datetime.UTC).date() == interaction.date:
+        return logged
+    return _at(interaction.date)
+
+
+STAKE_VERBS = {"+": "stake recorded", "~": "stake changed", "-": "stake removed"}
+
+
+def _stake_entries(stakeholder, user, limit):
+    records = relation_history_as_seen(
+        Stake.history.filter(stakeholder_id=stakeholder.pk),
+        user=user,
+        ends=("stakeholder_id",),
+    )
+    records = list(
+        records.select_related("history_user", "outcome").order_by("-history_date", "-history_id")[
+            :limit
+        ]
+    )
+    return records
+
+
+def _stake_entry(record) -> TimelineEntry:
+    # An outcome deleted since (or archived: out of every read) is named as gone.
+    outcome = record.outcome if record.outcome and not record.outcome.archived_at else None
+    detail = ""
+    if record.history_type != "-":
+        detail = (
+            f"{record.get_position_display().lower()} · interest {record.interest:.2f}"
+            f" · influence {record.influence:.2f}"
+        )
+    return TimelineEntry(
+        kind="stake",
+        when=record.history_date,
+        date_only=False,
+        verb=STAKE_VERBS.get(record.history_type, "stake changed"),
+        label=outcome.title if outcome else "an outcome since deleted",
+        url=outcome.get_absolute_url() if outcome else None,
+        detail=detail,
+        who=record.history_user,
+    )
+
+
+def stakeholder_timeline(
+    *, stakeholder: Stakeholder, user, page: int = 1, per_page: int = TIMELINE_PAGE
+) -> dict:
+    """Everything that happened between us and ``stakeholder``, as ``user`` may see it, newest
+    first: interactions, stake changes, ties begun and ended, engagements (with their composite
+    score) and the steps of partnerships it is a member of.
+
+    Page ``page`` of ``per_page``. Each source is read once, its newest ``page × per_page + 1``
+    rows, and the sources are merged: seven queries whatever the number of rows (the caller has
+    already found the stakeholder visible).
+    """
+    page = max(1, int(page))
+    limit = page * per_page + 1
+    entries: list[TimelineEntry] = []
+
+    interactions = list(
+        interaction_visible_to(user)
+        .filter(stakeholders=stakeholder)
+        .select_related("created_by")
+        .order_by("-date", "-id")[:limit]
+    )
+    for interaction in interactions:
+        entries.append(
+            TimelineEntry(
+                kind="interaction",
+                when=_interaction_at(interaction),
+                date_only=True,
+                verb=interaction.get_kind_display().lower(),
+                label=interaction.title,
+                url=interaction.get_absolute_url(),
+                detail=interaction.get_sentiment_display() or "",
+                who=interaction.created_by,
+                obj=interaction,
+            )
+        )
+
+    entries += [_stake_entry(r) for r in _stake_entries(stakeholder, user, limit)]
+
+    ties = tie_visible_to(user).filter(
+        Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
+    )
+    for field, verb in (("start_date", "tie begun"), ("end_date", "tie ended")):
+        rows = (
+            ties.filter(**{f"{field}__isnull": False})
+            .select_related("from_stakeholder", "to_stakeholder")
+            .order_by(f"-{field}", "-id")[:limit]
+        )
+        for tie in rows:
+            other = (
+                tie.to_stakeholder
+                if tie.from_stakeholder_id == stakeholder.pk
+                else (tie.from_stakeholder)
+            )
+            entries.append(
+                TimelineEntry(
+                    kind="tie",
+                    when=_at(getattr(tie, field)),
+                    date_only=True,
+                    verb=verb,
+                    label=other.name,
+                    url=other.get_absolute_url(),
+                    detail=tie.get_kind_display().lower(),
+                )
+            )
+
+    engagements = (
+        engagement_list(methodology=methodology_current(), user=user)
+        .filter(participants__stakeholder=stakeholder)
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    for engagement in engagements:
+        composite = getattr(engagement, "composite", None)
+        entries.append(
+            TimelineEntry(
+                kind="engagement",
+                when=_at(engagement.start_date),
+                date_only=True,
+                verb="engagement",
+                label=engagement.title,
+                url=engagement.get_absolute_url(),
+                detail=f"composite {composite:.1f}" if composite is not None else "not scored",
+            )
+        )
+
+    partnerships = (
+        partnership_visible_to(user)
+        .prefetch_related(None)
+        .select_related(None)
+        .filter(members__stakeholder=stakeholder)
+        .values("pk")
+    )
+    events = (
+        PartnershipEvent.objects.filter(partnership__in=partnerships)
+        .select_related("partnership", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for event in events:
+        entries.append(
+            TimelineEntry(
+                kind="partnership",
+                when=event.created_at,
+                date_only=False,
+                verb=f"partnership {event.get_to_status_display().lower()}",
+                label=event.partnership.title,
+                url=event.partnership.get_absolute_url(),
+                who=event.actor,
+            )
+        )
+
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    start = (page - 1) * per_page
+    shown = entries[start : start + per_page]
+    return {
+        "entries": shown,
+        "page": page,
+        "has_next": len(entries) > start + per_page,
+        "has_previous": page > 1,
+        "stakeholder": stakeholder,
+    }

@@ -1,0 +1,125 @@
+"""The restriction rule on interactions, follow-ups and the timeline."""
+
+import datetime
+
+import pytest
+
+from relationships import services
+from relationships.selectors import (
+    follow_up_visible_to,
+    follow_ups_of_owner,
+    interaction_visible_to,
+    stakeholder_timeline,
+)
+from stakeholders import services as registry
+from stakeholders.choices import Sensitivity
+from tests.accounts.factories import UserFactory
+from tests.partnerships.partnership_helpers import make_partnership
+from tests.relationships.helpers import hidden_actor, log
+from tests.stakeholders.factories import OutcomeFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+
+
+def test_an_interaction_with_any_hidden_actor_is_hidden_from_the_uncleared(officer):
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    public, secret = StakeholderFactory(), hidden_actor()
+    open_one = log(cleared, public)
+    with_secret = log(cleared, public, secret)
+    assert set(interaction_visible_to(officer)) == {open_one}
+    assert set(interaction_visible_to(cleared)) == {open_one, with_secret}
+
+
+def test_an_interaction_about_a_partnership_that_exists_only_through_hidden_actors_is_hidden(
+    officer,
+):
+    from partnerships.choices import PartnershipStatus
+
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    public = StakeholderFactory()
+    members = [StakeholderFactory(), StakeholderFactory()]
+    # Two visible members: the partnership (and so the interaction) exists for everyone.
+    shared = make_partnership(
+        proposer=cleared, status=PartnershipStatus.PROPOSED, members=[*members, hidden_actor()]
+    )
+    # One visible member: without the hidden one it would not exist.
+    quiet = make_partnership(
+        proposer=cleared, status=PartnershipStatus.PROPOSED, members=[members[0], hidden_actor()]
+    )
+    about_shared = log(cleared, public, partnership=shared)
+    about_quiet = log(cleared, public, partnership=quiet)
+    assert set(interaction_visible_to(officer)) == {about_shared}
+    assert set(interaction_visible_to(cleared)) == {about_shared, about_quiet}
+
+
+def test_follow_ups_follow_their_stakeholder_and_interaction(officer):
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    public, turned = StakeholderFactory(), StakeholderFactory()
+    visible = services.follow_up_create(
+        user=cleared, stakeholder=public, title="Send the draft", owner=officer,
+        due_date=TODAY - datetime.timedelta(days=2),
+    )  # fmt: skip
+    on_turned = services.follow_up_create(
+        user=cleared, stakeholder=turned, title="Call", owner=officer, due_date=TODAY
+    )
+    secret_meeting = log(cleared, public, hidden_actor())
+    from_secret = services.follow_up_create(
+        user=cleared, stakeholder=public, title="Thank them", owner=cleared, due_date=TODAY,
+        interaction=secret_meeting,
+    )  # fmt: skip
+    registry.stakeholder_update(stakeholder=turned, sensitivity=Sensitivity.RESTRICTED)
+    assert set(follow_up_visible_to(officer)) == {visible}
+    assert set(follow_up_visible_to(cleared)) == {visible, on_turned, from_secret}
+    mine = follow_ups_of_owner(user=officer)
+    assert [f.title for f in mine["follow_ups"]] == ["Send the draft"]
+    assert mine["follow_ups"][0].overdue and mine["total"] == 1
+
+
+def test_the_timeline_merges_sources_newest_first_and_leaves_hidden_ones_out(officer):
+    from stakeholders.models import Tie
+
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    actor, partner, secret = StakeholderFactory(), StakeholderFactory(), hidden_actor()
+    outcome = OutcomeFactory(title="Water security")
+    registry.stake_create(stakeholder=actor, outcome=outcome, interest=0.5, influence=0.4)
+    registry.tie_create(
+        from_stakeholder=actor, to_stakeholder=partner, kind="funds",
+        start_date=TODAY - datetime.timedelta(days=400),
+    )  # fmt: skip
+    registry.tie_create(
+        from_stakeholder=secret, to_stakeholder=actor, kind="funds",
+        start_date=TODAY - datetime.timedelta(days=300),
+    )  # fmt: skip
+    log(cleared, actor, notes="Open meeting", date=TODAY - datetime.timedelta(days=3))
+    log(cleared, actor, secret, notes="Secret meeting", date=TODAY - datetime.timedelta(days=2))
+    assert Tie.objects.count() == 2
+
+    seen = stakeholder_timeline(stakeholder=actor, user=officer)
+    labels = [(e.kind, e.label) for e in seen["entries"]]
+    assert labels == [
+        ("stake", "Water security"),
+        ("interaction", "Open meeting"),
+        ("tie", partner.name),
+    ]
+    cleared_view = stakeholder_timeline(stakeholder=actor, user=cleared)
+    assert ("interaction", "Secret meeting") in [(e.kind, e.label) for e in cleared_view["entries"]]
+    assert ("tie", secret.name) in [(e.kind, e.label) for e in cleared_view["entries"]]
+
+
+def test_the_timeline_pages_with_the_same_number_of_queries(officer, django_assert_num_queries):
+    actor = StakeholderFactory()
+    for day in range(3):
+        log(officer, actor, date=TODAY - datetime.timedelta(days=day))
+    stakeholder_timeline(stakeholder=actor, user=officer)  # warm first-use lookups
+    with django_assert_num_queries(7) as few:
+        stakeholder_timeline(stakeholder=actor, user=officer)
+    for day in range(3, 30):
+        log(officer, actor, date=TODAY - datetime.timedelta(days=day))
+    with django_assert_num_queries(len(few.captured_queries)):
+        first = stakeholder_timeline(stakeholder=actor, user=officer, page=1, per_page=20)
+    assert len(first["entries"]) == 20 and first["has_next"]
+    second = stakeholder_timeline(stakeholder=actor, user=officer, page=2, per_page=20)
+    assert len(second["entries"]) == 10 and not second["has_next"]
+    dates = [e.when for e in first["entries"] + second["entries"]]
+    assert dates == sorted(dates, reverse=True)
