@@ -9,7 +9,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
-from smartdiplomacy.api import ApiModelPermissions, HasTokenScope, KeysetCursorPagination
+from smartdiplomacy.api.pagination import KeysetCursorPagination
+from smartdiplomacy.api.permissions import ApiModelPermissions, HasTokenScope
 
 from .. import services
 from ..filtersets import FollowUpFilterSet, InteractionFilterSet
