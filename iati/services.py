@@ -47,7 +47,7 @@ from index.models import Engagement, EngagementParticipant
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
+from stakeholders.choices import Capability, IdentifierScheme, Kind, Origin, Scope
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
     ExternalIdentifier,
@@ -56,6 +56,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
+from stakeholders.names import name_display, name_key, names_fullest
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -196,6 +197,9 @@ class _Org:
     activity_count: int = 0
     # The reporting-org refs of the activities that name it (kind overrides per publisher).
     publishers: set[str] = dataclasses.field(default_factory=set)
+    # The first activity that named it, and its publisher (provenance of a new stakeholder).
+    first_activity: str = ""
+    first_publisher: str = ""
 
 
 class _Collector:
@@ -313,8 +317,13 @@ class _Collector:
     def _gather(self, activity: Activity) -> None:
         influence: dict[int, float] = {}
         publisher = activity.reporting_org.ref if activity.reporting_org else ""
+        publisher_label = publisher or (
+            activity.reporting_org.name if activity.reporting_org else ""
+        )
         for org in activity.participating_orgs:
             found = self._org(org)
+            if not found.first_activity:
+                found.first_activity, found.first_publisher = activity.identifier, publisher_label
             found.roles.add(org.role)
             if publisher:
                 found.publishers.add(publisher)
@@ -322,6 +331,8 @@ class _Collector:
             influence[found.index] = max(influence.get(found.index, 0.0), value)
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
             found = self._org(activity.reporting_org)
+            if not found.first_activity:
+                found.first_activity, found.first_publisher = activity.identifier, publisher_label
             if publisher:
                 found.publishers.add(publisher)
             influence.setdefault(found.index, mapping.REPORTING_INFLUENCE)
@@ -536,13 +547,20 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
             .values_list("value", "stakeholder_id")
         )
     by_name: dict[str, int] = {}
-    for pk, name in visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000):
+    for pk, name, recorded in (
+        visible.order_by("id").values_list("id", "name", "recorded_name").iterator(chunk_size=2000)
+    ):
         by_name.setdefault(mapping.name_normalised(name), pk)
+        if recorded:  # a stakeholder shown under a clean name is still found by the recorded one
+            by_name.setdefault(mapping.name_normalised(recorded), pk)
 
+    aliases = _truncated_aliases(collector.orgs)
     result: dict[int, int] = {}
     matched: list[_Org] = []
     new: list[_Org] = []
     for org in collector.orgs:
+        if org.index in aliases:
+            continue
         pk = by_ref.get(org.ref) if org.ref else None
         if pk is None:
             pk = by_name.get(mapping.name_normalised(org.name))
@@ -563,9 +581,14 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
         capabilities = Capability(0)
         for role in org.roles:
             capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
+        display, acronym = name_display(org.name)
         created.append(
             Stakeholder(
-                name=org.name[:300],
+                name=display[:300],
+                recorded_name=org.name[:500],
+                acronym=acronym[:40],
+                origin=Origin.IATI,
+                source=_org_source(org),
                 kind=kind,
                 scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
                 capabilities=capabilities,
@@ -578,6 +601,9 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
     for org, row in zip(new, created, strict=True):
         result[org.index] = row.pk
     counts.created += len(created)
+    for index, target in aliases.items():
+        result[index] = result[target]
+    counts.updated += _names_refresh(matched, result, history=history)
 
     # The ref kept as an external id, for new stakeholders and matched ones that lack it.
     identifiers = [
@@ -596,6 +622,66 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
     counts.updated += len(gained)
     counts.unchanged += len({result[org.index] for org in matched} - gained)
     return result
+
+
+def _truncated_aliases(orgs: list[_Org]) -> dict[int, int]:
+    """Organisations whose name is another's cut short ("…Community, Tanzani"), mapped to the
+    one with the full name (org index → org index), when their refs do not tell them apart:
+    both are one stakeholder, named in full."""
+    fullest = names_fullest(org.name for org in orgs)
+    if not fullest:
+        return {}
+    by_name: dict[str, _Org] = {}
+    for org in orgs:
+        by_name.setdefault(org.name, org)
+    aliases: dict[int, int] = {}
+    for org in orgs:
+        full = by_name.get(fullest.get(org.name, ""))
+        if full is None or full.index == org.index or (org.ref and full.ref):
+            continue
+        while full.index in aliases:
+            full = orgs[aliases[full.index]]
+        aliases[org.index] = full.index
+        if org.ref and not full.ref:
+            full.ref = org.ref
+    return aliases
+
+
+def _names_refresh(matched: list[_Org], result: dict[int, int], *, history: HistoryWriter) -> int:
+    """Matched stakeholders that an import made and no person renamed take the name the
+    publisher now records (cleaned); returns how many changed. A name edited by hand stays."""
+    recorded = {result[org.index]: org.name for org in matched if org.name}
+    changed = []
+    ids = sorted(recorded)
+    for start in range(0, len(ids), BATCH_SIZE):
+        for row in Stakeholder.objects.filter(
+            pk__in=ids[start : start + BATCH_SIZE], origin=Origin.IATI, name_edited=False
+        ).only("id", "name", "recorded_name", "acronym"):
+            raw = recorded[row.pk]
+            display, acronym = name_display(raw)
+            if row.recorded_name == raw[:500] and row.name == display[:300]:
+                continue
+            if len(name_key(display)) < len(name_key(row.name)) and name_key(row.name).startswith(
+                name_key(display)
+            ):
+                continue  # never trade a full name for a shorter record of it
+            row.name, row.recorded_name = display[:300], raw[:500]
+            row.acronym = row.acronym or acronym[:40]
+            changed.append(row)
+    for start in range(0, len(changed), BATCH_SIZE):
+        batch = changed[start : start + BATCH_SIZE]
+        Stakeholder.objects.bulk_update(batch, ["name", "recorded_name", "acronym"])
+        history.record(Stakeholder, [row.pk for row in batch], history_type="~")
+    return len(changed)
+
+
+def _org_source(org: _Org) -> str:
+    if not org.first_activity:
+        return "IATI import"
+    text = f"IATI activity {org.first_activity}"
+    if org.first_publisher:
+        text += f" of publisher {org.first_publisher}"
+    return text[:300]
 
 
 def _org_description(org: _Org, kind: str) -> str:
@@ -631,6 +717,9 @@ def _outcomes_write(
     keys: set[tuple[str, str]], *, report: ImportReport, history: HistoryWriter
 ) -> dict[tuple[str, str], int]:
     counts = report.counts["outcomes"]
+    sector_ids = dict(
+        Sector.objects.filter(code__in={sector for sector, _ in keys}).values_list("code", "id")
+    )
     titles = {key: outcome_title(*key) for key in keys}
     existing: dict[str, int] = {}
     all_titles = sorted(set(titles.values()))
@@ -649,6 +738,9 @@ def _outcomes_write(
                 theme=mapping.theme_for_sector(sector),
                 geography=country_name(country)[:200],
                 countries=[country],
+                origin=Origin.IATI,
+                source="IATI import",
+                sector_id=sector_ids.get(sector),
                 description=(
                     f"Actors working on OECD DAC sector {sector} ({sector_name(sector)}) in "
                     f"{country_name(country)}, as IATI activity data shows."
@@ -699,6 +791,7 @@ def _stakes_write(
                             interest=interest,
                             influence=influence,
                             source=STAKE_SOURCE,
+                            origin=Origin.IATI,
                         )
                     )
                 elif stake.source != STAKE_SOURCE:

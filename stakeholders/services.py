@@ -36,6 +36,10 @@ def stakeholder_create(
 
 @transaction.atomic
 def stakeholder_update(*, stakeholder: Stakeholder, sectors=None, **fields) -> Stakeholder:
+    """Change the given fields. A name changed by hand is marked edited (``name_edited``), so
+    that re-imports of the record keep it."""
+    if "name" in fields and fields["name"] != stakeholder.name:
+        stakeholder.name_edited = True
     for name, value in fields.items():
         setattr(stakeholder, name, value)
     _validated_save(stakeholder)
