@@ -5,7 +5,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from .choices import MACHINE_ORIGINS
 from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
 
 
@@ -136,6 +138,31 @@ def outcome_update(*, outcome: Outcome, **fields) -> Outcome:
     for name, value in fields.items():
         setattr(outcome, name, value)
     return _validated_save(outcome)
+
+
+@transaction.atomic
+def outcome_promote(*, outcome: Outcome, user) -> Outcome:
+    """Bring a machine-made outcome (an import's "<sector> in <country>") into the default lists,
+    recording who did and when; its origin stays as it was (provenance). Promoting a curated or
+    already promoted outcome is refused, naming the outcome."""
+    if outcome.origin not in MACHINE_ORIGINS:
+        raise ValidationError({"outcome": f"“{outcome.title}” was not made by an import."})
+    if outcome.promoted_at is not None:
+        raise ValidationError({"outcome": f"“{outcome.title}” is already promoted."})
+    outcome.promoted_at = timezone.now()
+    outcome.promoted_by = user if getattr(user, "pk", None) else None
+    outcome.save(update_fields=["promoted_at", "promoted_by", "updated_at"])
+    return outcome
+
+
+@transaction.atomic
+def outcome_demote(*, outcome: Outcome) -> Outcome:
+    """Undo a promotion: the machine-made outcome leaves the default lists again."""
+    if outcome.promoted_at is None:
+        raise ValidationError({"outcome": f"“{outcome.title}” is not promoted."})
+    outcome.promoted_at, outcome.promoted_by = None, None
+    outcome.save(update_fields=["promoted_at", "promoted_by", "updated_at"])
+    return outcome
 
 
 def outcome_delete(*, outcome: Outcome, user) -> str:

@@ -708,9 +708,11 @@ def build_registry(rows: int):
 QUERY_COUNTS = {
     # count, page of rows, outcome choices of the filter, sector choices of the filter
     # +2: the reader's page size and columns for the list, and their saved views of it
-    "stakeholder_list": 10,
-    # count, page of rows with visible stake counts; +2 as above
-    "outcome_list": 8,
+    # +1: the "Source" filter's counts by origin
+    "stakeholder_list": 11,
+    # count, page of rows with visible stake counts; +2 as above; +1 the counts by origin, +1
+    # the machine-made outcomes left out, +1 the sector choices of the filter
+    "outcome_list": 11,
     # stakeholder with parent, sectors, identifiers, history, history's sectors, children,
     # stakes with outcomes, ties with both ends
     # +1: its candidate partnerships; +3: the current methodology, its engagements with their
