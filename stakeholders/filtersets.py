@@ -24,7 +24,7 @@ from .choices import (
 )
 from .models import Outcome, Sector, Stake, Stakeholder, Tie
 from .regions import REGIONS, countries_in_region
-from .selectors import sensitivities_visible_to, stakeholder_visible_to
+from .selectors import sensitivities_visible_to, stakeholder_visible_to, tags_visible_to
 
 CAPABILITY_FILTER_CHOICES = [
     (member.name.lower(), CAPABILITY_LABELS[member]) for member in Capability
@@ -44,6 +44,23 @@ def _user(request):
 
 def visible_stakeholders(request):
     return stakeholder_visible_to(_user(request))
+
+
+def visible_tags(request):
+    return tags_visible_to(_user(request))
+
+
+def _tag_filter():
+    return extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=visible_tags,
+            field_name="tags__name",
+            to_field_name="name",
+            distinct=True,
+            label="Tags",
+            help_text="A tag's name; repeat for any of several.",
+        )
+    )
 
 
 class StakeholderFilterSet(django_filters.FilterSet):
@@ -82,6 +99,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
     origin = django_filters.MultipleChoiceFilter(
         choices=Origin.choices, label="Source", help_text="Where the record came from."
     )
+    tag = _tag_filter()
     ordering = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -94,7 +112,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Stakeholder
         fields = ["q", "kind", "country", "region", "sector", "capability", "outcome", "scope",
-                  "women_led", "sensitivity", "origin"]  # fmt: skip
+                  "women_led", "sensitivity", "origin", "tag"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,13 +180,14 @@ class OutcomeFilterSet(django_filters.FilterSet):
             help_text="OECD DAC sector code a machine-made outcome is grouped under.",
         )
     )
+    tag = _tag_filter()
     ordering = django_filters.OrderingFilter(
         fields=(("title", "title"), ("theme", "theme"), ("updated_at", "updated"))
     )
 
     class Meta:
         model = Outcome
-        fields = ["q", "theme", "country", "region", "needs", "listing", "origin", "sector"]
+        fields = ["q", "theme", "country", "region", "needs", "listing", "origin", "sector", "tag"]
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

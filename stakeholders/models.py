@@ -53,6 +53,28 @@ class Sector(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A free label officers put on stakeholders and outcomes ("sahel", "women-led coalition").
+
+    Names are stored folded (lower case, single spaces), so that the spelling of a tag someone
+    else created never shows through when another person types it. Lists of tags offered to a
+    reader are those carried by what they may see (``selectors.tags_visible_to``): a tag only
+    hidden actors carry is never listed to the uncleared.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def tag_name_clean(name: str) -> str:
+    return " ".join((name or "").lower().split())[:60]
+
+
 class StakeholderQuerySet(models.QuerySet):
     """Keeps ``normalised_name`` on the bulk paths that skip ``save`` (the importers create and
     rename in bulk), so that duplicate suggestions see imported names too."""
@@ -109,6 +131,7 @@ class Stakeholder(models.Model):
         help_text="The state of an agency, the organisation of a country office.",
     )
     sectors = models.ManyToManyField(Sector, blank=True, related_name="stakeholders")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="stakeholders")
     capabilities = CapabilitiesField(help_text="The actor's toolbox.")
     digital_presence = models.PositiveSmallIntegerField(
         choices=DigitalPresence.choices, default=DigitalPresence.NONE
@@ -159,7 +182,7 @@ class Stakeholder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[sectors])
+    history = HistoricalRecords(m2m_fields=[sectors, tags])
 
     all_objects = StakeholderQuerySet.as_manager()
     objects = StakeholderManager()
@@ -337,9 +360,10 @@ class Outcome(models.Model):
         related_name="+",
         editable=False,
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="outcomes")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[tags])
 
     all_objects = OutcomeQuerySet.as_manager()
     objects = OutcomeManager()

@@ -14,7 +14,7 @@ from accounts.roles import CLEARANCE_PERMISSION
 from accounts.selectors import two_factor_passed
 
 from .choices import Audience, Sensitivity
-from .models import MergeRecord, Outcome, Stake, Stakeholder, Tie
+from .models import MergeRecord, Outcome, Stake, Stakeholder, Tag, Tie
 
 
 def user_is_cleared(user) -> bool:
@@ -436,3 +436,12 @@ def merge_record_visible_to(user) -> QuerySet[MergeRecord]:
         .values_list("pk", flat=True)
     )
     return candidates.exclude(pk__in=[pk for pk, m in merged.items() if hidden & set(m)])
+
+
+def tags_visible_to(user) -> QuerySet:
+    """The tags carried by a stakeholder ``user`` may see or by an outcome in use: the options
+    a tag filter or picker offers. A tag only hidden actors carry is not listed (nor counted)."""
+    return Tag.objects.filter(
+        Q(pk__in=Tag.objects.filter(stakeholders__in=stakeholder_visible_to(user)).values("pk"))
+        | Q(pk__in=Tag.objects.filter(outcomes__in=Outcome.objects.all()).values("pk"))
+    ).order_by("name")

@@ -747,6 +747,7 @@ BULK_FIELD_LABELS = {
     "kind": "Kind",
     "scope": "Scope",
     "sensitivity": "Sensitivity",
+    "tags": "Tags",
 }
 
 
@@ -768,6 +769,18 @@ def stakeholder_bulk(request):
         if action == "delete":
             deleted = services.stakeholder_bulk_delete(stakeholders=chosen, user=request.user)
             messages.success(request, f"Deleted {deleted} stakeholder{pluralize(deleted)}.")
+        elif action in ("tag_add", "tag_remove"):
+            names = form.cleaned_data["tags"]
+            changed = services.stakeholder_bulk_tag(
+                stakeholders=chosen,
+                add=names if action == "tag_add" else (),
+                remove=names if action == "tag_remove" else (),
+            )
+            messages.success(
+                request,
+                f"{'Tagged' if action == 'tag_add' else 'Untagged'} {changed} "
+                f"stakeholder{pluralize(changed)} ({', '.join(names)}).",
+            )
         else:
             value = form.cleaned_data[action]
             changed = services.stakeholder_bulk_update(

@@ -480,6 +480,18 @@ def _provenance(world: World, *, hidden: bool, step) -> None:
             )  # fmt: skip
     with step():
         registry.outcome_promote(outcome=o["promoted"], user=users["officer"])
+    with step():
+        # Tags: one a public and a hidden actor share, one only a hidden actor carries (never to
+        # be listed, offered or counted for the uncleared), one on an outcome; a bulk tag edit
+        # by the uncleared officer over what they see.
+        registry.stakeholder_update(stakeholder=a["imported"], tags=["sahel", "imported"])
+        registry.outcome_update(outcome=o["machine"], tags=["peace"])
+        registry.stakeholder_bulk_tag(stakeholders=[a["ngo"], a["state"]], add=["partners"])
+        if hidden:
+            registry.stakeholder_update(
+                stakeholder=a["h_imported"], tags=["sahel", "militia watch"]
+            )
+            registry.stakeholder_update(stakeholder=a["h_women"], tags=["partners"])
 
 
 def _iati(world: World, *, hidden: bool) -> None:
