@@ -56,7 +56,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
-from stakeholders.names import name_display, name_key, names_fullest
+from stakeholders.names import name_display, name_is_truncation, name_key, names_fullest
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -372,6 +372,8 @@ class _Collector:
             found.type = org.type
         if not found.name and org.name:
             found.name = org.name
+        elif org.name and found.name != org.name and name_is_truncation(found.name, org.name):
+            found.name = org.name  # the full narrative over one cut at a field limit
         return found
 
     def org_index(self, org: Organisation) -> int | None:
@@ -564,6 +566,8 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
         pk = by_ref.get(org.ref) if org.ref else None
         if pk is None:
             pk = by_name.get(mapping.name_normalised(org.name))
+        if pk is None:  # "… Humanitarian Affairs (OCHA)" is the registry's "… Humanitarian Affairs"
+            pk = by_name.get(mapping.name_normalised(name_display(org.name)[0]))
         if pk is None:
             new.append(org)
         else:

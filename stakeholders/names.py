@@ -224,7 +224,9 @@ def title_case(text: str) -> str:
         word = match.group(0)
         lower = word.lower()
         after = text[match.end() : match.end() + 1]
-        if _looks_like_acronym(word, bracketed=depth > 0):
+        if first and len(word) <= 3 and text[match.end() : match.end() + 1] == "-":
+            out.append(word)  # a country code before a hyphen: "ECU-MUNICIPIO DE QUITO"
+        elif _looks_like_acronym(word, bracketed=depth > 0):
             out.append(word)
         elif len(word) == 1 and (after in "./&" and after or between.endswith((".", "/", "&"))):
             out.append(word)  # an initial: "A.P. Moller", "A/S", "AT&T"
@@ -237,6 +239,16 @@ def title_case(text: str) -> str:
         position = match.end()
     out.append(text[position:])
     return "".join(out)
+
+
+def _is_acronym_of(candidate: str, name: str) -> bool:
+    """Whether ``candidate`` (in brackets after ``name``) reads as its acronym: letters only, at
+    least two capitals, starting with the initial of one of the name's words. "(UK)" after
+    "Action Against Hunger" or "(SUD/EST)" is a qualifier, not an acronym: it stays in the name."""
+    if not candidate.isalpha() or sum(c.isupper() for c in candidate) < 2:
+        return False
+    initials = {word[0].upper() for word in _WORD.findall(name) if word[0].isalpha()}
+    return candidate[0].upper() in initials
 
 
 def name_display(recorded: str) -> tuple[str, str]:
@@ -254,10 +266,8 @@ def name_display(recorded: str) -> tuple[str, str]:
     text = " ".join((recorded or "").split())
     acronym = ""
     match = _TRAILING_ACRONYM.match(text)
-    if match and any(c.isupper() for c in match.group("acronym")):
-        candidate = match.group("acronym")
-        if sum(c.isupper() for c in candidate) >= 2:
-            text, acronym = match.group("name").rstrip(" -–,"), candidate
+    if match and _is_acronym_of(match.group("acronym"), match.group("name")):
+        text, acronym = match.group("name").rstrip(" -–,"), match.group("acronym")
     if is_all_capitals(text) and (len(text.split()) > 1 or len(text) > 8):
         text = title_case(text)
     return text, acronym

@@ -40,6 +40,9 @@ from tests.iati.test_services import write
             "CISS",
         ),
         ("(UNICEF)", "(UNICEF)", ""),
+        ("ECU-MUNICIPIO DE QUITO", "ECU-Municipio de Quito", ""),  # a country code prefix
+        ("Action Against Hunger (UK)", "Action Against Hunger (UK)", ""),  # a qualifier
+        ("Gouvernement local (SUD/EST)", "Gouvernement local (SUD/EST)", ""),
         ("Friends (of the Earth)", "Friends (of the Earth)", ""),  # not an acronym in brackets
     ],
 )
@@ -103,6 +106,30 @@ def test_iati_import_shows_clean_names_and_keeps_the_recorded_one(tmp_path):
     smart = Stakeholder.objects.filter(name__startswith="Smart Youth")
     assert [row.name for row in smart] == ["Smart Youth Effort For Advanced Community, Tanzania"]
     assert smart[0].stakes.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_organisation_first_seen_cut_short_takes_its_full_name_and_matches_the_registry(
+    tmp_path,
+):
+    curated = Stakeholder.objects.create(
+        name="United Nations Office for the Coordination of Humanitarian Affairs", kind="igo"
+    )
+    path = write(
+        tmp_path,
+        _org_activity(
+            "XI-TEST-1-A", "United Nations Office for the Coordination of Huma", ref="XM-DAC-41127"
+        ),
+        _org_activity(
+            "XI-TEST-1-B",
+            "United Nations Office for the Coordination of Humanitarian Affairs (OCHA)",
+            ref="XM-DAC-41127",
+        ),
+    )
+    iati_import(paths=[path])
+    assert not Stakeholder.objects.filter(name__endswith="Huma").exists()
+    assert list(curated.external_ids.values_list("value", flat=True)) == ["XM-DAC-41127"]
+    assert curated.stakes.count() == 1
 
 
 @pytest.mark.django_db
