@@ -184,6 +184,9 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
     ]
     total_edges = len(edges)
     max_edges = min(options.max_edges or MAX_EDGES, MAX_EDGES)
+    # A fixed order (strongest first, then by id) rather than the database's, which the rows of
+    # hidden actors could shift.
+    edges.sort(key=lambda edge: (-edge["strength"], edge["id"]))
     if total_edges > max_edges:
         truncated = True
         edges = sorted(edges, key=lambda edge: (-edge["strength"], edge["id"]))[:max_edges]
