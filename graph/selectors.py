@@ -185,6 +185,9 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
     ]
     total_edges = len(edges)
     max_edges = min(options.max_edges or MAX_EDGES, MAX_EDGES)
+    # A fixed order (strongest first, then by id) rather than the database's, which the rows of
+    # hidden actors could shift.
+    edges.sort(key=lambda edge: (-edge["strength"], edge["id"]))
     if total_edges > max_edges:
         truncated = True
         edges = sorted(edges, key=lambda edge: (-edge["strength"], edge["id"]))[:max_edges]
@@ -272,15 +275,18 @@ class OutcomeGaps:
 
 
 def outcome_gaps_list(*, user) -> list[OutcomeGaps]:
-    """Every outcome whose stakeholders ``user`` may see include no women's group, no local or
-    no diaspora actor (most gaps first), in two queries whatever the registry's size.
+    """Every listed outcome (curated or promoted) whose stakeholders ``user`` may see include
+    no women's group, no local or no diaspora actor (most gaps first), in two queries whatever
+    the registry's size.
 
     Computed over visible stakes only, so nothing here depends on a hidden actor: a gap that a
     restricted women's group fills for cleared people still shows as a gap to everyone else
     (which says nothing about it), and no gap ever closes because of an actor the reader cannot
     see. An outcome with no visible stakeholders lacks all three voices and is listed as such.
     """
-    outcomes = list(Outcome.objects.order_by("title").values_list("id", "title", "theme"))
+    # Machine-made outcomes (an import's "<sector> in <country>") stay out until promoted: they
+    # would flag hundreds of rows no one curated.
+    outcomes = list(Outcome.objects.listed().order_by("title").values_list("id", "title", "theme"))
     holders: dict[int, list[tuple[str, str]]] = {pk: [] for pk, _, _ in outcomes}
     for outcome_id, kind, scope in (
         stake_visible_to(user)

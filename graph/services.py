@@ -37,15 +37,19 @@ def graph_snapshot_compute(*, audience: str, layout: bool = True) -> GraphSnapsh
     """
     started = time.monotonic()
     allowed = SENSITIVITIES_BY_AUDIENCE[audience]
+    # In a fixed order (the layout and community detection follow the input's order), so that
+    # rows of actors this audience does not see cannot move the ones it does.
     node_ids = list(
-        Stakeholder.objects.filter(sensitivity__in=allowed).order_by().values_list("id", flat=True)
+        Stakeholder.objects.filter(sensitivity__in=allowed)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     edges = (
         metrics.EdgeRow(source, target, kind, strength)
         for source, target, kind, strength in Tie.objects.filter(
             from_stakeholder__sensitivity__in=allowed, to_stakeholder__sensitivity__in=allowed
         )
-        .order_by()
+        .order_by("from_stakeholder_id", "to_stakeholder_id", "id")
         .values_list("from_stakeholder_id", "to_stakeholder_id", "kind", "strength")
     )
     # igraph computes what networkx (graph.metrics, the reference) would, in a fraction of the time.

@@ -49,7 +49,7 @@ from index.models import Engagement, EngagementParticipant
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
+from stakeholders.choices import Capability, IdentifierScheme, Kind, Origin, Scope
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
     ExternalIdentifier,
@@ -58,6 +58,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
+from stakeholders.names import name_display, name_is_truncation, name_normalise
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -291,6 +292,8 @@ class _StagedOrgs:
             found.type = org.type
         if not found.name and org.name:
             found.name = org.name
+        elif org.name and found.name != org.name and name_is_truncation(found.name, org.name):
+            found.name = org.name  # the full narrative over one cut at a field limit
         return found
 
     def lookup(self, org: Organisation) -> IatiStagedOrg | None:
@@ -555,10 +558,14 @@ class _RunImporter:
                 )
             )
             names: dict[str, int] = {}
-            for pk, name in (
-                visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000)
+            for pk, name, recorded in (
+                visible.order_by("id")
+                .values_list("id", "name", "recorded_name")
+                .iterator(chunk_size=2000)
             ):
                 names.setdefault(mapping.name_normalised(name), pk)
+                if recorded:  # one shown under a clean name is still found by the recorded one
+                    names.setdefault(mapping.name_normalised(recorded), pk)
             self._names_loaded = names
         return self._names_loaded
 
@@ -576,6 +583,8 @@ class _RunImporter:
             pk = by_ref.get(org.ref) if org.ref else None
             if pk is None:
                 pk = names.get(mapping.name_normalised(org.name))
+            if pk is None:  # "… Humanitarian Affairs (OCHA)" is the registry's "… Affairs"
+                pk = names.get(mapping.name_normalised(name_display(org.name)[0]))
             if pk is not None:
                 org.stakeholder_id = pk
                 continue
@@ -742,8 +751,13 @@ def _stakeholder_new(org: IatiStagedOrg, kind: str) -> Stakeholder:
     capabilities = Capability(0)
     for role in org.role_set:
         capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
+    display, acronym = name_display(org.name)
     return Stakeholder(
-        name=org.name[:300],
+        name=display[:300],
+        recorded_name=org.name[:500],
+        acronym=acronym[:40],
+        origin=Origin.IATI,
+        source="IATI import",
         kind=kind,
         scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
         capabilities=capabilities,
@@ -781,14 +795,17 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
             row = _stakeholder_new(org, kind)
             row.pk = org.stakeholder_id
             updated.append(row)
+        # The name too: a later file may have given the full narrative of a name cut short.
         _rows_update(
             Stakeholder,
-            ["kind", "scope", "capabilities", "description"],
+            ["kind", "scope", "capabilities", "description", "name", "recorded_name", "acronym",
+             "normalised_name"],
             [
-                (row.pk, row.kind, row.scope, int(row.capabilities), row.description)
+                (row.pk, row.kind, row.scope, int(row.capabilities), row.description, row.name,
+                 row.recorded_name, row.acronym, name_normalise(row.name)[:300])
                 for row in updated
             ],
-        )
+        )  # fmt: skip
         history.record(Stakeholder, [row.pk for row in updated], history_type="+")
         by_ref = _identifiers_visible([org.ref for org in chunk if org.ref], user=user)
         identifiers = [
@@ -1168,6 +1185,9 @@ def _outcomes_write(
     keys: set[tuple[str, str]], *, report: ImportReport, history: HistoryWriter
 ) -> dict[tuple[str, str], int]:
     counts = report.counts["outcomes"]
+    sector_ids = dict(
+        Sector.objects.filter(code__in={sector for sector, _ in keys}).values_list("code", "id")
+    )
     titles = {key: outcome_title(*key) for key in keys}
     existing: dict[str, int] = {}
     all_titles = sorted(set(titles.values()))
@@ -1186,6 +1206,9 @@ def _outcomes_write(
                 theme=mapping.theme_for_sector(sector),
                 geography=country_name(country)[:200],
                 countries=[country],
+                origin=Origin.IATI,
+                source="IATI import",
+                sector_id=sector_ids.get(sector),
                 description=(
                     f"Actors working on OECD DAC sector {sector} ({sector_name(sector)}) in "
                     f"{country_name(country)}, as IATI activity data shows."
@@ -1236,6 +1259,7 @@ def _stakes_write(
                             interest=interest,
                             influence=influence,
                             source=STAKE_SOURCE,
+                            origin=Origin.IATI,
                         )
                     )
                 elif stake.source != STAKE_SOURCE:

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncQuarter
 
 from stakeholders.choices import Audience, Kind, Sensitivity
+from stakeholders.models import Outcome
 from stakeholders.selectors import audience_of, stakeholder_visible_to
 
 from .choices import Pillar
@@ -562,7 +563,8 @@ def score_summary(*, scores: QuerySet[Score], user) -> dict:
             "title": row["engagement__outcomes__title"],
             **_summary_stats(row),
         }
-        for row in base.filter(engagement__outcomes__isnull=False)
+        # Listed outcomes only: machine-made ones ("<sector> in <country>") wait for promotion.
+        for row in base.filter(engagement__outcomes__in=Outcome.objects.listed().values("pk"))
         .values("engagement__outcomes", "engagement__outcomes__title")
         .annotate(**figures)
         .order_by("engagement__outcomes__title", "engagement__outcomes")

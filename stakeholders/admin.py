@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .choices import CAPABILITY_LABELS, Capability
-from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
+from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tag, Tie
 from .selectors import (
     relation_history_as_seen,
     sensitivities_visible_to,
@@ -15,6 +15,7 @@ from .selectors import (
     stakeholder_history,
     stakeholder_ties,
     stakeholder_visible_to,
+    tags_visible_to,
     tie_visible_to,
 )
 
@@ -46,6 +47,16 @@ class VisibleStakeholderChoicesMixin:
         if db_field.related_model is Stakeholder:
             kwargs["queryset"] = stakeholder_visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class VisibleTagChoicesMixin:
+    """The tag widget offers (and accepts) only tags carried by what the user may see: a tag
+    only hidden actors carry is never listed to someone not cleared."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Tag:
+            kwargs["queryset"] = tags_visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class RestrictedHistoryMixin:
@@ -110,7 +121,12 @@ class SectorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Stakeholder)
-class StakeholderAdmin(RestrictedHistoryMixin, VisibleStakeholderChoicesMixin, SimpleHistoryAdmin):
+class StakeholderAdmin(
+    RestrictedHistoryMixin,
+    VisibleStakeholderChoicesMixin,
+    VisibleTagChoicesMixin,
+    SimpleHistoryAdmin,
+):
     # A website typed without a scheme is read as https://, as on the app's own form.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -188,7 +204,7 @@ class StakeholderAdmin(RestrictedHistoryMixin, VisibleStakeholderChoicesMixin, S
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(RestrictedHistoryMixin, SimpleHistoryAdmin):
+class OutcomeAdmin(RestrictedHistoryMixin, VisibleTagChoicesMixin, SimpleHistoryAdmin):
     list_display = ("title", "theme", "geography", "needed_list")
     list_filter = ("theme", NeededCapabilityFilter)
     search_fields = ("title", "description", "geography")

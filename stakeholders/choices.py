@@ -140,3 +140,17 @@ class IdentifierScheme(models.TextChoices):
     CRS_CHANNEL = "crs_channel", "OECD CRS channel code"
     WIKIDATA = "wikidata", "Wikidata"
     OTHER = "other", "Other"
+
+
+class Origin(models.TextChoices):
+    """Where a record came from (provenance): typed in by a person, or which import made it."""
+
+    CURATED = "curated", "Curated"
+    CSV = "csv", "CSV/XLSX import"
+    IATI = "iati", "IATI import"
+    THREEW = "3w", "3W import"
+
+
+# Outcomes these imports make by rule ("<sector> in <country>"): kept out of the default lists
+# until an officer promotes them.
+MACHINE_ORIGINS = (Origin.IATI, Origin.THREEW)

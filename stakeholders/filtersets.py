@@ -6,20 +6,36 @@ actor's id fails exactly like filtering by an id that does not exist.
 """
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .choices import CAPABILITY_LABELS, Capability, Kind, Position, Scope, Sensitivity, Theme
+from .choices import (
+    CAPABILITY_LABELS,
+    MACHINE_ORIGINS,
+    Capability,
+    Kind,
+    Origin,
+    Position,
+    Scope,
+    Sensitivity,
+    Theme,
+)
 from .models import Outcome, Sector, Stake, Stakeholder, Tie
 from .regions import REGIONS, countries_in_region
-from .selectors import sensitivities_visible_to, stakeholder_visible_to
+from .selectors import sensitivities_visible_to, stakeholder_visible_to, tags_visible_to
 
 CAPABILITY_FILTER_CHOICES = [
     (member.name.lower(), CAPABILITY_LABELS[member]) for member in Capability
 ]
 REGION_CHOICES = [(region, region) for region in REGIONS]
+LISTING_DEFAULT = "curated"
+LISTING_CHOICES = [
+    (LISTING_DEFAULT, "Curated and promoted outcomes"),
+    ("machine", "Machine-made outcomes only"),
+    ("all", "All outcomes"),
+]
 
 
 def _user(request):
@@ -28,6 +44,23 @@ def _user(request):
 
 def visible_stakeholders(request):
     return stakeholder_visible_to(_user(request))
+
+
+def visible_tags(request):
+    return tags_visible_to(_user(request))
+
+
+def _tag_filter():
+    return extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=visible_tags,
+            field_name="tags__name",
+            to_field_name="name",
+            distinct=True,
+            label="Tags",
+            help_text="A tag's name; repeat for any of several.",
+        )
+    )
 
 
 class StakeholderFilterSet(django_filters.FilterSet):
@@ -63,6 +96,10 @@ class StakeholderFilterSet(django_filters.FilterSet):
     sensitivity = django_filters.MultipleChoiceFilter(
         choices=Sensitivity.choices, method="filter_sensitivity"
     )
+    origin = django_filters.MultipleChoiceFilter(
+        choices=Origin.choices, label="Source", help_text="Where the record came from."
+    )
+    tag = _tag_filter()
     ordering = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -75,7 +112,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Stakeholder
         fields = ["q", "kind", "country", "region", "sector", "capability", "outcome", "scope",
-                  "women_led", "sensitivity"]  # fmt: skip
+                  "women_led", "sensitivity", "origin", "tag"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +127,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(name__icontains=value)
+            | Q(recorded_name__icontains=value)
             | Q(acronym__iexact=value)
             | Q(description__icontains=value)
             | Q(external_ids__value__iexact=value)
@@ -122,13 +160,57 @@ class OutcomeFilterSet(django_filters.FilterSet):
     needs = django_filters.MultipleChoiceFilter(
         choices=CAPABILITY_FILTER_CHOICES, method="filter_needs", label="Needs (all of)"
     )
+    listing = django_filters.ChoiceFilter(
+        choices=LISTING_CHOICES,
+        method="filter_listing",
+        label="Show",
+        empty_label=None,
+        help_text="Machine-made outcomes (an import's '<sector> in <country>') are left out "
+        "until an officer promotes them; 'machine' lists only them, grouped by sector.",
+    )
+    origin = django_filters.MultipleChoiceFilter(
+        choices=Origin.choices, label="Source", help_text="Where the record came from."
+    )
+    sector = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            queryset=Sector.objects.filter(outcomes__isnull=False).distinct(),
+            field_name="sector__code",
+            to_field_name="code",
+            label="Sector",
+            help_text="OECD DAC sector code a machine-made outcome is grouped under.",
+        )
+    )
+    tag = _tag_filter()
     ordering = django_filters.OrderingFilter(
         fields=(("title", "title"), ("theme", "theme"), ("updated_at", "updated"))
     )
 
     class Meta:
         model = Outcome
-        fields = ["q", "theme", "country", "region", "needs"]
+        fields = ["q", "theme", "country", "region", "needs", "listing", "origin", "sector", "tag"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        listing = self.form.cleaned_data.get("listing") or LISTING_DEFAULT
+        if listing == LISTING_DEFAULT:
+            queryset = queryset.listed()
+        elif listing == "machine":
+            queryset = queryset.machine_made()
+        if listing != LISTING_DEFAULT and not self.form.cleaned_data.get("ordering"):
+            # Curated first, then the machine-made ones grouped under their sector.
+            queryset = queryset.order_by(
+                Case(
+                    When(Q(origin__in=MACHINE_ORIGINS, promoted_at__isnull=True), then=1),
+                    default=0,
+                ),
+                "sector__name",
+                "title",
+                "pk",
+            )
+        return queryset
+
+    def filter_listing(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, where an absent value means the default
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -165,6 +247,9 @@ class StakeFilterSet(django_filters.FilterSet):
     )
     position = django_filters.MultipleChoiceFilter(choices=Position.choices)
     min_interest = django_filters.NumberFilter(field_name="interest", lookup_expr="gte")
+    origin = django_filters.MultipleChoiceFilter(
+        choices=Origin.choices, label="Source", help_text="Where the record came from."
+    )
     min_influence = django_filters.NumberFilter(field_name="influence", lookup_expr="gte")
     ordering = django_filters.OrderingFilter(
         fields=(("interest", "interest"), ("influence", "influence"), ("updated_at", "updated"))
@@ -172,7 +257,8 @@ class StakeFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Stake
-        fields = ["stakeholder", "outcome", "kind", "position", "min_interest", "min_influence"]
+        fields = ["stakeholder", "outcome", "kind", "position", "min_interest", "min_influence",
+                  "origin"]  # fmt: skip
 
 
 class TieFilterSet(django_filters.FilterSet):
@@ -187,13 +273,17 @@ class TieFilterSet(django_filters.FilterSet):
     to_stakeholder = django_filters.ModelChoiceFilter(queryset=visible_stakeholders)
     kind = django_filters.MultipleChoiceFilter(choices=Tie.Kind.choices)
     min_strength = django_filters.NumberFilter(field_name="strength", lookup_expr="gte")
+    origin = django_filters.MultipleChoiceFilter(
+        choices=Origin.choices, label="Source", help_text="Where the record came from."
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("strength", "strength"), ("start_date", "start"), ("updated_at", "updated"))
     )
 
     class Meta:
         model = Tie
-        fields = ["stakeholder", "from_stakeholder", "to_stakeholder", "kind", "min_strength"]
+        fields = ["stakeholder", "from_stakeholder", "to_stakeholder", "kind", "min_strength",
+                  "origin"]  # fmt: skip
 
     def filter_either_end(self, queryset, name, value):
         return queryset.filter(Q(from_stakeholder=value) | Q(to_stakeholder=value))

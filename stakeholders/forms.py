@@ -80,6 +80,33 @@ def external_id_field_name(scheme: str) -> str:
     return f"external_id_{scheme}"
 
 
+class TagsField(forms.CharField):
+    """Tags typed comma-separated ("sahel, women-led coalition"); cleaned to a list of names."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Comma-separated, e.g. “sahel, women-led coalition”.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [name.strip() for name in text.split(",") if name.strip()]
+
+    def validate(self, value):
+        for name in value:
+            if len(name) > 60:
+                raise ValidationError(f"A tag has at most 60 characters: “{name[:60]}…”.")
+
+
+def _current_tags(instance) -> list[str]:
+    return [tag.name for tag in instance.tags.all()] if instance.pk else []
+
+
 class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
     women_leadership_share = UnitIntervalField(
         required=False,
@@ -87,6 +114,7 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
         help_text="From 0 to 1, e.g. 0.6 for 60 %; leave empty when unknown.",
     )
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    tags = TagsField()
 
     class Meta:
         model = Stakeholder
@@ -122,6 +150,7 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["tags"].initial = _current_tags(self.instance)
         allowed = sensitivities_visible_to(user)
         sensitivity = self.fields["sensitivity"]
         sensitivity.choices = [
@@ -182,7 +211,10 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         """The cleaned data as keyword arguments for stakeholder_create / stakeholder_update."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {
+            **{name: self.cleaned_data[name] for name in self._meta.fields},
+            "tags": self.cleaned_data["tags"],
+        }
 
     def external_ids(self) -> dict[str, str]:
         return {
@@ -192,6 +224,8 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 class OutcomeForm(ServiceErrorsMixin, forms.ModelForm):
+    tags = TagsField()
+
     class Meta:
         model = Outcome
         fields = ["title", "theme", "geography", "countries", "needed_capabilities", "description"]
@@ -201,8 +235,15 @@ class OutcomeForm(ServiceErrorsMixin, forms.ModelForm):
         }
         help_texts = {"countries": "Type to find a country; pick as many as apply."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].initial = _current_tags(self.instance)
+
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {
+            **{name: self.cleaned_data[name] for name in self._meta.fields},
+            "tags": self.cleaned_data["tags"],
+        }
 
 
 class StakeForm(ServiceErrorsMixin, forms.ModelForm):
@@ -307,6 +348,8 @@ class StakeholderBulkForm(forms.Form):
         ("kind", "Set the kind to"),
         ("scope", "Set the scope to"),
         ("sensitivity", "Set the sensitivity to"),
+        ("tag_add", "Add the tags"),
+        ("tag_remove", "Remove the tags"),
         ("delete", "Delete them"),
     ]
 
@@ -321,6 +364,7 @@ class StakeholderBulkForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, required=False)
     scope = forms.ChoiceField(choices=Scope.choices, required=False)
     sensitivity = forms.ChoiceField(choices=Sensitivity.choices, required=False)
+    tags = TagsField(help_text="Comma-separated.")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -342,6 +386,9 @@ class StakeholderBulkForm(forms.Form):
     def clean(self):
         data = super().clean()
         action = data.get("action")
-        if action and action != "delete" and not data.get(action):
+        if action in ("tag_add", "tag_remove"):
+            if not data.get("tags"):
+                self.add_error("tags", "Name at least one tag.")
+        elif action and action != "delete" and not data.get(action):
             self.add_error(action, "Choose the value to set.")
         return data

@@ -10,10 +10,12 @@ from simple_history.models import HistoricalRecords
 
 from .choices import (
     ALL_CAPABILITIES,
+    MACHINE_ORIGINS,
     SYMMETRIC_TIE_KINDS,
     DigitalPresence,
     IdentifierScheme,
     Kind,
+    Origin,
     Position,
     Scope,
     Sensitivity,
@@ -51,6 +53,28 @@ class Sector(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A free label officers put on stakeholders and outcomes ("sahel", "women-led coalition").
+
+    Names are stored folded (lower case, single spaces), so that the spelling of a tag someone
+    else created never shows through when another person types it. Lists of tags offered to a
+    reader are those carried by what they may see (``selectors.tags_visible_to``): a tag only
+    hidden actors carry is never listed to the uncleared.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def tag_name_clean(name: str) -> str:
+    return " ".join((name or "").lower().split())[:60]
+
+
 class StakeholderQuerySet(models.QuerySet):
     """Keeps ``normalised_name`` on the bulk paths that skip ``save`` (the importers create and
     rename in bulk), so that duplicate suggestions see imported names too."""
@@ -80,11 +104,17 @@ class StakeholderManager(models.Manager.from_queryset(StakeholderQuerySet)):
 
 class Stakeholder(models.Model):
     Kind = Kind
+    Origin = Origin
     Sensitivity = Sensitivity
     Scope = Scope
     DigitalPresence = DigitalPresence
 
     name = models.CharField(max_length=300)
+    # The name exactly as the source recorded it (an IATI narrative, a 3W cell), when an import
+    # made the stakeholder; ``name`` is the clean name people read (``names.name_display``).
+    recorded_name = models.CharField(max_length=500, blank=True, editable=False)
+    # A person changed the name: re-imports keep theirs.
+    name_edited = models.BooleanField(default=False, editable=False)
     acronym = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     country = CountryField(blank=True, help_text="Where the actor is based (ISO 3166-1).")
@@ -101,6 +131,7 @@ class Stakeholder(models.Model):
         help_text="The state of an agency, the organisation of a country office.",
     )
     sectors = models.ManyToManyField(Sector, blank=True, related_name="stakeholders")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="stakeholders")
     capabilities = CapabilitiesField(help_text="The actor's toolbox.")
     digital_presence = models.PositiveSmallIntegerField(
         choices=DigitalPresence.choices, default=DigitalPresence.NONE
@@ -142,10 +173,16 @@ class Stakeholder(models.Model):
     )
     # The name as duplicate suggestions compare it (``names.name_normalise``), kept by ``save``.
     normalised_name = models.CharField(max_length=300, blank=True, editable=False, default="")
+    # Provenance: how the record came in, and from what (a CSV import job, an IATI activity, a
+    # 3W file and row); when is ``created_at``.
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
+    )
+    source = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[sectors])
+    history = HistoricalRecords(m2m_fields=[sectors, tags])
 
     all_objects = StakeholderQuerySet.as_manager()
     objects = StakeholderManager()
@@ -257,7 +294,18 @@ class ExternalIdentifier(models.Model):
         return f"{self.get_scheme_display()}: {self.value}"
 
 
-class OutcomeManager(models.Manager):
+class OutcomeQuerySet(models.QuerySet):
+    def listed(self):
+        """The outcomes default views show: curated ones, and machine-made ones ("<sector> in
+        <country>" from the IATI and 3W imports) once an officer promoted them."""
+        return self.filter(Q(promoted_at__isnull=False) | ~Q(origin__in=MACHINE_ORIGINS))
+
+    def machine_made(self):
+        """Outcomes an import made by rule and no officer promoted yet."""
+        return self.filter(origin__in=MACHINE_ORIGINS, promoted_at__isnull=True)
+
+
+class OutcomeManager(models.Manager.from_queryset(OutcomeQuerySet)):
     """Outcomes in use: archived ones are left out of every read but the archive's own."""
 
     def get_queryset(self):
@@ -268,6 +316,7 @@ class Outcome(models.Model):
     """A desired outcome that actors can share a stake in."""
 
     Theme = Theme
+    Origin = Origin
 
     title = models.CharField(max_length=300)
     theme = models.CharField(max_length=30, choices=Theme.choices)
@@ -278,6 +327,26 @@ class Outcome(models.Model):
     countries = CountryField(multiple=True, blank=True)
     needed_capabilities = CapabilitiesField(
         help_text="The capabilities that achieving the outcome needs."
+    )
+    # Provenance: how the record came in, and from what (a CSV import job, an IATI activity, a
+    # 3W file and row); when is ``created_at``.
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
+    )
+    source = models.CharField(max_length=300, blank=True, editable=False)
+    # The sector a machine-made outcome is grouped under (the DAC sector of an IATI import).
+    sector = models.ForeignKey(
+        Sector, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+    )
+    # Set when an officer promoted a machine-made outcome into the default lists.
+    promoted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     # Set when someone not cleared for every stake in it deleted it: the stakes they could see
     # went, the outcome is gone for everyone's reads, and the restricted actors' stakes stay with
@@ -291,18 +360,19 @@ class Outcome(models.Model):
         related_name="+",
         editable=False,
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="outcomes")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[tags])
 
-    all_objects = models.Manager()
+    all_objects = OutcomeQuerySet.as_manager()
     objects = OutcomeManager()
 
     class Meta:
         ordering = ["title"]
         default_manager_name = "objects"
         base_manager_name = "all_objects"
-        indexes = [models.Index(fields=["theme"])]
+        indexes = [models.Index(fields=["theme"]), models.Index(fields=["origin", "promoted_at"])]
         constraints = [
             # Unique among outcomes in use: an archived one does not hold its title.
             models.UniqueConstraint(
@@ -342,6 +412,10 @@ class Outcome(models.Model):
                 errors[NON_FIELD_ERRORS] = general
             raise ValidationError(errors) from None
 
+    @property
+    def is_machine_made(self) -> bool:
+        return self.origin in MACHINE_ORIGINS and self.promoted_at is None
+
 
 class Stake(models.Model):
     """A stakeholder's stake in an outcome: one cell of the power–interest grid."""
@@ -355,6 +429,10 @@ class Stake(models.Model):
     position = models.CharField(max_length=10, choices=Position.choices, default=Position.SUPPORTS)
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -393,6 +471,10 @@ class Tie(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True, editable=False)
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

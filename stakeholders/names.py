@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # Legal forms, written as their letters without punctuation or spaces (what is left of "A/S",
@@ -146,3 +147,173 @@ def similar_name_pairs(
                 if score >= threshold:
                     found[(a, b)] = score
     return [(a, b, score) for (a, b), score in found.items() if score >= threshold]
+
+
+# --- display names ---------------------------------------------------------------------------
+#
+# Importers keep the publisher's exact name (``Stakeholder.recorded_name``) and show a clean one
+# (``Stakeholder.name``): publishers often write names in capitals ("GOVERNMENT OF MALAYSIA") or
+# cut them at a field limit ("…Community, Tanzani").
+
+# Words written in lower case inside a title-cased name (not as its first word): English,
+# Spanish, French, Portuguese, Italian, German and Dutch articles, prepositions and conjunctions.
+SMALL_WORDS = frozenset(
+    {
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+        "to", "with", "de", "del", "la", "las", "el", "los", "y", "e", "en", "para", "por", "con",
+        "et", "des", "du", "le", "les", "au", "aux", "pour", "sur", "da", "das", "do", "dos",
+        "di", "della", "und", "für", "fur", "von", "van", "der", "den", "het", "voor",
+    }
+)  # fmt: skip
+
+# Acronyms that keep their capitals when a name written in capitals is title-cased. Words of two
+# or more letters without a vowel ("DRC", "GFDRR") and words with digits or stops ("G7",
+# "U.S.") are read as acronyms too.
+ACRONYMS = frozenset(
+    {
+        "UN", "UNDP", "UNICEF", "UNHCR", "UNFPA", "UNOPS", "UNESCO", "UNAIDS", "UNEP", "UNRWA",
+        "USAID", "NGO", "NGOS", "INGO", "CSO", "CBO", "FBO", "EU", "UK", "USA", "WFP", "FAO",
+        "IOM", "ILO", "OCHA", "WHO", "GIZ", "KFW", "DFID", "FCDO", "AFD", "JICA", "KOICA", "SIDA",
+        "NORAD", "DANIDA", "IFAD", "IFRC", "ICRC", "BRAC", "MSF", "IRC", "HIV", "AIDS", "WASH",
+        "LGBT", "LGBTI", "LGBTIQ", "SRHR", "GBV", "ICT", "IT", "PLC", "LLC", "NV", "BV", "AG",
+        "SA", "AB", "AS", "ASA", "GMBH", "OECD", "DAC", "IATI", "ECOWAS", "SADC", "ASEAN", "AU",
+        "IDB", "ADB", "AFDB", "IMF", "WB", "IBRD", "IDA", "CGIAR", "II", "III", "IV", "VI",
+    }
+)  # fmt: skip
+
+_WORD = re.compile(r"[^\W\d_][\w'’]*|\d[\w'’]*", re.UNICODE)
+_VOWELS = set("AEIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÃÕ")
+_TRAILING_ACRONYM = re.compile(r"^(?P<name>.*\S)\s*\((?P<acronym>[^()\s]{2,20})\)$")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
+
+
+def is_all_capitals(text: str) -> bool:
+    """True when ``text`` has letters and none of them is lower case."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and not any(c.islower() for c in letters)
+
+
+def _looks_like_acronym(word: str, *, bracketed: bool) -> bool:
+    upper = word.upper()
+    if upper in ACRONYMS or bracketed:
+        return True
+    if any(c.isdigit() for c in word):
+        return True
+    letters = [c for c in upper if c.isalpha()]
+    return len(letters) >= 2 and not any(c in _VOWELS for c in letters)
+
+
+def title_case(text: str) -> str:
+    """``text`` written in capitals, title-cased as a reader expects an organisation's name:
+    small words lower case except at the start ("Government of Malaysia"), acronyms kept
+    ("UNDP Country Office"), apostrophes inside words ("Women's"), words in brackets kept.
+
+    >>> title_case("GOVERNMENT OF MALAYSIA")
+    'Government of Malaysia'
+    >>> title_case("MINISTERIO DE SALUD PUBLICA Y BIENESTAR SOCIAL (MSPBS)")
+    'Ministerio de Salud Publica y Bienestar Social (MSPBS)'
+    """
+    out: list[str] = []
+    position = 0
+    first = True
+    depth = 0
+    for match in _WORD.finditer(text):
+        between = text[position : match.start()]
+        depth += between.count("(") - between.count(")")
+        out.append(between)
+        word = match.group(0)
+        lower = word.lower()
+        after = text[match.end() : match.end() + 1]
+        if first and len(word) <= 3 and text[match.end() : match.end() + 1] == "-":
+            out.append(word)  # a country code before a hyphen: "ECU-MUNICIPIO DE QUITO"
+        elif _looks_like_acronym(word, bracketed=depth > 0):
+            out.append(word)
+        elif len(word) == 1 and (after in "./&" and after or between.endswith((".", "/", "&"))):
+            out.append(word)  # an initial: "A.P. Moller", "A/S", "AT&T"
+        elif not first and lower in SMALL_WORDS and not between.endswith(("-", "/")):
+            out.append(lower)
+        else:
+            # "D'ARCY" → "D'Arcy" would need a dictionary; "WOMEN'S" → "Women's" is the common case
+            out.append(lower[:1].upper() + lower[1:])
+        first = False
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _is_acronym_of(candidate: str, name: str) -> bool:
+    """Whether ``candidate`` (in brackets after ``name``) reads as its acronym: letters only, at
+    least two capitals, starting with the initial of one of the name's words. "(UK)" after
+    "Action Against Hunger" or "(SUD/EST)" is a qualifier, not an acronym: it stays in the name."""
+    if not candidate.isalpha() or sum(c.isupper() for c in candidate) < 2:
+        return False
+    initials = {word[0].upper() for word in _WORD.findall(name) if word[0].isalpha()}
+    return candidate[0].upper() in initials
+
+
+def name_display(recorded: str) -> tuple[str, str]:
+    """The display name and acronym of a name as a publisher recorded it.
+
+    Spaces are collapsed; a name in capitals is title-cased (:func:`title_case`); a trailing
+    acronym in brackets is split off ("United Nations Children's Fund (UNICEF)" → the name and
+    "UNICEF"), unless the brackets are all the name has. Names in mixed case are kept as written.
+
+    >>> name_display("GOVERNMENT OF MALAYSIA")
+    ('Government of Malaysia', '')
+    >>> name_display("Deutsche Gesellschaft für Internationale Zusammenarbeit (GIZ)")
+    ('Deutsche Gesellschaft für Internationale Zusammenarbeit', 'GIZ')
+    """
+    text = " ".join((recorded or "").split())
+    acronym = ""
+    match = _TRAILING_ACRONYM.match(text)
+    if match and _is_acronym_of(match.group("acronym"), match.group("name")):
+        text, acronym = match.group("name").rstrip(" -–,"), match.group("acronym")
+    if is_all_capitals(text) and (len(text.split()) > 1 or len(text) > 8):
+        text = title_case(text)
+    return text, acronym
+
+
+def name_is_truncation(short: str, full: str, *, min_length: int = 12) -> bool:
+    """True when ``short`` reads as ``full`` cut off at a field limit: ``full`` starts with it
+    (compared as :func:`name_key` reads names), it is not a whole-word prefix (the cut falls
+    inside a word, or ``short`` ends with an ellipsis), and it is at least ``min_length``
+    characters long, so that "Save" is never taken for a cut "Save the Children".
+
+    >>> name_is_truncation("Smart Youth Effort For Advanced Community, Tanzani",
+    ...                    "Smart Youth Effort For Advanced Community, Tanzania")
+    True
+    >>> name_is_truncation("Save the Children", "Save the Children UK")
+    False
+    """
+    ellipsis = bool(_ELLIPSIS.search(short or ""))
+    short_key = name_key(_ELLIPSIS.sub("", short or ""))
+    full_key = name_key(full or "")
+    if len(short_key) < min_length or len(full_key) <= len(short_key):
+        return False
+    if not full_key.startswith(short_key):
+        return False
+    return ellipsis or full_key[len(short_key)] != " "
+
+
+def names_fullest(names: Iterable[str]) -> dict[str, str]:
+    """Each name of ``names`` that is a truncation (:func:`name_is_truncation`) of another,
+    mapped to the longest name it is a truncation of; names that are not cut are left out.
+
+    Sorted by key, a truncated name comes right before the names it cuts, so this looks only at
+    its neighbours: O(n log n), not every pair.
+    """
+    keyed = sorted(
+        {(name_key(_ELLIPSIS.sub("", name)), name) for name in names if name},
+        key=lambda item: item[0],
+    )
+    result: dict[str, str] = {}
+    for i, (key, name) in enumerate(keyed):
+        best = None
+        for other_key, other in keyed[i + 1 :]:
+            if not other_key.startswith(key):
+                break
+            if name_is_truncation(name, other) and (best is None or len(other) > len(best)):
+                best = other
+        if best is not None:
+            result[name] = best
+    return result

@@ -14,7 +14,7 @@ from accounts.roles import CLEARANCE_PERMISSION
 from accounts.selectors import two_factor_passed
 
 from .choices import Audience, Sensitivity
-from .models import MergeRecord, Outcome, Stake, Stakeholder, Tie
+from .models import MergeRecord, Outcome, Stake, Stakeholder, Tag, Tie
 
 
 def user_is_cleared(user) -> bool:
@@ -188,14 +188,26 @@ def registry_recent_changes(
         ("stake", stakes, ("stakeholder", "outcome")),
         ("tie", ties, ("from_stakeholder", "to_stakeholder")),
     ]
+    # Changes made at the same moment (one request, one import) are ordered by kind and record id,
+    # never left to the database: an order that the rows of hidden actors could shift would
+    # change which of them make the cut (ids of visible records keep their relative order).
+    rank = {kind: position for position, (kind, _, _) in enumerate(histories)}
     records = chain.from_iterable(
-        (history.filter(history_date__lt=before) if before is not None else history)
-        .select_related("history_user", *related)
-        .order_by("-history_date")[:limit]
+        (
+            (rank[kind], record)
+            for record in (
+                history.filter(history_date__lt=before) if before is not None else history
+            )
+            .select_related("history_user", *related)
+            .order_by("-history_date", "-id", "-history_id")[:limit]
+        )
         for kind, history, related in histories
         if kind in kinds
     )
-    return sorted(records, key=lambda record: record.history_date, reverse=True)[:limit]
+    ordered = sorted(
+        records, key=lambda item: (item[1].history_date, -item[0], item[1].id), reverse=True
+    )
+    return [record for _, record in ordered[:limit]]
 
 
 CHANGE_VERBS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -436,3 +448,12 @@ def merge_record_visible_to(user) -> QuerySet[MergeRecord]:
         .values_list("pk", flat=True)
     )
     return candidates.exclude(pk__in=[pk for pk, m in merged.items() if hidden & set(m)])
+
+
+def tags_visible_to(user) -> QuerySet:
+    """The tags carried by a stakeholder ``user`` may see or by an outcome in use: the options
+    a tag filter or picker offers. A tag only hidden actors carry is not listed (nor counted)."""
+    return Tag.objects.filter(
+        Q(pk__in=Tag.objects.filter(stakeholders__in=stakeholder_visible_to(user)).values("pk"))
+        | Q(pk__in=Tag.objects.filter(outcomes__in=Outcome.objects.all()).values("pk"))
+    ).order_by("name")

@@ -5,8 +5,33 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from .models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
+from .choices import MACHINE_ORIGINS
+from .models import (
+    ExternalIdentifier,
+    Outcome,
+    Sector,
+    Stake,
+    Stakeholder,
+    Tag,
+    Tie,
+    tag_name_clean,
+)
+
+
+def tags_for_names(*, names: Iterable[str]) -> list[Tag]:
+    """The tags named (folded: lower case, single spaces), created when missing; blank names and
+    repeats are dropped. A name longer than 60 characters is refused, naming the field."""
+    wanted: list[str] = []
+    for raw in names:
+        name = " ".join((raw or "").lower().split())
+        if len(name) > 60:
+            raise ValidationError({"tags": f"A tag has at most 60 characters: “{name[:60]}…”."})
+        if name and name not in wanted:
+            wanted.append(tag_name_clean(name))
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
+    return [existing.get(name) or Tag.objects.get_or_create(name=name)[0] for name in wanted]
 
 
 def _validated_save(instance):
@@ -22,6 +47,7 @@ def stakeholder_create(
     kind: str,
     sectors: Iterable[Sector] = (),
     external_ids: dict[str, str] | None = None,
+    tags: Iterable[str] = (),
     user=None,
     **fields,
 ) -> Stakeholder:
@@ -29,24 +55,37 @@ def stakeholder_create(
     stakeholder = _validated_save(Stakeholder(name=name, kind=kind, **fields))
     if sectors:
         stakeholder.sectors.set(sectors)
+    if tags:
+        stakeholder.tags.set(tags_for_names(names=tags))
     if external_ids:
         stakeholder_external_ids_set(stakeholder=stakeholder, external_ids=external_ids, user=user)
     return stakeholder
 
 
 @transaction.atomic
-def stakeholder_update(*, stakeholder: Stakeholder, sectors=None, **fields) -> Stakeholder:
+def stakeholder_update(
+    *, stakeholder: Stakeholder, sectors=None, tags: Iterable[str] | None = None, **fields
+) -> Stakeholder:
+    """Change the given fields. A name changed by hand is marked edited (``name_edited``), so
+    that re-imports of the record keep it."""
+    if "name" in fields and fields["name"] != stakeholder.name:
+        stakeholder.name_edited = True
     for name, value in fields.items():
         setattr(stakeholder, name, value)
     _validated_save(stakeholder)
     if sectors is not None:
         stakeholder.sectors.set(sectors)
+    if tags is not None:
+        stakeholder.tags.set(tags_for_names(names=tags))
     return stakeholder
 
 
 @transaction.atomic
-def outcome_create(*, title: str, theme: str, **fields) -> Outcome:
-    return _validated_save(Outcome(title=title, theme=theme, **fields))
+def outcome_create(*, title: str, theme: str, tags: Iterable[str] = (), **fields) -> Outcome:
+    outcome = _validated_save(Outcome(title=title, theme=theme, **fields))
+    if tags:
+        outcome.tags.set(tags_for_names(names=tags))
+    return outcome
 
 
 @transaction.atomic
@@ -128,10 +167,38 @@ def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
 
 
 @transaction.atomic
-def outcome_update(*, outcome: Outcome, **fields) -> Outcome:
+def outcome_update(*, outcome: Outcome, tags: Iterable[str] | None = None, **fields) -> Outcome:
     for name, value in fields.items():
         setattr(outcome, name, value)
-    return _validated_save(outcome)
+    _validated_save(outcome)
+    if tags is not None:
+        outcome.tags.set(tags_for_names(names=tags))
+    return outcome
+
+
+@transaction.atomic
+def outcome_promote(*, outcome: Outcome, user) -> Outcome:
+    """Bring a machine-made outcome (an import's "<sector> in <country>") into the default lists,
+    recording who did and when; its origin stays as it was (provenance). Promoting a curated or
+    already promoted outcome is refused, naming the outcome."""
+    if outcome.origin not in MACHINE_ORIGINS:
+        raise ValidationError({"outcome": f"“{outcome.title}” was not made by an import."})
+    if outcome.promoted_at is not None:
+        raise ValidationError({"outcome": f"“{outcome.title}” is already promoted."})
+    outcome.promoted_at = timezone.now()
+    outcome.promoted_by = user if getattr(user, "pk", None) else None
+    outcome.save(update_fields=["promoted_at", "promoted_by", "updated_at"])
+    return outcome
+
+
+@transaction.atomic
+def outcome_demote(*, outcome: Outcome) -> Outcome:
+    """Undo a promotion: the machine-made outcome leaves the default lists again."""
+    if outcome.promoted_at is None:
+        raise ValidationError({"outcome": f"“{outcome.title}” is not promoted."})
+    outcome.promoted_at, outcome.promoted_by = None, None
+    outcome.save(update_fields=["promoted_at", "promoted_by", "updated_at"])
+    return outcome
 
 
 def outcome_delete(*, outcome: Outcome, user) -> str:
@@ -183,6 +250,27 @@ def stakeholder_bulk_update(*, stakeholders: Iterable[Stakeholder], field: str, 
             changed += 1
     if refused:
         raise ValidationError({"stakeholders": refused})
+    return changed
+
+
+@transaction.atomic
+def stakeholder_bulk_tag(
+    *, stakeholders: Iterable[Stakeholder], add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> int:
+    """Add and remove tags on every stakeholder, each change kept in its history as one edit
+    would (``stakeholder_update``); returns how many stakeholders changed. Naming no tag is
+    refused, naming the field."""
+    to_add, to_remove = tags_for_names(names=add), {tag_name_clean(name) for name in remove}
+    if not to_add and not any(to_remove):
+        raise ValidationError({"tags": "Name at least one tag to add or remove."})
+    changed = 0
+    for stakeholder in stakeholders:
+        current = [tag.name for tag in stakeholder.tags.all()]
+        wanted = [name for name in current if name not in to_remove]
+        wanted += [tag.name for tag in to_add if tag.name not in wanted]
+        if sorted(wanted) != sorted(current):
+            stakeholder_update(stakeholder=stakeholder, tags=wanted)
+            changed += 1
     return changed
 
 

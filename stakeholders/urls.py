@@ -44,6 +44,7 @@ urlpatterns = [
     path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
     path("outcomes/<int:pk>/delete/", views.outcome_delete, name="outcome_delete"),
+    path("outcomes/<int:pk>/promote/", views.outcome_promote, name="outcome_promote"),
     path("outcomes/<int:pk>/stakes/add/", views.outcome_stake_add, name="outcome_stake_add"),
     path("stakes/<int:pk>/edit/", views.stake_update, name="stake_update"),
     path("stakes/<int:pk>/delete/", views.stake_delete, name="stake_delete"),

@@ -11,23 +11,23 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
 from accounts.list_tools import Column, list_tools
 from smartdiplomacy.object_views import object_delete_view, object_form_view
 
 from . import services
-from .choices import Kind, Position
+from .choices import Kind, Origin, Position
 from .exports import outcome_export_response, stakeholder_export_response
 from .fields import to_capability
-from .filtersets import OutcomeFilterSet, StakeholderFilterSet
+from .filtersets import LISTING_DEFAULT, OutcomeFilterSet, StakeholderFilterSet
 from .forms import OutcomeForm, StakeForm, StakeholderBulkForm, StakeholderForm, TieForm
 from .models import Outcome, Sector, Stakeholder
 from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
@@ -35,6 +35,7 @@ from .selectors import (
     outcome_list_with_stake_counts,
     sensitivities_visible_to,
     stake_visible_to,
+    stakeholder_dates_as_seen,
     stakeholder_history,
     stakeholder_names_visible_to,
     stakeholder_ties,
@@ -138,6 +139,7 @@ def stakeholder_list(request):
         default_per_page=PAGE_SIZE,
     )
     page = _paginate(request, filterset.qs, tools.per_page)
+    _origin_facets(filterset, queryset=stakeholder_visible_to(request.user))
     return render(
         request,
         "stakeholders/stakeholder_list.html",
@@ -154,6 +156,28 @@ def stakeholder_list(request):
             "active_filter_count": _active_filter_count(filterset),
         },
     )
+
+
+def _origin_facets(filterset, *, queryset) -> None:
+    """Label the "Source" filter's choices with how many records of each origin the other
+    filters leave (one query): counted over ``queryset``, which is what the reader may see, so
+    a hidden actor never adds to a count."""
+    field = filterset.form.fields.get("origin")
+    if field is None:
+        return
+    data = filterset.data.copy()
+    data.pop("origin", None)
+    data.pop("ordering", None)
+    others = type(filterset)(data, queryset=queryset, request=filterset.request)
+    counts = dict(
+        others.qs.order_by()
+        .values_list("origin")
+        .annotate(n=Count("id"))
+        .values_list("origin", "n")
+    )
+    field.choices = [
+        (value, f"{label} ({counts.get(value, 0):,})") for value, label in Origin.choices
+    ]
 
 
 def _active_filter_count(filterset) -> int:
@@ -179,10 +203,15 @@ def stakeholder_export(request):
 def stakeholder_detail(request, pk: int):
     user = request.user
     stakeholder = get_object_or_404(
-        stakeholder_visible_to(user)
-        .select_related("parent")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("code")))
-        .prefetch_related("external_ids"),
+        # seen_created_at: an actor declassified later began, for the uncleared, when it was
+        # made public (its provenance date never tells of a hidden past).
+        stakeholder_dates_as_seen(
+            stakeholder_visible_to(user)
+            .select_related("parent")
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("code")))
+            .prefetch_related("external_ids"),
+            user=user,
+        ),
         pk=pk,
     )
     allowed = sensitivities_visible_to(user)
@@ -360,7 +389,9 @@ OUTCOME_COLUMNS = [
 @login_required
 def outcome_list(request):
     filterset = OutcomeFilterSet(
-        request.GET, queryset=outcome_list_with_stake_counts(user=request.user), request=request
+        request.GET,
+        queryset=outcome_list_with_stake_counts(user=request.user).select_related("sector"),
+        request=request,
     )
     tools = list_tools(
         request,
@@ -370,10 +401,18 @@ def outcome_list(request):
         default_per_page=PAGE_SIZE,
     )
     page = _paginate(request, filterset.qs, tools.per_page)
+    _origin_facets(filterset, queryset=Outcome.objects.all())
+    listing = filterset.form.cleaned_data.get("listing") or LISTING_DEFAULT
     return render(
         request,
         "stakeholders/outcome_list.html",
         {
+            "listing": listing,
+            # How many machine-made outcomes the default list leaves out (outcomes are not
+            # restricted; nothing here depends on a stakeholder).
+            "machine_made_count": Outcome.objects.machine_made().count()
+            if listing == LISTING_DEFAULT
+            else 0,
             "filterset": _sidebar_filterset(filterset),
             "page_obj": page,
             "outcomes": page.object_list,
@@ -395,7 +434,9 @@ def outcome_export(request):
 @login_required
 def outcome_detail(request, pk: int):
     user = request.user
-    outcome = get_object_or_404(outcome_list_with_stake_counts(user=user), pk=pk)
+    outcome = get_object_or_404(
+        outcome_list_with_stake_counts(user=user).select_related("sector"), pk=pk
+    )
     stakes = list(
         stake_visible_to(user)
         .filter(outcome=outcome)
@@ -489,6 +530,28 @@ def outcome_update(request, pk: int):
         message=lambda saved: f"Saved the outcome “{outcome.title}”.",
         success_url=lambda saved: outcome.get_absolute_url(),
     )
+
+
+@login_required
+@require_POST
+def outcome_promote(request, pk: int):
+    """Promote a machine-made outcome into the default lists (or, with ``undo``, take it out)."""
+    outcome = get_object_or_404(Outcome, pk=pk)
+    _require(request.user, "stakeholders.change_outcome")
+    try:
+        if request.POST.get("undo"):
+            services.outcome_demote(outcome=outcome)
+            messages.success(
+                request, f"“{outcome.title}” is machine-made again: left out of the default lists."
+            )
+        else:
+            services.outcome_promote(outcome=outcome, user=request.user)
+            messages.success(
+                request, f"Promoted “{outcome.title}”: it now shows in the default lists."
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(outcome.get_absolute_url())
 
 
 @login_required
@@ -684,6 +747,7 @@ BULK_FIELD_LABELS = {
     "kind": "Kind",
     "scope": "Scope",
     "sensitivity": "Sensitivity",
+    "tags": "Tags",
 }
 
 
@@ -705,6 +769,18 @@ def stakeholder_bulk(request):
         if action == "delete":
             deleted = services.stakeholder_bulk_delete(stakeholders=chosen, user=request.user)
             messages.success(request, f"Deleted {deleted} stakeholder{pluralize(deleted)}.")
+        elif action in ("tag_add", "tag_remove"):
+            names = form.cleaned_data["tags"]
+            changed = services.stakeholder_bulk_tag(
+                stakeholders=chosen,
+                add=names if action == "tag_add" else (),
+                remove=names if action == "tag_remove" else (),
+            )
+            messages.success(
+                request,
+                f"{'Tagged' if action == 'tag_add' else 'Untagged'} {changed} "
+                f"stakeholder{pluralize(changed)} ({', '.join(names)}).",
+            )
         else:
             value = form.cleaned_data[action]
             changed = services.stakeholder_bulk_update(

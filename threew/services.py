@@ -39,9 +39,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
-from stakeholders.choices import Capability, IdentifierScheme, Sensitivity, TieKind
+from stakeholders.choices import Capability, IdentifierScheme, Origin, Sensitivity, TieKind
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import ExternalIdentifier, Outcome, Stake, Stakeholder, Tie
+from stakeholders.names import name_display
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -207,12 +208,15 @@ class _Writer:
         self.visible = visible
         # normalised name → (id, restricted); the lowest id wins (a later duplicate is to merge).
         self.by_name: dict[str, tuple[int, bool]] = {}
-        for pk, name, sensitivity in (
-            visible.order_by("id").values_list("id", "name", "sensitivity").iterator(2000)
+        for pk, name, recorded, sensitivity in (
+            visible.order_by("id")
+            .values_list("id", "name", "recorded_name", "sensitivity")
+            .iterator(2000)
         ):
-            self.by_name.setdefault(
-                rules.name_normalised(name), (pk, sensitivity != Sensitivity.PUBLIC)
-            )
+            for known in (name, recorded) if recorded else (name,):
+                self.by_name.setdefault(
+                    rules.name_normalised(known), (pk, sensitivity != Sensitivity.PUBLIC)
+                )
         self.by_code: dict[str, tuple[int, bool]] = {}  # code → (id, restricted)
         self.outcome_ids: dict[str, int] = {}
         self.stake_source = f"{SOURCE_PREFIX}{source.name}"
@@ -308,9 +312,15 @@ class _Writer:
                         ] += 1
                     if not org.name:
                         report.notes["organisation given by its code only: named by it"] += 1
+                    recorded = org.name or org.code
+                    display, acronym = name_display(recorded)
                     new[normalised] = (
                         Stakeholder(
-                            name=(org.name or org.code)[:NAME_MAX],
+                            name=display[:NAME_MAX],
+                            recorded_name=recorded[:500],
+                            acronym=acronym[:40],
+                            origin=Origin.THREEW,
+                            source=f"{self.stake_source} row {row.number}"[:300],
                             kind=kind,
                             capabilities=rules.CAPABILITY_BY_ROLE.get(org.role, Capability(0)),
                             description=(
@@ -367,6 +377,8 @@ class _Writer:
                     theme=rules.theme_for_sector(sector),
                     geography=area[:200],
                     countries=[row.country] if row.country else [],
+                    origin=Origin.THREEW,
+                    source=f"{self.stake_source} row {row.number}"[:300],
                     description=(
                         f"Actors working on {sector} in {area}, as 3W (who does what where) data "
                         f"from {self.source.name} shows. Made by the 3W import."
@@ -421,6 +433,7 @@ class _Writer:
                         interest=interest,
                         influence=influence,
                         source=f"{self.stake_source} row {number}"[:300],
+                        origin=Origin.THREEW,
                     )
                 )
             elif not stake.source.startswith(SOURCE_PREFIX):
@@ -467,6 +480,7 @@ class _Writer:
                 start_date=row.start,
                 end_date=row.end,
                 source=f"{self.stake_source} row {row.number}"[:300],
+                origin=Origin.THREEW,
             )
             for (first, second), row in sorted(wanted.items())
             if (first, second) not in existing

@@ -269,10 +269,13 @@ class StakeholderSerializer(RegistrySerializer):
             "description",
             "website",
             "external_ids",
+            "recorded_name",
+            "origin",
+            "source",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "recorded_name", "origin", "source", "created_at", "updated_at"]
 
     def validate_sensitivity(self, value):
         allowed = sensitivities_visible_to(_request_user(self))
@@ -359,10 +362,22 @@ class OutcomeSerializer(RegistrySerializer):
             "geography",
             "countries",
             "needed_capabilities",
+            "origin",
+            "source",
+            "sector",
+            "promoted_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "origin",
+            "source",
+            "sector",
+            "promoted_at",
+            "created_at",
+            "updated_at",
+        ]
 
 
 # --- Stakes -----------------------------------------------------------------------------------
@@ -425,9 +440,10 @@ class StakeSerializer(RegistrySerializer):
             "position",
             "notes",
             "source",
+            "origin",
             "updated_at",
         ]
-        read_only_fields = ["id", "updated_at"]
+        read_only_fields = ["id", "origin", "updated_at"]
         # One stake per stakeholder and outcome is checked by the service (stake_create), whose
         # error lands on "outcome"; DRF's own validator would answer without naming a field.
         validators = []
@@ -494,8 +510,9 @@ class TieSerializer(RegistrySerializer):
             "start_date",
             "end_date",
             "source",
+            "origin",
             "notes",
             "updated_at",
         ]
-        read_only_fields = ["id", "updated_at"]
+        read_only_fields = ["id", "origin", "updated_at"]
         validators = []  # the service checks uniqueness and says which field (see StakeSerializer)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import IdentifierScheme
+from stakeholders.choices import IdentifierScheme, Origin
 from stakeholders.models import ExternalIdentifier, ImportJob, Outcome, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed
 
@@ -323,6 +323,10 @@ def _write_plans(
     write_creates, write_updates = WRITERS[kind]
     creates = [plan for plan in plans if plan.action == CREATE]
     updates = [plan for plan in plans if plan.action == UPDATE]
+    for plan in creates:  # provenance: what this import made ("Import #N: file")
+        plan.instance.origin = Origin.CSV
+        if isinstance(plan.instance, Stakeholder | Outcome):  # stakes and ties: the file's column
+            plan.instance.source = reason[:300]
     history = HistoryWriter(user=user, reason=reason)
     total, done = len(creates) + len(updates), 0
     for write, todo in ((write_creates, creates), (write_updates, updates)):

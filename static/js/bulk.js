@@ -14,7 +14,8 @@
   }
   function show() {
     form.querySelectorAll(".bulk-value").forEach(function (span) {
-      span.hidden = span.getAttribute("data-for") !== action.value;
+      // data-for may name several actions ("tag_add tag_remove") that share one value field.
+      span.hidden = span.getAttribute("data-for").split(" ").indexOf(action.value) < 0;
     });
   }
   if (all) all.addEventListener("change", function () {

@@ -289,6 +289,7 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "stakeholders:outcome_detail": {"pk": OUTCOME},
     "stakeholders:outcome_update": {"pk": OUTCOME},
     "stakeholders:outcome_delete": {"pk": OUTCOME},
+    "stakeholders:outcome_promote": {"pk": OUTCOME},
     "stakeholders:outcome_stake_add": {"pk": OUTCOME},
     "stakeholders:merge_record_detail": {"pk": "stakeholders.mergerecord"},
     "stakeholders:merge_record_undo": {"pk": "stakeholders.mergerecord"},

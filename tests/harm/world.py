@@ -372,6 +372,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
     _duplicates(world, hidden=hidden, step=step)
     with step():
         _iati(world, hidden=hidden)
+    _provenance(world, hidden=hidden, step=step)
     with step():
         methodology = Methodology.objects.get(published=True)
         index_services.methodology_rescore_all(methodology=methodology)
@@ -494,6 +495,86 @@ def _duplicates(world: World, *, hidden: bool, step) -> None:
                 values={"name": a["h_twin"].pk},
                 user=cleared,
             )
+
+
+def _provenance(world: World, *, hidden: bool, step) -> None:
+    """Records an import made (issue 16): a public actor named from capitals with its recorded
+    name and source, machine-made outcomes (one promoted by the uncleared officer), imported
+    stakes and ties; in the hidden world a restricted imported actor with a stake in the
+    machine-made outcome and a 3W tie to a public actor, which no count by source, facet or
+    provenance date may betray."""
+    a, o, users = world.actors, world.outcomes, world.users
+    peace = Sector.objects.get(code="15220")
+    with step():
+        a["imported"] = registry.stakeholder_create(
+            name="Government of Mali",
+            kind=Kind.STATE,
+            country="ML",
+            recorded_name="GOVERNMENT OF MALI",
+            origin="iati",
+            source="IATI activity XM-HARNESS-77-1 of publisher XM-HARNESS-77",
+        )
+        o["machine"] = registry.outcome_create(
+            title="Civilian peace-building in Mali",
+            theme=Theme.RECONSTRUCTION,
+            origin="iati",
+            source="IATI import",
+            sector=peace,
+            countries=["ML"],
+        )
+        o["promoted"] = registry.outcome_create(
+            title="Civilian peace-building in Niger",
+            theme=Theme.RECONSTRUCTION,
+            origin="iati",
+            source="IATI import",
+            sector=peace,
+            countries=["NE"],
+        )
+        registry.stake_create(
+            stakeholder=a["imported"], outcome=o["machine"], interest=0.5, influence=0.6,
+            source="IATI activity data", origin="iati",
+        )  # fmt: skip
+        registry.tie_create(
+            from_stakeholder=a["imported"], to_stakeholder=a["ngo"], kind=TieKind.PARTNERS_WITH,
+            source="3W Harness row 2", origin="3w",
+        )  # fmt: skip
+    with step():
+        if hidden:
+            a["h_imported"] = registry.stakeholder_create(
+                name="Gao Health Collective",
+                kind=Kind.GRASSROOTS,
+                country="ML",
+                sensitivity=Sensitivity.RESTRICTED,
+                recorded_name="GAO HEALTH COLLECTIVE",
+                origin="iati",
+                source="IATI activity XM-HARNESS-77-1 of publisher XM-HARNESS-77",
+            )
+            registry.stake_create(
+                stakeholder=a["h_imported"], outcome=o["machine"], interest=0.9, influence=0.2,
+                source="IATI activity data", origin="iati",
+            )  # fmt: skip
+            registry.stake_create(
+                stakeholder=a["h_imported"], outcome=o["promoted"], interest=0.7, influence=0.3,
+                source="IATI activity data", origin="iati",
+            )  # fmt: skip
+            registry.tie_create(
+                from_stakeholder=a["h_imported"], to_stakeholder=a["ngo"],
+                kind=TieKind.PARTNERS_WITH, source="3W Harness row 3", origin="3w",
+            )  # fmt: skip
+    with step():
+        registry.outcome_promote(outcome=o["promoted"], user=users["officer"])
+    with step():
+        # Tags: one a public and a hidden actor share, one only a hidden actor carries (never to
+        # be listed, offered or counted for the uncleared), one on an outcome; a bulk tag edit
+        # by the uncleared officer over what they see.
+        registry.stakeholder_update(stakeholder=a["imported"], tags=["sahel", "imported"])
+        registry.outcome_update(outcome=o["machine"], tags=["peace"])
+        registry.stakeholder_bulk_tag(stakeholders=[a["ngo"], a["state"]], add=["partners"])
+        if hidden:
+            registry.stakeholder_update(
+                stakeholder=a["h_imported"], tags=["sahel", "militia watch"]
+            )
+            registry.stakeholder_update(stakeholder=a["h_women"], tags=["partners"])
 
 
 def _iati(world: World, *, hidden: bool) -> None:

@@ -58,7 +58,7 @@ from index.models import Engagement, EngagementParticipant
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
-from stakeholders.choices import Capability, IdentifierScheme, Kind, Scope
+from stakeholders.choices import Capability, IdentifierScheme, Kind, Origin, Scope
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
     ExternalIdentifier,
@@ -67,6 +67,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
+from stakeholders.names import name_display, name_is_truncation
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -364,6 +365,8 @@ class _Collector:
             found.type = org.type
         if not found.name and org.name:
             found.name = org.name
+        elif org.name and found.name != org.name and name_is_truncation(found.name, org.name):
+            found.name = org.name  # the full narrative over one cut at a field limit
         return found
 
     def org_index(self, org: Organisation) -> int | None:
@@ -539,8 +542,12 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
             .values_list("value", "stakeholder_id")
         )
     by_name: dict[str, int] = {}
-    for pk, name in visible.order_by("id").values_list("id", "name").iterator(chunk_size=2000):
+    for pk, name, recorded in (
+        visible.order_by("id").values_list("id", "name", "recorded_name").iterator(chunk_size=2000)
+    ):
         by_name.setdefault(mapping.name_normalised(name), pk)
+        if recorded:  # a stakeholder shown under a clean name is still found by the recorded one
+            by_name.setdefault(mapping.name_normalised(recorded), pk)
 
     result: dict[int, int] = {}
     matched: list[_Org] = []
@@ -549,6 +556,8 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
         pk = by_ref.get(org.ref) if org.ref else None
         if pk is None:
             pk = by_name.get(mapping.name_normalised(org.name))
+        if pk is None:  # "… Humanitarian Affairs (OCHA)" is the registry's "… Humanitarian Affairs"
+            pk = by_name.get(mapping.name_normalised(name_display(org.name)[0]))
         if pk is None:
             new.append(org)
         else:
@@ -566,9 +575,14 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
         capabilities = Capability(0)
         for role in org.roles:
             capabilities |= mapping.CAPABILITY_BY_ROLE.get(role, Capability(0))
+        display, acronym = name_display(org.name)
         created.append(
             Stakeholder(
-                name=org.name[:300],
+                name=display[:300],
+                recorded_name=org.name[:500],
+                acronym=acronym[:40],
+                origin=Origin.IATI,
+                source="IATI import",
                 kind=kind,
                 scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
                 capabilities=capabilities,
@@ -635,6 +649,9 @@ def _outcomes_write(
     keys: set[tuple[str, str]], *, report: ImportReport, history: HistoryWriter
 ) -> dict[tuple[str, str], int]:
     counts = report.counts["outcomes"]
+    sector_ids = dict(
+        Sector.objects.filter(code__in={sector for sector, _ in keys}).values_list("code", "id")
+    )
     titles = {key: outcome_title(*key) for key in keys}
     existing: dict[str, int] = {}
     all_titles = sorted(set(titles.values()))
@@ -653,6 +670,9 @@ def _outcomes_write(
                 theme=mapping.theme_for_sector(sector),
                 geography=country_name(country)[:200],
                 countries=[country],
+                origin=Origin.IATI,
+                source="IATI import",
+                sector_id=sector_ids.get(sector),
                 description=(
                     f"Actors working on OECD DAC sector {sector} ({sector_name(sector)}) in "
                     f"{country_name(country)}, as IATI activity data shows."
@@ -703,6 +723,7 @@ def _stakes_write(
                             interest=interest,
                             influence=influence,
                             source=STAKE_SOURCE,
+                            origin=Origin.IATI,
                         )
                     )
                 elif stake.source != STAKE_SOURCE:

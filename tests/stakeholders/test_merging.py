@@ -88,6 +88,8 @@ def _world(officer):
     ExternalIdentifier.objects.create(stakeholder=dup, scheme=IdentifierScheme.IATI_ORG, value="X")
     ExternalIdentifier.objects.create(stakeholder=dup2, scheme=IdentifierScheme.IATI_ORG, value="X")
     dup.sectors.add(SectorFactory())
+    stakeholder_update(stakeholder=dup, tags=["shipping", "logistics"])
+    stakeholder_update(stakeholder=dup2, tags=["shipping"])  # the same tag twice: kept once
     participant = EngagementParticipantFactory(stakeholder=dup)
     EngagementParticipantFactory(engagement=participant.engagement, stakeholder=dup2)
     make_partnership(proposer=officer, members=[dup, partner])
@@ -142,7 +144,7 @@ def _references_to(ids) -> dict[str, int]:
 
 
 def _table(model):
-    return sorted(model._base_manager.values_list(*[f.attname for f in model._meta.concrete_fields if f.name not in ("updated_at", "dismissed_at")]))  # fmt: skip  # noqa: E501
+    return sorted(model._base_manager.values_list(*[f.attname for f in model._meta.concrete_fields if f.name not in ("updated_at", "created_at", "dismissed_at")]))  # fmt: skip  # noqa: E501
 
 
 def test_merge_moves_every_reference_and_undo_restores_exactly(
@@ -166,6 +168,7 @@ def test_merge_moves_every_reference_and_undo_restores_exactly(
     survivor.refresh_from_db()
     assert survivor.acronym == "APMM" and survivor.name == "A.P. Moller - Maersk"
     assert survivor.sectors.count() == 1
+    assert sorted(tag.name for tag in survivor.tags.all()) == ["logistics", "shipping"]
     shared = Stake.objects.get(
         stakeholder=survivor, outcome__stakes__stakeholder=survivor, interest=0.9
     )  # noqa: E501
@@ -196,6 +199,11 @@ def test_merge_moves_every_reference_and_undo_restores_exactly(
     assert Stakeholder.objects.get(pk=dup.pk).archived_at is None
     survivor.refresh_from_db()
     assert survivor.acronym == "" and survivor.sectors.count() == 0
+    assert survivor.tags.count() == 0
+    assert sorted(tag.name for tag in Stakeholder.objects.get(pk=dup.pk).tags.all()) == [
+        "logistics",
+        "shipping",
+    ]
     with pytest.raises(ValidationError, match="undone already"):
         stakeholder_merge_undo(record=MergeRecord.objects.get(pk=record.pk), user=officer)
 

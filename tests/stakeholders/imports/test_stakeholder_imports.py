@@ -64,6 +64,8 @@ def test_good_csv_dry_run_then_import(officer, sectors, upload, apply):
     assert job.status == Status.DONE, job.error_message
     wpn = Stakeholder.objects.get(name="Women's Peace Network")
     assert wpn.kind == Kind.WOMENS_GROUP and wpn.country == "YE" and wpn.women_led
+    # Provenance: the import that made it.
+    assert (wpn.origin, wpn.source) == ("csv", f"Import #{job.pk}: good.csv")
     assert wpn.capabilities == Capability.FIELD_PRESENCE | Capability.COMMUNITY_TRUST
     assert wpn.women_leadership_share == 0.8
     assert sorted(wpn.sectors.values_list("code", flat=True)) == ["15170", "15220"]
