@@ -1,5 +1,8 @@
-"""The whole-import IATI importer as it was before issue 21 (commit 4698370), kept verbatim as the
+"""The whole-import IATI importer as it was before issue 21 (commit 4698370), kept as the
 reference the batched importer must equal (tests/iati/test_scale.py, benchmarks/iati_import.py).
+Since then it has taken the names and provenance of issue 16 as the batched importer did, and it
+writes engagements with the batched importer's own functions (the batching changed how
+organisations, outcomes and stakes are gathered, not how engagements are written).
 
 Original docstring: Importing IATI activity files into the registry (the one write path for IATI
 data).
@@ -36,25 +39,31 @@ A file that is not XML, is truncated or is not IATI aborts the whole import: not
 """
 
 import dataclasses
-import datetime as dt
-import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from iati import mapping
 from iati.codelists import country_name, sector_name
-from iati.engagements import IMPORTED_FIELDS, EngagementDraft, engagement_draft
+from iati.engagements import EngagementDraft, engagement_draft
 from iati.models import IatiActivity
 from iati.parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
 from iati.selectors import kind_override_table
+
+# Written as the batched importer writes them (not what the equality is about: the batched import
+# changed how organisations, outcomes and stakes are gathered, not how engagements are written).
+from iati.services import (
+    _activity_from_payload,
+    _bulk_change_announce,
+    _digest,
+    _engagement_batch_write,
+)
 from iati.validation import file_problems
-from index.models import Engagement, EngagementParticipant
+from index.models import Engagement
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
@@ -69,7 +78,6 @@ from stakeholders.models import (
 )
 from stakeholders.names import name_display, name_is_truncation
 from stakeholders.selectors import stakeholder_visible_to
-from stakeholders.signals import registry_bulk_changed
 
 STAKE_SOURCE = "IATI activity data"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
@@ -798,189 +806,3 @@ def _engagements_write(
             to_score = to_score[RESCORE_TASK_SIZE:]
     if to_score:
         enqueue_on_commit(engagements_rescore, to_score)
-
-
-def _engagement_batch_write(
-    drafts: dict[int, EngagementDraft], *, counts: Counts, history: HistoryWriter
-) -> list[int]:
-    """Write one batch of drafts (activity id → draft); returns the engagements created or
-    changed. A few queries per batch, whatever its size."""
-    if not drafts:
-        return []
-    existing = {
-        row["iati_activity_id"]: row
-        for row in Engagement.objects.filter(iati_activity_id__in=list(drafts)).values(
-            "id", "iati_activity_id", *IMPORTED_FIELDS
-        )
-    }
-    engagement_ids = [row["id"] for row in existing.values()]
-    participants: dict[int, set[tuple[int, str]]] = {pk: set() for pk in engagement_ids}
-    participant_ids: dict[int, list[int]] = {pk: [] for pk in engagement_ids}
-    for pk, engagement_id, stakeholder_id, role in EngagementParticipant.objects.filter(
-        engagement_id__in=engagement_ids
-    ).values_list("pk", "engagement_id", "stakeholder_id", "role"):
-        participants[engagement_id].add((stakeholder_id, role))
-        participant_ids[engagement_id].append(pk)
-    through = Engagement.outcomes.through
-    outcomes: dict[int, set[int]] = {pk: set() for pk in engagement_ids}
-    for engagement_id, outcome_id in through.objects.filter(
-        engagement_id__in=engagement_ids
-    ).values_list("engagement_id", "outcome_id"):
-        outcomes[engagement_id].add(outcome_id)
-
-    now = timezone.now()
-    creates: list[tuple[Engagement, EngagementDraft]] = []
-    updates: list[tuple[Engagement, EngagementDraft]] = []
-    for activity_id, draft in drafts.items():
-        row = existing.get(activity_id)
-        if row is None:
-            creates.append((Engagement(iati_activity_id=activity_id, **draft.fields()), draft))
-            continue
-        fields = draft.fields()
-        if (
-            all(row[name] == value for name, value in fields.items())
-            and participants[row["id"]] == set(draft.participants)
-            and outcomes[row["id"]] == set(draft.outcome_ids)
-        ):
-            counts.unchanged += 1
-            continue
-        updates.append((Engagement(pk=row["id"], updated_at=now, **fields), draft))
-
-    if creates or updates:
-        # Bulk writes send no signal: retire the scores API's remembered answers.
-        from index.generation import scores_changed
-
-        scores_changed()
-    created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])
-    Engagement.objects.bulk_update(
-        [engagement for engagement, _ in updates], [*IMPORTED_FIELDS, "updated_at"]
-    )
-    # Participants and outcomes of changed engagements are replaced as a whole.
-    replaced = [engagement.pk for engagement, _ in updates]
-    gone = [pk for engagement_id in replaced for pk in participant_ids[engagement_id]]
-    _record_in_chunks(history, EngagementParticipant, gone, history_type="-")
-    _participants_delete(gone)
-    through.objects.filter(engagement_id__in=replaced).delete()
-    written = [*creates, *updates]
-    new_participants = EngagementParticipant.objects.bulk_create(
-        [
-            EngagementParticipant(engagement_id=engagement.pk, stakeholder_id=pk, role=role)
-            for engagement, draft in written
-            for pk, role in draft.participants
-        ]
-    )
-    through.objects.bulk_create(
-        [
-            through(engagement_id=engagement.pk, outcome_id=outcome_id)
-            for engagement, draft in written
-            for outcome_id in draft.outcome_ids
-        ]
-    )
-    history_ids = history.record(Engagement, [row.pk for row in created], history_type="+")
-    history_ids += history.record(Engagement, replaced, history_type="~")
-    _engagement_outcomes_history(history_ids)
-    _record_in_chunks(
-        history, EngagementParticipant, [row.pk for row in new_participants], history_type="+"
-    )
-    counts.created += len(created)
-    counts.updated += len(updates)
-    return [engagement.pk for engagement, _ in written]
-
-
-def _record_in_chunks(history: HistoryWriter, model, pks: list[int], *, history_type: str):
-    for start in range(0, len(pks), BATCH_SIZE):
-        history.record(model, pks[start : start + BATCH_SIZE], history_type=history_type)
-
-
-def _participants_delete(pks: list[int]) -> None:
-    """Delete participants in bulk: their history is written in bulk just before, so the
-    per-row delete signals (one history INSERT per row) are bypassed on purpose."""
-    quote = connection.ops.quote_name
-    table, pk = quote(EngagementParticipant._meta.db_table), quote("id")
-    for start in range(0, len(pks), BATCH_SIZE):
-        chunk = pks[start : start + BATCH_SIZE]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
-            )
-
-
-def _engagement_outcomes_history(history_ids: list[int]) -> None:
-    """The outcomes each engagement record had, as simple_history keeps m2m fields."""
-    if not history_ids:
-        return
-    quote = connection.ops.quote_name
-    through = Engagement.outcomes.through
-    history = Engagement.history.model
-    outcome_history = history.outcomes.model
-    columns = ", ".join(
-        quote(outcome_history._meta.get_field(name).column)
-        for name in ("id", "engagement", "outcome", "history")
-    )
-    t_id, t_engagement, t_outcome = (
-        quote(through._meta.get_field(name).column) for name in ("id", "engagement", "outcome")
-    )
-    h_pk, h_id = quote(history._meta.pk.column), quote(history._meta.get_field("id").column)
-    for start in range(0, len(history_ids), BATCH_SIZE):
-        chunk = history_ids[start : start + BATCH_SIZE]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(outcome_history._meta.db_table)} ({columns}) "
-                f"SELECT t.{t_id}, t.{t_engagement}, t.{t_outcome}, h.{h_pk} "
-                f"FROM {quote(through._meta.db_table)} t "
-                f"JOIN {quote(history._meta.db_table)} h ON h.{h_id} = t.{t_engagement} "
-                f"WHERE h.{h_pk} IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
-
-
-def _bulk_change_announce(report: ImportReport) -> None:
-    """Once committed, one signal: the overlap engine starts one full run (not one per stake).
-
-    Stakeholders are announced first when they changed: the graph refreshes its snapshot for
-    them (it ignores stakes), and the overlap engine starts its run for either kind.
-    """
-    counts = report.counts
-    stakes = counts["stakes"].created + counts["stakes"].updated
-    stakeholders = counts["stakeholders"].created + counts["stakeholders"].updated
-    if stakeholders:
-        kind, count = "stakeholders", stakeholders
-    elif stakes:
-        kind, count = "stakes", stakes
-    else:
-        return
-    transaction.on_commit(
-        lambda: registry_bulk_changed.send(sender=IatiActivity, kind=kind, count=count)
-    )
-
-
-def _digest(payload: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-def _activity_from_payload(payload: dict) -> Activity:
-    """The stored version of an activity, back as the parser's dataclass."""
-
-    def org(data):
-        return Organisation(**data) if data else None
-
-    return Activity(
-        identifier=payload["identifier"],
-        last_updated=dt.datetime.fromisoformat(payload["last_updated"])
-        if payload.get("last_updated")
-        else None,
-        version=payload.get("version", ""),
-        default_currency=payload.get("default_currency", ""),
-        reporting_org=org(payload.get("reporting_org")),
-        participating_orgs=tuple(org(data) for data in payload.get("participating_orgs", [])),
-        title=payload.get("title", ""),
-        dates={key: dt.date.fromisoformat(value) for key, value in payload["dates"].items()},
-        recipient_countries=tuple(tuple(pair) for pair in payload.get("recipient_countries", [])),
-        recipient_regions=tuple(tuple(item) for item in payload.get("recipient_regions", [])),
-        sectors=tuple(tuple(pair) for pair in payload.get("sectors", [])),
-        other_sector_count=payload.get("other_sector_count", 0),
-        gender_marker=payload.get("gender_marker"),
-        budget_total=payload.get("budget_total"),
-    )
