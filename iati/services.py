@@ -58,7 +58,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
-from stakeholders.names import name_display, name_is_truncation, name_normalise
+from stakeholders.names import name_display, name_is_truncation, name_normalise, names_fullest
 from stakeholders.selectors import stakeholder_visible_to
 from stakeholders.signals import registry_bulk_changed
 
@@ -765,6 +765,79 @@ def _stakeholder_new(org: IatiStagedOrg, kind: str) -> Stakeholder:
     )
 
 
+def truncated_aliases(orgs: list[tuple[str, str]]) -> dict[int, int]:
+    """For organisations given as ``(ref, name)`` in the order met: each one whose name is
+    another's cut short ("…Community, Tanzani"), when their refs do not tell them apart, mapped
+    (by position) to the first organisation with the fullest name (``names.names_fullest``)."""
+    fullest = names_fullest(name for _, name in orgs)
+    if not fullest:
+        return {}
+    first: dict[str, int] = {}
+    for position, (_, name) in enumerate(orgs):
+        first.setdefault(name, position)
+    result: dict[int, int] = {}
+    for position, (ref, name) in enumerate(orgs):
+        target = first.get(fullest.get(name, ""))
+        if target is None or target == position or (ref and orgs[target][0]):
+            continue
+        result[position] = target
+    return result
+
+
+def _truncated_aliases_fold(*, run: IatiImportRun, report: ImportReport) -> set[int]:
+    """Organisations the run created under a name that another of its organisations gives in
+    full are one stakeholder, named in full, as the whole import made them: the cut one's
+    stakeholder is folded into the full one's (its participations moved, the stronger role kept
+    where both took part) before stakes are written. Returns the folded staged organisations."""
+    orgs = list(
+        IatiStagedOrg.objects.filter(run=run)
+        .order_by("pk")
+        .only("pk", "ref", "name", "stakeholder_id", "created_here")
+    )
+    aliases = truncated_aliases([(org.ref, org.name) for org in orgs])
+    folded: dict[int, int] = {}
+    for position, target in sorted(aliases.items()):
+        if not orgs[position].created_here:
+            continue
+        while target in folded:
+            target = folded[target]
+        folded[position] = target
+    if not folded:
+        return set()
+    historical = EngagementParticipant.history.model
+    for position, target in folded.items():
+        org, full = orgs[position], orgs[target]
+        old, new = org.stakeholder_id, full.stakeholder_id
+        if org.ref and not full.ref:
+            full.ref, org.ref = org.ref, ""
+        kept = dict(
+            EngagementParticipant.objects.filter(stakeholder_id=new).values_list(
+                "engagement_id", "pk"
+            )
+        )
+        for pk, engagement_id, role in EngagementParticipant.objects.filter(
+            stakeholder_id=old
+        ).values_list("pk", "engagement_id", "role"):
+            if engagement_id in kept:
+                target_row = EngagementParticipant.objects.get(pk=kept[engagement_id])
+                stronger = mapping.participant_role_stronger(target_row.role, role)
+                if stronger != target_row.role:
+                    EngagementParticipant.objects.filter(pk=target_row.pk).update(role=stronger)
+                historical.objects.filter(id=pk).delete()
+                EngagementParticipant.objects.filter(pk=pk).delete()
+            else:
+                EngagementParticipant.objects.filter(pk=pk).update(stakeholder_id=new)
+                historical.objects.filter(id=pk).update(stakeholder_id=new)
+        Stakeholder.objects.filter(pk=old).delete()
+        org.stakeholder_id, org.created_here = new, False
+        IatiStagedOrg.objects.filter(pk=org.pk).update(
+            ref=org.ref, stakeholder_id=new, created_here=False
+        )
+        IatiStagedOrg.objects.filter(pk=full.pk).update(ref=full.ref)
+    report.counts["stakeholders"].created -= len(folded)
+    return {orgs[position].pk for position in folded}
+
+
 def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWriter) -> None:
     """Once every file of the run is in: the stakeholders the run created get the kind, scope,
     capabilities and description of the run's totals (and their history), matched ones the IATI
@@ -773,6 +846,7 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
     user = run.user
     overrides = kind_override_table(user)
     counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
+    folded = _truncated_aliases_fold(run=run, report=report)
     matched: set[int] = set()
     gained: set[int] = set()
     last = 0
@@ -782,6 +856,7 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
             break
         last = chunk[-1].pk
         updated = []
+        chunk = [org for org in chunk if org.pk not in folded]
         for org in chunk:
             org.role_set, org.publisher_set = set(org.roles), set(org.publishers)
             if not org.created_here:

@@ -61,6 +61,7 @@ from iati.services import (
     _bulk_change_announce,
     _digest,
     _engagement_batch_write,
+    truncated_aliases,
 )
 from iati.validation import file_problems
 from index.models import Engagement
@@ -560,12 +561,23 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
     result: dict[int, int] = {}
     matched: list[_Org] = []
     new: list[_Org] = []
+    aliases = truncated_aliases([(org.ref, org.name) for org in collector.orgs])
+    folded: dict[int, int] = {}
     for org in collector.orgs:
         pk = by_ref.get(org.ref) if org.ref else None
         if pk is None:
             pk = by_name.get(mapping.name_normalised(org.name))
         if pk is None:  # "… Humanitarian Affairs (OCHA)" is the registry's "… Humanitarian Affairs"
             pk = by_name.get(mapping.name_normalised(name_display(org.name)[0]))
+        if pk is None and org.index in aliases:  # one stakeholder with the full name's
+            target = aliases[org.index]
+            while target in folded:
+                target = folded[target]
+            folded[org.index] = target
+            full = collector.orgs[target]
+            if org.ref and not full.ref:
+                full.ref, org.ref = org.ref, ""
+            continue
         if pk is None:
             new.append(org)
         else:
@@ -602,6 +614,10 @@ def _stakeholders_write(collector: _Collector, *, user, history: HistoryWriter) 
         history.record(Stakeholder, [row.pk for row in batch], history_type="+")
     for org, row in zip(new, created, strict=True):
         result[org.index] = row.pk
+    for index, target in folded.items():
+        while target in folded:
+            target = folded[target]
+        result[index] = result[target]
     counts.created += len(created)
 
     # The ref kept as an external id, for new stakeholders and matched ones that lack it.
