@@ -829,6 +829,8 @@ def _truncated_aliases_fold(*, run: IatiImportRun, report: ImportReport) -> set[
                 EngagementParticipant.objects.filter(pk=pk).update(stakeholder_id=new)
                 historical.objects.filter(id=pk).update(stakeholder_id=new)
         Stakeholder.objects.filter(pk=old).delete()
+        # Made by this run and folded before its history was written: it never existed.
+        Stakeholder.history.model.objects.filter(id=old).delete()
         org.stakeholder_id, org.created_here = new, False
         IatiStagedOrg.objects.filter(pk=org.pk).update(
             ref=org.ref, stakeholder_id=new, created_here=False

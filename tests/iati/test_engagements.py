@@ -55,9 +55,7 @@ def test_the_seven_activities_become_seven_engagements():
     assert (ec.start_date, ec.end_date) == (dt.date(2022, 1, 17), dt.date(2022, 10, 13))
     assert ec.country.code == "CG" and ec.place == "Congo"
     assert roles_of(ec) == {
-        "European Commission - Directorate-General for International Partnerships": (
-            "funder"
-        ),
+        "European Commission - Directorate-General for International Partnerships": "funder",
         "European Development Fund": "convener",
         "Recipient Government": "convener",
         "EC_INTPA": "implementer",

@@ -218,3 +218,45 @@ def test_a_folder_job_runs_as_tasks_and_shows_progress_per_file(
     page = client.get(reverse("iati_import:job", args=[token]))
     assert b"a.xml" in page.content and b"skipped (same content)" in page.content
     assert Engagement.objects.count() == 7
+
+
+def _named_activity(identifier: str, *names: str) -> str:
+    orgs = "".join(
+        f'<participating-org role="{role}" type="22"><narrative>{name}</narrative>'
+        "</participating-org>"
+        for role, name in zip(("1", "4", "4"), names, strict=False)
+    )
+    return f"""
+ <iati-activity last-updated-datetime="2024-01-01T00:00:00">
+  <iati-identifier>{identifier}</iati-identifier>
+  <reporting-org ref="XI-TEST-9" type="10"><narrative>Test Publisher</narrative></reporting-org>
+  {orgs}
+  <recipient-country code="TZ"/>
+  <sector vocabulary="1" code="16010"/>
+ </iati-activity>"""
+
+
+def test_a_name_cut_in_one_batch_and_full_in_a_later_one_is_folded_as_the_whole_import(
+    monkeypatch, tmp_path
+):
+    from tests.iati.test_services import write
+
+    cut, full = (
+        "Smart Youth Effort For Advanced Community, Tanzani",
+        ("Smart Youth Effort For Advanced Community, Tanzania"),
+    )
+    path = write(
+        tmp_path,
+        _named_activity("XI-TEST-9-A", "Kilimo Trust", cut),
+        _named_activity("XI-TEST-9-B", "Kilimo Trust", full),
+        # Both in one activity: one participant, the stronger role.
+        _named_activity("XI-TEST-9-C", full, "Kilimo Trust", cut),
+    )
+    expected, expected_report = whole_import_then_undone([path])
+    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 1)  # the cut name is written first
+    report = iati_import(paths=[path])
+    assert summary(report) == expected_report
+    assert registry() == expected
+    names = [row[0] for row in expected["stakeholders"]]
+    assert full in names and cut not in names
+    assert Stakeholder.history.filter(name=cut).count() == 0  # never existed, as in the whole
