@@ -484,16 +484,33 @@ def _columns(model, names: Sequence[str]) -> list[str]:
 def _insert(model, names: Sequence[str], rows: Iterable[tuple], *, batch: int = 100_000) -> None:
     """Insert plain tuples into ``model``'s table: COPY on PostgreSQL, executemany elsewhere."""
     table = model._meta.db_table
-    columns = _columns(model, names)
+    # Every other column that may not be NULL gets the model's default, so that a field added to
+    # the model later (the database has no defaults of Django's) never breaks the synthetic load.
+    filled = _defaults_for_unnamed(model, names)
+    columns = _columns(model, names) + [field.column for field, _ in filled]
+    extra = tuple(value for _, value in filled)
     with connection.cursor() as cursor:
         chunk: list[tuple] = []
         for row in rows:
-            chunk.append(row)
+            chunk.append(row + extra if extra else row)
             if len(chunk) >= batch:
                 _insert_chunk(cursor, table, columns, chunk)
                 chunk = []
         if chunk:
             _insert_chunk(cursor, table, columns, chunk)
+
+
+def _defaults_for_unnamed(model, names: Sequence[str]) -> list[tuple[models.Field, object]]:
+    named = {model._meta.get_field(name).column for name in names}
+    filled = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.null or field.column in named:
+            continue
+        default = field.get_default()
+        if default is None:
+            continue  # no default: the insert fails, naming the column, as it should
+        filled.append((field, field.get_db_prep_save(default, connection)))
+    return filled
 
 
 def _insert_chunk(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
