@@ -1,8 +1,9 @@
 """The whole-import IATI importer as it was before issue 21 (commit 4698370), kept as the
 reference the batched importer must equal (tests/iati/test_scale.py, benchmarks/iati_import.py).
 Since then it has taken the names and provenance of issue 16 as the batched importer did, and it
-writes engagements with the batched importer's own functions (the batching changed how
-organisations, outcomes and stakes are gathered, not how engagements are written).
+uses the batched importer's own functions for what the batching did not change (the report,
+files, sectors, outcome and stake writes, engagements): what it keeps is the whole-import
+collector and its stakeholder matching.
 
 Original docstring: Importing IATI activity files into the registry (the one write path for IATI
 data).
@@ -40,7 +41,6 @@ A file that is not XML, is truncated or is not IATI aborts the whole import: not
 
 import dataclasses
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -54,16 +54,28 @@ from iati.models import IatiActivity
 from iati.parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
 from iati.selectors import kind_override_table
 
-# Written as the batched importer writes them (not what the equality is about: the batched import
-# changed how organisations, outcomes and stakes are gathered, not how engagements are written).
+# What the batching did not change is the batched importer's own: the report, files, sectors,
+# outcomes, the stake writes and the engagement writes (the equality is about how organisations,
+# outcomes and stakes are gathered across batches, not about these).
 from iati.services import (
+    BATCH_SIZE,
+    IDENTIFIER_MAX_LENGTH,
+    RESCORE_TASK_SIZE,
+    ROLE_NAMES,
+    VALIDATION_MODES,
+    IatiImportError,
+    ImportReport,
     _activity_from_payload,
     _bulk_change_announce,
     _digest,
     _engagement_batch_write,
+    _file_validate,
+    _outcomes_write,
+    _sectors_write,
+    _stakes_write,
+    files_expand,
     truncated_aliases,
 )
-from iati.validation import file_problems
 from index.models import Engagement
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError
@@ -72,129 +84,10 @@ from stakeholders.choices import Capability, IdentifierScheme, Kind, Origin, Sco
 from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import (
     ExternalIdentifier,
-    Outcome,
-    Sector,
-    Stake,
     Stakeholder,
 )
 from stakeholders.names import name_display, name_is_truncation
 from stakeholders.selectors import stakeholder_visible_to
-
-STAKE_SOURCE = "IATI activity data"
-SAMPLE_FILE = Path(__file__).resolve().parent / "sample" / "dportal-covid-401-activities.xml"
-BATCH_SIZE = 500
-RESCORE_TASK_SIZE = 2000  # engagements scored by one engagements_rescore task
-PROBLEM_KINDS_KEPT = 1000  # distinct schema messages counted one by one
-DETAILS_KEPT = 100  # skipped items listed one by one in the report; the rest are only counted
-IDENTIFIER_MAX_LENGTH = IatiActivity._meta.get_field("iati_identifier").max_length
-
-
-class IatiImportError(ApplicationError):
-    """The import was refused as a whole (nothing written); the message says which file and why."""
-
-    def __init__(self, message: str):
-        super().__init__(message, "paths")
-
-
-@dataclasses.dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-
-
-@dataclasses.dataclass
-class ImportReport:
-    """What one import did: counts per kind of row, and why anything was skipped or noted."""
-
-    files: list[str] = dataclasses.field(default_factory=list)
-    activities_read: int = 0
-    counts: dict[str, Counts] = dataclasses.field(
-        default_factory=lambda: {
-            name: Counts()
-            for name in (
-                "activities",
-                "stakeholders",
-                "identifiers",
-                "sectors",
-                "outcomes",
-                "stakes",
-                "engagements",
-            )
-        }
-    )
-    # Reasons → how often; and the first DETAILS_KEPT skipped items with what they were.
-    notes: Counter = dataclasses.field(default_factory=Counter)
-    skipped: list[str] = dataclasses.field(default_factory=list)
-    # Schema problems (``validation``): how many, by message, and the first DETAILS_KEPT with
-    # their file and line.
-    problem_count: int = 0
-    problem_kinds: Counter = dataclasses.field(default_factory=Counter)
-    problems: list[str] = dataclasses.field(default_factory=list)
-    # Activities that got past reading (an identifier, not repeated): stored, or kept as stored.
-    activities_usable: int = 0
-    seconds: float = 0.0
-
-    def problem(self, problem, *, source: str) -> None:
-        self.problem_count += 1
-        # Messages quote values ("'1,200,000' is not a valid…"): their variety is capped.
-        if problem.message in self.problem_kinds or len(self.problem_kinds) < PROBLEM_KINDS_KEPT:
-            self.problem_kinds[problem.message] += 1
-        else:
-            self.problem_kinds["(other messages)"] += 1
-        if len(self.problems) < DETAILS_KEPT:
-            self.problems.append(f"{source}, {problem}")
-
-    @property
-    def failure(self) -> str | None:
-        """Why nothing could be imported, naming the commonest reasons; None when something
-        was. A file of activities that were all skipped is a failure, not "0 imported"."""
-        if self.activities_usable:
-            return None
-        if not self.activities_read:
-            return "Nothing was imported: the files hold no <iati-activity>."
-        reasons = "; ".join(f"{count:,} × {reason}" for reason, count in self.notes.most_common(3))
-        return (
-            f"Nothing was imported: none of the {self.activities_read:,} activities read could "
-            f"be used. Commonest reasons: {reasons or 'none noted'}."
-        )
-
-    def note(self, reason: str, detail: str | None = None) -> None:
-        self.notes[reason] += 1
-        if detail is not None and len(self.skipped) < DETAILS_KEPT:
-            self.skipped.append(f"{detail}: {reason}")
-
-    @property
-    def changed(self) -> int:
-        return sum(counts.created + counts.updated for counts in self.counts.values())
-
-    def lines(self) -> list[str]:
-        """The report as plain lines, for the command line and logs."""
-        out = [f"Files: {', '.join(self.files)}", f"Activities read: {self.activities_read:,}"]
-        for name, counts in self.counts.items():
-            out.append(
-                f"  {name:<12} created {counts.created:>6,}  updated {counts.updated:>6,}  "
-                f"unchanged {counts.unchanged:>6,}  skipped {counts.skipped:>6,}"
-            )
-        if self.problem_count:
-            out.append(
-                f"Schema problems (official IATI schema of each file's version): "
-                f"{self.problem_count:,}; commonest:"
-            )
-            out.extend(
-                f"  {count:>6,} × {message}"
-                for message, count in self.problem_kinds.most_common(10)
-            )
-            out.append(f"Schema problems with their lines (first {DETAILS_KEPT}):")
-            out.extend(f"  {line}" for line in self.problems)
-        if self.notes:
-            out.append("Notes (why skipped, or what was assumed):")
-            out.extend(f"  {count:>6,} × {reason}" for reason, count in self.notes.most_common())
-        if self.skipped:
-            out.append(f"Details (first {DETAILS_KEPT}):")
-            out.extend(f"  {line}" for line in self.skipped)
-        return out
 
 
 @dataclasses.dataclass
@@ -468,38 +361,6 @@ def iati_import(
     return report
 
 
-VALIDATION_MODES = ("report", "strict", "off")
-
-
-def _file_validate(path: Path, *, report: ImportReport, strict: bool) -> None:
-    """Add the file's schema problems to the report; strict: refuse the import on the first."""
-    for problem in file_problems(path):
-        if strict:
-            raise IatiImportError(
-                f"Nothing was imported: {path} does not validate against the IATI schema of its "
-                f"version (--strict): {problem}."
-            )
-        report.problem(problem, source=path.name)
-
-
-def files_expand(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".xml" and p.is_file())
-            if not found:
-                raise IatiImportError(f"Nothing was imported: {path} holds no .xml file.")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise IatiImportError(f"Nothing was imported: {path} is neither a file nor a folder.")
-    if not files:
-        raise IatiImportError("Nothing was imported: no file given.")
-    return files
-
-
 def _registry_write(
     collector: _Collector, *, user, history: HistoryWriter
 ) -> tuple[dict[int, int], dict[tuple[str, str], int]]:
@@ -648,127 +509,6 @@ def _org_description(org: _Org, kind: str) -> str:
     if org.type not in mapping.KIND_BY_ORG_TYPE or org.type == "90":
         text += f" IATI organisation type {org.type or 'missing'}: recorded as {Kind(kind).label}."
     return text
-
-
-ROLE_NAMES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
-
-
-def _sectors_write(codes: set[str], *, report: ImportReport, history: HistoryWriter) -> None:
-    counts = report.counts["sectors"]
-    existing = set(Sector.objects.filter(code__in=codes).values_list("code", flat=True))
-    created = Sector.objects.bulk_create(
-        [Sector(code=code, name=sector_name(code)[:200]) for code in sorted(codes - existing)]
-    )
-    history.record(Sector, [row.pk for row in created], history_type="+")
-    counts.created += len(created)
-    counts.unchanged += len(existing)
-
-
-def outcome_title(sector: str, country: str) -> str:
-    """The outcome's title for a DAC sector × recipient country: "<sector> in <country>"."""
-    return f"{sector_name(sector)} in {country_name(country)}"[:300]
-
-
-def _outcomes_write(
-    keys: set[tuple[str, str]], *, report: ImportReport, history: HistoryWriter
-) -> dict[tuple[str, str], int]:
-    counts = report.counts["outcomes"]
-    sector_ids = dict(
-        Sector.objects.filter(code__in={sector for sector, _ in keys}).values_list("code", "id")
-    )
-    titles = {key: outcome_title(*key) for key in keys}
-    existing: dict[str, int] = {}
-    all_titles = sorted(set(titles.values()))
-    for start in range(0, len(all_titles), BATCH_SIZE):
-        existing.update(
-            Outcome.objects.filter(title__in=all_titles[start : start + BATCH_SIZE]).values_list(
-                "title", "id"
-            )
-        )
-    new = {}
-    for key, title in sorted(titles.items()):
-        if title not in existing and title not in new:
-            sector, country = key
-            new[title] = Outcome(
-                title=title,
-                theme=mapping.theme_for_sector(sector),
-                geography=country_name(country)[:200],
-                countries=[country],
-                origin=Origin.IATI,
-                source="IATI import",
-                sector_id=sector_ids.get(sector),
-                description=(
-                    f"Actors working on OECD DAC sector {sector} ({sector_name(sector)}) in "
-                    f"{country_name(country)}, as IATI activity data shows."
-                ),
-            )
-    rows = list(new.values())
-    for start in range(0, len(rows), BATCH_SIZE):
-        batch = Outcome.objects.bulk_create(rows[start : start + BATCH_SIZE])
-        history.record(Outcome, [row.pk for row in batch], history_type="+")
-    existing.update({row.title: row.pk for row in rows})
-    counts.created += len(rows)
-    counts.unchanged += len(set(all_titles)) - len(rows)
-    return {key: existing[title] for key, title in titles.items()}
-
-
-def _stakes_write(
-    wanted: dict[tuple[int, int], tuple[float, float]],
-    *,
-    report: ImportReport,
-    history: HistoryWriter,
-) -> None:
-    """Create or update the stakes, a batch of outcomes at a time (bounded model instances)."""
-    counts = report.counts["stakes"]
-    by_outcome: dict[int, list[tuple[int, float, float]]] = {}
-    while wanted:
-        (stakeholder_id, outcome_id), (interest, influence) = wanted.popitem()
-        by_outcome.setdefault(outcome_id, []).append((stakeholder_id, interest, influence))
-    outcome_ids = sorted(by_outcome)
-    now = timezone.now()
-    step = max(1, BATCH_SIZE // 10)
-    for start in range(0, len(outcome_ids), step):
-        chunk = outcome_ids[start : start + step]
-        existing = {
-            (stake.stakeholder_id, stake.outcome_id): stake
-            for stake in Stake.objects.filter(outcome_id__in=chunk).only(
-                "id", "stakeholder_id", "outcome_id", "interest", "influence", "source"
-            )
-        }
-        creates, updates = [], []
-        for outcome_id in chunk:
-            for stakeholder_id, interest, influence in sorted(by_outcome[outcome_id]):
-                stake = existing.get((stakeholder_id, outcome_id))
-                if stake is None:
-                    creates.append(
-                        Stake(
-                            stakeholder_id=stakeholder_id,
-                            outcome_id=outcome_id,
-                            interest=interest,
-                            influence=influence,
-                            source=STAKE_SOURCE,
-                            origin=Origin.IATI,
-                        )
-                    )
-                elif stake.source != STAKE_SOURCE:
-                    counts.skipped += 1
-                    report.note("a stake recorded another way already exists: left as it is")
-                elif (
-                    abs(stake.interest - interest) > 1e-9 or abs(stake.influence - influence) > 1e-9
-                ):
-                    stake.interest, stake.influence, stake.updated_at = interest, influence, now
-                    updates.append(stake)
-                else:
-                    counts.unchanged += 1
-        for first in range(0, len(creates), BATCH_SIZE):
-            batch = Stake.objects.bulk_create(creates[first : first + BATCH_SIZE])
-            history.record(Stake, [row.pk for row in batch], history_type="+")
-        for first in range(0, len(updates), BATCH_SIZE):
-            batch = updates[first : first + BATCH_SIZE]
-            Stake.objects.bulk_update(batch, ["interest", "influence", "updated_at"])
-            history.record(Stake, [row.pk for row in batch], history_type="~")
-        counts.created += len(creates)
-        counts.updated += len(updates)
 
 
 def _engagements_write(
