@@ -26,16 +26,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartdiplomacy.settings.local")
 django.setup()
 
-from django.urls import Resolver404, resolve  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-SKIPPED_PREFIXES = ("/admin/", "/api/v1/", "/api/schema", "/static/", "/media/", "/metrics")
-SKIPPED_WORDS = ("export", "logout", "download", ".csv", ".xlsx", ".json", "healthz", ".gexf",
-                 ".graphml")  # fmt: skip
+# The crawl is the browser test's own (which links to follow, one page per route, overflow).
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.test_every_page_browser import _overflow, _route, _wanted  # noqa: E402
+
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 KINDS = ("ngo", "ngos", "firm", "state", "diaspora group", "women's group", "foundation", "media")
 ODD_WORDING = [
@@ -44,41 +40,6 @@ ODD_WORDING = [
     re.compile(r"\b([2-9]|\d\d+) (actor|tie|engagement|stakeholder|outcome|pair|proposal)\b"),
 ]
 ALLOWED_AFTER_ONE = {"is", "has", "was", "does", "says", "comes", "needs", "brings", "shows"}
-
-
-def _route(path: str) -> str | None:
-    try:
-        return resolve(path).view_name
-    except Resolver404:
-        return None
-
-
-def _wanted(href: str | None, origin: str) -> str | None:
-    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
-        return None
-    parts = urlsplit(href)
-    if parts.netloc and f"{parts.scheme}://{parts.netloc}" != origin:
-        return None
-    path = parts.path or "/"
-    if path.startswith(SKIPPED_PREFIXES) or any(word in href.lower() for word in SKIPPED_WORDS):
-        return None
-    return path + (f"?{parts.query}" if parts.query else "")
-
-
-def _overflow(page) -> str | None:
-    widths = page.evaluate(
-        """() => {
-            const wide = [...document.querySelectorAll('body *')]
-                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-                .filter(el => !el.closest('.table-scroll, .scroll-x, pre, canvas, svg'))
-                .slice(0, 3)
-                .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
-            return {page: document.documentElement.scrollWidth, screen: window.innerWidth, wide};
-        }"""
-    )
-    if widths["page"] > widths["screen"] + 1:
-        return f"{widths['page']} px wide on {widths['screen']} px ({widths['wide']})"
-    return None
 
 
 def _odd_wording(text: str) -> list[str]:
@@ -95,9 +56,7 @@ def _odd_wording(text: str) -> list[str]:
 def sweep(base: str, out: Path, username: str, password: str, widths: list[str]) -> dict:
     report: dict = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for width in widths:
             context = browser.new_context(viewport=WIDTHS[width])
             page = context.new_page()

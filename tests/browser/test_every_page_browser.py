@@ -26,7 +26,8 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 PHONE = {"width": 390, "height": 844}
 # Not pages a person reads: the admin (Django's own), JSON and files, and links that act.
 SKIPPED_PREFIXES = ("/admin/", "/api/v1/", "/api/schema", "/static/", "/media/", "/metrics")
-SKIPPED_WORDS = ("export", "logout", "download", ".csv", ".xlsx", ".json", "healthz")
+SKIPPED_WORDS = ("export", "logout", "download", ".csv", ".xlsx", ".json", "healthz", ".gexf",
+                 ".graphml")  # fmt: skip
 PASSWORD = "demo-pass-2026"
 
 
