@@ -810,24 +810,29 @@ def _truncated_aliases_fold(*, run: IatiImportRun, report: ImportReport) -> set[
         old, new = org.stakeholder_id, full.stakeholder_id
         if org.ref and not full.ref:
             full.ref, org.ref = org.ref, ""
-        kept = dict(
-            EngagementParticipant.objects.filter(stakeholder_id=new).values_list(
-                "engagement_id", "pk"
-            )
-        )
+        # The full one's participations by engagement: (row, role).
+        kept = {
+            engagement_id: (pk, role)
+            for pk, engagement_id, role in EngagementParticipant.objects.filter(
+                stakeholder_id=new
+            ).values_list("pk", "engagement_id", "role")
+        }
+        moved, dropped = [], []
         for pk, engagement_id, role in EngagementParticipant.objects.filter(
             stakeholder_id=old
         ).values_list("pk", "engagement_id", "role"):
-            if engagement_id in kept:
-                target_row = EngagementParticipant.objects.get(pk=kept[engagement_id])
-                stronger = mapping.participant_role_stronger(target_row.role, role)
-                if stronger != target_row.role:
-                    EngagementParticipant.objects.filter(pk=target_row.pk).update(role=stronger)
-                historical.objects.filter(id=pk).delete()
-                EngagementParticipant.objects.filter(pk=pk).delete()
-            else:
-                EngagementParticipant.objects.filter(pk=pk).update(stakeholder_id=new)
-                historical.objects.filter(id=pk).update(stakeholder_id=new)
+            if engagement_id not in kept:
+                moved.append(pk)
+                continue
+            dropped.append(pk)
+            target_pk, target_role = kept[engagement_id]
+            stronger = mapping.participant_role_stronger(target_role, role)
+            if stronger != target_role:
+                EngagementParticipant.objects.filter(pk=target_pk).update(role=stronger)
+        EngagementParticipant.objects.filter(pk__in=moved).update(stakeholder_id=new)
+        historical.objects.filter(id__in=moved).update(stakeholder_id=new)
+        EngagementParticipant.objects.filter(pk__in=dropped).delete()
+        historical.objects.filter(id__in=dropped).delete()
         Stakeholder.objects.filter(pk=old).delete()
         # Made by this run and folded before its history was written: it never existed.
         Stakeholder.history.model.objects.filter(id=old).delete()
