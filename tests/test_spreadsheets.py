@@ -12,7 +12,7 @@ from index.models import Methodology
 from partnerships.models import PartnershipStatus
 from smartdiplomacy.spreadsheets import FORMULA_TRIGGERS, csv_text, safe_cell
 from stakeholders.choices import Kind
-from stakeholders.imports.planning import PLANNERS
+from stakeholders.imports.planning.files import PLANNERS
 from tests.api.conftest import signed_in
 from tests.index.factories import EngagementFactory
 from tests.partnerships.partnership_helpers import make_partnership

@@ -27,7 +27,8 @@ from stakeholders.choices import IdentifierScheme, Origin
 from stakeholders.models import ExternalIdentifier, ImportJob, Outcome, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed
 
-from .planning import CREATE, UPDATE, PlannedRow, PlanResult, plan_file
+from .planning.base import CREATE, UPDATE, PlannedRow
+from .planning.files import PlanResult, plan_file
 from .selectors import user_can_import
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.models import ImportJob
 
 from .forms import ImportUploadForm
-from .planning import PLANNERS
+from .planning.files import PLANNERS
 from .selectors import import_job_recent_for, import_job_visible_to, import_kinds_for
 from .services import import_job_create, import_job_queue_apply
 

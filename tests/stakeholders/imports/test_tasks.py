@@ -39,7 +39,7 @@ def test_tasks_for_a_vanished_job_return_quietly():
 
 @pytest.mark.django_db
 def test_dry_run_reports_progress(officer, monkeypatch):
-    from stakeholders.imports import planning
+    from stakeholders.imports.planning import files as planning
 
     monkeypatch.setattr(planning, "BATCH_SIZE", 10)
     seen = []
@@ -97,7 +97,8 @@ def test_validation_and_import_on_a_real_worker(start_celery_worker, officer, se
 def test_import_progress_is_visible_while_the_import_transaction_is_open(officer, monkeypatch):
     from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-    from stakeholders.imports import planning, services
+    from stakeholders.imports import services
+    from stakeholders.imports.planning import files as planning
 
     if connection.vendor != "postgresql":
         pytest.skip("live import progress needs a second writer: PostgreSQL only")
