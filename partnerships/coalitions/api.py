@@ -22,7 +22,7 @@ from stakeholders.choices import Capability, Sensitivity
 from stakeholders.models import Outcome
 
 from .. import workflow
-from . import services
+from . import proposing, services
 from .filtersets import CoalitionFilterSet
 from .selectors import coalition_visible_to
 
@@ -161,7 +161,7 @@ class CoalitionViewSet(RestrictedReadAuditMixin, viewsets.ReadOnlyModelViewSet):
         self.read_objects = None  # the answer names no member: nothing to audit
         if not workflow.user_may_propose(request.user):
             raise PermissionDenied("Only program officers and administrators propose.")
-        partnership = services.coalition_propose(coalition=coalition, proposer=request.user)
+        partnership = proposing.coalition_propose(coalition=coalition, proposer=request.user)
         return Response(
             {"partnership": partnership.pk, "url": partnership.get_absolute_url()},
             status=status.HTTP_201_CREATED,

@@ -21,7 +21,7 @@ from stakeholders.models import Outcome
 from stakeholders.selectors import user_is_cleared
 
 from .. import workflow
-from . import services
+from . import proposing, services
 from .filtersets import CoalitionFilterSet
 from .selectors import (
     coalition_explanation,
@@ -151,7 +151,7 @@ def coalition_propose(request, key: str):
     if not workflow.user_may_propose(request.user):
         raise PermissionDenied
     try:
-        partnership = services.coalition_propose(coalition=coalition, proposer=request.user)
+        partnership = proposing.coalition_propose(coalition=coalition, proposer=request.user)
     except ApplicationError as error:
         messages.error(request, str(error))
         return redirect(coalition)

@@ -137,9 +137,9 @@ def test_a_draft_from_a_coalition_with_a_hidden_member_never_names_it(reviewer):
     compute(registry)
     proposer = UserFactory(username="officer.cleared", roles=["program officer"], cleared=True)
     coalition = Coalition.objects.get(audience="cleared", rank=1)
-    from partnerships.coalitions import services
+    from partnerships.coalitions import proposing
 
-    partnership = services.coalition_propose(coalition=coalition, proposer=proposer)
+    partnership = proposing.coalition_propose(coalition=coalition, proposer=proposer)
     # Every member is in it, for those cleared …
     members = set(partnership.members.values_list("stakeholder_id", flat=True))
     assert members == set(coalition.members.values_list("stakeholder_id", flat=True))

@@ -5,7 +5,7 @@ Celery task."""
 import pytest
 from django.utils import timezone
 
-from partnerships.coalitions import core, services, tasks
+from partnerships.coalitions import core, proposing, services, tasks
 from partnerships.models import Coalition, CoalitionComputation, CoalitionMember
 from stakeholders.choices import Kind, Scope
 from stakeholders.models import Stake
@@ -72,7 +72,7 @@ def test_a_change_replaces_the_coalitions_and_keeps_a_proposal_linked(coalition_
     r = coalition_registry
     compute(r)
     coalition = Coalition.objects.get(audience="public")
-    partnership = services.coalition_propose(coalition=coalition, proposer=officer)
+    partnership = proposing.coalition_propose(coalition=coalition, proposer=officer)
     computed_at = coalition.computation.computed_at
     Stake.objects.filter(stakeholder=r.firm).update(influence=0.81)  # stake 0.45 instead of 0.5
     assert [x.status for x in compute(r)] == ["written", "written"]
