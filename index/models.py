@@ -354,7 +354,7 @@ def validate_webhook_url(value: str) -> None:
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
-    from .webhooks import URL_EXAMPLE, webhook_url_problem
+    from .webhooks.protocol import URL_EXAMPLE, webhook_url_problem
 
     problem = webhook_url_problem(value, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS)
     if problem:

@@ -46,7 +46,7 @@ def engagements_rescore(engagement_ids: list[int]) -> int | None:
 @shared_task(acks_late=True)
 def webhook_scores_changed(methodology_id: int, engagement_ids: list[int]) -> int:
     """Make the deliveries of these engagements' new scores to every partner endpoint."""
-    from .services import webhook_deliveries_create
+    from .webhooks.services import webhook_deliveries_create
 
     return len(
         webhook_deliveries_create(methodology_id=methodology_id, engagement_ids=engagement_ids)
@@ -60,7 +60,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
     The service counts attempts and gives up at its cap, so Celery's own retry limit is off.
     Run eagerly (the embedded default, no broker to wait on) the retries follow at once.
     """
-    from .services import webhook_delivery_attempt
+    from .webhooks.services import webhook_delivery_attempt
 
     retry_in = webhook_delivery_attempt(delivery_id=delivery_id)
     if retry_in is None:
@@ -83,7 +83,7 @@ def webhook_deliveries_resume() -> int:
 
     from django.utils import timezone
 
-    from .webhook_selectors import webhook_deliveries_overdue
+    from .webhooks.selectors import webhook_deliveries_overdue
 
     ids = list(
         webhook_deliveries_overdue(

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, webhook_views
+from . import views
+from .webhooks import views as webhook_views
 
 app_name = "index"
 

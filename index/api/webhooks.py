@@ -13,9 +13,9 @@ from accounts.models import TokenScope
 from accounts.tokens import request_token
 from smartdiplomacy.api.errors import service_errors_on_fields
 
-from .. import services, webhooks
 from ..models import WebhookEndpoint, validate_one_line, validate_webhook_url
-from ..webhook_selectors import webhook_endpoint_list
+from ..webhooks import protocol, services
+from ..webhooks.selectors import webhook_endpoint_list
 
 SIGNATURE_SCHEME = f"""
 **Webhooks.** When scores change (an engagement is edited and rescored, or a methodology version
@@ -23,37 +23,37 @@ is published and every engagement rescored), each active endpoint of an active t
 `scores:read` receives `POST` requests with `Content-Type: application/json` and the body
 
 ```json
-{{"delivery": 812, "event": "{webhooks.SCORES_UPDATED}", "created_at": "2026-03-12T09:30:00+00:00",
- "scores": [ /* up to {webhooks.SCORES_PER_DELIVERY} scores, exactly as GET /api/v1/scores/ shows
+{{"delivery": 812, "event": "{protocol.SCORES_UPDATED}", "created_at": "2026-03-12T09:30:00+00:00",
+ "scores": [ /* up to {protocol.SCORES_PER_DELIVERY} scores, exactly as GET /api/v1/scores/ shows
  them to this token */ ]}}
 ```
 
-Bulk rescoring sends the scores in posts of at most {webhooks.SCORES_PER_DELIVERY}. As in the API,
+Bulk rescoring sends the scores in posts of at most {protocol.SCORES_PER_DELIVERY}. As in the API,
 scores are computed over public participants only and nothing names an actor; a post is sent only
 when a score the token reads has changed.
 
 **Signature.** Every post carries
 
-- `{webhooks.DELIVERY_HEADER}`: the delivery id (the same on each retry: handle an id once),
-- `{webhooks.TIMESTAMP_HEADER}`: Unix seconds when this attempt was signed,
-- `{webhooks.SIGNATURE_HEADER}`: `sha256=` + hex of HMAC-SHA256 keyed by the endpoint's secret over
+- `{protocol.DELIVERY_HEADER}`: the delivery id (the same on each retry: handle an id once),
+- `{protocol.TIMESTAMP_HEADER}`: Unix seconds when this attempt was signed,
+- `{protocol.SIGNATURE_HEADER}`: `sha256=` + hex of HMAC-SHA256 keyed by the endpoint's secret over
   the bytes `<timestamp>.<body>`.
 
 To verify: take the raw body bytes *before* parsing them, compute
 `HMAC_SHA256(secret, timestamp + "." + body)`, compare its hex with the header in constant time
 (e.g. Python's `hmac.compare_digest`), and refuse timestamps more than
-{webhooks.SIGNATURE_TOLERANCE_SECONDS // 60} minutes from your clock. In Python:
+{protocol.SIGNATURE_TOLERANCE_SECONDS // 60} minutes from your clock. In Python:
 
 ```python
 expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body,
                                 hashlib.sha256).hexdigest()
-ok = hmac.compare_digest(expected, request.headers["{webhooks.SIGNATURE_HEADER}"])
+ok = hmac.compare_digest(expected, request.headers["{protocol.SIGNATURE_HEADER}"])
 ```
 
-**Answering.** Any 2xx within {int(webhooks.POST_TIMEOUT_SECONDS[1])} seconds counts as delivered.
+**Answering.** Any 2xx within {int(protocol.POST_TIMEOUT_SECONDS[1])} seconds counts as delivered.
 No answer, a timeout, 429 or a 5xx is retried with exponential backoff
-({webhooks.BACKOFF_BASE_SECONDS} s, then doubling; `Retry-After` is honoured), up to
-{webhooks.MAX_ATTEMPTS} attempts in all; any other status (and redirects, which are not followed)
+({protocol.BACKOFF_BASE_SECONDS} s, then doubling; `Retry-After` is honoured), up to
+{protocol.MAX_ATTEMPTS} attempts in all; any other status (and redirects, which are not followed)
 fails the delivery at once. Administrators see every delivery and its attempts.
 """
 
@@ -84,12 +84,12 @@ class PartnerTokenWithScope(permissions.BasePermission):
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     url = serializers.CharField(
-        max_length=webhooks.URL_MAX_LENGTH,
+        max_length=protocol.URL_MAX_LENGTH,
         validators=[validate_webhook_url],
         help_text="Where score changes are posted: an http(s) URL on a public host, at most "
-        f"{webhooks.URL_MAX_LENGTH} characters, without a fragment.",
+        f"{protocol.URL_MAX_LENGTH} characters, without a fragment.",
         error_messages={
-            "max_length": f"The URL is too long; at most {webhooks.URL_MAX_LENGTH} characters "
+            "max_length": f"The URL is too long; at most {protocol.URL_MAX_LENGTH} characters "
             "are accepted."
         },
     )

@@ -31,8 +31,9 @@ from graph.services import graph_snapshots_refresh
 from iati.kind_services import kind_override_set
 from iati.models import IatiActivity
 from index import services as index_services
-from index import webhooks
 from index.models import Methodology
+from index.webhooks import protocol
+from index.webhooks import services as webhook_services
 from partnerships import services as partnership_services
 from partnerships import workflow
 from partnerships.models import PartnershipStatus
@@ -183,12 +184,12 @@ def build_world(*, hidden: bool, clock, run_on_commit) -> World:
 
     def post(url, *, body, headers, **kwargs):
         delivered.append(body)
-        return webhooks.PostResult(200, "")
+        return protocol.PostResult(200, "")
 
     patches = [
         mock.patch("accounts.services.secrets", deterministic),
-        mock.patch("index.webhooks.secrets", deterministic),
-        mock.patch("index.webhooks.post", post),
+        mock.patch("index.webhooks.protocol.secrets", deterministic),
+        mock.patch("index.webhooks.protocol.post", post),
     ]
     for patch in patches:
         patch.start()
@@ -228,7 +229,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         issued.token.secret_hash = type(issued.token).hash_secret(secret)
         issued.token.save()
         world.token_row = issued.token
-        index_services.webhook_endpoint_create(
+        webhook_services.webhook_endpoint_create(
             token=issued.token, url="https://partner.example.org/hooks/sdi", created_by=None
         )
     with step():

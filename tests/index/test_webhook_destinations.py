@@ -19,8 +19,10 @@ import threading
 
 import pytest
 
-from index import services, webhooks
+from index import services
 from index.models import WebhookDelivery
+from index.webhooks import protocol
+from index.webhooks import services as webhook_services
 from tests.index.factories import EngagementFactory
 from tests.index.test_webhooks import Receiver, _endpoint, _token
 
@@ -75,7 +77,7 @@ def connections(monkeypatch):
 def _delivery(v1, url) -> WebhookDelivery:
     _endpoint(_token().token, url)
     engagement = services.score_compute(engagement=EngagementFactory(), methodology=v1).engagement
-    (delivery,) = services.webhook_deliveries_create(
+    (delivery,) = webhook_services.webhook_deliveries_create(
         methodology_id=v1.pk, engagement_ids=[engagement.pk]
     )
     return delivery
@@ -88,7 +90,7 @@ def test_dns_rebinding_never_reaches_the_loopback(v1, receiver, connections, mon
     resolver = Resolver(monkeypatch, partner_example_org=[PUBLIC, "127.0.0.1"])
     delivery = _delivery(v1, f"http://partner.example.org:{port}/hooks")
 
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert receiver.posts == []
     assert connections == [PUBLIC]  # the checked address, and only it
@@ -96,7 +98,7 @@ def test_dns_rebinding_never_reaches_the_loopback(v1, receiver, connections, mon
     assert delivery.status == WebhookDelivery.Status.RETRYING
 
     # The retry resolves again and checks again: now it is the loopback, and it is refused.
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert receiver.posts == [] and connections == [PUBLIC]
     assert delivery.status == WebhookDelivery.Status.FAILED
@@ -118,7 +120,7 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(
 
     monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
     delivery = _delivery(v1, "http://partner.example.org/hooks")
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert connections == [] and delivery.status == WebhookDelivery.Status.FAILED
     assert "169.254.169.254" in delivery.error
@@ -131,7 +133,7 @@ def test_the_post_goes_to_the_resolved_address_with_the_name_as_host(
     port = receiver.server.server_address[1]
     Resolver(monkeypatch, partner_test=["127.0.0.1"])
     delivery = _delivery(v1, f"http://partner.test:{port}/hooks/sdi?k=1")
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.DELIVERED
     (post,) = receiver.posts
@@ -195,11 +197,11 @@ def test_tls_keeps_the_name_for_sni_and_the_certificate(
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
     cert, key = _certificate(tmp_path, certificate_name)
     server = TlsReceiver(cert, key)
-    monkeypatch.setattr(webhooks, "tls_context", lambda: ssl.create_default_context(cafile=cert))
+    monkeypatch.setattr(protocol, "tls_context", lambda: ssl.create_default_context(cafile=cert))
     Resolver(monkeypatch, partner_test=["127.0.0.1"])
     try:
         delivery = _delivery(v1, f"https://partner.test:{server.port}/hooks")
-        services.webhook_delivery_attempt(delivery_id=delivery.pk)
+        webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     finally:
         server.close()
     delivery.refresh_from_db()

@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from accounts.models import PartnerToken
 from accounts.services import token_issue, token_revoke
-from index import services, webhooks
+from index import services
 from index.models import Score, WebhookDelivery, WebhookEndpoint
+from index.webhooks import protocol
+from index.webhooks import services as webhook_services
 from stakeholders.choices import Kind, Sensitivity
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import error_of, signed_in, with_token
@@ -41,7 +43,7 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
         lambda: token_issue(partner="Portal", created_by=None, scopes=["scores:read"]).token
     )
     url = "https://partner.example.org/hooks"
-    secret = factory.LazyFunction(webhooks.secret_new)
+    secret = factory.LazyFunction(protocol.secret_new)
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +99,7 @@ def _token(scopes=("scores:read", "webhooks:manage"), partner="Index portal"):
 
 
 def _endpoint(token, url, **fields) -> tuple[WebhookEndpoint, str]:
-    created = services.webhook_endpoint_create(token=token, url=url, **fields)
+    created = webhook_services.webhook_endpoint_create(token=token, url=url, **fields)
     return created.endpoint, created.secret
 
 
@@ -107,11 +109,11 @@ def _rescore(engagement, methodology, capture):
 
 
 def _verify(post, secret) -> bool:
-    return webhooks.signature_verify(
+    return protocol.signature_verify(
         secret=secret,
         body=post["body"],
-        timestamp=post["headers"][webhooks.TIMESTAMP_HEADER],
-        signature=post["headers"][webhooks.SIGNATURE_HEADER],
+        timestamp=post["headers"][protocol.TIMESTAMP_HEADER],
+        signature=post["headers"][protocol.SIGNATURE_HEADER],
     )
 
 
@@ -119,33 +121,33 @@ def _verify(post, secret) -> bool:
 
 
 def test_a_receiver_verifies_the_signature_with_plain_hmac():
-    secret = webhooks.secret_new()
-    body = webhooks.body_encode({"delivery": 7, "scores": [{"composite": 56.1}]})
-    headers = webhooks.signature_headers(
+    secret = protocol.secret_new()
+    body = protocol.body_encode({"delivery": 7, "scores": [{"composite": 56.1}]})
+    headers = protocol.signature_headers(
         secret=secret, body=body, delivery_id=7, event="scores.updated"
     )
-    timestamp = headers[webhooks.TIMESTAMP_HEADER]
+    timestamp = headers[protocol.TIMESTAMP_HEADER]
     # What the docs tell a receiver to do, written out without our helper.
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    assert headers[webhooks.SIGNATURE_HEADER] == "sha256=" + expected.hexdigest()
-    assert headers[webhooks.DELIVERY_HEADER] == "7"
+    assert headers[protocol.SIGNATURE_HEADER] == "sha256=" + expected.hexdigest()
+    assert headers[protocol.DELIVERY_HEADER] == "7"
     ok = {"secret": secret, "body": body, "timestamp": timestamp}
-    signature = headers[webhooks.SIGNATURE_HEADER]
-    assert webhooks.signature_verify(**ok, signature=signature)
-    assert not webhooks.signature_verify(**{**ok, "body": body.replace(b"56.1", b"96.1")},
+    signature = headers[protocol.SIGNATURE_HEADER]
+    assert protocol.signature_verify(**ok, signature=signature)
+    assert not protocol.signature_verify(**{**ok, "body": body.replace(b"56.1", b"96.1")},
                                          signature=signature)  # fmt: skip
-    assert not webhooks.signature_verify(**{**ok, "secret": webhooks.secret_new()},
+    assert not protocol.signature_verify(**{**ok, "secret": protocol.secret_new()},
                                          signature=signature)  # fmt: skip
-    assert not webhooks.signature_verify(**ok, signature=signature, now=int(timestamp) + 301)
-    assert not webhooks.signature_verify(**{**ok, "timestamp": "yesterday"}, signature=signature)
+    assert not protocol.signature_verify(**ok, signature=signature, now=int(timestamp) + 301)
+    assert not protocol.signature_verify(**{**ok, "timestamp": "yesterday"}, signature=signature)
 
 
 def test_backoff_doubles_up_to_its_cap_and_honours_retry_after():
-    delays = [webhooks.retry_delay(n) for n in range(1, 6)]
-    assert delays == [webhooks.BACKOFF_BASE_SECONDS * 2**i for i in range(5)]
-    assert webhooks.retry_delay(30) == webhooks.BACKOFF_MAX_SECONDS
-    assert webhooks.retry_delay(1, retry_after=500) == 500
-    assert webhooks.retry_delay(1, retry_after=10**6) == webhooks.BACKOFF_MAX_SECONDS
+    delays = [protocol.retry_delay(n) for n in range(1, 6)]
+    assert delays == [protocol.BACKOFF_BASE_SECONDS * 2**i for i in range(5)]
+    assert protocol.retry_delay(30) == protocol.BACKOFF_MAX_SECONDS
+    assert protocol.retry_delay(1, retry_after=500) == 500
+    assert protocol.retry_delay(1, retry_after=10**6) == protocol.BACKOFF_MAX_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -163,14 +165,14 @@ def test_backoff_doubles_up_to_its_cap_and_honours_retry_after():
     ],
 )
 def test_url_problems_are_named(url, words):
-    assert words in webhooks.webhook_url_problem(url, allow_private=False)
+    assert words in protocol.webhook_url_problem(url, allow_private=False)
 
 
 def test_public_urls_pass():
     assert (
-        webhooks.webhook_url_problem("https://partner.example.org/h", allow_private=False) is None
+        protocol.webhook_url_problem("https://partner.example.org/h", allow_private=False) is None
     )
-    assert webhooks.webhook_url_problem("http://8.8.8.8/h", allow_private=False) is None
+    assert protocol.webhook_url_problem("http://8.8.8.8/h", allow_private=False) is None
 
 
 # --- Delivery, end to end -----------------------------------------------------------------------
@@ -192,7 +194,7 @@ def test_rescoring_an_engagement_posts_a_signed_body_to_the_receiver(
     assert post["headers"]["Content-Type"] == "application/json"
     envelope = json.loads(post["body"])
     delivery = WebhookDelivery.objects.get()
-    assert post["headers"][webhooks.DELIVERY_HEADER] == str(delivery.pk)
+    assert post["headers"][protocol.DELIVERY_HEADER] == str(delivery.pk)
     assert envelope["delivery"] == delivery.pk and envelope["event"] == "scores.updated"
     (score,) = envelope["scores"]
     assert score["engagement"] == engagement.pk
@@ -222,7 +224,7 @@ def test_a_500_is_retried_with_backoff_then_delivered(
 
     assert len(receiver.posts) == 3
     assert all(_verify(post, secret) for post in receiver.posts)
-    ids = {post["headers"][webhooks.DELIVERY_HEADER] for post in receiver.posts}
+    ids = {post["headers"][protocol.DELIVERY_HEADER] for post in receiver.posts}
     assert len(ids) == 1  # the same delivery each time: receivers can tell a retry
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 3
@@ -238,10 +240,10 @@ def test_a_receiver_that_keeps_failing_is_given_up_after_the_cap(
     receiver.statuses = [503] * 50
     _rescore(EngagementFactory(), v1, django_capture_on_commit_callbacks)
 
-    assert len(receiver.posts) == webhooks.MAX_ATTEMPTS
+    assert len(receiver.posts) == protocol.MAX_ATTEMPTS
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.FAILED
-    assert delivery.attempts == webhooks.MAX_ATTEMPTS
+    assert delivery.attempts == protocol.MAX_ATTEMPTS
     assert delivery.last_status_code == 503 and "503" in delivery.error
     waits = [attempt["retry_in"] for attempt in delivery.attempt_log]
     assert waits[-1] is None
@@ -254,7 +256,7 @@ def test_on_a_worker_the_task_asks_celery_to_retry_after_the_backoff(v1, receive
     from index.tasks import webhook_deliver
 
     _endpoint(_token().token, receiver.url)
-    (delivery,) = services.webhook_deliveries_create(
+    (delivery,) = webhook_services.webhook_deliveries_create(
         methodology_id=v1.pk,
         engagement_ids=[services.score_compute(engagement=EngagementFactory(), methodology=v1)
                         .engagement_id],
@@ -270,7 +272,7 @@ def test_on_a_worker_the_task_asks_celery_to_retry_after_the_backoff(v1, receive
     for _ in range(2):  # as a worker runs it: not eager, so Celery waits the countdown
         with pytest.raises(Retry):
             webhook_deliver(delivery.pk)
-    assert asked == [webhooks.retry_delay(1), webhooks.retry_delay(2)]
+    assert asked == [protocol.retry_delay(1), protocol.retry_delay(2)]
     assert asked[1] == 2 * asked[0]
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.RETRYING and delivery.attempts == 2
@@ -309,7 +311,7 @@ def test_a_receiver_that_is_down_is_retried_then_failed(v1, django_capture_on_co
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.FAILED
-    assert delivery.attempts == webhooks.MAX_ATTEMPTS and delivery.last_status_code is None
+    assert delivery.attempts == protocol.MAX_ATTEMPTS and delivery.last_status_code is None
     assert "connect" in delivery.error
 
 
@@ -318,7 +320,7 @@ def test_a_delivered_delivery_is_not_sent_again(v1, receiver, django_capture_on_
     _rescore(EngagementFactory(), v1, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
 
-    assert services.webhook_delivery_attempt(delivery_id=delivery.pk) is None
+    assert webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk) is None
     assert len(receiver.posts) == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.status == WebhookDelivery.Status.DELIVERED
@@ -352,7 +354,7 @@ def test_the_sweep_sends_deliveries_whose_task_was_lost_and_nothing_else(v1, rec
     ]
 
     assert webhook_deliveries_resume() == 3
-    posted = sorted(int(post["headers"][webhooks.DELIVERY_HEADER]) for post in receiver.posts)
+    posted = sorted(int(post["headers"][protocol.DELIVERY_HEADER]) for post in receiver.posts)
     assert posted == [d.pk for d in lost]
     for d in lost:
         d.refresh_from_db()
@@ -368,14 +370,14 @@ def _refreshed(instance):
 
 def test_a_delivery_to_an_endpoint_disabled_meanwhile_fails_unsent(v1, receiver):
     endpoint, _ = _endpoint(_token().token, receiver.url)
-    (delivery,) = services.webhook_deliveries_create(
+    (delivery,) = webhook_services.webhook_deliveries_create(
         methodology_id=v1.pk,
         engagement_ids=[services.score_compute(engagement=EngagementFactory(), methodology=v1)
                         .engagement_id],
     )  # fmt: skip
-    services.webhook_endpoint_deactivate(endpoint=endpoint)
+    webhook_services.webhook_endpoint_deactivate(endpoint=endpoint)
 
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert receiver.posts == []
     assert delivery.status == WebhookDelivery.Status.FAILED and "deactivated" in delivery.error
@@ -385,13 +387,13 @@ def test_hosts_that_resolve_to_private_addresses_are_not_posted_to_in_production
     v1, receiver, settings
 ):
     endpoint, _ = _endpoint(_token().token, receiver.url)
-    (delivery,) = services.webhook_deliveries_create(
+    (delivery,) = webhook_services.webhook_deliveries_create(
         methodology_id=v1.pk,
         engagement_ids=[services.score_compute(engagement=EngagementFactory(), methodology=v1)
                         .engagement_id],
     )  # fmt: skip
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
-    services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    webhook_services.webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert receiver.posts == [] and delivery.status == WebhookDelivery.Status.FAILED
     assert "private" in delivery.error
@@ -402,7 +404,7 @@ def test_only_active_endpoints_of_active_tokens_with_scores_read_get_deliveries(
 ):
     receiving, _ = _endpoint(_token(partner="Receives").token, receiver.url)
     disabled, _ = _endpoint(_token(partner="Disabled").token, receiver.url + "?disabled")
-    services.webhook_endpoint_deactivate(endpoint=disabled)
+    webhook_services.webhook_endpoint_deactivate(endpoint=disabled)
     revoked_token = _token(partner="Revoked").token
     revoked, _ = _endpoint(revoked_token, receiver.url + "?revoked")
     token_revoke(token=revoked_token, revoked_by=None)
@@ -416,7 +418,7 @@ def test_only_active_endpoints_of_active_tokens_with_scores_read_get_deliveries(
     _rescore(EngagementFactory(), v1, django_capture_on_commit_callbacks)
 
     assert list(WebhookDelivery.objects.values_list("endpoint", flat=True)) == [receiving.pk]
-    assert [post["headers"][webhooks.DELIVERY_HEADER] for post in receiver.posts] == [
+    assert [post["headers"][protocol.DELIVERY_HEADER] for post in receiver.posts] == [
         str(WebhookDelivery.objects.get().pk)
     ]
 
@@ -578,7 +580,7 @@ def test_the_openapi_description_documents_the_signature(administrator):
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "/api/v1/webhooks/" in text
-    assert webhooks.SIGNATURE_HEADER in text and "HMAC-SHA256" in text
+    assert protocol.SIGNATURE_HEADER in text and "HMAC-SHA256" in text
 
 
 # --- The administrators' pages ------------------------------------------------------------------
@@ -664,7 +666,7 @@ def test_an_administrator_adds_an_endpoint_sees_its_secret_once_and_disables_it(
 def test_the_signature_page_explains_verification(client, analyst):
     login_verified(client, analyst)
     page = client.get("/index/webhooks/").content.decode()
-    assert webhooks.SIGNATURE_HEADER in page and "compare_digest" in page
+    assert protocol.SIGNATURE_HEADER in page and "compare_digest" in page
 
 
 def test_endpoints_of_a_revoked_token_cannot_be_added():
@@ -672,7 +674,9 @@ def test_endpoints_of_a_revoked_token_cannot_be_added():
     token_revoke(token=issued.token, revoked_by=UserFactory())
     issued.token.refresh_from_db()
     with pytest.raises(Exception, match="revoked"):
-        services.webhook_endpoint_create(token=issued.token, url="https://partner.example.org/h")
+        webhook_services.webhook_endpoint_create(
+            token=issued.token, url="https://partner.example.org/h"
+        )
 
 
 # --- Endpoint fields are validated like every other input ---------------------------------------
@@ -708,11 +712,11 @@ def test_the_same_url_twice_and_too_many_endpoints_are_refused(settings):
     assert client.post(API, {"url": url.format(0)}).status_code == 201
     twice = client.post(API, {"url": url.format(0)})
     assert twice.status_code == 400 and "already" in error_of(twice)["fields"]["url"][0]
-    for n in range(1, services.WEBHOOK_ENDPOINTS_PER_TOKEN):
+    for n in range(1, webhook_services.WEBHOOK_ENDPOINTS_PER_TOKEN):
         assert client.post(API, {"url": url.format(n)}).status_code == 201
     over = client.post(API, {"url": url.format(99)})
     assert over.status_code == 400
-    assert str(services.WEBHOOK_ENDPOINTS_PER_TOKEN) in error_of(over)["fields"]["url"][0]
+    assert str(webhook_services.WEBHOOK_ENDPOINTS_PER_TOKEN) in error_of(over)["fields"]["url"][0]
 
 
 def test_the_administrators_form_names_the_field_and_the_rule(client, administrator):

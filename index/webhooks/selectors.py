@@ -3,8 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import PartnerToken, TokenScope
-
-from .models import WebhookDelivery, WebhookEndpoint
+from index.models import WebhookDelivery, WebhookEndpoint
 
 
 def webhook_endpoint_list(*, token: PartnerToken) -> QuerySet[WebhookEndpoint]:

@@ -169,7 +169,7 @@ def destination_addresses(host: str, port: int, *, allow_private: bool) -> list[
     this check and a private one to a second lookup (DNS rebinding) cannot steer it inside.
     """
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
     if not addresses:
         raise OSError(f"{host} has no address")
     if not allow_private:
@@ -221,6 +221,14 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def _open_pinned(
+    address: str, port: int, connect_timeout: float, timeout: float | None
+) -> socket.socket:
+    sock = socket.create_connection((address, port), connect_timeout)
+    sock.settimeout(timeout)
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection to ``address`` for the host name it was made with (Host header)."""
 
@@ -228,26 +236,21 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=timeouts[1])
         self.address, self.connect_timeout = address, timeouts[0]
 
-    def _open(self) -> socket.socket:
-        sock = socket.create_connection((self.address, self.port), self.connect_timeout)
-        sock.settimeout(self.timeout)
-        return sock
-
     def connect(self):
-        self.sock = self._open()
+        self.sock = _open_pinned(self.address, self.port, self.connect_timeout, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """An HTTPS connection to ``address``; SNI and the certificate check use the host name."""
 
     def __init__(self, host: str, port: int, *, address: str, timeouts: tuple[float, float]):
-        super().__init__(host, port, timeout=timeouts[1], context=tls_context())
+        self.tls = tls_context()
+        super().__init__(host, port, timeout=timeouts[1], context=self.tls)
         self.address, self.connect_timeout = address, timeouts[0]
 
-    _open = _PinnedHTTPConnection._open
-
     def connect(self):
-        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+        sock = _open_pinned(self.address, self.port, self.connect_timeout, self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def _ascii_host(host: str) -> str:
@@ -284,7 +287,7 @@ def post(
     except (OSError, UnicodeError) as error:
         return PostResult(None, f"Could not resolve {host}: {type(error).__name__}.")
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    error = "Could not connect."
+    failure = "Could not connect."
     for address in addresses:
         connection = connection_class(host, port, address=address, timeouts=timeout)
         try:
@@ -295,10 +298,10 @@ def post(
                     None, f"The receiver's TLS certificate is not valid: {problem.verify_message}."
                 )
             except TimeoutError:
-                error = "The receiver did not answer in time."
+                failure = "The receiver did not answer in time."
                 continue
             except OSError as problem:
-                error = f"Could not connect: {type(problem).__name__}."
+                failure = f"Could not connect: {type(problem).__name__}."
                 continue
             try:
                 connection.request("POST", target, body=body, headers=headers)
@@ -312,7 +315,7 @@ def post(
             return _result(response)
         finally:
             connection.close()
-    return PostResult(None, error)
+    return PostResult(None, failure)
 
 
 def _result(response: http.client.HTTPResponse) -> PostResult:

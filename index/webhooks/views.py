@@ -1,6 +1,7 @@
 """Pages for webhooks: a partner's endpoints and delivery log (administrators), and the signature.
 
-Views parse input and render; ``index.webhook_selectors`` reads and ``index.services`` writes.
+Views parse input and render; ``index.webhooks.selectors`` reads and ``index.webhooks.services``
+writes.
 """
 
 from django import forms
@@ -12,11 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import token_list
 from accounts.views import administrators_only
+from index.models import WebhookDelivery, WebhookEndpoint, validate_one_line, validate_webhook_url
+from index.webhooks import protocol, services
+from index.webhooks.selectors import webhook_delivery_list, webhook_endpoint_list_with_counts
 from smartdiplomacy.exceptions import ApplicationError
-
-from . import services, webhooks
-from .models import WebhookDelivery, WebhookEndpoint, validate_one_line, validate_webhook_url
-from .webhook_selectors import webhook_delivery_list, webhook_endpoint_list_with_counts
 
 DELIVERIES_PER_PAGE = 50
 
@@ -26,12 +26,12 @@ class WebhookEndpointForm(forms.Form):
 
     url = forms.CharField(
         label="URL",
-        max_length=webhooks.URL_MAX_LENGTH,
+        max_length=protocol.URL_MAX_LENGTH,
         validators=[validate_webhook_url],
         help_text="Where the partner receives score changes: http:// or https:// on a public host.",
         widget=forms.URLInput(attrs={"placeholder": "https://partner.example.org/hooks/sdi"}),
         error_messages={
-            "max_length": f"The URL is too long; at most {webhooks.URL_MAX_LENGTH} characters "
+            "max_length": f"The URL is too long; at most {protocol.URL_MAX_LENGTH} characters "
             "are accepted."
         },
     )
@@ -116,7 +116,7 @@ def webhook_delivery_detail(request, pk: int):
         {
             "delivery": delivery,
             "token": delivery.endpoint.token,
-            "body": webhooks.body_encode({"delivery": delivery.pk, **delivery.payload}).decode(),
+            "body": protocol.body_encode({"delivery": delivery.pk, **delivery.payload}).decode(),
         },
     )
 
@@ -128,11 +128,11 @@ def webhook_docs(request):
         request,
         "index/webhook_docs.html",
         {
-            "w": webhooks,
-            "tolerance_minutes": webhooks.SIGNATURE_TOLERANCE_SECONDS // 60,
-            "timeout": int(webhooks.POST_TIMEOUT_SECONDS[1]),
+            "w": protocol,
+            "tolerance_minutes": protocol.SIGNATURE_TOLERANCE_SECONDS // 60,
+            "timeout": int(protocol.POST_TIMEOUT_SECONDS[1]),
             "delays": [
-                webhooks.retry_delay(attempt) for attempt in range(1, webhooks.MAX_ATTEMPTS)
+                protocol.retry_delay(attempt) for attempt in range(1, protocol.MAX_ATTEMPTS)
             ],
         },
     )
