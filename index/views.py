@@ -21,22 +21,18 @@ from . import services
 from .choices import Pillar
 from .filtersets import EngagementFilterSet
 from .forms import EngagementForm, MethodologyDraftForm
+from .methodology_review import methodology_comparison, methodology_preview, methodology_sensitivity
 from .models import Engagement, Methodology, RescoreRun
-from .selectors import (
-    engagement_list as engagement_list_query,
-)
+from .selectors import engagement_list as engagement_list_query
 from .selectors import (
     engagement_participants_visible,
-    index_dashboard,
-    methodology_comparison,
     methodology_current,
-    methodology_preview,
-    methodology_sensitivity,
     participant_counts_by_kind,
     rescore_run_status_of,
     score_of,
     score_visible_to,
 )
+from .summaries import index_dashboard
 
 PAGE_SIZE = 50
 ENGAGEMENT_COLUMNS = [

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from index.models import RescoreRun
-from index.selectors import index_headline, index_trend_by_quarter, methodology_current
+from index.selectors import methodology_current
+from index.summaries import index_headline, index_trend_by_quarter
 from ops.selectors import worker_status
 from partnerships.choices import PartnershipStatus
 from partnerships.models import OverlapRun, PartnershipEvent

@@ -155,7 +155,7 @@ def test_the_index_trend_leaves_empty_quarters_as_gaps(analyst):
 
     from index import services
     from index.models import Methodology
-    from index.selectors import index_trend_by_quarter
+    from index.summaries import index_trend_by_quarter
     from tests.index.factories import EngagementFactory
 
     v1 = Methodology.objects.get(name="Smart Diplomacy Index", version=1)

@@ -40,9 +40,9 @@ from ..selectors import (
     methodology_current,
     methodology_indicator_codes,
     methodology_of_version,
-    score_summary,
     score_values_visible_to,
 )
+from ..summaries import score_summary
 from .conditional import (
     Validators,
     answer_key,

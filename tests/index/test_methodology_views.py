@@ -222,7 +222,7 @@ def test_a_failed_run_says_why_and_keeps_earlier_scores(v1, monkeypatch):
 def test_the_publish_preview_counts_what_a_new_weighting_moves(client, administrator, v1):
     """Doubling the digital pillar's weight: every composite that has a digital score moves,
     and the preview names the engagements whose rank moves most, before anything is written."""
-    from index.selectors import methodology_preview
+    from index.methodology_review import methodology_preview
 
     low = EngagementFactory(title="Low digital", digital_channels=0, unscr1325_participation=True)
     high = EngagementFactory(
