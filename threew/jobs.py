@@ -21,7 +21,8 @@ from stakeholders.selectors import user_is_cleared
 
 from . import hxl
 from .reading import FileProblem, sheet_open
-from .services import ThreeWImportError, threew_import, threew_source_mapping
+from .rows import ThreeWImportError
+from .services import threew_import, threew_source_mapping
 
 JOB_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

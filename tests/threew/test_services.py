@@ -15,7 +15,8 @@ from stakeholders.signals import registry_bulk_changed
 from tests.accounts.factories import UserFactory
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 from threew.models import ThreeWRow, ThreeWSource
-from threew.services import ThreeWImportError, threew_import
+from threew.rows import ThreeWImportError
+from threew.services import threew_import
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from threew.hxl import TAG_OF_FIELD, MappingError, mapping_parse
-from threew.services import ThreeWImportError, threew_import
+from threew.rows import ThreeWImportError
+from threew.services import threew_import
 
 
 class Command(BaseCommand):
