@@ -40,7 +40,7 @@ from graph.selectors import BROWSER_MAX_EDGES, BROWSER_MAX_NODES  # noqa: E402
 from graph.services import graph_snapshots_refresh  # noqa: E402
 from smartdiplomacy.benchmarking import load_average, machine, ratio  # noqa: E402
 from stakeholders.models import Outcome, Stakeholder, Tie  # noqa: E402
-from stakeholders.synthetic import synthetic_registry_create  # noqa: E402
+from stakeholders.synthetic.storage import synthetic_registry_create  # noqa: E402
 
 
 def percentile(values, share):

@@ -67,7 +67,7 @@ def prepare(engagements: int, stakeholders: int) -> dict:
     from index.selectors import methodology_current
     from index.services import scores_compute_many
     from stakeholders.models import Outcome, Stakeholder
-    from stakeholders.synthetic import synthetic_registry_create
+    from stakeholders.synthetic.storage import synthetic_registry_create
 
     timings = {}
     started = time.perf_counter()

@@ -39,7 +39,7 @@ def main() -> None:
 
     from demo.load import demo_scenario_load
     from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio
-    from stakeholders.synthetic import synthetic_registry_create
+    from stakeholders.synthetic.storage import synthetic_registry_create
 
     figures: dict = {"database": connection.vendor, "load_before": load_average(), **machine()}
     if args.demo:

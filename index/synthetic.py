@@ -28,9 +28,8 @@ from django_countries import countries
 
 # The registry generator's bulk-writing helpers: one home for COPY, cascading raw deletes and
 # insert-order ids, shared by every synthetic data set.
-from stakeholders.synthetic import (
-    COUNTRY_POOL,
-    SyntheticSizeError,
+from stakeholders.synthetic.generation import COUNTRY_POOL, SyntheticSizeError
+from stakeholders.synthetic.storage import (
     _db_datetime,
     _ids_in_insert_order,
     _insert,

@@ -18,10 +18,10 @@ from django.db.models import Count
 
 from accounts.roles import Role
 from demo import scenario, users
-from stakeholders import synthetic
 from stakeholders.choices import Kind, Position, Sensitivity, TieKind
 from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
 from stakeholders.selectors import user_is_cleared
+from stakeholders.synthetic import generation, storage
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +241,7 @@ def test_the_scenario_is_deterministic():
     # Wipe the registry in SQL (the ORM's cascade with history takes far longer); the history
     # rows stay, which is fine: a fresh load does not read them.
     for model in (Stakeholder, Outcome, Sector):
-        synthetic._raw_delete(model, model.objects.all())
+        storage._raw_delete(model, model.objects.all())
     assert not Stake.objects.exists() and not Tie.objects.exists()
     seed()
     assert checksum(registry_rows()) == first
@@ -321,10 +321,10 @@ def test_demo_users_have_their_roles_and_clearance():
 
 
 def synthetic_counts() -> dict[str, int]:
-    actors = synthetic.synthetic_stakeholders()
+    actors = storage.synthetic_stakeholders()
     return {
         "stakeholders": actors.count(),
-        "outcomes": synthetic.synthetic_outcomes().count(),
+        "outcomes": storage.synthetic_outcomes().count(),
         "stakes": Stake.objects.filter(stakeholder__in=actors).count(),
         "ties": Tie.objects.filter(from_stakeholder__in=actors).count(),
     }
@@ -340,10 +340,10 @@ def test_synthetic_registry_has_the_sizes_asked_for_and_leaves_the_demo_alone():
         "stakeholders": 2000, "outcomes": 40, "stakes": 20000, "ties": 1000
     }  # fmt: skip
     assert "insert_stakes" in output and "Created 2,000 stakeholders" in output
-    actors = synthetic.synthetic_stakeholders()
+    actors = storage.synthetic_stakeholders()
     stakes = Stake.objects.filter(stakeholder__in=actors)
     assert stakes.values("stakeholder", "outcome").distinct().count() == 20000
-    assert not stakes.exclude(outcome__in=synthetic.synthetic_outcomes()).exists()
+    assert not stakes.exclude(outcome__in=storage.synthetic_outcomes()).exists()
     assert (
         not stakes.filter(interest__gt=1).exists() and not stakes.filter(influence__lt=0).exists()
     )
@@ -365,8 +365,8 @@ def test_synthetic_registry_has_the_sizes_asked_for_and_leaves_the_demo_alone():
     assert per_outcome[-1] > 1.5 * np.median(per_outcome)
     assert per_outcome[-1] <= 2000
     # No change history for synthetic rows.
-    assert not Stakeholder.history.filter(name__startswith=synthetic.ACTOR_PREFIX).exists()
-    assert not Stake.history.filter(source=synthetic.SYNTHETIC_SOURCE).exists()
+    assert not Stakeholder.history.filter(name__startswith=generation.ACTOR_PREFIX).exists()
+    assert not Stake.history.filter(source=generation.SYNTHETIC_SOURCE).exists()
 
     # A new synthetic set replaces the previous one; the demo stays exactly as it was.
     seed("--stakeholders", "500", "--stakes", "3000", "--outcomes", "200", "--seed", "7")
@@ -380,7 +380,7 @@ def test_synthetic_registry_has_the_sizes_asked_for_and_leaves_the_demo_alone():
 
 
 def test_synthetic_popularity_is_skewed_towards_a_few_hubs():
-    summary = synthetic.synthetic_registry_create(
+    summary = storage.synthetic_registry_create(
         stakeholders=2000, stakes=20000, outcomes=200, seed=1
     )
     assert summary["stakes"] == 20000 and set(summary["seconds"]) >= {"generate", "insert_stakes"}
@@ -393,9 +393,9 @@ def test_synthetic_popularity_is_skewed_towards_a_few_hubs():
 
 
 def test_synthetic_generation_is_deterministic_for_a_seed():
-    sizes = synthetic.synthetic_sizes_check(stakeholders=300, stakes=2000, ties=100, outcomes=None)
-    one = synthetic.synthetic_registry_generate(sizes, seed=3)
-    two = synthetic.synthetic_registry_generate(sizes, seed=3)
+    sizes = generation.synthetic_sizes_check(stakeholders=300, stakes=2000, ties=100, outcomes=None)
+    one = generation.synthetic_registry_generate(sizes, seed=3)
+    two = generation.synthetic_registry_generate(sizes, seed=3)
     assert np.array_equal(one.stake_actor, two.stake_actor)
     assert np.array_equal(one.tie_to, two.tie_to)
     assert np.array_equal(one.stakeholders["kind"], two.stakeholders["kind"])
@@ -406,10 +406,10 @@ def test_synthetic_generation_is_deterministic_for_a_seed():
     [(10, 50, 45, 5), (3, 6, 3, 2), (1, 1, 0, 1)],
 )
 def test_dense_sizes_fill_every_cell(stakeholders, stakes, ties, outcomes):
-    sizes = synthetic.synthetic_sizes_check(
+    sizes = generation.synthetic_sizes_check(
         stakeholders=stakeholders, stakes=stakes, ties=ties, outcomes=outcomes
     )
-    generated = synthetic.synthetic_registry_generate(sizes, seed=0)
+    generated = generation.synthetic_registry_generate(sizes, seed=0)
     pairs = set(zip(generated.stake_actor.tolist(), generated.stake_outcome.tolist(), strict=True))
     assert len(pairs) == stakes
     tie_pairs = {frozenset(p) for p in zip(generated.tie_from, generated.tie_to, strict=True)}
@@ -417,7 +417,7 @@ def test_dense_sizes_fill_every_cell(stakeholders, stakes, ties, outcomes):
 
 
 def test_outcome_popularity_is_a_capped_distribution():
-    p = synthetic.outcome_popularity(2000, stakeholders=100_000, stakes=1_000_000)
+    p = generation.outcome_popularity(2000, stakeholders=100_000, stakes=1_000_000)
     assert p.sum() == pytest.approx(1.0)
     assert p[0] * 1_000_000 == pytest.approx(50_000, rel=1e-6)  # the hub: half the registry
     assert p[0] > 100 * np.median(p)
@@ -442,7 +442,7 @@ def test_outcome_popularity_is_a_capped_distribution():
     ],
 )
 def test_nonsense_sizes_are_refused_and_write_nothing(args, option):
-    synthetic.synthetic_registry_create(stakeholders=50, stakes=100, ties=20, seed=0)
+    storage.synthetic_registry_create(stakeholders=50, stakes=100, ties=20, seed=0)
     before = synthetic_counts()
     total = Stakeholder.objects.count()
 
@@ -454,19 +454,19 @@ def test_nonsense_sizes_are_refused_and_write_nothing(args, option):
 
 
 def test_a_failed_synthetic_load_leaves_the_previous_set(monkeypatch):
-    synthetic.synthetic_registry_create(stakeholders=50, stakes=100, ties=20, seed=0)
+    storage.synthetic_registry_create(stakeholders=50, stakes=100, ties=20, seed=0)
     before = synthetic_counts()
-    names = set(synthetic.synthetic_stakeholders().values_list("name", "kind"))
+    names = set(storage.synthetic_stakeholders().values_list("name", "kind"))
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(synthetic, "_ties_insert", fail)
+    monkeypatch.setattr(storage, "_ties_insert", fail)
     with pytest.raises(RuntimeError, match="disk full"):
-        synthetic.synthetic_registry_create(stakeholders=80, stakes=300, ties=30, seed=5)
+        storage.synthetic_registry_create(stakeholders=80, stakes=300, ties=30, seed=5)
 
     assert synthetic_counts() == before
-    assert set(synthetic.synthetic_stakeholders().values_list("name", "kind")) == names
+    assert set(storage.synthetic_stakeholders().values_list("name", "kind")) == names
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,7 +14,8 @@ from index import scoring, services, synthetic
 from index.models import Engagement, EngagementParticipant, RescoreRun, Score
 from index.selectors import engagement_facts_many
 from stakeholders.choices import Audience
-from stakeholders.synthetic import SyntheticSizeError, synthetic_registry_create
+from stakeholders.synthetic.generation import SyntheticSizeError
+from stakeholders.synthetic.storage import synthetic_registry_create
 from tests.index.factories import EngagementFactory, EngagementParticipantFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,8 @@ from graph.models import GraphSnapshot
 from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_missing
 from iati.services import SAMPLE_FILE, iati_import
 from stakeholders.models import Outcome
-from stakeholders.synthetic import (
-    SyntheticSizeError,
-    synthetic_registry_create,
-    synthetic_sizes_check,
-)
+from stakeholders.synthetic.generation import SyntheticSizeError, synthetic_sizes_check
+from stakeholders.synthetic.storage import synthetic_registry_create
 
 SIZE_OPTIONS = ("stakeholders", "stakes", "ties", "outcomes")
 

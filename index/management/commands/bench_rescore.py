@@ -43,7 +43,8 @@ from smartdiplomacy.benchmarking import (
     ratio,
 )
 from smartdiplomacy.celery import app
-from stakeholders.synthetic import SyntheticSizeError, synthetic_stakeholders
+from stakeholders.synthetic.generation import SyntheticSizeError
+from stakeholders.synthetic.storage import synthetic_stakeholders
 
 STATUS = Path("/proc/self/status")
 CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -287,7 +288,7 @@ class Command(BaseCommand):
 
     def _ensure_data(self, *, engagements, stakeholders, seed, regenerate) -> dict:
         from index.synthetic import synthetic_engagements_create
-        from stakeholders.synthetic import synthetic_registry_create
+        from stakeholders.synthetic.storage import synthetic_registry_create
 
         seconds = {"generate_registry": 0.0, "generate_engagements": 0.0}
         registry_changed = False

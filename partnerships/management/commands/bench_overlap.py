@@ -191,7 +191,7 @@ class Command(BaseCommand):
         # an import benchmark's stakeholders without stakes, would skew the printed counts).
         result = {"synthetic_stakeholders": stakeholders}
         if not reuse:
-            from stakeholders.synthetic import synthetic_registry_create
+            from stakeholders.synthetic.storage import synthetic_registry_create
 
             generated = synthetic_registry_create(
                 stakeholders=stakeholders,
