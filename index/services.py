@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from smartdiplomacy.bulk import copy_in, copy_rows_text, staging_table
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.services import fields_check, model_update
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Audience
 from stakeholders.selectors import stakeholder_visible_to
@@ -28,6 +29,39 @@ from .selectors import engagement_facts_by_audience, scores_for_audience
 from .webhooks.services import webhooks_queue_scores
 
 RESCORE_BATCH = 1000
+
+# What a page, the API, an import or the demo may set on an engagement besides the arguments the
+# services name: its facts. Ids and timestamps are the application's own.
+ENGAGEMENT_FIELDS = (
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "place",
+    "country",
+    "format",
+    "partnership",
+    "iati_activity",
+    "digital_channels",
+    "realtime_reporting",
+    "marginalised_reach",
+    "disinformation_safeguards",
+    "data_protection",
+    "participants_total",
+    "participants_women",
+    "leaders_total",
+    "leaders_women",
+    "gbv_safeguards",
+    "unscr1325_participation",
+    "unscr1325_protection",
+    "unscr1325_prevention",
+    "unscr1325_relief_recovery",
+    "results_by_sex",
+    "dac_gender_marker",
+)
+# A draft version's content; publishing goes through ``methodology_publish``, the version number
+# is given when the version is made.
+METHODOLOGY_FIELDS = ("name", "description", "indicators", "pillar_weights", "aggregation")
 
 
 def _validated_save(instance):
@@ -91,6 +125,7 @@ def engagement_create(
     **fields,
 ) -> Engagement:
     """Record an engagement with its participants (``(stakeholder_id, role)`` pairs)."""
+    fields_check(data=fields, allowed=ENGAGEMENT_FIELDS, what="an engagement")
     pairs = _visible_participants(user=user, participants=participants)
     _check_partnership(user=user, partnership=fields.get("partnership"))
     engagement = _validated_save(
@@ -115,11 +150,10 @@ def engagement_update(
     Participants hidden from ``user`` stay as they are: a person cannot remove (or learn of) an
     actor they are not cleared to see.
     """
+    fields_check(data=fields, allowed=ENGAGEMENT_FIELDS, what="an engagement")
     if "partnership" in fields and fields["partnership"] != engagement.partnership:
         _check_partnership(user=user, partnership=fields["partnership"])
-    for name, value in fields.items():
-        setattr(engagement, name, value)
-    _validated_save(engagement)
+    model_update(instance=engagement, fields=ENGAGEMENT_FIELDS, data=fields, what="an engagement")
     if participants is not None:
         pairs = dict(_visible_participants(user=user, participants=participants))
         visible_ids = stakeholder_visible_to(user).values("pk")
@@ -500,6 +534,7 @@ def methodology_update(*, methodology: Methodology, **fields) -> Methodology:
         raise ApplicationError(
             "A published methodology version cannot be changed; copy it to a new version."
         )
+    fields_check(data=fields, allowed=METHODOLOGY_FIELDS, what="a methodology version")
     for name, value in fields.items():
         setattr(methodology, name, value)
     _check_methodology(methodology)

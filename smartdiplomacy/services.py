@@ -1,8 +1,16 @@
-"""What every app's services share: a save that validates first."""
+"""What every app's services share: a save that validates first, and updates through an allow-list.
 
-from typing import TypeVar
+A service names the fields it lets a caller set (HackSoft's ``model_update``): anything else —
+a misspelt name, a field the application keeps for itself such as ``created_at`` or ``origin``
+— is refused with an error naming it, before anything is written.
+"""
+
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar
 
 from django.db import models
+
+from smartdiplomacy.exceptions import ApplicationError
 
 M = TypeVar("M", bound=models.Model)
 
@@ -12,3 +20,25 @@ def validated_save(instance: M) -> M:
     instance.full_clean()
     instance.save()
     return instance
+
+
+def fields_check(*, data: Mapping[str, Any], allowed: Collection[str], what: str) -> None:
+    """Refuse the first name in ``data`` that is not in ``allowed``, naming it and what may be set
+    on ``what`` (e.g. "a stakeholder")."""
+    for name in data:
+        if name not in allowed:
+            raise ApplicationError(
+                f"“{name}” cannot be set on {what}; the fields that can are: "
+                f"{', '.join(sorted(allowed))}.",
+                name,
+                code="unknown_field",
+            )
+
+
+def model_update(*, instance: M, fields: Collection[str], data: Mapping[str, Any], what: str) -> M:
+    """Set the given ``data`` on ``instance`` — each name must be in ``fields`` — then validate and
+    save it."""
+    fields_check(data=data, allowed=fields, what=what)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return validated_save(instance)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from smartdiplomacy.services import fields_check, model_update
+
 from .choices import MACHINE_ORIGINS
 from .models import (
     ExternalIdentifier,
@@ -40,6 +42,50 @@ def _validated_save(instance):
     return instance
 
 
+# What a page, the API or an import may set through the services below, besides the arguments
+# they name. Everything else on the models is the application's own (ids, timestamps, archiving,
+# merging, normalised names); provenance (origin, source, the name as recorded) is set only when a
+# record is made.
+STAKEHOLDER_FIELDS = (
+    "name",
+    "kind",
+    "acronym",
+    "country",
+    "country_of_origin",
+    "scope",
+    "parent",
+    "capabilities",
+    "digital_presence",
+    "women_led",
+    "women_leadership_share",
+    "sensitivity",
+    "description",
+    "website",
+)
+STAKEHOLDER_PROVENANCE = ("origin", "source", "recorded_name")
+OUTCOME_FIELDS = (
+    "title",
+    "theme",
+    "description",
+    "geography",
+    "countries",
+    "needed_capabilities",
+    "sector",
+)
+OUTCOME_PROVENANCE = ("origin", "source")
+TIE_FIELDS = (
+    "from_stakeholder",
+    "to_stakeholder",
+    "kind",
+    "strength",
+    "start_date",
+    "end_date",
+    "source",
+    "notes",
+)
+TIE_PROVENANCE = ("origin",)
+
+
 @transaction.atomic
 def stakeholder_create(
     *,
@@ -52,6 +98,9 @@ def stakeholder_create(
     **fields,
 ) -> Stakeholder:
     """Record a stakeholder; its identifiers must be free among what ``user`` may see."""
+    fields_check(
+        data=fields, allowed=STAKEHOLDER_FIELDS + STAKEHOLDER_PROVENANCE, what="a stakeholder"
+    )
     stakeholder = _validated_save(Stakeholder(name=name, kind=kind, **fields))
     if sectors:
         stakeholder.sectors.set(sectors)
@@ -68,11 +117,10 @@ def stakeholder_update(
 ) -> Stakeholder:
     """Change the given fields. A name changed by hand is marked edited (``name_edited``), so
     that re-imports of the record keep it."""
+    fields_check(data=fields, allowed=STAKEHOLDER_FIELDS, what="a stakeholder")
     if "name" in fields and fields["name"] != stakeholder.name:
         stakeholder.name_edited = True
-    for name, value in fields.items():
-        setattr(stakeholder, name, value)
-    _validated_save(stakeholder)
+    model_update(instance=stakeholder, fields=STAKEHOLDER_FIELDS, data=fields, what="a stakeholder")
     if sectors is not None:
         stakeholder.sectors.set(sectors)
     if tags is not None:
@@ -82,6 +130,7 @@ def stakeholder_update(
 
 @transaction.atomic
 def outcome_create(*, title: str, theme: str, tags: Iterable[str] = (), **fields) -> Outcome:
+    fields_check(data=fields, allowed=OUTCOME_FIELDS + OUTCOME_PROVENANCE, what="an outcome")
     outcome = _validated_save(Outcome(title=title, theme=theme, **fields))
     if tags:
         outcome.tags.set(tags_for_names(names=tags))
@@ -114,6 +163,7 @@ def stake_update(*, stake: Stake, **fields) -> Stake:
 def tie_create(
     *, from_stakeholder: Stakeholder, to_stakeholder: Stakeholder, kind: str, **fields
 ) -> Tie:
+    fields_check(data=fields, allowed=TIE_FIELDS + TIE_PROVENANCE, what="a tie")
     return _validated_save(
         Tie(from_stakeholder=from_stakeholder, to_stakeholder=to_stakeholder, kind=kind, **fields)
     )
@@ -168,9 +218,7 @@ def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
 
 @transaction.atomic
 def outcome_update(*, outcome: Outcome, tags: Iterable[str] | None = None, **fields) -> Outcome:
-    for name, value in fields.items():
-        setattr(outcome, name, value)
-    _validated_save(outcome)
+    model_update(instance=outcome, fields=OUTCOME_FIELDS, data=fields, what="an outcome")
     if tags is not None:
         outcome.tags.set(tags_for_names(names=tags))
     return outcome
@@ -216,9 +264,7 @@ def stake_delete(*, stake: Stake) -> None:
 
 @transaction.atomic
 def tie_update(*, tie: Tie, **fields) -> Tie:
-    for name, value in fields.items():
-        setattr(tie, name, value)
-    return _validated_save(tie)
+    return model_update(instance=tie, fields=TIE_FIELDS, data=fields, what="a tie")
 
 
 @transaction.atomic

@@ -225,3 +225,32 @@ def test_demo_engagements_are_scored_and_idempotent(db, django_capture_on_commit
     assert Score.objects.filter(completeness__lt=1).exists()
     assert demo_engagements_ensure() == 0
     assert Engagement.objects.count() == 40
+
+
+def test_engagement_services_refuse_a_field_they_do_not_allow_before_writing(officer, v1):
+    with pytest.raises(ApplicationError) as excinfo:
+        services.engagement_create(
+            user=officer, title="Unlisted", kind="meeting", start_date=START, created_at=None
+        )
+    assert excinfo.value.field == "created_at"
+    assert "“created_at” cannot be set on an engagement" in str(excinfo.value)
+    assert not Engagement.objects.filter(title="Unlisted").exists()
+    engagement = services.engagement_create(
+        user=officer, title="Listed", kind="meeting", start_date=START, participants_total=12
+    )
+    with pytest.raises(ApplicationError) as excinfo:
+        services.engagement_update(
+            engagement=engagement, user=officer, title="Renamed", participant_total=14
+        )
+    assert excinfo.value.field == "participant_total"
+    engagement.refresh_from_db()
+    assert (engagement.title, engagement.participants_total) == ("Listed", 12)
+
+
+def test_methodology_update_refuses_what_only_publishing_may_set(v1):
+    draft = services.methodology_copy(methodology=v1)
+    with pytest.raises(ApplicationError) as excinfo:
+        services.methodology_update(methodology=draft, published=True)
+    assert excinfo.value.field == "published"
+    draft.refresh_from_db()
+    assert not draft.published
