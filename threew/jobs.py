@@ -21,7 +21,7 @@ from stakeholders.selectors import user_is_cleared
 
 from . import hxl
 from .reading import FileProblem, sheet_open
-from .rows import ThreeWImportError
+from .rows import ImportReport, ThreeWImportError
 from .services import threew_import, threew_source_mapping
 
 JOB_SECONDS = 24 * 3600
@@ -147,6 +147,7 @@ def threew_job_run(*, token: str) -> str | None:
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
     _job_set(token, status="running")
     path = Path(job["path"])
+    report: ImportReport | None
     try:
         report = threew_import(
             path=path,

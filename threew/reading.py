@@ -79,6 +79,7 @@ class Sheet:
         path = Path(path)
         with open(path, "rb") as probe:
             magic = probe.read(4)
+        self._table: _Xlsx | _Csv
         if magic == XLSX_MAGIC:
             self._table = _Xlsx(path)
         elif path.suffix.lower() in (".xlsx", ".xlsm"):

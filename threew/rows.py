@@ -3,6 +3,7 @@ its digest), the import's report of what it did with each row, and its one error
 """
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -18,8 +19,9 @@ BATCH_SIZE = 1000
 DETAILS_KEPT = 100  # skipped rows listed one by one in the report; the rest only counted
 SOURCE_PREFIX = "3W "
 IDENTIFIER_SCHEMES = (IdentifierScheme.OTHER, IdentifierScheme.IATI_ORG)
-NAME_MAX = Stakeholder._meta.get_field("name").max_length
-TITLE_MAX = Outcome._meta.get_field("title").max_length
+# Both are CharFields, which always have a max_length.
+NAME_MAX: int = Stakeholder._meta.get_field("name").max_length or 0
+TITLE_MAX: int = Outcome._meta.get_field("title").max_length or 0
 
 
 class ThreeWImportError(ApplicationError):
@@ -105,8 +107,8 @@ class _Parsed:
     orgs: list[_Org]
     outcome: tuple[str, str, str] | None  # (title, sector, area) or None
     country: str
-    start: object
-    end: object
+    start: dt.date | None
+    end: dt.date | None
 
 
 def _value(row: Row, columns: hxl.Columns, name: str) -> str:

@@ -51,7 +51,7 @@ def threew_source_get_or_create(*, name: str) -> ThreeWSource:
     name = rules.clean_text(name)
     if not name:
         raise ApplicationError("Name the source of the file (e.g. 'OCHA Nigeria 3W').", "source")
-    if len(name) > ThreeWSource._meta.get_field("name").max_length:
+    if len(name) > (ThreeWSource._meta.get_field("name").max_length or 0):
         raise ApplicationError("The source's name is longer than 200 characters.", "source")
     source, _ = ThreeWSource.objects.get_or_create(name=name)
     return source
@@ -71,7 +71,7 @@ def threew_import(
     user=None,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> ImportReport:
     """Import one 3W file (CSV or XLSX) as ``user``, in one transaction; returns the report.
 

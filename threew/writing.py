@@ -197,13 +197,15 @@ class _Writer:
         for title, row in wanted.items():
             if title in self.outcome_ids:
                 continue
+            assert row.outcome is not None  # ``wanted`` holds only rows with an outcome
             _, sector, area = row.outcome
             new.append(
                 Outcome(
                     title=title,
                     theme=rules.theme_for_sector(sector),
                     geography=area[:200],
-                    countries=[row.country] if row.country else [],
+                    # A multiple CountryField takes a list; the stubs know only its CharField base.
+                    countries=[row.country] if row.country else [],  # type: ignore[misc]
                     origin=Origin.THREEW,
                     source=f"{self.stake_source} row {row.number}"[:300],
                     description=(
