@@ -136,4 +136,4 @@ class ScoreFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Score
-        fields = []
+        fields: list[str] = []

@@ -4,12 +4,14 @@ Participant choices come from ``stakeholder_visible_to(user)``, so a hidden acto
 offered nor accepted (its id fails like one that does not exist).
 """
 
+from typing import cast
+
 from django import forms
 from django.urls import reverse
 
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.widgets import use_picker
-from stakeholders.models import Outcome
+from stakeholders.models import Outcome, Stakeholder
 from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import Aggregation, ParticipantRole, Pillar
@@ -26,11 +28,14 @@ UNKNOWN_YES_NO = [(None, "Unknown"), (True, "Yes"), (False, "No")]
 
 
 class EngagementForm(forms.ModelForm):
-    conveners = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    funders = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    implementers = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    # Each queryset is set per reader in __init__ (what that person may see).
+    conveners = forms.ModelMultipleChoiceField(queryset=Stakeholder.objects.none(), required=False)
+    funders = forms.ModelMultipleChoiceField(queryset=Stakeholder.objects.none(), required=False)
+    implementers = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.objects.none(), required=False
+    )
     other_participants = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, label="Participants"
+        queryset=Stakeholder.objects.none(), required=False, label="Participants"
     )
 
     class Meta:
@@ -90,13 +95,15 @@ class EngagementForm(forms.ModelForm):
         visible = stakeholder_visible_to(user).order_by("name")
         search = reverse("stakeholders:stakeholder_search")
         for name in ROLE_FIELDS.values():
-            self.fields[name].queryset = visible
+            cast(forms.ModelMultipleChoiceField, self.fields[name]).queryset = visible
             # Type-ahead over what this person may see; only the chosen ones are in the page.
             use_picker(self.fields[name], search_url=search)
-        self.fields["outcomes"].queryset = Outcome.objects.order_by("title")
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["outcomes"]
+        ).queryset = Outcome.objects.order_by("title")
         use_picker(self.fields["outcomes"], search_url=reverse("stakeholders:outcome_search"))
         use_picker(self.fields["country"], placeholder="Type a country…")
-        self.fields["partnership"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["partnership"]).queryset = (
             partnership_visible_to(user).prefetch_related(None).select_related(None)
         )
         for name in (
@@ -113,7 +120,9 @@ class EngagementForm(forms.ModelForm):
             self.fields[name].widget = forms.Select(choices=UNKNOWN_YES_NO)
         for name in ("marginalised_reach", "dac_gender_marker"):
             # The blank choice means "not known", which the index keeps apart from 0.
-            self.fields[name].choices = [("", "Unknown"), *list(self.fields[name].choices)[1:]]
+            choice = cast(forms.ChoiceField, self.fields[name])
+            # A model field's choices: a list by now (the stubs allow any choices' form).
+            choice.choices = [("", "Unknown"), *list(cast(list, choice.choices))[1:]]
         for name in ("digital_channels", "participants_total", "participants_women"):
             self.fields[name].widget.attrs["min"] = 0
         if self.instance.pk:
@@ -123,7 +132,8 @@ class EngagementForm(forms.ModelForm):
                 self.initial.setdefault(field, []).append(participant.stakeholder_id)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date cannot be before the start date.")
@@ -134,7 +144,7 @@ class EngagementForm(forms.ModelForm):
             w, t = cleaned.get(women), cleaned.get(total)
             if w is not None and t is not None and w > t:
                 self.add_error(women, f"Must be between 0 and {t}, the number of {what}.")
-        seen = {}
+        seen: dict[int, str] = {}
         for role, name in ROLE_FIELDS.items():
             for stakeholder in cleaned.get(name) or ():
                 if stakeholder.pk in seen:
@@ -203,7 +213,8 @@ class MethodologyDraftForm(forms.Form):
         return [self[f"pillar_{pillar}"] for pillar in Pillar.values]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for spec in self.methodology.indicators:
             code = spec["code"]
             low, high = cleaned.get(f"low_{code}"), cleaned.get(f"high_{code}")
@@ -213,7 +224,8 @@ class MethodologyDraftForm(forms.Form):
                     f"{code}'s high goalpost must be above its low goalpost ({low}).",
                 )
         weights = [cleaned.get(f"pillar_{pillar}") for pillar in Pillar.values]
-        if all(weight is not None for weight in weights) and sum(weights) <= 0:
+        known = [weight for weight in weights if weight is not None]
+        if len(known) == len(weights) and sum(known) <= 0:
             self.add_error(None, "At least one pillar needs a weight above 0.")
         return cleaned
 

@@ -34,6 +34,7 @@ def load_average() -> list[float]:
 
 def machine() -> dict:
     """What a reader needs to compare figures: cores and load right now."""
+    cores: int | None
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux

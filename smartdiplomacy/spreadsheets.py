@@ -64,6 +64,7 @@ def csv_response(
     """A CSV attachment; streamed by default, so that rows are read (and queried) as the client
     downloads them. Small fixed files (templates) are written whole (``streaming=False``)."""
     lines = csv_lines(header, rows, bom=bom)
+    response: HttpResponse | StreamingHttpResponse
     if streaming:
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
     else:

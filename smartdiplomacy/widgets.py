@@ -6,10 +6,16 @@ the page renders only the chosen options and the rest are fetched as one types, 
 tens of thousands of stakeholders stays light; validation still checks the field's whole queryset.
 """
 
+from typing import TYPE_CHECKING
+
 from django import forms
 
+# The mixin sits before a Select or SelectMultiple: type it as one, so that its attrs, choices and
+# the optgroups it overrides are known.
+_SelectBase = forms.Select if TYPE_CHECKING else object
 
-class _PickerMixin:
+
+class _PickerMixin(_SelectBase):
     def __init__(self, *args, search_url: str | None = None, placeholder: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.search_url = search_url

@@ -12,6 +12,7 @@ caller's copy is current. The list and detail speak CSV too (``?format=csv`` or
 
 from collections.abc import Sequence
 from types import SimpleNamespace
+from typing import cast
 
 from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
@@ -277,14 +278,15 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         if answered is not None:
             return answered
         scores = self.filter_queryset(self.get_queryset())
-        answered = self.fresh_or_cached(self.paginator.window(scores, request))
+        paginator = cast(ScoreCursorPagination, self.paginator)
+        answered = self.fresh_or_cached(paginator.window(scores, request))
         if answered is not None:
             return answered
         page = self.paginate_queryset(scores)
         self.csv_indicator_codes = self.indicator_codes()
         response = self.get_paginated_response(score_rows(page, user=request.user))
-        if self.paginator.next_link:
-            response["Link"] = f'<{self.paginator.next_link}>; rel="next"'
+        if paginator.next_link:
+            response["Link"] = f'<{paginator.next_link}>; rel="next"'
         return response
 
     def retrieve(self, request, *args, **kwargs):

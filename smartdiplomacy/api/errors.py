@@ -137,9 +137,10 @@ def api_exception_handler(exc, context):
     if isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
         code = exc.detail.code or code
     extra = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+    wait = getattr(exc, "wait", None)  # Throttled's; the stubs do not declare it
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
         # Rounded up, and the same in the body as in the header: retrying then will succeed.
-        extra["retry_after"] = max(1, math.ceil(exc.wait))
+        extra["retry_after"] = max(1, math.ceil(wait))
         response.headers["Retry-After"] = str(extra["retry_after"])
     response.data = error_body(
         status_code=response.status_code,
@@ -175,7 +176,7 @@ def service_errors_on_fields(serializer):
                 target = aliases[key]
                 messages = [f"{key}: {message}" for message in messages]
             elif stray in serializer.fields:
-                target = stray
+                target = str(stray)  # a field's name, then
             else:
                 target = NON_FIELD_KEY
             bucket = detail.setdefault(target, [])

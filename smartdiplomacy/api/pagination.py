@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -162,7 +163,7 @@ class KeysetCursorPagination(BasePagination):
         return values
 
     def link(self, row, *, backwards: bool) -> str:
-        payload = {"o": [key.term for key in self.keys], "v": self.key_values(row)}
+        payload: dict[str, Any] = {"o": [key.term for key in self.keys], "v": self.key_values(row)}
         if backwards:
             payload["b"] = 1
         token = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())

@@ -24,6 +24,7 @@ import resource
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -153,7 +154,7 @@ class Command(BaseCommand):
         if methodology is None:
             raise CommandError("No published methodology to rescore under; run migrate first.")
 
-        result = {"database": connection.vendor, "methodology": str(methodology)}
+        result: dict[str, Any] = {"database": connection.vendor, "methodology": str(methodology)}
         generate = self._ensure_data(
             engagements=engagements,
             stakeholders=stakeholders,
@@ -190,8 +191,11 @@ class Command(BaseCommand):
                 rescore_run_execute.apply(args=[run.pk])
         rescore = time.perf_counter() - started
         cpu = time.process_time() - cpu
-        if backend_cpu is not None:
-            backend_cpu = _backend_cpu_seconds(backend) - backend_cpu
+        backend_cpu_after = _backend_cpu_seconds(backend)
+        if backend_cpu is not None and backend_cpu_after is not None:
+            backend_cpu = backend_cpu_after - backend_cpu
+        else:
+            backend_cpu = None
         run.refresh_from_db()
         if run.status != RescoreRun.Status.DONE:
             raise CommandError(f"the rescoring did not finish: {run.status} {run.error}")
