@@ -6,13 +6,16 @@ the page renders only the chosen options and the rest are fetched as one types, 
 tens of thousands of stakeholders stays light; validation still checks the field's whole queryset.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 
 # The mixin sits before a Select or SelectMultiple: type it as one, so that its attrs, choices and
 # the optgroups it overrides are known.
-_SelectBase = forms.Select if TYPE_CHECKING else object
+if TYPE_CHECKING:
+    _SelectBase = forms.Select
+else:
+    _SelectBase = object
 
 
 class _PickerMixin(_SelectBase):
@@ -30,10 +33,11 @@ class _PickerMixin(_SelectBase):
             return super().optgroups(name, value, attrs)
         # Fetched as one types: only the chosen options (and the empty one) are in the page,
         # read with one query for what is chosen and none when nothing is.
-        field = self.choices.field
-        chosen = [v for v in value if v not in ("", None)]
-        rows = self.choices.queryset.filter(pk__in=chosen) if chosen else []
         original = self.choices
+        iterator = cast(forms.models.ModelChoiceIterator, original)  # it has a queryset
+        field = iterator.field
+        chosen = [v for v in value if v not in ("", None)]
+        rows = iterator.queryset.filter(pk__in=chosen) if chosen else []
         self.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + [
             (field.prepare_value(row), field.label_from_instance(row)) for row in rows
         ]
