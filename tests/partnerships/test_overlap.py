@@ -5,21 +5,17 @@ import math
 import numpy as np
 import pytest
 
-from partnerships.overlap import (
-    BOTH_SETS,
-    CLEARED_SET,
-    PUBLIC_SET,
-    Parameters,
-    Selection,
-    build_registry,
+from partnerships.overlap.compute import (
     candidates_for_rows,
-    chunk_bounds,
     complementarity,
     compute_all,
     merge_pairs,
     score_given_pairs,
     shortlist,
 )
+from partnerships.overlap.parameters import BOTH_SETS, CLEARED_SET, PUBLIC_SET, Parameters
+from partnerships.overlap.registry import build_registry, chunk_bounds
+from partnerships.overlap.selection import Selection
 
 NGO, FIRM, WOMEN = 0, 1, 2
 FUNDING, FIELD, TECH, LEGAL, TRUST = 1, 2, 4, 16, 512
