@@ -66,12 +66,16 @@ django.setup()
 
 from iati import mapping  # noqa: E402
 from iati.parser import Activity, activities_read  # noqa: E402
-from iati.services import ImportReport, _Collector  # noqa: E402
+from iati.services import ImportReport  # noqa: E402
 from partnerships.overlap.compute import compute_all, score_pairs, tied  # noqa: E402
 from partnerships.overlap.parameters import Parameters  # noqa: E402
 from partnerships.overlap.registry import Registry, build_registry  # noqa: E402
 from partnerships.overlap.selection import Selection  # noqa: E402
 from stakeholders.choices import Kind, Scope  # noqa: E402
+
+# The whole-import collector: the batched importer was checked equal to it (tests/iati), and it
+# gathers organisations, roles and activity counts in memory, which is all this harness needs.
+from tests.iati.whole_import import _Collector  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "iati"
 FILES = [DATA / "dportal-covid-401-activities.xml", DATA / "dportal-foodsecurity-7-activities.xml"]
