@@ -60,11 +60,38 @@ class Selection:
         )
 
     def to_bytes(self) -> bytes:
+        """The columns as one ``.npz`` payload, each in the narrowest type that holds its values
+        exactly (ids and outcome ids as int32 when they fit, the 0/1 inclusion as uint8):
+        :meth:`from_bytes` restores the usual types. A chunk's result travels through the
+        database to the finaliser, where every byte costs (issue 22: 85 MB at 20,000 actors
+        took 10–18 s to store); narrowed, it is about 40 % smaller."""
         buffer = io.BytesIO()
-        np.savez(buffer, **{f.name: getattr(self, f.name) for f in fields(self)})
+        np.savez(buffer, **{f.name: _narrowed(getattr(self, f.name)) for f in fields(self)})
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> Selection:
         arrays = np.load(io.BytesIO(payload))
-        return cls(**{f.name: arrays[f.name] for f in fields(cls)})
+        usual = cls.empty()
+        return cls(
+            **{
+                f.name: arrays[f.name].astype(getattr(usual, f.name).dtype, copy=False)
+                for f in fields(cls)
+            }
+        )
+
+
+_INT32 = np.iinfo(np.int32)
+
+
+def _narrowed(values: np.ndarray) -> np.ndarray:
+    """``values`` as int32 (64-bit integers that fit) or uint8 (floats that are all 0 or 1),
+    else unchanged: lossless either way."""
+    if not values.size:
+        return values
+    if values.dtype.kind in "iu" and values.dtype.itemsize > 4:
+        if _INT32.min <= values.min() and values.max() <= _INT32.max:
+            return values.astype(np.int32)
+    elif values.dtype.kind == "f" and np.all((values == 0) | (values == 1)):
+        return values.astype(np.uint8)
+    return values

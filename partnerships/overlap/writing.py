@@ -147,14 +147,14 @@ def candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000
             (selection.audiences & PUBLIC_SET) == 0,
         )
     )
-    selection = selection.take(public_first)
     columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
     table = table_name(Candidate)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+            # Batch by batch in that order, never the whole selection reordered at once.
             pieces = (
-                _binary_copy_rows(run_id, selection.take(slice(start, start + batch)))
+                _binary_copy_rows(run_id, selection.take(public_first[start : start + batch]))
                 for start in range(0, len(selection), batch)
             )
             stream = _PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER])
@@ -164,7 +164,7 @@ def candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000
             return
         marks = ", ".join(["%s"] * len(CANDIDATE_COLUMNS))
         for start in range(0, len(selection), batch):
-            part = selection.take(slice(start, start + batch))
+            part = selection.take(public_first[start : start + batch])
             rows = zip(
                 [run_id] * len(part), part.src.tolist(), part.dst.tolist(),
                 part.overlap.tolist(), part.complementarity.tolist(), part.inclusion.tolist(),

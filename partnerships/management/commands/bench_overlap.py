@@ -274,7 +274,13 @@ class Command(BaseCommand):
             "stakes": run.stake_count,
             "candidates": run.candidate_count,
             "chunks": run.chunks_total,
-            "seconds": {**run.timings, "total": round(total, 3)},
+            # The run's phases (load, compute, store, gather, write, tidy) add up to the job
+            # but for what is outside all of them (requesting the run, leases, task overhead).
+            "seconds": {
+                **run.timings,
+                "outside_phases": round(total - sum(run.timings.values()), 3),
+                "total": round(total, 3),
+            },
             # Where the write phase goes (wall seconds), and CPU seconds, which the machine's
             # load moves far less than wall seconds: this process (all its threads) and the
             # database server process of its connection.
