@@ -36,7 +36,7 @@ from .runs import (
     step_lease,
 )
 from .selection import Selection
-from .writing import candidates_insert
+from .writing import candidates_insert, chunk_result_store
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +139,10 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
                 return
             stored = time.perf_counter()
             updated = OverlapChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.PENDING).update(
-                status=ChunkStatus.DONE,
-                result=payload,
-                selected=selected,
-                seconds=round(seconds, 3),
+                status=ChunkStatus.DONE, selected=selected, seconds=round(seconds, 3)
             )
+            if updated:
+                chunk_result_store(chunk.pk, payload)
             del payload
             done = OverlapChunk.objects.filter(run_id=run_id, status=ChunkStatus.DONE).count()
             timings = dict(locked.timings)
