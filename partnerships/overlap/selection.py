@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,8 @@ class Selection:
         database to the finaliser, where every byte costs (issue 22: 85 MB at 20,000 actors
         took 10–18 s to store); narrowed, it is about 40 % smaller."""
         buffer = io.BytesIO()
-        np.savez(buffer, **{f.name: _narrowed(getattr(self, f.name)) for f in fields(self)})
+        arrays: dict[str, Any] = {f.name: _narrowed(getattr(self, f.name)) for f in fields(self)}
+        np.savez(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod

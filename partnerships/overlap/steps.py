@@ -179,7 +179,8 @@ def _chunks_merged(run_id: int, kept: int) -> Selection:
     parts = []
     for chunk_id in chunks.values_list("pk", flat=True):
         payload = OverlapChunk.objects.filter(pk=chunk_id).values_list("result", flat=True).get()
-        parts.append(Selection.from_bytes(bytes(payload)))
+        if payload is not None:
+            parts.append(Selection.from_bytes(bytes(payload)))
         del payload
     directed = Selection.concatenate(parts, kept)
     parts.clear()  # the directed selections are twice the merged pairs: free them early
