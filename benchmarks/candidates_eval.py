@@ -40,7 +40,7 @@ work together in the hidden activities.
   because the splits differ far more from each other than the rankings do on one split; and
   how many candidates the actors with the most hidden partners get (hubs).
 
-Pure core only (``partnerships.overlap``): no database. Never collected as a test.
+Pure core only (``partnerships.overlap``'s pure modules): no database. Never collected as a test.
 """
 
 import argparse
@@ -66,9 +66,16 @@ django.setup()
 
 from iati import mapping  # noqa: E402
 from iati.parser import Activity, activities_read  # noqa: E402
-from iati.services import ImportReport, _Collector  # noqa: E402
-from partnerships import overlap  # noqa: E402
+from iati.services import ImportReport  # noqa: E402
+from partnerships.overlap.compute import compute_all, score_pairs, tied  # noqa: E402
+from partnerships.overlap.parameters import Parameters  # noqa: E402
+from partnerships.overlap.registry import Registry, build_registry  # noqa: E402
+from partnerships.overlap.selection import Selection  # noqa: E402
 from stakeholders.choices import Kind, Scope  # noqa: E402
+
+# The whole-import collector: the batched importer was checked equal to it (tests/iati), and it
+# gathers organisations, roles and activity counts in memory, which is all this harness needs.
+from tests.iati.whole_import import _Collector  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "iati"
 FILES = [DATA / "dportal-covid-401-activities.xml", DATA / "dportal-foodsecurity-7-activities.xml"]
@@ -83,7 +90,7 @@ def start_of(activity: Activity) -> dt.date | None:
 
 @dataclasses.dataclass
 class World:
-    registry: overlap.Registry
+    registry: Registry
     truth: set  # (row, row) pairs, row < row
     eligible_src: np.ndarray
     eligible_dst: np.ndarray
@@ -154,7 +161,7 @@ def world_build(visible: list[Activity], hidden: list[Activity], mode: str) -> W
     order_keys = np.empty(len(orgs), dtype=np.int64)
     order_keys[names] = np.arange(len(orgs))
     tie_pairs = np.array(sorted(ties), dtype=np.int64).reshape(-1, 2)
-    registry = overlap.build_registry(
+    registry = build_registry(
         stakeholder_ids=np.arange(len(orgs)),
         kinds=[KIND_CODES[kind] for kind in kinds],
         capabilities=capabilities,
@@ -177,13 +184,13 @@ def world_build(visible: list[Activity], hidden: list[Activity], mode: str) -> W
     holds = registry.norms > 0
     keep = holds[src] & holds[dst] & (registry.kinds[src] != registry.kinds[dst])
     src, dst = src[keep], dst[keep]
-    keep = ~overlap.tied(registry, src, dst)
+    keep = ~tied(registry, src, dst)
     src, dst = src[keep], dst[keep]
     labels = np.array([(a, b) in truth for a, b in zip(src.tolist(), dst.tolist(), strict=True)])
     return World(registry, truth, src, dst, labels)
 
 
-def legacy_score(selection: overlap.Selection, registry, src, dst) -> np.ndarray:
+def legacy_score(selection: Selection, registry, src, dst) -> np.ndarray:
     """The engine's score before this change: 0.5 overlap + 0.3 complementarity (from the
     outcomes' needs only, 0 when they do not say) + 0.2 inclusion."""
     needed = selection.needed
@@ -195,18 +202,14 @@ def legacy_score(selection: overlap.Selection, registry, src, dst) -> np.ndarray
     return 0.5 * selection.overlap + 0.3 * compl + 0.2 * selection.inclusion
 
 
-def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndarray]:
+def rankings(world: World, params: Parameters, rng) -> dict[str, np.ndarray]:
     registry, src, dst = world.registry, world.eligible_src, world.eligible_dst
-    scored = overlap.score_pairs(registry, src, dst, params)
-    before = overlap.score_pairs(
+    scored = score_pairs(registry, src, dst, params)
+    before = score_pairs(
         registry, src, dst, dataclasses.replace(params, weight_kinds=0.0, weight_partners=0.0)
     )
-    kinds_only = overlap.score_pairs(
-        registry, src, dst, dataclasses.replace(params, weight_partners=0.0)
-    )
-    partners_only = overlap.score_pairs(
-        registry, src, dst, dataclasses.replace(params, weight_kinds=0.0)
-    )
+    kinds_only = score_pairs(registry, src, dst, dataclasses.replace(params, weight_partners=0.0))
+    partners_only = score_pairs(registry, src, dst, dataclasses.replace(params, weight_kinds=0.0))
     binary = (registry.interest > 0).astype(np.float64).tocsr()
     degrees = np.asarray(binary.sum(axis=1)).ravel()
     holders = np.asarray(binary.sum(axis=0)).ravel()
@@ -216,7 +219,7 @@ def rankings(world: World, params: overlap.Parameters, rng) -> dict[str, np.ndar
     union = degrees[src] + degrees[dst] - shared
     jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
     # The engine's own list: what it stores, best first; unlisted pairs after it, at random.
-    listed = overlap.compute_all(registry, params)
+    listed = compute_all(registry, params)
     position = {
         (int(a), int(b)): p for a, b, p in zip(listed.src, listed.dst, listed.score, strict=True)
     }
@@ -273,7 +276,7 @@ def paired(first, second, draws: int = 2000) -> dict:
     }
 
 
-def hubs(world: World, listed: overlap.Selection, top: int = 5) -> list[dict]:
+def hubs(world: World, listed: Selection, top: int = 5) -> list[dict]:
     """The actors with most hidden partners: outcomes held, hidden partners, candidates listed."""
     partners = defaultdict(int)
     for a, b in world.truth:
@@ -308,13 +311,13 @@ def splits(activities, args):
         )
 
 
-def parameters(overrides: list[str]) -> overlap.Parameters:
+def parameters(overrides: list[str]) -> Parameters:
     values = {}
     for item in overrides:
         name, _, value = item.partition("=")
-        default = getattr(overlap.Parameters(), name)
+        default = getattr(Parameters(), name)
         values[name] = type(default)(value)
-    params = overlap.Parameters.from_dict(values)
+    params = Parameters.from_dict(values)
     if params.errors():
         raise SystemExit(f"bad parameters: {params.errors()}")
     return params

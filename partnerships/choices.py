@@ -55,5 +55,5 @@ class MemberRole(models.TextChoices):
 
 
 # ``Candidate.audiences`` values each audience reads: the pairs chosen for it (bit flags of
-# ``partnerships.overlap``: 1 public, 2 cleared, 3 both).
+# ``partnerships.overlap.parameters``: 1 public, 2 cleared, 3 both).
 AUDIENCE_FLAGS = {"public": (1, 3), "cleared": (2, 3)}

@@ -8,7 +8,7 @@ from stakeholders.models import Outcome, Stakeholder
 from stakeholders.selectors import stakeholder_visible_to
 
 from .models import MemberRole, Partnership
-from .overlap import Parameters
+from .overlap.parameters import Parameters
 from .workflow import ACTION_LABELS, COMMENT_MAX_LENGTH, MAX_MEMBERS, MIN_MEMBERS, MemberInput
 
 DEFAULTS = Parameters()

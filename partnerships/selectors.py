@@ -34,7 +34,7 @@ from .models import (
     PartnershipMember,
     PartnershipStatus,
 )
-from .overlap import likelihood_of, priority_of
+from .overlap.compute import likelihood_of, priority_of
 
 
 def dismissal_exists() -> Exists:
@@ -47,7 +47,7 @@ def dismissal_exists() -> Exists:
 
 # Best first: priority, then the evidence (likelihood, shared outcomes), then the row id, which a
 # full run assigns in this same order with the two actors' rank by name as the last key (see
-# ``services._candidates_insert``): a function of the registry, not of its import order.
+# ``overlap.writing.candidates_insert``): a function of the registry, not of its import order.
 CANDIDATE_ORDER = ("-score", "-likelihood", "-shared_count", "id")
 CANDIDATE_ORDER_BY_LIKELIHOOD = ("-likelihood", "-shared_count", "-score", "id")
 

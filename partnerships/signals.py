@@ -7,7 +7,8 @@ from stakeholders.models import Stake, Tie
 from stakeholders.signals import registry_bulk_changed, stakeholder_changed
 
 from .choices import RunTrigger
-from .services import overlap_refresh_queue, overlap_run_request
+from .overlap.refresh import overlap_refresh_queue
+from .overlap.runs import overlap_run_request
 
 # Sent by the overlap job when a run has become current (its candidates are live), with
 # ``run_id``. Work that follows a full run (coalitions) listens; the job need not know it.

@@ -20,12 +20,14 @@ from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.choices import Sensitivity
 from stakeholders.selectors import audience_of, user_is_cleared
 
-from . import services
+from . import candidates as candidate_services
 from .choices import RunTrigger
 from .filtersets import CandidateFilterSet
 from .forms import CandidateBulkForm, DismissForm, RunStartForm
 from .models import OverlapRun
-from .overlap import Parameters
+from .overlap.loading import INCLUSIVE_KINDS
+from .overlap.parameters import Parameters
+from .overlap.runs import ROWS_PER_CHUNK, overlap_run_request
 from .selectors import (
     candidate_dismissal,
     candidate_explanations,
@@ -189,11 +191,11 @@ def candidate_bulk(request):
         with transaction.atomic():
             for candidate in candidates:
                 if action == "dismiss":
-                    services.candidate_dismiss(
+                    candidate_services.candidate_dismiss(
                         candidate=candidate, user=request.user, reason=form.cleaned_data["reason"]
                     )
                 else:
-                    services.candidate_restore(candidate=candidate)
+                    candidate_services.candidate_restore(candidate=candidate)
     except ApplicationError as error:
         messages.error(request, f"Reason: {error}")
         return redirect(back)
@@ -252,7 +254,7 @@ def candidate_dismiss(request, a: int, b: int):
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
-            services.candidate_dismiss(
+            candidate_services.candidate_dismiss(
                 candidate=candidate, user=request.user, reason=form.cleaned_data["reason"]
             )
         except ApplicationError as error:
@@ -270,7 +272,7 @@ def candidate_restore(request, a: int, b: int):
     candidate = candidate_of_pair(user=request.user, a=a, b=b)
     if candidate is None:
         raise Http404("No such candidate.")
-    services.candidate_restore(candidate=candidate)
+    candidate_services.candidate_restore(candidate=candidate)
     messages.success(request, "The pair is a candidate again.")
     return redirect(candidate.get_absolute_url())
 
@@ -310,7 +312,7 @@ def run_start(request):
             messages.error(request, f"{form.fields[field].label}: {errors[0]}")
         return redirect("partnerships:run_list")
     try:
-        run, created = services.overlap_run_request(
+        run, created = overlap_run_request(
             trigger=RunTrigger.MANUAL, user=request.user, parameters=form.parameters()
         )
     except ApplicationError as error:
@@ -349,8 +351,8 @@ def methodology(request):
         {
             "defaults": Parameters(),
             "current_run": overlap_run_current(),
-            "rows_per_chunk": services.ROWS_PER_CHUNK,
-            "inclusive_kinds": [kind.label for kind in services.INCLUSIVE_KINDS],
+            "rows_per_chunk": ROWS_PER_CHUNK,
+            "inclusive_kinds": [kind.label for kind in INCLUSIVE_KINDS],
             "examples": methodology_examples(Parameters()),
             "k_examples": [int(k) for k in Parameters().k_of([1, 16, 100])],
         },

@@ -13,8 +13,8 @@ from ..models import (
     PartnershipComment,
     PartnershipEvent,
 )
-from ..overlap import Parameters
-from ..services import MAX_CHUNKS, overlap_parameters_clean
+from ..overlap.parameters import Parameters
+from ..overlap.runs import MAX_CHUNKS, overlap_parameters_clean
 from ..workflow import COMMENT_MAX_LENGTH
 
 

@@ -18,10 +18,11 @@ from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Sensitivity
 from stakeholders.selectors import audience_of
 
-from .. import services, workflow
+from .. import workflow
 from ..choices import RunTrigger
 from ..filtersets import CandidateFilterSet, PartnershipFilterSet
 from ..models import OverlapRun
+from ..overlap.runs import overlap_run_request
 from ..selectors import (
     candidate_of_pair,
     candidate_visible_to,
@@ -120,7 +121,7 @@ class OverlapRunViewSet(
     def create(self, request, *args, **kwargs):
         start = OverlapRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
-        run, _created = services.overlap_run_request(
+        run, _created = overlap_run_request(
             trigger=RunTrigger.API, user=request.user, parameters=start.validated_data
         )
         run.refresh_from_db()

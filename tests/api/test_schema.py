@@ -209,18 +209,19 @@ KNOWN_BODY_SCHEMA_GAPS: set[str] = set()
 
 @pytest.fixture
 def session_fuzz_registry(db, officer, reviewer, django_capture_on_commit_callbacks):
-    from partnerships import services as partnership_services
     from partnerships.models import Candidate, PartnershipStatus
+    from partnerships.overlap.refresh import overlap_refresh_suspended
+    from partnerships.overlap.runs import overlap_run_request
     from tests.partnerships.conftest import _small_registry
     from tests.partnerships.partnership_helpers import make_partnership
 
-    with partnership_services.overlap_refresh_suspended():
+    with overlap_refresh_suspended():
         registry = _small_registry()
         hidden = StakeholderFactory(name="Quiet mediators", sensitivity=Sensitivity.RESTRICTED)
         StakeFactory(stakeholder=hidden, outcome=registry.o1, interest=0.9)
         TieFactory(from_stakeholder=hidden, to_stakeholder=registry.women)
     with django_capture_on_commit_callbacks(execute=True):
-        run, _ = partnership_services.overlap_run_request(parameters={})
+        run, _ = overlap_run_request(parameters={})
     under_review = make_partnership(
         proposer=officer,
         reviewer=reviewer,

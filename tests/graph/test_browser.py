@@ -4,8 +4,8 @@ view, candidates, empty state, address state, saved views and the phone layout."
 import pytest
 
 from graph.services import graph_snapshots_refresh
+from partnerships.overlap.runs import overlap_run_request
 from partnerships.selectors import candidate_visible_to
-from partnerships.services import overlap_run_request
 from stakeholders.choices import Kind
 from tests.browser.conftest import screenshot
 from tests.graph.conftest import build_registry

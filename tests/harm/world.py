@@ -34,9 +34,9 @@ from index import services as index_services
 from index.models import Methodology
 from index.webhooks import protocol
 from index.webhooks import services as webhook_services
-from partnerships import services as partnership_services
 from partnerships import workflow
 from partnerships.models import PartnershipStatus
+from partnerships.overlap.runs import overlap_run_request
 from relationships import services as relationships
 from stakeholders import services as registry
 from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, TieKind
@@ -379,9 +379,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         index_services.methodology_rescore_all(methodology=methodology)
     with step():
         # A short list per actor, so that a hidden partner would push visible ones out of it.
-        partnership_services.overlap_run_request(
-            user=users["admin"], parameters={"top_k": 2, "shortlist": 4}
-        )
+        overlap_run_request(user=users["admin"], parameters={"top_k": 2, "shortlist": 4})
     with step():
         graph_snapshots_refresh()
     with step():

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from partnerships import services
 from partnerships.models import OverlapRun
+from partnerships.overlap import refresh, runs
 from stakeholders.choices import Capability, Kind, Sensitivity
 from stakeholders.models import Outcome, Stakeholder
 from tests.stakeholders.factories import (
@@ -42,7 +42,7 @@ def small_registry(db) -> SmallRegistry:
     Expected candidates: ngo+firm (overlap 0.8), ngo+women (1/√2.5), firm+women (0.5/√2.5);
     ngo+ngo2 are the same kind, firm+ngo2 are tied. Set up without queueing refreshes.
     """
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         return _small_registry()
 
 
@@ -69,7 +69,7 @@ def run_overlap(django_capture_on_commit_callbacks):
 
     def run(**parameters) -> OverlapRun:
         with django_capture_on_commit_callbacks(execute=True):
-            run, _created = services.overlap_run_request(parameters=parameters)
+            run, _created = runs.overlap_run_request(parameters=parameters)
         run.refresh_from_db()
         return run
 

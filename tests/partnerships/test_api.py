@@ -4,8 +4,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import token_issue
-from partnerships import services
 from partnerships.models import OverlapRun
+from partnerships.overlap import runs
 from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Kind
 from stakeholders.models import Stakeholder
@@ -162,7 +162,7 @@ def test_uncleared_callers_get_the_public_audiences_counts(
 ):
     StakeholderFactory(kind="womens_group", sensitivity="restricted")
     with django_capture_on_commit_callbacks(execute=True):
-        run, _ = services.overlap_run_request(trigger="manual")
+        run, _ = runs.overlap_run_request(trigger="manual")
     run.refresh_from_db()
     url = reverse("partnerships-api:overlaprun-detail", args=[run.pk])
     public = signed_in(officer).get(url).json()
@@ -220,7 +220,7 @@ def test_every_run_parameter_the_api_accepts_is_applied(
 ):
     # Every name the service accepts is in the payload: a parameter added later without being
     # wired through the API fails here.
-    assert set(RUN_PARAMETERS) == set(services.overlap_parameter_names())
+    assert set(RUN_PARAMETERS) == set(runs.overlap_parameter_names())
     client = signed_in(officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(RUNS, RUN_PARAMETERS, format="json")

@@ -5,7 +5,7 @@ import pytest
 
 from partnerships.coalitions import tasks
 from partnerships.models import Coalition, CoalitionComputation, OverlapRun
-from partnerships.services import overlap_parameters_clean
+from partnerships.overlap.runs import overlap_parameters_clean
 from partnerships.tasks import overlap_run_execute_task
 from tests.conftest import wait_for
 from tests.partnerships.coalition_fixtures import coalition_registry_create

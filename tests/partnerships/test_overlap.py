@@ -1,25 +1,23 @@
 """The pure core, checked against numbers worked out by hand (no database)."""
 
+import io
 import math
 
 import numpy as np
 import pytest
 
-from partnerships.overlap import (
-    BOTH_SETS,
-    CLEARED_SET,
-    PUBLIC_SET,
-    Parameters,
-    Selection,
-    build_registry,
+from partnerships.overlap.compute import (
     candidates_for_rows,
-    chunk_bounds,
     complementarity,
     compute_all,
     merge_pairs,
     score_given_pairs,
+    select_top,
     shortlist,
 )
+from partnerships.overlap.parameters import BOTH_SETS, CLEARED_SET, PUBLIC_SET, Parameters
+from partnerships.overlap.registry import build_registry, chunk_bounds
+from partnerships.overlap.selection import Selection
 
 NGO, FIRM, WOMEN = 0, 1, 2
 FUNDING, FIELD, TECH, LEGAL, TRUST = 1, 2, 4, 16, 512
@@ -468,6 +466,52 @@ def test_registry_round_trips_through_bytes():
     assert np.array_equal(again.tie_keys, registry.tie_keys)
     selection = compute_all(registry, Parameters())
     assert np.array_equal(Selection.from_bytes(selection.to_bytes()).score, selection.score)
+
+
+def test_a_selection_travels_narrowed_and_comes_back_exactly():
+    # Ids that fit in 32 bits and the 0/1 inclusion travel narrowed; what does not fit, as is.
+    selection = compute_all(random_registry(n=50, m=10), Parameters())
+    selection.inclusion[:] = np.arange(len(selection)) % 2
+    selection.dst = selection.dst + 2**40  # ids beyond int32: kept 64-bit
+    again = Selection.from_bytes(selection.to_bytes())
+    for name in selection.__dataclass_fields__:
+        before, after = getattr(selection, name), getattr(again, name)
+        assert after.dtype == before.dtype and np.array_equal(after, before), name
+    narrowed = np.load(io.BytesIO(selection.to_bytes()))
+    assert narrowed["src"].dtype == np.int32 and narrowed["dst"].dtype == np.int64
+    assert narrowed["inclusion"].dtype == np.uint8 and narrowed["score"].dtype == np.float64
+
+
+def test_each_source_keeps_its_best_in_the_five_key_order_even_among_many_ties():
+    # Few distinct priorities, likelihoods and counts: most pairs tie on one key or more.
+    rng = np.random.default_rng(7)
+    pairs = 5_000
+    selection = Selection.empty()
+    selection.src = rng.integers(0, 200, pairs)
+    selection.dst = rng.permutation(pairs)
+    selection.score = rng.integers(0, 4, pairs) / 4
+    selection.likelihood = rng.integers(0, 3, pairs) / 3
+    selection.shared_count = rng.integers(1, 3, pairs).astype(np.int32)
+    keys = rng.permutation(pairs)
+    limits = rng.integers(1, 40, pairs)
+    params = Parameters(min_score=0.25)
+    eligible = np.flatnonzero(selection.score >= 0.25)
+    reference = eligible[
+        np.lexsort(
+            (
+                keys[eligible],
+                -selection.shared_count[eligible],
+                -selection.likelihood[eligible],
+                -selection.score[eligible],
+                selection.src[eligible],
+            )
+        )
+    ]
+    first = np.r_[True, selection.src[reference][1:] != selection.src[reference][:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(reference)), 0))
+    expected = reference[np.arange(len(reference)) - start < limits[reference]]
+    chosen = select_top(selection, params, keys=keys, limits=limits)
+    assert np.array_equal(chosen, expected)
 
 
 def test_chunk_bounds_cover_every_row_once():

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from partnerships import services, tasks
+from partnerships import candidates, tasks
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
+from partnerships.overlap import refresh, runs, steps
 from partnerships.selectors import CANDIDATE_ORDER
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders import services as registry_services
@@ -65,7 +66,7 @@ def test_empty_registry_is_a_clean_run_with_zero_candidates_and_a_message(run_ov
     run = run_overlap()
     assert run.status == OverlapRun.Status.SUCCEEDED
     assert run.candidate_count == 0
-    assert run.message == services.NO_INTEREST_MESSAGE
+    assert run.message == steps.NO_INTEREST_MESSAGE
     assert run.is_current
 
 
@@ -84,7 +85,7 @@ def test_a_registry_of_one_kind_gives_zero_candidates_and_says_why(run_overlap):
     StakeFactory(outcome=outcome)
     run = run_overlap()
     assert (run.status, run.candidate_count) == (OverlapRun.Status.SUCCEEDED, 0)
-    assert run.message == services.NO_PAIRS_MESSAGE
+    assert run.message == steps.NO_PAIRS_MESSAGE
 
 
 def test_a_new_run_replaces_the_previous_runs_candidates(small_registry, run_overlap):
@@ -127,13 +128,13 @@ def test_a_failing_write_leaves_the_previous_candidates_and_fails_the_run(
 ):
     good = run_overlap()
     before = sorted(pairs())
-    real_insert = services._candidates_insert
+    real_insert = steps.candidates_insert
 
     def insert_then_break(run_id, selection):
         real_insert(run_id, selection)  # rows are written…
         raise RuntimeError("disk full")  # …and then the write fails before the swap
 
-    monkeypatch.setattr(services, "_candidates_insert", insert_then_break)
+    monkeypatch.setattr(steps, "candidates_insert", insert_then_break)
     broken = run_overlap()
     assert broken.status == OverlapRun.Status.FAILED
     assert "writing candidates" in broken.error and "disk full" in broken.error
@@ -145,19 +146,19 @@ def test_a_failing_write_leaves_the_previous_candidates_and_fails_the_run(
 
 
 def test_asking_twice_joins_the_run_in_progress(small_registry):
-    first, created = services.overlap_run_request()
-    again, created_again = services.overlap_run_request()
+    first, created = runs.overlap_run_request()
+    again, created_again = runs.overlap_run_request()
     assert created and not created_again
     assert again.pk == first.pk
     assert OverlapRun.objects.count() == 1
 
 
 def test_a_run_whose_worker_died_is_marked_failed_and_a_new_run_can_start(small_registry):
-    stuck, _ = services.overlap_run_request()
+    stuck, _ = runs.overlap_run_request()
     OverlapRun.objects.filter(pk=stuck.pk).update(
         status=OverlapRun.Status.RUNNING, updated_at=timezone.now() - timedelta(hours=3)
     )
-    fresh, created = services.overlap_run_request()
+    fresh, created = runs.overlap_run_request()
     stuck.refresh_from_db()
     assert stuck.status == OverlapRun.Status.FAILED
     assert "stopped making progress" in stuck.error
@@ -176,7 +177,7 @@ def test_a_run_whose_worker_died_is_marked_failed_and_a_new_run_can_start(small_
 )
 def test_bad_parameters_are_refused_naming_the_field(parameters, field):
     with pytest.raises(ApplicationError) as error:
-        services.overlap_run_request(parameters=parameters)
+        runs.overlap_run_request(parameters=parameters)
     assert error.value.field == field
     assert not OverlapRun.objects.exists()
 
@@ -249,14 +250,14 @@ def test_no_refresh_is_queued_while_suspended(
 ):
     sent = []
     monkeypatch.setattr(tasks.candidates_refresh_stakeholder_task, "delay", sent.append)
-    with django_capture_on_commit_callbacks(execute=True), services.overlap_refresh_suspended():
+    with django_capture_on_commit_callbacks(execute=True), refresh.overlap_refresh_suspended():
         StakeFactory(stakeholder=small_registry.ngo, interest=0.3)
     assert sent == []
 
 
 def test_refresh_without_a_run_or_of_a_deleted_stakeholder_does_nothing(small_registry):
-    assert services.candidates_refresh_stakeholder(stakeholder_id=small_registry.ngo.pk) is None
-    assert services.candidates_refresh_stakeholder(stakeholder_id=999_999) is None
+    assert refresh.candidates_refresh_stakeholder(stakeholder_id=small_registry.ngo.pk) is None
+    assert refresh.candidates_refresh_stakeholder(stakeholder_id=999_999) is None
 
 
 # --- dismissals -------------------------------------------------------------------------------
@@ -267,15 +268,15 @@ def test_a_dismissal_needs_a_reason_and_survives_a_new_run(small_registry, run_o
     run_overlap()
     candidate = pairs()[(r.ngo.pk, r.firm.pk)]
     with pytest.raises(ApplicationError) as error:
-        services.candidate_dismiss(candidate=candidate, user=officer, reason="  ")
+        candidates.candidate_dismiss(candidate=candidate, user=officer, reason="  ")
     assert error.value.field == "reason"
-    services.candidate_dismiss(candidate=candidate, user=officer, reason="They compete for funds")
+    candidates.candidate_dismiss(candidate=candidate, user=officer, reason="They compete for funds")
     run_overlap()
     new_candidate = pairs()[(r.ngo.pk, r.firm.pk)]
     assert new_candidate.pk != candidate.pk
     dismissal = CandidateDismissal.objects.get()
     assert (dismissal.stakeholder_a_id, dismissal.stakeholder_b_id) == (r.ngo.pk, r.firm.pk)
-    assert services.candidate_restore(candidate=new_candidate) == 1
+    assert candidates.candidate_restore(candidate=new_candidate) == 1
 
 
 # --- concurrency (PostgreSQL: real row locks and unique indexes across connections) -------------
@@ -284,7 +285,7 @@ def test_a_dismissal_needs_a_reason_and_survives_a_new_run(small_registry, run_o
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
-    monkeypatch.setattr(services, "enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args: None)
     barrier = threading.Barrier(4)
     results, errors = [], []
 
@@ -292,7 +293,7 @@ def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
         try:
             barrier.wait()
             with transaction.atomic():
-                results.append(services.overlap_run_request()[0].pk)
+                results.append(runs.overlap_run_request()[0].pk)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -313,15 +314,15 @@ def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
 def test_two_finalisers_at_once_write_once(small_registry, monkeypatch):
     # Build a run up to the point where it is ready to write, without writing.
     monkeypatch.setattr(tasks.overlap_run_finalize_task, "delay", lambda run_id: None)
-    monkeypatch.setattr(services, "enqueue_on_commit", lambda task, *args: None)
-    run, _ = services.overlap_run_request(parameters={"chunks": 2})
-    services.overlap_run_execute(run_id=run.pk)
+    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args: None)
+    run, _ = runs.overlap_run_request(parameters={"chunks": 2})
+    steps.overlap_run_execute(run_id=run.pk)
     barrier = threading.Barrier(2)
 
     def finalise():
         try:
             barrier.wait()
-            services.overlap_run_finalize(run_id=run.pk)
+            steps.overlap_run_finalize(run_id=run.pk)
         finally:
             connection.close()
 
@@ -340,7 +341,7 @@ def _tied_registry(order: list[int]) -> None:
     every figure, so only the tie-breaking decides which pairs are kept and in what order. Created
     in ``order`` (a permutation of 0..11), so the database ids follow it."""
     outcome = OutcomeFactory(title="Shared outcome")
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         for index in order:
             kind = Kind.NGO if index < 6 else Kind.FIRM
             actor = StakeholderFactory(name=f"Actor {index:02d}", kind=kind, capabilities=0)
@@ -382,7 +383,7 @@ def test_shuffling_the_import_order_leaves_the_list_unchanged(run_overlap):
 
 def test_actors_working_at_local_scope_count_for_inclusion(run_overlap):
     outcome = OutcomeFactory()
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         local = StakeholderFactory(kind=Kind.NGO, scope=Scope.LOCAL, women_led=False)
         firm = StakeholderFactory(kind=Kind.FIRM, scope=Scope.GLOBAL, women_led=False)
         state = StakeholderFactory(kind=Kind.STATE, scope=Scope.NATIONAL, women_led=False)
@@ -403,7 +404,7 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
     shared partners read by a one-stakeholder refresh are the whole registry's: its figures
     equal a full run's, for both audiences."""
     r = small_registry
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         hidden = StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS)
         StakeFactory(stakeholder=hidden, outcome=r.o1, interest=0.7, influence=0.2)
         restrict(hidden)

@@ -5,10 +5,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from partnerships import services, tasks
+from partnerships import tasks
 from partnerships.models import Candidate, OverlapRun, OverlapStep
-from partnerships.overlap import Parameters, compute_all
-from partnerships.services import overlap_parameters_clean
+from partnerships.overlap import loading, refresh, runs, steps
+from partnerships.overlap.compute import compute_all
+from partnerships.overlap.parameters import Parameters
+from partnerships.overlap.runs import overlap_parameters_clean
 from smartdiplomacy.celery import app
 from stakeholders.choices import Kind
 from tests.conftest import wait_for
@@ -67,7 +69,7 @@ def finished(run):
 
 @pytest.mark.services
 def test_a_whole_run_on_real_workers_with_the_chunks_shared_across_processes(start_celery_worker):
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         registry_for_workers()
     worker = start_celery_worker(concurrency=2)
     run = start_run(worker, chunks=4, threads=1)
@@ -79,7 +81,7 @@ def test_a_whole_run_on_real_workers_with_the_chunks_shared_across_processes(sta
     log = worker.log()
     assert log.count("overlap_chunk_compute") >= 4
     # The same candidates as one chunk computed here, in process.
-    registry, _counts = services.registry_load()
+    registry, _counts = loading.registry_load()
     expected = compute_all(registry, Parameters.from_dict(run.parameters), chunks=1)
     written = dict(
         ((a, b), score)
@@ -100,7 +102,7 @@ def test_a_whole_run_on_real_workers_with_the_chunks_shared_across_processes(sta
 def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candidates(
     start_celery_worker, monkeypatch
 ):
-    with services.overlap_refresh_suspended():
+    with refresh.overlap_refresh_suspended():
         registry_for_workers()
     first_worker = start_celery_worker(concurrency=1)
     good = start_run(first_worker, chunks=2)
@@ -113,7 +115,7 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
 
     # The next worker pauses inside the write transaction, after inserting, before committing,
     # and says it is alive every second.
-    monkeypatch.setenv(services.PAUSE_BEFORE_COMMIT_ENV, "60")
+    monkeypatch.setenv(steps.PAUSE_BEFORE_COMMIT_ENV, "60")
     monkeypatch.setenv("OVERLAP_RUN_LEASE_SECONDS", "1")
     slow_worker = start_celery_worker(concurrency=1)
     doomed = start_run(slow_worker, chunks=2)
@@ -132,7 +134,7 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
         message=slow_worker.log(),
     )
     with override_settings(OVERLAP_RUN_LEASE_SECONDS=1):
-        assert services.overlap_runs_fail_stale(now=paused_at + timedelta(seconds=5)) == 0
+        assert runs.overlap_runs_fail_stale(now=paused_at + timedelta(seconds=5)) == 0
     slow_worker.kill()  # as a crashed machine would: no warm shutdown, the transaction dies
 
     good.refresh_from_db()
@@ -151,11 +153,11 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
     # …until its step has been silent for four beats: seconds here, two minutes by default,
     # instead of the hour of the hard time limit.
     with override_settings(OVERLAP_RUN_LEASE_SECONDS=1):
-        wait_for(lambda: services.overlap_runs_fail_stale() == 1, timeout=15)
+        wait_for(lambda: runs.overlap_runs_fail_stale() == 1, timeout=15)
     doomed.refresh_from_db()
     assert doomed.status == OverlapRun.Status.FAILED and not doomed.is_active
     assert "stopped while writing candidates" in doomed.error
     # Nothing active is left in the way of the next run.
     assert not OverlapRun.objects.filter(is_active=True).exists()
     assert not OverlapStep.objects.exists()
-    assert os.environ[services.PAUSE_BEFORE_COMMIT_ENV] == "60"
+    assert os.environ[steps.PAUSE_BEFORE_COMMIT_ENV] == "60"

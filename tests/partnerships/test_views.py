@@ -350,7 +350,7 @@ def test_registry_pages_never_show_a_pair_with_a_hidden_actor(
 
 def test_the_candidate_page_recovers_the_support_behind_kinds_and_shared_partners():
     from partnerships.models import Candidate
-    from partnerships.overlap import Parameters
+    from partnerships.overlap.parameters import Parameters
     from partnerships.selectors import candidate_score_rows
 
     # overlap 0.9, support 1/2, kinds 0.6: base 0.27; two shared partners: 1 + 2/3 chances.

@@ -40,9 +40,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from partnerships import services
 from partnerships.models import OverlapRun
-from partnerships.overlap import Parameters, Registry, compute_all
+from partnerships.overlap import refresh, runs, steps, writing
+from partnerships.overlap.compute import compute_all
+from partnerships.overlap.loading import registry_load
+from partnerships.overlap.parameters import Parameters
+from partnerships.overlap.registry import Registry
 from smartdiplomacy.benchmarking import (
     best_of,
     database_maintained,
@@ -100,17 +103,18 @@ class _WriteClock:
     """Wall seconds of the write phase's parts, by wrapping what ``overlap_run_finalize`` calls
     (benchmark only; the wrappers are removed after)."""
 
+    # (module, name): each is looked up in the module that calls it.
     NAMES = (
-        "merge_pairs", "_candidates_insert", "_binary_copy_rows", "_promotions_carry_over",
-        "_runs_tidy",
+        (steps, "merge_pairs"), (steps, "candidates_insert"), (writing, "_binary_copy_rows"),
+        (steps, "_promotions_carry_over"), (steps, "_runs_tidy"),
     )  # fmt: skip
 
     def __init__(self):
-        self.seconds = dict.fromkeys(self.NAMES, 0.0)
+        self.seconds = dict.fromkeys((name for _module, name in self.NAMES), 0.0)
 
     @contextmanager
     def installed(self):
-        originals = {name: getattr(services, name) for name in self.NAMES}
+        originals = {(module, name): getattr(module, name) for module, name in self.NAMES}
 
         def timed(name, function):
             def wrapper(*args, **kwargs):
@@ -122,18 +126,18 @@ class _WriteClock:
 
             return wrapper
 
-        for name, function in originals.items():
-            setattr(services, name, timed(name, function))
+        for (module, name), function in originals.items():
+            setattr(module, name, timed(name, function))
         try:
             yield self
         finally:
-            for name, function in originals.items():
-                setattr(services, name, function)
+            for (module, name), function in originals.items():
+                setattr(module, name, function)
 
     def parts(self) -> dict:
         return {
             "merge": round(self.seconds["merge_pairs"], 3),
-            "copy_into_table": round(self.seconds["_candidates_insert"], 3),
+            "copy_into_table": round(self.seconds["candidates_insert"], 3),
             # Of which building the binary COPY rows with NumPy (the rest is the database's).
             "copy_rows_built": round(self.seconds["_binary_copy_rows"], 3),
             "promotions_carry_over": round(self.seconds["_promotions_carry_over"], 3),
@@ -176,10 +180,10 @@ class Command(BaseCommand):
                 sizes.insert(
                     0, (options["stakeholders"] // factor, options["stakes"] // factor, small_ties)
                 )
-            runs = [self._run(options, *size, reuse=options["reuse"]) for size in sizes]
-            result.update(runs[-1])
-            if len(runs) > 1:
-                small, large = runs
+            measured = [self._run(options, *size, reuse=options["reuse"]) for size in sizes]
+            result.update(measured[-1])
+            if len(measured) > 1:
+                small, large = measured
                 result["smaller"] = small
                 result["growth_exponent"] = self._growth(small, large)
             if options["compare"]:
@@ -252,8 +256,8 @@ class Command(BaseCommand):
         cpu = time.process_time()
         started = time.perf_counter()
         with clock.installed(), _followups_held():
-            run, _ = services.overlap_run_request(parameters={"chunks": options["chunks"]})
-            services.overlap_run_execute(run_id=run.pk)
+            run, _ = runs.overlap_run_request(parameters={"chunks": options["chunks"]})
+            steps.overlap_run_execute(run_id=run.pk)
         run.refresh_from_db()
         total = time.perf_counter() - started
         cpu = time.process_time() - cpu
@@ -262,22 +266,28 @@ class Command(BaseCommand):
         if run.status != OverlapRun.Status.SUCCEEDED:
             raise CommandError(run.error)
         peak_job = _peak_mib()
-        refresh = self._refresh_seconds()
-        registry, _ = services.registry_load()
+        refresh_seconds = self._refresh_seconds()
+        registry, _ = registry_load()
         reference = self._reference(registry)
         figures = {
             "stakeholders": run.stakeholder_count,
             "stakes": run.stake_count,
             "candidates": run.candidate_count,
             "chunks": run.chunks_total,
-            "seconds": {**run.timings, "total": round(total, 3)},
+            # The run's phases (load, compute, store, gather, write, tidy) add up to the job
+            # but for what is outside all of them (requesting the run, leases, task overhead).
+            "seconds": {
+                **run.timings,
+                "outside_phases": round(total - sum(run.timings.values()), 3),
+                "total": round(total, 3),
+            },
             # Where the write phase goes (wall seconds), and CPU seconds, which the machine's
             # load moves far less than wall seconds: this process (all its threads) and the
             # database server process of its connection.
             "write_parts": clock.parts(),
             "cpu_seconds": {"job": round(cpu, 3), "database": backend_cpu},
             "peak_memory_mib": peak_job,
-            "refresh_seconds": refresh,
+            "refresh_seconds": refresh_seconds,
             "reference": reference,
             "compute_vs_reference": ratio(run.timings.get("compute"), reference["seconds"]),
             "total_vs_reference": ratio(total, reference["seconds"]),
@@ -331,7 +341,7 @@ class Command(BaseCommand):
         """The compute with and without the outcomes held by more than ``share`` of the actors,
         and how many of the full run's candidate pairs the pruned one still finds."""
         params = Parameters()
-        threads = services.default_threads()
+        threads = runs.default_threads()
         started = time.perf_counter()
         full = compute_all(registry, params, threads=threads)
         full_seconds = time.perf_counter() - started
@@ -403,14 +413,14 @@ class Command(BaseCommand):
             if stakeholder_id is None:
                 continue
             started = time.perf_counter()
-            services.candidates_refresh_stakeholder(stakeholder_id=stakeholder_id)
+            refresh.candidates_refresh_stakeholder(stakeholder_id=stakeholder_id)
             seconds[name] = round(time.perf_counter() - started, 3)
         return seconds
 
     # --- the same data, the slow ways ---------------------------------------------------------
 
     def _compare(self, result: dict) -> dict:
-        registry, _ = services.registry_load()
+        registry, _ = registry_load()
         params = Parameters()
         started = time.perf_counter()
         compute_all(registry, params, chunks=1)

@@ -1,0 +1,300 @@
+"""A run's steps, called by the tasks: read and snapshot the registry and send the chunks
+(:func:`overlap_run_execute`), compute one chunk (:func:`overlap_chunk_compute`), write the
+candidates and make the run current in one transaction (:func:`overlap_run_finalize`), then tidy.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+
+import numpy as np
+from celery import group
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..choices import ChunkStatus, RunPhase, RunStatus
+from ..models import (
+    Candidate,
+    OverlapChunk,
+    OverlapRun,
+    OverlapSnapshot,
+)
+from .compute import candidates_for_rows, merge_pairs
+from .loading import registry_load, table_name
+from .parameters import PUBLIC_SET, Parameters
+from .refresh import refresh_changed_since
+from .registry import Registry, chunk_bounds
+from .runs import (
+    MAX_CHUNKS,
+    ROWS_PER_CHUNK,
+    default_threads,
+    failing_run_on_error,
+    run_update,
+    step_lease,
+)
+from .selection import Selection
+from .writing import candidates_insert, chunk_result_store
+
+logger = logging.getLogger(__name__)
+
+# Test hook: seconds the finaliser waits, inside its transaction, before committing the swap.
+PAUSE_BEFORE_COMMIT_ENV = "SMARTDIPLOMACY_OVERLAP_PAUSE_BEFORE_COMMIT"
+
+NO_INTEREST_MESSAGE = (
+    "No stakeholder holds a stake with interest above zero, so there is nothing to compare: "
+    "the run wrote no candidates."
+)
+
+
+NO_PAIRS_MESSAGE = (
+    "No two stakeholders of different kinds share an outcome without already having a tie, so "
+    "the run wrote no candidates."
+)
+
+
+# --- the run's steps (called by the tasks) ------------------------------------------------------
+
+
+def overlap_run_execute(*, run_id: int) -> None:
+    """Start a queued run: read and snapshot the registry, cut it into chunks, send the chunks.
+
+    Does nothing for a run that is no longer queued (a repeated task). An empty registry ends
+    here as a successful run with zero candidates and a message.
+    """
+    from ..tasks import overlap_chunk_compute_task
+
+    with transaction.atomic():
+        run = OverlapRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return
+        run.status, run.phase, run.started_at = RunStatus.RUNNING, RunPhase.LOAD, timezone.now()
+        run.save(update_fields=["status", "phase", "started_at", "updated_at"])
+
+    with (
+        step_lease(run_id, "reading the registry"),
+        failing_run_on_error(run_id, "reading the registry"),
+    ):
+        started = time.perf_counter()
+        snapshot_at = timezone.now()  # before reading: later changes are refreshed after the run
+        registry, counts = registry_load()
+        order = registry.row_order()
+        requested = run.parameters.get("chunks") or 0
+        # Sized by the public rows, so that the progress everyone sees says nothing of the rest.
+        public_rows = int(np.count_nonzero(registry.public[order]))
+        chunks = requested or max(1, min(MAX_CHUNKS, math.ceil(public_rows / ROWS_PER_CHUNK)))
+        bounds = chunk_bounds(len(order), chunks)
+        with transaction.atomic():
+            if len(order):
+                OverlapSnapshot.objects.create(run_id=run_id, data=registry.to_bytes())
+                OverlapChunk.objects.bulk_create(
+                    OverlapChunk(run_id=run_id, index=i, row_start=start, row_end=end)
+                    for i, (start, end) in enumerate(bounds)
+                )
+            run_update(
+                run_id,
+                phase=RunPhase.COMPUTE,
+                snapshot_at=snapshot_at,
+                stakeholder_count=counts["stakeholders"],
+                stake_count=counts["stakes"],
+                public_counts={
+                    "stakeholders": counts["public_stakeholders"],
+                    "stakes": counts["public_stakes"],
+                },
+                chunks_total=len(bounds) if len(order) else 0,
+                timings={"load": round(time.perf_counter() - started, 3)},
+            )
+    if not len(order):
+        overlap_run_finalize(run_id=run_id, message=NO_INTEREST_MESSAGE)
+        return
+    group(
+        overlap_chunk_compute_task.si(run_id, index) for index in range(len(bounds))
+    ).apply_async()
+
+
+def overlap_chunk_compute(*, run_id: int, index: int) -> None:
+    """Compute one chunk's rows against the whole snapshot and keep the result with the chunk.
+
+    The last chunk to finish sends the finaliser. A chunk already done, or of a run that ended,
+    is left alone, so a repeated task does no harm.
+    """
+    from ..tasks import overlap_run_finalize_task as finalize_task
+
+    chunk = OverlapChunk.objects.filter(run_id=run_id, index=index).select_related("run").first()
+    if chunk is None or chunk.status == ChunkStatus.DONE:
+        return
+    run = chunk.run
+    if run.status != RunStatus.RUNNING:
+        return
+    what = f"comparing stakeholders (chunk {index + 1})"
+    with step_lease(run_id, what), failing_run_on_error(run_id, what):
+        started = time.perf_counter()
+        selected, payload = _chunk_result(run, chunk)
+        seconds = time.perf_counter() - started
+        with transaction.atomic():
+            locked = OverlapRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != RunStatus.RUNNING:
+                return
+            stored = time.perf_counter()
+            updated = OverlapChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.PENDING).update(
+                status=ChunkStatus.DONE, selected=selected, seconds=round(seconds, 3)
+            )
+            if updated:
+                chunk_result_store(chunk.pk, payload)
+            del payload
+            done = OverlapChunk.objects.filter(run_id=run_id, status=ChunkStatus.DONE).count()
+            timings = dict(locked.timings)
+            timings["compute"] = round(timings.get("compute", 0) + seconds, 3)
+            # Storing the result for the finaliser: the phase issue 22 found missing from the
+            # printed timings (a quarter of the job at 100,000 actors).
+            timings["store"] = round(timings.get("store", 0) + time.perf_counter() - stored, 3)
+            run_update(run_id, chunks_done=done, timings=timings)
+            last = bool(updated) and done == locked.chunks_total
+    if last:
+        finalize_task.delay(run_id)
+
+
+def _chunk_result(run: OverlapRun, chunk: OverlapChunk) -> tuple[int, bytes]:
+    """How many pairs a chunk selected and its result as bytes; the snapshot's arrays are freed
+    when this returns, before the result is stored."""
+    snapshot = OverlapSnapshot.objects.get(run_id=run.pk)
+    registry = Registry.from_bytes(bytes(snapshot.data))
+    del snapshot
+    rows = registry.row_order()[chunk.row_start : chunk.row_end]
+    selection = candidates_for_rows(
+        registry,
+        rows,
+        Parameters.from_dict(run.parameters),
+        threads=run.parameters.get("threads") or default_threads(),
+    )
+    return len(selection), selection.to_bytes()
+
+
+def _chunks_merged(run_id: int, kept: int) -> Selection:
+    """The chunks' directed selections merged into unordered pairs. Each chunk's result is read
+    and decoded on its own, so that only one raw payload is in memory at a time."""
+    chunks = OverlapChunk.objects.filter(run_id=run_id).exclude(result=None).order_by("index")
+    parts = []
+    for chunk_id in chunks.values_list("pk", flat=True):
+        payload = OverlapChunk.objects.filter(pk=chunk_id).values_list("result", flat=True).get()
+        if payload is not None:
+            parts.append(Selection.from_bytes(bytes(payload)))
+        del payload
+    directed = Selection.concatenate(parts, kept)
+    parts.clear()  # the directed selections are twice the merged pairs: free them early
+    return merge_pairs(directed)
+
+
+def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
+    """Write a run's candidates and make it current, in one transaction; then tidy up.
+
+    Merges the chunks' directed selections into unordered pairs, inserts them tagged with the run
+    (COPY on PostgreSQL), and in the same transaction moves the "current" mark from the previous
+    run to this one. If anything fails before the commit, nothing changes for readers.
+    """
+    run = OverlapRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING:
+        return
+    run_update(run_id, phase=RunPhase.WRITE)
+    with (
+        step_lease(run_id, "writing candidates"),
+        failing_run_on_error(run_id, "writing candidates"),
+    ):
+        started = time.perf_counter()
+        merged = _chunks_merged(run_id, Parameters.from_dict(run.parameters).shared_outcomes_kept)
+        gathered = time.perf_counter() - started
+        started += gathered
+        with transaction.atomic():
+            locked = OverlapRun.objects.select_for_update().get(pk=run_id)
+            if locked.status != RunStatus.RUNNING:
+                return  # another finaliser won, or the run was marked failed meanwhile
+            Candidate.objects.filter(run_id=run_id).delete()
+            candidates_insert(run_id, merged)
+            _promotions_carry_over(run_id)
+            _pause_before_commit()
+            OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
+            timings = dict(locked.timings)
+            # Reading and merging the chunks' results, then writing: each phase apart, so that
+            # the timings add up to the run (issue 22).
+            timings["gather"] = round(gathered, 3)
+            timings["write"] = round(time.perf_counter() - started, 3)
+            run_update(
+                run_id,
+                status=RunStatus.SUCCEEDED,
+                phase=RunPhase.DONE,
+                is_active=False,
+                is_current=True,
+                candidate_count=len(merged),
+                public_counts={
+                    **locked.public_counts,
+                    "candidates": int(np.count_nonzero(merged.audiences & PUBLIC_SET)),
+                },
+                finished_at=timezone.now(),
+                message=message or locked.message or ("" if len(merged) else NO_PAIRS_MESSAGE),
+                timings=timings,
+            )
+    _runs_tidy(run_id)
+    refresh_changed_since(run.snapshot_at)
+    from ..signals import overlap_run_succeeded  # signals imports this module
+
+    overlap_run_succeeded.send(sender=OverlapRun, run_id=run_id)
+
+
+def _promotions_carry_over(run_id: int) -> int:
+    """A pair promoted to a partnership stays marked (and linked) when a new run finds it again.
+
+    Reads the few promoted rows of earlier runs (the ``partnership`` index), then marks each pair
+    in the new run through the unique (pair, run) index. The ORM's ``UPDATE … WHERE EXISTS`` (and
+    any one-statement join) let the planner, whose statistics cannot know the new run's rows yet,
+    walk all of them: 4–15 s at 100,000 stakeholders with no pair promoted at all (issue 22).
+    When a pair was promoted more than once, the latest run's partnership is kept.
+    """
+    promoted = (
+        Candidate.objects.exclude(run_id=run_id)
+        .filter(partnership__isnull=False)
+        .order_by("-run_id", "-pk")
+        .values_list("stakeholder_a_id", "stakeholder_b_id", "partnership_id")
+    )
+    links: dict[tuple[int, int], int] = {}
+    for a, b, partnership_id in promoted:
+        links.setdefault((a, b), partnership_id)
+    if not links:
+        return 0
+    table = table_name(Candidate)
+    marked = 0
+    with connection.cursor() as cursor:
+        for (a, b), partnership_id in links.items():
+            cursor.execute(
+                f"UPDATE {table} SET partnership_id = %s WHERE stakeholder_a_id = %s "
+                "AND stakeholder_b_id = %s AND run_id = %s AND partnership_id IS NULL",
+                [partnership_id, a, b, run_id],
+            )
+            marked += cursor.rowcount
+    return marked
+
+
+def _pause_before_commit() -> None:
+    seconds = float(os.environ.get(PAUSE_BEFORE_COMMIT_ENV) or 0)
+    if seconds > 0:
+        logger.warning("Pausing %.1f s before committing the swap (test hook)", seconds)
+        time.sleep(seconds)
+
+
+def _runs_tidy(current_run_id: int) -> None:
+    """Drop the candidates of every run but the current one, and finished runs' work files."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table_name(Candidate)} WHERE run_id <> %s", [current_run_id])
+        if connection.vendor == "postgresql":
+            # The table's rows were all replaced: without fresh statistics the planner takes the
+            # new run for a handful of rows and walks all of them to find one stakeholder's
+            # candidates (a refresh at 100,000 stakeholders: 27-30 s) until autovacuum next
+            # analyses it, or never where it is off (issue 22). A sample: 1.4 s at 1.27 M rows.
+            cursor.execute(f"ANALYZE {table_name(Candidate)}")
+    OverlapSnapshot.objects.filter(run__is_active=False).delete()
+    OverlapChunk.objects.filter(run__is_active=False).exclude(result=None).update(result=None)
+    run = OverlapRun.objects.get(pk=current_run_id)
+    run.timings = {**run.timings, "tidy": round(time.perf_counter() - started, 3)}
+    OverlapRun.objects.filter(pk=current_run_id).update(timings=run.timings)
