@@ -76,7 +76,7 @@ def equality(folder: Path, env: dict) -> dict:
     django.setup()
     from django.db import transaction
 
-    from iati.services import files_expand, iati_import
+    from iati.importing import files_expand, iati_import
     from tests.iati import whole_import
     from tests.iati.test_scale import registry
 

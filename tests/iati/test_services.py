@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from iati.importing import STAKE_SOURCE, IatiImportError, iati_import
 from iati.models import IatiActivity
-from iati.services import STAKE_SOURCE, IatiImportError, iati_import
 from stakeholders.choices import IdentifierScheme, Kind, Theme
 from stakeholders.models import (
     ExternalIdentifier,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from iati.services import iati_import
+from iati.importing import iati_import
 from stakeholders.models import Stakeholder
 from stakeholders.names import (
     name_display,
