@@ -148,6 +148,8 @@ class IatiStagedOrg(models.Model):
     activity_count = models.PositiveIntegerField(default=0)
     stakeholder_id = models.BigIntegerField(null=True)
     created_here = models.BooleanField(default=False)
+    # Where the run first read it ("IATI activity X of publisher Y"): a new stakeholder's source.
+    source = models.TextField(blank=True)
 
     class Meta:
         indexes = [

@@ -34,7 +34,7 @@ from .files import _file_validate
 from .organisations import _identifiers_visible, _stakeholder_new
 from .outcomes import _outcomes_write, _sectors_write
 from .report import ImportReport
-from .sql import BATCH_SIZE, _rows_update, _tables_analyze
+from .sql import BATCH_SIZE, _rows_insert, _rows_update, _tables_analyze
 from .staging import STAGING_MODELS, _StagedOrgs
 
 FLUSH_ACTIVITIES = (
@@ -56,12 +56,19 @@ class _RunImporter:
         self.overrides = kind_override_table(self.user)
         self._names_loaded: dict[str, int] | None = None
         self.to_score: list[int] = []
+        # Activities read when the staging tables' statistics were last renewed (or before this
+        # importer's first batch): see ``_staging_analyze``.
+        self.analyzed_at = report.activities_read
+        self.activities_by_id: dict[int, Activity] = {}  # the batch's activities written
 
     # --- reading ---------------------------------------------------------------------------
 
-    def file_import(self, path: Path, *, progress=None) -> int:
-        """Validate and read one file, flushing as it goes and at its end; returns the
-        activities read."""
+    def file_import(self, path: Path, *, progress=None, last: bool = True) -> int:
+        """Validate and read one file, flushing every ``FLUSH_ACTIVITIES`` activities; returns
+        the activities read. ``last``: the end of what this transaction reads (a job's one file,
+        or the last of ``iati_import``'s): the batch is written and the engagements left are
+        queued for scoring. Files read in one transaction share batches: a batch per file cost
+        a round of lookups, upserts and history per 250 activities on the registry's layout."""
         report = self.report
         if self.run.validation != "off":
             _file_validate(path, report=report, strict=self.run.validation == "strict")
@@ -72,12 +79,17 @@ class _RunImporter:
             self.activity_add(item, source=path.name)
             if progress and report.activities_read % BATCH_SIZE == 0:
                 progress("reading", report.activities_read, None)
+        if last:
+            self.reading_end()
+        return read
+
+    def reading_end(self) -> None:
+        """Write the last batch and queue the scoring of the engagements not queued yet: one
+        task per ``RESCORE_TASK_SIZE`` engagements of the transaction, not one per file."""
         self.flush()
-        _tables_analyze(STAGING_MODELS)  # planner statistics for the next file's lookups
         if self.to_score:
             enqueue_on_commit(engagements_rescore, self.to_score)
             self.to_score = []
-        return read
 
     def activity_add(self, item: Activity | SkippedActivity, *, source: str) -> None:
         counts = self.report.counts["activities"]
@@ -146,6 +158,16 @@ class _RunImporter:
         outcome_ids = self._outcomes_stage({key for _, key in pairs}, budgets)
         self._pairs_stage(pairs, orgs=orgs)
         self._engagements_write(engagement_ids, orgs=orgs, outcome_ids=outcome_ids)
+        self._staging_analyze()
+
+    def _staging_analyze(self) -> None:
+        """``ANALYZE`` the staging tables whenever the activities read have doubled since it was
+        last done: the next batches' lookups are planned on their real sizes, at a cost of about
+        twenty ``ANALYZE`` for a million activities instead of one per file."""
+        read = self.report.activities_read
+        if read.bit_length() != self.analyzed_at.bit_length():
+            _tables_analyze(STAGING_MODELS)
+            self.analyzed_at = read
 
     def _activities_write(self, pending) -> tuple[list[Activity], list[int]]:
         """Store a batch of activities (create / update / unchanged); returns the activities as
@@ -156,9 +178,13 @@ class _RunImporter:
             row.iati_identifier: row
             for row in IatiActivity.objects.filter(
                 iati_identifier__in=[activity.identifier for activity, _ in pending]
-            ).only("id", "iati_identifier", "digest", "last_updated", "payload")
+            ).only("id", "iati_identifier", "digest", "last_updated")
         }
-        creates, updates, now = [], [], timezone.now()
+        creates: list[tuple] = []
+        updates: list[tuple] = []
+        written: list[Activity] = []
+        updated: list[Activity] = []
+        now = timezone.now()
         kept: list[int] = []
         gathered: list[Activity] = []
         for activity, source in pending:
@@ -167,14 +193,9 @@ class _RunImporter:
             row = stored.get(activity.identifier)
             if row is None:
                 creates.append(
-                    IatiActivity(
-                        iati_identifier=activity.identifier,
-                        last_updated=activity.last_updated,
-                        digest=digest,
-                        payload=payload,
-                        source=source[:255],
-                    )
+                    (activity.identifier, activity.last_updated, digest, payload, source[:255])
                 )
+                written.append(activity)
             elif row.digest == digest:
                 counts.unchanged += 1
                 kept.append(row.pk)
@@ -186,22 +207,25 @@ class _RunImporter:
                     "older than the version already imported (last-updated-datetime)",
                     activity.identifier,
                 )
-                activity = _activity_from_payload(row.payload)
+                activity = _activity_from_payload(_payload_stored(row.pk))
                 kept.append(row.pk)
             else:
-                row.last_updated, row.digest, row.payload = activity.last_updated, digest, payload
-                row.source, row.updated_at = source[:255], now
-                updates.append(row)
+                updates.append((row.pk, activity.last_updated, digest, payload, source[:255], now))
+                updated.append(activity)
             gathered.append(activity)
-        IatiActivity.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        IatiActivity.objects.bulk_update(
-            updates,
-            ["last_updated", "digest", "payload", "source", "updated_at"],
-            batch_size=BATCH_SIZE,
+        created = _rows_insert(
+            IatiActivity,
+            ["iati_identifier", "last_updated", "digest", "payload", "source"],
+            creates,
+        )
+        _rows_update(
+            IatiActivity, ["last_updated", "digest", "payload", "source", "updated_at"], updates
         )
         counts.created += len(creates)
         counts.updated += len(updates)
-        ids = [row.pk for row in [*creates, *updates]]
+        ids = [*created, *(row[0] for row in updates)]
+        # Those just written are at hand; the engagements' pass reads only the others' payloads.
+        self.activities_by_id = dict(zip(ids, [*written, *updated], strict=True))
         linked = set(
             Engagement.objects.filter(iati_activity_id__in=kept).values_list(
                 "iati_activity_id", flat=True
@@ -214,15 +238,16 @@ class _RunImporter:
     def _gather(self, activity: Activity, *, orgs: _StagedOrgs, pairs, budgets) -> None:
         influence: dict[int, float] = {}  # slot → strongest role
         publisher = activity.reporting_org.ref if activity.reporting_org else ""
+        source = _activity_source(activity)
         for org in activity.participating_orgs:
-            found = orgs.get(org)
+            found = orgs.get(org, source=source)
             found.role_set.add(org.role)
             if publisher:
                 found.publisher_set.add(publisher)
             value = mapping.influence_for_role(org.role)
             influence[found.slot] = max(influence.get(found.slot, 0.0), value)
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
-            found = orgs.get(activity.reporting_org)
+            found = orgs.get(activity.reporting_org, source=source)
             if publisher:
                 found.publisher_set.add(publisher)
             influence.setdefault(found.slot, mapping.REPORTING_INFLUENCE)
@@ -418,12 +443,17 @@ class _RunImporter:
             found = orgs.lookup(org)
             return None if found is None else found.stakeholder_id
 
+        at_hand = self.activities_by_id
         for start in range(0, len(ids), BATCH_SIZE):
             drafts: dict[int, EngagementDraft] = {}
-            for pk, payload in IatiActivity.objects.filter(
-                pk__in=ids[start : start + BATCH_SIZE]
-            ).values_list("pk", "payload"):
-                activity = _activity_from_payload(payload)
+            chunk = ids[start : start + BATCH_SIZE]
+            stored = IatiActivity.objects.filter(pk__in=[pk for pk in chunk if pk not in at_hand])
+            activities = [(pk, at_hand[pk]) for pk in chunk if pk in at_hand]
+            activities += [
+                (pk, _activity_from_payload(payload))
+                for pk, payload in stored.values_list("pk", "payload")
+            ]
+            for pk, activity in activities:
                 draft = engagement_draft(
                     activity,
                     stakeholder_of=stakeholder_of,
@@ -446,3 +476,18 @@ class _RunImporter:
             while len(self.to_score) >= size:
                 enqueue_on_commit(engagements_rescore, self.to_score[:size])
                 self.to_score = self.to_score[size:]
+
+
+def _activity_source(activity: Activity) -> str:
+    """Where an organisation was read: "IATI activity X of publisher Y" (the reporting org's
+    ref, else its name; left out when the activity names no reporting org)."""
+    reporting = activity.reporting_org
+    publisher = (reporting.ref or reporting.name) if reporting else ""
+    text = f"IATI activity {activity.identifier}"
+    return f"{text} of publisher {publisher}" if publisher else text
+
+
+def _payload_stored(pk: int) -> dict:
+    """The stored payload of one activity (read only for a stored version newer than the file's:
+    the batch's lookup leaves payloads out)."""
+    return IatiActivity.objects.values_list("payload", flat=True).get(pk=pk)

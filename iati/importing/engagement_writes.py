@@ -8,7 +8,7 @@ from stakeholders.imports.services import HistoryWriter
 
 from ..engagements import IMPORTED_FIELDS, EngagementDraft
 from .report import Counts
-from .sql import BATCH_SIZE, _record_in_chunks
+from .sql import BATCH_SIZE, _record_in_chunks, _rows_insert
 
 RESCORE_TASK_SIZE = 2000  # engagements scored by one engagements_rescore task
 
@@ -49,12 +49,12 @@ def _engagement_batch_write(
     existing, participants, participant_ids, outcomes = _engagements_stored(drafts)
     through = Engagement.outcomes.through
     now = timezone.now()
-    creates: list[tuple[Engagement, EngagementDraft]] = []
+    creates: list[tuple[int, EngagementDraft]] = []  # (activity id, draft)
     updates: list[tuple[Engagement, EngagementDraft]] = []
     for activity_id, draft in drafts.items():
         row = existing.get(activity_id)
         if row is None:
-            creates.append((Engagement(iati_activity_id=activity_id, **draft.fields()), draft))
+            creates.append((activity_id, draft))
             continue
         fields = draft.fields()
         if (
@@ -71,7 +71,11 @@ def _engagement_batch_write(
         from index.generation import scores_changed
 
         scores_changed()
-    created = Engagement.objects.bulk_create([engagement for engagement, _ in creates])
+    created = _rows_insert(
+        Engagement,
+        ["iati_activity_id", *IMPORTED_FIELDS],
+        [(activity_id, *draft.fields().values()) for activity_id, draft in creates],
+    )
     Engagement.objects.bulk_update(
         [engagement for engagement, _ in updates], [*IMPORTED_FIELDS, "updated_at"]
     )
@@ -81,30 +85,31 @@ def _engagement_batch_write(
     _record_in_chunks(history, EngagementParticipant, gone, history_type="-")
     _participants_delete(gone)
     through.objects.filter(engagement_id__in=replaced).delete()
-    written = [*creates, *updates]
-    new_participants = EngagementParticipant.objects.bulk_create(
+    written = [
+        *zip(created, (draft for _, draft in creates), strict=True),
+        *((engagement.pk, draft) for engagement, draft in updates),
+    ]
+    new_participants = _rows_insert(
+        EngagementParticipant,
+        ["engagement_id", "stakeholder_id", "role"],
         [
-            EngagementParticipant(engagement_id=engagement.pk, stakeholder_id=pk, role=role)
-            for engagement, draft in written
-            for pk, role in draft.participants
-        ]
+            (pk, stakeholder_id, role)
+            for pk, draft in written
+            for stakeholder_id, role in draft.participants
+        ],
     )
-    through.objects.bulk_create(
-        [
-            through(engagement_id=engagement.pk, outcome_id=outcome_id)
-            for engagement, draft in written
-            for outcome_id in draft.outcome_ids
-        ]
+    _rows_insert(
+        through,
+        ["engagement_id", "outcome_id"],
+        [(pk, outcome_id) for pk, draft in written for outcome_id in draft.outcome_ids],
     )
-    history_ids = history.record(Engagement, [row.pk for row in created], history_type="+")
+    history_ids = history.record(Engagement, created, history_type="+")
     history_ids += history.record(Engagement, replaced, history_type="~")
     _engagement_outcomes_history(history_ids)
-    _record_in_chunks(
-        history, EngagementParticipant, [row.pk for row in new_participants], history_type="+"
-    )
+    _record_in_chunks(history, EngagementParticipant, new_participants, history_type="+")
     counts.created += len(created)
     counts.updated += len(updates)
-    return [engagement.pk for engagement, _ in written]
+    return [pk for pk, _ in written]
 
 
 def _participants_delete(pks: list[int]) -> None:

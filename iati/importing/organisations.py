@@ -2,8 +2,9 @@
 
 from index.models import EngagementParticipant
 from stakeholders.choices import Capability, IdentifierScheme, Kind, Origin, Scope
+from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import ExternalIdentifier, Stakeholder
-from stakeholders.names import name_display, names_fullest
+from stakeholders.names import name_display, name_is_truncation, name_normalise, names_fullest
 from stakeholders.selectors import stakeholder_visible_to
 
 from .. import mapping
@@ -12,7 +13,7 @@ from ..models import (
     IatiStagedOrg,
 )
 from .report import ImportReport
-from .sql import BATCH_SIZE
+from .sql import BATCH_SIZE, _rows_update
 
 
 def _identifiers_visible(refs: list[str], *, user) -> dict[str, int]:
@@ -43,7 +44,7 @@ def _stakeholder_new(org: IatiStagedOrg, kind: str) -> Stakeholder:
         recorded_name=org.name[:500],
         acronym=acronym[:40],
         origin=Origin.IATI,
-        source="IATI import",
+        source=(org.source or "IATI import")[:300],
         kind=kind,
         scope=mapping.SCOPE_BY_ORG_TYPE.get(org.type, Scope.NATIONAL),
         capabilities=capabilities,
@@ -143,3 +144,33 @@ def _org_description(org: IatiStagedOrg, kind: str) -> str:
 
 
 ROLE_NAMES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
+
+
+def _imported_names_refresh(
+    orgs: list[IatiStagedOrg], *, history: HistoryWriter, seen: set[int]
+) -> set[int]:
+    """Matched stakeholders that an IATI import made and nobody renamed (``name_edited`` false)
+    take the publisher's spelling as it now is: the recorded name, and the clean display name
+    and acronym made from it, with history. A name edited by hand, a record made another way, a
+    name that is the recorded one cut short, or a ref standing in for a missing name is kept.
+    The run's first organisation matched to a stakeholder (``orgs`` in order; ``seen`` across
+    calls) decides. Returns the stakeholders renamed."""
+    spelling: dict[int, str] = {}
+    for org in orgs:
+        if org.created_here or org.stakeholder_id is None or org.stakeholder_id in seen:
+            continue
+        seen.add(org.stakeholder_id)
+        if org.name and org.name != org.ref:
+            spelling[org.stakeholder_id] = org.name[:500]
+    rows = []
+    for pk, recorded in Stakeholder.objects.filter(
+        pk__in=list(spelling), origin=Origin.IATI, name_edited=False
+    ).values_list("pk", "recorded_name"):
+        name = spelling[pk]
+        if name == recorded or (recorded and name_is_truncation(name, recorded)):
+            continue
+        display, acronym = name_display(name)
+        rows.append((pk, display[:300], name, acronym[:40], name_normalise(display)[:300]))
+    _rows_update(Stakeholder, ["name", "recorded_name", "acronym", "normalised_name"], rows)
+    history.record(Stakeholder, [row[0] for row in rows], history_type="~")
+    return {row[0] for row in rows}

@@ -25,7 +25,12 @@ from ..parser import IatiFileError
 from ..selectors import kind_override_table
 from .collecting import _RunImporter
 from .files import _validation_check, file_digest, files_expand
-from .organisations import _identifiers_visible, _stakeholder_new, _truncated_aliases_fold
+from .organisations import (
+    _identifiers_visible,
+    _imported_names_refresh,
+    _stakeholder_new,
+    _truncated_aliases_fold,
+)
 from .report import IatiImportError, ImportReport
 from .sql import ANALYZE_AFTER_ROWS, BATCH_SIZE, FILLED_MODELS, _rows_update, _tables_analyze
 from .staging import _run_staging_delete
@@ -43,6 +48,8 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
     folded = _truncated_aliases_fold(run=run, report=report)
     matched: set[int] = set()
     gained: set[int] = set()
+    renamed: set[int] = set()
+    seen: set[int] = set()  # matched stakeholders whose spelling was compared
     last = 0
     while True:
         chunk = list(IatiStagedOrg.objects.filter(run=run, pk__gt=last).order_by("pk")[:BATCH_SIZE])
@@ -51,6 +58,7 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
         last = chunk[-1].pk
         updated = []
         chunk = [org for org in chunk if org.pk not in folded]
+        renamed |= _imported_names_refresh(chunk, history=history, seen=seen)
         for org in chunk:
             org.role_set, org.publisher_set = set(org.roles), set(org.publishers)
             if not org.created_here:
@@ -95,8 +103,8 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
             for org in chunk
             if not org.created_here and org.ref and org.ref not in by_ref
         )
-    counts.updated += len(gained)
-    counts.unchanged += len(matched - gained)
+    counts.updated += len(gained | renamed)
+    counts.unchanged += len(matched - gained - renamed)
     _stakes_from_staging(run=run, report=report, history=history)
     _bulk_change_announce(report)
 
@@ -137,8 +145,8 @@ def iati_import(
             )
             history = HistoryWriter(user=user, reason="IATI import")
             importer = _RunImporter(run, report, history=history)
-            for path in files:
-                importer.file_import(path, progress=progress)
+            for position, path in enumerate(files, start=1):
+                importer.file_import(path, progress=progress, last=position == len(files))
             progress("writing", report.activities_read, report.activities_read)
             _run_finish(run=run, report=report, history=history)
             _run_staging_delete(run)

@@ -65,7 +65,8 @@ class _StagedOrgs:
                 self.by_name[row.name_key] = row
         self.new: list[IatiStagedOrg] = []
 
-    def get(self, org: Organisation) -> IatiStagedOrg:
+    def get(self, org: Organisation, *, source: str = "") -> IatiStagedOrg:
+        """The organisation ``org`` is, added when new; ``source``: where it was read."""
         normalised = mapping.name_normalised(org.name)
         found = self.by_ref.get(org.ref) if org.ref else None
         if found is None and normalised:
@@ -83,6 +84,7 @@ class _StagedOrgs:
                 type=org.type,
                 name_key=normalised,
                 name_owner=bool(normalised) and normalised not in self.by_name,
+                source=source,
             )
             found.role_set, found.publisher_set = set(), set()
             found.slot = len(self.rows)

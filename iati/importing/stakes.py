@@ -14,7 +14,7 @@ from ..models import (
     IatiStagedPair,
 )
 from .report import ImportReport
-from .sql import BATCH_SIZE
+from .sql import BATCH_SIZE, _record_in_chunks, _rows_insert, _rows_update
 
 STAKE_SOURCE = "IATI activity data"
 
@@ -95,20 +95,14 @@ def _stakes_write(
                 "id", "stakeholder_id", "outcome_id", "interest", "influence", "source"
             )
         }
-        creates, updates = [], []
+        creates: list[tuple] = []
+        updates: list[Stake] = []
         for outcome_id in chunk:
             for stakeholder_id, interest, influence in sorted(by_outcome[outcome_id]):
                 stake = existing.get((stakeholder_id, outcome_id))
                 if stake is None:
                     creates.append(
-                        Stake(
-                            stakeholder_id=stakeholder_id,
-                            outcome_id=outcome_id,
-                            interest=interest,
-                            influence=influence,
-                            source=STAKE_SOURCE,
-                            origin=Origin.IATI,
-                        )
+                        (stakeholder_id, outcome_id, interest, influence, STAKE_SOURCE, Origin.IATI)
                     )
                 elif stake.source != STAKE_SOURCE:
                     counts.skipped += 1
@@ -120,12 +114,17 @@ def _stakes_write(
                     updates.append(stake)
                 else:
                     counts.unchanged += 1
-        for first in range(0, len(creates), BATCH_SIZE):
-            batch = Stake.objects.bulk_create(creates[first : first + BATCH_SIZE])
-            history.record(Stake, [row.pk for row in batch], history_type="+")
-        for first in range(0, len(updates), BATCH_SIZE):
-            batch = updates[first : first + BATCH_SIZE]
-            Stake.objects.bulk_update(batch, ["interest", "influence", "updated_at"])
-            history.record(Stake, [row.pk for row in batch], history_type="~")
+        created = _rows_insert(
+            Stake,
+            ["stakeholder_id", "outcome_id", "interest", "influence", "source", "origin"],
+            creates,
+        )
+        _record_in_chunks(history, Stake, created, history_type="+")
+        _rows_update(
+            Stake,
+            ["interest", "influence", "updated_at"],
+            [(stake.pk, stake.interest, stake.influence, now) for stake in updates],
+        )
+        _record_in_chunks(history, Stake, [stake.pk for stake in updates], history_type="~")
         counts.created += len(creates)
         counts.updated += len(updates)
