@@ -167,6 +167,132 @@ def equality(folder: Path, env: dict) -> dict:
     }
 
 
+COUNTED = (
+    ("iati", "IatiActivity"),
+    ("stakeholders", "Stakeholder"),
+    ("stakeholders", "ExternalIdentifier"),
+    ("stakeholders", "Sector"),
+    ("stakeholders", "Outcome"),
+    ("stakeholders", "Stake"),
+    ("index", "Engagement"),
+    ("index", "EngagementParticipant"),
+)
+
+
+def counts_print() -> None:
+    """The rows an IATI import writes, per model, as one JSON line (in the DATABASE_URL's
+    database); "stakes" also as the sum of interest and influence, to 6 places."""
+    import django
+
+    django.setup()
+    from django.apps import apps
+    from django.db.models import Sum
+
+    counts = {name: apps.get_model(app, name).objects.count() for app, name in COUNTED}
+    stake = apps.get_model("stakeholders", "Stake").objects.aggregate(
+        interest=Sum("interest"), influence=Sum("influence")
+    )
+    counts["stake_sums"] = [round(stake["interest"] or 0, 6), round(stake["influence"] or 0, 6)]
+    print(json.dumps(counts), flush=True)
+
+
+def kill_resume(folder: Path, url: str, database: str) -> dict:
+    """A folder job whose Celery worker is SIGKILLed once two files are done, resumed
+    (``import_iati --resume TOKEN``) on a new worker: the same rows as one ``import_iati``.
+
+    Needs CELERY_BROKER_URL=redis://… (a real worker, ``--pool solo`` so that the task runs in
+    the process killed); its queue is emptied before and after."""
+    import signal
+
+    import psycopg2
+    import redis
+
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis"):
+        raise SystemExit("--kill-resume needs CELERY_BROKER_URL=redis://… (a worker is killed).")
+    python = sys.executable
+    queue = redis.Redis.from_url(broker)
+    queue.delete("smartdiplomacy")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_fresh(url, f"{database}_job"),
+        "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.local",
+        "DEBUG": "0",
+        "DJANGO_SUPERUSER_PASSWORD": "not-used-9d1c",
+    }
+    run = {"env": env, "cwd": ROOT, "check": True}
+    subprocess.run([python, "manage.py", "migrate", "-v0"], **run)
+    subprocess.run(
+        [python, "manage.py", "createsuperuser", "--noinput", "--username", "bench",
+         "--email", "bench@example.org"],
+        **run, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker_command = [
+        python, "-m", "celery", "-A", "smartdiplomacy", "worker", "--pool", "solo",
+        "--loglevel", "WARNING", "-Q", "smartdiplomacy",
+    ]  # fmt: skip
+    worker = subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    output = subprocess.run(
+        [python, "manage.py", "import_iati", "--job", "--user", "bench", str(folder)],
+        **run, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    token = output.split("Queued IATI import ", 1)[1].split(".", 1)[0]
+    database_url = env["DATABASE_URL"]
+
+    def files() -> list[str]:
+        with psycopg2.connect(database_url) as db, db.cursor() as cursor:
+            cursor.execute(
+                "SELECT f.status FROM iati_iatiimportfile f JOIN iati_iatiimportrun r "
+                "ON r.id = f.run_id WHERE r.token = %s ORDER BY f.position",
+                [token],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def run_status() -> str:
+        with psycopg2.connect(database_url) as db, db.cursor() as cursor:
+            cursor.execute("SELECT status FROM iati_iatiimportrun WHERE token = %s", [token])
+            return cursor.fetchone()[0]
+
+    deadline = time.monotonic() + 1800
+    while files().count("done") < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGKILL)  # mid-folder, most likely inside the third file
+    worker.wait()
+    at_kill = files()
+    worker = subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [python, "manage.py", "import_iati", "--resume", token], **run, stdout=subprocess.DEVNULL
+    )
+    while run_status() == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    status = run_status()
+    worker.terminate()
+    worker.wait()
+    queue.delete("smartdiplomacy")
+    counted = [python, __file__, "--counts"]
+    job = json.loads(subprocess.run(counted, **run, capture_output=True, text=True).stdout)
+    env_straight = {
+        **env,
+        "DATABASE_URL": database_fresh(url, f"{database}_straight"),
+        "CELERY_BROKER_URL": DERIVED_JOBS_BROKER,
+    }
+    straight_run = {**run, "env": env_straight}
+    subprocess.run([python, "manage.py", "migrate", "-v0"], **straight_run)
+    subprocess.run(
+        [python, "manage.py", "import_iati", str(folder)], **straight_run, stdout=subprocess.DEVNULL
+    )
+    straight = json.loads(
+        subprocess.run(counted, **straight_run, capture_output=True, text=True).stdout
+    )
+    return {
+        "files_at_kill": at_kill,
+        "run_status": status,
+        "counts_job_killed_and_resumed": job,
+        "counts_one_import": straight,
+        "equal": job == straight,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=50_000)
@@ -175,10 +301,19 @@ def main() -> None:
     parser.add_argument("--database", default="sd_iati_bench", help="Dropped and created.")
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--equality", action="store_true")
+    parser.add_argument(
+        "--kill-resume",
+        action="store_true",
+        help="Only check that a folder job whose worker is SIGKILLed mid-folder and resumed "
+        "gives the rows of one import (needs CELERY_BROKER_URL=redis://…).",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--counts", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.no_validation)
+    if args.counts:
+        return counts_print()
     url = os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (a database is created on it).")
@@ -186,6 +321,21 @@ def main() -> None:
     if not folder.is_dir() or len(list(folder.glob("*.xml"))) != args.files:
         synthetic_folder_write(folder, args.activities, args.files)
     paths = sorted(folder.glob("*.xml"))
+    if args.kill_resume:
+        started, load_before = time.perf_counter(), load_average()
+        result = kill_resume(folder, url, args.database)
+        emit(
+            {
+                "benchmark": "iati_import --kill-resume",
+                "activities": args.activities,
+                "files": args.files,
+                "load_before": load_before,
+                **result,
+                "seconds": round(time.perf_counter() - started, 1),
+                "load_after": load_average(),
+            }
+        )
+        return
     env = {
         **os.environ,
         "DATABASE_URL": database_fresh(url, args.database),

@@ -4,13 +4,15 @@ aggregates, engagements)."""
 from pathlib import Path
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from index.models import Engagement
 from index.tasks import engagements_rescore
 from smartdiplomacy.tasks import enqueue_on_commit
+from stakeholders.choices import IdentifierScheme, Sensitivity
 from stakeholders.imports.services import HistoryWriter
-from stakeholders.models import Stakeholder
+from stakeholders.models import ExternalIdentifier, Stakeholder
 from stakeholders.names import name_display
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -336,6 +338,7 @@ class _RunImporter:
             )
             created.append(_stakeholder_new(org, kind))
             created_orgs.append(org)
+        _sources_without_hidden_publishers(created)
         for start in range(0, len(created), BATCH_SIZE):
             Stakeholder.objects.bulk_create(created[start : start + BATCH_SIZE])
         for org, row in zip(created_orgs, created, strict=True):
@@ -478,13 +481,40 @@ class _RunImporter:
                 self.to_score = self.to_score[size:]
 
 
+PUBLISHER_MARK = " of publisher "
+
+
+def _sources_without_hidden_publishers(created: list[Stakeholder]) -> None:
+    """A source that would name a publisher held by a restricted or confidential stakeholder
+    (its ref, and the activity identifier that starts with it) says only "IATI import": the
+    new stakeholder may be public, and its provenance must not point at a hidden actor."""
+    refs = {
+        row.source.rsplit(PUBLISHER_MARK, 1)[1] for row in created if PUBLISHER_MARK in row.source
+    }
+    if not refs:
+        return
+    hidden = set(
+        ExternalIdentifier.objects.filter(scheme=IdentifierScheme.IATI_ORG, value__in=refs)
+        .exclude(stakeholder__sensitivity=Sensitivity.PUBLIC)
+        .values_list("value", flat=True)
+    )
+    hidden |= set(
+        Stakeholder.objects.filter(Q(name__in=refs) | Q(recorded_name__in=refs))
+        .exclude(sensitivity=Sensitivity.PUBLIC)
+        .values_list("name", flat=True)
+    )  # a publisher without a ref is named by its name
+    for row in created:
+        if PUBLISHER_MARK in row.source and row.source.rsplit(PUBLISHER_MARK, 1)[1] in hidden:
+            row.source = "IATI import"
+
+
 def _activity_source(activity: Activity) -> str:
     """Where an organisation was read: "IATI activity X of publisher Y" (the reporting org's
     ref, else its name; left out when the activity names no reporting org)."""
     reporting = activity.reporting_org
     publisher = (reporting.ref or reporting.name) if reporting else ""
     text = f"IATI activity {activity.identifier}"
-    return f"{text} of publisher {publisher}" if publisher else text
+    return f"{text}{PUBLISHER_MARK}{publisher}" if publisher else text
 
 
 def _payload_stored(pk: int) -> dict:

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from iati.importing import STAKE_SOURCE, IatiImportError, iati_import
 from iati.models import IatiActivity
-from stakeholders.choices import IdentifierScheme, Kind, Theme
+from stakeholders.choices import IdentifierScheme, Kind, Sensitivity, Theme
 from stakeholders.models import (
     ExternalIdentifier,
     Outcome,
@@ -414,3 +414,13 @@ def test_a_reimport_refreshes_an_unedited_imported_name_and_keeps_an_edited_one(
     # The same spelling again changes nothing.
     again = iati_import(paths=[tmp_path / "later.xml"])
     assert again.counts["stakeholders"].updated == 0
+
+
+def test_a_source_never_names_a_publisher_held_by_a_hidden_stakeholder(tmp_path):
+    secret = StakeholderFactory(name="Test Org", sensitivity=Sensitivity.RESTRICTED)
+    ExternalIdentifier.objects.create(
+        stakeholder=secret, scheme=IdentifierScheme.IATI_ORG, value="XI-TEST-1"
+    )
+    iati_import(paths=[write(tmp_path, activity_xml("XI-TEST-1-A1"))])
+    # "Women of Marib" is new and public: its provenance must not point at the hidden publisher.
+    assert Stakeholder.objects.get(name="Women of Marib").source == "IATI import"
