@@ -65,10 +65,11 @@ import django  # noqa: E402
 django.setup()
 
 from iati import mapping  # noqa: E402
+from iati.importing import ImportReport  # noqa: E402
 from iati.parser import Activity, activities_read  # noqa: E402
-from iati.services import ImportReport, _Collector  # noqa: E402
 from partnerships import overlap  # noqa: E402
 from stakeholders.choices import Kind, Scope  # noqa: E402
+from tests.iati.whole_import import _Collector  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "iati"
 FILES = [DATA / "dportal-covid-401-activities.xml", DATA / "dportal-foodsecurity-7-activities.xml"]
