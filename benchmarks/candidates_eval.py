@@ -65,8 +65,8 @@ import django  # noqa: E402
 django.setup()
 
 from iati import mapping  # noqa: E402
+from iati.importing import ImportReport  # noqa: E402
 from iati.parser import Activity, activities_read  # noqa: E402
-from iati.services import ImportReport  # noqa: E402
 from partnerships.overlap.compute import compute_all, score_pairs, tied  # noqa: E402
 from partnerships.overlap.parameters import Parameters  # noqa: E402
 from partnerships.overlap.registry import Registry, build_registry  # noqa: E402

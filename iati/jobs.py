@@ -23,8 +23,7 @@ from django.core.cache import cache
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
 
-from .models import IatiImportRun
-from .services import (
+from .importing import (
     IatiImportError,
     ImportReport,
     iati_import,
@@ -32,6 +31,7 @@ from .services import (
     iati_run_resume,
     iati_run_step,
 )
+from .models import IatiImportRun
 
 JOB_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # 1 GB: the importer streams, memory is not the limit

@@ -8,7 +8,7 @@ from stakeholders.choices import Kind
 class IatiActivity(models.Model):
     """The last imported version of one IATI activity, as read (see the iati app).
 
-    Written only by ``iati.services.iati_import``: a re-import of the same version
+    Written only by ``iati.importing.iati_import``: a re-import of the same version
     (same digest) changes nothing, a newer one replaces it. The index's engagements will link here.
     """
 
@@ -77,14 +77,14 @@ class KindOverride(models.Model):
         return f"{where} → {self.get_kind_display()}"
 
 
-# --- imports in batches (``iati.services``): a run and its staging tables ----------------------
+# --- imports in batches (``iati.importing``): a run and its staging tables ----------------------
 # Never read by a page or API: the importer's working memory, kept in the database so that memory
 # is bounded by a batch and a job split into one task per file can resume after a killed worker.
 # A run's staging rows are deleted when it finishes.
 
 
 class IatiImportRun(models.Model):
-    """One import of one or more files, in one or several tasks (``iati.services``)."""
+    """One import of one or more files, in one or several tasks (``iati.importing``)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -148,6 +148,8 @@ class IatiStagedOrg(models.Model):
     activity_count = models.PositiveIntegerField(default=0)
     stakeholder_id = models.BigIntegerField(null=True)
     created_here = models.BooleanField(default=False)
+    # Where the run first read it ("IATI activity X of publisher Y"): a new stakeholder's source.
+    source = models.TextField(blank=True)
 
     class Meta:
         indexes = [

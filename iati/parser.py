@@ -78,11 +78,27 @@ class Activity:
     budget_total: float | None  # sum of <budget><value>, in the values' currencies as published
 
     def payload(self) -> dict:
-        """A JSON-able form of the activity (kept on ``IatiActivity`` for later use)."""
-        data = dataclasses.asdict(self)
-        data["last_updated"] = self.last_updated.isoformat() if self.last_updated else None
-        data["dates"] = {key: value.isoformat() for key, value in self.dates.items()}
-        return data
+        """A JSON-able form of the activity (kept on ``IatiActivity`` for later use; its digest
+        tells versions apart). The same dict ``dataclasses.asdict`` gives, built field by field:
+        ``asdict`` deep-copies every value, which cost half a millisecond per activity."""
+        reporting = self.reporting_org
+        return {
+            "identifier": self.identifier,
+            "last_updated": self.last_updated.isoformat() if self.last_updated else None,
+            "version": self.version,
+            "default_currency": self.default_currency,
+            "reporting_org": dict(vars(reporting)) if reporting is not None else None,
+            "participating_orgs": tuple(dict(vars(org)) for org in self.participating_orgs),
+            "title": self.title,
+            "dates": {key: value.isoformat() for key, value in self.dates.items()},
+            # Tuples of strings and numbers: immutable, shared rather than copied.
+            "recipient_countries": self.recipient_countries,
+            "recipient_regions": self.recipient_regions,
+            "sectors": self.sectors,
+            "other_sector_count": self.other_sector_count,
+            "gender_marker": self.gender_marker,
+            "budget_total": self.budget_total,
+        }
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,10 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from iati import services
 from iati.engagements import TITLE_MAX_LENGTH
+from iati.importing import IatiImportError, collecting, engagement_writes, iati_import
 from iati.models import IatiActivity
-from iati.services import IatiImportError, iati_import
 from index.models import Engagement, EngagementParticipant, Score
 from index.selectors import methodology_current
 from stakeholders.models import Outcome, Stakeholder
@@ -253,11 +252,11 @@ def test_scores_are_computed_after_commit_one_task_per_batch(
 ):
     methodology = methodology_current()
     assert methodology is not None  # version 1 comes with the migrations
-    monkeypatch.setattr(services, "RESCORE_TASK_SIZE", 3)
+    monkeypatch.setattr(engagement_writes, "RESCORE_TASK_SIZE", 3)
     sent = []
     with (
         mock.patch.object(
-            services.engagements_rescore,
+            collecting.engagements_rescore,
             "apply_async",
             side_effect=lambda args, kwargs: sent.append(list(args[0])),
         ),

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from iati.importing import iati_import
 from iati.kind_services import kind_override_delete, kind_override_set
 from iati.models import KindOverride
 from iati.selectors import kind_override_visible_to, organisation_type_counts
-from iati.services import iati_import
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Kind, Sensitivity
 from stakeholders.models import Stakeholder

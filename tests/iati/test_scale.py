@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from iati import services
+from iati.importing import collecting, iati_import
 from iati.jobs import iati_folder_job_create, iati_job_resume, iati_job_step
 from iati.models import (
     IatiActivity,
@@ -21,7 +21,6 @@ from iati.models import (
     IatiStagedOrg,
     IatiStagedPair,
 )
-from iati.services import iati_import
 from index.models import Engagement
 from stakeholders.choices import IdentifierScheme
 from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder
@@ -122,7 +121,7 @@ def existing_stakeholders() -> None:
 def test_the_sample_in_small_batches_equals_the_whole_import(monkeypatch):
     existing_stakeholders()
     expected, expected_report = whole_import_then_undone([SAMPLE, SEVEN])
-    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 37)  # many batches, cut anywhere
+    monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 37)  # many batches, cut anywhere
     report = iati_import(paths=[SAMPLE, SEVEN])
     assert summary(report) == expected_report
     assert registry() == expected
@@ -135,7 +134,7 @@ def test_a_synthetic_folder_in_batches_equals_the_whole_import(monkeypatch, tmp_
     existing_stakeholders()
     paths = synthetic_folder_write(tmp_path / "folder", 1500, 3)
     expected, expected_report = whole_import_then_undone(paths)
-    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 400)
+    monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 400)
     report = iati_import(paths=paths, validation="off")
     expected_report["problems"] = 0  # the reference validated; validation is not at issue
     assert summary(report) == expected_report
@@ -151,13 +150,13 @@ def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
     shutil.copy(SEVEN, folder / "synthetic-0003.xml")
     shutil.copy(paths[0], folder / "synthetic-0004-copy.xml")  # same content: skipped by digest
     expected, _ = whole_import_then_undone([*paths, folder / "synthetic-0003.xml"])
-    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 150)
+    monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 150)
 
     # The job, with its tasks run one by one here; the worker dies during the third file.
     monkeypatch.setattr("iati.jobs._step_enqueue", lambda token: None)
     monkeypatch.setattr("iati.jobs._eager", lambda: False)
     token = iati_folder_job_create(user=administrator, paths=[folder])
-    real = services._RunImporter.file_import
+    real = collecting._RunImporter.file_import
 
     def dies_on_the_third_file(self, path, **kwargs):
         if path.name == "synthetic-0002.xml":
@@ -165,7 +164,7 @@ def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
             raise SystemExit("worker killed")
         return real(self, path, **kwargs)
 
-    monkeypatch.setattr(services._RunImporter, "file_import", dies_on_the_third_file)
+    monkeypatch.setattr(collecting._RunImporter, "file_import", dies_on_the_third_file)
     assert iati_job_step(token=token) == "file"
     assert iati_job_step(token=token) == "file"
     with pytest.raises(SystemExit):
@@ -175,7 +174,7 @@ def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
         "done", "done", "pending", "pending", "pending",
     ]  # fmt: skip
     assert IatiStagedPair.objects.filter(run=run).exists()  # the first two files' aggregates
-    monkeypatch.setattr(services._RunImporter, "file_import", real)
+    monkeypatch.setattr(collecting._RunImporter, "file_import", real)
 
     # Restarted: the files done are not read again; the result is the whole import's.
     iati_job_resume(token=token)
@@ -253,7 +252,7 @@ def test_a_name_cut_in_one_batch_and_full_in_a_later_one_is_folded_as_the_whole_
         _named_activity("XI-TEST-9-C", full, "Kilimo Trust", cut),
     )
     expected, expected_report = whole_import_then_undone([path])
-    monkeypatch.setattr(services, "FLUSH_ACTIVITIES", 1)  # the cut name is written first
+    monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 1)  # the cut name is written first
     report = iati_import(paths=[path])
     assert summary(report) == expected_report
     assert registry() == expected

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from iati.importing import STAKE_SOURCE, IatiImportError, iati_import
 from iati.models import IatiActivity
-from iati.services import STAKE_SOURCE, IatiImportError, iati_import
-from stakeholders.choices import IdentifierScheme, Kind, Theme
+from stakeholders.choices import IdentifierScheme, Kind, Sensitivity, Theme
 from stakeholders.models import (
     ExternalIdentifier,
     Outcome,
@@ -16,6 +16,7 @@ from stakeholders.models import (
     Stake,
     Stakeholder,
 )
+from stakeholders.services import stakeholder_update
 from stakeholders.signals import registry_bulk_changed
 from tests.stakeholders.factories import OutcomeFactory, StakeFactory, StakeholderFactory
 
@@ -352,3 +353,74 @@ def test_without_published_budgets_influence_is_the_role_alone(tmp_path):
     iati_import(paths=[write(tmp_path, activity_xml("XI-TEST-1-A", body=ADEN))])
     influence = _influence_by_name()
     assert (influence["Test Org"], influence["Aden Relief"]) == (1.0, 0.5)
+
+
+def test_a_new_organisation_says_which_activity_and_publisher_it_was_first_read_in(tmp_path):
+    iati_import(paths=[write(tmp_path, activity_xml("XI-TEST-1-A1"), activity_xml("XI-TEST-1-A2"))])
+    assert Stakeholder.objects.get(name="Women of Marib").source == (
+        "IATI activity XI-TEST-1-A1 of publisher XI-TEST-1"
+    )
+    # Matched to an existing record: its provenance is left as it was.
+    assert Stakeholder.objects.get(name="Test Org").source.startswith("IATI activity XI-TEST-1-A1")
+    curated = StakeholderFactory(name="Save the Children")
+    second = activity_xml("XI-TEST-1-A3").replace("Women of Marib", "Save the Children")
+    iati_import(paths=[write(tmp_path, second, name="second.xml")])
+    curated.refresh_from_db()
+    assert curated.source == ""
+
+
+def renamed(activity: str, spelling: dict[str, str]) -> str:
+    for old, new in spelling.items():
+        activity = activity.replace(
+            f"<narrative>{old}</narrative>", f"<narrative>{new}</narrative>"
+        )
+    return activity
+
+
+def test_a_reimport_refreshes_an_unedited_imported_name_and_keeps_an_edited_one(tmp_path):
+    first = {"Test Org": "OXFAM NOVIB", "Women of Marib": "WOMEN OF MARIB ASSOCIATION"}
+    iati_import(paths=[write(tmp_path, renamed(activity_xml("XI-TEST-1-A1"), first))])
+    oxfam = Stakeholder.objects.get(external_ids__value="XI-TEST-1")
+    assert (oxfam.name, oxfam.recorded_name) == ("Oxfam Novib", "OXFAM NOVIB")
+    marib = Stakeholder.objects.get(recorded_name="WOMEN OF MARIB ASSOCIATION")
+    stakeholder_update(stakeholder=marib, name="Marib Women's Association")  # by hand
+
+    # The publisher now spells both differently (a newer version of the activity).
+    later = {"Test Org": "Oxfam Novib (NOVIB)", "Women of Marib": "Women of Marib Association"}
+    report = iati_import(
+        paths=[
+            write(
+                tmp_path,
+                renamed(activity_xml("XI-TEST-1-A1", updated="2025-01-01T00:00:00"), later),
+                name="later.xml",
+            )
+        ]
+    )
+    oxfam.refresh_from_db()
+    assert (oxfam.name, oxfam.recorded_name, oxfam.acronym) == (
+        "Oxfam Novib",
+        "Oxfam Novib (NOVIB)",
+        "NOVIB",
+    )
+    assert oxfam.history.first().history_type == "~"
+    marib.refresh_from_db()
+    assert (marib.name, marib.recorded_name) == (
+        "Marib Women's Association",
+        "WOMEN OF MARIB ASSOCIATION",
+    )  # edited by hand: kept, and so is the spelling it was read under
+    assert report.counts["stakeholders"].updated == 1
+    assert Stakeholder.objects.count() == 2
+
+    # The same spelling again changes nothing.
+    again = iati_import(paths=[tmp_path / "later.xml"])
+    assert again.counts["stakeholders"].updated == 0
+
+
+def test_a_source_never_names_a_publisher_held_by_a_hidden_stakeholder(tmp_path):
+    secret = StakeholderFactory(name="Test Org", sensitivity=Sensitivity.RESTRICTED)
+    ExternalIdentifier.objects.create(
+        stakeholder=secret, scheme=IdentifierScheme.IATI_ORG, value="XI-TEST-1"
+    )
+    iati_import(paths=[write(tmp_path, activity_xml("XI-TEST-1-A1"))])
+    # "Women of Marib" is new and public: its provenance must not point at the hidden publisher.
+    assert Stakeholder.objects.get(name="Women of Marib").source == "IATI import"

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from iati.codelists import organisation_type_code
+from iati.importing import IatiImportError, iati_import
 from iati.models import IatiActivity
-from iati.services import IatiImportError, iati_import
 from iati.validation import SUPPORTED_VERSIONS, file_problems, version_declared
 from index.models import EngagementParticipant
 from stakeholders.choices import Kind

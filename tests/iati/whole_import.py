@@ -50,32 +50,28 @@ from django.utils import timezone
 from iati import mapping
 from iati.codelists import country_name, sector_name
 from iati.engagements import EngagementDraft, engagement_draft
-from iati.models import IatiActivity
-from iati.parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
-from iati.selectors import kind_override_table
 
 # What the batching did not change is the batched importer's own: the report, files, sectors,
 # outcomes, the stake writes and the engagement writes (the equality is about how organisations,
 # outcomes and stakes are gathered across batches, not about these).
-from iati.services import (
-    BATCH_SIZE,
-    IDENTIFIER_MAX_LENGTH,
-    RESCORE_TASK_SIZE,
-    ROLE_NAMES,
+from iati.importing import (
     VALIDATION_MODES,
     IatiImportError,
     ImportReport,
-    _activity_from_payload,
-    _bulk_change_announce,
-    _digest,
-    _engagement_batch_write,
-    _file_validate,
-    _outcomes_write,
-    _sectors_write,
-    _stakes_write,
     files_expand,
     truncated_aliases,
 )
+from iati.importing.activities import IDENTIFIER_MAX_LENGTH, _activity_from_payload, _digest
+from iati.importing.engagement_writes import RESCORE_TASK_SIZE, _engagement_batch_write
+from iati.importing.files import _file_validate
+from iati.importing.organisations import ROLE_NAMES
+from iati.importing.outcomes import _outcomes_write, _sectors_write
+from iati.importing.runs import _bulk_change_announce
+from iati.importing.sql import BATCH_SIZE
+from iati.importing.stakes import _stakes_write
+from iati.models import IatiActivity
+from iati.parser import Activity, IatiFileError, Organisation, SkippedActivity, activities_read
+from iati.selectors import kind_override_table
 from index.models import Engagement
 from index.tasks import engagements_rescore
 from smartdiplomacy.exceptions import ApplicationError

@@ -2,7 +2,7 @@
 
 import pytest
 
-from iati.services import iati_import
+from iati.importing import iati_import
 from stakeholders.models import Stakeholder
 from stakeholders.names import (
     name_display,
@@ -105,7 +105,7 @@ def test_iati_import_shows_clean_names_and_keeps_the_recorded_one(tmp_path):
     malaysia = Stakeholder.objects.get(recorded_name="GOVERNMENT OF MALAYSIA")
     assert malaysia.name == "Government of Malaysia"
     assert malaysia.origin == "iati"
-    assert malaysia.source == "IATI import"
+    assert malaysia.source == "IATI activity XI-TEST-1-A of publisher XI-TEST-1"
     # The cut name and the full one are one stakeholder, named in full.
     smart = Stakeholder.objects.filter(name__startswith="Smart Youth")
     assert [row.name for row in smart] == ["Smart Youth Effort For Advanced Community, Tanzania"]

@@ -8,7 +8,7 @@ from demo.load import demo_scenario_load
 from demo.users import DEMO_PASSWORD, demo_users_ensure
 from graph.models import GraphSnapshot
 from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_missing
-from iati.services import SAMPLE_FILE, iati_import
+from iati.importing import SAMPLE_FILE, iati_import
 from stakeholders.models import Outcome
 from stakeholders.synthetic.generation import SyntheticSizeError, synthetic_sizes_check
 from stakeholders.synthetic.storage import synthetic_registry_create

@@ -8,8 +8,8 @@ import tracemalloc
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from iati.importing import IatiImportError, files_expand, iati_import
 from iati.jobs import iati_folder_job_create, iati_job_resume
-from iati.services import IatiImportError, files_expand, iati_import
 from iati.validation import file_problems
 from smartdiplomacy.exceptions import ApplicationError
 

@@ -1,0 +1,269 @@
+"""Runs: one call, or one transaction per file (a job); the run's end writes stakes."""
+
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from smartdiplomacy.exceptions import ApplicationError
+from stakeholders.choices import IdentifierScheme
+from stakeholders.imports.services import HistoryWriter
+from stakeholders.models import ExternalIdentifier, Stakeholder
+from stakeholders.names import name_normalise
+from stakeholders.signals import registry_bulk_changed
+
+from ..models import (
+    IatiActivity,
+    IatiImportFile,
+    IatiImportRun,
+    IatiStagedOrg,
+)
+from ..parser import IatiFileError
+from ..selectors import kind_override_table
+from .collecting import _RunImporter
+from .files import _validation_check, file_digest, files_expand
+from .organisations import (
+    _identifiers_visible,
+    _imported_names_refresh,
+    _stakeholder_new,
+    _truncated_aliases_fold,
+)
+from .report import IatiImportError, ImportReport
+from .sql import ANALYZE_AFTER_ROWS, BATCH_SIZE, FILLED_MODELS, _rows_update, _tables_analyze
+from .staging import _run_staging_delete
+from .stakes import _stakes_from_staging
+
+
+def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWriter) -> None:
+    """Once every file of the run is in: the stakeholders the run created get the kind, scope,
+    capabilities and description of the run's totals (and their history), matched ones the IATI
+    ref they lack, and the stakes are written from the staged aggregates, a chunk of outcomes at
+    a time — the same result as one pass over all the files."""
+    user = run.user
+    overrides = kind_override_table(user)
+    counts, id_counts = report.counts["stakeholders"], report.counts["identifiers"]
+    folded = _truncated_aliases_fold(run=run, report=report)
+    matched: set[int] = set()
+    gained: set[int] = set()
+    renamed: set[int] = set()
+    seen: set[int] = set()  # matched stakeholders whose spelling was compared
+    last = 0
+    while True:
+        chunk = list(IatiStagedOrg.objects.filter(run=run, pk__gt=last).order_by("pk")[:BATCH_SIZE])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        updated = []
+        chunk = [org for org in chunk if org.pk not in folded]
+        renamed |= _imported_names_refresh(chunk, history=history, seen=seen)
+        for org in chunk:
+            org.role_set, org.publisher_set = set(org.roles), set(org.publishers)
+            if not org.created_here:
+                matched.add(org.stakeholder_id)
+                continue
+            kind, note = overrides.kind_for(
+                ref=org.ref, org_type=org.type, publishers=sorted(org.publisher_set)
+            )
+            if note:
+                report.note(note, org.name)
+            row = _stakeholder_new(org, kind)
+            row.pk = org.stakeholder_id
+            updated.append(row)
+        # The name too: a later file may have given the full narrative of a name cut short.
+        _rows_update(
+            Stakeholder,
+            ["kind", "scope", "capabilities", "description", "name", "recorded_name", "acronym",
+             "normalised_name"],
+            [
+                (row.pk, row.kind, row.scope, int(row.capabilities), row.description, row.name,
+                 row.recorded_name, row.acronym, name_normalise(row.name)[:300])
+                for row in updated
+            ],
+        )  # fmt: skip
+        history.record(Stakeholder, [row.pk for row in updated], history_type="+")
+        by_ref = _identifiers_visible([org.ref for org in chunk if org.ref], user=user)
+        identifiers = [
+            ExternalIdentifier(
+                stakeholder_id=org.stakeholder_id,
+                scheme=IdentifierScheme.IATI_ORG,
+                value=org.ref[:200],
+            )
+            for org in chunk
+            if org.ref and org.ref not in by_ref
+        ]
+        batch = ExternalIdentifier.objects.bulk_create(identifiers)
+        history.record(ExternalIdentifier, [row.pk for row in batch], history_type="+")
+        id_counts.created += len(identifiers)
+        id_counts.unchanged += sum(1 for org in chunk if org.ref and org.ref in by_ref)
+        gained.update(
+            org.stakeholder_id
+            for org in chunk
+            if not org.created_here and org.ref and org.ref not in by_ref
+        )
+    counts.updated += len(gained | renamed)
+    counts.unchanged += len(matched - gained - renamed)
+    _stakes_from_staging(run=run, report=report, history=history)
+    _bulk_change_announce(report)
+
+
+def iati_import(
+    *,
+    paths: Iterable[str | Path],
+    user=None,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
+    validation: str = "report",
+) -> ImportReport:
+    """Import IATI activity files (or folders of ``*.xml``) into the registry, all or nothing.
+
+    ``validation``: "report" (default) checks each file against the official schema of its
+    version (``validation.file_problems``) and lists each problem with its line in the report,
+    importing every activity the parser can still use; "strict" refuses the whole import when a
+    file has any schema problem; "off" does not validate.
+
+    ``user`` is recorded in the change history and decides which existing stakeholders the
+    import may match by name (``stakeholder_visible_to``); without a user (the command line run
+    by an administrator) every stakeholder is matched. Raises ``IatiImportError`` — with the DB
+    unchanged — for a missing path, a file that is not XML, is truncated or is not IATI.
+
+    Memory is bounded by a batch (``FLUSH_ACTIVITIES``), not by the import: the registry is
+    written every batch, and what stakes need across the files is kept in staging tables, deleted
+    before the transaction commits. ``iati_run_create`` + ``iati_run_step`` do the same as a job
+    of one transaction per file.
+    """
+    _validation_check(validation)
+    started = time.perf_counter()
+    files = files_expand(paths)
+    report = ImportReport(files=[str(path) for path in files])
+    progress = on_progress or (lambda phase, done, total: None)
+    try:
+        with transaction.atomic():
+            run = IatiImportRun.objects.create(
+                token=secrets.token_hex(16), user=user, validation=validation
+            )
+            history = HistoryWriter(user=user, reason="IATI import")
+            importer = _RunImporter(run, report, history=history)
+            for position, path in enumerate(files, start=1):
+                importer.file_import(path, progress=progress, last=position == len(files))
+            progress("writing", report.activities_read, report.activities_read)
+            _run_finish(run=run, report=report, history=history)
+            _run_staging_delete(run)
+            run.delete()
+    except IatiFileError as error:
+        raise IatiImportError(f"Nothing was imported: {error.path}: {error.reason}.") from None
+    if report.changed >= ANALYZE_AFTER_ROWS:
+        _tables_analyze(FILLED_MODELS)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def iati_run_create(
+    *, paths: Iterable[str | Path], user=None, validation: str = "report"
+) -> IatiImportRun:
+    """A run of several files, imported one file per transaction by ``iati_run_step`` (one
+    Celery task per file, ``iati.jobs``). Raises ``IatiImportError`` for a missing path."""
+    _validation_check(validation)
+    files = files_expand(paths)
+    with transaction.atomic():
+        run = IatiImportRun.objects.create(
+            token=secrets.token_hex(16),
+            user=user,
+            validation=validation,
+            # Names only: the report is shown on the job's page, the server's folders are not.
+            report=ImportReport(files=[path.name for path in files]).as_json(),
+        )
+        IatiImportFile.objects.bulk_create(
+            [
+                IatiImportFile(run=run, position=position, path=str(path))
+                for position, path in enumerate(files)
+            ]
+        )
+    return run
+
+
+def iati_run_step(*, run_id: int) -> str | None:
+    """Import the run's next waiting file in one transaction, or finish the run when none is
+    left; returns "file", "done", "failed" or None (nothing to do: finished or gone).
+
+    Safe to repeat and to resume after a killed worker: a file is marked done in the
+    transaction that imports it, so a file cut short is rolled back and read again; a file with
+    the content (SHA-256) of one already done in the run is skipped.
+    """
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            run = IatiImportRun.objects.select_for_update().filter(pk=run_id).first()
+            if run is None or run.status != IatiImportRun.Status.RUNNING:
+                return None
+            report = ImportReport.from_json(run.report)
+            history = HistoryWriter(user=run.user, reason="IATI import")
+            file = (
+                run.files.filter(status=IatiImportFile.Status.PENDING).order_by("position").first()
+            )
+            if file is None:
+                _run_finish(run=run, report=report, history=history)
+                _run_staging_delete(run)
+                run.status = (
+                    IatiImportRun.Status.FAILED if report.failure else IatiImportRun.Status.DONE
+                )
+                run.error = report.failure or ""
+                run.report, run.finished_at = report.as_json(), timezone.now()
+                run.save(update_fields=["status", "error", "report", "finished_at"])
+                if report.changed >= ANALYZE_AFTER_ROWS:
+                    _tables_analyze(FILLED_MODELS)
+                return run.status
+            path = Path(file.path)
+            if not path.is_file():
+                raise IatiImportError(f"Nothing more was imported: {path} is gone.")
+            file.digest = file_digest(path)
+            if run.files.filter(status=IatiImportFile.Status.DONE, digest=file.digest).exists():
+                file.status = IatiImportFile.Status.SKIPPED
+            else:
+                file.activities = _RunImporter(run, report, history=history).file_import(path)
+                file.status = IatiImportFile.Status.DONE
+            file.seconds = round(time.perf_counter() - started, 2)
+            file.save(update_fields=["digest", "status", "activities", "seconds"])
+            run.report = report.as_json()
+            run.save(update_fields=["report"])
+            return "file"
+    except (IatiFileError, IatiImportError) as error:
+        message = (
+            f"{error.path}: {error.reason}." if isinstance(error, IatiFileError) else str(error)
+        )
+        # The file's transaction is rolled back; files done before it stay, and so does their
+        # staging: the run can be resumed once the file is fixed.
+        IatiImportRun.objects.filter(pk=run_id).update(
+            status=IatiImportRun.Status.FAILED, error=message
+        )
+        return "failed"
+
+
+def iati_run_resume(*, run: IatiImportRun) -> IatiImportRun:
+    """A failed or interrupted run, set to go on from its first file not done."""
+    if run.status == IatiImportRun.Status.DONE:
+        raise ApplicationError("This import is finished; there is nothing to resume.", "token")
+    IatiImportRun.objects.filter(pk=run.pk).update(status=IatiImportRun.Status.RUNNING, error="")
+    run.refresh_from_db()
+    return run
+
+
+def _bulk_change_announce(report: ImportReport) -> None:
+    """Once committed, one signal: the overlap engine starts one full run (not one per stake).
+
+    Stakeholders are announced first when they changed: the graph refreshes its snapshot for
+    them (it ignores stakes), and the overlap engine starts its run for either kind.
+    """
+    counts = report.counts
+    stakes = counts["stakes"].created + counts["stakes"].updated
+    stakeholders = counts["stakeholders"].created + counts["stakeholders"].updated
+    if stakeholders:
+        kind, count = "stakeholders", stakeholders
+    elif stakes:
+        kind, count = "stakes", stakes
+    else:
+        return
+    transaction.on_commit(
+        lambda: registry_bulk_changed.send(sender=IatiActivity, kind=kind, count=count)
+    )
