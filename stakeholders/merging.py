@@ -253,14 +253,14 @@ def _move_references(
             rows = rows.exclude(pk__in=other_ids)  # the merged records keep their own links
         if policy.derived:
             dropped = policy.drop(rows) if policy.drop else rows.delete()[0]
-            if dropped:
-                names = model._meta.verbose_name_plural
-                line = f"{dropped} {names} (computed) dropped; they are recomputed."
-                if hidden_from_public is not None:
-                    # An outcome's computed rows are of both audiences: counted, they would
-                    # tell people not cleared how many exist for cleared eyes only.
-                    line = f"{str(names).capitalize()} (computed) dropped; they are recomputed."
-                changes.say(line)
+            # An outcome's computed rows are of both audiences: whether any were dropped could
+            # tell people not cleared what exists for cleared eyes only (the merge page says
+            # that its coalitions are recomputed).
+            if dropped and hidden_from_public is None:
+                changes.say(
+                    f"{dropped} {model._meta.verbose_name_plural} (computed) dropped; "
+                    "they are recomputed."
+                )
             continue
         if policy.visible is not None and user is not None:
             rows = policy.visible(rows, user)

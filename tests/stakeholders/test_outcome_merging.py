@@ -115,6 +115,7 @@ def test_outcome_merge_moves_every_reference_and_undo_restores_exactly(officer):
     assert set(stakes) == {both.pk, only.pk}
     assert (stakes[both.pk].interest, stakes[both.pk].influence) == (0.9, 0.8)  # the stronger
     assert any("Both's stake in the merged outcome" in line for line in record.summary)
+    assert not any("#None" in line for line in record.summary)  # named before it was deleted
     assert set(curated.tags.values_list("name", flat=True)) == {"health", "kenya"}
     assert set(engagement.outcomes.all()) == {curated}
     assert set(partnership.outcomes.all()) >= {curated}
