@@ -13,6 +13,21 @@ class RelationshipsConfig(AppConfig):
         from .deletion import register_participants
 
         register_participants()
+        from stakeholders.merging import MergePolicy
+        from stakeholders.outcome_merging import outcome_merge_policy_register
+
+        from .models import Interaction
+        from .selectors import interaction_visible_to
+
+        # An outcome merge moves the outcomes of the interactions the person merging may see.
+        outcome_merge_policy_register(
+            Interaction,
+            MergePolicy(
+                visible=lambda rows, user: rows.filter(
+                    pk__in=interaction_visible_to(user).order_by().values("pk")
+                )
+            ),
+        )
         # The registry's, partnerships' and home pages show what this app keeps through panels
         # (stakeholders.panels): none of them imports this app.
         panel_register(

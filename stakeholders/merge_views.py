@@ -2,23 +2,27 @@
 
 Everything starts from what the person may see: a pair with a hidden record is not in their
 queue (nor its count), a hidden record named in a merge request answers as a missing one, a merge
-record that involves one is a 404.
+record that involves one is a 404. Outcomes (public) are merged here too; what such a merge moved
+of hidden actors is listed to cleared readers only.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from .choices import CAPABILITY_CHOICES
+from .choices import CAPABILITY_CHOICES, MACHINE_ORIGINS
 from .duplicates import duplicate_dismiss, duplicate_suggestions
-from .merging import MERGE_FIELDS, stakeholder_merge, stakeholder_merge_undo
-from .models import MergeRecord, Stakeholder
-from .selectors import merge_record_visible_to, stakeholder_visible_to
+from .merge_undo import stakeholder_merge_undo
+from .merging import MERGE_FIELDS, stakeholder_merge
+from .models import MergeRecord, Outcome, Stakeholder
+from .outcome_merging import OUTCOME_MERGE_FIELDS, outcome_merge
+from .selectors import merge_record_visible_to, stakeholder_visible_to, user_is_cleared
 
 MERGE_PERMISSION = "stakeholders.merge_stakeholder"
 PAGE_SIZE = 50
@@ -120,34 +124,9 @@ def merge_page(request):
                     f"{survivor.name}. You can undo this merge from its record.",
                 )
                 return redirect(record.get_absolute_url())
-    rows = []
-    for name in MERGE_FIELDS:
-        field = Stakeholder._meta.get_field(name)
-        chosen = str(data.get(name) or survivor_pk)
-        cells = []
-        for record in records:
-            value = getattr(record, name)
-            display = getattr(record, f"get_{name}_display", None)
-            shown = display() if display else value
-            if name in ("country", "country_of_origin"):
-                shown = value.name if value else ""
-            elif name == "capabilities":
-                shown = ", ".join(label for bit, label in CAPABILITY_CHOICES if value & bit)
-            elif name == "parent":
-                shown = value.name if value else ""
-            elif isinstance(value, bool):
-                shown = "Yes" if value else "No"
-            cells.append({"record": record, "value": shown, "checked": chosen == str(record.pk)})
-        distinct = len({str(c["value"]) for c in cells}) > 1
-        rows.append(
-            {
-                "name": name,
-                "label": field.verbose_name.capitalize(),
-                "cells": cells,
-                "differs": distinct,
-                "errors": field_errors.get(name, []),
-            }
-        )
+    rows = _field_rows(
+        Stakeholder, MERGE_FIELDS, records, data=data, chosen=survivor_pk, errors=field_errors
+    )
     general = errors + [
         f"{k.replace('_', ' ').capitalize()}: {m}"
         for k, ms in field_errors.items()
@@ -163,6 +142,123 @@ def merge_page(request):
             "survivor_pk": survivor_pk,
             "ids": ",".join(str(r.pk) for r in records),
             "errors": general,
+        },
+    )
+
+
+def _shown(record, name: str):
+    """A field's value as the merge page shows it."""
+    value = getattr(record, name)
+    display = getattr(record, f"get_{name}_display", None)
+    if name in ("country", "country_of_origin"):
+        return value.name if value else ""
+    if name == "countries":
+        return ", ".join(country.name for country in value)
+    if name in ("capabilities", "needed_capabilities"):
+        return ", ".join(label for bit, label in CAPABILITY_CHOICES if value & bit)
+    if name in ("parent", "sector"):
+        return str(value) if value else ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return display() if display else value
+
+
+def _field_rows(model, fields, records, *, data, chosen, errors) -> list[dict]:
+    """One row per field: each record's value, the one chosen checked, rows that differ marked."""
+    rows = []
+    for name in fields:
+        selected = str(data.get(name) or chosen)
+        cells = [
+            {"record": r, "value": _shown(r, name), "checked": selected == str(r.pk)}
+            for r in records
+        ]
+        rows.append(
+            {
+                "name": name,
+                "label": model._meta.get_field(name).verbose_name.capitalize(),
+                "cells": cells,
+                "differs": len({str(c["value"]) for c in cells}) > 1,
+                "errors": errors.get(name, []),
+            }
+        )
+    return rows
+
+
+@login_required
+@permission_required(MERGE_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def outcome_merge_page(request):
+    """Choose the surviving outcome and, field by field, the surviving values of two or more
+    outcomes (from the outcome list's selection, or an outcome page and one more chosen here)."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _merge_ids(data)
+    records = list(Outcome.objects.filter(pk__in=ids).select_related("sector"))
+    records.sort(key=lambda r: ids.index(r.pk))
+    if not records or len(records) != len(ids):
+        messages.error(request, "Choose two or more outcomes to merge.")
+        return redirect(reverse("stakeholders:outcome_list"))
+    errors: list[str] = []
+    field_errors: dict[str, list[str]] = {}
+    survivor_pk = records[0].pk
+    if request.method == "POST" and len(records) > 1:
+        survivor = next((r for r in records if str(r.pk) == request.POST.get("survivor")), None)
+        values = {f: request.POST[f] for f in OUTCOME_MERGE_FIELDS if request.POST.get(f)}
+        if survivor is None:
+            field_errors["survivor"] = ["Choose the outcome that survives."]
+        else:
+            survivor_pk = survivor.pk
+            try:
+                record = outcome_merge(
+                    survivor=survivor,
+                    others=[r for r in records if r.pk != survivor.pk],
+                    values=values,
+                    user=request.user,
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    field_errors = {k: list(v) for k, v in error.message_dict.items()}
+                else:
+                    errors = list(error.messages)
+            else:
+                count = len(records) - 1
+                messages.success(
+                    request,
+                    f"Merged {count} outcome{'s' if count > 1 else ''} into {survivor.title}. "
+                    "You can undo this merge from its record.",
+                )
+                return redirect(record.get_absolute_url())
+    general = errors + [
+        f"{k.replace('_', ' ').capitalize()}: {m}"
+        for k, ms in field_errors.items()
+        if k not in OUTCOME_MERGE_FIELDS
+        for m in ms
+    ]
+    # With one outcome chosen (from its page), the others to merge it with: curated first.
+    more = (
+        Outcome.objects.exclude(pk__in=ids)
+        .annotate(machine=Q(origin__in=MACHINE_ORIGINS, promoted_at__isnull=True))
+        .order_by("machine", "title")
+        .values_list("pk", "title")
+        if len(records) == 1
+        else []
+    )
+    return render(
+        request,
+        "stakeholders/outcome_merge_page.html",
+        {
+            "records": records,
+            "rows": _field_rows(
+                Outcome,
+                OUTCOME_MERGE_FIELDS,
+                records,
+                data=data,
+                chosen=survivor_pk,
+                errors=field_errors,
+            ),
+            "survivor_pk": survivor_pk,
+            "ids": ",".join(str(r.pk) for r in records),
+            "errors": general,
+            "more": more,
         },
     )
 
@@ -188,7 +284,13 @@ def _record_or_404(user, pk) -> MergeRecord:
 @permission_required(MERGE_PERMISSION, raise_exception=True)
 def merge_record_detail(request, pk: int):
     record = _record_or_404(request.user, pk)
-    return render(request, "stakeholders/merge_record_detail.html", {"record": record})
+    # What an outcome merge moved of hidden actors is for cleared readers only.
+    restricted_summary = record.restricted_summary if user_is_cleared(request.user) else []
+    return render(
+        request,
+        "stakeholders/merge_record_detail.html",
+        {"record": record, "restricted_summary": restricted_summary},
+    )
 
 
 @login_required

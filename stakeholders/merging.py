@@ -12,8 +12,9 @@ derived: dropped, and recomputed when the merge announces a registry change; a d
 kept in its order), so that this module imports none of them.
 
 Every write is recorded in the :class:`MergeRecord` (``changes``): an update with the fields'
-values before and after, a deletion with the deleted row. Undo replays them backwards, and
-refuses, changing nothing, when a row it would restore was changed since.
+values before and after, a deletion with the deleted row. Undo (``merge_undo``) replays them
+backwards, and refuses, changing nothing, when a row it would restore was changed since.
+Outcomes are merged by the same machinery (``outcome_merging``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
@@ -76,6 +76,9 @@ class MergePolicy:
     duplicate_keys: tuple[tuple[str, ...], ...] = ()
     find_duplicate: Callable[[models.Model, dict[str, Any]], models.Model | None] | None = None
     combine: Callable[[models.Model, models.Model], tuple[dict[str, Any], str]] | None = None
+    # The rows ``user`` may see (an outcome merge moves only those: the hidden ones stay where
+    # they are, so a merge by someone not cleared neither moves nor reveals them).
+    visible: Callable[[models.QuerySet, Any], models.QuerySet] | None = None
 
 
 _policies: dict[str, MergePolicy] = {}
@@ -93,14 +96,25 @@ def _is_history_model(model) -> bool:
 def stakeholder_references() -> list[tuple[type[models.Model], list[models.ForeignKey]]]:
     """Every model with foreign keys to ``Stakeholder`` and those keys (hidden ones included,
     history tables left out: they keep what was). The merge moves each; a test checks all are."""
+    return model_references(Stakeholder)
+
+
+def model_references(
+    target: type[models.Model], *, through_tables: bool = True
+) -> list[tuple[type[models.Model], list[models.ForeignKey]]]:
+    """Every model with foreign keys to ``target``, and those keys (see above); without the
+    link tables of many-to-many fields when ``through_tables`` is false (the caller moves those
+    through the fields, so that the owners' history records it)."""
     by_model: dict[type, list] = {}
-    for relation in Stakeholder._meta.get_fields(include_hidden=True):
+    for relation in target._meta.get_fields(include_hidden=True):
         if not (relation.auto_created and not relation.concrete and relation.is_relation):
             continue
         if relation.many_to_many:
             continue
         model, fk = relation.related_model, relation.field
         if _is_history_model(model) or model is MergeRecord:
+            continue
+        if not through_tables and model._meta.auto_created:
             continue
         by_model.setdefault(model, []).append(fk)
     return sorted(
@@ -127,11 +141,21 @@ def _fields_of(model, names: Iterable[str]) -> dict[str, models.Field]:
 
 
 class _Changes:
+    """The merge's writes, in order, and its summary in words: ``summary`` says what everyone
+    who may read the record may know; ``restricted_summary`` the rows of actors hidden from
+    people not cleared (an entry for such a row is marked ``restricted``)."""
+
     def __init__(self) -> None:
         self.entries: list[dict] = []
         self.summary: list[str] = []
+        self.restricted_summary: list[str] = []
 
-    def update(self, obj: models.Model, after: dict[str, Any], reason: str = "") -> None:
+    def say(self, line: str, *, restricted: bool = False) -> None:
+        (self.restricted_summary if restricted else self.summary).append(line)
+
+    def update(
+        self, obj: models.Model, after: dict[str, Any], reason: str = "", restricted: bool = False
+    ) -> None:
         """Set ``after`` (attnames → values) on ``obj``, save it (history), and record it."""
         fields = _fields_of(type(obj), after)
         before = {name: _stored(fields[name], getattr(obj, name)) for name in after}
@@ -142,24 +166,27 @@ class _Changes:
         if reason:
             obj._change_reason = reason
         obj.save()
-        self.entries.append(
-            {
-                "op": "update",
-                "model": obj._meta.label_lower,
-                "pk": obj.pk,
-                "before": before,
-                "after": {name: _stored(fields[name], getattr(obj, name)) for name in after},
-            }
-        )
+        entry = {
+            "op": "update",
+            "model": obj._meta.label_lower,
+            "pk": obj.pk,
+            "before": before,
+            "after": {name: _stored(fields[name], getattr(obj, name)) for name in after},
+        }
+        self.entries.append({**entry, "restricted": True} if restricted else entry)
 
-    def delete(self, obj: models.Model, reason: str = "") -> None:
+    def delete(self, obj: models.Model, reason: str = "", restricted: bool = False) -> None:
         row = serializers.serialize("python", [obj])[0]
         if reason:
             obj._change_reason = reason
         obj.delete()
-        self.entries.append(
-            {"op": "delete", "model": obj._meta.label_lower, "pk": row["pk"], "row": _plain(row)}
-        )
+        entry = {
+            "op": "delete",
+            "model": obj._meta.label_lower,
+            "pk": row["pk"],
+            "row": _plain(row),
+        }
+        self.entries.append({**entry, "restricted": True} if restricted else entry)
 
 
 # --- merging --------------------------------------------------------------------------------------
@@ -197,26 +224,52 @@ def _duplicate_of(row, values: dict[str, Any], fks, policy: MergePolicy):
     return None
 
 
-def _move_references(*, survivor, other_ids: set[int], changes: _Changes) -> None:
-    reason = f"Merged into {survivor.name} (#{survivor.pk})."
-    for model, fks in stakeholder_references():
-        policy = _policies.get(model._meta.label_lower, MergePolicy())
+def _move_references(
+    *,
+    survivor,
+    other_ids: set[int],
+    changes: _Changes,
+    target: type[models.Model] = Stakeholder,
+    references=None,
+    policies: dict[str, MergePolicy] | None = None,
+    user=None,
+    hidden_from_public: Callable[[Any, models.QuerySet], set[int]] | None = None,
+) -> None:
+    """Move every reference to ``other_ids`` to ``survivor`` (see the module's docstring).
+
+    For an outcome merge (``target``, its ``references`` and ``policies``): a policy's
+    ``visible(rows, user)`` limits the rows moved to those ``user`` may see, and
+    ``hidden_from_public(model, rows)`` names the rows moved that people not cleared may not see,
+    whose entries and summary lines are marked restricted."""
+    policies = _policies if policies is None else policies
+    reason = f"Merged into {getattr(survivor, 'name', None) or survivor} (#{survivor.pk})."
+    for model, fks in stakeholder_references() if references is None else references:
+        policy = policies.get(model._meta.label_lower, MergePolicy())
         condition = models.Q()
         for fk in fks:
             condition |= models.Q(**{f"{fk.attname}__in": other_ids})
         rows = model._base_manager.filter(condition)
-        if model is Stakeholder:
+        if model is target:
             rows = rows.exclude(pk__in=other_ids)  # the merged records keep their own links
         if policy.derived:
             dropped = policy.drop(rows) if policy.drop else rows.delete()[0]
-            if dropped:
-                changes.summary.append(
+            # An outcome's computed rows are of both audiences: whether any were dropped could
+            # tell people not cleared what exists for cleared eyes only (the merge page says
+            # that its coalitions are recomputed).
+            if dropped and hidden_from_public is None:
+                changes.say(
                     f"{dropped} {model._meta.verbose_name_plural} (computed) dropped; "
                     "they are recomputed."
                 )
             continue
-        moved = combined = dropped = 0
-        for row in rows.order_by("pk").select_for_update():
+        if policy.visible is not None and user is not None:
+            rows = policy.visible(rows, user)
+        hidden: set[int] = set()
+        if hidden_from_public is not None and policy.visible is not None:
+            hidden = hidden_from_public(model, rows)
+        moved = {False: 0, True: 0}
+        for row in rows.order_by("pk").select_for_update(of=("self",)):
+            restricted = row.pk in hidden
             values = {
                 fk.attname: survivor.pk if getattr(row, fk.attname) in other_ids else None
                 for fk in fks
@@ -227,13 +280,14 @@ def _move_references(*, survivor, other_ids: set[int], changes: _Changes) -> Non
             if policy.normalise is not None:
                 values = policy.normalise(values)
             ids = [v for v in values.values() if v is not None]
-            if model is Stakeholder:
+            if model is target:
                 # A reference of the survivor to itself (its parent was merged into it) goes.
                 values = {n: (None if v == row.pk else v) for n, v in values.items()}
             elif len(ids) != len(set(ids)):
-                changes.delete(row, reason)
-                changes.summary.append(f"{row} dropped: it would link the survivor to itself.")
-                dropped += 1
+                changes.delete(row, reason, restricted)
+                changes.say(
+                    f"{row} dropped: it would link the survivor to itself.", restricted=restricted
+                )
                 continue
             duplicate = _duplicate_of(row, values, fks, policy)
             if duplicate is not None:
@@ -241,18 +295,20 @@ def _move_references(*, survivor, other_ids: set[int], changes: _Changes) -> Non
                     better, sentence = policy.combine(duplicate, row)
                 else:
                     better, sentence = {}, f"{_label(duplicate)} of the survivor kept"
-                changes.update(duplicate, better, reason)
-                changes.delete(row, reason)
-                changes.summary.append(f"Combined duplicate {_label(row)}: {sentence}.")
-                combined += 1
+                label = _label(row)  # before the deletion clears its id
+                changes.update(duplicate, better, reason, restricted)
+                changes.delete(row, reason, restricted)
+                changes.say(f"Combined duplicate {label}: {sentence}.", restricted=restricted)
                 continue
-            changes.update(row, values, reason)
-            moved += 1
-        if moved:
-            names = model._meta.verbose_name_plural if moved > 1 else model._meta.verbose_name
-            changes.summary.append(
-                f"{moved} {names} ({', '.join(fk.name for fk in fks)}) moved to the survivor."
-            )
+            changes.update(row, values, reason, restricted)
+            moved[restricted] += 1
+        for restricted, count in moved.items():
+            if count:
+                names = model._meta.verbose_name_plural if count > 1 else model._meta.verbose_name
+                changes.say(
+                    f"{count} {names} ({', '.join(fk.name for fk in fks)}) moved to the survivor.",
+                    restricted=restricted,
+                )
 
 
 def _check_merge(*, survivor, others, user) -> list[Stakeholder]:
@@ -390,87 +446,6 @@ def _announce(count: int, *, involves_restricted: bool) -> None:
     )
 
 
-# --- undo -----------------------------------------------------------------------------------------
-
-
-def _changed_since(model, obj, entry) -> list[str]:
-    fields = _fields_of(model, entry["after"])
-    changed = []
-    for name, expected in entry["after"].items():
-        if _stored(fields[name], getattr(obj, name)) != expected:
-            changed.append(fields[name].verbose_name)
-    return changed
-
-
-@transaction.atomic
-def stakeholder_merge_undo(*, record: MergeRecord, user) -> None:
-    """Restore the merged records and move back exactly what the merge moved.
-
-    Refused with an ApplicationError, changing nothing, when the merge was undone already, when
-    the person may not see a record of it, or when a row the undo would restore was changed since
-    (it would overwrite that change): the message names the record and the fields.
-    """
-    record = MergeRecord.objects.select_for_update().get(pk=record.pk)
-    if record.undone_at is not None:
-        raise ApplicationError("This merge was undone already.", "record")
-    if record.involves_restricted and not user_is_cleared(user):
-        raise ApplicationError("No such merge.", "record")
-    for entry in reversed(record.changes):
-        if entry["op"] == "sectors":
-            survivor = Stakeholder._base_manager.get(pk=entry["pk"])
-            if sorted(survivor.sectors.values_list("pk", flat=True)) != entry["after"]:
-                raise ApplicationError(
-                    f"The sectors of {survivor.name} changed since the merge: undo would "
-                    "overwrite them.",
-                    "record",
-                )
-            survivor.sectors.set(entry["before"])
-            continue
-        model = apps.get_model(entry["model"])
-        if entry["op"] == "update":
-            obj = model._base_manager.filter(pk=entry["pk"]).first()
-            if obj is None:
-                raise ApplicationError(
-                    f"{model._meta.verbose_name.capitalize()} #{entry['pk']} was deleted since "
-                    "the merge: undo cannot restore it.",
-                    "record",
-                )
-            changed = _changed_since(model, obj, entry)
-            if changed:
-                raise ApplicationError(
-                    f"{model._meta.verbose_name.capitalize()} “{obj}” changed since the merge "
-                    f"({', '.join(map(str, changed))}): undo would overwrite it.",
-                    "record",
-                )
-            fields = _fields_of(model, entry["before"])
-            for name, value in entry["before"].items():
-                setattr(obj, name, fields[name].to_python(value))
-            obj._change_reason = f"Merge #{record.pk} undone."
-            obj.save()
-        elif entry["op"] == "delete":
-            if model._base_manager.filter(pk=entry["pk"]).exists():
-                raise ApplicationError(
-                    f"{model._meta.verbose_name.capitalize()} #{entry['pk']} exists again: "
-                    "undo cannot restore it.",
-                    "record",
-                )
-            obj = next(serializers.deserialize("python", [entry["row"]])).object
-            obj._change_reason = f"Merge #{record.pk} undone."
-            try:
-                with transaction.atomic():
-                    obj.save(force_insert=True)
-            except IntegrityError:
-                raise ApplicationError(
-                    f"{model._meta.verbose_name.capitalize()} “{obj}” cannot be restored: "
-                    "an equal one was recorded since the merge.",
-                    "record",
-                ) from None
-    record.undone_at = timezone.now()
-    record.undone_by = user if getattr(user, "pk", None) else None
-    record.save(update_fields=["undone_at", "undone_by"])
-    _announce(1 + len(record.merged_ids), involves_restricted=record.involves_restricted)
-
-
 # --- the registry's own rows ----------------------------------------------------------------------
 
 
@@ -478,7 +453,7 @@ def _stake_combine(kept: Stake, moving: Stake) -> tuple[dict[str, Any], str]:
     """Two stakes in one outcome: keep the stronger (interest + influence), the newer if equal."""
     strength = lambda s: (s.interest + s.influence, s.updated_at)  # noqa: E731
     if strength(moving) > strength(kept):
-        fields = ("interest", "influence", "position", "notes", "source")
+        fields = ("interest", "influence", "position", "notes", "source", "origin")
         return (
             {name: getattr(moving, name) for name in fields},
             f"in “{moving.outcome}” the merged record's stake was stronger "
@@ -541,6 +516,6 @@ __all__ = [
     "merge_policy_register",
     "ordered_pair",
     "stakeholder_merge",
-    "stakeholder_merge_undo",
+    "model_references",
     "stakeholder_references",
 ]

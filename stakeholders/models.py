@@ -360,6 +360,16 @@ class Outcome(models.Model):
         related_name="+",
         editable=False,
     )
+    # Set when the outcome was merged into another (``stakeholders.outcome_merging``); it is then
+    # archived too; undoing the merge clears it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        editable=False,
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="outcomes")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -607,14 +617,22 @@ class MergeRecord(models.Model):
     backwards after checking that nothing it would overwrite changed since.
     """
 
+    # The surviving stakeholder, or for a merge of outcomes (``outcome_merging``) the surviving
+    # outcome; ``merged_ids`` are then outcome ids.
     survivor = models.ForeignKey(
-        Stakeholder, on_delete=models.PROTECT, related_name="merge_records"
+        Stakeholder, null=True, on_delete=models.PROTECT, related_name="merge_records"
+    )
+    outcome_survivor = models.ForeignKey(
+        "Outcome", null=True, on_delete=models.PROTECT, related_name="merge_records"
     )
     merged_ids = models.JSONField(help_text="The ids of the stakeholders merged into the survivor.")
     merged_names = models.JSONField(default=list, help_text="Their names at the time.")
     values = models.JSONField(default=dict, help_text="The surviving value chosen per field.")
     changes = models.JSONField(default=list, encoder=DjangoJSONEncoder)
     summary = models.JSONField(default=list, help_text="What was moved and combined, in words.")
+    # What was moved and combined among rows of restricted actors (an outcome merge by a cleared
+    # person): shown to cleared readers only.
+    restricted_summary = models.JSONField(default=list)
     # Restricted or confidential records took part: the record is for cleared people only.
     involves_restricted = models.BooleanField(default=False)
     merged_by = models.ForeignKey(
@@ -630,10 +648,15 @@ class MergeRecord(models.Model):
         ordering = ["-merged_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Merge #{self.pk} into {self.survivor_id}"
+        return f"Merge #{self.pk} into {self.survivor_id or self.outcome_survivor_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("stakeholders:merge_record_detail", args=[self.pk])
+
+    @property
+    def surviving(self):
+        """The surviving stakeholder or outcome."""
+        return self.outcome_survivor if self.outcome_survivor_id else self.survivor
 
 
 class DuplicateDismissal(models.Model):

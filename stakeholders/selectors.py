@@ -9,6 +9,7 @@ from itertools import chain
 
 from django.apps import apps
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.roles import CLEARANCE_PERMISSION
 from accounts.selectors import two_factor_passed
@@ -83,6 +84,30 @@ def stakeholder_dates_as_seen(queryset: QuerySet[Stakeholder], *, user) -> Query
         seen_created_at=Case(
             When(Q(first_seen_type="+") | Q(first_seen_type__isnull=True), then=F("created_at")),
             default=F("first_seen_at"),
+        )
+    )
+
+
+def _first_seen_public(end: str) -> Subquery:
+    """When the stakeholder at ``end`` (an id field of the outer row) was first recorded public."""
+    return Subquery(
+        Stakeholder.history.filter(id=OuterRef(end), sensitivity=Sensitivity.PUBLIC)
+        .order_by("history_date", "history_id")
+        .values("history_date")[:1]
+    )
+
+
+def relation_dates_as_seen(queryset: QuerySet, *, user, ends: tuple[str, ...]) -> QuerySet:
+    """Stakes or ties (``ends``: their stakeholder id fields) with ``seen_created_at``: when each
+    came into ``user``'s view. For cleared people its creation; for the others not before each
+    of its actors was first public (a stake recorded while its actor was restricted began, for
+    them, when the actor was made public: ``stakeholder_dates_as_seen``)."""
+    if user_is_cleared(user):
+        return queryset.annotate(seen_created_at=F("created_at"))
+    return queryset.annotate(
+        seen_created_at=Greatest(
+            F("created_at"),
+            *(Coalesce(_first_seen_public(end), F("created_at")) for end in ends),
         )
     )
 
@@ -318,7 +343,7 @@ def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int | None = 3
 
     Each entry says who, when, what kind of change and which fields changed (old and new raw
     values; the page formats them). Snapshots taken while the stakeholder was hidden from ``user``
-    are left out, so an uncleared reader never learns that it once was restricted. Costs three
+    are left out, so an uncleared reader never learns that it once was restricted. Costs four
     queries whatever the length of the history.
     """
     records = (
@@ -330,6 +355,7 @@ def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int | None = 3
     if limit is None:
         limit = len(records)
     sectors_by_record = _historical_sector_codes([record.history_id for record in records])
+    tags_by_record = _historical_tag_names([record.history_id for record in records])
     # A parent the reader may not see is, for them, no parent at all: the change that set it is
     # no change (DESIGN.md: as if the hidden actor had never existed).
     parent_ids = {record.parent_id for record in records if record.parent_id is not None}
@@ -345,7 +371,7 @@ def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int | None = 3
             verb = CHANGE_VERBS["+"]
         if previous is not None and record.history_type != "-":
             delta = record.diff_against(
-                previous, excluded_fields=["sectors", *HISTORY_SKIPPED_FIELDS]
+                previous, excluded_fields=["sectors", "tags", *HISTORY_SKIPPED_FIELDS]
             )
             for change in delta.changes:
                 old, new = change.old, change.new
@@ -358,6 +384,10 @@ def stakeholder_history(*, stakeholder: Stakeholder, user, limit: int | None = 3
             new_sectors = sectors_by_record.get(record.history_id, [])
             if old_sectors != new_sectors:
                 changes.append({"field": "sectors", "old": old_sectors, "new": new_sectors})
+            old_tags = tags_by_record.get(previous.history_id, [])
+            new_tags = tags_by_record.get(record.history_id, [])
+            if old_tags != new_tags:
+                changes.append({"field": "tags", "old": old_tags, "new": new_tags})
             if not changes and record.history_type == "~":
                 continue  # nothing this reader may see changed
         entries.append(
@@ -387,6 +417,22 @@ def _historical_sector_codes(history_ids: list[int]) -> dict[int, list[str]]:
     for history_id, code in rows:
         codes.setdefault(history_id, []).append(code)
     return codes
+
+
+def _historical_tag_names(history_ids: list[int]) -> dict[int, list[str]]:
+    """Tag names recorded with each historical snapshot, in one query (as the sectors above)."""
+    if not history_ids:
+        return {}
+    through = apps.get_model("stakeholders", "HistoricalStakeholder_tags")
+    names: dict[int, list[str]] = {}
+    rows = (
+        through.objects.filter(history_id__in=history_ids)
+        .order_by("tag__name")
+        .values_list("history_id", "tag__name")
+    )
+    for history_id, name in rows:
+        names.setdefault(history_id, []).append(name)
+    return names
 
 
 def stakeholder_names_visible_to(user, ids) -> dict[int, str]:
@@ -435,12 +481,18 @@ def outcome_search(*, query: str, limit: int = SEARCH_RESULTS) -> list[dict]:
 
 def merge_record_visible_to(user) -> QuerySet[MergeRecord]:
     """Merge records ``user`` may see. For people not cleared: those whose records were all
-    public when merged and are all public now (a merge never reveals a hidden actor)."""
-    records = MergeRecord.objects.select_related("survivor", "merged_by", "undone_by")
+    public when merged and are all public now (a merge never reveals a hidden actor). Merges of
+    outcomes (public) are everyone's; what they moved of hidden actors' rows is marked in the
+    record (``restricted_summary``), for cleared readers only."""
+    records = MergeRecord.objects.select_related(
+        "survivor", "outcome_survivor", "merged_by", "undone_by"
+    )
     if user_is_cleared(user):
         return records
-    candidates = records.filter(involves_restricted=False, survivor__sensitivity=Sensitivity.PUBLIC)
-    merged = dict(candidates.values_list("pk", "merged_ids"))
+    candidates = records.filter(involves_restricted=False).filter(
+        Q(survivor__sensitivity=Sensitivity.PUBLIC) | Q(outcome_survivor__isnull=False)
+    )
+    merged = dict(candidates.filter(survivor__isnull=False).values_list("pk", "merged_ids"))
     ids = {pk for merged_ids in merged.values() for pk in merged_ids}
     hidden = set(
         Stakeholder.all_objects.filter(pk__in=ids)

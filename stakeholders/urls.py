@@ -41,6 +41,7 @@ urlpatterns = [
     path("outcomes/", views.outcome_list, name="outcome_list"),
     path("outcomes/export.csv", views.outcome_export, name="outcome_export"),
     path("outcomes/new/", views.outcome_create, name="outcome_create"),
+    path("outcomes/merge/", merge_views.outcome_merge_page, name="outcome_merge"),
     path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
     path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
     path("outcomes/<int:pk>/delete/", views.outcome_delete, name="outcome_delete"),

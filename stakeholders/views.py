@@ -33,6 +33,7 @@ from .models import Outcome, Sector, Stakeholder
 from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
 from .selectors import (
     outcome_list_with_stake_counts,
+    relation_dates_as_seen,
     sensitivities_visible_to,
     stake_visible_to,
     stakeholder_dates_as_seen,
@@ -119,6 +120,7 @@ def _stakeholder_columns(is_cleared: bool) -> list[Column]:
         Column("capabilities", "Capabilities"),
         Column("women_led", "Women-led"),
         Column("digital_presence", "Digital presence", default=False),
+        Column("tags", "Tags"),
     ]
     if is_cleared:
         columns.append(Column("sensitivity", "Sensitivity"))
@@ -138,7 +140,7 @@ def stakeholder_list(request):
         filterset=filterset,
         default_per_page=PAGE_SIZE,
     )
-    page = _paginate(request, filterset.qs, tools.per_page)
+    page = _paginate(request, _with_tags(filterset.qs, tools), tools.per_page)
     _origin_facets(filterset, queryset=stakeholder_visible_to(request.user))
     return render(
         request,
@@ -156,6 +158,12 @@ def stakeholder_list(request):
             "active_filter_count": _active_filter_count(filterset),
         },
     )
+
+
+def _with_tags(queryset, tools):
+    """The tags of the page's rows in one more query, when the Tags column shows. A visible
+    record's tags are all visible (only a tag that hidden actors alone carry is withheld)."""
+    return queryset.prefetch_related("tags") if tools.shows.get("tags") else queryset
 
 
 def _origin_facets(filterset, *, queryset) -> None:
@@ -221,14 +229,24 @@ def stakeholder_detail(request, pk: int):
         else None
     )
     history = stakeholder_history(stakeholder=stakeholder, user=user)
-    ties = list(stakeholder_ties(stakeholder=stakeholder, user=user))
+    ties = list(
+        relation_dates_as_seen(
+            stakeholder_ties(stakeholder=stakeholder, user=user),
+            user=user,
+            ends=("from_stakeholder_id", "to_stakeholder_id"),
+        )
+    )
     context = {
         "stakeholder": stakeholder,
         "parent": parent,
         "children": stakeholder_visible_to(user)
         .filter(parent=stakeholder)
         .only("id", "name", "acronym", "kind"),
-        "stakes": stake_visible_to(user).filter(stakeholder=stakeholder).select_related("outcome"),
+        "stakes": relation_dates_as_seen(
+            stake_visible_to(user).filter(stakeholder=stakeholder).select_related("outcome"),
+            user=user,
+            ends=("stakeholder_id",),
+        ),
         "ties": [_tie_row(tie, stakeholder) for tie in ties],
         "history": _readable_history(history, user),
         "is_cleared": user_is_cleared(user),
@@ -291,7 +309,7 @@ def _history_value(field, value, parent_names) -> str:
         return parent_names.get(value, "another stakeholder")
     if field.name == "capabilities":
         return ", ".join(to_capability(value).labels()) or "—"
-    if field.name == "sectors":
+    if field.name in ("sectors", "tags"):
         return ", ".join(value)
     if field.name in ("country", "country_of_origin"):
         return countries.name(str(value)) or str(value)
@@ -382,6 +400,7 @@ OUTCOME_COLUMNS = [
     Column("needs", "Needs"),
     Column("stakes", "Stakes"),
     Column("positions", "Positions"),
+    Column("tags", "Tags"),
     Column("updated", "Updated"),
 ]
 
@@ -400,7 +419,7 @@ def outcome_list(request):
         filterset=filterset,
         default_per_page=PAGE_SIZE,
     )
-    page = _paginate(request, filterset.qs, tools.per_page)
+    page = _paginate(request, _with_tags(filterset.qs, tools), tools.per_page)
     _origin_facets(filterset, queryset=Outcome.objects.all())
     listing = filterset.form.cleaned_data.get("listing") or LISTING_DEFAULT
     return render(
@@ -438,10 +457,14 @@ def outcome_detail(request, pk: int):
         outcome_list_with_stake_counts(user=user).select_related("sector"), pk=pk
     )
     stakes = list(
-        stake_visible_to(user)
-        .filter(outcome=outcome)
-        .select_related("stakeholder")
-        .order_by("-influence", "-interest", "stakeholder__name")
+        relation_dates_as_seen(
+            stake_visible_to(user)
+            .filter(outcome=outcome)
+            .select_related("stakeholder")
+            .order_by("-influence", "-interest", "stakeholder__name"),
+            user=user,
+            ends=("stakeholder_id",),
+        )
     )
     context = {
         "outcome": outcome,

@@ -126,6 +126,17 @@ class UnitIntervalField(serializers.FloatField):
         super().__init__(min_value=0, max_value=1, **kwargs)
 
 
+class TagNamesField(serializers.ListField):
+    """Tags by name. Read: the record's tags (a visible record's tags are visible: only a tag
+    that hidden actors alone carry is kept from people not cleared, and it is on no record they
+    read). Written through the services, which fold names to lower case and create new ones."""
+
+    child = serializers.CharField(max_length=60, allow_blank=False)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
 class VisibleStakeholderField(serializers.PrimaryKeyRelatedField):
     """A stakeholder by id, among those the requesting user may see."""
 
@@ -239,6 +250,10 @@ class StakeholderSerializer(RegistrySerializer):
         default=Sensitivity.PUBLIC,
         help_text="Restricted and confidential actors are shown only to people cleared for them.",
     )
+    tags = TagNamesField(
+        required=False,
+        help_text="Tag names (folded to lower case); on update the list replaces the tags.",
+    )
     external_ids = ExternalIdentifierSerializer(
         many=True,
         required=False,
@@ -269,6 +284,7 @@ class StakeholderSerializer(RegistrySerializer):
             "description",
             "website",
             "external_ids",
+            "tags",
             "recorded_name",
             "origin",
             "source",
@@ -349,6 +365,10 @@ class OutcomeSerializer(RegistrySerializer):
     needed_capabilities = CapabilityListField(
         help_text="The capabilities that achieving the outcome needs."
     )
+    tags = TagNamesField(
+        required=False,
+        help_text="Tag names (folded to lower case); on update the list replaces the tags.",
+    )
 
     stray_errors_field = "title"
 
@@ -362,6 +382,7 @@ class OutcomeSerializer(RegistrySerializer):
             "geography",
             "countries",
             "needed_capabilities",
+            "tags",
             "origin",
             "source",
             "sector",

@@ -92,7 +92,7 @@ class StakeholderViewSet(RestrictedReadAuditMixin, RegistryViewSet):
         return stakeholder_dates_as_seen(
             stakeholder_visible_to(self.request.user)
             .select_related("parent")
-            .prefetch_related("sectors", "external_ids"),
+            .prefetch_related("sectors", "external_ids", "tags"),
             user=self.request.user,
         )
 
@@ -148,7 +148,7 @@ class OutcomeViewSet(RegistryViewSet):
     def get_queryset(self):
         # Outcomes are not restricted themselves; what hangs off them (stakes) is, and is not
         # shown here.
-        return Outcome.objects.order_by("title", "id")
+        return Outcome.objects.prefetch_related("tags").order_by("title", "id")
 
     def filter_queryset(self, queryset):
         # The list leaves machine-made outcomes out by default (``listing``); one asked for by
@@ -164,6 +164,8 @@ class OutcomeViewSet(RegistryViewSet):
     def perform_update(self, serializer):
         with service_errors_on_fields(serializer):
             services.outcome_update(outcome=serializer.instance, **serializer.validated_data)
+        # Prefetched tags of the old state must not be shown as the new one.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):
         services.outcome_delete(outcome=instance, user=self.request.user)

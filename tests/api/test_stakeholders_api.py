@@ -344,18 +344,18 @@ def _fill(resource: str, rows: int) -> None:
 
 
 # Queries per list request, whatever the number of rows: the same for 5 rows and for 50.
-#   token:   the page (+ sectors and identifiers; + the count for outcomes); the token's row comes
-#            from the cache once read (accounts.selectors.token_get_by_prefix)
+#   token:   the page (+ sectors, identifiers and tags; + the count and tags for outcomes); the
+#            token's row comes from the cache once read (accounts.selectors.token_get_by_prefix)
 #   session: session, user, the user's permissions (2, read for every session: do they owe a
 #            second factor?), the page; a cleared person: + the device their session passed the
 #            second factor with
 #   a cleared person reading restricted rows: + one row in the audit log
 QUERIES = {
-    ("token", "stakeholders"): 3, ("token", "outcomes"): 2, ("token", "stakes"): 1,
+    ("token", "stakeholders"): 4, ("token", "outcomes"): 3, ("token", "stakes"): 1,
     ("token", "ties"): 1,
-    ("analyst", "stakeholders"): 7, ("analyst", "outcomes"): 6, ("analyst", "stakes"): 5,
+    ("analyst", "stakeholders"): 8, ("analyst", "outcomes"): 7, ("analyst", "stakes"): 5,
     ("analyst", "ties"): 5,
-    ("cleared_analyst", "stakeholders"): 9, ("cleared_analyst", "outcomes"): 7,
+    ("cleared_analyst", "stakeholders"): 10, ("cleared_analyst", "outcomes"): 8,
     ("cleared_analyst", "stakes"): 7, ("cleared_analyst", "ties"): 7,
 }  # fmt: skip
 

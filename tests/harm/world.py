@@ -43,6 +43,7 @@ from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, Ti
 from stakeholders.duplicates import duplicate_dismiss
 from stakeholders.merging import stakeholder_merge
 from stakeholders.models import Sector, Stakeholder
+from stakeholders.outcome_merging import outcome_merge
 
 START = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 TOKEN_PLAINTEXT = "sd_harness0.harness-secret-not-random-0123456789abcdefghijkl"
@@ -374,6 +375,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
     with step():
         _iati(world, hidden=hidden)
     _provenance(world, hidden=hidden, step=step)
+    _outcome_merges(world, hidden=hidden, step=step)
     with step():
         methodology = Methodology.objects.get(published=True)
         index_services.methodology_rescore_all(methodology=methodology)
@@ -574,6 +576,44 @@ def _provenance(world: World, *, hidden: bool, step) -> None:
                 stakeholder=a["h_imported"], tags=["sahel", "militia watch"]
             )
             registry.stakeholder_update(stakeholder=a["h_women"], tags=["partners"])
+
+
+def _outcome_merges(world: World, *, hidden: bool, step) -> None:
+    """Machine-made duplicates of outcomes merged (issue 16): one by the cleared officer, which
+    in the hidden world moves a hidden actor's stake and combines its two stakes (said to cleared
+    readers only); one by the uncleared officer, which leaves a hidden actor's stake where it
+    was. Both records, pages and counts must read as if the hidden stakes had never existed."""
+    a, o, users = world.actors, world.outcomes, world.users
+    peace = Sector.objects.get(code="15220")
+    with step():
+        for key, title, country in (
+            ("machine_dup", "Civilian peace building, Mali", "ML"),
+            ("promoted_dup", "Civilian peace building, Niger", "NE"),
+        ):
+            o[key] = registry.outcome_create(
+                title=title, theme=Theme.RECONSTRUCTION, origin="iati", source="IATI import",
+                sector=peace, countries=[country], tags=["peace", "imported"],
+            )  # fmt: skip
+            registry.stake_create(
+                stakeholder=a["ngo"], outcome=o[key], interest=0.4, influence=0.4,
+                source="IATI activity data", origin="iati",
+            )  # fmt: skip
+            if hidden:
+                registry.stake_create(
+                    stakeholder=a["h_imported"], outcome=o[key], interest=0.95, influence=0.9,
+                    source="IATI activity data", origin="iati",
+                )  # fmt: skip
+    with step():
+        outcome_merge(
+            survivor=o["machine"],
+            others=[o["machine_dup"]],
+            values={"description": o["machine_dup"].pk},
+            user=users["cleared"],
+        )
+    with step():
+        outcome_merge(
+            survivor=o["promoted"], others=[o["promoted_dup"]], values={}, user=users["officer"]
+        )
 
 
 def _iati(world: World, *, hidden: bool) -> None:

@@ -9,7 +9,8 @@ from index.models import EngagementParticipant
 from partnerships.coalitions.models import Coalition, CoalitionComputation, CoalitionMember
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun, PartnershipMember
 from stakeholders.choices import IdentifierScheme, Sensitivity, TieKind
-from stakeholders.merging import stakeholder_merge, stakeholder_merge_undo, stakeholder_references
+from stakeholders.merge_undo import stakeholder_merge_undo
+from stakeholders.merging import stakeholder_merge, stakeholder_references
 from stakeholders.models import (
     DuplicateDismissal,
     ExternalIdentifier,

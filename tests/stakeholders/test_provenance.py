@@ -2,6 +2,7 @@
 source on every record, filters and facet counts by source, the backfill of existing rows."""
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -155,9 +156,9 @@ def test_machine_made_list_query_count_does_not_grow(
     login_verified(client, analyst)
     url = reverse("stakeholders:outcome_list") + "?listing=machine"
     client.get(url)  # warm per-user lookups
-    # session, user, permissions ×2, list settings ×2, count, page, origin facet, sector choices,
-    # tag choices
-    with django_assert_num_queries(11):
+    # session, user, permissions ×2, list settings ×2, count, page, the page's tags (the Tags
+    # column), origin facet, sector choices, tag choices
+    with django_assert_num_queries(12):
         assert client.get(url).status_code == 200
 
 
@@ -213,3 +214,36 @@ def test_the_backfill_recognises_what_imports_made():
     tie.refresh_from_db()
     assert (stake.origin, tie.origin) == ("iati", "3w")
     assert stake.created_at == stake.updated_at and tie.created_at == tie.updated_at
+
+
+def test_stakes_and_ties_show_their_provenance_dated_as_the_reader_saw_them(
+    client, analyst, cleared_analyst
+):
+    import datetime
+
+    import time_machine
+
+    from stakeholders.services import stakeholder_update
+
+    day = lambda d: datetime.datetime(2026, 3, d, 12, tzinfo=datetime.UTC)  # noqa: E731
+    with time_machine.travel(day(2), tick=False):
+        actor = StakeholderFactory(name="Quiet Mediators", sensitivity="restricted")
+        partner = StakeholderFactory(name="Open Aid")
+        outcome = OutcomeFactory(title="Safe water in Gao")
+        StakeFactory(stakeholder=actor, outcome=outcome, origin="3w", source="3W Gao row 4")
+        TieFactory(
+            from_stakeholder=actor, to_stakeholder=partner, origin="iati", source="IATI import"
+        )
+    with time_machine.travel(day(20), tick=False):
+        stakeholder_update(stakeholder=actor, sensitivity="public")
+    login_verified(client, analyst)
+    page = client.get(actor.get_absolute_url()).content.decode()
+    assert "3W import · 3W Gao row 4" in page and "IATI import · IATI import" in page
+    # For the uncleared the stake and the tie began when the actor was made public.
+    assert "added <time" in page and "2 Mar 2026" not in page and "20 Mar 2026" in page
+    outcome_page = client.get(outcome.get_absolute_url()).content.decode()
+    stake_date = re.search(r"3W import: 3W Gao row 4 · added <time[^>]*>([^<]+)<", outcome_page)
+    assert stake_date and stake_date.group(1) == "20 Mar 2026"
+    login_verified(client, cleared_analyst)
+    page = client.get(actor.get_absolute_url()).content.decode()
+    assert page.count("2 Mar 2026") >= 2  # the stake's and the tie's own dates

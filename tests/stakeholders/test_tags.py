@@ -105,3 +105,57 @@ def test_the_admin_tag_widget_lists_no_tag_only_hidden_actors_carry(client, admi
     ).content.decode()
     assert "sahel" in page
     assert "militia watch" not in page
+
+
+def test_the_api_reads_and_writes_tags_and_filters_by_them(analyst, officer, tagged):
+    from tests.api.conftest import signed_in
+
+    public, _ = tagged
+    client = signed_in(analyst)
+    url = reverse("stakeholders-api:stakeholder-list")
+    rows = client.get(url, {"tag": "sahel"}).json()["results"]
+    assert [(r["name"], r["tags"]) for r in rows] == [("Relief Mali", ["sahel"])]
+    # The hidden-only tag is refused exactly as a tag that does not exist.
+    hidden_only = client.get(url, {"tag": "militia watch"})
+    missing = client.get(url, {"tag": "no such tag"})
+    assert hidden_only.status_code == missing.status_code == 400
+    assert hidden_only.content.replace(b"militia watch", b"?") == missing.content.replace(
+        b"no such tag", b"?"
+    )
+    outcomes = client.get(reverse("stakeholders-api:outcome-list"), {"tag": "peace"}).json()
+    assert [r["tags"] for r in outcomes["results"]] == [["peace"]]
+
+    writer = signed_in(officer)
+    detail = reverse("stakeholders-api:stakeholder-detail", args=[public.pk])
+    response = writer.patch(detail, {"tags": ["Sahel", "  Donor  "]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["tags"] == ["donor", "sahel"]
+    assert tag_names(public) == ["donor", "sahel"]
+    too_long = writer.patch(detail, {"tags": ["x" * 61]}, format="json")
+    assert too_long.status_code == 400 and "tags" in str(too_long.json())
+    created = writer.post(
+        reverse("stakeholders-api:outcome-list"),
+        {"title": "Safe water in Gao", "theme": "climate_security", "tags": ["Water"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["tags"] == ["water"]
+
+
+def test_the_lists_show_a_tags_column(client, analyst, tagged):
+    login_verified(client, analyst)
+    page = client.get(reverse("stakeholders:stakeholder_list")).content.decode()
+    assert '<th scope="col">Tags</th>' in page
+    assert 'class="chip tag-chip" href="?tag=sahel"' in page and "militia watch" not in page
+    page = client.get(reverse("stakeholders:outcome_list")).content.decode()
+    assert '<th scope="col">Tags</th>' in page and ">peace</a>" in page
+
+
+def test_the_stakeholder_page_history_names_tag_changes(client, analyst):
+    actor = StakeholderFactory()
+    stakeholder_update(stakeholder=actor, tags=["sahel", "donor"])
+    stakeholder_update(stakeholder=actor, tags=["sahel"])
+    login_verified(client, analyst)
+    page = client.get(actor.get_absolute_url()).content.decode()
+    assert "<del>donor, sahel</del> → <ins>sahel</ins>" in page
+    assert "'tag':" not in page  # not the link table's raw rows

@@ -708,19 +708,21 @@ def build_registry(rows: int):
 QUERY_COUNTS = {
     # count, page of rows, outcome choices of the filter, sector choices of the filter
     # +2: the reader's page size and columns for the list, and their saved views of it
-    # +1: the "Source" filter's counts by origin; +1: the tag choices of the filter
-    "stakeholder_list": 12,
+    # +1: the "Source" filter's counts by origin; +1: the tag choices of the filter; +1: the
+    # page's tags (the Tags column)
+    "stakeholder_list": 13,
     # count, page of rows with visible stake counts; +2 as above; +1 the counts by origin, +1
-    # the machine-made outcomes left out, +1 the sector choices of the filter, +1 the tag choices
-    "outcome_list": 12,
-    # stakeholder with parent, sectors, identifiers, history, history's sectors, children,
+    # the machine-made outcomes left out, +1 the sector choices of the filter, +1 the tag choices,
+    # +1 the page's tags (the Tags column)
+    "outcome_list": 13,
+    # stakeholder with parent, sectors, identifiers, history, history's sectors and tags, children,
     # stakes with outcomes, ties with both ends
     # +1: its candidate partnerships; +3: the current methodology, its engagements with their
     # scores, and their averages; +1: its tags
     # +10: the relationships panel: its owner, open follow-ups, and the timeline (interactions,
     # stake history, ties begun, ties ended, methodology, engagements, partnership steps, and the
     # reader's roles, which say which partnerships they may see)
-    "stakeholder_detail": 27,
+    "stakeholder_detail": 28,
     # outcome with visible stake counts, visible stakes with stakeholders
     # +1: its best candidate pairs; +1: how its coalitions were computed (none here); +1 its tags
     # +2: its interactions (relationships panel), and the reader's roles (visible partnerships)
