@@ -330,6 +330,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "relationships:follow_up_done": {"pk": "relationships.followup"},
     "relationships-api:interaction-detail": {"pk": "relationships.interaction"},
     "relationships-api:followup-detail": {"pk": "relationships.followup"},
+    "relationships-api:salience-detail": {"pk": "relationships.salienceassessment"},
+    "relationships-api:outcome-positions": {"pk": OUTCOME},
 }
 PARTNERSHIP_ROUTES = ("partnerships:partnership_", "partnerships-api:partnership-")
 PAIR_ROUTES = {
