@@ -120,3 +120,20 @@ def test_partner_tokens_are_refused_and_the_schema_lists_both(officer, administr
     schema = _api(officer).get(reverse("api-schema"), {"format": "json"}).json()
     assert "/api/v1/salience/" in schema["paths"]
     assert "/api/v1/outcomes/{id}/positions/" in schema["paths"]
+
+
+def test_a_stake_patched_through_the_api_is_a_dated_assessment(officer):
+    stake = registry.stake_create(
+        stakeholder=StakeholderFactory(),
+        outcome=OutcomeFactory(),
+        interest=0.5,
+        influence=0.5,
+        assessed_on=TODAY - datetime.timedelta(days=40),
+    )
+    url = reverse("stakeholders-api:stake-detail", args=[stake.pk])
+    api = _api(officer)
+    body = api.patch(url, {"position": "opposes", "notes": "Walked out"}, format="json").json()
+    assert (body["position"], body["assessed_on"]) == ("opposes", TODAY.isoformat())
+    future = (TODAY + datetime.timedelta(days=1)).isoformat()
+    refused = api.patch(url, {"assessed_on": future}, format="json")
+    assert refused.status_code == 400 and "assessed_on" in refused.json()["error"]["fields"]
