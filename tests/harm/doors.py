@@ -179,7 +179,8 @@ class Labels:
 
 # --- normalising a response --------------------------------------------------------------------
 
-ID_NUMBER = re.compile(r"(?<![\d.])(\d{8,9})(?![\d.])")
+# Table i's ids start at (i + 1) · 10⁷: from the 100th table on they have ten digits.
+ID_NUMBER = re.compile(r"(?<![\d.])(\d{8,10})(?![\d.])")
 NOISE = [
     (
         re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'),
