@@ -6,11 +6,13 @@ row and inserted in bulk; every demo row has change history. Rows are keyed on n
 the load idempotent and lets it complete a partly loaded database.
 """
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from stakeholders import services
@@ -222,6 +224,11 @@ def _bulk_create_validated(model, instances: list, *, foreign_keys: list[str]) -
     return len(instances)
 
 
+def mapped_on() -> datetime.date:
+    """The day the demo's stakes were first assessed: a year before the day of loading."""
+    return timezone.localdate() - datetime.timedelta(days=365)
+
+
 def _stakes_create(scenario: Scenario, actor_ids, outcome_ids) -> int:
     existing = set(
         Stake.objects.filter(outcome_id__in=outcome_ids.values()).values_list(
@@ -242,6 +249,9 @@ def _stakes_create(scenario: Scenario, actor_ids, outcome_ids) -> int:
                 position=spec.position,
                 notes=spec.notes,
                 source=spec.source,
+                # The scenario's map was drawn a year ago; the re-assessments since
+                # (demo/data/over_time.yaml) make the outcome pages' charts move.
+                assessed_on=mapped_on(),
             )
         )
     return _bulk_create_validated(Stake, stakes, foreign_keys=["stakeholder", "outcome"])

@@ -44,3 +44,20 @@ class RelationshipsConfig(AppConfig):
             order=5,
         )
         panel_register(page="home", template="relationships/includes/home_panel.html", order=5)
+        # Salience beside the power–interest grid; support and opposition over time, and the
+        # actors by salience class, first below it.
+        panel_register(
+            page="outcome_side",
+            template="relationships/includes/outcome_side_panel.html",
+            order=5,
+        )
+        panel_register(
+            page="outcome_detail",
+            template="relationships/includes/outcome_over_time_panel.html",
+            order=1,
+        )
+        panel_register(
+            page="stakeholder_detail",
+            template="relationships/includes/stakeholder_salience_panel.html",
+            order=6,
+        )

@@ -8,8 +8,8 @@ interactions; its follow-ups and owner go).
 from stakeholders.deletion import DeletionParticipant, register
 from stakeholders.models import Outcome, Stakeholder
 
-from .models import FollowUp, Interaction, StakeholderOwner
-from .selectors import interaction_visible_to
+from .models import FollowUp, Interaction, SalienceAssessment, StakeholderOwner
+from .selectors import interaction_visible_to, salience_visible_to
 
 
 def _stakeholder_hidden_links(stakeholder: Stakeholder, user) -> bool:
@@ -28,12 +28,19 @@ def _stakeholder_archive(stakeholder: Stakeholder, user) -> None:
     for follow_up in FollowUp.objects.filter(stakeholder=stakeholder):
         follow_up.delete()  # one by one: the history records each
     StakeholderOwner.objects.filter(stakeholder=stakeholder).delete()
+    for assessment in SalienceAssessment.objects.filter(stakeholder=stakeholder):
+        assessment.delete()
 
 
 def _outcome_hidden_links(outcome: Outcome, user) -> bool:
+    # Salience of actors hidden from the person: deleting the outcome would destroy it.
     return (
         Interaction.objects.filter(outcomes=outcome)
         .exclude(pk__in=interaction_visible_to(user).values("pk"))
+        .exists()
+    ) or (
+        SalienceAssessment.objects.filter(outcome=outcome)
+        .exclude(pk__in=salience_visible_to(user).values("pk"))
         .exists()
     )
 
@@ -42,6 +49,8 @@ def _outcome_archive(outcome: Outcome, user) -> None:
     Interaction.outcomes.through.objects.filter(
         outcome=outcome, interaction__in=interaction_visible_to(user).values("pk")
     ).delete()
+    for assessment in salience_visible_to(user).filter(outcome=outcome):
+        assessment.delete()
 
 
 def register_participants() -> None:

@@ -8,7 +8,7 @@ from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import InteractionKind
-from .models import FollowUp, Interaction
+from .models import FollowUp, Interaction, SalienceAssessment
 
 
 def _stakeholders(request):
@@ -77,3 +77,14 @@ class FollowUpFilterSet(django_filters.FilterSet):
         if not value or user is None:
             return queryset
         return queryset.filter(owner=user)
+
+
+class SalienceFilterSet(django_filters.FilterSet):
+    """Filters of the salience assessments (API): by stakeholder and outcome."""
+
+    stakeholder = django_filters.ModelChoiceFilter(queryset=_stakeholders)
+    outcome = django_filters.ModelChoiceFilter(queryset=Outcome.objects.all())
+
+    class Meta:
+        model = SalienceAssessment
+        fields = ["stakeholder", "outcome"]

@@ -11,6 +11,7 @@ from smartdiplomacy.widgets import use_picker
 from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
+from . import salience
 from .choices import InteractionKind, Sentiment
 from .models import Interaction
 
@@ -143,3 +144,46 @@ class OwnerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _people()
         self.fields["owner"].label_from_instance = lambda obj: obj.get_full_name() or obj.username
+
+
+SCALE_HELP = "0 none · 1 low · 2 moderate · 3 high; present from 2."
+
+
+class SalienceForm(forms.Form):
+    """A quick salience assessment; the scale and the rule are in ``relationships.salience``."""
+
+    stakeholder = forms.ModelChoiceField(queryset=None, empty_label="Choose a stakeholder…")
+    outcome = forms.ModelChoiceField(queryset=None, empty_label="Choose an outcome…")
+    power = forms.TypedChoiceField(
+        choices=salience.SCALE, coerce=int, widget=forms.RadioSelect,
+        help_text="Can it impose its will on the outcome (force, money, rules, votes)? "
+        + SCALE_HELP,
+    )  # fmt: skip
+    legitimacy = forms.TypedChoiceField(
+        choices=salience.SCALE, coerce=int, widget=forms.RadioSelect,
+        help_text="Is its claim or action seen as proper and appropriate? " + SCALE_HELP,
+    )  # fmt: skip
+    urgency = forms.TypedChoiceField(
+        choices=salience.SCALE, coerce=int, widget=forms.RadioSelect,
+        help_text="Is its claim time-sensitive and critical to it? " + SCALE_HELP,
+    )  # fmt: skip
+    assessed_on = forms.DateField(
+        label="Assessed on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the assessment rests on (optional).",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("assessed_on", timezone.localdate())
+        self.fields["stakeholder"].queryset = stakeholder_visible_to(user).only(
+            "id", "name", "acronym"
+        )
+        use_picker(
+            self.fields["stakeholder"], search_url=reverse("stakeholders:stakeholder_search")
+        )
+        self.fields["outcome"].queryset = Outcome.objects.only("id", "title")
+        use_picker(self.fields["outcome"], search_url=reverse("stakeholders:outcome_search"))

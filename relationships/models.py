@@ -5,6 +5,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .choices import SENTIMENT_MAX, SENTIMENT_MIN, InteractionKind, Sentiment
+from .salience import SCALE, SCALE_MAX, SCALE_MIN, salience_class
 
 
 class Interaction(models.Model):
@@ -149,3 +150,50 @@ class FollowUpReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder of {self.follow_up_id} on {self.day}"
+
+
+def _scale_check(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{name}__gte": SCALE_MIN, f"{name}__lte": SCALE_MAX}),
+        name=f"relationships_salience_{name}_range",
+        violation_error_message=f"{name.capitalize()} must be {SCALE_MIN} to {SCALE_MAX}.",
+    )
+
+
+class SalienceAssessment(models.Model):
+    """One dated reading of a stakeholder's power, legitimacy and urgency in an outcome
+    (Mitchell, Agle & Wood; the scale and the rule in ``relationships.salience``).
+
+    A re-assessment is a new row: the earlier ones are kept and listed; the latest (by
+    ``assessed_on``, then by when it was recorded) is the actor's class. Hidden with its
+    stakeholder (``relationships.selectors.salience_visible_to``).
+    """
+
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder", on_delete=models.CASCADE, related_name="salience_assessments"
+    )
+    outcome = models.ForeignKey(
+        "stakeholders.Outcome", on_delete=models.CASCADE, related_name="salience_assessments"
+    )
+    power = models.SmallIntegerField(choices=SCALE)
+    legitimacy = models.SmallIntegerField(choices=SCALE)
+    urgency = models.SmallIntegerField(choices=SCALE)
+    assessed_on = models.DateField()
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        indexes = [models.Index(fields=["outcome", "stakeholder", "assessed_on"])]
+        constraints = [_scale_check("power"), _scale_check("legitimacy"), _scale_check("urgency")]
+
+    def __str__(self) -> str:
+        return f"Salience of {self.stakeholder} in {self.outcome} on {self.assessed_on}"
+
+    @property
+    def salience(self):
+        return salience_class(power=self.power, legitimacy=self.legitimacy, urgency=self.urgency)

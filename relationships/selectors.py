@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 
 from index.selectors import engagement_list, methodology_current
 from partnerships.models import PartnershipEvent
 from partnerships.selectors import partnership_visible_to
-from stakeholders.choices import Sensitivity
+from stakeholders.choices import Position, Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder
 from stakeholders.selectors import (
     relation_history_as_seen,
@@ -26,7 +27,8 @@ from stakeholders.selectors import (
     tie_visible_to,
 )
 
-from .models import FollowUp, Interaction, StakeholderOwner
+from . import positions, salience
+from .models import FollowUp, Interaction, SalienceAssessment, StakeholderOwner
 
 Party = Interaction.stakeholders.through
 
@@ -124,6 +126,8 @@ class TimelineEntry:
     detail: str = ""
     who: Any = None
     obj: Any = None
+    note: str = ""
+    source: str = ""
 
     @property
     def day(self) -> datetime.date:
@@ -171,6 +175,8 @@ def _stake_entry(record) -> TimelineEntry:
             f"{record.get_position_display().lower()} · interest {record.interest:.2f}"
             f" · influence {record.influence:.2f}"
         )
+        if record.assessed_on and record.assessed_on != record.history_date.date():
+            detail += f" · assessed {record.assessed_on:%d %b %Y}"
     return TimelineEntry(
         kind="stake",
         when=record.history_date,
@@ -180,6 +186,8 @@ def _stake_entry(record) -> TimelineEntry:
         url=outcome.get_absolute_url() if outcome else None,
         detail=detail,
         who=record.history_user,
+        note=(record.notes or "").strip() if record.history_type != "-" else "",
+        source=record.source if record.history_type != "-" else "",
     )
 
 
@@ -301,4 +309,151 @@ def stakeholder_timeline(
         "has_next": len(entries) > start + per_page,
         "has_previous": page > 1,
         "stakeholder": stakeholder,
+    }
+
+
+# --- salience -------------------------------------------------------------------------------
+
+
+def salience_visible_to(user) -> QuerySet[SalienceAssessment]:
+    """Salience assessments ``user`` may see: of stakeholders visible to them, in outcomes that
+    are not archived, and not recorded while the stakeholder was hidden from them (for them, it
+    did not exist then)."""
+    queryset = SalienceAssessment.objects.filter(
+        stakeholder__in=stakeholder_visible_to(user).values("pk"),
+        outcome__archived_at__isnull=True,
+    )
+    return relation_history_as_seen(queryset, user=user, ends=("stakeholder_id",), at="created_at")
+
+
+def salience_list(*, user) -> QuerySet[SalienceAssessment]:
+    return salience_visible_to(user).select_related("stakeholder", "outcome", "assessed_by")
+
+
+def _latest(rows) -> list[SalienceAssessment]:
+    """The latest assessment of each (stakeholder, outcome) among ``rows`` (ordered newest
+    first: by day assessed, then by when recorded)."""
+    seen, latest = set(), []
+    for row in rows:
+        key = (row.stakeholder_id, row.outcome_id)
+        if key not in seen:
+            seen.add(key)
+            latest.append(row)
+    return latest
+
+
+def outcome_salience(*, outcome: Outcome, user) -> dict:
+    """The outcome page's salience panel: each visible actor's latest class, the count per
+    class (zeros included, for the three-circle view), and every assessment (earlier ones
+    kept). Two queries."""
+    rows = list(
+        salience_list(user=user)
+        .filter(outcome=outcome)
+        .order_by("-assessed_on", "-created_at", "-id")
+    )
+    latest = _latest(rows)
+    groups = {cls.key: [] for cls in salience.CLASSES}
+    for row in sorted(latest, key=lambda row: (row.stakeholder.name, row.stakeholder_id)):
+        groups[row.salience.key].append(row)
+    counts = salience.class_counts(row.salience.key for row in latest)
+    return {
+        "latest": latest,
+        "classes": [
+            {
+                "cls": cls,
+                "count": count,
+                "rows": groups[cls.key],
+                "spot": salience.VENN_SPOTS[cls.key],
+            }
+            for cls, count in counts
+        ],
+        "assessments": rows,
+        "circles": salience.VENN_CIRCLES,
+    }
+
+
+def stakeholder_salience(*, stakeholder: Stakeholder, user) -> list[dict]:
+    """Per outcome, the stakeholder's latest salience and its earlier assessments; one query
+    (the caller has found the stakeholder visible)."""
+    rows = (
+        salience_list(user=user)
+        .filter(stakeholder=stakeholder)
+        .order_by("outcome__title", "outcome_id", "-assessed_on", "-created_at", "-id")
+    )
+    per_outcome: dict[int, dict] = {}
+    for row in rows:
+        entry = per_outcome.setdefault(
+            row.outcome_id, {"outcome": row.outcome, "latest": row, "earlier": []}
+        )
+        if entry["latest"] is not row:
+            entry["earlier"].append(row)
+    return list(per_outcome.values())
+
+
+# --- position and interest over time --------------------------------------------------------
+
+POSITION_MONTHS = 12
+
+
+def outcome_positions(
+    *, outcome: Outcome, user, months: int = POSITION_MONTHS, today: datetime.date | None = None
+) -> dict:
+    """How support and opposition in ``outcome`` moved over the last ``months`` months, from
+    the stake history as ``user`` could have seen it (``relationships.positions``): actors
+    hidden from them now, and versions from a time an actor was hidden, are left out. Each
+    version is dated by its ``assessed_on`` (the day it was recorded when empty). Two
+    queries (the history, then the names of who moved)."""
+    today = today or datetime.date.today()
+    ever_here = Stake.history.filter(outcome_id=outcome.pk).values("id")
+    records = relation_history_as_seen(
+        Stake.history.filter(
+            id__in=ever_here, stakeholder_id__in=stakeholder_visible_to(user).values("pk")
+        ),
+        user=user,
+        ends=("stakeholder_id",),
+    )
+    rows = (
+        records.annotate(
+            day=Coalesce("assessed_on", TruncDate("history_date", tzinfo=datetime.UTC))
+        )
+        .order_by("history_date", "history_id")
+        .values_list(
+            "id", "day", "history_type", "outcome_id", "stakeholder_id", "position", "influence"
+        )
+    )
+    by_stake = positions.timelines(
+        positions.Assessment(
+            stake_id=stake_id,
+            day=day,
+            state=None
+            if kind == "-" or outcome_id != outcome.pk
+            else positions.State(stakeholder_id, position, influence),
+        )
+        for stake_id, day, kind, outcome_id, stakeholder_id, position, influence in rows
+    )
+    ends = positions.month_ends(today=today, months=months)
+    series = positions.monthly(by_stake, ends)
+    start = ends[0].replace(day=1)
+    moves = positions.who_moved(by_stake, start=start, end=today)
+    names = stakeholder_visible_to(user).in_bulk([move.stakeholder_id for move in moves])
+    labels = dict(Position.choices)
+    return {
+        "series": series,
+        "count_chart": positions.chart(series, measure="count"),
+        "weight_chart": positions.chart(series, measure="weight"),
+        "moves": [
+            {
+                "stakeholder": names[move.stakeholder_id],
+                "before": move.before,
+                "before_label": labels.get(move.before, move.before),
+                "after": move.after,
+                "after_label": labels.get(move.after, move.after),
+                "day": move.day,
+            }
+            for move in moves
+            if move.stakeholder_id in names
+        ],
+        "start": start,
+        "end": today,
+        "has_history": bool(by_stake),
     }

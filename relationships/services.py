@@ -24,9 +24,16 @@ from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.models import Outcome, Stakeholder
 from stakeholders.selectors import stakeholder_visible_to
 
+from . import salience
 from .choices import SENTIMENT_MAX, SENTIMENT_MIN, InteractionKind
-from .models import FollowUp, FollowUpReminder, Interaction, StakeholderOwner
-from .selectors import follow_up_visible_to, interaction_visible_to
+from .models import (
+    FollowUp,
+    FollowUpReminder,
+    Interaction,
+    SalienceAssessment,
+    StakeholderOwner,
+)
+from .selectors import follow_up_visible_to, interaction_visible_to, salience_visible_to
 
 NOTES_MAX = 10_000
 
@@ -418,3 +425,73 @@ def follow_up_reminders_send(*, today: datetime.date | None = None) -> int:
             continue  # another run sent it today
         sent += 1
     return sent
+
+
+# --- salience -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def salience_assess(
+    *,
+    user,
+    stakeholder: Stakeholder,
+    outcome: Outcome,
+    power: int,
+    legitimacy: int,
+    urgency: int,
+    assessed_on: datetime.date | None = None,
+    note: str = "",
+) -> SalienceAssessment:
+    """Record one salience assessment of ``stakeholder`` in ``outcome`` (a re-assessment is a
+    new row; earlier ones stay): each attribute on the 0–3 scale of ``relationships.salience``,
+    dated ``assessed_on`` (today by default, never in the future), by ``user``, who must see the
+    stakeholder and the outcome."""
+    values = {"power": power, "legitimacy": legitimacy, "urgency": urgency}
+    for name, value in values.items():
+        try:
+            salience.check_scale(value)
+        except ValueError as error:
+            raise ApplicationError(f"{name.capitalize()} {error}.", name) from None
+    assessed_on = assessed_on or _today()
+    if not isinstance(assessed_on, datetime.date):
+        raise ApplicationError("Give the date as YYYY-MM-DD.", "assessed_on")
+    today = _today()
+    if assessed_on > today:
+        raise ApplicationError(
+            f"The assessment cannot be dated in the future (today is {today:%Y-%m-%d}).",
+            "assessed_on",
+        )
+    if len(note or "") > NOTES_MAX:
+        raise ApplicationError(f"The note must be at most {NOTES_MAX} characters.", "note")
+    if not stakeholder_visible_to(user).filter(pk=getattr(stakeholder, "pk", None)).exists():
+        raise ApplicationError(
+            f"Stakeholder #{getattr(stakeholder, 'pk', stakeholder)} does not exist.",
+            "stakeholder",
+            code="nonexistent",
+        )
+    if not Outcome.objects.filter(pk=getattr(outcome, "pk", None)).exists():
+        raise ApplicationError(
+            f"Outcome #{getattr(outcome, 'pk', outcome)} does not exist.",
+            "outcome",
+            code="nonexistent",
+        )
+    assessment = SalienceAssessment(
+        stakeholder=stakeholder,
+        outcome=outcome,
+        assessed_on=assessed_on,
+        note=(note or "").strip(),
+        assessed_by=user if getattr(user, "pk", None) else None,
+        **values,
+    )
+    assessment.full_clean()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def salience_delete(*, assessment: SalienceAssessment, user) -> None:
+    """Delete a wrong assessment ``user`` may see (the history keeps it)."""
+    locked = salience_visible_to(user).select_for_update().filter(pk=assessment.pk).first()
+    if locked is None:
+        raise ApplicationError(f"Assessment #{assessment.pk} does not exist.", code="nonexistent")
+    locked.delete()

@@ -16,4 +16,5 @@ urlpatterns = [
     path("stakeholders/<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("follow-ups/", views.follow_up_list_page, name="follow_up_list"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
+    path("salience/new/", views.salience_assess, name="salience_assess"),
 ]

@@ -19,7 +19,7 @@ from stakeholders.selectors import stakeholder_visible_to
 
 from . import services
 from .filtersets import FollowUpFilterSet, InteractionFilterSet
-from .forms import FollowUpForm, InteractionForm, OwnerForm
+from .forms import FollowUpForm, InteractionForm, OwnerForm, SalienceForm
 from .selectors import (
     follow_up_list,
     follow_up_visible_to,
@@ -356,5 +356,55 @@ def owner_set(request, pk: int):
         request,
         "relationships/owner_form.html",
         {"form": form, "stakeholder": stakeholder},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- salience -------------------------------------------------------------------------------
+
+
+def _query_id(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@permission_required("relationships.add_salienceassessment", raise_exception=True)
+def salience_assess(request):
+    """The quick salience form, opened from an outcome or stakeholder page (``?outcome=`` /
+    ``?stakeholder=`` pre-fill it; an id the reader may not see pre-fills nothing)."""
+    initial = {}
+    stakeholder_id, outcome_id = _query_id(request, "stakeholder"), _query_id(request, "outcome")
+    if stakeholder_id and stakeholder_visible_to(request.user).filter(pk=stakeholder_id).exists():
+        initial["stakeholder"] = stakeholder_id
+    if outcome_id and Outcome.objects.filter(pk=outcome_id).exists():
+        initial["outcome"] = outcome_id
+    form = SalienceForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.salience_assess(
+                user=request.user,
+                stakeholder=data["stakeholder"],
+                outcome=data["outcome"],
+                power=data["power"],
+                legitimacy=data["legitimacy"],
+                urgency=data["urgency"],
+                assessed_on=data["assessed_on"],
+                note=data["note"],
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(
+                request,
+                f"Assessed {assessment.stakeholder.name}: {assessment.salience.label.lower()}.",
+            )
+            default = assessment.outcome.get_absolute_url() + "#salience"
+            return redirect(_next_url(request, default))
+    return render(
+        request,
+        "relationships/salience_form.html",
+        {"form": form, "next": _next_url(request, "")},
         status=400 if request.method == "POST" else 200,
     )

@@ -7,6 +7,7 @@ hidden actor's id fails exactly like posting an id that does not exist.
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from smartdiplomacy.object_views import form_service_error
 from smartdiplomacy.widgets import PickerMultiple, use_picker
@@ -251,14 +252,35 @@ class StakeForm(ServiceErrorsMixin, forms.ModelForm):
 
     interest = UnitIntervalField(help_text="0 (none) to 1 (vital).")
     influence = UnitIntervalField(help_text="0 (none) to 1 (decisive).")
+    assessed_on = forms.DateField(
+        required=False,
+        label="Assessed on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The day this interest, influence and position held; today if left empty. "
+        "Each change is kept as a dated assessment: the outcome's chart of support and "
+        "opposition reads them.",
+    )
 
     class Meta:
         model = Stake
-        fields = ["stakeholder", "outcome", "interest", "influence", "position", "source", "notes"]
+        fields = [
+            "stakeholder",
+            "outcome",
+            "interest",
+            "influence",
+            "position",
+            "assessed_on",
+            "source",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        labels = {"notes": "Note"}
+        help_texts = {"notes": "Why this assessment: what was seen or heard, what changed."}
 
     def __init__(self, *args, user, stakeholder=None, outcome=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # A change is a new assessment: dated today unless the officer says otherwise.
+        self.initial["assessed_on"] = timezone.localdate()
         if self.instance.pk:
             del self.fields["stakeholder"], self.fields["outcome"]
             return
@@ -284,7 +306,10 @@ class StakeForm(ServiceErrorsMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         names = ["interest", "influence", "position", "source", "notes"]
-        return {name: self.cleaned_data[name] for name in names}
+        return {
+            **{name: self.cleaned_data[name] for name in names},
+            "assessed_on": self.cleaned_data["assessed_on"] or timezone.localdate(),
+        }
 
 
 class TieForm(ServiceErrorsMixin, forms.ModelForm):

@@ -439,6 +439,12 @@ class Stake(models.Model):
     position = models.CharField(max_length=10, choices=Position.choices, default=Position.SUPPORTS)
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
+    # Each version (kept by the history) is one dated assessment: interest, influence and
+    # position as judged on that day, with its note and source. Empty on rows written by bulk
+    # imports and before this field existed: read as the day the version was recorded.
+    assessed_on = models.DateField(
+        null=True, blank=True, help_text="The day this interest, influence and position held."
+    )
     origin = models.CharField(
         max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
     )

@@ -2,14 +2,15 @@
 
 A higher app registers a template for a page in its ``AppConfig.ready()``; the page includes every
 registered template, in ``order``, with its own context (``stakeholder``, ``outcome`` or
-``partnership``; nothing more on ``home``),
+``partnership``; nothing more on ``home``; ``outcome_side`` is the outcome page's column
+beside its power–interest grid),
 ``request``, ``perms``). The template belongs to the app that registered it and loads that app's
 tags, so what it reads (candidates, scores) and who may see it stay that app's business.
 """
 
 from dataclasses import dataclass
 
-PAGES = ("stakeholder_detail", "outcome_detail", "partnership_detail", "home")
+PAGES = ("stakeholder_detail", "outcome_detail", "outcome_side", "partnership_detail", "home")
 
 
 @dataclass(frozen=True)

@@ -146,14 +146,20 @@ def outcome_list_by_stakes(*, user, limit: int = 10) -> QuerySet[Outcome]:
     )
 
 
-def relation_history_as_seen(records: QuerySet, *, user, ends: tuple[str, ...]) -> QuerySet:
+def relation_history_as_seen(
+    records: QuerySet, *, user, ends: tuple[str, ...], at: str = "history_date"
+) -> QuerySet:
     """History records of stakes or ties (``ends``: their stakeholder id fields) without those
-    from a time one of their actors was hidden from ``user``: they did not exist for them."""
+    from a time one of their actors was hidden from ``user``: they did not exist for them.
+
+    Such a time is anything up to the actor's last hidden version, and anything recorded while
+    that version held (after it, until the actor was made visible). ``at`` names the field
+    that says when a record was made (``created_at`` for rows that are their own history)."""
     allowed = sensitivities_visible_to(user)
     if len(allowed) == len(Sensitivity.values):
         return records
     for index, end in enumerate(ends):
-        until = f"hidden_until_{index}"
+        until, then = f"hidden_until_{index}", f"sensitivity_then_{index}"
         records = records.alias(
             **{
                 until: Subquery(
@@ -161,9 +167,16 @@ def relation_history_as_seen(records: QuerySet, *, user, ends: tuple[str, ...]) 
                     .exclude(sensitivity__in=allowed)
                     .order_by("-history_date")
                     .values("history_date")[:1]
-                )
+                ),
+                then: Subquery(
+                    Stakeholder.history.filter(id=OuterRef(end), history_date__lte=OuterRef(at))
+                    .order_by("-history_date")
+                    .values("sensitivity")[:1]
+                ),
             }
-        ).filter(Q(**{f"{until}__isnull": True}) | Q(history_date__gt=F(until)))
+        ).filter(
+            Q(**{f"{until}__isnull": True}) | Q(**{f"{at}__gt": F(until), f"{then}__in": allowed})
+        )
     return records
 
 

@@ -1,7 +1,9 @@
 """Writes to the registry. Each validates fully (model fields, rules, constraints) and is atomic,
 so bad input raises a ValidationError naming the field and leaves the database as it was."""
 
+import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from smartdiplomacy.services import fields_check, model_update
 
-from .choices import MACHINE_ORIGINS
+from .choices import MACHINE_ORIGINS, Origin
 from .models import (
     ExternalIdentifier,
     Outcome,
@@ -137,25 +139,98 @@ def outcome_create(*, title: str, theme: str, tags: Iterable[str] = (), **fields
     return outcome
 
 
+class _Unset:
+    """A keyword argument not given (``None`` is a value for some fields)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _assessed_on_checked(value) -> datetime.date:
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise ValidationError({"assessed_on": "Give the day of the assessment as YYYY-MM-DD."})
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError(
+            {"assessed_on": f"The assessment cannot be dated in the future (today is {today})."}
+        )
+    return value
+
+
 @transaction.atomic
 def stake_create(
-    *, stakeholder: Stakeholder, outcome: Outcome, interest: float, influence: float, **fields
+    *,
+    stakeholder: Stakeholder,
+    outcome: Outcome,
+    interest: float,
+    influence: float,
+    position: str = Stake.Position.SUPPORTS,
+    notes: str = "",
+    source: str = "",
+    assessed_on: datetime.date | None = None,
+    origin: str = Origin.CURATED,
 ) -> Stake:
+    """Record a stake: the first assessment of ``stakeholder``'s interest, influence and
+    position in ``outcome``, dated ``assessed_on`` (today by default, never in the future)."""
     return _validated_save(
         Stake(
             stakeholder=stakeholder,
             outcome=outcome,
             interest=interest,
             influence=influence,
-            **fields,
+            position=position,
+            notes=notes or "",
+            source=source or "",
+            assessed_on=_assessed_on_checked(assessed_on or timezone.localdate()),
+            origin=origin,
         )
     )
 
 
+ASSESSED = ("interest", "influence", "position")
+
+
 @transaction.atomic
-def stake_update(*, stake: Stake, **fields) -> Stake:
-    for name, value in fields.items():
+def stake_update(
+    *,
+    stake: Stake,
+    interest: float = UNSET,
+    influence: float = UNSET,
+    position: str = UNSET,
+    notes: str = UNSET,
+    source: str = UNSET,
+    assessed_on: datetime.date | None = UNSET,
+    stakeholder: Stakeholder = UNSET,
+    outcome: Outcome = UNSET,
+) -> Stake:
+    """Change the given fields of a stake; the history keeps each version as one dated
+    assessment. A new interest, influence or position without ``assessed_on`` is dated today
+    (re-assessed now); a date in the future is refused."""
+    given = {
+        name: value
+        for name, value in {
+            "interest": interest,
+            "influence": influence,
+            "position": position,
+            "notes": notes,
+            "source": source,
+            "stakeholder": stakeholder,
+            "outcome": outcome,
+        }.items()
+        if value is not UNSET
+    }
+    # Against the stored row: a model form has already set the new values on ``stake``.
+    stored = Stake.objects.filter(pk=stake.pk).values(*ASSESSED).first() or {}
+    reassessed = any(name in given and given[name] != stored.get(name) for name in ASSESSED)
+    for name, value in given.items():
         setattr(stake, name, value)
+    if assessed_on is not UNSET and assessed_on is not None:
+        stake.assessed_on = _assessed_on_checked(assessed_on)
+    elif reassessed:
+        stake.assessed_on = timezone.localdate()
     return _validated_save(stake)
 
 

@@ -9,7 +9,8 @@ from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
 from ..choices import SENTIMENT_MAX, SENTIMENT_MIN, InteractionKind
-from ..models import FollowUp, Interaction
+from ..models import FollowUp, Interaction, SalienceAssessment
+from ..salience import SCALE_MAX, SCALE_MIN
 from ..selectors import interaction_visible_to
 
 
@@ -95,3 +96,75 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "done",
         ]
         read_only_fields = ["id", "done_at", "stakeholder_name"]
+
+
+class SalienceSerializer(serializers.ModelSerializer):
+    """One salience assessment (Mitchell, Agle & Wood): power, legitimacy and urgency on 0 none,
+    1 low, 2 moderate, 3 high; an attribute is present from 2; ``salience_class`` follows from
+    which are present (dormant, discretionary, demanding, dominant, dangerous, dependent,
+    definitive, or none). A re-assessment is a new one; earlier ones are kept."""
+
+    stakeholder = _VisibleStakeholders()
+    stakeholder_name = serializers.CharField(source="stakeholder.name", read_only=True)
+    outcome = serializers.PrimaryKeyRelatedField(queryset=Outcome.objects.all())
+    outcome_title = serializers.CharField(source="outcome.title", read_only=True)
+    power = serializers.IntegerField(min_value=SCALE_MIN, max_value=SCALE_MAX)
+    legitimacy = serializers.IntegerField(min_value=SCALE_MIN, max_value=SCALE_MAX)
+    urgency = serializers.IntegerField(min_value=SCALE_MIN, max_value=SCALE_MAX)
+    assessed_on = serializers.DateField(
+        required=False, help_text="Not in the future; today if left out."
+    )
+    salience_class = serializers.SerializerMethodField()
+    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SalienceAssessment
+        fields = [
+            "id",
+            "stakeholder",
+            "stakeholder_name",
+            "outcome",
+            "outcome_title",
+            "power",
+            "legitimacy",
+            "urgency",
+            "salience_class",
+            "assessed_on",
+            "assessed_by",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = ["id", "assessed_by", "created_at"]
+
+    def get_salience_class(self, obj) -> str:
+        return obj.salience.key
+
+
+class PositionMonthSerializer(serializers.Serializer):
+    """One month of an outcome's position history: at the month's end (today for the current
+    month), how many visible actors supported, were neutral, opposed, and their weight (the sum
+    of their influence)."""
+
+    end = serializers.DateField()
+    supports = serializers.IntegerField(source="count.supports")
+    neutral = serializers.IntegerField(source="count.neutral")
+    opposes = serializers.IntegerField(source="count.opposes")
+    supports_weight = serializers.FloatField(source="weight.supports")
+    neutral_weight = serializers.FloatField(source="weight.neutral")
+    opposes_weight = serializers.FloatField(source="weight.opposes")
+
+
+class PositionMoveSerializer(serializers.Serializer):
+    stakeholder = serializers.IntegerField(source="stakeholder.pk")
+    stakeholder_name = serializers.CharField(source="stakeholder.name")
+    before = serializers.CharField()
+    after = serializers.CharField()
+    day = serializers.DateField()
+
+
+class OutcomePositionsSerializer(serializers.Serializer):
+    outcome = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    months = PositionMonthSerializer(many=True, source="series")
+    moves = PositionMoveSerializer(many=True)

@@ -52,3 +52,54 @@ def my_follow_ups(context) -> dict:
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _outcome_salience(request, outcome) -> dict:
+    """The outcome's salience, read once per request (the page shows it in two places)."""
+    from ..selectors import outcome_salience
+
+    cache = request.__dict__.setdefault("_outcome_salience", {})
+    if outcome.pk not in cache:
+        cache[outcome.pk] = outcome_salience(outcome=outcome, user=request.user)
+    return cache[outcome.pk]
+
+
+@register.inclusion_tag("relationships/includes/outcome_salience.html", takes_context=True)
+def outcome_salience_panel(context, outcome) -> dict:
+    """Beside the power–interest grid: each actor's latest salience class, as three circles."""
+    request = context["request"]
+    return {
+        **_outcome_salience(request, outcome),
+        "outcome": outcome,
+        "perms": context.get("perms"),
+        "request": request,
+    }
+
+
+@register.inclusion_tag("relationships/includes/outcome_over_time.html", takes_context=True)
+def outcome_over_time_panel(context, outcome) -> dict:
+    """Below the grid: salience by class with the assessments kept, and how support and
+    opposition moved (chart and who moved)."""
+    from ..selectors import outcome_positions
+
+    request = context["request"]
+    return {
+        "salience": _outcome_salience(request, outcome),
+        "positions": outcome_positions(outcome=outcome, user=request.user),
+        "outcome": outcome,
+        "perms": context.get("perms"),
+        "request": request,
+    }
+
+
+@register.inclusion_tag("relationships/includes/stakeholder_salience.html", takes_context=True)
+def stakeholder_salience_panel(context, stakeholder) -> dict:
+    from ..selectors import stakeholder_salience
+
+    request = context["request"]
+    return {
+        "outcomes": stakeholder_salience(stakeholder=stakeholder, user=request.user),
+        "stakeholder": stakeholder,
+        "perms": context.get("perms"),
+        "request": request,
+    }

@@ -461,10 +461,17 @@ class StakeSerializer(RegistrySerializer):
             "position",
             "notes",
             "source",
+            "assessed_on",
             "origin",
             "updated_at",
         ]
         read_only_fields = ["id", "origin", "updated_at"]
+        extra_kwargs = {
+            "assessed_on": {
+                "help_text": "The day this interest, influence and position held (not in the "
+                "future). Left out: today when interest, influence or position change."
+            }
+        }
         # One stake per stakeholder and outcome is checked by the service (stake_create), whose
         # error lands on "outcome"; DRF's own validator would answer without naming a field.
         validators = []

@@ -188,7 +188,12 @@ def test_demo_sectors_are_real_dac_codes_with_their_codelist_names():
 
 def test_second_run_changes_nothing():
     from relationships.models import FollowUp, Interaction
-    from relationships.selectors import follow_up_visible_to, interaction_visible_to
+    from relationships.selectors import (
+        follow_up_visible_to,
+        interaction_visible_to,
+        outcome_positions,
+        salience_visible_to,
+    )
 
     first = seed()
     rows, history = registry_rows(), history_counts()
@@ -198,6 +203,13 @@ def test_second_run_changes_nothing():
     analyst = get_user_model().objects.get(username="analyst")
     assert interaction_visible_to(analyst).count() == 11
     assert follow_up_visible_to(analyst).count() == 4
+    # Stakes re-assessed over the year and salience assessed: one of each only for the cleared.
+    assert "Recorded 12 dated stake re-assessments and 14 salience assessments" in first
+    assert salience_visible_to(analyst).count() == 13
+    chad = Outcome.objects.get(title__startswith="Protection and livelihoods for Sudanese")
+    moved = outcome_positions(outcome=chad, user=analyst)
+    assert "Government of Chad" in [move["stakeholder"].name for move in moved["moves"]]
+    assert len({tuple(row["count"].values()) for row in moved["series"]}) > 3  # it moves
 
     output = seed()
 

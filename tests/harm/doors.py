@@ -179,7 +179,8 @@ class Labels:
 
 # --- normalising a response --------------------------------------------------------------------
 
-ID_NUMBER = re.compile(r"(?<![\d.])(\d{8,9})(?![\d.])")
+# Table i's ids start at (i + 1) · 10⁷: from the 100th table on they have ten digits.
+ID_NUMBER = re.compile(r"(?<![\d.])(\d{8,10})(?![\d.])")
 NOISE = [
     (
         re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'),
@@ -330,6 +331,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "relationships:follow_up_done": {"pk": "relationships.followup"},
     "relationships-api:interaction-detail": {"pk": "relationships.interaction"},
     "relationships-api:followup-detail": {"pk": "relationships.followup"},
+    "relationships-api:salience-detail": {"pk": "relationships.salienceassessment"},
+    "relationships-api:outcome-positions": {"pk": OUTCOME},
 }
 PARTNERSHIP_ROUTES = ("partnerships:partnership_", "partnerships-api:partnership-")
 PAIR_ROUTES = {

@@ -334,6 +334,23 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
                 title="Send the coalition our terms", due_date=datetime.date(2026, 10, 31),
                 owner=users["officer"],
             )  # fmt: skip
+            # Salience and a stake re-assessment of "turned" while public (gone for the
+            # uncleared once it is restricted), and of "declassified" while still restricted
+            # (never theirs: for them it begins when made public).
+            relationships.salience_assess(
+                user=users["officer"], stakeholder=world.actors["turned"],
+                outcome=world.outcomes["water"], power=3, legitimacy=3, urgency=2,
+                assessed_on=datetime.date(2026, 9, 1),
+            )  # fmt: skip
+            registry.stake_update(
+                stake=world.actors["turned"].stakes.get(), position="opposes",
+                assessed_on=datetime.date(2026, 10, 1), notes="Walked out of the talks",
+            )  # fmt: skip
+            relationships.salience_assess(
+                user=users["cleared"], stakeholder=world.actors["declassified"],
+                outcome=world.outcomes["displacement"], power=3, legitimacy=0, urgency=3,
+                assessed_on=datetime.date(2026, 10, 15),
+            )  # fmt: skip
     with step():
         # A parent, public (a public actor cannot sit under a hidden one: the link would show).
         registry.stakeholder_update(stakeholder=world.actors["office"], parent=world.actors["ngo"])
@@ -364,6 +381,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
     _engagements(world, hidden=hidden, step=step)
     _partnerships(world, hidden=hidden, step=step)
     _relationships(world, hidden=hidden, step=step)
+    _over_time(world, hidden=hidden, step=step)
     with step():
         # An identifier only a hidden actor holds: the uncleared officer's write goes through.
         registry.stakeholder_external_ids_set(
@@ -459,6 +477,54 @@ def _relationships(world: World, *, hidden: bool, step) -> None:
             relationships.stakeholder_owner_set(
                 stakeholder=a["h_women"], owner=cleared, user=cleared
             )
+
+
+def _over_time(world: World, *, hidden: bool, step) -> None:
+    """Salience assessments (with a re-assessment) and dated stake re-assessments: of visible
+    actors in both worlds (one of an actor the uncleared officer deletes later, one in an outcome
+    they delete), and of hidden actors in shared outcomes, which no salience count, chart or
+    "who moved" may betray."""
+    a, o, users = world.actors, world.outcomes, world.users
+    officer, cleared = users["officer"], users["cleared"]
+
+    def restake(actor, outcome, **fields):
+        stake = a[actor].stakes.get(outcome=o[outcome])
+        registry.stake_update(stake=stake, **fields)
+
+    with step():
+        for actor, outcome, p, lg, u, day in [
+            ("state", "water", 3, 2, 1, datetime.date(2026, 6, 1)),
+            ("ngo", "water", 1, 3, 2, datetime.date(2026, 6, 1)),
+            ("ngo", "water", 2, 3, 3, datetime.date(2026, 10, 1)),
+            ("women", "protection", 1, 3, 3, datetime.date(2026, 7, 1)),
+            ("media", "recruitment", 2, 1, 0, datetime.date(2026, 8, 1)),
+            ("youth", "kidal", 0, 2, 3, datetime.date(2026, 8, 1)),
+        ]:
+            relationships.salience_assess(
+                user=officer, stakeholder=a[actor], outcome=o[outcome], power=p, legitimacy=lg,
+                urgency=u, assessed_on=day, note=f"{actor} as seen in {day:%B}",
+            )  # fmt: skip
+        restake("firm", "water", position="opposes", assessed_on=datetime.date(2026, 7, 15),
+                notes="Tariff dispute", source="Field report, July")  # fmt: skip
+        restake("firm", "water", position="supports", assessed_on=datetime.date(2026, 10, 10))
+        restake("igo", "water", influence=0.9, assessed_on=datetime.date(2026, 9, 1))
+        restake("youth", "kidal", position="neutral", assessed_on=datetime.date(2026, 8, 20))
+    with step():
+        if hidden:
+            for actor, outcome, p, lg, u, day in [
+                ("h_women", "water", 1, 3, 3, datetime.date(2026, 6, 1)),
+                ("h_women", "water", 3, 3, 3, datetime.date(2026, 10, 1)),
+                ("h_militia", "kidal", 3, 0, 3, datetime.date(2026, 7, 1)),
+                ("h_diaspora", "recruitment", 2, 2, 0, datetime.date(2026, 8, 1)),
+            ]:
+                relationships.salience_assess(
+                    user=cleared, stakeholder=a[actor], outcome=o[outcome], power=p,
+                    legitimacy=lg, urgency=u, assessed_on=day, note="Hidden assessment",
+                )  # fmt: skip
+            restake("h_women", "water", position="opposes", assessed_on=datetime.date(2026, 7, 1),
+                    notes="Hidden reason", source="Hidden source")  # fmt: skip
+            restake("h_militia", "kidal", position="opposes", assessed_on=datetime.date(2026, 9, 1))
+            restake("h_diaspora", "recruitment", position="neutral")
 
 
 def _duplicates(world: World, *, hidden: bool, step) -> None:

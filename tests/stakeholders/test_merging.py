@@ -15,6 +15,7 @@ from stakeholders.models import (
     DuplicateDismissal,
     ExternalIdentifier,
     MergeRecord,
+    Outcome,
     Stake,
     Stakeholder,
     Tie,
@@ -117,8 +118,8 @@ def _world(officer):
 
 
 def _relationships_with(officer, survivor, dup, dup2):
-    """An interaction with the survivor and a duplicate (the link would be doubled), a follow-up
-    and an owner of the duplicates."""
+    """An interaction with the survivor and a duplicate (the link would be doubled), a follow-up,
+    an owner and a salience assessment of the duplicates."""
     import datetime
 
     from relationships import services as relationships
@@ -131,6 +132,12 @@ def _relationships_with(officer, survivor, dup, dup2):
         owner=officer,
     )  # fmt: skip
     relationships.stakeholder_owner_set(stakeholder=dup, owner=officer, user=officer)
+    # A salience assessment of a duplicate: it moves to the survivor (its outcome's history).
+    outcome = Stake.objects.filter(stakeholder=dup).values_list("outcome", flat=True).first()
+    relationships.salience_assess(
+        user=officer, stakeholder=dup, outcome=Outcome.objects.get(pk=outcome) if outcome
+        else OutcomeFactory(), power=2, legitimacy=2, urgency=0,
+    )  # fmt: skip
 
 
 def _references_to(ids) -> dict[str, int]:

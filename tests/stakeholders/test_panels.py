@@ -31,15 +31,18 @@ def test_registry_templates_load_only_the_registrys_and_djangos_tags():
 def test_the_apps_above_fill_the_registry_pages_in_order():
     assert panels_for("stakeholder_detail") == [
         "relationships/includes/stakeholder_panel.html",
+        "relationships/includes/stakeholder_salience_panel.html",
         "partnerships/includes/stakeholder_panel.html",
         "index/includes/stakeholder_panel.html",
     ]
     assert panels_for("outcome_detail") == [
+        "relationships/includes/outcome_over_time_panel.html",
         "relationships/includes/outcome_panel.html",
         "partnerships/includes/outcome_panel.html",
     ]
     assert panels_for("partnership_detail") == ["relationships/includes/partnership_panel.html"]
     assert panels_for("home") == ["relationships/includes/home_panel.html"]
+    assert panels_for("outcome_side") == ["relationships/includes/outcome_side_panel.html"]
 
 
 def test_registering_a_panel_twice_adds_it_once_and_an_unknown_page_is_refused():
@@ -47,8 +50,11 @@ def test_registering_a_panel_twice_adds_it_once_and_an_unknown_page_is_refused()
         page="outcome_detail", template="partnerships/includes/outcome_panel.html", order=10
     )
     assert panels_for("outcome_detail") == [
+        "relationships/includes/outcome_over_time_panel.html",
         "relationships/includes/outcome_panel.html",
         "partnerships/includes/outcome_panel.html",
     ]
-    with pytest.raises(ValueError, match="page must be one of stakeholder_detail, outcome_detail"):
+    with pytest.raises(
+        ValueError, match="page must be one of stakeholder_detail, outcome_detail, outcome_side"
+    ):
         panel_register(page="tie_detail", template="x.html", order=1)

@@ -722,11 +722,14 @@ QUERY_COUNTS = {
     # +10: the relationships panel: its owner, open follow-ups, and the timeline (interactions,
     # stake history, ties begun, ties ended, methodology, engagements, partnership steps, and the
     # reader's roles, which say which partnerships they may see)
+    # +1: its salience by outcome (relationships panel)
     "stakeholder_detail": 28,
     # outcome with visible stake counts, visible stakes with stakeholders
     # +1: its best candidate pairs; +1: how its coalitions were computed (none here); +1 its tags
     # +2: its interactions (relationships panel), and the reader's roles (visible partnerships)
-    "outcome_detail": 11,
+    # +2: its salience assessments (read once for the side and the lists), its stake history
+    # (the chart of support and opposition); +1 when someone moved: their names
+    "outcome_detail": 13,
 }
 # Those who may add stakes get the add-a-stake form; its picker fetches choices as one types, so
 # the page reads none of them.

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from demo.engagements import demo_engagements_ensure
 from demo.interactions import demo_interactions_ensure
 from demo.load import demo_scenario_load
+from demo.over_time import demo_over_time_ensure
 from demo.users import DEMO_PASSWORD, demo_users_ensure
 from graph.models import GraphSnapshot
 from graph.services import graph_snapshots_bring_up_to_date, graph_snapshots_missing
@@ -98,6 +99,12 @@ class Command(BaseCommand):
         if interactions:
             self.stdout.write(
                 f"Logged {interactions} demo interactions, with owners and follow-ups."
+            )
+        changes, assessed = demo_over_time_ensure()
+        if changes or assessed:
+            self.stdout.write(
+                f"Recorded {changes} dated stake re-assessments and {assessed} salience "
+                "assessments."
             )
         self._graph_metrics()
         self._coalitions()
