@@ -123,7 +123,7 @@ def stakeholders_recorded(*, user, day: datetime.date, ids: Iterable[int] | None
     allowed = sensitivities_visible_to(user)
     history = Stakeholder.history.filter(id__in=stakeholder_visible_to(user).values("id"))
     if ids is not None:
-        history = history.filter(id__in=list(ids))
+        history = history.filter(id__in=ids if isinstance(ids, QuerySet) else list(ids))
     return {
         record.id: record
         for record in _newest(history, before=day_end(day))
@@ -164,6 +164,29 @@ def ties_held_on(record, day: datetime.date) -> bool:
     return (record.start_date is None or record.start_date <= day) and (
         record.end_date is None or record.end_date >= day
     )
+
+
+def graph_recorded(*, user, day: datetime.date, ids: QuerySet) -> tuple[list[tuple], list]:
+    """The graph of the stakeholders among ``ids`` as recorded at the end of ``day``: actor rows
+    ``(id, name, kind, country, scope, sensitivity)`` and the tie records between two of them
+    (any dates; the caller keeps those that held when it says). Two queries."""
+    actors = stakeholders_recorded(user=user, day=day, ids=ids)
+    rows = [
+        (pk, r.name, r.kind, str(r.country or ""), r.scope, r.sensitivity)
+        for pk, r in sorted(actors.items())
+    ]
+    visible_now = stakeholder_visible_to(user).values("id")
+    ties = [
+        tie
+        for tie in _newest(
+            Tie.history.filter(
+                from_stakeholder_id__in=visible_now, to_stakeholder_id__in=visible_now
+            ),
+            before=day_end(day),
+        )
+        if _present(tie) and tie.from_stakeholder_id in actors and tie.to_stakeholder_id in actors
+    ]
+    return rows, ties
 
 
 @dataclass

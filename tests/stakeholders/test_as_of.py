@@ -300,3 +300,31 @@ def test_as_of_pages_and_the_diff_cost_the_same_queries_for_few_and_many_rows(
         services.stakeholder_update(stakeholder=hub, name="Hub renamed")
     check()
     assert Stakeholder.objects.count() == 7
+
+
+def test_the_graph_as_recorded_on_a_day(scenario):
+    world, _, readers = scenario
+    with time_machine.travel(TODAY, tick=False):
+
+        def graph(reader, day, **params):
+            body = reader.get("/api/v1/graph/", {"recorded_on": day, **params}).json()
+            names = {node["id"]: node["name"] for node in body["nodes"]}
+            return sorted(names.values()), sorted(
+                (names[e["source"]], names[e["target"]]) for e in body["edges"]
+            )
+
+        assert graph(readers["cleared"], "2026-11-02") == (
+            ["Bamako Fund", "Gao Women", "Sahel Relief"],
+            [("Bamako Fund", "Sahel Relief"), ("Sahel Relief", "Gao Women")],
+        )
+        # The tie from the Fund ended on the 5th: as recorded on the 6th it no longer held.
+        assert graph(readers["cleared"], "2026-11-06")[1] == [("Sahel Relief Network", "Gao Women")]
+        # Public on the 2nd, restricted since: absent for the analyst, with its tie.
+        assert graph(readers["analyst"], "2026-11-02") == (
+            ["Bamako Fund", "Sahel Relief"],
+            [("Bamako Fund", "Sahel Relief")],
+        )
+        assert graph(readers["analyst"], "2026-11-01") == ([], [])
+        future = readers["analyst"].get("/api/v1/graph/", {"recorded_on": "2026-11-10"})
+        assert future.status_code == 400
+        assert "recorded_on" in future.json()["error"]["fields"]
