@@ -20,6 +20,7 @@ from django.db.models import Min, Q
 from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Sensitivity
 from stakeholders.filtersets import StakeholderFilterSet
+from stakeholders.history import graph_recorded, ties_held_on
 from stakeholders.models import Outcome
 from stakeholders.selectors import (
     audience_of,
@@ -52,6 +53,9 @@ class GraphOptions:
     max_nodes: int = MAX_NODES
     max_edges: int | None = None  # None: MAX_EDGES
     as_of: date | None = None  # only ties current on that day (start_date/end_date)
+    # The registry as recorded at the end of that day (stakeholders.history); its ties are those
+    # that held on ``as_of`` if given, else on that day.
+    recorded_on: date | None = None
 
 
 @dataclass
@@ -134,10 +138,13 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
         ties = ties.filter(kind__in=options.tie_kinds)
     if options.as_of is not None:
         ties = ties_current_on(ties, options.as_of)
-    tie_rows = list(
-        ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
-                                    "strength")
-    )  # fmt: skip
+    if options.recorded_on is None:
+        tie_rows = list(
+            ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
+                                        "strength")
+        )  # fmt: skip
+    else:
+        rows, tie_rows = _recorded(user=user, shown=shown, options=options)
 
     # Only degrees and hops are read here (the weighted metrics come from the snapshot): plain
     # sets and counts, as a networkx graph cost 2 of the 3.6 s at 5,000 actors / 50,000 ties.
@@ -172,7 +179,8 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
                 "scope": scope,
                 "sensitivity": sensitivity,
                 "degree": degree[pk],
-                "metrics": node_metrics.get(str(pk)),
+                # Today's metrics describe today's graph, not one recorded earlier.
+                "metrics": node_metrics.get(str(pk)) if options.recorded_on is None else None,
                 "position": {"x": position[0], "y": position[1]} if position else None,
                 "stake": None,
             }
@@ -211,6 +219,21 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
         for node in nodes:
             node["stake"] = stakes.get(node["id"], (None, None, None))[2]
     return view
+
+
+def _recorded(*, user, shown, options: GraphOptions) -> tuple[list[tuple], list[tuple]]:
+    """Actor and tie rows of the graph as recorded at the end of ``options.recorded_on``."""
+    assert options.recorded_on is not None
+    rows, records = graph_recorded(user=user, day=options.recorded_on, ids=shown.values("id"))
+    held_on = options.as_of or options.recorded_on
+    tie_rows = [
+        (t.id, t.from_stakeholder_id, t.to_stakeholder_id, t.kind, t.strength)
+        for t in records
+        if ties_held_on(t, held_on)
+        and (options.min_strength is None or t.strength >= options.min_strength)
+        and (not options.tie_kinds or t.kind in options.tie_kinds)
+    ]
+    return rows, tie_rows
 
 
 def _outcome_stakes(*, user, outcome) -> dict[int, tuple[str, str, dict]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import merge_views, views
+from . import as_of_views, merge_views, views
 
 app_name = "stakeholders"
 
@@ -51,4 +51,6 @@ urlpatterns = [
     path("stakes/<int:pk>/delete/", views.stake_delete, name="stake_delete"),
     path("ties/<int:pk>/edit/", views.tie_update, name="tie_update"),
     path("ties/<int:pk>/delete/", views.tie_delete, name="tie_delete"),
+    path("registry/diff/", as_of_views.registry_diff_page, name="registry_diff"),
+    path("registry/diff/export.csv", as_of_views.registry_diff_export, name="registry_diff_export"),
 ]

@@ -209,6 +209,10 @@ def stakeholder_export(request):
 
 @login_required
 def stakeholder_detail(request, pk: int):
+    if request.GET.get("as_of"):
+        from .as_of_views import stakeholder_as_of_page  # it builds on this module's helpers
+
+        return stakeholder_as_of_page(request, pk)
     user = request.user
     stakeholder = get_object_or_404(
         # seen_created_at: an actor declassified later began, for the uncleared, when it was
@@ -452,6 +456,10 @@ def outcome_export(request):
 
 @login_required
 def outcome_detail(request, pk: int):
+    if request.GET.get("as_of"):
+        from .as_of_views import outcome_as_of_page  # it builds on this module's helpers
+
+        return outcome_as_of_page(request, pk)
     user = request.user
     outcome = get_object_or_404(
         outcome_list_with_stake_counts(user=user).select_related("sector"), pk=pk

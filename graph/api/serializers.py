@@ -1,6 +1,7 @@
 """Input and output shapes of the graph API (the output serializers document the schema)."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django_countries import countries
 from rest_framework import serializers
 
@@ -45,6 +46,18 @@ class GraphQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Only ties that held on this day (YYYY-MM-DD): begun by then, not yet ended.",
     )
+    recorded_on = serializers.DateField(
+        required=False,
+        help_text="The registry as recorded at the end of this day (YYYY-MM-DD, up to today): "
+        "actors and ties as they were recorded then, ties that held on `as_of` or else on that "
+        "day; actors the caller may not see today are absent, also where they were public then. "
+        "Metrics (today's) are left out; positions are today's layout.",
+    )
+
+    def validate_recorded_on(self, value):
+        if value is not None and value > timezone.localdate():
+            raise serializers.ValidationError("Give a day up to today: nothing is recorded yet.")
+        return value
 
 
 class GraphFilterDocsSerializer(GraphQuerySerializer):
@@ -198,6 +211,7 @@ def graph_options(query_params) -> GraphOptions:
         max_nodes=data["max_nodes"],
         max_edges=data["max_edges"],
         as_of=data.get("as_of"),
+        recorded_on=data.get("recorded_on"),
     )
 
 

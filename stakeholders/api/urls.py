@@ -1,8 +1,9 @@
 """/api/v1/ of the registry: URL names ``stakeholders-api:<basename>-list`` / ``-detail``."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import history, views
 
 app_name = "stakeholders-api"
 
@@ -12,4 +13,7 @@ router.register("outcomes", views.OutcomeViewSet, basename="outcome")
 router.register("stakes", views.StakeViewSet, basename="stake")
 router.register("ties", views.TieViewSet, basename="tie")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("registry/diff/", history.RegistryDiffView.as_view(), name="registry-diff"),
+    *router.urls,
+]

@@ -334,6 +334,10 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "relationships-api:salience-detail": {"pk": "relationships.salienceassessment"},
     "relationships-api:outcome-positions": {"pk": OUTCOME},
 }
+# Pages that also answer as recorded on a past day (``?as_of=``): tried with the world's day, the
+# day before it (not recorded yet), a day that is not one and a day after today.
+AS_OF_ROUTES = {"stakeholders:stakeholder_detail", "stakeholders:outcome_detail"}
+AS_OF_DAYS = ("2026-11-02", "2026-11-01", "2 Nov", "2026-11-03")
 PARTNERSHIP_ROUTES = ("partnerships:partnership_", "partnerships-api:partnership-")
 PAIR_ROUTES = {
     "partnerships:candidate_detail",

@@ -67,6 +67,8 @@ PAGE_FILTERS_FROM = {
     "partnerships:stakeholder_search": None,
     "relationships:interaction_list": "/api/v1/interactions/",
     "relationships:follow_up_list": "/api/v1/follow-ups/",
+    "stakeholders:registry_diff": "/api/v1/registry/diff/",
+    "stakeholders:registry_diff_export": "/api/v1/registry/diff/",
 }
 
 
@@ -102,6 +104,8 @@ def _query_variants(route: doors.Route, schema_params) -> list[dict]:
             variants.append({name: ("text", "womens_group")})
         elif name == "format":
             variants.append({name: ("text", "csv")})
+        elif name == "recorded_on":  # the graph as recorded on the world's day
+            variants.append({name: ("text", "2026-11-02")})
     if route.name == "graph-api:path":
         variants += [
             {"source": (doors.STAKEHOLDER, "Relief Mali"), "target": (doors.STAKEHOLDER, v)}
@@ -231,6 +235,12 @@ def _plan(labels: doors.Labels) -> tuple[list, list]:
         audiences = ["admin"] if is_admin else [a for a in AUDIENCES if a != "token" or is_api]
         if route.parameters:
             cases = [(case, {}) for case in _path_cases(route, rule, labels)]
+            if route.name in doors.AS_OF_ROUTES:
+                cases += [
+                    (case, {"as_of": ("text", day)})
+                    for case in _path_cases(route, rule, labels)
+                    for day in doors.AS_OF_DAYS
+                ]
         else:
             cases = [({}, query) for query in _query_variants(route, schema_params)]
         for audience in audiences:
