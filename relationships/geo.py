@@ -45,6 +45,14 @@ class MapView:
     zoom: float
     restricted_ids: list[int] = field(default_factory=list)
 
+    @property
+    def stakeholder_count(self) -> int:
+        return sum(1 for f in self.features if f["properties"]["layer"] == "stakeholder")
+
+    @property
+    def engagement_count(self) -> int:
+        return sum(1 for f in self.features if f["properties"]["layer"] == "engagement")
+
     def payload(self) -> dict[str, Any]:
         return {
             "type": "FeatureCollection",
