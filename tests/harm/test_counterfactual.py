@@ -67,6 +67,7 @@ PAGE_FILTERS_FROM = {
     "partnerships:stakeholder_search": None,
     "relationships:interaction_list": "/api/v1/interactions/",
     "relationships:follow_up_list": "/api/v1/follow-ups/",
+    "map:map": "/api/v1/map/",
 }
 
 
