@@ -17,6 +17,7 @@ from index.services import engagement_create
 from stakeholders.models import Outcome, Stake
 
 from .scenario import OUTCOMES as DEMO_OUTCOMES
+from .vocabulary import demo_place
 
 DEMO_SEED = 2026
 FUNDING_KINDS = {"state", "igo", "foundation"}
@@ -64,10 +65,12 @@ def demo_engagements_ensure(*, outcomes=None, per_outcome: int = 2) -> int:
             total = rng.randint(12, 240)
             leaders = rng.randint(2, 12)
             start = datetime.date(2025, 1, 6) + datetime.timedelta(days=rng.randint(0, 600))
+            country = next((c.code for c in outcome.countries if c.code in countries), "")
             fields = {
+                **demo_place(country),
                 "end_date": start + datetime.timedelta(days=rng.choice([0, 1, 2, 30, 180])),
                 "format": rng.choice(formats),
-                "country": next((c.code for c in outcome.countries if c.code in countries), ""),
+                "country": country,
                 "place": outcome.geography,
                 "digital_channels": _maybe(rng, rng.randint(0, 4)),
                 "realtime_reporting": _maybe(rng, rng.random() < 0.5),

@@ -47,6 +47,7 @@ from .vocabulary import (
     _round,
     _themes,
     data_file,
+    demo_place,
 )
 
 # --- sectors -------------------------------------------------------------------------------------
@@ -286,6 +287,7 @@ def _local_actor(
     refugee_led: bool = False,
     origin: str = "",
     adjective: str = "",
+    place: str = "",
 ) -> StakeholderSpec:
     activity = rng.choice(ACTIVITIES[Theme(theme)])
     lead_in = LEAD_INS[kind].format(where=where, adjective=adjective)
@@ -319,6 +321,7 @@ def _local_actor(
         sectors=_sectors_for(kind, themes),
         themes=themes,
         works_in=works_in,
+        **demo_place(country, place),
     )
 
 
@@ -359,6 +362,7 @@ def _generated_actors(rng: random.Random, taken: set[StakeholderKey]) -> list[St
                         works_in=(profile.code, *profile.also_works_in),
                         conflict=profile.conflict or refugee_led,
                         refugee_led=refugee_led,
+                        place=place,
                     )
                 )
     for host, city, origin, adjective, form in DIASPORA_GROUPS:
@@ -379,6 +383,7 @@ def _generated_actors(rng: random.Random, taken: set[StakeholderKey]) -> list[St
                 conflict=origin in CONFLICT_ORIGINS,
                 origin=origin,
                 adjective=adjective,
+                place=city,
             )
         )
     return actors

@@ -96,6 +96,10 @@ class StakeholderSpec:
     country_of_origin: str = ""
     sectors: tuple[str, ...] = ()
     external_ids: tuple[tuple[str, str], ...] = ()
+    # Where on the map (data/places.yaml), when the place is known.
+    subnational_area: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
     # Not stored: what the actor works on and where ("*" = anywhere); used to give it stakes.
     themes: tuple[str, ...] = ()
     works_in: tuple[str, ...] = ()
@@ -165,3 +169,20 @@ GLOBAL, REGIONAL, NATIONAL, LOCAL = Scope.GLOBAL, Scope.REGIONAL, Scope.NATIONAL
 
 def _round(value: float) -> float:
     return round(min(max(value, 0.0), 1.0), 2)
+
+
+_PLACES = data_file("places.yaml")
+
+
+def demo_place(country: str, place: str | None = None) -> dict:
+    """``subnational_area``, ``latitude`` and ``longitude`` of ``place`` in ``country`` (the
+    country's first listed place when ``place`` is None) from data/places.yaml; empty when the
+    place is not listed."""
+    places = _PLACES.get(country) or {}
+    if place is None:
+        place = next(iter(places), None)
+    found = places.get(place) if place else None
+    if not found:
+        return {}
+    area, latitude, longitude = found
+    return {"subnational_area": area, "latitude": latitude, "longitude": longitude}

@@ -48,6 +48,9 @@ class EngagementForm(forms.ModelForm):
             "end_date",
             "place",
             "country",
+            "subnational_area",
+            "latitude",
+            "longitude",
             "partnership",
             "outcomes",
             "digital_channels",
@@ -80,12 +83,15 @@ class EngagementForm(forms.ModelForm):
             "gbv_safeguards": "Gender-based-violence safeguards",
             "results_by_sex": "Results reported by sex",
             "dac_gender_marker": "OECD DAC gender-equality marker",
+            "subnational_area": "Area (province, region)",
             "unscr1325_participation": "UNSCR 1325: participation",
             "unscr1325_protection": "UNSCR 1325: protection",
             "unscr1325_prevention": "UNSCR 1325: prevention",
             "unscr1325_relief_recovery": "UNSCR 1325: relief and recovery",
         }
         widgets = {
+            "latitude": forms.NumberInput(attrs={"step": "any", "min": -90, "max": 90}),
+            "longitude": forms.NumberInput(attrs={"step": "any", "min": -180, "max": 180}),
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }

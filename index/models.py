@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +9,13 @@ from simple_history.models import HistoricalRecords
 
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders.choices import Audience
+from stakeholders.locations import (
+    latitude_field,
+    location_constraints,
+    location_errors,
+    longitude_field,
+    subnational_area_field,
+)
 
 from .choices import (
     Aggregation,
@@ -45,6 +53,9 @@ class Engagement(models.Model):
     end_date = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     country = CountryField(blank=True)
+    subnational_area = subnational_area_field()
+    latitude = latitude_field()
+    longitude = longitude_field()
     format = models.CharField(
         max_length=12, choices=EngagementFormat.choices, default=EngagementFormat.IN_PERSON
     )
@@ -136,6 +147,7 @@ class Engagement(models.Model):
             ),
             _nullable_range("marginalised_reach", 0, 3),
             _nullable_range("dac_gender_marker", 0, 2),
+            *location_constraints(),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +155,11 @@ class Engagement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("index:engagement_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = location_errors(latitude=self.latitude, longitude=self.longitude)
+        if errors:
+            raise ValidationError(errors)
 
 
 class EngagementParticipant(models.Model):

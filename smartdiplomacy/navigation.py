@@ -4,6 +4,7 @@ from django.urls import NoReverseMatch, reverse
 
 SECTIONS = [
     ("Graph", "graph:explorer"),
+    ("Map", "map:map"),
     ("Stakeholders", "stakeholders:stakeholder_list"),
     ("Outcomes", "stakeholders:outcome_list"),
     ("Candidates", "partnerships:candidate_list"),

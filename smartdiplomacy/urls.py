@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("graph.urls")),
     path("", include("index.urls")),
     path("relationships/", include("relationships.urls")),
+    path("map/", include("relationships.map_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Prometheus, for a scraper holding METRICS_TOKEN (404 while none is set).

@@ -126,6 +126,9 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
             "sensitivity",
             "country",
             "country_of_origin",
+            "subnational_area",
+            "latitude",
+            "longitude",
             "scope",
             "parent",
             "sectors",
@@ -137,10 +140,12 @@ class StakeholderForm(ServiceErrorsMixin, forms.ModelForm):
             "website",
         ]
         widgets = {
+            "latitude": forms.NumberInput(attrs={"step": "any", "min": -90, "max": 90}),
+            "longitude": forms.NumberInput(attrs={"step": "any", "min": -180, "max": 180}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "sectors": PickerMultiple(placeholder="Type a sector's name or code…"),
         }
-        labels = {"women_led": "Women-led"}
+        labels = {"women_led": "Women-led", "subnational_area": "Area (province, region)"}
         help_texts = {
             "sectors": "Type to find a sector; pick as many as apply.",
             "kind": "Diaspora groups also need their country of origin.",

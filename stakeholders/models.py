@@ -23,6 +23,13 @@ from .choices import (
     TieKind,
 )
 from .fields import CapabilitiesField
+from .locations import (
+    latitude_field,
+    location_constraints,
+    location_errors,
+    longitude_field,
+    subnational_area_field,
+)
 from .names import name_normalise
 
 UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -121,6 +128,9 @@ class Stakeholder(models.Model):
     country_of_origin = CountryField(
         blank=True, help_text="Diaspora groups only: the country the community comes from."
     )
+    subnational_area = subnational_area_field()
+    latitude = latitude_field()
+    longitude = longitude_field()
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.NATIONAL)
     parent = models.ForeignKey(
         "self",
@@ -217,6 +227,7 @@ class Stakeholder(models.Model):
                 name="stakeholders_stakeholder_not_own_parent",
                 violation_error_message="A stakeholder cannot be its own parent.",
             ),
+            *location_constraints(),
         ]
 
     def __str__(self) -> str:
@@ -238,6 +249,7 @@ class Stakeholder(models.Model):
             errors["country_of_origin"] = "A diaspora group needs its country of origin."
         if self.kind != Kind.DIASPORA and self.country_of_origin:
             errors["country_of_origin"] = "Only diaspora groups have a country of origin."
+        errors.update(location_errors(latitude=self.latitude, longitude=self.longitude))
         if self.parent_id is not None and self.parent_id == self.pk:
             errors["parent"] = "A stakeholder cannot be its own parent."
         # The link to a parent is stored on the child: a public child under a restricted parent

@@ -195,6 +195,7 @@ TOKEN_CLOSED_PREFIXES = (
     "/api/v1/overlap-runs/",
     "/api/v1/partnerships/",
     "/api/v1/graph/",
+    "/api/v1/map/",
 )
 TOKEN_CLOSED_READS = sorted(
     (method, path)

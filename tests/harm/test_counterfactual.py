@@ -69,6 +69,7 @@ PAGE_FILTERS_FROM = {
     "relationships:follow_up_list": "/api/v1/follow-ups/",
     "stakeholders:registry_diff": "/api/v1/registry/diff/",
     "stakeholders:registry_diff_export": "/api/v1/registry/diff/",
+    "map:map": "/api/v1/map/",
 }
 
 

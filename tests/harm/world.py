@@ -149,6 +149,24 @@ HIDDEN_TIES = [
 ]  # fmt: skip
 
 
+# Places on the map (area, latitude, longitude): a hidden actor alone in its country (France) and
+# one beside a visible actor in Mali, and the public actor restricted later, so that the map's
+# features, clusters, country counts and shading are checked against the world without them.
+PLACES = {
+    "women": ("Bamako", 12.64, -8.0),
+    "h_women": ("Gao", 16.27, -0.04),
+    "h_diaspora": ("Île-de-France", 48.86, 2.44),
+    "turned": ("Mopti", 14.49, -4.2),
+}
+
+
+def _place(key: str) -> dict:
+    if key not in PLACES:
+        return {}
+    area, latitude, longitude = PLACES[key]
+    return {"subnational_area": area, "latitude": latitude, "longitude": longitude}
+
+
 # --- building -------------------------------------------------------------------------------------
 
 
@@ -253,6 +271,7 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
                 women_led=kind == Kind.WOMENS_GROUP,
                 sectors=[sectors["15220"]] if kind != Kind.WOMENS_GROUP else [sectors["15170"]],
                 description=f"{name}: a harness actor.",
+                **_place(key),
             )
     with step():
         if hidden:
@@ -268,10 +287,11 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
                     women_led=kind == Kind.WOMENS_GROUP,
                     external_ids={"iati_org": "XM-HARNESS-77"} if key == "h_militia" else None,
                     sectors=[sectors["15170"]],
+                    **_place(key),
                 )
             # A public actor that will be restricted later: its public past must vanish too.
             world.actors["turned"] = registry.stakeholder_create(
-                name="Former Open Coalition", kind=Kind.NGO, country="ML"
+                name="Former Open Coalition", kind=Kind.NGO, country="ML", **_place("turned")
             )
             # A restricted actor made public later: for the others it begins then.
             world.actors["declassified"] = registry.stakeholder_create(
@@ -752,6 +772,7 @@ def _engagements(world: World, *, hidden: bool, step) -> None:
                 participants_women=20 + index,
                 gbv_safeguards=index % 2 == 0,
                 dac_gender_marker=index % 3,
+                **(_place("h_women") if key == "consultation" else {}),
             )
 
 
