@@ -185,7 +185,7 @@ def main():
             drawn = page.evaluate(
                 "() => ({nodes: window.graphExplorer.graph.order,"
                 " edges: window.graphExplorer.graph.size,"
-                " labels: window.graphExplorer.renderer.getNodeDisplayedLabels().size})"
+                " labels: window.graphExplorer.labelsShown().size})"
             )
             if args.screenshot:
                 page.screenshot(path=args.screenshot)
