@@ -114,11 +114,20 @@ def time_to_ready(page, url: str) -> tuple[float, str]:
 PHASES_JS = """() => {
   const at = (name) => performance.getEntriesByName(name).slice(-1)[0].startTime;
   const nav = performance.getEntriesByType("navigation")[0];
+  const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v1/graph/")).slice(-1)[0];
   return {
     html_ms: Math.round(nav.responseEnd),
     scripts_ms: Math.round(at("graph:fetch") - nav.responseEnd),
     api_ms: Math.round(at("graph:parsed") - at("graph:fetch")),
     draw_ms: Math.round(at("graph:ready") - at("graph:parsed")),
+    // Inside the two above: the server's answer (to its first byte), the graph built in
+    // graphology, indexed and drawn by sigma (WebGL calls issued), and the wait for the frame
+    // to be painted (the software renderer rasterising it).
+    api_first_byte_ms: Math.round(api.responseStart - api.startTime),
+    build_ms: Math.round(at("graph:built") - at("graph:parsed")),
+    render_ms: Math.round(at("graph:labelled") - at("graph:built")),
+    paint_ms: Math.round(at("graph:ready") - at("graph:drawn")),
+    api_bytes: api.encodedBodySize,
   };
 }"""
 

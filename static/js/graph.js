@@ -169,15 +169,25 @@
   let labelled = new Map();  // node -> the side of its label: "right" or "left"
   let byImportance = [];  // node keys, largest first (rebuilt with the graph)
   const LABEL_HEIGHT = 16;
-  const measured = new Map();  // label -> its width in pixels, in the labels' font
+  // A label's width as the sum of its characters' widths in the labels' font, each measured
+  // once: measuring every candidate label of a large map took most of the placement's time.
+  // Kerning only narrows a text, so the sum never understates it.
+  const charWidths = new Map();
+  let measuring = null;
   function textWidth(label) {
-    let width = measured.get(label);
-    if (width === undefined) {
-      const context = labelLayer.getContext("2d");
-      const settings = renderer.getSettings();
-      context.font = `${settings.labelWeight} ${settings.labelSize}px ${settings.labelFont}`;
-      width = context.measureText(label).width;
-      measured.set(label, width);
+    let width = 0;
+    for (const char of label) {
+      let w = charWidths.get(char);
+      if (w === undefined) {
+        if (!measuring) {
+          const settings = renderer.getSettings();
+          measuring = document.createElement("canvas").getContext("2d");
+          measuring.font = `${settings.labelWeight} ${settings.labelSize}px ${settings.labelFont}`;
+        }
+        w = measuring.measureText(char).width;
+        charWidths.set(char, w);
+      }
+      width += w;
     }
     return width;
   }
