@@ -216,6 +216,15 @@
       }
     };
     const budget = Math.max(12, Math.round((width * height) / 14000));
+    // The floating legend and actor panel cover the map: no label is placed under them.
+    const canvasBox = $("sigma").getBoundingClientRect();
+    for (const id of ["legend", "node-panel"]) {
+      const box = $(id);
+      if (!box || box.hidden) continue;
+      const r = box.getBoundingClientRect();
+      if (r.width && r.height) take({ x0: r.left - canvasBox.left, y0: r.top - canvasBox.top, x1: r.right - canvasBox.left, y1: r.bottom - canvasBox.top });
+    }
+    const inside = (r) => r.x0 >= 0 && r.x1 <= width;  // a name is not cut by the canvas's edge
     const ratio = renderer.getCamera().ratio;
     for (const key of byImportance) {
       if (next.size >= budget) break;
@@ -232,8 +241,8 @@
       const y0 = p.y - LABEL_HEIGHT / 2 - 1, y1 = p.y + LABEL_HEIGHT / 2 + 1;
       const right = { x0: p.x - radius, y0, x1: p.x + radius + 4 + text, y1 };
       const left = { x0: p.x - radius - 4 - text, y0, x1: p.x + radius, y1 };
-      if (!overlaps(right)) { take(right); next.set(key, "right"); }
-      else if (!overlaps(left)) { take(left); next.set(key, "left"); }
+      if (inside(right) && !overlaps(right)) { take(right); next.set(key, "right"); }
+      else if (inside(left) && !overlaps(left)) { take(left); next.set(key, "left"); }
     }
     labelled = next;
     paintLabels();

@@ -363,6 +363,8 @@ def test_a_larger_map_names_its_largest_actors_apart_and_highlights_on_hover(
     assert 8 <= len(shown) < 164
     boxes = page.evaluate("() => window.graphExplorer.labelBoxes()")
     assert len(boxes) == len(shown)
+    width = page.evaluate("() => window.graphExplorer.renderer.getDimensions().width")
+    assert all(box["x0"] >= 0 and box["x1"] <= width for box in boxes)  # none cut by the edge
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             apart = (
