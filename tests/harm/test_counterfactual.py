@@ -102,6 +102,8 @@ def _query_variants(route: doors.Route, schema_params) -> list[dict]:
             variants.append({name: ("text", "womens_group")})
         elif name == "format":
             variants.append({name: ("text", "csv")})
+        elif name == "shape":  # the graph's columns: the same graph, other arrays to leak from
+            variants.append({name: ("text", "columns")})
     if route.name == "graph-api:path":
         variants += [
             {"source": (doors.STAKEHOLDER, "Relief Mali"), "target": (doors.STAKEHOLDER, v)}
