@@ -46,6 +46,14 @@ class GraphQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Only ties that held on this day (YYYY-MM-DD): begun by then, not yet ended.",
     )
+    shape = serializers.ChoiceField(
+        choices=[("objects", "objects"), ("columns", "columns")], required=False,
+        default="objects",
+        help_text="`objects` (default): a list of node objects and a list of edge objects. "
+        "`columns`: the same values as one array per field (`nodes.id[i]`, `nodes.name[i]`, "
+        "... describe the i-th node), a third of the size, for clients that draw the whole "
+        "graph (the map). Not `format`, which names the renderer.",
+    )  # fmt: skip
     recorded_on = serializers.DateField(
         required=False,
         help_text="The registry as recorded at the end of this day (YYYY-MM-DD, up to today): "
@@ -157,6 +165,65 @@ class GraphSerializer(serializers.Serializer):
         child=serializers.CharField(), allow_null=True,
         help_text="With `outcome`: the voices its visible stakeholders lack.",
     )  # fmt: skip
+
+
+class NodeMetricsColumnsSerializer(serializers.Serializer):
+    degree = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    betweenness = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    constraint = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    effective_size = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    community = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+
+
+class NodeStakeColumnsSerializer(serializers.Serializer):
+    interest = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    influence = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    position = serializers.ListField(child=serializers.CharField(allow_null=True))
+
+
+class GraphNodeColumnsSerializer(serializers.Serializer):
+    """The nodes of ``shape=columns``: entry i of every array describes the i-th node."""
+
+    id = serializers.ListField(child=serializers.IntegerField())
+    name = serializers.ListField(child=serializers.CharField())
+    kind = serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices))
+    country = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    scope = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
+    sensitivity = serializers.ListField(child=serializers.ChoiceField(choices=Sensitivity.choices))
+    degree = serializers.ListField(child=serializers.IntegerField(), help_text="Ties shown.")
+    x = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="Cached layout; null if none."
+    )
+    y = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    metrics = NodeMetricsColumnsSerializer(
+        allow_null=True,
+        help_text="From the last snapshot (null if none yet); a node without metrics has nulls.",
+    )
+    stake = NodeStakeColumnsSerializer(
+        allow_null=True, help_text="With `outcome`: each actor's stake (nulls where none)."
+    )
+
+
+class GraphEdgeColumnsSerializer(serializers.Serializer):
+    id = serializers.ListField(child=serializers.IntegerField())
+    source = serializers.ListField(child=serializers.IntegerField())
+    target = serializers.ListField(child=serializers.IntegerField())
+    kind = serializers.ListField(child=serializers.ChoiceField(choices=TieKind.choices))
+    strength = serializers.ListField(child=serializers.FloatField())
+
+
+class GraphColumnsSerializer(serializers.Serializer):
+    """``shape=columns``: the same graph as GraphSerializer, one array per field."""
+
+    shape = serializers.ChoiceField(choices=[("columns", "columns")])
+    nodes = GraphNodeColumnsSerializer()
+    edges = GraphEdgeColumnsSerializer()
+    candidates = CandidateEdgeSerializer(many=True)
+    truncated = serializers.BooleanField()
+    total_nodes = serializers.IntegerField()
+    total_edges = serializers.IntegerField()
+    metrics_computed_at = serializers.DateTimeField(allow_null=True)
+    gaps = serializers.ListField(child=serializers.CharField(), allow_null=True)
 
 
 class OutcomeGapsSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@
   "use strict";
   const root = document.getElementById("graph-map");
   if (!root || !window.GraphMap) return;
-  const { Graph, Sigma, forceAtlas2, noverlap, EdgeLineProgram, EdgeRectangleProgram } = window.GraphMap;
+  const { Graph, Sigma, forceAtlas2, noverlap, EdgeLineProgram, EdgeRectangleProgram, NodeCircleProgram, NodePointProgram } = window.GraphMap;
 
   // Colour-blind-safe (Okabe–Ito and Paul Tol's muted set); no kind is grey, so none reads as a tie.
   const KIND_COLOURS = {
@@ -61,7 +61,10 @@
 
   let data = { nodes: [], edges: [], candidates: [] };
   let byId = new Map();
-  const graph = new Graph({ multi: false, type: "undirected" });
+  // Each draw builds a fresh graph and hands it to sigma whole (setGraph): filling the graph sigma
+  // listens to would run its per-node and per-tie handlers 120,000 times on a large map.
+  const newGraph = () => new Graph({ multi: false, type: "undirected" });
+  let graph = newGraph();
   const renderer = new Sigma(graph, $("sigma"), {
     allowInvalidContainer: true,
     renderLabels: true,
@@ -69,12 +72,18 @@
     labelSize: 12,
     labelWeight: "600",
     labelColor: { color: "#1d2733" },
-    // Labels are chosen by placeLabels() below (largest first, none overlapping); sigma's own
-    // grid would let long labels run over each other.
+    // Labels are chosen by placeLabels() below (largest first, none overlapping) and painted on
+    // a canvas of our own; sigma draws only those a hover or selection forces. Its own grid would
+    // let long labels run over each other.
     labelRenderedSizeThreshold: Infinity,
     // "line" draws ties as antialiased quads; "fast" as one-pixel GL lines, several times cheaper
     // for a software renderer: used for large graphs (draw()).
     edgeProgramClasses: { line: EdgeRectangleProgram, fast: EdgeLineProgram },
+    // "circle" draws each disc as an instanced triangle, "point" as one GL point: the same
+    // antialiased disc, 5-10 times cheaper for a software renderer (SwiftShader: 20,000 discs in
+    // ~60 ms against ~500 ms). Used for large maps, whose discs are small (nodeType()); points
+    // are capped at the GPU's largest point size, which small discs never reach.
+    nodeProgramClasses: { circle: NodeCircleProgram, point: NodePointProgram },
     defaultDrawNodeLabel: drawLabel,
     zIndex: true,
     hideEdgesOnMove: false,  // switched on for large graphs in draw()
@@ -84,7 +93,23 @@
     nodeReducer: (node, attributes) => reduceNode(node, attributes),
     edgeReducer: (edge, attributes) => reduceEdge(edge, attributes),
   });
-  window.graphExplorer = { renderer, graph, state, get data() { return data; } };  // tests, console
+  // The placed labels' own layer, above sigma's canvases (clicks pass through to sigma). Painting
+  // it never redraws the WebGL layers, which on a large map without a GPU costs most of a second.
+  const labelLayer = document.createElement("canvas");
+  labelLayer.className = "graph-label-layer";
+  Object.assign(labelLayer.style, { position: "absolute", inset: "0", pointerEvents: "none" });
+  $("sigma").appendChild(labelLayer);
+  let paintedLabels = new Set();
+  let paintedBoxes = [];
+
+  window.graphExplorer = {  // tests, benchmarks, console
+    renderer, state,
+    get graph() { return graph; },
+    get data() { return data; },
+    // Every label on screen: those placed here and those sigma draws for a hover or selection.
+    labelsShown: () => new Set([...paintedLabels, ...renderer.getNodeDisplayedLabels()]),
+    labelBoxes: () => paintedBoxes.map((box) => ({ ...box })),  // the placed labels' text boxes
+  };
 
   // A label with a white halo, readable over ties and other discs.
   function drawLabel(context, data, settings) {
@@ -101,6 +126,7 @@
     context.strokeText(data.label, x, y);
     context.fillStyle = "#1d2733";
     context.fillText(data.label, x, y);
+    return { x0: x, y0: y - size, x1: x + width, y1: y + size / 3 };  // the text's box
   }
 
   // ---- what each node and tie looks like, given the hover, the selection and the legend -------
@@ -108,10 +134,10 @@
   // hidden) returns the attributes as they are.
   function reduceNode(node, attributes) {
     const focusNone = state.hovered === null && state.selected === null;
-    if (focusNone && !state.hidden.size && !labelled.has(node)) return attributes;
+    if (focusNone && !state.hidden.size) return attributes;
     const result = attributes;  // sigma hands reducers a copy
     if (state.hidden.has(attributes.kind)) { result.hidden = true; return result; }
-    if (labelled.has(node)) { result.forceLabel = true; result.labelLeft = labelled.get(node) === "left"; }
+    if (labelled.has(node)) result.labelLeft = labelled.get(node) === "left";
     const focus = state.hovered ?? state.selected;
     if (focus !== null && graph.hasNode(String(focus)) && state.mode === "map") {
       const key = String(focus);
@@ -132,7 +158,8 @@
     const focus = state.hovered ?? state.selected;
     if (focus !== null && state.mode === "map" && graph.hasNode(String(focus))) {
       const key = String(focus);
-      if (source !== key && target !== key) result.hidden = true;
+      // In an ego view the centre's whole view stays drawn (neighbourSet); elsewhere only its ties.
+      if (source !== key && target !== key) { if (key !== form.elements.ego.value) result.hidden = true; }
       else { result.size = Math.max(attributes.size, 2); result.color = darker(attributes.color); }
     }
     return result;
@@ -141,7 +168,29 @@
   // ---- labels: the most important first, never overlapping, more as one zooms in ---------------
   let labelled = new Map();  // node -> the side of its label: "right" or "left"
   let byImportance = [];  // node keys, largest first (rebuilt with the graph)
-  const LABEL_CHAR_WIDTH = 7.2, LABEL_HEIGHT = 16;
+  const LABEL_HEIGHT = 16;
+  // A label's width as the sum of its characters' widths in the labels' font, each measured
+  // once: measuring every candidate label of a large map took most of the placement's time.
+  // Kerning only narrows a text, so the sum never understates it.
+  const charWidths = new Map();
+  let measuring = null;
+  function textWidth(label) {
+    let width = 0;
+    for (const char of label) {
+      let w = charWidths.get(char);
+      if (w === undefined) {
+        if (!measuring) {
+          const settings = renderer.getSettings();
+          measuring = document.createElement("canvas").getContext("2d");
+          measuring.font = `${settings.labelWeight} ${settings.labelSize}px ${settings.labelFont}`;
+        }
+        w = measuring.measureText(char).width;
+        charWidths.set(char, w);
+      }
+      width += w;
+    }
+    return width;
+  }
   function placeLabels() {
     const next = new Map();
     const { width, height } = renderer.getDimensions();
@@ -167,6 +216,15 @@
       }
     };
     const budget = Math.max(12, Math.round((width * height) / 14000));
+    // The floating legend and actor panel cover the map: no label is placed under them.
+    const canvasBox = $("sigma").getBoundingClientRect();
+    for (const id of ["legend", "node-panel"]) {
+      const box = $(id);
+      if (!box || box.hidden) continue;
+      const r = box.getBoundingClientRect();
+      if (r.width && r.height) take({ x0: r.left - canvasBox.left, y0: r.top - canvasBox.top, x1: r.right - canvasBox.left, y1: r.bottom - canvasBox.top });
+    }
+    const inside = (r) => r.x0 >= 0 && r.x1 <= width;  // a name is not cut by the canvas's edge
     const ratio = renderer.getCamera().ratio;
     for (const key of byImportance) {
       if (next.size >= budget) break;
@@ -179,20 +237,51 @@
       const radius = renderer.scaleSize(display.size, ratio);
       if (radius < 2.5) break;  // the rest are specks at this zoom
       // A label sits right of its disc, vertically centred; if that is taken, on the left.
-      const textWidth = attrs.label.length * LABEL_CHAR_WIDTH;
+      const text = textWidth(attrs.label);
       const y0 = p.y - LABEL_HEIGHT / 2 - 1, y1 = p.y + LABEL_HEIGHT / 2 + 1;
-      const right = { x0: p.x - radius, y0, x1: p.x + radius + 4 + textWidth, y1 };
-      const left = { x0: p.x - radius - 4 - textWidth, y0, x1: p.x + radius, y1 };
-      if (!overlaps(right)) { take(right); next.set(key, "right"); }
-      else if (!overlaps(left)) { take(left); next.set(key, "left"); }
+      const right = { x0: p.x - radius, y0, x1: p.x + radius + 4 + text, y1 };
+      const left = { x0: p.x - radius - 4 - text, y0, x1: p.x + radius, y1 };
+      if (inside(right) && !overlaps(right)) { take(right); next.set(key, "right"); }
+      else if (inside(left) && !overlaps(left)) { take(left); next.set(key, "left"); }
     }
-    const changed = next.size !== labelled.size || [...next].some(([k, side]) => labelled.get(k) !== side);
     labelled = next;
-    if (changed) renderer.refresh({ skipIndexation: true });
+    paintLabels();
   }
+
+  // Paints the placed labels where their discs are now (after every frame sigma draws, and after
+  // each placement); a label sigma already draws (hover, selection) or of a dimmed or hidden
+  // actor is left out.
+  function paintLabels() {
+    const { width, height } = renderer.getDimensions();
+    const ratio = window.devicePixelRatio || 1;
+    if (labelLayer.width !== Math.round(width * ratio) || labelLayer.height !== Math.round(height * ratio)) {
+      labelLayer.width = Math.round(width * ratio); labelLayer.height = Math.round(height * ratio);
+      labelLayer.style.width = `${width}px`; labelLayer.style.height = `${height}px`;
+    }
+    const context = labelLayer.getContext("2d");
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, width, height);
+    const painted = new Set();
+    const boxes = [];
+    const bySigma = renderer.getNodeDisplayedLabels();
+    const settings = renderer.getSettings();
+    const cameraRatio = renderer.getCamera().ratio;
+    for (const [key, side] of labelled) {
+      if (bySigma.has(key) || !graph.hasNode(key)) continue;
+      const display = renderer.getNodeDisplayData(key);
+      if (!display || display.hidden || !display.label) continue;
+      const p = renderer.framedGraphToViewport(display);
+      const box = drawLabel(context, { label: display.label, x: p.x, y: p.y, size: renderer.scaleSize(display.size, cameraRatio), labelLeft: side === "left" }, settings);
+      painted.add(key);
+      boxes.push({ key, ...box });
+    }
+    paintedLabels = painted;
+    paintedBoxes = boxes;
+  }
+  renderer.on("afterRender", paintLabels);
   let labelTimer = null;
-  // Labels are placed once the camera rests: placing them refreshes every node and tie, which
-  // would stall a large map in the middle of a zoom.
+  // Labels are placed again once the camera rests (while it moves, the placed ones follow their
+  // discs): choosing them reads every node's position, too much for each frame of a large map.
   const scheduleLabels = () => {
     clearTimeout(labelTimer);
     labelTimer = setTimeout(() => (renderer.getCamera().isAnimated() ? scheduleLabels() : placeLabels()), 120);
@@ -236,19 +325,21 @@
   }
 
   function buildMap() {
-    graph.clear();
+    graph = newGraph();
     renderer.setCustomBBox(null);
     const nodes = visibleNodes();
     const size = sizer(nodes, state.sizeBy);
     const n = nodes.length;
+    const type = nodeType(n);
     nodes.forEach((node, i) => {
       // No stored position (no snapshot yet, or an actor added since): start on a spiral.
       const p = node.position || { x: Math.cos(i * 2.39996) * Math.sqrt(i + 1) * 10, y: Math.sin(i * 2.39996) * Math.sqrt(i + 1) * 10 };
       graph.addNode(String(node.id), {
         x: p.x, y: -p.y, size: size(node), label: node.name, kind: node.kind,
-        color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
+        color: KIND_COLOURS[node.kind] || "#777", pk: node.id, type,
       });
     });
+    setEdgeType(data.edges.length);
     for (const e of data.edges) addEdge(e, "t");
     if (state.candidates) for (const c of data.candidates || []) addEdge({ ...c, kind: "candidate", strength: 0.3 }, "c");
     if (n && n <= REFINE_MAX_NODES) refineLayout(nodes);
@@ -270,14 +361,21 @@
     });
   }
 
+  // Above this many ties they are drawn as one-pixel GL lines ("fast", several times cheaper for a
+  // software renderer) and hidden while the map moves.
+  const LARGE_TIES = 20000;
   function addEdge(e, prefix) {
     const a = String(e.source), b = String(e.target);
     if (a === b || !graph.hasNode(a) || !graph.hasNode(b) || graph.hasEdge(a, b)) return;
     graph.addEdgeWithKey(prefix + e.id, a, b, {
       size: 0.6 + 2.2 * (e.strength ?? 0.5), color: TIE_COLOURS[e.kind] || TIE_COLOURS.communicates_with,
-      kind: e.kind, zIndex: prefix === "c" ? 1 : 0,
+      kind: e.kind, zIndex: prefix === "c" ? 1 : 0, type: edgeType,
     });
   }
+  let edgeType = "line";
+  function setEdgeType(count) { edgeType = count > LARGE_TIES ? "fast" : "line"; }
+  const LARGE_NODES = 3000;
+  const nodeType = (count) => (count > LARGE_NODES ? "point" : "circle");
 
   function refineLayout(nodes) {
     const allPlaced = nodes.every((node) => node.position);
@@ -297,17 +395,19 @@
   }
 
   function buildOutcome() {
-    graph.clear();
+    graph = newGraph();
     const nodes = data.nodes.filter((n) => n.stake);
     const size = sizer(nodes, state.sizeBy);
+    const type = nodeType(nodes.length);
     for (const node of nodes) {
       // One definition of the grid (stakeholders/power_interest.py): interest across, influence up.
       graph.addNode(String(node.id), {
         x: node.stake.interest * SPAN, y: node.stake.influence * SPAN, size: size(node),
         label: node.name, kind: node.kind, color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
-        forceLabel: nodes.length <= 40,
+        forceLabel: nodes.length <= 40, type,
       });
     }
+    setEdgeType(data.edges.length);
     for (const e of data.edges) addEdge(e, "t");
     // Room around the grid for its axes, the toolbar above and the legend on the right.
     renderer.setCustomBBox({ x: [-0.14 * SPAN, 1.4 * SPAN], y: [-0.16 * SPAN, 1.22 * SPAN] });
@@ -319,7 +419,7 @@
   }
 
   function buildPath() {
-    graph.clear();
+    graph = newGraph();
     const nodes = state.path.nodes;
     const step = SPAN / Math.max(1, nodes.length - 1);
     nodes.forEach((node, i) => {
@@ -328,6 +428,7 @@
         color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
       });
     });
+    setEdgeType(0);
     for (const e of state.path.edges) addEdge(e, "t");
     // Room on the left for the path panel and on the right for the last name.
     renderer.setCustomBBox({ x: [-0.55 * SPAN, 1.35 * SPAN], y: [-SPAN / 3, SPAN / 3] });
@@ -343,10 +444,14 @@
     labelled = new Map();
     // Level of detail: with many ties, they are hidden while the map moves (the software
     // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
-    renderer.setSetting("hideEdgesOnMove", graph.size > 20000);
-    renderer.setSetting("defaultEdgeType", graph.size > 20000 ? "fast" : "line");
+    // A changed setting re-indexes the graph sigma holds, so it is set only when it changes,
+    // while the previous (often empty) graph is still attached.
+    const hideEdgesOnMove = graph.size > LARGE_TIES;
+    if (renderer.getSetting("hideEdgesOnMove") !== hideEdgesOnMove) renderer.setSetting("hideEdgesOnMove", hideEdgesOnMove);
     renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
-    renderer.refresh();
+    // One indexation and one WebGL frame for the whole graph; the labels are placed on that
+    // frame and painted on their own layer, so the map is drawn once before it is shown.
+    renderer.setGraph(graph);
     performance.mark("graph:rendered");
     placeLabels();
     performance.mark("graph:labelled");
@@ -357,7 +462,11 @@
 
   function neighbourSet(pk) {
     const key = pk === null ? null : String(pk);
-    return key && graph.hasNode(key) ? new Set(graph.neighbors(key)) : new Set();
+    if (!key || !graph.hasNode(key)) return new Set();
+    // An ego view is its centre's neighbourhood already (up to two hops): none of it is dimmed
+    // or unnamed while the centre is selected.
+    if (key === form.elements.ego.value) return new Set(graph.nodes().filter((node) => node !== key));
+    return new Set(graph.neighbors(key));
   }
 
   // ---- outcome view axes ----------------------------------------------------------------------
@@ -524,6 +633,7 @@
     if (state.candidates) params.set("candidates", "true");
     params.set("max_nodes", root.dataset.maxNodes);
     params.set("max_edges", root.dataset.maxEdges);
+    params.set("shape", "columns");
     statusBox.textContent = "Loading…";
     statusBox.classList.remove("error");
     delete document.body.dataset.graphReady;
@@ -532,13 +642,14 @@
     const response = await fetch(root.dataset.api + "?" + params.toString(), {
       headers: { Accept: "application/json" }, credentials: "same-origin" });
     const body = await response.json();
+    performance.mark("graph:json");
     if (!response.ok) {
       statusBox.textContent = body.error ? body.error.message : "The graph could not be loaded.";
       statusBox.classList.add("error");
       document.body.dataset.graphReady = "error";
       return;
     }
-    data = body;
+    data = unpack(body);
     byId = new Map(data.nodes.map((n) => [n.id, n]));
     if (state.selected !== null && !byId.has(state.selected)) state.selected = null;
     // An ego view opens on its centre, selected.
@@ -558,6 +669,27 @@
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     performance.mark("graph:ready");
     document.body.dataset.graphReady = "true";
+  }
+
+  // The API's columns (shape=columns: one array per field, a third of the bytes of objects and
+  // parsed that much faster) back into the node and tie objects the page works with.
+  function unpack(body) {
+    const c = body.nodes, m = c.metrics, s = c.stake;
+    const nodes = new Array(c.id.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const hasMetrics = m && m.degree[i] !== null;
+      nodes[i] = {
+        id: c.id[i], name: c.name[i], kind: c.kind[i], country: c.country[i], scope: c.scope[i],
+        degree: c.degree[i],
+        position: c.x[i] === null ? null : { x: c.x[i], y: c.y[i] },
+        metrics: hasMetrics ? { degree: m.degree[i], betweenness: m.betweenness[i], constraint: m.constraint[i], effective_size: m.effective_size[i], community: m.community[i] } : null,
+        stake: s && s.interest[i] !== null ? { interest: s.interest[i], influence: s.influence[i], position: s.position[i] } : null,
+      };
+    }
+    const e = body.edges;
+    const edges = new Array(e.id.length);
+    for (let i = 0; i < edges.length; i++) edges[i] = { id: e.id[i], source: e.source[i], target: e.target[i], kind: e.kind[i], strength: e.strength[i] };
+    return { ...body, nodes, edges };
   }
 
   function statusText(ms) {

@@ -146,12 +146,73 @@ def test_an_ego_that_is_hidden_is_refused_like_one_that_does_not_exist(registry,
         ({"kind": "spaceship"}, "kind"),
         ({"max_nodes": 0}, "max_nodes"),
         ({"outcome": 999_999}, "outcome"),
+        ({"shape": "table"}, "shape"),
     ],
 )
 def test_invalid_input_names_the_field(registry, analyst, query, field):
     response = signed_in(analyst).get(URL, query)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+
+
+def rows_of(columns: dict) -> list[dict]:
+    """The i-th entry of every array of ``columns`` as one object (nested columns nested)."""
+    size = len(columns["id"])
+    return [
+        {
+            name: (
+                None
+                if values is None
+                else {inner: column[i] for inner, column in values.items()}
+                if isinstance(values, dict)
+                else values[i]
+            )
+            for name, values in columns.items()
+        }
+        for i in range(size)
+    ]
+
+
+@pytest.mark.parametrize("reader", ["analyst", "cleared_analyst"])
+@pytest.mark.parametrize(
+    "query", [{}, {"candidates": "true"}, {"outcome": "outcome"}, {"kind": "ngo"}]
+)
+def test_columns_carry_exactly_the_graph_of_objects(registry, request, reader, query):
+    """shape=columns is the map's compact form of the same response, for the same audience."""
+    graph_snapshots_refresh()
+    if query.get("outcome"):
+        query = {"outcome": registry.outcome.pk}
+    client = signed_in(request.getfixturevalue(reader))
+    objects = client.get(URL, query).json()
+    columns = client.get(URL, {**query, "shape": "columns"}).json()
+    assert columns.pop("shape") == "columns"
+    nodes = []
+    for row in rows_of(columns["nodes"]):
+        x, y = row.pop("x"), row.pop("y")
+        row["position"] = None if x is None else {"x": x, "y": y}
+        for nested in ("metrics", "stake"):
+            if row[nested] is not None and all(v is None for v in row[nested].values()):
+                row[nested] = None
+        nodes.append(row)
+    assert nodes == objects.pop("nodes")
+    assert rows_of(columns.pop("edges")) == objects.pop("edges")
+    del columns["nodes"]
+    assert columns == objects
+    if reader == "analyst":
+        assert registry.broker.pk not in nodes_ids(nodes)
+        assert "Quiet Broker" not in str(columns)
+
+
+def nodes_ids(nodes: list[dict]) -> set[int]:
+    return {node["id"] for node in nodes}
+
+
+def test_columns_without_a_snapshot_or_outcome_say_null(registry, analyst):
+    body = signed_in(analyst).get(URL, {"shape": "columns"}).json()
+    assert body["nodes"]["metrics"] is None and body["nodes"]["stake"] is None
+    assert set(body["nodes"]["x"]) == {None}
+    assert len(body["nodes"]["id"]) == len(body["nodes"]["name"]) == 5
+    assert len(body["edges"]["id"]) == len(body["edges"]["strength"]) == 3
 
 
 def test_the_cap_keeps_the_best_connected_and_says_truncated(registry, analyst):
@@ -192,6 +253,7 @@ def _count_queries(client, django_assert_num_queries, query, expected):
         ({}, 7),
         ({"kind": "ngo", "min_strength": 0.1}, 7),
         ({"region": "Eastern Africa", "candidates": "true"}, 8),
+        ({"shape": "columns"}, 7),
     ],
 )
 def test_query_count_does_not_grow_with_the_graph(
@@ -200,10 +262,14 @@ def test_query_count_does_not_grow_with_the_graph(
     graph_snapshots_refresh()
     client = signed_in(analyst)
     _grow(5)
-    small = len(_count_queries(client, django_assert_num_queries, query, expected)["nodes"])
+    small = node_count(_count_queries(client, django_assert_num_queries, query, expected))
     _grow(60)
     body = _count_queries(client, django_assert_num_queries, query, expected)
-    assert len(body["nodes"]) > small
+    assert node_count(body) > small
+
+
+def node_count(body: dict) -> int:
+    return len(body["nodes"]["id"] if body.get("shape") == "columns" else body["nodes"])
 
 
 def test_query_count_with_an_outcome_filter_is_constant(

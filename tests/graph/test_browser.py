@@ -9,7 +9,7 @@ from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Kind
 from tests.browser.conftest import screenshot
 from tests.graph.conftest import build_registry
-from tests.stakeholders.factories import StakeholderFactory
+from tests.stakeholders.factories import StakeholderFactory, TieFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,9 +25,11 @@ def reload_and_wait(page, action):
 
 
 def labels_shown(page) -> list[str]:
+    """Every name on the canvas: those placed on the map's label layer and those sigma draws
+    for a hover or selection."""
     return page.evaluate(
         """() => { const g = window.graphExplorer.graph;
-                   return [...window.graphExplorer.renderer.getNodeDisplayedLabels()]
+                   return [...window.graphExplorer.labelsShown()]
                      .map((k) => g.getNodeAttribute(k, 'label')).sort(); }"""
     )
 
@@ -245,7 +247,13 @@ def test_an_ego_view_from_a_stakeholders_page(page, login, live_server, analyst)
     reload_and_wait(page, lambda: page.click("#panel-ego2"))
     assert f"ego={registry.womens.pk}" in page.url and "hops=2" in page.url
     assert sorted(drawn(page)) == ["Ministry of Peace", "Relief Now", "Women Mediators"]
+    # The centre is selected, and its whole ego view stays named and drawn, both ties too.
     assert labels_shown(page) == ["Ministry of Peace", "Relief Now", "Women Mediators"]
+    hidden_ties = page.evaluate(
+        """() => { const { graph, renderer } = window.graphExplorer;
+                   return graph.edges().filter((e) => renderer.getEdgeDisplayData(e).hidden); }"""
+    )
+    assert hidden_ties == []
     screenshot(page, "graph-ego-view")
 
 
@@ -321,3 +329,64 @@ def test_the_map_fits_a_phone(browser, login, live_server, analyst):
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(phone, "graph-phone")
     context.close()
+
+
+def test_a_larger_map_names_its_largest_actors_apart_and_highlights_on_hover(
+    page, login, live_server, analyst
+):
+    """Past the label budget: the best connected are named, no two names overlap, the state in
+    the address comes back, and hovering an actor dims everyone outside its neighbourhood."""
+    hubs = [
+        StakeholderFactory(name=f"Regional Coordination Hub {region}", kind=Kind.IGO)
+        for region in ("East", "West", "North", "South")
+    ]
+    spokes = StakeholderFactory.create_batch(160, kind=Kind.NGO)
+    for i, spoke in enumerate(spokes):
+        TieFactory(from_stakeholder=hubs[i % 4], to_stakeholder=spoke)
+    for a, b in zip(hubs, hubs[1:], strict=False):
+        TieFactory(from_stakeholder=a, to_stakeholder=b)
+    StakeholderFactory(name="Lonely Foundation", kind=Kind.FOUNDATION)
+    graph_snapshots_refresh()
+    login("analyst")
+    page.goto(f"{live_server.url}/graph/?isolates=1&size=betweenness&hide=foundation")
+    wait_ready(page)
+    # The address's state is restored: isolates shown, sized by betweenness, a kind hidden.
+    assert page.get_attribute("#toggle-isolates", "aria-pressed") == "true"
+    assert page.input_value("#size-by") == "betweenness"
+    assert page.get_attribute(".legend-kind[data-kind=foundation]", "aria-pressed") == "false"
+    nodes = drawn(page)
+    assert len(nodes) == 165 and nodes["Lonely Foundation"]["hidden"] is True
+
+    # Labels at the default zoom: every hub, and more, but not all 164; none overlapping.
+    shown = labels_shown(page)
+    assert {hub.name for hub in hubs} <= set(shown)
+    assert 8 <= len(shown) < 164
+    boxes = page.evaluate("() => window.graphExplorer.labelBoxes()")
+    assert len(boxes) == len(shown)
+    width = page.evaluate("() => window.graphExplorer.renderer.getDimensions().width")
+    assert all(box["x0"] >= 0 and box["x1"] <= width for box in boxes)  # none cut by the edge
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"]
+            )
+            assert apart, (a, b)
+    screenshot(page, "graph-map-labels")
+
+    # Hover: the hub's neighbourhood stays, the rest is dimmed and unnamed.
+    east = nodes[hubs[0].name]
+    canvas = page.locator("#sigma").bounding_box()
+    page.mouse.move(canvas["x"] + east["x"], canvas["y"] + east["y"])
+    page.wait_for_function(
+        "(key) => window.graphExplorer.state.hovered === key", arg=str(hubs[0].pk)
+    )
+    colours = page.evaluate(
+        """() => { const { graph, renderer } = window.graphExplorer; const out = {};
+                   graph.forEachNode((k, a) => {
+                     out[a.label] = renderer.getNodeDisplayData(k).color; });
+                   return out; }"""
+    )
+    own = {spokes[i].name for i in range(0, 160, 4)} | {hubs[0].name, hubs[1].name}
+    assert all(colours[name] != "#e4e8ec" for name in own)
+    assert all(colours[name] == "#e4e8ec" for name in set(colours) - own - {"Lonely Foundation"})
+    assert set(labels_shown(page)) <= own

@@ -107,6 +107,8 @@ def _query_variants(route: doors.Route, schema_params) -> list[dict]:
             variants.append({name: ("text", "csv")})
         elif name == "recorded_on":  # the graph as recorded on the world's day
             variants.append({name: ("text", "2026-11-02")})
+        elif name == "shape":  # the graph's columns: the same graph, other arrays to leak from
+            variants.append({name: ("text", "columns")})
     if route.name == "graph-api:path":
         variants += [
             {"source": (doors.STAKEHOLDER, "Relief Mali"), "target": (doors.STAKEHOLDER, v)}
