@@ -20,7 +20,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django_countries import countries
 
-from index.selectors import engagement_list, methodology_current, score_summary, score_visible_to
+from index.selectors import engagement_list, methodology_current, score_visible_to
+from index.summaries import score_summary
 from stakeholders.choices import Kind, Sensitivity
 from stakeholders.filtersets import StakeholderFilterSet
 from stakeholders.selectors import stakeholder_visible_to

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ('iati', '0003_import_runs_and_staging'),
         ('index', '0008_iati_activity_moved'),
         ('partnerships', '0010_candidate_kind_affinity_shared_partners'),
-        ('stakeholders', '0010_stakeholder_location'),
+        ('stakeholders', '0012_stakeholder_location'),
     ]
 
     operations = [

@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from accounts.models import RestrictedReadLog
 from accounts.services import token_issue
 from index import services as index_services
-from index.selectors import index_dashboard, methodology_current
+from index.selectors import methodology_current
+from index.summaries import index_dashboard
 from relationships.clustering import Marker, clusters_make
 from relationships.geo import map_view
 from stakeholders import services as registry

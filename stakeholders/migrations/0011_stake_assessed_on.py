@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stakeholders', '0009_tags'),
+        ('stakeholders', '0010_outcome_merge'),
     ]
 
     operations = [

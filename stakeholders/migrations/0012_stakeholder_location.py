@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stakeholders', '0009_tags'),
+        ('stakeholders', '0011_stake_assessed_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
