@@ -63,6 +63,9 @@ STAKEHOLDER_FIELDS = (
     "sensitivity",
     "description",
     "website",
+    "subnational_area",
+    "latitude",
+    "longitude",
 )
 STAKEHOLDER_PROVENANCE = ("origin", "source", "recorded_name")
 OUTCOME_FIELDS = (

@@ -49,12 +49,13 @@ def build(resource: str, *, related: int, sensitivity: str = Sensitivity.PUBLIC)
 #   session: session, user, the user's permissions and its groups' (read for every session: do
 #            they owe a second factor?), for a cleared person the device their session passed
 #            the second factor with, the object (+ sectors and identifiers)
+#   + its tags, for a stakeholder or an outcome
 DETAIL_QUERIES = {
-    ("token", "stakeholders"): 4, ("token", "outcomes"): 2, ("token", "stakes"): 2,
+    ("token", "stakeholders"): 5, ("token", "outcomes"): 3, ("token", "stakes"): 2,
     ("token", "ties"): 2,
-    ("analyst", "stakeholders"): 7, ("analyst", "outcomes"): 5, ("analyst", "stakes"): 5,
+    ("analyst", "stakeholders"): 8, ("analyst", "outcomes"): 6, ("analyst", "stakes"): 5,
     ("analyst", "ties"): 5,
-    ("cleared_analyst", "stakeholders"): 8, ("cleared_analyst", "outcomes"): 6,
+    ("cleared_analyst", "stakeholders"): 9, ("cleared_analyst", "outcomes"): 7,
     ("cleared_analyst", "stakes"): 6, ("cleared_analyst", "ties"): 6,
 }  # fmt: skip
 RESOURCES = ["stakeholders", "outcomes", "stakes", "ties"]

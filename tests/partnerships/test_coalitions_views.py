@@ -172,8 +172,9 @@ def test_the_outcome_page_runs_the_same_queries_for_one_coalition_and_three(
     client.get(url)
     # session, user, its permissions, the outcome and its stake counts, its stakes, its best
     # candidate pairs, how its coalitions were computed, the coalitions, their members, and the
-    # permission checks of the page; its interactions (the relationships panel); its tags
-    queries = 13
+    # permission checks of the page; its interactions (the relationships panel); its tags; its
+    # salience assessments and its stake history (the positions chart)
+    queries = 15
     with django_assert_num_queries(queries):
         page = client.get(url).content.decode()
     assert page.count('class="coalition-card"') == 1

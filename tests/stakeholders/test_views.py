@@ -722,8 +722,8 @@ QUERY_COUNTS = {
     # +10: the relationships panel: its owner, open follow-ups, and the timeline (interactions,
     # stake history, ties begun, ties ended, methodology, engagements, partnership steps, and the
     # reader's roles, which say which partnerships they may see)
-    # +1: its salience by outcome (relationships panel)
-    "stakeholder_detail": 28,
+    # +1: its salience by outcome (relationships panel); +1: the tag names of its history
+    "stakeholder_detail": 29,
     # outcome with visible stake counts, visible stakes with stakeholders
     # +1: its best candidate pairs; +1: how its coalitions were computed (none here); +1 its tags
     # +2: its interactions (relationships panel), and the reader's roles (visible partnerships)
