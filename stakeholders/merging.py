@@ -339,11 +339,14 @@ def _check_merge(*, survivor, others, user) -> list[Stakeholder]:
     return [locked[pk] for pk in ids]
 
 
-def _chosen_values(*, survivor, others, values: dict[str, Any]) -> dict[str, Any]:
+def chosen_values(
+    *, model, fields, noun: str, survivor, others, values: dict[str, Any]
+) -> dict[str, Any]:
     """The survivor's new field values: each named field's value taken from the chosen record
-    (``values[field]`` is a record id) or given directly; the others keep the survivor's."""
+    (``values[field]`` is a record id); the others keep the survivor's. ``fields`` are those a
+    person may choose; ``noun`` names the records in the errors ("record", "outcome")."""
     records = {survivor.pk: survivor, **{o.pk: o for o in others}}
-    unknown = set(values) - set(MERGE_FIELDS)
+    unknown = set(values) - set(fields)
     if unknown:
         raise ApplicationError(
             f"Fields that cannot be chosen: {', '.join(sorted(unknown))}.", sorted(unknown)[0]
@@ -354,13 +357,13 @@ def _chosen_values(*, survivor, others, values: dict[str, Any]) -> dict[str, Any
             source = int(source)
         except (TypeError, ValueError):
             raise ApplicationError(
-                f"Choose the record whose {name.replace('_', ' ')} survives.", name
+                f"Choose the {noun} whose {name.replace('_', ' ')} survives.", name
             ) from None
         if source not in records:
             raise ApplicationError(
-                f"The {name.replace('_', ' ')} must come from one of the merged records.", name
+                f"The {name.replace('_', ' ')} must come from one of the merged {noun}s.", name
             )
-        attname = Stakeholder._meta.get_field(name).attname
+        attname = model._meta.get_field(name).attname
         chosen[attname] = getattr(records[source], attname)
     return chosen
 
@@ -380,7 +383,10 @@ def stakeholder_merge(
     others = _check_merge(survivor=survivor, others=list(others), user=user)
     survivor = Stakeholder._base_manager.get(pk=survivor.pk)
     other_ids = {o.pk for o in others}
-    chosen = _chosen_values(survivor=survivor, others=others, values=values or {})
+    chosen = chosen_values(
+        model=Stakeholder, fields=MERGE_FIELDS, noun="record",
+        survivor=survivor, others=others, values=values or {},
+    )  # fmt: skip
     records = [survivor, *others]
     involves_restricted = any(r.sensitivity != Sensitivity.PUBLIC for r in records)
     if involves_restricted and not user_is_cleared(user):  # unreachable: hidden ones refused

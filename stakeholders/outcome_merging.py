@@ -30,7 +30,14 @@ from django.utils import timezone
 from smartdiplomacy.exceptions import ApplicationError
 
 from .merge_undo import _announce_outcomes
-from .merging import MergePolicy, _Changes, _move_references, _plain, model_references
+from .merging import (
+    MergePolicy,
+    _Changes,
+    _move_references,
+    _plain,
+    chosen_values,
+    model_references,
+)
 from .models import MergeRecord, Outcome, Stake
 from .selectors import sensitivities_visible_to
 
@@ -105,30 +112,6 @@ def _check(*, survivor: Outcome, others: list[Outcome]) -> list[Outcome]:
     return [locked[pk] for pk in ids]
 
 
-def _chosen_values(*, survivor, others, values: dict[str, Any]) -> dict[str, Any]:
-    records = {survivor.pk: survivor, **{o.pk: o for o in others}}
-    unknown = set(values) - set(OUTCOME_MERGE_FIELDS)
-    if unknown:
-        raise ApplicationError(
-            f"Fields that cannot be chosen: {', '.join(sorted(unknown))}.", sorted(unknown)[0]
-        )
-    chosen = {}
-    for name, source in values.items():
-        try:
-            source = int(source)
-        except (TypeError, ValueError):
-            raise ApplicationError(
-                f"Choose the outcome whose {name.replace('_', ' ')} survives.", name
-            ) from None
-        if source not in records:
-            raise ApplicationError(
-                f"The {name.replace('_', ' ')} must come from one of the merged outcomes.", name
-            )
-        attname = Outcome._meta.get_field(name).attname
-        chosen[attname] = getattr(records[source], attname)
-    return chosen
-
-
 def _move_links(*, survivor: Outcome, others: list[Outcome], user, changes: _Changes) -> None:
     """Each owner's set of outcomes: the merged ones replaced by the survivor (through the field,
     so the owner's history records it), owners ``user`` may not see left as they are."""
@@ -180,7 +163,10 @@ def outcome_merge(
     others = _check(survivor=survivor, others=list(others))
     survivor = Outcome._base_manager.get(pk=survivor.pk)
     other_ids = {o.pk for o in others}
-    chosen = _chosen_values(survivor=survivor, others=others, values=values or {})
+    chosen = chosen_values(
+        model=Outcome, fields=OUTCOME_MERGE_FIELDS, noun="outcome",
+        survivor=survivor, others=others, values=values or {},
+    )  # fmt: skip
     changes = _Changes()
     # Links first, while the others are still in use (a field's manager reads outcomes in use);
     # undo, replaying backwards, restores them once the others are back.
