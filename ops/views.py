@@ -16,8 +16,14 @@ from .selectors import worker_status
 @never_cache
 def healthz(request):
     """Liveness for load balancers and docker-compose: the database answers (503 if not); workers
-    reported; the broker answers and how many tasks wait in each queue. A broker that is down is
-    reported but is no reason to take web out of service: pages do not need it."""
+    reported; the broker answers. A broker that is down is reported but is no reason to take web
+    out of service: pages do not need it.
+
+    How many tasks wait in each queue is told only to a scraper holding ``METRICS_TOKEN`` (as on
+    ``/metrics``): anyone may call this URL, and the depth of a queue moves when someone changes
+    restricted records (their refreshes are queued), so it would tell the uncleared that hidden
+    work exists.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -26,25 +32,30 @@ def healthz(request):
         return JsonResponse({"database": f"error: {error}"}, status=503)
     status = worker_status()
     broker = broker_status()
-    return JsonResponse(
-        {
-            "database": database,
-            "tasks": status["mode"],
-            "workers_alive": status["alive"],
-            "workers_last_seen": status["last_seen"].isoformat() if status["last_seen"] else None,
-            "broker": broker["broker"],
-            "queues": broker["queues"],
-        }
+    body = {
+        "database": database,
+        "tasks": status["mode"],
+        "workers_alive": status["alive"],
+        "workers_last_seen": status["last_seen"].isoformat() if status["last_seen"] else None,
+        "broker": broker["broker"],
+    }
+    if settings.METRICS_TOKEN and _bearer_matches(request):
+        body["queues"] = broker["queues"]
+    return JsonResponse(body)
+
+
+def _bearer_matches(request) -> bool:
+    given = request.headers.get("Authorization", "")
+    scheme, _, token = given.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.encode(), settings.METRICS_TOKEN.encode()
     )
 
 
 def _metrics_allowed(request) -> bool:
-    expected = settings.METRICS_TOKEN
-    if not expected:
+    if not settings.METRICS_TOKEN:
         raise Http404  # /metrics is off until an operator gives it a token
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), expected.encode())
+    return _bearer_matches(request)
 
 
 @never_cache

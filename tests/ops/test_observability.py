@@ -135,7 +135,7 @@ def test_metrics_count_jobs_by_status_and_time_the_latest(client):
 @pytest.mark.django_db
 def test_healthz_reports_broker_in_process(client):
     with override_settings(CELERY_BROKER_URL="memory://localhost/"):
-        body = client.get(reverse("healthz")).json()
+        body = client.get(reverse("healthz"), **TOKEN).json()
     assert body["broker"] == "in process" and body["queues"] == {}
 
 
@@ -150,9 +150,14 @@ def test_healthz_and_metrics_report_the_redis_broker_and_the_queue_depth(client)
         try:
             redis.lpush(queue, "a", "b")
             redis.lpush(f"{queue}\x06\x166", "c")  # a priority-6 task: same queue
-            body = client.get(reverse("healthz")).json()
+            body = client.get(reverse("healthz"), **TOKEN).json()
             assert body["broker"] == "ok"
             assert body["queues"] == {queue: 3}
+            # Without the metrics token the depth is not told: it moves with hidden work.
+            public = client.get(reverse("healthz")).json()
+            assert public["broker"] == "ok" and "queues" not in public
+            wrong = client.get(reverse("healthz"), HTTP_AUTHORIZATION="Bearer nope").json()
+            assert "queues" not in wrong
             text = client.get("/metrics", **TOKEN).content.decode()
             assert f'smartdiplomacy_queue_length{{queue="{queue}"}} 3.0' in text
             assert "smartdiplomacy_broker_up 1.0" in text
