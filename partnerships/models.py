@@ -52,6 +52,13 @@ class OverlapRun(models.Model):
         "cleared may be told); the other counts include restricted actors.",
     )
     timings = models.JSONField(default=dict, help_text="Seconds spent in each phase.")
+    statistics = models.JSONField(
+        default=dict,
+        editable=False,
+        help_text="Registry-wide public figures as the run read them (ties and actors by kind, "
+        "public holders of each outcome, public actors holding any): a refresh between runs "
+        "scores one actor's pairs with these, so that it changes nothing but those pairs.",
+    )
     message = models.TextField(blank=True, help_text="What a person should know about the result.")
     error = models.TextField(blank=True)
     started_by = models.ForeignKey(

@@ -135,7 +135,11 @@ def _people_around(stakeholder: Stakeholder) -> np.ndarray:
 
 
 def _registry_around(
-    stakeholder: Stakeholder, *, with_rarity: bool = False, with_kinds: bool = False
+    stakeholder: Stakeholder,
+    *,
+    with_rarity: bool = False,
+    with_kinds: bool = False,
+    statistics: dict | None = None,
 ) -> Registry:
     """The part of the registry that one stakeholder's candidates depend on: the stakeholder and
     everyone sharing an outcome with it, the interest and influence columns of its outcomes
@@ -143,7 +147,10 @@ def _registry_around(
     outcome's public holders are all in these columns, and ``with_rarity`` counts the public
     actors holding anything (one more query), ``with_kinds`` the whole registry's public ties
     and actors by kind (two more: the kind factor reads them). Two COPY queries; no id list
-    travels to the database but the partners' names' ranks."""
+    travels to the database but the partners' names' ranks.
+
+    ``statistics`` (the current run's, see ``registry_statistics``) replaces those registry-wide
+    counts (holders per outcome, public size, kind counts) and the queries for them."""
     own = list(
         Stake.objects.filter(stakeholder=stakeholder, interest__gt=0).values_list(
             "outcome_id", flat=True
@@ -171,14 +178,17 @@ def _registry_around(
     # Rarity reads how many public actors hold each outcome, among how many hold any.
     holder_public = np.isin(holders[:, 0].astype(np.int64), ids[public])
     # (A count over the whole stake table: asked only when rarity weighs in the likelihood.)
-    public_size = (
-        Stake.objects.filter(interest__gt=0, stakeholder__sensitivity=Sensitivity.PUBLIC)
-        .values("stakeholder_id")
-        .distinct()
-        .count()
-        if with_rarity
-        else int(np.count_nonzero(public))
-    )
+    if statistics:
+        public_size = int(statistics["public_size"])
+    elif with_rarity:
+        public_size = (
+            Stake.objects.filter(interest__gt=0, stakeholder__sensitivity=Sensitivity.PUBLIC)
+            .values("stakeholder_id")
+            .distinct()
+            .count()
+        )
+    else:
+        public_size = int(np.count_nonzero(public))
     ties = np.array(
         Tie.objects.filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
         .order_by()
@@ -191,8 +201,16 @@ def _registry_around(
     outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
     held_by_public = holders[holder_public, 1].astype(np.int64)
     partner_ties = _partner_ties_around(stakeholder)
+    held = np.bincount(np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids))
+    held = held[: len(outcome_ids)]
     kinds = {}
-    if with_kinds:
+    if statistics:
+        held = np.array(
+            [statistics["holders"].get(str(int(o)), 0) for o in outcome_ids], dtype=np.int64
+        )
+        kinds["kind_ties"] = np.array(statistics["kind_ties"], dtype=np.float64)
+        kinds["kind_sizes"] = np.array(statistics["kind_sizes"], dtype=np.float64)
+    elif with_kinds:
         kinds["kind_ties"], kinds["kind_sizes"] = _kind_counts_everywhere()
     return build_registry(
         **columns,
@@ -205,9 +223,7 @@ def _registry_around(
         tie_from_ids=ties[:, 0],
         tie_to_ids=ties[:, 1],
         norms=np.sqrt(people[:, 4]),
-        holders=np.bincount(
-            np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids)
-        )[: len(outcome_ids)],
+        holders=held,
         public_size=public_size,
         partner_tie_ids=partner_ties,
         **kinds,
@@ -236,7 +252,10 @@ def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:
         .values_list("stakeholder_a_id", "stakeholder_b_id", "audiences")
     )
     registry = _registry_around(
-        stakeholder, with_rarity=params.weight_rarity > 0, with_kinds=params.weight_kinds > 0
+        stakeholder,
+        with_rarity=params.weight_rarity > 0,
+        with_kinds=params.weight_kinds > 0,
+        statistics=current.statistics,
     )
     if stakeholder.pk in registry.ids:
         row = registry.index_of([stakeholder.pk])

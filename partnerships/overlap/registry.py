@@ -384,3 +384,22 @@ def chunk_bounds(count: int, chunks: int) -> list[tuple[int, int]]:
     chunks = max(1, min(chunks, count)) if count else 1
     edges = np.linspace(0, count, chunks + 1).round().astype(int)
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def registry_statistics(registry: Registry) -> dict:
+    """The registry-wide public figures a run read (JSON): what :func:`kind_affinity` and
+    :meth:`Registry.rarity` take from beyond one actor's neighbourhood. A refresh between runs
+    scores with the current run's, not with today's, so that refreshing an actor — which a
+    change no one else can see may set off — gives its pairs exactly the values the run would
+    have given them, and moves nothing shared by every pair until the next full run."""
+    holders = np.asarray(registry.holders, dtype=np.int64)
+    held = np.flatnonzero(holders)
+    return {
+        "kind_ties": np.asarray(registry.kind_ties, dtype=np.float64).tolist(),
+        "kind_sizes": np.asarray(registry.kind_sizes, dtype=np.float64).tolist(),
+        "public_size": int(registry.public_size),
+        "holders": {
+            str(int(outcome)): int(count)
+            for outcome, count in zip(registry.outcome_ids[held], holders[held], strict=True)
+        },
+    }

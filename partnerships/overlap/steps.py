@@ -26,7 +26,7 @@ from .compute import candidates_for_rows, merge_pairs
 from .loading import registry_load, table_name
 from .parameters import PUBLIC_SET, Parameters
 from .refresh import refresh_changed_since
-from .registry import Registry, chunk_bounds
+from .registry import Registry, chunk_bounds, registry_statistics
 from .runs import (
     MAX_CHUNKS,
     ROWS_PER_CHUNK,
@@ -105,6 +105,7 @@ def overlap_run_execute(*, run_id: int) -> None:
                 },
                 chunks_total=len(bounds) if len(order) else 0,
                 timings={"load": round(time.perf_counter() - started, 3)},
+                statistics=registry_statistics(registry),
             )
     if not len(order):
         overlap_run_finalize(run_id=run_id, message=NO_INTEREST_MESSAGE)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from partnerships import candidates, tasks
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
 from partnerships.overlap import refresh, runs, steps
+from partnerships.overlap.parameters import PUBLIC_SET
 from partnerships.selectors import CANDIDATE_ORDER
 from smartdiplomacy.exceptions import ApplicationError
 from stakeholders import services as registry_services
@@ -420,9 +421,11 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
             Stake.objects.filter(pk=stake.pk).update(influence=influence)
     params = {"weight_rarity": 1.0, "weight_fit": 0.5, "min_overlap": 0.0}
     run_overlap(**params)
-    stake = Stake.objects.get(stakeholder=r.women, outcome=r.o3)
+    # A change that moves no registry-wide figure (the outcome's holders, the actors by kind): a
+    # refresh reads those as the run did (see the next test), the rest it reads today.
+    stake = Stake.objects.get(stakeholder=r.women, outcome=r.o1)
     with django_capture_on_commit_callbacks(execute=True):
-        registry_services.stake_update(stake=stake, outcome=r.o2)
+        registry_services.stake_update(stake=stake, interest=0.6, influence=0.7)
 
     def figures(run=None):
         return {
@@ -443,3 +446,41 @@ def test_a_refresh_computes_the_full_runs_figures_with_rarity_fit_and_a_hidden_h
     shared = {key: values[5] for (key, _audiences), values in full.items()}
     assert shared[tuple(sorted((r.ngo.pk, r.women.pk)))] == 1  # the funder, not the collective
     assert shared[tuple(sorted((r.firm.pk, r.women.pk)))] == 0
+
+
+def test_a_refresh_scores_with_the_runs_registry_wide_figures(
+    small_registry, run_overlap, django_capture_on_commit_callbacks
+):
+    """Between runs, a refresh reads the registry-wide figures (ties and actors by kind, each
+    outcome's public holders, how many hold anything) as the run read them. So a refresh set off
+    by what the uncleared cannot see — a tie to a hidden actor — leaves an actor's public pairs
+    exactly as the run wrote them, though visible changes elsewhere have moved those figures
+    since (they move for every pair at once, at the next full run)."""
+    r = small_registry
+    with refresh.overlap_refresh_suspended():
+        hidden = restrict(StakeholderFactory(name="Hidden collective", kind=Kind.GRASSROOTS))
+    params = {"weight_rarity": 1.0, "min_overlap": 0.0}
+    run_overlap(**params)
+
+    def women_public(run=None):
+        return {
+            key: (c.overlap, c.likelihood, c.score, c.kind_affinity, c.shared_partners)
+            for key, c in pairs(run).items()
+            if r.women.pk in key and c.audiences & PUBLIC_SET
+        }
+
+    written = women_public()
+    assert written
+    with refresh.overlap_refresh_suspended():
+        # Visible changes away from the women's network's pairs: a new public foundation holding
+        # o2, tied to the Tech NGO (the kind counts and o2's holders move).
+        foundation = StakeholderFactory(name="Open Foundation", kind=Kind.FOUNDATION)
+        StakeFactory(stakeholder=foundation, outcome=r.o2, interest=0.8)
+        TieFactory(from_stakeholder=foundation, to_stakeholder=r.ngo2)
+    with django_capture_on_commit_callbacks(execute=True):
+        TieFactory(from_stakeholder=hidden, to_stakeholder=r.women)  # refreshes the network
+    assert women_public() == written
+    # The figures did move: a full run now scores those pairs otherwise.
+    moved = women_public(run_overlap(**params))
+    assert set(moved) == set(written)
+    assert any(moved[key][3] != written[key][3] for key in written)
