@@ -432,6 +432,20 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         # The daily reminders, after the deletions: overdue follow-ups, each told to its owner
         # only while they may still see it.
         relationships.follow_up_reminders_send()
+    with step():
+        # Late edits after every job has run: a visible stake re-assessed and a visible tie ended
+        # in both worlds, and in the hidden one a hidden stake re-assessed and a tie to a hidden
+        # actor ended. What the hidden edits set off (refreshes of candidates, coalitions, graph
+        # metrics, queued tasks) must leave nothing the uncleared can tell apart.
+        stake = world.actors["ngo"].stakes.get(outcome=world.outcomes["water"])
+        registry.stake_update(stake=stake, position="supports", assessed_on=datetime.date(2026, 11, 1))
+        tie = world.actors["foundation"].ties_out.get(to_stakeholder=world.actors["ngo"])
+        registry.tie_update(tie=tie, end_date=datetime.date(2026, 11, 1))
+        if hidden:
+            stake = world.actors["h_women"].stakes.get(outcome=world.outcomes["water"])
+            registry.stake_update(stake=stake, interest=0.3, assessed_on=datetime.date(2026, 11, 1))
+            tie = world.actors["h_women"].ties_out.get(to_stakeholder=world.actors["women"])
+            registry.tie_update(tie=tie, end_date=datetime.date(2026, 11, 1))
 
 
 def _relationships(world: World, *, hidden: bool, step) -> None:
