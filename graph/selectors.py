@@ -15,13 +15,14 @@ from typing import Any
 
 import networkx as nx
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Min, Q
 
 from partnerships.selectors import candidate_visible_to
 from stakeholders.choices import Sensitivity
 from stakeholders.filtersets import StakeholderFilterSet
 from stakeholders.history import graph_recorded, ties_held_on
-from stakeholders.models import Outcome
+from stakeholders.models import Outcome, Stakeholder, Tie
 from stakeholders.selectors import (
     audience_of,
     stake_visible_to,
@@ -101,6 +102,31 @@ def ties_current_on(ties, day: date):
     return ties.filter(Q(start_date__isnull=True) | Q(start_date__lte=day)).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day)
     )
+
+
+def registry_fingerprint() -> str | None:
+    """A value that changes whenever a row the whole map is built from changes; None where the
+    database cannot say so cheaply (SQLite: nothing is cached there).
+
+    Over stakeholders, ties and graph snapshots: per table the row count, the sum of the rows'
+    ``xmin`` (the transaction that wrote each row version: an insert or update by any later
+    transaction changes it, also one that began earlier and commits later) and the sum of a hash of
+    their ``ctid`` (where each version lies: every update writes a new version elsewhere, even
+    within the transaction that wrote the row). One sequential scan of each table, ~50-100 ms
+    at 100,000 ties, against seconds to build the map. Read *before* the map is built, so what is
+    kept under a fingerprint is never older than it."""
+    if connection.vendor != "postgresql":
+        return None
+    tables = [model._meta.db_table for model in (Stakeholder, Tie, GraphSnapshot)]
+    sql = " UNION ALL ".join(
+        "SELECT count(*), coalesce(sum(xmin::text::bigint), 0), "
+        f"coalesce(sum(hashtext(ctid::text)), 0) FROM {connection.ops.quote_name(table)}"
+        for table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    return ".".join(f"{count}-{xmins}-{places}" for count, xmins, places in rows)
 
 
 def graph_snapshot_for(user) -> GraphSnapshot | None:
