@@ -7,6 +7,7 @@ selector with the same query string, so the three always show the same graph.
 import io
 
 import networkx as nx
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -148,6 +149,7 @@ def explorer(request):
             "snapshot": snapshot,
             "browser_max_nodes": BROWSER_MAX_NODES,
             "browser_max_edges": BROWSER_MAX_EDGES,
+            "large_nodes": settings.GRAPH_MAP_LARGE_NODES,
             "first_tie_date": first_tie_date(user=request.user),
             # The outcome view draws the outcome page's grid: one definition of the quadrants.
             "quadrants": [

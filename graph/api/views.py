@@ -4,6 +4,8 @@ Signed-in people only: partner tokens are refused (the graph shows who works wit
 more than the registry's public rows say one by one).
 """
 
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -25,6 +27,7 @@ from ..selectors import (
     saved_view_visible_to,
 )
 from ..services import graph_view_save
+from .map_cache import is_whole_map, whole_map_answer
 from .serializers import (
     GraphColumnsSerializer,
     GraphFilterDocsSerializer,
@@ -128,6 +131,8 @@ class GraphApiView(APIView):
     )
     def get(self, request):
         options = graph_options(request.query_params)
+        if is_whole_map(request.query_params):
+            return self._whole_map(request, options)
         view = graph_view(user=request.user, filters=request.query_params, options=options)
         restricted = view.restricted_ids
         if restricted:
@@ -140,6 +145,23 @@ class GraphApiView(APIView):
         if request.query_params.get("shape") == "columns":  # validated by graph_options
             return Response(graph_columns(view))
         return Response(graph_payload(view))
+
+    def _whole_map(self, request, options):
+        """The map's opening answer, kept per audience (map_cache), gzipped where accepted."""
+        answer = whole_map_answer(user=request.user, options=options, build=graph_columns)
+        if answer.restricted_ids:
+            restricted_read_record(
+                user=request.user, method=request.method, path=request.get_full_path(),
+                stakeholder_ids=answer.restricted_ids,
+            )  # fmt: skip
+        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+        if accepts_gzip and answer.gzipped is not None:
+            response = HttpResponse(answer.gzipped, content_type="application/json")
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(answer.plain(), content_type="application/json")
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
 
 
 class GraphPathApiView(APIView):

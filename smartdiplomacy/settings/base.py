@@ -330,6 +330,14 @@ SCORES_API_ANSWER_SECONDS = int(env("SCORES_API_ANSWER_SECONDS", "10" if SHARED_
 # Each process also keeps the scores API pages it served lately (keyed by ETag, so never stale), up
 # to this many MiB, sparing a fetch of a 270 KB page from the shared cache per request.
 SCORES_API_LOCAL_CACHE_MB = int(env("SCORES_API_LOCAL_CACHE_MB", "64"))
+# The graph map's whole-registry answer (/api/v1/graph/?shape=columns without filters), gzipped,
+# kept per audience under a fingerprint of the rows it is built from (graph.selectors
+# .registry_fingerprint), so never stale and never another audience's; 0 turns it off. SQLite
+# keeps nothing (no cheap fingerprint).
+GRAPH_MAP_CACHE_SECONDS = int(env("GRAPH_MAP_CACHE_SECONDS", "3600"))
+# Above this many actors the map draws discs as GL points and highlights a hover on a light layer
+# of its own instead of redrawing the whole graph (static/js/graph.js).
+GRAPH_MAP_LARGE_NODES = int(env("GRAPH_MAP_LARGE_NODES", "3000"))
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker the embedded default runs every task in process, synchronously, so that the

@@ -26,6 +26,9 @@
   // A view up to this size is refined in the browser (ForceAtlas2 from the server's positions,
   // then Noverlap) in well under a second; larger ones are drawn where the server put them.
   const REFINE_MAX_NODES = 3000;
+  // Above this many actors (settings.GRAPH_MAP_LARGE_NODES) discs are GL points and a hover is
+  // drawn on the overlay instead of by sigma.
+  const LARGE_NODES = Number(root.dataset.largeNodes) || 3000;
   const SPAN = 1000;  // positions are scaled to this span, about the canvas's size in pixels
 
   const $ = (id) => document.getElementById(id);
@@ -101,6 +104,16 @@
   $("sigma").appendChild(labelLayer);
   let paintedLabels = new Set();
   let paintedBoxes = [];
+  // A light layer above the labels for what changes often and concerns a few actors: the hovered
+  // actor's neighbourhood on a large map (redrawing 20,000 discs and 100,000 ties for each hover
+  // took 1.5 s without a GPU; this layer repaints a veil and a few dozen discs), and the path's
+  // hop labels. Clicks pass through.
+  const overlay = document.createElement("canvas");
+  overlay.className = "graph-overlay-layer";
+  Object.assign(overlay.style, { position: "absolute", inset: "0", pointerEvents: "none" });
+  $("sigma").appendChild(overlay);
+  let hoverKey = null;  // the actor hovered on a large map (drawn on the overlay, not by sigma)
+  let overlayInfo = { hover: null, hops: [] };
 
   window.graphExplorer = {  // tests, benchmarks, console
     renderer, state,
@@ -109,6 +122,10 @@
     // Every label on screen: those placed here and those sigma draws for a hover or selection.
     labelsShown: () => new Set([...paintedLabels, ...renderer.getNodeDisplayedLabels()]),
     labelBoxes: () => paintedBoxes.map((box) => ({ ...box })),  // the placed labels' text boxes
+    // What the overlay shows: the hovered actor's highlight on a large map, the path's hop labels.
+    overlay: () => JSON.parse(JSON.stringify(overlayInfo)),
+    largeNodes: () => LARGE_NODES,
+    hoverLayer: true,
   };
 
   // A label with a white halo, readable over ties and other discs.
@@ -117,9 +134,11 @@
     const size = settings.labelSize;
     context.font = `${settings.labelWeight} ${size}px ${settings.labelFont}`;
     const width = context.measureText(data.label).width;
-    // To the right of its disc, or to the left where placeLabels() found the right side taken.
-    const x = data.labelLeft ? data.x - data.size - 3 - width : data.x + data.size + 3;
-    const y = data.y + size / 3;
+    // To the right of its disc, or to the left where placeLabels() found the right side taken;
+    // on a path's chain, centred under the disc (rows staggered), leaving the ties to their hops.
+    let x = data.labelLeft ? data.x - data.size - 3 - width : data.x + data.size + 3;
+    let y = data.y + size / 3;
+    if (data.labelBelow) { x = data.x - width / 2; y = data.y + data.size + size + 2 + (data.labelRow || 0) * (size + 4); }
     context.lineWidth = 3;
     context.lineJoin = "round";
     context.strokeStyle = "rgba(255,255,255,0.92)";
@@ -279,6 +298,107 @@
     paintedBoxes = boxes;
   }
   renderer.on("afterRender", paintLabels);
+
+  function sizeCanvas(canvas) {
+    const { width, height } = renderer.getDimensions();
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio); canvas.height = Math.round(height * ratio);
+      canvas.style.width = `${width}px`; canvas.style.height = `${height}px`;
+    }
+    const context = canvas.getContext("2d");
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, width, height);
+    return { context, width, height };
+  }
+  function viewportOf(key) {
+    const display = renderer.getNodeDisplayData(key);
+    if (!display || display.hidden) return null;
+    const p = renderer.framedGraphToViewport(display);
+    return { x: p.x, y: p.y, size: renderer.scaleSize(display.size, renderer.getCamera().ratio), color: display.color, label: display.label };
+  }
+  function disc(context, p, colour, radius) {
+    context.beginPath();
+    context.arc(p.x, p.y, radius, 0, 2 * Math.PI);
+    context.fillStyle = colour; context.fill();
+    context.lineWidth = 1.5; context.strokeStyle = "#ffffff"; context.stroke();
+  }
+
+  // The overlay: a large map's hovered neighbourhood (a white veil over the map, then the actor's
+  // ties, its neighbours' discs and names), or the path's hop labels. Painted after every frame
+  // sigma draws (the camera moved) and on each hover.
+  function paintOverlay() {
+    overlayInfo = { hover: null, hops: [] };
+    if (hoverKey !== null && !graph.hasNode(hoverKey)) hoverKey = null;
+    const path = state.mode === "path" && state.path;
+    // Out of the page while empty: the compositor then has one layer fewer to blend per frame.
+    if (!path && hoverKey === null) { if (overlay.style.display !== "none") overlay.style.display = "none"; return; }
+    if (overlay.style.display === "none") overlay.style.display = "";
+    const { context, width, height } = sizeCanvas(overlay);
+    const settings = renderer.getSettings();
+    if (path) { paintHops(context, settings); return; }
+    const centre = viewportOf(hoverKey);
+    if (!centre) return;
+    context.fillStyle = "rgba(255,255,255,0.72)";
+    context.fillRect(0, 0, width, height);
+    const neighbours = [];
+    context.lineWidth = 1.6;
+    graph.forEachEdge(hoverKey, (edge, attrs, source, target) => {
+      const other = source === hoverKey ? target : source;
+      if (state.hidden.has(graph.getNodeAttribute(other, "kind"))) return;
+      const p = viewportOf(other);
+      if (!p) return;
+      context.strokeStyle = darker(attrs.color);
+      context.beginPath(); context.moveTo(centre.x, centre.y); context.lineTo(p.x, p.y); context.stroke();
+      neighbours.push([other, p]);
+    });
+    for (const [, p] of neighbours) disc(context, p, p.color, Math.max(3, p.size + 1));
+    disc(context, centre, centre.color, Math.max(6, centre.size + 3));
+    // Names: the hovered actor's always, then its largest neighbours' where they do not overlap
+    // a name already written (at most 25).
+    const boxes = [drawLabel(context, { label: centre.label, x: centre.x, y: centre.y, size: Math.max(6, centre.size + 3) }, settings)];
+    const clear = (b) => boxes.every((o) => b.x1 <= o.x0 || o.x1 <= b.x0 || b.y1 <= o.y0 || o.y1 <= b.y0);
+    neighbours.sort((a, b) => b[1].size - a[1].size);
+    let named = 1;
+    for (const [, p] of neighbours) {
+      if (named > 25) break;
+      const radius = Math.max(3, p.size + 1), width = textWidth(p.label);
+      const box = { x0: p.x + radius + 3, y0: p.y - LABEL_HEIGHT / 2, x1: p.x + radius + 3 + width, y1: p.y + LABEL_HEIGHT / 2 };
+      if (!clear(box)) continue;
+      boxes.push(drawLabel(context, { label: p.label, x: p.x, y: p.y, size: radius }, settings));
+      named += 1;
+    }
+    overlayInfo.hover = { key: hoverKey, neighbours: neighbours.length, named, boxes };
+  }
+
+  // Each hop's tie kind and strength above its tie, its dates below, centred between its two
+  // actors (whose names sit under their discs).
+  function paintHops(context, settings) {
+    const tieLabels = {};
+    document.querySelectorAll("#legend .legend-ties li").forEach((li) => { const line = li.querySelector(".tie-line"); tieLabels[line.dataset.tie] = li.textContent.trim(); });
+    const nodes = state.path.nodes;
+    context.font = `600 ${settings.labelSize}px ${settings.labelFont}`;
+    context.textAlign = "center";
+    context.lineJoin = "round";
+    state.path.edges.forEach((edge, i) => {
+      const a = viewportOf(String(nodes[i].id)), b = viewportOf(String(nodes[i + 1].id));
+      if (!a || !b) return;
+      const x = (a.x + b.x) / 2, y = (a.y + b.y) / 2;
+      const kind = `${tieLabels[edge.kind] || edge.kind} · ${Number(edge.strength).toFixed(2)}`;
+      const dates = edge.start_date || edge.end_date ? `${edge.start_date || "?"} – ${edge.end_date || "ongoing"}` : "dates not recorded";
+      const lines = [[kind, y - 10, "#1d2733"], [dates, y + 20, "#4a5663"]];
+      const boxes = [];
+      for (const [text, ty, colour] of lines) {
+        context.lineWidth = 4; context.strokeStyle = "rgba(255,255,255,0.95)"; context.strokeText(text, x, ty);
+        context.fillStyle = colour; context.fillText(text, x, ty);
+        const w = context.measureText(text).width;
+        boxes.push({ text, x0: x - w / 2, x1: x + w / 2, y0: ty - settings.labelSize, y1: ty + 3 });
+      }
+      overlayInfo.hops.push({ edge: edge.id, kind: edge.kind, lines: boxes });
+    });
+    context.textAlign = "start";
+  }
+  renderer.on("afterRender", paintOverlay);
   let labelTimer = null;
   // Labels are placed again once the camera rests (while it moves, the placed ones follow their
   // discs): choosing them reads every node's position, too much for each frame of a large map.
@@ -374,7 +494,6 @@
   }
   let edgeType = "line";
   function setEdgeType(count) { edgeType = count > LARGE_TIES ? "fast" : "line"; }
-  const LARGE_NODES = 3000;
   const nodeType = (count) => (count > LARGE_NODES ? "point" : "circle");
 
   function refineLayout(nodes) {
@@ -425,7 +544,7 @@
     nodes.forEach((node, i) => {
       graph.addNode(String(node.id), {
         x: i * step, y: 0, size: 16, label: node.name, kind: node.kind, forceLabel: true,
-        color: KIND_COLOURS[node.kind] || "#777", pk: node.id,
+        color: KIND_COLOURS[node.kind] || "#777", pk: node.id, labelBelow: true, labelRow: i % 2,
       });
     });
     setEdgeType(0);
@@ -435,6 +554,7 @@
   }
 
   function draw() {
+    hoverKey = null;
     if (state.mode === "path" && state.path) buildPath();
     else if (state.mode === "outcome" && data.nodes.some((n) => n.stake)) buildOutcome();
     else buildMap();
@@ -794,13 +914,18 @@
     saveAddress();
   }
 
+  // On a large map a hover is painted on the overlay (paintOverlay); sigma's frame is left as is.
+  // (benchmarks/graph_page.py switches hoverLayer off to time sigma's redraw in the same run.)
+  const hoverOnOverlay = () => graph.order > LARGE_NODES && window.graphExplorer.hoverLayer !== false;
   renderer.on("enterNode", ({ node }) => {
     if (state.mode !== "map") return;
+    if (hoverOnOverlay()) { hoverKey = node; paintOverlay(); return; }
     state.hovered = node;
     state.neighbours = neighbourSet(node);
     renderer.refresh({ skipIndexation: true });
   });
   renderer.on("leaveNode", () => {
+    if (hoverKey !== null) { hoverKey = null; paintOverlay(); return; }
     state.hovered = null;
     state.neighbours = neighbourSet(state.selected);
     renderer.refresh({ skipIndexation: true });

@@ -1,6 +1,7 @@
 """/api/v1/graph/ and /api/v1/graph/path/: shapes, filters, restriction, query counts."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -246,14 +247,18 @@ def _count_queries(client, django_assert_num_queries, query, expected):
 
 
 # Session, user, the user's two permission lookups; then stakeholders, ties, the snapshot (and
-# candidates when asked for): the same for 7 and for 67 actors.
+# candidates when asked for): the same for 7 and for 67 actors. The whole map (columns without
+# filters) first reads the registry's fingerprint (its cache key, graph/api/map_cache.py): one more
+# on PostgreSQL, where it is kept; _grow changes the registry, so both reads here build it afresh
+# (test_map_cache.py counts the kept answer's 5).
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         ({}, 7),
         ({"kind": "ngo", "min_strength": 0.1}, 7),
         ({"region": "Eastern Africa", "candidates": "true"}, 8),
-        ({"shape": "columns"}, 7),
+        ({"shape": "columns"}, 8 if connection.vendor == "postgresql" else 7),
+        ({"shape": "columns", "kind": "ngo"}, 7),
     ],
 )
 def test_query_count_does_not_grow_with_the_graph(

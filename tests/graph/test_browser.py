@@ -175,6 +175,35 @@ def test_the_path_is_drawn_as_a_chain_with_its_hops(page, login, live_server, an
     assert xs == sorted(xs) and xs[2] - xs[0] > 300
     assert len({round(node["y"]) for node in nodes.values()}) == 1
     assert labels_shown(page) == sorted(nodes)
+    # Each hop's tie kind, strength and dates are written on the canvas beside its tie, between
+    # its two actors, clear of every name (names sit under their discs).
+    hops = page.evaluate("() => window.graphExplorer.overlay().hops")
+    assert [[line["text"] for line in hop["lines"]] for hop in hops] == [
+        ["Funds · 0.90", "dates not recorded"],
+        ["Partners with · 0.40", "dates not recorded"],
+    ]
+    xs_by_name = [nodes[name]["x"] for name in nodes]
+    names_boxes = page.evaluate(
+        """() => { const { graph, renderer } = window.graphExplorer;
+                   const c = document.createElement('canvas').getContext('2d');
+                   c.font = '600 12px system-ui, sans-serif';
+                   return graph.nodes().map((k) => { const d = renderer.getNodeDisplayData(k);
+                     const p = renderer.framedGraphToViewport(d);
+                     const w = c.measureText(d.label).width;
+                     const r = renderer.scaleSize(d.size, renderer.getCamera().ratio);
+                     const y = p.y + r + 12 + 2 + (d.labelRow || 0) * 16;
+                     return { x0: p.x - w / 2, x1: p.x + w / 2, y0: y - 12, y1: y + 4 }; }); }"""
+    )
+    for i, hop in enumerate(hops):
+        for line in hop["lines"]:
+            centre = (line["x0"] + line["x1"]) / 2
+            assert xs_by_name[i] < centre < xs_by_name[i + 1]
+            for box in names_boxes:
+                apart = (
+                    line["x1"] <= box["x0"] or box["x1"] <= line["x0"]
+                    or line["y1"] <= box["y0"] or box["y1"] <= line["y0"]
+                )  # fmt: skip
+                assert apart, (line, box)
     assert f"source={registry.state.pk}" in page.url and f"target={registry.womens.pk}" in page.url
     screenshot(page, "graph-path")
 
@@ -390,3 +419,53 @@ def test_a_larger_map_names_its_largest_actors_apart_and_highlights_on_hover(
     assert all(colours[name] != "#e4e8ec" for name in own)
     assert all(colours[name] == "#e4e8ec" for name in set(colours) - own - {"Lonely Foundation"})
     assert set(labels_shown(page)) <= own
+
+
+def test_a_large_maps_hover_is_painted_on_its_own_layer(
+    page, login, live_server, analyst, settings
+):
+    """Above GRAPH_MAP_LARGE_NODES a hover does not redraw the map: the neighbourhood is painted
+    on the overlay (its ties, discs and names over a veil) and wiped when the pointer leaves."""
+    settings.GRAPH_MAP_LARGE_NODES = 50
+    hub = StakeholderFactory(name="Regional Coordination Hub East", kind=Kind.IGO)
+    other = StakeholderFactory(name="Regional Coordination Hub West", kind=Kind.IGO)
+    spokes = StakeholderFactory.create_batch(80, kind=Kind.NGO)
+    for i, spoke in enumerate(spokes):
+        TieFactory(from_stakeholder=hub if i % 4 == 0 else other, to_stakeholder=spoke)
+    graph_snapshots_refresh()
+    login("analyst")
+    page.goto(f"{live_server.url}/graph/")
+    wait_ready(page)
+    assert page.evaluate("() => window.graphExplorer.largeNodes()") == 50
+    page.evaluate(
+        """() => { window.sigmaFrames = 0;
+                   window.graphExplorer.renderer.on('afterRender', () => window.sigmaFrames++); }"""
+    )
+    centre = drawn(page)[hub.name]
+    canvas = page.locator("#sigma").bounding_box()
+    page.mouse.move(canvas["x"] + centre["x"], canvas["y"] + centre["y"])
+    page.wait_for_function("() => window.graphExplorer.overlay().hover !== null")
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    hover = page.evaluate("() => window.graphExplorer.overlay().hover")
+    assert hover["key"] == str(hub.pk) and hover["neighbours"] == 20
+    # The hub and as many neighbours as fit are named, no two names overlapping.
+    boxes = hover["boxes"]
+    assert 5 <= hover["named"] == len(boxes) <= 21
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"]
+            )
+            assert apart, (a, b)
+    assert page.evaluate("() => window.sigmaFrames") == 0  # the WebGL map was not redrawn
+    assert page.evaluate("() => window.graphExplorer.state.hovered") is None
+    # The veil and the highlight are on the overlay: its pixels are not blank.
+    painted = page.evaluate(
+        """() => { const c = document.querySelector('.graph-overlay-layer');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+    )
+    assert painted > 1000
+    screenshot(page, "graph-hover-overlay")
+    page.mouse.move(canvas["x"] + 2, canvas["y"] + canvas["height"] - 2)
+    page.wait_for_function("() => window.graphExplorer.overlay().hover === null")
