@@ -195,12 +195,59 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def main():
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=3, help="Loads of /graph/ to time.")
     parser.add_argument("--seconds", type=float, default=5.0, help="Panning and zooming time.")
     parser.add_argument("--screenshot", help="Save the first view of the whole graph here (PNG).")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def sign_in(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def whole_map(page, base: str, server, loads: int):
+    """``loads`` first frames of the whole map timed with their phases, then their CPU seconds,
+    and what the last one drew."""
+    elapsed_each, phases, status = [], [], ""
+    for _ in range(loads):
+        elapsed, status = time_to_ready(page, f"{base}/graph/")
+        elapsed_each.append(elapsed)
+        phases.append(page.evaluate(PHASES_JS))
+    cpu = [cpu_of_first_frame(page, f"{base}/graph/", server) for _ in range(loads)]
+    drawn = page.evaluate(
+        "() => ({nodes: window.graphExplorer.graph.order,"
+        " edges: window.graphExplorer.graph.size,"
+        " labels: window.graphExplorer.labelsShown().size})"
+    )
+    return elapsed_each, phases, status, cpu, drawn
+
+
+def webgl_renderer(page) -> str:
+    return page.evaluate(
+        """() => { const gl = document.createElement('canvas').getContext('webgl');
+           const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
+           return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown'; }"""
+    )
+
+
+def reference_loads(page, base: str, loads: int) -> list[float]:
+    """The signed-in home page to its load event, ``loads`` times: the same-run reference."""
+    reference = []
+    for _ in range(loads):
+        started = time.perf_counter()
+        page.goto(f"{base}/", wait_until="load")
+        reference.append(time.perf_counter() - started)
+    return reference
+
+
+def main():
+    args = arguments()
     load_before = load_average()
     if not GraphSnapshot.objects.exists():
         raise SystemExit("no graph snapshot: run `manage.py graph_refresh` first")
@@ -217,40 +264,18 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1366, "height": 860}).new_page()
-            page.goto(f"{base}/accounts/login/")
-            page.fill("#id_username", USERNAME)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
-            loads, phases, status = [], [], ""
-            for _ in range(args.loads):
-                elapsed, status = time_to_ready(page, f"{base}/graph/")
-                loads.append(elapsed)
-                phases.append(page.evaluate(PHASES_JS))
-            cpu = [cpu_of_first_frame(page, f"{base}/graph/", server) for _ in range(args.loads)]
-            drawn = page.evaluate(
-                "() => ({nodes: window.graphExplorer.graph.order,"
-                " edges: window.graphExplorer.graph.size,"
-                " labels: window.graphExplorer.labelsShown().size})"
-            )
+            sign_in(page, base)
+            loads, phases, status, cpu, drawn = whole_map(page, base, server, args.loads)
             if args.screenshot:
                 page.screenshot(path=args.screenshot)
             fps = page.evaluate(FPS_JS, args.seconds)
-            renderer = page.evaluate(
-                """() => { const gl = document.createElement('canvas').getContext('webgl');
-                   const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
-                   return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown'; }"""
-            )
+            renderer = webgl_renderer(page)
             outcome_s, outcome_status = time_to_ready(
                 page, f"{base}/graph/?outcome={outcome.pk}&layout=outcome"
             )
             ego_s, ego_status = time_to_ready(page, f"{base}/graph/?ego={ego}&hops=2")
             ego_fps = page.evaluate(FPS_JS, min(args.seconds, 3.0))
-            reference = []
-            for _ in range(args.loads):
-                started = time.perf_counter()
-                page.goto(f"{base}/", wait_until="load")
-                reference.append(time.perf_counter() - started)
+            reference = reference_loads(page, base, args.loads)
             browser.close()
     finally:
         server.terminate()
