@@ -34,13 +34,14 @@ test: $(VENV)/.installed static/vendor/.built
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
-## lint: ruff, the one-way layer contracts (import-linter), types (mypy, [tool.mypy]), migrations
+## lint: ruff, the one-way layer contracts (import-linter), types (mypy), migrations, code sizes
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest tests/test_code_size.py -q -p no:cacheprovider
 
 ## format: ruff format and ruff check --fix
 format: $(VENV)/.installed

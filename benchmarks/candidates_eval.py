@@ -323,24 +323,9 @@ def parameters(overrides: list[str]) -> Parameters:
     return params
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", nargs="*", default=[str(f) for f in FILES])
-    parser.add_argument("--outcomes", choices=("profile", "importer"), default="profile")
-    parser.add_argument("--split", choices=("activities", "date"), default="activities")
-    parser.add_argument("--holdout", type=float, default=0.3)
-    parser.add_argument("--seeds", type=int, default=100)
-    parser.add_argument("--first-seed", type=int, default=100)
-    parser.add_argument("--cutoff", default="2020-07-01")
-    parser.add_argument("--set", action="append", default=[], help="a parameter, name=value")
-    parser.add_argument("--table", action="store_true", help="also print a Markdown table")
-    args = parser.parse_args()
-    load_before = os.getloadavg()
-    started = time.perf_counter()
-    params = parameters(args.set)
-    activities = [
-        item for path in args.files for item in activities_read(path) if isinstance(item, Activity)
-    ]
+def evaluate(activities, args, params):
+    """Every split's rankings measured against its held-out partnerships: the metrics by ranking,
+    each split's sizes, and the hubs' rows."""
     results: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     sizes, hub_rows = [], []
     for number, (visible, hidden) in enumerate(splits(activities, args)):
@@ -360,6 +345,43 @@ def main() -> None:
             for metric, value in metrics(score, world.labels, rng).items():
                 results[name][metric].append(value)
         hub_rows.extend(hubs(world, listed))
+    return results, sizes, hub_rows
+
+
+def print_table(summary: dict, spread: dict) -> None:
+    """The rankings as a Markdown table, each figure ± its standard error."""
+    print()
+    print("| ranking | precision@50 | precision@100 | precision@250 | recall@250 | AP |")
+    print("|---|---|---|---|---|---|")
+    for name, m in summary.items():
+        e = spread[name]
+        cells = [f"{m[k]:.3f} ± {e[k]:.3f}" for k in ("p@50", "p@100", "p@250", "recall@250")]
+        print(f"| {name} | {' | '.join(cells)} | {m['ap']:.3f} ± {e['ap']:.3f} |")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", nargs="*", default=[str(f) for f in FILES])
+    parser.add_argument("--outcomes", choices=("profile", "importer"), default="profile")
+    parser.add_argument("--split", choices=("activities", "date"), default="activities")
+    parser.add_argument("--holdout", type=float, default=0.3)
+    parser.add_argument("--seeds", type=int, default=100)
+    parser.add_argument("--first-seed", type=int, default=100)
+    parser.add_argument("--cutoff", default="2020-07-01")
+    parser.add_argument("--set", action="append", default=[], help="a parameter, name=value")
+    parser.add_argument("--table", action="store_true", help="also print a Markdown table")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    params = parameters(args.set)
+    activities = [
+        item for path in args.files for item in activities_read(path) if isinstance(item, Activity)
+    ]
+    results, sizes, hub_rows = evaluate(activities, args, params)
     summary = {
         name: {metric: round(float(np.mean(values)), 4) for metric, values in by.items()}
         for name, by in results.items()
@@ -412,13 +434,7 @@ def main() -> None:
     }
     print(json.dumps(report, ensure_ascii=False))
     if args.table:
-        print()
-        print("| ranking | precision@50 | precision@100 | precision@250 | recall@250 | AP |")
-        print("|---|---|---|---|---|---|")
-        for name, m in summary.items():
-            e = spread[name]
-            cells = [f"{m[k]:.3f} ± {e[k]:.3f}" for k in ("p@50", "p@100", "p@250", "recall@250")]
-            print(f"| {name} | {' | '.join(cells)} | {m['ap']:.3f} ± {e['ap']:.3f} |")
+        print_table(summary, spread)
 
 
 if __name__ == "__main__":

@@ -35,28 +35,30 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from partnerships.coalitions import core  # noqa: E402
+from partnerships.coalitions.core.exact import solve_exact  # noqa: E402
+from partnerships.coalitions.core.greedy import solve_greedy  # noqa: E402
+from partnerships.coalitions.core.pool import CAPABILITY_BITS, Parameters, Pool, build_pool  # noqa: E402
 from smartdiplomacy.benchmarking import best_of, load_average, machine, ratio  # noqa: E402
 
 KIND_WEIGHTS = np.array([14, 6, 30, 12, 6, 8, 8, 5, 4, 4, 3], dtype=float)  # 11 kinds
 INCLUSIVE_KINDS = (5, 9)  # women's group, grassroots movement
 
 
-def synthetic_pool(n: int, *, seed: int, degree: float = 4.0) -> core.Pool:
+def synthetic_pool(n: int, *, seed: int, degree: float = 4.0) -> Pool:
     rng = np.random.default_rng(seed)
     kinds = rng.choice(len(KIND_WEIGHTS), size=n, p=KIND_WEIGHTS / KIND_WEIGHTS.sum())
     capabilities = np.zeros(n, dtype=np.int64)
     for count in (1, 2, 3):
         chosen = rng.random(n) < 0.5 if count > 1 else np.ones(n, dtype=bool)
-        capabilities[chosen] |= 1 << rng.integers(0, core.CAPABILITY_BITS, size=chosen.sum())
-    needed = int(np.bitwise_or.reduce(1 << rng.choice(core.CAPABILITY_BITS, 4, replace=False)))
+        capabilities[chosen] |= 1 << rng.integers(0, CAPABILITY_BITS, size=chosen.sum())
+    needed = int(np.bitwise_or.reduce(1 << rng.choice(CAPABILITY_BITS, 4, replace=False)))
     inclusive = np.isin(kinds, INCLUSIVE_KINDS) | (rng.random(n) < 0.2)
     pairs = int(n * degree / 2)
     left = rng.integers(0, n, size=pairs)
     right = rng.integers(0, n, size=pairs)
     opposing = rng.random(pairs) < 0.02
     ids = np.arange(1, n + 1) * 7
-    return core.build_pool(
+    return build_pool(
         stakeholder_ids=ids,
         kinds=kinds,
         capabilities=capabilities,
@@ -72,7 +74,7 @@ def synthetic_pool(n: int, *, seed: int, degree: float = 4.0) -> core.Pool:
     )
 
 
-def pairs_pass_seconds(pool: core.Pool) -> float:
+def pairs_pass_seconds(pool: Pool) -> float:
     """The reference: every pair's joint toolbox size and interest × influence, in NumPy."""
     caps = pool.capabilities.astype(np.uint16)
     weight = pool.interest * pool.influence
@@ -85,7 +87,7 @@ def pairs_pass_seconds(pool: core.Pool) -> float:
     return best_of(once)
 
 
-def triples_pass_seconds(pool: core.Pool) -> float:
+def triples_pass_seconds(pool: Pool) -> float:
     """The exact search's reference: every triple's joint toolbox size and summed interest."""
     import itertools
 
@@ -112,7 +114,7 @@ def main() -> None:
     parser.add_argument("--greedy", type=int, nargs="*", default=[200, 1000, 5000])
     parser.add_argument("--pools", type=int, default=5, help="pools per size")
     parser.add_argument("--degree", type=float, default=4.0, help="ties per actor on average")
-    parser.add_argument("--coalitions", type=int, default=core.Parameters.coalitions)
+    parser.add_argument("--coalitions", type=int, default=Parameters.coalitions)
     parser.add_argument("--database", type=int, default=0, metavar="N", help="see above")
     args = parser.parse_args()
     load_before = load_average()
@@ -120,7 +122,7 @@ def main() -> None:
         report = database_report(args.database)
         print(json.dumps({**report, "load_before": load_before, "load_after": load_average()}))
         return
-    params = core.Parameters(coalitions=args.coalitions)
+    params = Parameters(coalitions=args.coalitions)
     report = {
         "parameters": params.as_dict(),
         "degree": args.degree,
@@ -133,8 +135,8 @@ def main() -> None:
         times, greedy_times, same, ratios, certified = [], [], 0, [], []
         for seed in range(args.pools):
             pool = synthetic_pool(n, seed=seed, degree=args.degree)
-            exact, seconds = timed(core.solve_exact, pool, params)
-            greedy, greedy_seconds = timed(core.solve_greedy, pool, params)
+            exact, seconds = timed(solve_exact, pool, params)
+            greedy, greedy_seconds = timed(solve_greedy, pool, params)
             times.append(seconds)
             greedy_times.append(greedy_seconds)
             if exact.coalitions and greedy.coalitions:
@@ -160,7 +162,7 @@ def main() -> None:
         times, certified, guarantees = [], [], []
         for seed in range(args.pools):
             pool = synthetic_pool(n, seed=seed, degree=args.degree)
-            greedy, seconds = timed(core.solve_greedy, pool, params)
+            greedy, seconds = timed(solve_greedy, pool, params)
             times.append(seconds)
             if greedy.coalitions:
                 certified.append(greedy.coalitions[0].bound)

@@ -73,16 +73,8 @@ def timed(client, url, params, requests):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stakeholders", type=int, default=5_000)
-    parser.add_argument("--ties", type=int, default=50_000)
-    parser.add_argument("--stakes", type=int, default=20_000)
-    parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--reuse", action="store_true", help="Keep the registry already there.")
-    args = parser.parse_args()
-    load_before = load_average()
-
+def prepare(args) -> tuple[dict, list]:
+    """Seed the synthetic registry (unless ``--reuse``) and refresh the snapshots if needed."""
     timings = {}
     if not args.reuse:
         started = time.perf_counter()
@@ -95,42 +87,60 @@ def main():
         started = time.perf_counter()
         snapshots = graph_snapshots_refresh()
         timings["snapshots_s"] = round(time.perf_counter() - started, 1)
+    return timings, snapshots
 
-    user, _ = User.objects.get_or_create(username="graph-benchmark")
-    client = Client()
-    client.force_login(user)
+
+def requests_timed(client, requests: int) -> list[dict]:
+    """Each of the graph API's requests timed ``requests`` times."""
     some = list(Stakeholder.objects.filter(sensitivity="public").values_list("id", flat=True)[:1])
     tie = Tie.objects.filter(
         from_stakeholder__sensitivity="public", to_stakeholder__sensitivity="public"
     ).first()
     outcome = Outcome.objects.order_by("id").first()
     far = Stakeholder.objects.filter(sensitivity="public").order_by("-id").first()
-    results = [
-        timed(client, "/api/v1/graph/", {}, args.requests),
+    return [
+        timed(client, "/api/v1/graph/", {}, requests),
         # What the explorer page asks for (graph.selectors.BROWSER_MAX_*).
         timed(
             client,
             "/api/v1/graph/",
             {"max_nodes": BROWSER_MAX_NODES, "max_edges": BROWSER_MAX_EDGES},
-            args.requests,
+            requests,
         ),  # fmt: skip
-        timed(client, "/api/v1/graph/", {"kind": "ngo"}, args.requests),
+        timed(client, "/api/v1/graph/", {"kind": "ngo"}, requests),
         timed(
             client,
             "/api/v1/graph/",
             {"region": "Eastern Africa", "candidates": "true", "min_strength": "0.3"},
-            args.requests,
+            requests,
         ),  # fmt: skip
-        timed(client, "/api/v1/graph/", {"ego": tie.from_stakeholder_id, "hops": 2}, args.requests),
-        timed(client, "/api/v1/graph/", {"outcome": outcome.pk}, args.requests),
-        timed(client, "/api/v1/graph/gaps/", {}, args.requests),
+        timed(client, "/api/v1/graph/", {"ego": tie.from_stakeholder_id, "hops": 2}, requests),
+        timed(client, "/api/v1/graph/", {"outcome": outcome.pk}, requests),
+        timed(client, "/api/v1/graph/gaps/", {}, requests),
         timed(
             client,
             "/api/v1/graph/path/",
             {"source": some[0], "target": far.pk},
-            args.requests,
+            requests,
         ),  # fmt: skip
     ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stakeholders", type=int, default=5_000)
+    parser.add_argument("--ties", type=int, default=50_000)
+    parser.add_argument("--stakes", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="Keep the registry already there.")
+    args = parser.parse_args()
+    load_before = load_average()
+
+    timings, snapshots = prepare(args)
+    user, _ = User.objects.get_or_create(username="graph-benchmark")
+    client = Client()
+    client.force_login(user)
+    results = requests_timed(client, args.requests)
     reference = timed(client, "/healthz", {}, max(args.requests, 20))
     for result in results:
         result["vs_reference"] = ratio(result["p50_ms"], reference["p50_ms"], 1)

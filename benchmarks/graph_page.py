@@ -226,12 +226,132 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def main():
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=3, help="Loads of /graph/ to time.")
     parser.add_argument("--seconds", type=float, default=5.0, help="Panning and zooming time.")
     parser.add_argument("--screenshot", help="Save the first view of the whole graph here (PNG).")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def sign_in(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def whole_map(page, base: str, server, loads: int):
+    """``loads`` first frames of the whole map timed with their phases, then their CPU seconds,
+    and what the last one drew."""
+    elapsed_each, phases, status = [], [], ""
+    for _ in range(loads):
+        elapsed, status = time_to_ready(page, f"{base}/graph/")
+        elapsed_each.append(elapsed)
+        phases.append(page.evaluate(PHASES_JS))
+    cpu = [cpu_of_first_frame(page, f"{base}/graph/", server) for _ in range(loads)]
+    drawn = page.evaluate(
+        "() => ({nodes: window.graphExplorer.graph.order,"
+        " edges: window.graphExplorer.graph.size,"
+        " labels: window.graphExplorer.labelsShown().size})"
+    )
+    return elapsed_each, phases, status, cpu, drawn
+
+
+def hover_figures(page, screenshot: str | None) -> dict:
+    """Hovering the 10 best connected actors (overlay against a full redraw, same run); with
+    ``screenshot``, the best connected one hovered, saved beside it."""
+    hover = page.evaluate(HOVER_JS, 10)
+    if screenshot:
+        page.evaluate(
+            """() => { const { renderer, graph } = window.graphExplorer;
+               const key = graph.nodes()
+                 .sort((a, b) => graph.degree(b) - graph.degree(a))[0];
+               renderer.emit("enterNode", { node: key }); }"""
+        )
+        page.wait_for_timeout(300)
+        page.screenshot(path=screenshot.replace(".png", "-hover.png"))
+        page.evaluate("() => window.graphExplorer.renderer.emit('leaveNode', { node: null })")
+    return hover
+
+
+def webgl_renderer(page) -> str:
+    return page.evaluate(
+        """() => { const gl = document.createElement('canvas').getContext('webgl');
+           const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
+           return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown'; }"""
+    )
+
+
+def reference_loads(page, base: str, loads: int) -> list[float]:
+    """The signed-in home page to its load event, ``loads`` times: the same-run reference."""
+    reference = []
+    for _ in range(loads):
+        started = time.perf_counter()
+        page.goto(f"{base}/", wait_until="load")
+        reference.append(time.perf_counter() - started)
+    return reference
+
+
+def report(
+    args, load_before, renderer, loads, cold_s, cold_phases, hover, cpu, fps, phases, drawn,
+    status, outcome_s, outcome_status, ego_s, ego_status, ego_fps, reference,
+) -> dict:  # fmt: skip
+    """The one JSON line the benchmark prints."""
+    return {
+        "benchmark": "graph_page",
+        "database": connection.vendor,
+        "stakeholders": Stakeholder.objects.count(),
+        "ties": Tie.objects.count(),
+        "server": "manage.py runserver (embedded default settings)",
+        # The machine's load while measuring: figures on a busy machine run slower.
+        "load_before": load_before,
+        "load_after": load_average(),
+        **machine(),
+        "webgl_renderer": renderer,
+        "loads": args.loads,
+        # Loads served the kept answer (the usual case: the registry changed less
+        # recently than someone of the audience opened the map).
+        "first_frame": summary(loads),
+        # The one load whose answer the server built (kept answers dropped before it).
+        "first_frame_cold_s": round(cold_s, 3),
+        "cold_phases_ms": cold_phases,
+        # Hovering the 10 best connected actors: painted on the overlay vs sigma redrawing
+        # the whole map (the same actors, the same run).
+        "hover": hover,
+        # CPU seconds per load of the whole map (median of --loads): the figure to compare
+        # between runs on a shared machine.
+        "first_frame_cpu_median": {
+            name: statistics.median(c[name] for c in cpu) for name in cpu[0]
+        },
+        "fps_panning_zooming": round(fps, 1),
+        # Median of each phase: HTML received, scripts run, API answered and parsed,
+        # drawn and painted.
+        "phases_median_ms": {
+            name: statistics.median(p[name] for p in phases)
+            for name in phases[0]
+            if name != "api_query"
+        },
+        "drawn": drawn,
+        "status": status,
+        "outcome_view_s": round(outcome_s, 3),
+        "outcome_view_status": outcome_status,
+        "ego_2_hops_s": round(ego_s, 3),
+        "ego_status": ego_status,
+        # Same run, same code, a small graph: the reference for the frame rate above.
+        "ego_fps": round(ego_fps, 1),
+        "fps_ratio_whole_over_ego": round(fps / ego_fps, 2) if ego_fps else None,
+        "reference": {
+            "what": "the signed-in home page to its load event, same browser and server",
+            **summary(reference),
+        },
+        "vs_reference": ratio(statistics.median(loads), statistics.median(reference), 1),
+    }
+
+
+def main():
+    args = arguments()
     load_before = load_average()
     if not GraphSnapshot.objects.exists():
         raise SystemExit("no graph snapshot: run `manage.py graph_refresh` first")
@@ -248,115 +368,37 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1366, "height": 860}).new_page()
-            page.goto(f"{base}/accounts/login/")
-            page.fill("#id_username", USERNAME)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
+            sign_in(page, base)
             # The first load after the map's kept answers are dropped: the server builds the
             # whole map (graph/api/map_cache.py); the loads after it are served what it kept.
             cache.clear()
             cold_s, _ = time_to_ready(page, f"{base}/graph/")
             cold_phases = page.evaluate(PHASES_JS)
-            loads, phases, status = [], [], ""
-            for _ in range(args.loads):
-                elapsed, status = time_to_ready(page, f"{base}/graph/")
-                loads.append(elapsed)
-                phases.append(page.evaluate(PHASES_JS))
-            cpu = [cpu_of_first_frame(page, f"{base}/graph/", server) for _ in range(args.loads)]
-            drawn = page.evaluate(
-                "() => ({nodes: window.graphExplorer.graph.order,"
-                " edges: window.graphExplorer.graph.size,"
-                " labels: window.graphExplorer.labelsShown().size})"
-            )
+            loads, phases, status, cpu, drawn = whole_map(page, base, server, args.loads)
             if args.screenshot:
                 page.screenshot(path=args.screenshot)
-            hover = page.evaluate(HOVER_JS, 10)
-            if args.screenshot:  # the best connected actor hovered, on the overlay
-                page.evaluate(
-                    """() => { const { renderer, graph } = window.graphExplorer;
-                       const key = graph.nodes()
-                         .sort((a, b) => graph.degree(b) - graph.degree(a))[0];
-                       renderer.emit("enterNode", { node: key }); }"""
-                )
-                page.wait_for_timeout(300)
-                page.screenshot(path=args.screenshot.replace(".png", "-hover.png"))
-                page.evaluate(
-                    "() => window.graphExplorer.renderer.emit('leaveNode', { node: null })"
-                )
+            hover = hover_figures(page, args.screenshot)
             fps = page.evaluate(FPS_JS, args.seconds)
-            renderer = page.evaluate(
-                """() => { const gl = document.createElement('canvas').getContext('webgl');
-                   const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
-                   return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown'; }"""
-            )
+            renderer = webgl_renderer(page)
             outcome_s, outcome_status = time_to_ready(
                 page, f"{base}/graph/?outcome={outcome.pk}&layout=outcome"
             )
             ego_s, ego_status = time_to_ready(page, f"{base}/graph/?ego={ego}&hops=2")
             ego_fps = page.evaluate(FPS_JS, min(args.seconds, 3.0))
-            reference = []
-            for _ in range(args.loads):
-                started = time.perf_counter()
-                page.goto(f"{base}/", wait_until="load")
-                reference.append(time.perf_counter() - started)
+            reference = reference_loads(page, base, args.loads)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(
         json.dumps(
-            {
-                "benchmark": "graph_page",
-                "database": connection.vendor,
-                "stakeholders": Stakeholder.objects.count(),
-                "ties": Tie.objects.count(),
-                "server": "manage.py runserver (embedded default settings)",
-                # The machine's load while measuring: figures on a busy machine run slower.
-                "load_before": load_before,
-                "load_after": load_average(),
-                **machine(),
-                "webgl_renderer": renderer,
-                "loads": args.loads,
-                # Loads served the kept answer (the usual case: the registry changed less
-                # recently than someone of the audience opened the map).
-                "first_frame": summary(loads),
-                # The one load whose answer the server built (kept answers dropped before it).
-                "first_frame_cold_s": round(cold_s, 3),
-                "cold_phases_ms": cold_phases,
-                # Hovering the 10 best connected actors: painted on the overlay vs sigma redrawing
-                # the whole map (the same actors, the same run).
-                "hover": hover,
-                # CPU seconds per load of the whole map (median of --loads): the figure to compare
-                # between runs on a shared machine.
-                "first_frame_cpu_median": {
-                    name: statistics.median(c[name] for c in cpu) for name in cpu[0]
-                },
-                "fps_panning_zooming": round(fps, 1),
-                # Median of each phase: HTML received, scripts run, API answered and parsed,
-                # drawn and painted.
-                "phases_median_ms": {
-                    name: statistics.median(p[name] for p in phases)
-                    for name in phases[0]
-                    if name != "api_query"
-                },
-                "drawn": drawn,
-                "status": status,
-                "outcome_view_s": round(outcome_s, 3),
-                "outcome_view_status": outcome_status,
-                "ego_2_hops_s": round(ego_s, 3),
-                "ego_status": ego_status,
-                # Same run, same code, a small graph: the reference for the frame rate above.
-                "ego_fps": round(ego_fps, 1),
-                "fps_ratio_whole_over_ego": round(fps / ego_fps, 2) if ego_fps else None,
-                "reference": {
-                    "what": "the signed-in home page to its load event, same browser and server",
-                    **summary(reference),
-                },
-                "vs_reference": ratio(statistics.median(loads), statistics.median(reference), 1),
-            }
+            report(
+                args, load_before, renderer, loads, cold_s, cold_phases, hover, cpu, fps,
+                phases, drawn, status, outcome_s, outcome_status, ego_s, ego_status, ego_fps,
+                reference,
+            )
         )
-    )
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -196,6 +196,47 @@ def counts_print() -> None:
     print(json.dumps(counts), flush=True)
 
 
+def job_file_statuses(database_url: str, token: str) -> list[str]:
+    """The status of each file of the folder job ``token``, in order."""
+    import psycopg2
+
+    with psycopg2.connect(database_url) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.status FROM iati_iatiimportfile f JOIN iati_iatiimportrun r "
+            "ON r.id = f.run_id WHERE r.token = %s ORDER BY f.position",
+            [token],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def job_status(database_url: str, token: str) -> str:
+    """The status of the folder job ``token``."""
+    import psycopg2
+
+    with psycopg2.connect(database_url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT status FROM iati_iatiimportrun WHERE token = %s", [token])
+        return cursor.fetchone()[0]
+
+
+def one_import_counts(folder: Path, url: str, database: str, env: dict) -> dict:
+    """The rows of one plain ``import_iati`` of ``folder`` into a fresh database."""
+    python = sys.executable
+    env_straight = {
+        **env,
+        "DATABASE_URL": database_fresh(url, f"{database}_straight"),
+        "CELERY_BROKER_URL": DERIVED_JOBS_BROKER,
+    }
+    straight_run = {"env": env_straight, "cwd": ROOT, "check": True}
+    subprocess.run([python, "manage.py", "migrate", "-v0"], **straight_run)
+    subprocess.run(
+        [python, "manage.py", "import_iati", str(folder)], **straight_run, stdout=subprocess.DEVNULL
+    )
+    counted = [python, __file__, "--counts"]
+    return json.loads(
+        subprocess.run(counted, **straight_run, capture_output=True, text=True).stdout
+    )
+
+
 def kill_resume(folder: Path, url: str, database: str) -> dict:
     """A folder job whose Celery worker is SIGKILLed once two files are done, resumed
     (``import_iati --resume TOKEN``) on a new worker: the same rows as one ``import_iati``.
@@ -204,7 +245,6 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     the process killed); its queue is emptied before and after."""
     import signal
 
-    import psycopg2
     import redis
 
     broker = os.environ.get("CELERY_BROKER_URL", "")
@@ -240,18 +280,10 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     database_url = env["DATABASE_URL"]
 
     def files() -> list[str]:
-        with psycopg2.connect(database_url) as db, db.cursor() as cursor:
-            cursor.execute(
-                "SELECT f.status FROM iati_iatiimportfile f JOIN iati_iatiimportrun r "
-                "ON r.id = f.run_id WHERE r.token = %s ORDER BY f.position",
-                [token],
-            )
-            return [row[0] for row in cursor.fetchall()]
+        return job_file_statuses(database_url, token)
 
     def run_status() -> str:
-        with psycopg2.connect(database_url) as db, db.cursor() as cursor:
-            cursor.execute("SELECT status FROM iati_iatiimportrun WHERE token = %s", [token])
-            return cursor.fetchone()[0]
+        return job_status(database_url, token)
 
     deadline = time.monotonic() + 1800
     while files().count("done") < 2 and time.monotonic() < deadline:
@@ -271,19 +303,7 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     queue.delete("smartdiplomacy")
     counted = [python, __file__, "--counts"]
     job = json.loads(subprocess.run(counted, **run, capture_output=True, text=True).stdout)
-    env_straight = {
-        **env,
-        "DATABASE_URL": database_fresh(url, f"{database}_straight"),
-        "CELERY_BROKER_URL": DERIVED_JOBS_BROKER,
-    }
-    straight_run = {**run, "env": env_straight}
-    subprocess.run([python, "manage.py", "migrate", "-v0"], **straight_run)
-    subprocess.run(
-        [python, "manage.py", "import_iati", str(folder)], **straight_run, stdout=subprocess.DEVNULL
-    )
-    straight = json.loads(
-        subprocess.run(counted, **straight_run, capture_output=True, text=True).stdout
-    )
+    straight = one_import_counts(folder, url, database, env)
     return {
         "files_at_kill": at_kill,
         "run_status": status,
@@ -293,7 +313,23 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     }
 
 
-def main() -> None:
+def kill_resume_emit(args, folder: Path, url: str) -> None:
+    started, load_before = time.perf_counter(), load_average()
+    result = kill_resume(folder, url, args.database)
+    emit(
+        {
+            "benchmark": "iati_import --kill-resume",
+            "activities": args.activities,
+            "files": args.files,
+            "load_before": load_before,
+            **result,
+            "seconds": round(time.perf_counter() - started, 1),
+            "load_after": load_average(),
+        }
+    )
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=50_000)
     parser.add_argument("--files", type=int, default=200)
@@ -310,7 +346,11 @@ def main() -> None:
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--counts", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     if args.child:
         return child(args.child, args.no_validation)
     if args.counts:
@@ -323,20 +363,7 @@ def main() -> None:
         synthetic_folder_write(folder, args.activities, args.files)
     paths = sorted(folder.glob("*.xml"))
     if args.kill_resume:
-        started, load_before = time.perf_counter(), load_average()
-        result = kill_resume(folder, url, args.database)
-        emit(
-            {
-                "benchmark": "iati_import --kill-resume",
-                "activities": args.activities,
-                "files": args.files,
-                "load_before": load_before,
-                **result,
-                "seconds": round(time.perf_counter() - started, 1),
-                "load_after": load_average(),
-            }
-        )
-        return
+        return kill_resume_emit(args, folder, url)
     env = {
         **os.environ,
         "DATABASE_URL": database_fresh(url, args.database),

@@ -52,30 +52,12 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def prepare(engagements: int, stakeholders: int) -> dict:
-    """Scored benchmark engagements (created only up to the number asked for) and a token."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-
-    from accounts.services import token_issue
-    from index.models import Engagement, EngagementParticipant, Score
-    from index.selectors import methodology_current
-    from index.services import scores_compute_many
+def engagements_add(engagements: int) -> list:
+    """Benchmark engagements, with participants and an outcome, up to ``engagements`` (those
+    there already are kept); the ones created."""
+    from index.models import Engagement, EngagementParticipant
     from stakeholders.models import Outcome, Stakeholder
-    from stakeholders.synthetic.storage import synthetic_registry_create
 
-    timings = {}
-    started = time.perf_counter()
-    if not Stakeholder.objects.exists():
-        synthetic_registry_create(stakeholders=stakeholders, stakes=stakeholders * 4)
-    timings["registry_s"] = round(time.perf_counter() - started, 1)
-
-    started = time.perf_counter()
     existing = Engagement.objects.filter(title__startswith=TITLE_PREFIX).count()
     missing = max(0, engagements - existing)
     rng = random.Random(existing)
@@ -121,6 +103,34 @@ def prepare(engagements: int, stakeholders: int) -> dict:
             [links(engagement=e, outcome_id=rng.choice(outcome_ids)) for e in created],
             batch_size=5000,
         )
+    return created
+
+
+def prepare(engagements: int, stakeholders: int) -> dict:
+    """Scored benchmark engagements (created only up to the number asked for) and a token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+
+    from accounts.services import token_issue
+    from index.models import Engagement, EngagementParticipant, Score
+    from index.selectors import methodology_current
+    from index.services import scores_compute_many
+    from stakeholders.models import Stakeholder
+    from stakeholders.synthetic.storage import synthetic_registry_create
+
+    timings = {}
+    started = time.perf_counter()
+    if not Stakeholder.objects.exists():
+        synthetic_registry_create(stakeholders=stakeholders, stakes=stakeholders * 4)
+    timings["registry_s"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    created = engagements_add(engagements)
     timings["engagements_s"] = round(time.perf_counter() - started, 1)
 
     started = time.perf_counter()
@@ -135,6 +145,7 @@ def prepare(engagements: int, stakeholders: int) -> dict:
     # be off here): without them the planner took the scores table for a few hundred rows and
     # joined all 20,000 before the page's LIMIT (0.9–1.5 s per page instead of 0.05–0.1 s),
     # which measured the benchmark's set-up rather than the API.
+    links = Engagement.outcomes.through
     maintenance = database_maintained(
         connection,
         [m._meta.db_table for m in (Engagement, EngagementParticipant, links, Score)],
@@ -322,7 +333,7 @@ def client(port, token, page_size, requests, until, durations, errors, lock, dis
         errors.extend(failed)
 
 
-def main():
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engagements", type=int, default=20_000)
     parser.add_argument("--stakeholders", type=int, default=5_000)
@@ -344,7 +355,11 @@ def main():
         default=10.0,
         help="how long the same clients load /healthz, the same-run reference (0: none)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    args = arguments()
 
     load_before = load_average()
     figures = prepare(args.engagements, args.stakeholders)

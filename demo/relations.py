@@ -190,6 +190,24 @@ def _tie_dates(rng: random.Random) -> tuple[datetime.date | None, datetime.date 
     return start, None
 
 
+def _funding_ties(rng: random.Random, actors: list[StakeholderSpec], *, add, shares_outcome):
+    """Donors fund implementers that work towards the same outcomes; tech firms fund
+    fact-checkers and counter-extremism work."""
+    donors = [a for a in actors if a.kind in DONOR_KINDS and a.capabilities & Capability.FUNDING]
+    for donor in donors:
+        recipients = [
+            a
+            for a in actors
+            if a.kind not in (S,) and a.key != donor.key and shares_outcome(donor, a)
+        ]
+        for recipient in rng.sample(recipients, min(len(recipients), rng.randint(3, 7))):
+            add(donor, recipient, TieKind.FUNDS)
+    for firm in (a for a in actors if a.kind == FIRM and a.capabilities & Capability.FUNDING):
+        recipients = [a for a in actors if a.kind in (MED, NGO, ACA) and shares_outcome(firm, a)]
+        for recipient in rng.sample(recipients, min(len(recipients), 3)):
+            add(firm, recipient, TieKind.FUNDS)
+
+
 def _ties(
     rng: random.Random, actors: list[StakeholderSpec], stakes: list[StakeSpec]
 ) -> list[TieSpec]:
@@ -227,21 +245,7 @@ def _ties(
         target = by_name.get(target_name) or by_acronym[target_name]
         add(source, target, kind)
 
-    # Donors fund implementers that work towards the same outcomes.
-    donors = [a for a in actors if a.kind in DONOR_KINDS and a.capabilities & Capability.FUNDING]
-    for donor in donors:
-        recipients = [
-            a
-            for a in actors
-            if a.kind not in (S,) and a.key != donor.key and shares_outcome(donor, a)
-        ]
-        for recipient in rng.sample(recipients, min(len(recipients), rng.randint(3, 7))):
-            add(donor, recipient, TieKind.FUNDS)
-    # Tech firms fund fact-checkers and counter-extremism work.
-    for firm in (a for a in actors if a.kind == FIRM and a.capabilities & Capability.FUNDING):
-        recipients = [a for a in actors if a.kind in (MED, NGO, ACA) and shares_outcome(firm, a)]
-        for recipient in rng.sample(recipients, min(len(recipients), 3)):
-            add(firm, recipient, TieKind.FUNDS)
+    _funding_ties(rng, actors, add=add, shares_outcome=shares_outcome)
 
     internationals = [
         a for a in actors if a.kind in INTERNATIONAL_PARTNER_KINDS and a.works_anywhere

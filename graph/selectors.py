@@ -155,23 +155,7 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     shown = filterset.qs.order_by()
-    rows = list(shown.values_list("id", "name", "kind", "country", "scope", "sensitivity"))
-    ties = tie_visible_to(user).filter(
-        from_stakeholder__in=shown.values("id"), to_stakeholder__in=shown.values("id")
-    )
-    if options.min_strength is not None:
-        ties = ties.filter(strength__gte=options.min_strength)
-    if options.tie_kinds:
-        ties = ties.filter(kind__in=options.tie_kinds)
-    if options.as_of is not None:
-        ties = ties_current_on(ties, options.as_of)
-    if options.recorded_on is None:
-        tie_rows = list(
-            ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
-                                        "strength")
-        )  # fmt: skip
-    else:
-        rows, tie_rows = _recorded(user=user, shown=shown, options=options)
+    rows, tie_rows = _actor_and_tie_rows(user=user, shown=shown, options=options)
 
     # Only degrees and hops are read here (the weighted metrics come from the snapshot): plain
     # sets and counts, as a networkx graph cost 2 of the 3.6 s at 5,000 actors / 50,000 ties.
@@ -190,28 +174,7 @@ def graph_view(*, user, filters, options: GraphOptions = GraphOptions()) -> Grap
         keep = set(ranked[: options.max_nodes])
 
     snapshot = graph_snapshot_for(user)
-    node_metrics = snapshot.metrics if snapshot else {}
-    positions = snapshot.positions if snapshot else {}
-    nodes = []
-    for pk, name, kind, country, scope, sensitivity in rows:
-        if pk not in keep:
-            continue
-        position = positions.get(str(pk))
-        nodes.append(
-            {
-                "id": pk,
-                "name": name,
-                "kind": kind,
-                "country": str(country or ""),
-                "scope": scope,
-                "sensitivity": sensitivity,
-                "degree": degree[pk],
-                # Today's metrics describe today's graph, not one recorded earlier.
-                "metrics": node_metrics.get(str(pk)) if options.recorded_on is None else None,
-                "position": {"x": position[0], "y": position[1]} if position else None,
-                "stake": None,
-            }
-        )
+    nodes = _nodes(rows, keep=keep, degree=degree, snapshot=snapshot, options=options)
     nodes.sort(key=lambda node: (-node["degree"], node["name"], node["id"]))
     edges: list[dict[str, Any]] = [
         {"id": pk, "source": source, "target": target, "kind": kind, "strength": strength}
@@ -274,6 +237,55 @@ def _distinct_neighbours(tie_rows: list[tuple]) -> Counter:
         ends = np.concatenate([packed >> 32, packed & 0xFFFFFFFF])
     ids, counts = np.unique(ends, return_counts=True)
     return Counter(dict(zip(ids.tolist(), counts.tolist(), strict=True)))
+
+
+def _actor_and_tie_rows(*, user, shown, options: GraphOptions) -> tuple[list[tuple], list[tuple]]:
+    """The rows of the actors shown and of the ties among them that the options keep: today's,
+    or as recorded at the end of ``options.recorded_on``."""
+    rows = list(shown.values_list("id", "name", "kind", "country", "scope", "sensitivity"))
+    ties = tie_visible_to(user).filter(
+        from_stakeholder__in=shown.values("id"), to_stakeholder__in=shown.values("id")
+    )
+    if options.min_strength is not None:
+        ties = ties.filter(strength__gte=options.min_strength)
+    if options.tie_kinds:
+        ties = ties.filter(kind__in=options.tie_kinds)
+    if options.as_of is not None:
+        ties = ties_current_on(ties, options.as_of)
+    if options.recorded_on is not None:
+        return _recorded(user=user, shown=shown, options=options)
+    tie_rows = list(
+        ties.order_by().values_list("id", "from_stakeholder_id", "to_stakeholder_id", "kind",
+                                    "strength")
+    )  # fmt: skip
+    return rows, tie_rows
+
+
+def _nodes(rows, *, keep: set, degree: Counter, snapshot, options: GraphOptions) -> list[dict]:
+    """The nodes kept, with the snapshot's metrics and positions (no metrics for a graph as
+    recorded earlier: today's describe today's graph)."""
+    node_metrics = snapshot.metrics if snapshot else {}
+    positions = snapshot.positions if snapshot else {}
+    nodes = []
+    for pk, name, kind, country, scope, sensitivity in rows:
+        if pk not in keep:
+            continue
+        position = positions.get(str(pk))
+        nodes.append(
+            {
+                "id": pk,
+                "name": name,
+                "kind": kind,
+                "country": str(country or ""),
+                "scope": scope,
+                "sensitivity": sensitivity,
+                "degree": degree[pk],
+                "metrics": node_metrics.get(str(pk)) if options.recorded_on is None else None,
+                "position": {"x": position[0], "y": position[1]} if position else None,
+                "stake": None,
+            }
+        )
+    return nodes
 
 
 def _recorded(*, user, shown, options: GraphOptions) -> tuple[list[tuple], list[tuple]]:

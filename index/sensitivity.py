@@ -132,6 +132,31 @@ def ranks_of(scores: np.ndarray) -> np.ndarray:
     ).astype(int)
 
 
+def _one_at_a_time(
+    indicators: list[dict], base_w: np.ndarray, base_p: np.ndarray, step: float
+) -> tuple[list[np.ndarray], list[np.ndarray], list[tuple[str, str, str]]]:
+    """Every indicator's weight, then every pillar's, down and up by ``step``: the weights of
+    each variant and what it changed (parameter, label, change)."""
+    variants_w, variants_p, described = [], [], []
+    for i, spec in enumerate(indicators):
+        code = spec["code"]
+        for factor, change in ((1 - step, f"-{step:.0%}"), (1 + step, f"+{step:.0%}")):
+            w = base_w.copy()
+            w[i] *= factor
+            variants_w.append(w)
+            variants_p.append(base_p)
+            described.append((code, spec.get("label", code), change.replace("%", " %")))
+    for p, pillar in enumerate(PILLARS):
+        for factor, change in ((1 - step, f"-{step:.0%}"), (1 + step, f"+{step:.0%}")):
+            pw = base_p.copy()
+            pw[p] *= factor
+            variants_w.append(base_w)
+            variants_p.append(pw)
+            label = f"{pillar.replace('_', '-').capitalize()} pillar"
+            described.append((f"pillar:{pillar}", label, change.replace("%", " %")))
+    return variants_w, variants_p, described
+
+
 def analyse(
     values: np.ndarray,
     indicators: list[dict],
@@ -144,7 +169,6 @@ def analyse(
 ) -> SensitivityResult:
     """Sensitivity of the ranking of ``values`` (engagements × indicators, normalised, NaN where
     unknown; columns in the order of ``indicators``) to the methodology's weights."""
-    codes = [spec["code"] for spec in indicators]
     pillar_of = [spec["pillar"] for spec in indicators]
     base_w = np.array([float(spec["weight"]) for spec in indicators])
     base_p = np.array([float(pillar_weights.get(pillar, 0)) for pillar in PILLARS])
@@ -158,22 +182,7 @@ def analyse(
     base_rank = ranks_of(base[keep][:, np.newaxis])[:, 0]
 
     # One at a time: every weight down and up by ``step``, then the other aggregation.
-    variants_w, variants_p, described = [], [], []
-    for i, code in enumerate(codes):
-        for factor, change in ((1 - step, f"-{step:.0%}"), (1 + step, f"+{step:.0%}")):
-            w = base_w.copy()
-            w[i] *= factor
-            variants_w.append(w)
-            variants_p.append(base_p)
-            described.append((code, indicators[i].get("label", code), change.replace("%", " %")))
-    for p, pillar in enumerate(PILLARS):
-        for factor, change in ((1 - step, f"-{step:.0%}"), (1 + step, f"+{step:.0%}")):
-            pw = base_p.copy()
-            pw[p] *= factor
-            variants_w.append(base_w)
-            variants_p.append(pw)
-            label = f"{pillar.replace('_', '-').capitalize()} pillar"
-            described.append((f"pillar:{pillar}", label, change.replace("%", " %")))
+    variants_w, variants_p, described = _one_at_a_time(indicators, base_w, base_p, step)
     shifted = ranks_of(
         composites(
             values, pillar_of, np.column_stack(variants_w), np.column_stack(variants_p), aggregation

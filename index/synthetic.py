@@ -138,6 +138,59 @@ def _distinct_actors(rng, owner: np.ndarray, actors: np.ndarray, population: int
         actors[repeated] = rng.integers(0, population, repeated.size)
 
 
+def _people(rng: np.random.Generator, kinds: np.ndarray, population: int):
+    """Seats (actors taking part: 2–12, never more than the registry holds, more at
+    conferences) and head counts: log-normal crowds (at least one person per actor), women drawn
+    within them; leaders, and women among them."""
+    n = kinds.size
+    extra_share = np.array([EXTRA_SEATS_BY_KIND[kind] for kind in kinds])
+    seats = MIN_PARTICIPANTS + rng.binomial(MAX_PARTICIPANTS - MIN_PARTICIPANTS, extra_share)
+    seats = np.minimum(seats, population)
+    total = np.clip(np.rint(rng.lognormal(3.4, 0.9, n)), 2, 5000).astype(np.int64)
+    total = np.maximum(total, seats)
+    women = rng.binomial(total, rng.beta(2.0, 2.6, n))
+    leaders = 1 + rng.poisson(3.0, n)
+    women_leaders = rng.binomial(leaders, rng.beta(1.5, 3.0, n))
+    return seats, total, women, leaders, women_leaders
+
+
+def _participants(rng: np.random.Generator, seats: np.ndarray, actor_kinds: np.ndarray):
+    """Participants: actors drawn by log-normal activity, then made distinct within an
+    engagement; the first convenes, funders fund, some implement. (engagement, actor, role)
+    columns."""
+    population = actor_kinds.size
+    owner = np.repeat(np.arange(seats.size), seats)
+    activity = rng.lognormal(0.0, 0.75, population)
+    actors = rng.choice(population, size=owner.size, p=activity / activity.sum())
+    actors = _distinct_actors(rng, owner, actors, population)
+    first = np.ones(owner.size, dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    funding = np.isin(actor_kinds[actors], FUNDING_KINDS) & (rng.random(owner.size) < 0.5)
+    implementing = rng.random(owner.size) < 0.3
+    roles = np.where(
+        first,
+        ParticipantRole.CONVENER.value,
+        np.where(
+            funding,
+            ParticipantRole.FUNDER.value,
+            np.where(
+                implementing, ParticipantRole.IMPLEMENTER.value, ParticipantRole.PARTICIPANT.value
+            ),
+        ),
+    ).astype(object)
+    return owner, actors, roles
+
+
+def _outcomes_served(rng: np.random.Generator, n: int, outcomes: int):
+    """Outcomes served: one for most engagements, when the registry has outcomes (engagement
+    and outcome positions)."""
+    if not outcomes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    served = np.flatnonzero(rng.random(n) < 0.85)
+    return served, rng.integers(0, outcomes, served.size)
+
+
 def synthetic_engagements_generate(
     *, engagements: int, actor_kinds: np.ndarray, outcomes: int, seed: int = 0
 ) -> SyntheticEngagements:
@@ -160,16 +213,7 @@ def synthetic_engagements_generate(
     online = np.isin(formats, [EngagementFormat.HYBRID, EngagementFormat.VIRTUAL])
     channels = np.minimum(np.where(online, 1, 0) + rng.poisson(np.where(online, 1.6, 0.6)), 8)
     reach = rng.choice(4, size=n, p=[0.35, 0.3, 0.2, 0.15])
-    # Actors taking part: 2–12 (never more than the registry holds), more at conferences.
-    extra_share = np.array([EXTRA_SEATS_BY_KIND[kind] for kind in kinds])
-    seats = MIN_PARTICIPANTS + rng.binomial(MAX_PARTICIPANTS - MIN_PARTICIPANTS, extra_share)
-    seats = np.minimum(seats, population)
-    # Head counts: log-normal crowds (at least one person per actor), women drawn within them.
-    total = np.clip(np.rint(rng.lognormal(3.4, 0.9, n)), 2, 5000).astype(np.int64)
-    total = np.maximum(total, seats)
-    women = rng.binomial(total, rng.beta(2.0, 2.6, n))
-    leaders = 1 + rng.poisson(3.0, n)
-    women_leaders = rng.binomial(leaders, rng.beta(1.5, 3.0, n))
+    seats, total, women, leaders, women_leaders = _people(rng, kinds, population)
     total_known = rng.random(n) >= 0.1
     leaders_known = rng.random(n) >= 0.15
 
@@ -216,34 +260,9 @@ def synthetic_engagements_generate(
         )
     ]
     columns["start_date"] = [start.isoformat() for start in columns["start_date"]]
+    owner, actors, roles = _participants(rng, seats, actor_kinds)
 
-    # Participants: actors drawn by log-normal activity, then made distinct within an engagement.
-    owner = np.repeat(np.arange(n), seats)
-    activity = rng.lognormal(0.0, 0.75, population)
-    actors = rng.choice(population, size=owner.size, p=activity / activity.sum())
-    actors = _distinct_actors(rng, owner, actors, population)
-    first = np.ones(owner.size, dtype=bool)
-    first[1:] = owner[1:] != owner[:-1]
-    funding = np.isin(actor_kinds[actors], FUNDING_KINDS) & (rng.random(owner.size) < 0.5)
-    implementing = rng.random(owner.size) < 0.3
-    roles = np.where(
-        first,
-        ParticipantRole.CONVENER.value,
-        np.where(
-            funding,
-            ParticipantRole.FUNDER.value,
-            np.where(
-                implementing, ParticipantRole.IMPLEMENTER.value, ParticipantRole.PARTICIPANT.value
-            ),
-        ),
-    ).astype(object)
-
-    # Outcomes served: one for most engagements, when the registry has outcomes.
-    if outcomes:
-        served = np.flatnonzero(rng.random(n) < 0.85)
-        outcome_position = rng.integers(0, outcomes, served.size)
-    else:
-        served = outcome_position = np.zeros(0, dtype=np.int64)
+    served, outcome_position = _outcomes_served(rng, n, outcomes)
     return SyntheticEngagements(
         engagements=columns,
         participant_engagement=owner,

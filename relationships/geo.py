@@ -122,6 +122,48 @@ def _counts_by_country(queryset) -> dict[str, int]:
     return {country: n for country, n in rows.values_list("country", "n") if country}
 
 
+def _stakeholder_feature(row: dict, *, key: str, kinds: dict, url) -> dict[str, Any]:
+    """An actor as a GeoJSON feature (no geometry when no point is known)."""
+    return {
+        "type": "Feature",
+        "id": key,
+        "geometry": _point(row["longitude"], row["latitude"]),
+        "properties": {
+            "layer": "stakeholder",
+            "pk": row["id"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "kind_label": kinds.get(row["kind"], row["kind"]),
+            "country": row["country"],
+            "subnational_area": row["subnational_area"],
+            "precision": _precision(row),
+            "sensitivity": row["sensitivity"],
+            "url": url(row["id"]),
+        },
+    }
+
+
+def _engagement_feature(row: dict, *, key: str, url) -> dict[str, Any]:
+    """An engagement as a GeoJSON feature, with its composite for the reader's audience."""
+    return {
+        "type": "Feature",
+        "id": key,
+        "geometry": _point(row["longitude"], row["latitude"]),
+        "properties": {
+            "layer": "engagement",
+            "pk": row["id"],
+            "name": row["title"],
+            "kind": row["kind"],
+            "start_date": row["start_date"].isoformat(),
+            "composite": None if row["composite"] is None else round(row["composite"], 1),
+            "country": row["country"],
+            "subnational_area": row["subnational_area"],
+            "precision": _precision(row),
+            "url": url(row["id"]),
+        },
+    }
+
+
 def map_view(*, user, filters, layers=LAYERS, zoom: float = 1.0) -> MapView:
     """The map as ``user`` may see it: features (actors and engagements, GeoJSON points where a
     point is known), their clusters at ``zoom`` (``relationships.clustering``), and per country
@@ -154,32 +196,12 @@ def map_view(*, user, filters, layers=LAYERS, zoom: float = 1.0) -> MapView:
         rows = list(shown.values(*fields)[: MAP_MAX_FEATURES + 1])
         truncated |= len(rows) > MAP_MAX_FEATURES
         rows = rows[:MAP_MAX_FEATURES]
-        stakeholder_counts = (
-            _counts_by_country(shown) if truncated else _counted(row["country"] for row in rows)
-        )
+        stakeholder_counts = _country_counts(shown, rows, over=truncated)
         for row in rows:
             key = f"stakeholder:{row['id']}"
             if row["sensitivity"] != Sensitivity.PUBLIC:
                 restricted.append(row["id"])
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": key,
-                    "geometry": _point(row["longitude"], row["latitude"]),
-                    "properties": {
-                        "layer": "stakeholder",
-                        "pk": row["id"],
-                        "name": row["name"],
-                        "kind": row["kind"],
-                        "kind_label": kinds.get(row["kind"], row["kind"]),
-                        "country": row["country"],
-                        "subnational_area": row["subnational_area"],
-                        "precision": _precision(row),
-                        "sensitivity": row["sensitivity"],
-                        "url": stakeholder_url(row["id"]),
-                    },
-                }
-            )
+            features.append(_stakeholder_feature(row, key=key, kinds=kinds, url=stakeholder_url))
             markers.append(
                 Marker(key, "stakeholder", row["country"], row["longitude"], row["latitude"])
             )
@@ -193,34 +215,10 @@ def map_view(*, user, filters, layers=LAYERS, zoom: float = 1.0) -> MapView:
         over = len(rows) > MAP_MAX_FEATURES
         truncated |= over
         rows = rows[:MAP_MAX_FEATURES]
-        engagement_counts = (
-            _counts_by_country(shown_engagements)
-            if over
-            else _counted(row["country"] for row in rows)
-        )
+        engagement_counts = _country_counts(shown_engagements, rows, over=over)
         for row in rows:
             key = f"engagement:{row['id']}"
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": key,
-                    "geometry": _point(row["longitude"], row["latitude"]),
-                    "properties": {
-                        "layer": "engagement",
-                        "pk": row["id"],
-                        "name": row["title"],
-                        "kind": row["kind"],
-                        "start_date": row["start_date"].isoformat(),
-                        "composite": None
-                        if row["composite"] is None
-                        else round(row["composite"], 1),
-                        "country": row["country"],
-                        "subnational_area": row["subnational_area"],
-                        "precision": _precision(row),
-                        "url": engagement_url(row["id"]),
-                    },
-                }
-            )
+            features.append(_engagement_feature(row, key=key, url=engagement_url))
             markers.append(
                 Marker(key, "engagement", row["country"], row["longitude"], row["latitude"])
             )
@@ -242,6 +240,12 @@ def map_view(*, user, filters, layers=LAYERS, zoom: float = 1.0) -> MapView:
         zoom=zoom,
         restricted_ids=restricted,
     )
+
+
+def _country_counts(queryset, rows: list[dict], *, over: bool) -> dict[str, int]:
+    """Per country, the rows of the layer: counted in the database when they were cut at
+    ``MAP_MAX_FEATURES``, else from the rows read."""
+    return _counts_by_country(queryset) if over else _counted(row["country"] for row in rows)
 
 
 def _counted(codes) -> dict[str, int]:

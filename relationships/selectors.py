@@ -191,47 +191,36 @@ def _stake_entry(record) -> TimelineEntry:
     )
 
 
-def stakeholder_timeline(
-    *, stakeholder: Stakeholder, user, page: int = 1, per_page: int = TIMELINE_PAGE
-) -> dict:
-    """Everything that happened between us and ``stakeholder``, as ``user`` may see it, newest
-    first: interactions, stake changes, ties begun and ended, engagements (with their composite
-    score) and the steps of partnerships it is a member of.
-
-    Page ``page`` of ``per_page``. Each source is read once, its newest ``page × per_page + 1``
-    rows, and the sources are merged: seven queries whatever the number of rows (the caller has
-    already found the stakeholder visible).
-    """
-    page = max(1, int(page))
-    limit = page * per_page + 1
-    entries: list[TimelineEntry] = []
-
-    interactions = list(
+def _interaction_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
+    """The newest ``limit`` interactions with the stakeholder the reader may see."""
+    interactions = (
         interaction_visible_to(user)
         .filter(stakeholders=stakeholder)
         .select_related("created_by")
         .order_by("-date", "-id")[:limit]
     )
-    for interaction in interactions:
-        entries.append(
-            TimelineEntry(
-                kind="interaction",
-                when=_interaction_at(interaction),
-                date_only=True,
-                verb=interaction.get_kind_display().lower(),
-                label=interaction.title,
-                url=interaction.get_absolute_url(),
-                detail=interaction.get_sentiment_display() or "",
-                who=interaction.created_by,
-                obj=interaction,
-            )
+    return [
+        TimelineEntry(
+            kind="interaction",
+            when=_interaction_at(interaction),
+            date_only=True,
+            verb=interaction.get_kind_display().lower(),
+            label=interaction.title,
+            url=interaction.get_absolute_url(),
+            detail=interaction.get_sentiment_display() or "",
+            who=interaction.created_by,
+            obj=interaction,
         )
+        for interaction in interactions
+    ]
 
-    entries += [_stake_entry(r) for r in _stake_entries(stakeholder, user, limit)]
 
+def _tie_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
+    """The newest ``limit`` ties begun, then the newest ``limit`` ended (two queries)."""
     ties = tie_visible_to(user).filter(
         Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
     )
+    entries = []
     for field, verb in (("start_date", "tie begun"), ("end_date", "tie ended")):
         rows = (
             ties.filter(**{f"{field}__isnull": False})
@@ -255,12 +244,17 @@ def stakeholder_timeline(
                     detail=tie.get_kind_display().lower(),
                 )
             )
+    return entries
 
+
+def _engagement_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
+    """The newest ``limit`` engagements it took part in, with their composite score."""
     engagements = (
         engagement_list(methodology=methodology_current(), user=user)
         .filter(participants__stakeholder=stakeholder)
         .order_by("-start_date", "-pk")[:limit]
     )
+    entries = []
     for engagement in engagements:
         composite = getattr(engagement, "composite", None)
         entries.append(
@@ -274,7 +268,11 @@ def stakeholder_timeline(
                 detail=f"composite {composite:.1f}" if composite is not None else "not scored",
             )
         )
+    return entries
 
+
+def _partnership_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
+    """The newest ``limit`` steps of the visible partnerships it is a member of."""
     partnerships = (
         partnership_visible_to(user)
         .prefetch_related(None)
@@ -287,18 +285,38 @@ def stakeholder_timeline(
         .select_related("partnership", "actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    for event in events:
-        entries.append(
-            TimelineEntry(
-                kind="partnership",
-                when=event.created_at,
-                date_only=False,
-                verb=f"partnership {event.get_to_status_display().lower()}",
-                label=event.partnership.title,
-                url=event.partnership.get_absolute_url(),
-                who=event.actor,
-            )
+    return [
+        TimelineEntry(
+            kind="partnership",
+            when=event.created_at,
+            date_only=False,
+            verb=f"partnership {event.get_to_status_display().lower()}",
+            label=event.partnership.title,
+            url=event.partnership.get_absolute_url(),
+            who=event.actor,
         )
+        for event in events
+    ]
+
+
+def stakeholder_timeline(
+    *, stakeholder: Stakeholder, user, page: int = 1, per_page: int = TIMELINE_PAGE
+) -> dict:
+    """Everything that happened between us and ``stakeholder``, as ``user`` may see it, newest
+    first: interactions, stake changes, ties begun and ended, engagements (with their composite
+    score) and the steps of partnerships it is a member of.
+
+    Page ``page`` of ``per_page``. Each source is read once, its newest ``page × per_page + 1``
+    rows, and the sources are merged: seven queries whatever the number of rows (the caller has
+    already found the stakeholder visible).
+    """
+    page = max(1, int(page))
+    limit = page * per_page + 1
+    entries: list[TimelineEntry] = _interaction_entries(stakeholder, user, limit)
+    entries += [_stake_entry(r) for r in _stake_entries(stakeholder, user, limit)]
+    entries += _tie_entries(stakeholder, user, limit)
+    entries += _engagement_entries(stakeholder, user, limit)
+    entries += _partnership_entries(stakeholder, user, limit)
 
     entries.sort(key=lambda entry: entry.when, reverse=True)
     start = (page - 1) * per_page

@@ -35,7 +35,7 @@ from .history import (
 )
 from .models import Outcome, Sector, Stake, Stakeholder, Tie
 from .selectors import stakeholder_names_visible_to, stakeholder_visible_to, user_is_cleared
-from .views import _history_value, _power_interest_grid
+from .view_helpers import _history_value, _power_interest_grid
 
 # The diff's default window when no day is given: the last 30 days.
 DEFAULT_WINDOW_DAYS = 30

@@ -386,6 +386,9 @@ def _states(history: QuerySet, *, start: datetime.date, end: datetime.date, pres
     return result
 
 
+TIE_KIND_LABELS = dict(Tie.Kind.choices)
+
+
 def registry_diff(
     *,
     user,
@@ -404,6 +407,40 @@ def registry_diff(
     if start > end:
         raise ValidationError({"from": ["The first day must not be after the second."]})
     allowed = sensitivities_visible_to(user)
+    window = _window_states(
+        user=user, start=start, end=end, stakeholder=stakeholder, outcome=outcome, allowed=allowed
+    )
+    entries = _DiffEntries(window, allowed=allowed, shown=_parents_shown(user, window.actors))
+    for pk, (before, after) in window.actors.items():
+        if stakeholder is not None and pk != stakeholder:
+            continue
+        entries.add("stakeholder", pk, before, after, (after or before).name, (pk,), None)
+    for pk, (before, after) in window.outcomes.items():
+        entries.add("outcome", pk, before, after, (after or before).title, (), pk)
+    for pk, (before, after) in window.stakes.items():
+        entries.add_stake(pk, before, after)
+    for pk, (before, after) in window.ties.items():
+        entries.add_tie(pk, before, after)
+    entries.entries.sort(key=lambda e: (WHAT_ORDER[e.what], CHANGE_ORDER[e.change], e.label, e.id))
+    return RegistryDiff(start=start, end=end, entries=entries.entries)
+
+
+@dataclass
+class _WindowStates:
+    """{id: (state at the end of the first day, at the end of the second)} of each kind of
+    record the reader may see, as ``_states`` gives them."""
+
+    actors: dict
+    outcomes: dict
+    stakes: dict
+    ties: dict
+
+
+def _window_states(
+    *, user, start, end, stakeholder: int | None, outcome: int | None, allowed
+) -> _WindowStates:
+    """The four history tables read over the window, cut down to one ``stakeholder`` or one
+    ``outcome`` when given (see ``registry_diff``)."""
     visible_now = stakeholder_visible_to(user).values("id")
     in_use = Outcome.objects.values("id")
 
@@ -449,25 +486,37 @@ def registry_diff(
         present=lambda r: _stakeholder_present(r, allowed),
     )
     outcomes = _states(outcome_history, start=start, end=end, present=_outcome_present)
+    return _WindowStates(actors=actors, outcomes=outcomes, stakes=stakes, ties=ties)
+
+
+def _parents_shown(user, actors: dict) -> set[int]:
+    """The recorded parents the reader may see today (one query, none without parents). A
+    parent the reader may not see today is, for them, no parent at all."""
     parent_ids = {r.parent_id for pair in actors.values() for r in pair if r and r.parent_id}
-    # A parent the reader may not see today is, for them, no parent at all.
-    shown = (
-        set(stakeholder_visible_to(user).filter(pk__in=parent_ids).values_list("pk", flat=True))
-        if parent_ids
-        else set()
-    )
+    if not parent_ids:
+        return set()
+    return set(stakeholder_visible_to(user).filter(pk__in=parent_ids).values_list("pk", flat=True))
 
-    def actor(pk, side):
-        pair = actors.get(pk)
+
+class _DiffEntries:
+    """The diff's entries as they are found; a stake or tie exists, for this reader, on a side
+    where its ends did too."""
+
+    def __init__(self, window: _WindowStates, *, allowed, shown: set[int]) -> None:
+        self.window = window
+        self.allowed = allowed
+        self.shown = shown
+        self.entries: list[DiffEntry] = []
+
+    def actor(self, pk, side):
+        pair = self.window.actors.get(pk)
         return pair[side] if pair else None
 
-    def outcome_at(pk, side):
-        pair = outcomes.get(pk)
+    def outcome_at(self, pk, side):
+        pair = self.window.outcomes.get(pk)
         return pair[side] if pair else None
 
-    entries: list[DiffEntry] = []
-
-    def add(what, pk, before, after, label, actors_of, outcome_id, shown_parents=shown):
+    def add(self, what, pk, before, after, label, actors_of, outcome_id) -> None:
         if before is None and after is None:
             return
         fields: list[dict] = []
@@ -476,20 +525,14 @@ def registry_diff(
         elif after is None:
             change = "removed"
         else:
-            fields = _compare(what, before, after, shown_parents=shown_parents, allowed=allowed)
+            fields = _compare(what, before, after, shown_parents=self.shown, allowed=self.allowed)
             if not fields:
                 return
             change = "changed"
-        entries.append(DiffEntry(what, pk, change, label, actors_of, outcome_id, fields))
+        self.entries.append(DiffEntry(what, pk, change, label, actors_of, outcome_id, fields))
 
-    for pk, (before, after) in actors.items():
-        if stakeholder is not None and pk != stakeholder:
-            continue
-        add("stakeholder", pk, before, after, (after or before).name, (pk,), None)
-    for pk, (before, after) in outcomes.items():
-        add("outcome", pk, before, after, (after or before).title, (), pk)
-    for pk, (before, after) in stakes.items():
-        # A stake exists, for this reader, on a side where its actor and outcome did too.
+    def add_stake(self, pk, before, after) -> None:
+        actor, outcome_at = self.actor, self.outcome_at
         before = (
             before
             if before and actor(before.stakeholder_id, 0) and outcome_at(before.outcome_id, 0)
@@ -502,13 +545,14 @@ def registry_diff(
         )
         record = after or before
         if record is None:
-            continue
+            return
         holder = actor(record.stakeholder_id, 1) or actor(record.stakeholder_id, 0)
         goal = outcome_at(record.outcome_id, 1) or outcome_at(record.outcome_id, 0)
-        add("stake", pk, before, after, f"{holder.name} → {goal.title}",
-            (record.stakeholder_id,), record.outcome_id)  # fmt: skip
-    kinds = dict(Tie.Kind.choices)
-    for pk, (before, after) in ties.items():
+        self.add("stake", pk, before, after, f"{holder.name} → {goal.title}",
+                 (record.stakeholder_id,), record.outcome_id)  # fmt: skip
+
+    def add_tie(self, pk, before, after) -> None:
+        actor = self.actor
         before = (
             before
             if before
@@ -523,11 +567,9 @@ def registry_diff(
         )
         record = after or before
         if record is None:
-            continue
+            return
         side = 1 if after is not None else 0
         a, b = actor(record.from_stakeholder_id, side), actor(record.to_stakeholder_id, side)
-        label = f"{a.name} {kinds.get(record.kind, record.kind).lower()} {b.name}"
-        add("tie", pk, before, after, label,
-            (record.from_stakeholder_id, record.to_stakeholder_id), None)  # fmt: skip
-    entries.sort(key=lambda e: (WHAT_ORDER[e.what], CHANGE_ORDER[e.change], e.label, e.id))
-    return RegistryDiff(start=start, end=end, entries=entries)
+        kind = TIE_KIND_LABELS.get(record.kind, record.kind).lower()
+        self.add("tie", pk, before, after, f"{a.name} {kind} {b.name}",
+                 (record.from_stakeholder_id, record.to_stakeholder_id), None)  # fmt: skip

@@ -270,38 +270,18 @@ def _move_references(
         moved = {False: 0, True: 0}
         for row in rows.order_by("pk").select_for_update(of=("self",)):
             restricted = row.pk in hidden
-            values = {
-                fk.attname: survivor.pk if getattr(row, fk.attname) in other_ids else None
-                for fk in fks
-            }
-            values = {
-                name: new if new is not None else getattr(row, name) for name, new in values.items()
-            }
-            if policy.normalise is not None:
-                values = policy.normalise(values)
-            ids = [v for v in values.values() if v is not None]
-            if model is target:
-                # A reference of the survivor to itself (its parent was merged into it) goes.
-                values = {n: (None if v == row.pk else v) for n, v in values.items()}
-            elif len(ids) != len(set(ids)):
-                changes.delete(row, reason, restricted)
-                changes.say(
-                    f"{row} dropped: it would link the survivor to itself.", restricted=restricted
-                )
-                continue
-            duplicate = _duplicate_of(row, values, fks, policy)
-            if duplicate is not None:
-                if policy.combine is not None:
-                    better, sentence = policy.combine(duplicate, row)
-                else:
-                    better, sentence = {}, f"{_label(duplicate)} of the survivor kept"
-                label = _label(row)  # before the deletion clears its id
-                changes.update(duplicate, better, reason, restricted)
-                changes.delete(row, reason, restricted)
-                changes.say(f"Combined duplicate {label}: {sentence}.", restricted=restricted)
-                continue
-            changes.update(row, values, reason, restricted)
-            moved[restricted] += 1
+            if _move_row(
+                row,
+                survivor=survivor,
+                other_ids=other_ids,
+                fks=fks,
+                policy=policy,
+                is_target=model is target,
+                changes=changes,
+                reason=reason,
+                restricted=restricted,
+            ):
+                moved[restricted] += 1
         for restricted, count in moved.items():
             if count:
                 names = model._meta.verbose_name_plural if count > 1 else model._meta.verbose_name
@@ -309,6 +289,41 @@ def _move_references(
                     f"{count} {names} ({', '.join(fk.name for fk in fks)}) moved to the survivor.",
                     restricted=restricted,
                 )
+
+
+def _move_row(
+    row, *, survivor, other_ids, fks, policy, is_target, changes, reason, restricted
+) -> bool:
+    """Point one row's references to ``other_ids`` at the survivor; a row that would then link
+    the survivor to itself is deleted, one that duplicates a row of the survivor is combined with
+    it. True when the row was moved (rather than deleted or combined)."""
+    values = {
+        fk.attname: survivor.pk if getattr(row, fk.attname) in other_ids else None for fk in fks
+    }
+    values = {name: new if new is not None else getattr(row, name) for name, new in values.items()}
+    if policy.normalise is not None:
+        values = policy.normalise(values)
+    ids = [v for v in values.values() if v is not None]
+    if is_target:
+        # A reference of the survivor to itself (its parent was merged into it) goes.
+        values = {n: (None if v == row.pk else v) for n, v in values.items()}
+    elif len(ids) != len(set(ids)):
+        changes.delete(row, reason, restricted)
+        changes.say(f"{row} dropped: it would link the survivor to itself.", restricted=restricted)
+        return False
+    duplicate = _duplicate_of(row, values, fks, policy)
+    if duplicate is not None:
+        if policy.combine is not None:
+            better, sentence = policy.combine(duplicate, row)
+        else:
+            better, sentence = {}, f"{_label(duplicate)} of the survivor kept"
+        label = _label(row)  # before the deletion clears its id
+        changes.update(duplicate, better, reason, restricted)
+        changes.delete(row, reason, restricted)
+        changes.say(f"Combined duplicate {label}: {sentence}.", restricted=restricted)
+        return False
+    changes.update(row, values, reason, restricted)
+    return True
 
 
 def _check_merge(*, survivor, others, user) -> list[Stakeholder]:

@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -11,16 +9,13 @@ from simple_history.models import HistoricalRecords
 from .choices import (
     ALL_CAPABILITIES,
     MACHINE_ORIGINS,
-    SYMMETRIC_TIE_KINDS,
     DigitalPresence,
     IdentifierScheme,
     Kind,
     Origin,
-    Position,
     Scope,
     Sensitivity,
     Theme,
-    TieKind,
 )
 from .fields import CapabilitiesField
 from .locations import (
@@ -31,19 +26,7 @@ from .locations import (
     subnational_area_field,
 )
 from .names import name_normalise
-
-UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
-
-
-def unit_interval_check(field: str, *, nullable: bool = False) -> models.CheckConstraint:
-    condition = Q(**{f"{field}__gte": 0.0}) & Q(**{f"{field}__lte": 1.0})
-    if nullable:
-        condition |= Q(**{f"{field}__isnull": True})
-    return models.CheckConstraint(
-        condition=condition,
-        name="%(app_label)s_%(class)s_" + f"{field}_0_1",
-        violation_error_message=f"{field.replace('_', ' ').capitalize()} must be between 0 and 1.",
-    )
+from .unit_interval import UNIT_INTERVAL, unit_interval_check
 
 
 class Sector(models.Model):
@@ -439,130 +422,6 @@ class Outcome(models.Model):
         return self.origin in MACHINE_ORIGINS and self.promoted_at is None
 
 
-class Stake(models.Model):
-    """A stakeholder's stake in an outcome: one cell of the power–interest grid."""
-
-    Position = Position
-
-    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="stakes")
-    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="stakes")
-    interest = models.FloatField(validators=UNIT_INTERVAL, help_text="0 (none) to 1 (vital).")
-    influence = models.FloatField(validators=UNIT_INTERVAL, help_text="0 (none) to 1 (decisive).")
-    position = models.CharField(max_length=10, choices=Position.choices, default=Position.SUPPORTS)
-    notes = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
-    # Each version (kept by the history) is one dated assessment: interest, influence and
-    # position as judged on that day, with its note and source. Empty on rows written by bulk
-    # imports and before this field existed: read as the day the version was recorded.
-    assessed_on = models.DateField(
-        null=True, blank=True, help_text="The day this interest, influence and position held."
-    )
-    origin = models.CharField(
-        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
-    )
-    created_at = models.DateTimeField(auto_now_add=True, null=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-interest", "id"]
-        indexes = [models.Index(fields=["outcome", "stakeholder"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["stakeholder", "outcome"],
-                name="stakeholders_stake_one_per_outcome",
-                violation_error_message="This stakeholder already has a stake in this outcome.",
-            ),
-            unit_interval_check("interest"),
-            unit_interval_check("influence"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.stakeholder} → {self.outcome}"
-
-
-class Tie(models.Model):
-    """An existing relationship between two stakeholders."""
-
-    Kind = TieKind
-
-    from_stakeholder = models.ForeignKey(
-        Stakeholder, on_delete=models.CASCADE, related_name="ties_out"
-    )
-    to_stakeholder = models.ForeignKey(
-        Stakeholder, on_delete=models.CASCADE, related_name="ties_in"
-    )
-    kind = models.CharField(max_length=20, choices=TieKind.choices)
-    strength = models.FloatField(
-        default=0.5, validators=UNIT_INTERVAL, help_text="0 (nominal) to 1 (very strong)."
-    )
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Where this comes from.")
-    origin = models.CharField(
-        max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
-    )
-    created_at = models.DateTimeField(auto_now_add=True, null=True, editable=False)
-    notes = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-strength", "id"]
-        indexes = [models.Index(fields=["to_stakeholder", "from_stakeholder"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(from_stakeholder=F("to_stakeholder")),
-                name="stakeholders_tie_not_to_self",
-                violation_error_message="A tie must link two different stakeholders.",
-            ),
-            models.UniqueConstraint(
-                fields=["from_stakeholder", "to_stakeholder", "kind"],
-                name="stakeholders_tie_unique_kind",
-                violation_error_message="These two stakeholders already have a tie of this kind.",
-            ),
-            unit_interval_check("strength"),
-            models.CheckConstraint(
-                condition=Q(start_date__isnull=True)
-                | Q(end_date__isnull=True)
-                | Q(end_date__gte=F("start_date")),
-                name="stakeholders_tie_dates_in_order",
-                violation_error_message="The end date cannot be before the start date.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_stakeholder} {self.get_kind_display().lower()} {self.to_stakeholder}"
-
-    @property
-    def is_symmetric(self) -> bool:
-        return self.kind in SYMMETRIC_TIE_KINDS
-
-    def clean(self) -> None:
-        errors = {}
-        if self.from_stakeholder_id and self.from_stakeholder_id == self.to_stakeholder_id:
-            errors["to_stakeholder"] = "A tie must link two different stakeholders."
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = "The end date cannot be before the start date."
-        if (
-            self.is_symmetric
-            and self.from_stakeholder_id
-            and self.to_stakeholder_id
-            and Tie.objects.filter(
-                from_stakeholder_id=self.to_stakeholder_id,
-                to_stakeholder_id=self.from_stakeholder_id,
-                kind=self.kind,
-            )
-            .exclude(pk=self.pk)
-            .exists()
-        ):
-            errors["kind"] = (
-                f"'{self.get_kind_display()}' reads both ways and the reverse tie already exists."
-            )
-        if errors:
-            raise ValidationError(errors)
-
-
 class ImportJob(models.Model):
     """One uploaded CSV/XLSX file being checked (dry run) and then imported, all or nothing.
 
@@ -627,77 +486,26 @@ class ImportJob(models.Model):
         return reverse("stakeholder_imports:job_detail", args=[self.pk])
 
 
-class MergeRecord(models.Model):
-    """One merge of stakeholders into a survivor, with what it moved, so that it can be undone.
+# Stakes and ties, merge records and dismissals live in modules of their own; Django finds an
+# app's models through this module, so they are imported here (and ``from stakeholders.models
+# import Stake`` keeps working).
+from .merge_models import DuplicateDismissal, MergeRecord  # noqa: E402
+from .relation_models import HistoricalStake, HistoricalTie, Stake, Tie  # noqa: E402
 
-    ``changes`` lists, in order, every write the merge made (``stakeholders.merging``): updates
-    with the fields' values before and after, deletions with the deleted row. Undo replays it
-    backwards after checking that nothing it would overwrite changed since.
-    """
-
-    # The surviving stakeholder, or for a merge of outcomes (``outcome_merging``) the surviving
-    # outcome; ``merged_ids`` are then outcome ids.
-    survivor = models.ForeignKey(
-        Stakeholder, null=True, on_delete=models.PROTECT, related_name="merge_records"
-    )
-    outcome_survivor = models.ForeignKey(
-        "Outcome", null=True, on_delete=models.PROTECT, related_name="merge_records"
-    )
-    merged_ids = models.JSONField(help_text="The ids of the stakeholders merged into the survivor.")
-    merged_names = models.JSONField(default=list, help_text="Their names at the time.")
-    values = models.JSONField(default=dict, help_text="The surviving value chosen per field.")
-    changes = models.JSONField(default=list, encoder=DjangoJSONEncoder)
-    summary = models.JSONField(default=list, help_text="What was moved and combined, in words.")
-    # What was moved and combined among rows of restricted actors (an outcome merge by a cleared
-    # person): shown to cleared readers only.
-    restricted_summary = models.JSONField(default=list)
-    # Restricted or confidential records took part: the record is for cleared people only.
-    involves_restricted = models.BooleanField(default=False)
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    merged_at = models.DateTimeField(auto_now_add=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    undone_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-merged_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Merge #{self.pk} into {self.survivor_id or self.outcome_survivor_id}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("stakeholders:merge_record_detail", args=[self.pk])
-
-    @property
-    def surviving(self):
-        """The surviving stakeholder or outcome."""
-        return self.outcome_survivor if self.outcome_survivor_id else self.survivor
-
-
-class DuplicateDismissal(models.Model):
-    """A person's word that two stakeholders are not duplicates: never suggested again."""
-
-    stakeholder_a = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
-    stakeholder_b = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
-    dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    dismissed_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-dismissed_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["stakeholder_a", "stakeholder_b"], name="stakeholders_dupdismissal_pair"
-            ),
-            models.CheckConstraint(
-                condition=Q(stakeholder_a__lt=F("stakeholder_b")),
-                name="stakeholders_dupdismissal_ordered_pair",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Not duplicates: {self.stakeholder_a_id} + {self.stakeholder_b_id}"
+__all__ = [
+    "UNIT_INTERVAL",
+    "DuplicateDismissal",
+    "ExternalIdentifier",
+    "HistoricalStake",
+    "HistoricalTie",
+    "ImportJob",
+    "MergeRecord",
+    "Outcome",
+    "Sector",
+    "Stake",
+    "Stakeholder",
+    "Tag",
+    "Tie",
+    "tag_name_clean",
+    "unit_interval_check",
+]

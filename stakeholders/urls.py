@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import as_of_views, merge_views, views
+from . import as_of_views, merge_views, outcome_views, relation_views, views
 
 app_name = "stakeholders"
 
@@ -28,29 +28,35 @@ urlpatterns = [
         merge_views.merge_record_undo,
         name="merge_record_undo",
     ),
-    path("outcomes/search/", views.outcome_search, name="outcome_search"),
+    path("outcomes/search/", outcome_views.outcome_search, name="outcome_search"),
     path("stakeholders/<int:pk>/", views.stakeholder_detail, name="stakeholder_detail"),
     path("stakeholders/<int:pk>/edit/", views.stakeholder_update, name="stakeholder_update"),
     path("stakeholders/<int:pk>/delete/", views.stakeholder_delete, name="stakeholder_delete"),
     path(
         "stakeholders/<int:pk>/stakes/add/",
-        views.stakeholder_stake_add,
+        relation_views.stakeholder_stake_add,
         name="stakeholder_stake_add",
     ),
-    path("stakeholders/<int:pk>/ties/add/", views.stakeholder_tie_add, name="stakeholder_tie_add"),
-    path("outcomes/", views.outcome_list, name="outcome_list"),
-    path("outcomes/export.csv", views.outcome_export, name="outcome_export"),
-    path("outcomes/new/", views.outcome_create, name="outcome_create"),
+    path(
+        "stakeholders/<int:pk>/ties/add/",
+        relation_views.stakeholder_tie_add,
+        name="stakeholder_tie_add",
+    ),
+    path("outcomes/", outcome_views.outcome_list, name="outcome_list"),
+    path("outcomes/export.csv", outcome_views.outcome_export, name="outcome_export"),
+    path("outcomes/new/", outcome_views.outcome_create, name="outcome_create"),
     path("outcomes/merge/", merge_views.outcome_merge_page, name="outcome_merge"),
-    path("outcomes/<int:pk>/", views.outcome_detail, name="outcome_detail"),
-    path("outcomes/<int:pk>/edit/", views.outcome_update, name="outcome_update"),
-    path("outcomes/<int:pk>/delete/", views.outcome_delete, name="outcome_delete"),
-    path("outcomes/<int:pk>/promote/", views.outcome_promote, name="outcome_promote"),
-    path("outcomes/<int:pk>/stakes/add/", views.outcome_stake_add, name="outcome_stake_add"),
-    path("stakes/<int:pk>/edit/", views.stake_update, name="stake_update"),
-    path("stakes/<int:pk>/delete/", views.stake_delete, name="stake_delete"),
-    path("ties/<int:pk>/edit/", views.tie_update, name="tie_update"),
-    path("ties/<int:pk>/delete/", views.tie_delete, name="tie_delete"),
+    path("outcomes/<int:pk>/", outcome_views.outcome_detail, name="outcome_detail"),
+    path("outcomes/<int:pk>/edit/", outcome_views.outcome_update, name="outcome_update"),
+    path("outcomes/<int:pk>/delete/", outcome_views.outcome_delete, name="outcome_delete"),
+    path("outcomes/<int:pk>/promote/", outcome_views.outcome_promote, name="outcome_promote"),
+    path(
+        "outcomes/<int:pk>/stakes/add/", relation_views.outcome_stake_add, name="outcome_stake_add"
+    ),
+    path("stakes/<int:pk>/edit/", relation_views.stake_update, name="stake_update"),
+    path("stakes/<int:pk>/delete/", relation_views.stake_delete, name="stake_delete"),
+    path("ties/<int:pk>/edit/", relation_views.tie_update, name="tie_update"),
+    path("ties/<int:pk>/delete/", relation_views.tie_delete, name="tie_delete"),
     path("registry/diff/", as_of_views.registry_diff_page, name="registry_diff"),
     path("registry/diff/export.csv", as_of_views.registry_diff_export, name="registry_diff_export"),
 ]

@@ -93,24 +93,12 @@ def threew_import(
         with transaction.atomic():
             source = threew_source_get_or_create(name=source_name)
             with sheet_open(path, mapping=mapping or remembered) as sheet:
-                columns = sheet.columns
-                if remembered and not mapping and not sheet.tagged:
-                    columns.how = columns.how.replace(
-                        "the mapping given", f"the mapping remembered for '{source_name}'"
-                    )
-                report.columns = columns.describe(sheet.headers) + columns.ignored
-                report.columns.insert(0, f"(read from {columns.how})")
-                if not columns.has_organisation:
-                    raise ThreeWImportError(
-                        f"Nothing was imported: {file_name} has no organisation column"
-                        + (
-                            " (no #org hashtag)."
-                            if sheet.tagged
-                            else ": it has no HXL hashtag row, and no column was mapped to #org "
-                            "(map one, e.g. --map 'Organisation=#org')."
-                        ),
-                        report=report,
-                    )
+                columns = _sheet_columns(
+                    sheet,
+                    report=report,
+                    file_name=file_name,
+                    remembered_for=source_name if remembered and not mapping else "",
+                )
                 if mapping and not sheet.tagged and mapping != source.column_map:
                     source.column_map = mapping
                     source.save(update_fields=["column_map", "updated_at"])
@@ -154,6 +142,30 @@ def threew_import(
         _analyze()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _sheet_columns(sheet, *, report: ImportReport, file_name: str, remembered_for: str):
+    """The sheet's columns, described in the report; ``ThreeWImportError`` when none names the
+    organisation. ``remembered_for``: the source whose remembered mapping was used, if one was."""
+    columns = sheet.columns
+    if remembered_for and not sheet.tagged:
+        columns.how = columns.how.replace(
+            "the mapping given", f"the mapping remembered for '{remembered_for}'"
+        )
+    report.columns = columns.describe(sheet.headers) + columns.ignored
+    report.columns.insert(0, f"(read from {columns.how})")
+    if not columns.has_organisation:
+        raise ThreeWImportError(
+            f"Nothing was imported: {file_name} has no organisation column"
+            + (
+                " (no #org hashtag)."
+                if sheet.tagged
+                else ": it has no HXL hashtag row, and no column was mapped to #org "
+                "(map one, e.g. --map 'Organisation=#org')."
+            ),
+            report=report,
+        )
+    return columns
 
 
 def _announce(report: ImportReport) -> None:

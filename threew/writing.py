@@ -85,19 +85,7 @@ class _Writer:
     def _stakeholders(self, rows: list[_Parsed]) -> dict[tuple[int, int], int]:
         """(row number, org position) → stakeholder id, creating what is missing."""
         report = self.report
-        codes = {org.code for row in rows for org in row.orgs if org.code} - set(self.by_code)
-        codes_list = sorted(codes)
-        for start in range(0, len(codes_list), BATCH_SIZE):
-            for value, pk, sensitivity in (
-                ExternalIdentifier.objects.filter(
-                    scheme__in=IDENTIFIER_SCHEMES,
-                    value__in=codes_list[start : start + BATCH_SIZE],
-                    stakeholder__in=self.visible,
-                )
-                .order_by("-stakeholder_id")
-                .values_list("value", "stakeholder_id", "stakeholder__sensitivity")
-            ):
-                self.by_code[value] = (pk, sensitivity != Sensitivity.PUBLIC)
+        self._codes_load(rows)
         result: dict[tuple[int, int], int] = {}
         new: dict[str, tuple[Stakeholder, _Org]] = {}  # normalised name → to create
         pending: list[tuple[tuple[int, int], str]] = []
@@ -124,39 +112,7 @@ class _Writer:
                 if org.code:
                     identifiers.setdefault(org.code, normalised)
                 if normalised not in new:
-                    kind, understood = rules.kind_for_org_type(org.type)
-                    if not understood and not org.type and org.name:
-                        # No type given: the name often says it ("… Foundation", "Ministry of …").
-                        kind, understood = rules.kind_for_org_type(org.name)
-                        if understood:
-                            report.notes["no organisation type: kind read from the name"] += 1
-                    if not understood:
-                        report.notes[
-                            "organisation type blank or not understood: recorded as NGO"
-                            if not org.type
-                            else f"organisation type '{org.type[:40]}' not understood: "
-                            "recorded as NGO"
-                        ] += 1
-                    if not org.name:
-                        report.notes["organisation given by its code only: named by it"] += 1
-                    recorded = org.name or org.code
-                    display, acronym = name_display(recorded)
-                    new[normalised] = (
-                        Stakeholder(
-                            name=display[:NAME_MAX],
-                            recorded_name=recorded[:500],
-                            acronym=acronym[:40],
-                            origin=Origin.THREEW,
-                            source=f"{self.stake_source} row {row.number}"[:300],
-                            kind=kind,
-                            capabilities=rules.CAPABILITY_BY_ROLE.get(org.role, Capability(0)),
-                            description=(
-                                f"Imported from 3W data ({self.source.name}, row {row.number}"
-                                f"{'; type ' + org.type if org.type else ''})."
-                            ),
-                        ),
-                        org,
-                    )
+                    new[normalised] = (self._stakeholder_new(row, org), org)
                 pending.append((key, normalised))
         report.involves_restricted |= bool(restricted_ids)
         created = list(new.items())
@@ -183,6 +139,56 @@ class _Writer:
         self.history.record(ExternalIdentifier, [row.pk for row in rows_to_add], history_type="+")
         report.created["identifiers"] += len(rows_to_add)
         return result
+
+    def _codes_load(self, rows: list[_Parsed]) -> None:
+        """Learn which visible stakeholders hold the batch's organisation codes not seen yet."""
+        codes = {org.code for row in rows for org in row.orgs if org.code} - set(self.by_code)
+        codes_list = sorted(codes)
+        for start in range(0, len(codes_list), BATCH_SIZE):
+            for value, pk, sensitivity in (
+                ExternalIdentifier.objects.filter(
+                    scheme__in=IDENTIFIER_SCHEMES,
+                    value__in=codes_list[start : start + BATCH_SIZE],
+                    stakeholder__in=self.visible,
+                )
+                .order_by("-stakeholder_id")
+                .values_list("value", "stakeholder_id", "stakeholder__sensitivity")
+            ):
+                self.by_code[value] = (pk, sensitivity != Sensitivity.PUBLIC)
+
+    def _stakeholder_new(self, row: _Parsed, org: _Org) -> Stakeholder:
+        """The stakeholder (not saved) for an organisation the registry lacks; the report notes
+        what had to be guessed."""
+        report = self.report
+        kind, understood = rules.kind_for_org_type(org.type)
+        if not understood and not org.type and org.name:
+            # No type given: the name often says it ("… Foundation", "Ministry of …").
+            kind, understood = rules.kind_for_org_type(org.name)
+            if understood:
+                report.notes["no organisation type: kind read from the name"] += 1
+        if not understood:
+            report.notes[
+                "organisation type blank or not understood: recorded as NGO"
+                if not org.type
+                else f"organisation type '{org.type[:40]}' not understood: recorded as NGO"
+            ] += 1
+        if not org.name:
+            report.notes["organisation given by its code only: named by it"] += 1
+        recorded = org.name or org.code
+        display, acronym = name_display(recorded)
+        return Stakeholder(
+            name=display[:NAME_MAX],
+            recorded_name=recorded[:500],
+            acronym=acronym[:40],
+            origin=Origin.THREEW,
+            source=f"{self.stake_source} row {row.number}"[:300],
+            kind=kind,
+            capabilities=rules.CAPABILITY_BY_ROLE.get(org.role, Capability(0)),
+            description=(
+                f"Imported from 3W data ({self.source.name}, row {row.number}"
+                f"{'; type ' + org.type if org.type else ''})."
+            ),
+        )
 
     def _outcomes(self, rows: list[_Parsed]) -> dict[str, int]:
         wanted: dict[str, _Parsed] = {}

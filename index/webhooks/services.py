@@ -180,6 +180,28 @@ def _delivery_refused(delivery) -> str:
     return ""
 
 
+def _delivery_post(delivery: WebhookDelivery) -> tuple[protocol.PostResult, str]:
+    """Post the delivery, signed, unless it may no longer be sent: the answer, and why it was
+    refused before or by the post ("" when it was not)."""
+    endpoint = delivery.endpoint
+    refused = _delivery_refused(delivery)
+    if refused:
+        return protocol.PostResult(None, refused, refused=True), refused
+    body = protocol.body_encode({"delivery": delivery.pk, **delivery.payload})
+    headers = protocol.signature_headers(
+        secret=endpoint.secret, body=body, delivery_id=delivery.pk, event=delivery.event
+    )
+    # The host is resolved and checked in the post itself, on every attempt, and the post
+    # connects to the address that was checked.
+    result = protocol.post(
+        endpoint.url,
+        body=body,
+        headers=headers,
+        allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+    )
+    return result, result.error if result.refused else ""
+
+
 def webhook_delivery_attempt(*, delivery_id: int) -> int | None:
     """Post ``delivery_id`` once and record the outcome; the seconds to wait before retrying, if so.
 
@@ -204,25 +226,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> int | None:
     if not claimed:
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint__token").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    refused = _delivery_refused(delivery)
-    if refused:
-        result = protocol.PostResult(None, refused, refused=True)
-    else:
-        body = protocol.body_encode({"delivery": delivery.pk, **delivery.payload})
-        headers = protocol.signature_headers(
-            secret=endpoint.secret, body=body, delivery_id=delivery.pk, event=delivery.event
-        )
-        # The host is resolved and checked in the post itself, on every attempt, and the post
-        # connects to the address that was checked.
-        result = protocol.post(
-            endpoint.url,
-            body=body,
-            headers=headers,
-            allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS,
-        )
-        refused = result.error if result.refused else ""
-
+    result, refused = _delivery_post(delivery)
     attempt = delivery.attempts + (0 if refused else 1)
     finished = timezone.now()
     retry_in = None

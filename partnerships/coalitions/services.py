@@ -4,8 +4,8 @@ partnership is :mod:`partnerships.coalitions.proposing`). The arithmetic lives i
 :mod:`partnerships.coalitions.core`.
 
 **Restriction.** The registry is read once per outcome; the *public* pool is then cut down to
-public stakeholders, and :func:`partnerships.coalitions.core.build_pool` drops every tie with an
-end outside the pool — so the public coalitions are computed from exactly what they would be
+public stakeholders, and :func:`partnerships.coalitions.core.pool.build_pool` drops every tie
+with an end outside the pool — so the public coalitions are computed from exactly what they would be
 computed from if the hidden actors had never existed. Their digest covers only that, and they are
 rewritten only when it changes: a change to a hidden actor leaves them, and their "computed at",
 as they were.
@@ -28,7 +28,10 @@ from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Audience, Capability, Kind, Position, Scope, Sensitivity, TieKind
 from stakeholders.models import Outcome, Stake, Tie
 
-from . import core
+from .core.objective import Coalition as SolvedCoalition
+from .core.objective import Solution
+from .core.pool import SOLVER_NONE, Parameters, Pool, build_pool
+from .core.solver import solve
 from .models import Coalition, CoalitionComputation, CoalitionMember
 
 logger = logging.getLogger(__name__)
@@ -39,9 +42,9 @@ INCLUSIVE_KINDS = (Kind.WOMENS_GROUP, Kind.GRASSROOTS)
 QUEUE_LIMIT = 100
 
 
-def coalition_parameters() -> core.Parameters:
+def coalition_parameters() -> Parameters:
     """The parameters every computation uses (the methodology page documents them)."""
-    return core.Parameters(exact_limit=settings.COALITIONS_EXACT_LIMIT)
+    return Parameters(exact_limit=settings.COALITIONS_EXACT_LIMIT)
 
 
 def is_inclusive(*, kind: str, scope: str) -> bool:
@@ -63,7 +66,7 @@ class OutcomeInputs:
     # (from id, to id, kind, strength) between holders, current today
     ties: list[tuple] = field(default_factory=list)
 
-    def pool(self, audience: str) -> core.Pool:
+    def pool(self, audience: str) -> Pool:
         """The pool this audience's coalitions come from; the public one as if hidden actors
         had never existed (their ties go with them: build_pool drops ties leaving the pool)."""
         rows = [
@@ -73,7 +76,7 @@ class OutcomeInputs:
         ]
         trust = [t for t in self.ties if t[2] != TieKind.OPPOSES]
         against = [t for t in self.ties if t[2] == TieKind.OPPOSES]
-        return core.build_pool(
+        return build_pool(
             stakeholder_ids=[r[0] for r in rows],
             kinds=[KIND_CODES[r[1]] for r in rows],
             capabilities=[int(r[3]) for r in rows],
@@ -159,7 +162,7 @@ class ComputeResult:
     error: str = ""
 
 
-def coalitions_compute(*, outcome_id: int, params: core.Parameters | None = None) -> list:
+def coalitions_compute(*, outcome_id: int, params: Parameters | None = None) -> list:
     """Compute (and store) the coalitions of one outcome for both audiences.
 
     Safe to repeat: an audience whose inputs did not change since its coalitions were computed
@@ -187,7 +190,7 @@ def coalitions_compute(*, outcome_id: int, params: core.Parameters | None = None
             results.append(ComputeResult(audience, "unchanged"))
             continue
         try:
-            solution = core.solve(pool, params)
+            solution = solve(pool, params)
             written = _coalitions_replace(
                 outcome=outcome,
                 audience=audience,
@@ -208,7 +211,7 @@ def coalitions_compute(*, outcome_id: int, params: core.Parameters | None = None
     return results
 
 
-def _member_rows(coalition: core.Coalition, pool: core.Pool, inputs, strongest) -> list[dict]:
+def _member_rows(coalition: SolvedCoalition, pool: Pool, inputs, strongest) -> list[dict]:
     at = pool.index_of(coalition.members)
     members = set(coalition.members)
     tied = {m: 0 for m in members}
@@ -260,7 +263,7 @@ def _locked_computation(*, outcome: Outcome, audience: str, defaults: dict):
 
 
 def _coalitions_replace(
-    *, outcome, audience, solution: core.Solution, pool, inputs, digest, read_at, params
+    *, outcome, audience, solution: Solution, pool, inputs, digest, read_at, params
 ) -> bool:
     """Replace the audience's coalitions of ``outcome`` by ``solution`` in one transaction.
 
@@ -310,39 +313,56 @@ def _coalitions_replace(
         for name, value in fields.items():
             setattr(computation, name, value)
         computation.save()
-        coalitions, members = [], []
-        for rank, found in enumerate(solution.coalitions, start=1):
-            key = coalition_key(audience=audience, outcome_id=outcome.pk, members=found.members)
-            ids = set(found.members)
-            coalition = Coalition(
-                computation=computation,
-                outcome=outcome,
-                audience=audience,
-                key=key,
-                rank=rank,
-                value=found.value,
-                coverage=found.coverage,
-                stake=found.stake,
-                trust=found.trust,
-                needed_capabilities=Capability(pool.needed),
-                covered_capabilities=Capability(found.covered),
-                bound=found.bound,
-                ties=[
-                    [a, b, strength, kind]
-                    for (a, b), (strength, kind) in sorted(strongest.items())
-                    if a in ids and b in ids
-                ],
-                partnership_id=proposed.get(key),
-            )
-            coalitions.append(coalition)
-            for position, row in enumerate(_member_rows(found, pool, inputs, strongest)):
-                row.pop("stake")
-                members.append((coalition, CoalitionMember(position=position, **row)))
-        Coalition.objects.bulk_create(coalitions)
-        for coalition, member in members:
-            member.coalition = coalition
-        CoalitionMember.objects.bulk_create([member for _, member in members])
+        _coalitions_write(
+            computation=computation,
+            outcome=outcome,
+            audience=audience,
+            solution=solution,
+            pool=pool,
+            inputs=inputs,
+            strongest=strongest,
+            proposed=proposed,
+        )
     return True
+
+
+def _coalitions_write(
+    *, computation, outcome, audience, solution: Solution, pool, inputs, strongest, proposed
+) -> None:
+    """Store the solution's coalitions and their members under ``computation`` (two bulk
+    inserts); a coalition proposed before keeps its partnership (``proposed``: key → id)."""
+    coalitions, members = [], []
+    for rank, found in enumerate(solution.coalitions, start=1):
+        key = coalition_key(audience=audience, outcome_id=outcome.pk, members=found.members)
+        ids = set(found.members)
+        coalition = Coalition(
+            computation=computation,
+            outcome=outcome,
+            audience=audience,
+            key=key,
+            rank=rank,
+            value=found.value,
+            coverage=found.coverage,
+            stake=found.stake,
+            trust=found.trust,
+            needed_capabilities=Capability(pool.needed),
+            covered_capabilities=Capability(found.covered),
+            bound=found.bound,
+            ties=[
+                [a, b, strength, kind]
+                for (a, b), (strength, kind) in sorted(strongest.items())
+                if a in ids and b in ids
+            ],
+            partnership_id=proposed.get(key),
+        )
+        coalitions.append(coalition)
+        for position, row in enumerate(_member_rows(found, pool, inputs, strongest)):
+            row.pop("stake")
+            members.append((coalition, CoalitionMember(position=position, **row)))
+    Coalition.objects.bulk_create(coalitions)
+    for coalition, member in members:
+        member.coalition = coalition
+    CoalitionMember.objects.bulk_create([member for _, member in members])
 
 
 RESULT_FIELDS = ("solver", "pool_size", "upper_bound", "guarantee", "reason")
@@ -390,7 +410,7 @@ def _computation_failed(*, outcome: Outcome, audience: str, error: Exception) ->
                 computed_at=now,
                 read_at=now.replace(year=1970),
                 digest="",
-                solver=core.SOLVER_NONE,
+                solver=SOLVER_NONE,
                 error=message,
                 failed_at=now,
             )

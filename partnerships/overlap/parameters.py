@@ -5,9 +5,12 @@ Pure: no Django, no database. The formulas the parameters enter are in :mod:`.co
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+
+from partnerships.bounded_parameters import BoundedParameters
 
 # Which audiences chose a pair (``Selection.audiences``, ``Candidate.audiences``): bit flags.
 PUBLIC_SET = 1
@@ -16,7 +19,7 @@ BOTH_SETS = PUBLIC_SET | CLEARED_SET
 
 
 @dataclass(frozen=True)
-class Parameters:
+class Parameters(BoundedParameters):
     """What a run computes; stored on the run. The methodology page documents the defaults."""
 
     top_k: int = 10
@@ -32,7 +35,7 @@ class Parameters:
     shortlist: int = 30
     shared_outcomes_kept: int = 5
 
-    LIMITS = {
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {
         "top_k": (1, 100),
         "top_k_growth": (0.0, 20.0),
         "min_score": (0.0, 1.0),
@@ -47,25 +50,9 @@ class Parameters:
         "shared_outcomes_kept": (1, 50),
     }
 
-    @classmethod
-    def from_dict(cls, values: dict | None) -> Parameters:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (values or {}).items() if k in known})
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
     def errors(self) -> dict[str, str]:
         """Problems with these parameters, by field name, each naming the allowed range."""
-        problems = {}
-        for name, (low, high) in self.LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                problems[name] = f"Must be a number between {low} and {high}."
-            elif isinstance(low, int) and not isinstance(value, int):
-                problems[name] = f"Must be a whole number between {low} and {high}."
-            elif not low <= value <= high:
-                problems[name] = f"Must be between {low} and {high}."
+        problems = self.range_errors()
         if not problems and self.shortlist < self.top_k:
             problems["shortlist"] = f"Must be at least top_k ({self.top_k})."
         return problems

@@ -177,18 +177,6 @@ def _registry_around(
     }
     # Rarity reads how many public actors hold each outcome, among how many hold any.
     holder_public = np.isin(holders[:, 0].astype(np.int64), ids[public])
-    # (A count over the whole stake table: asked only when rarity weighs in the likelihood.)
-    if statistics:
-        public_size = int(statistics["public_size"])
-    elif with_rarity:
-        public_size = (
-            Stake.objects.filter(interest__gt=0, stakeholder__sensitivity=Sensitivity.PUBLIC)
-            .values("stakeholder_id")
-            .distinct()
-            .count()
-        )
-    else:
-        public_size = int(np.count_nonzero(public))
     ties = np.array(
         Tie.objects.filter(Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder))
         .order_by()
@@ -201,17 +189,14 @@ def _registry_around(
     outcome_ids = np.array([o[0] for o in outcomes], dtype=np.int64)
     held_by_public = holders[holder_public, 1].astype(np.int64)
     partner_ties = _partner_ties_around(stakeholder)
-    held = np.bincount(np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids))
-    held = held[: len(outcome_ids)]
-    kinds = {}
-    if statistics:
-        held = np.array(
-            [statistics["holders"].get(str(int(o)), 0) for o in outcome_ids], dtype=np.int64
-        )
-        kinds["kind_ties"] = np.array(statistics["kind_ties"], dtype=np.float64)
-        kinds["kind_sizes"] = np.array(statistics["kind_sizes"], dtype=np.float64)
-    elif with_kinds:
-        kinds["kind_ties"], kinds["kind_sizes"] = _kind_counts_everywhere()
+    held, public_size, kinds = _registry_wide(
+        outcome_ids,
+        held_by_public,
+        public,
+        statistics=statistics,
+        with_rarity=with_rarity,
+        with_kinds=with_kinds,
+    )
     return build_registry(
         **columns,
         outcome_ids=outcome_ids,
@@ -228,6 +213,34 @@ def _registry_around(
         partner_tie_ids=partner_ties,
         **kinds,
     )
+
+
+def _registry_wide(outcome_ids, held_by_public, public, *, statistics, with_rarity, with_kinds):
+    """Each outcome's public holders, how many public actors hold anything and the kind counts:
+    the run's (``statistics``) when it kept them, else read today."""
+    if statistics:
+        held = np.array(
+            [statistics["holders"].get(str(int(o)), 0) for o in outcome_ids], dtype=np.int64
+        )
+        kinds = {
+            "kind_ties": np.array(statistics["kind_ties"], dtype=np.float64),
+            "kind_sizes": np.array(statistics["kind_sizes"], dtype=np.float64),
+        }
+        return held, int(statistics["public_size"]), kinds
+    held = np.bincount(np.searchsorted(outcome_ids, held_by_public), minlength=len(outcome_ids))
+    if with_rarity:  # a count over the whole stake table
+        public_size = (
+            Stake.objects.filter(interest__gt=0, stakeholder__sensitivity=Sensitivity.PUBLIC)
+            .values("stakeholder_id")
+            .distinct()
+            .count()
+        )
+    else:
+        public_size = int(np.count_nonzero(public))
+    kinds = {}
+    if with_kinds:
+        kinds["kind_ties"], kinds["kind_sizes"] = _kind_counts_everywhere()
+    return held[: len(outcome_ids)], public_size, kinds
 
 
 def candidates_refresh_stakeholder(*, stakeholder_id: int) -> int | None:

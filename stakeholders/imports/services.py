@@ -221,6 +221,28 @@ class ImportProgress:
             self.side = None
 
 
+def _mark_done(job: ImportJob) -> None:
+    """The transaction's last statement: the job is done with the counts recorded on ``job``,
+    unless another run finished it first (then the transaction rolls back)."""
+    finished = ImportJob.objects.filter(pk=job.pk, status=Status.IMPORTING).update(
+        status=Status.DONE,
+        phase="",
+        rows_total=job.rows_total,
+        rows_processed=job.rows_processed,
+        create_count=job.create_count,
+        update_count=job.update_count,
+        unchanged_count=job.unchanged_count,
+        error_count=0,
+        involves_restricted=job.involves_restricted,
+        report=job.report,
+        error_message="",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    if not finished:
+        raise RuntimeError("another run of this import finished first")
+
+
 def import_job_apply(*, job: ImportJob) -> ImportJob:
     """Check the file again and write it, all or nothing; the job ends done or failed.
 
@@ -252,23 +274,7 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
             )
             progress.close()
             _record_result(job, result)
-            finished = ImportJob.objects.filter(pk=job.pk, status=Status.IMPORTING).update(
-                status=Status.DONE,
-                phase="",
-                rows_total=job.rows_total,
-                rows_processed=job.rows_processed,
-                create_count=job.create_count,
-                update_count=job.update_count,
-                unchanged_count=job.unchanged_count,
-                error_count=0,
-                involves_restricted=job.involves_restricted,
-                report=job.report,
-                error_message="",
-                finished_at=timezone.now(),
-                updated_at=timezone.now(),
-            )
-            if not finished:
-                raise RuntimeError("another run of this import finished first")
+            _mark_done(job)
             changed = job.create_count + job.update_count
             if changed:
                 transaction.on_commit(

@@ -296,11 +296,9 @@ class SyntheticRegistry:
     ties: dict[str, np.ndarray]
 
 
-def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> SyntheticRegistry:
-    """Generate the synthetic registry's columns (pure NumPy, deterministic for a seed)."""
-    rng = np.random.default_rng(seed)
-    n, k = sizes.stakeholders, sizes.outcomes
-
+def _actor_columns(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """The stakeholders' columns: every kind present (when there are enough actors), diaspora
+    groups outside their country of origin, some women-led, a few restricted or confidential."""
     kinds = _shares(rng, KIND_SHARES, n)
     if n >= len(KIND_SHARES):  # every kind present
         kinds[rng.permutation(n)[: len(KIND_SHARES)]] = [str(kind) for kind, _ in KIND_SHARES]
@@ -328,7 +326,7 @@ def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> Synt
         str(Sensitivity.RESTRICTED),
     )
     width = max(6, len(str(n)))
-    actors = {
+    return {
         "name": np.array([f"{ACTOR_PREFIX}{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
         "kind": kinds,
         "country": country,
@@ -341,6 +339,9 @@ def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> Synt
         "sensitivity": sensitivity,
     }
 
+
+def _outcome_columns(rng: np.random.Generator, k: int) -> dict[str, np.ndarray]:
+    """The outcomes' columns: a theme, one to three focus countries, the capabilities needed."""
     width = max(4, len(str(k)))
     themes = np.array(Theme.values, dtype=object)
     focus = np.array(FOCUS_COUNTRIES + OTHER_COUNTRIES[:20], dtype=object)
@@ -350,7 +351,7 @@ def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> Synt
         codes = sorted(set(focus[rng.integers(0, focus.size, size)]))
         country_sets.append(",".join(codes))
         geography.append(", ".join(countries.name(code) for code in codes))
-    outcome_columns = {
+    return {
         "title": np.array(
             [f"{OUTCOME_PREFIX}{i:0{width}d}" for i in range(1, k + 1)], dtype=object
         ),
@@ -359,6 +360,15 @@ def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> Synt
         "countries": np.array(country_sets, dtype=object),
         "needed_capabilities": np.maximum(_bit_sets(rng, k, 0.35), 1),
     }
+
+
+def synthetic_registry_generate(sizes: SyntheticSizes, *, seed: int = 0) -> SyntheticRegistry:
+    """Generate the synthetic registry's columns (pure NumPy, deterministic for a seed)."""
+    rng = np.random.default_rng(seed)
+    n, k = sizes.stakeholders, sizes.outcomes
+
+    actors = _actor_columns(rng, n)
+    outcome_columns = _outcome_columns(rng, k)
 
     # Log-normal activity: most actors hold a few stakes and ties, some hold many.
     activity = rng.lognormal(0.0, 0.75, n)

@@ -9,14 +9,30 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from partnerships.coalitions import core
+from partnerships.coalitions.core.bounds import upper_bound
+from partnerships.coalitions.core.dominance import dominated
+from partnerships.coalitions.core.exact import solve_exact
+from partnerships.coalitions.core.greedy import solve_greedy
+from partnerships.coalitions.core.objective import evaluate, violations
+from partnerships.coalitions.core.pool import (
+    NO_FEASIBLE_SET,
+    NO_INCLUSIVE_ACTOR,
+    SOLVER_EXACT,
+    SOLVER_GREEDY,
+    TOO_FEW_ACTORS,
+    TOO_FEW_KINDS,
+    Parameters,
+    Pool,
+    build_pool,
+)
+from partnerships.coalitions.core.solver import solve
 
 FUNDING, FIELD, TECH, LOGISTICS, TRUST = 1, 2, 4, 256, 512
 STATE, NGO, FIRM, WOMENS_GROUP, GRASSROOTS = 0, 2, 3, 5, 9
-PARAMS = core.Parameters()
+PARAMS = Parameters()
 
 
-def tiny_pool(**changes) -> core.Pool:
+def tiny_pool(**changes) -> Pool:
     """Four actors; the outcome needs funding, field presence, technology and community trust.
 
     A state (funding; interest 1, influence 0.64: stake 0.8), B NGO (field presence and
@@ -36,7 +52,7 @@ def tiny_pool(**changes) -> core.Pool:
         "tie_strengths": [0.8, 0.4, 0.5],
     }
     values.update(changes)
-    return core.build_pool(**values)
+    return build_pool(**values)
 
 
 def indices(pool, ids):
@@ -45,7 +61,7 @@ def indices(pool, ids):
 
 def test_the_objective_worked_out_by_hand():
     pool = tiny_pool()
-    scored = core.evaluate(pool, indices(pool, [1, 2, 3]), PARAMS)
+    scored = evaluate(pool, indices(pool, [1, 2, 3]), PARAMS)
     # Coverage: funding, field presence, trust of 4 needed = 0.75. Stake: (0.8 + 0.45 + 0.6) / 5
     # = 0.37. Stars: A 0.8 + 0.4 = 1.2, B 0.8 + 0.5 = 1.3, C 0.4 + 0.5 = 0.9: B brokers,
     # trust 1.3 / 4 = 0.325. Value 0.5 × 0.75 + 0.3 × 0.37 + 0.2 × 0.325 = 0.551.
@@ -57,29 +73,29 @@ def test_the_objective_worked_out_by_hand():
     assert scored.value == pytest.approx(0.551)
     # With the firm: everything covered, stake 2.35 / 5 = 0.47, the same broker:
     # 0.5 + 0.141 + 0.065 = 0.706.
-    assert core.evaluate(pool, range(4), PARAMS).value == pytest.approx(0.706)
+    assert evaluate(pool, range(4), PARAMS).value == pytest.approx(0.706)
     # A and C are tied once each (0.4): equal stars, the smaller id brokers. 0.5 × 0.75 +
     # 0.3 × 1.9 / 5 + 0.2 × 0.4 / 4 = 0.509.
-    scored = core.evaluate(pool, indices(pool, [1, 3, 4]), PARAMS)
+    scored = evaluate(pool, indices(pool, [1, 3, 4]), PARAMS)
     assert scored.value == pytest.approx(0.509)
     assert pool.ids[scored.broker] == 1
 
 
 def test_without_ties_there_is_no_broker_and_no_trust():
     pool = tiny_pool(tie_from_ids=[], tie_to_ids=[], tie_strengths=[])
-    scored = core.evaluate(pool, range(4), PARAMS)
+    scored = evaluate(pool, range(4), PARAMS)
     assert scored.broker == -1 and scored.trust == 0.0
     assert scored.value == pytest.approx(0.5 + 0.3 * 0.47)
 
 
 def test_an_outcome_that_needs_nothing_on_record_scores_no_coverage():
     pool = tiny_pool(needed=0)
-    assert core.evaluate(pool, range(4), PARAMS).coverage == 0.0
+    assert evaluate(pool, range(4), PARAMS).coverage == 0.0
 
 
 def test_both_solvers_find_the_best_coalition_of_the_tiny_outcome():
     pool = tiny_pool()
-    for solver in (core.solve_exact, core.solve_greedy):
+    for solver in (solve_exact, solve_greedy):
         solution = solver(pool, PARAMS)
         first = solution.coalitions[0]
         assert first.members == (1, 2, 3, 4)
@@ -87,8 +103,8 @@ def test_both_solvers_find_the_best_coalition_of_the_tiny_outcome():
         assert first.broker == 2
         # Every other coalition shares at least three members with it: there is no second.
         assert len(solution.coalitions) == 1
-    assert core.solve(pool, PARAMS).solver == core.SOLVER_EXACT
-    assert core.solve(pool, replace(PARAMS, exact_limit=3)).solver == core.SOLVER_GREEDY
+    assert solve(pool, PARAMS).solver == SOLVER_EXACT
+    assert solve(pool, replace(PARAMS, exact_limit=3)).solver == SOLVER_GREEDY
 
 
 def test_the_constraints():
@@ -103,14 +119,14 @@ def test_the_constraints():
         conflict_to_ids=[3],
     )
     at = indices(pool, [1, 2, 3, 4, 5])
-    assert core.violations(pool, at[:3], PARAMS) == []
-    assert core.violations(pool, at[1:3], PARAMS) == ["size"]
-    assert "kinds" in core.violations(pool, [at[0], at[1], at[2], at[4]], PARAMS)
-    assert core.violations(pool, [at[0], at[1], at[3]], PARAMS) == ["inclusive"]
-    assert core.violations(pool, [at[0], at[2], at[3]], PARAMS) == ["opposes"]
-    for solver in (core.solve_exact, core.solve_greedy):
+    assert violations(pool, at[:3], PARAMS) == []
+    assert violations(pool, at[1:3], PARAMS) == ["size"]
+    assert "kinds" in violations(pool, [at[0], at[1], at[2], at[4]], PARAMS)
+    assert violations(pool, [at[0], at[1], at[3]], PARAMS) == ["inclusive"]
+    assert violations(pool, [at[0], at[2], at[3]], PARAMS) == ["opposes"]
+    for solver in (solve_exact, solve_greedy):
         for coalition in solver(pool, PARAMS).coalitions:
-            assert core.violations(pool, indices(pool, coalition.members), PARAMS) == []
+            assert violations(pool, indices(pool, coalition.members), PARAMS) == []
             assert not {3, 4} <= set(coalition.members)
 
 
@@ -119,17 +135,17 @@ def test_the_constraints():
     [
         ({"stakeholder_ids": [1, 2], "kinds": [0, 1], "capabilities": [1, 2],
           "inclusive": [True, True], "interest": [1, 1], "influence": [1, 1]},
-         core.TOO_FEW_ACTORS),
-        ({"kinds": [NGO, NGO, WOMENS_GROUP, NGO]}, core.TOO_FEW_KINDS),
-        ({"inclusive": [False] * 4}, core.NO_INCLUSIVE_ACTOR),
+         TOO_FEW_ACTORS),
+        ({"kinds": [NGO, NGO, WOMENS_GROUP, NGO]}, TOO_FEW_KINDS),
+        ({"inclusive": [False] * 4}, NO_INCLUSIVE_ACTOR),
         ({"stakeholder_ids": [1, 2, 3], "kinds": [STATE, NGO, WOMENS_GROUP],
           "capabilities": [1, 2, 4], "inclusive": [False, False, True], "interest": [1] * 3,
           "influence": [1] * 3, "conflict_from_ids": [1], "conflict_to_ids": [3]},
-         core.NO_FEASIBLE_SET),
+         NO_FEASIBLE_SET),
     ],
 )  # fmt: skip
 def test_why_an_outcome_has_no_coalition(changes, reason):
-    solution = core.solve(tiny_pool(**changes), PARAMS)
+    solution = solve(tiny_pool(**changes), PARAMS)
     assert solution.coalitions == [] and solution.reason == reason
 
 
@@ -153,7 +169,7 @@ def test_input_order_does_not_matter():
         influence=[1.0, 0.36, 0.25, 0.64],
     )
     assert shuffled.digest(PARAMS) == pool.digest(PARAMS)
-    assert core.solve(shuffled, PARAMS).coalitions == core.solve(pool, PARAMS).coalitions
+    assert solve(shuffled, PARAMS).coalitions == solve(pool, PARAMS).coalitions
 
 
 def test_the_digest_follows_every_input():
@@ -176,11 +192,11 @@ def test_a_dominated_actor_is_recognised():
         influence=[0.64, 0.25, 0.36, 1.0, 0.1],
     )
     everyone = np.ones(pool.size, dtype=bool)
-    assert core.dominated(pool, PARAMS, dominators=everyone).tolist() == [
+    assert dominated(pool, PARAMS, dominators=everyone).tolist() == [
         False, False, False, False, True,
     ]  # fmt: skip
     opposed = tiny_pool(**{**_five(), "conflict_from_ids": [2], "conflict_to_ids": [4]})
-    assert not core.dominated(opposed, PARAMS, dominators=everyone).any()
+    assert not dominated(opposed, PARAMS, dominators=everyone).any()
 
 
 def _five() -> dict:
@@ -197,7 +213,7 @@ def _five() -> dict:
 # --- against brute force ------------------------------------------------------------------------
 
 
-def random_pool(rng: random.Random, n: int, *, conflicts: float = 0.03) -> core.Pool:
+def random_pool(rng: random.Random, n: int, *, conflicts: float = 0.03) -> Pool:
     ids = rng.sample(range(1, 10 * n + 10), n)
     tie_from, tie_to, strengths, against_from, against_to = [], [], [], [], []
     for a, b in itertools.combinations(ids, 2):
@@ -206,7 +222,7 @@ def random_pool(rng: random.Random, n: int, *, conflicts: float = 0.03) -> core.
             tie_from.append(a), tie_to.append(b), strengths.append(round(rng.random(), 2))
         elif draw < 0.2 + conflicts:
             against_from.append(a), against_to.append(b)
-    return core.build_pool(
+    return build_pool(
         stakeholder_ids=ids,
         kinds=[rng.randrange(6) for _ in ids],
         capabilities=[rng.randrange(1024) & rng.randrange(1024) for _ in ids],
@@ -222,14 +238,14 @@ def random_pool(rng: random.Random, n: int, *, conflicts: float = 0.03) -> core.
     )
 
 
-def brute_force(pool: core.Pool, params: core.Parameters) -> list[tuple[float, tuple]]:
+def brute_force(pool: Pool, params: Parameters) -> list[tuple[float, tuple]]:
     """Every coalition by enumeration; the k-th best sharing at most max_shared with the rest."""
     every = []
     for size in range(params.min_size, params.max_size + 1):
         for combo in itertools.combinations(range(pool.size), size):
-            if not core.violations(pool, combo, params):
+            if not violations(pool, combo, params):
                 ids = tuple(sorted(int(pool.ids[i]) for i in combo))
-                every.append((core.evaluate(pool, combo, params).value, ids))
+                every.append((evaluate(pool, combo, params).value, ids))
     chosen: list[tuple[float, tuple]] = []
     for _ in range(params.coalitions):
         allowed = [
@@ -251,7 +267,7 @@ def test_the_exact_solver_is_brute_force():
     for _ in range(60):
         pool = random_pool(rng, rng.randrange(5, 11))
         expected = brute_force(pool, params)
-        found = core.solve_exact(pool, params).coalitions
+        found = solve_exact(pool, params).coalitions
         assert [c.members for c in found] == [ids for _, ids in expected]
         assert [c.value for c in found] == pytest.approx([value for value, _ in expected])
         compared += len(expected)
@@ -267,8 +283,8 @@ def test_the_greedy_keeps_its_stated_bounds():
     same = stated = total = 0
     for _ in range(80):
         pool = random_pool(rng, rng.randrange(6, 12))
-        exact = core.solve_exact(pool, params)
-        greedy = core.solve_greedy(pool, params)
+        exact = solve_exact(pool, params)
+        greedy = solve_greedy(pool, params)
         assert bool(exact.coalitions) == bool(greedy.coalitions)
         if not exact.coalitions:
             continue
@@ -277,7 +293,7 @@ def test_the_greedy_keeps_its_stated_bounds():
         assert greedy.upper_bound >= optimum - 1e-9
         for number, coalition in enumerate(greedy.coalitions):
             members = indices(pool, coalition.members)
-            assert core.violations(pool, members, params) == []
+            assert violations(pool, members, params) == []
             for earlier in greedy.coalitions[:number]:
                 assert len(set(coalition.members) & set(earlier.members)) <= params.max_shared
             assert coalition.bound == pytest.approx(coalition.value / greedy.upper_bound)
@@ -300,14 +316,14 @@ def test_the_certificate_is_exact_without_trust_and_conflicts():
         pool = random_pool(rng, rng.randrange(5, 10), conflicts=0.0)
         best = brute_force(pool, replace(params, coalitions=1))
         if best:
-            assert core.upper_bound(pool, params) == pytest.approx(best[0][0])
+            assert upper_bound(pool, params) == pytest.approx(best[0][0])
 
 
 def test_a_large_pool_is_solved_greedily_with_a_certificate():
     rng = np.random.default_rng(3)
     n = 1500
     kinds = rng.integers(0, 11, size=n)
-    pool = core.build_pool(
+    pool = build_pool(
         stakeholder_ids=np.arange(1, n + 1),
         kinds=kinds,
         capabilities=1 << rng.integers(0, 10, size=n),
@@ -319,19 +335,19 @@ def test_a_large_pool_is_solved_greedily_with_a_certificate():
         tie_to_ids=rng.integers(1, n + 1, size=3000),
         tie_strengths=rng.random(3000),
     )
-    solution = core.solve(pool, PARAMS)
-    assert solution.solver == core.SOLVER_GREEDY
+    solution = solve(pool, PARAMS)
+    assert solution.solver == SOLVER_GREEDY
     assert len(solution.coalitions) == PARAMS.coalitions
     assert solution.coalitions[0].coverage == 1.0
     assert 0.8 < solution.coalitions[0].bound <= 1.0
     for coalition in solution.coalitions:
-        assert core.violations(pool, indices(pool, coalition.members), PARAMS) == []
+        assert violations(pool, indices(pool, coalition.members), PARAMS) == []
 
 
 def test_parameters_name_their_allowed_ranges():
-    assert core.Parameters().errors() == {}
-    assert core.Parameters(coalitions=0).errors() == {"coalitions": "Must be between 1 and 10."}
-    assert "add up to 1" in core.Parameters(weight_trust=0.5).errors()["weight_coverage"]
-    assert core.Parameters(min_size=5, max_size=4).errors() == {
+    assert Parameters().errors() == {}
+    assert Parameters(coalitions=0).errors() == {"coalitions": "Must be between 1 and 10."}
+    assert "add up to 1" in Parameters(weight_trust=0.5).errors()["weight_coverage"]
+    assert Parameters(min_size=5, max_size=4).errors() == {
         "min_size": "Must be at most max_size (4)."
     }

@@ -5,7 +5,14 @@ Celery task."""
 import pytest
 from django.utils import timezone
 
-from partnerships.coalitions import core, proposing, services, tasks
+from partnerships.coalitions import proposing, services, tasks
+from partnerships.coalitions.core.objective import Solution
+from partnerships.coalitions.core.pool import (
+    NO_FEASIBLE_SET,
+    NO_INCLUSIVE_ACTOR,
+    SOLVER_NONE,
+    TOO_FEW_ACTORS,
+)
 from partnerships.models import Coalition, CoalitionComputation, CoalitionMember
 from stakeholders.choices import Kind, Scope
 from stakeholders.models import Stake
@@ -92,7 +99,7 @@ def test_a_failed_computation_keeps_the_last_good_coalitions(coalition_registry,
     def broken(pool, params=None):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(core, "solve", broken)
+    monkeypatch.setattr(services, "solve", broken)
     results = compute(r)
     assert [x.status for x in results] == ["failed", "failed"]
     assert list(Coalition.objects.values_list("pk", "value")) == kept
@@ -130,7 +137,7 @@ def test_coalitions_read_earlier_never_overwrite_newer_ones(coalition_registry):
     written = services._coalitions_replace(
         outcome=r.outcome,
         audience="public",
-        solution=core.Solution([], core.SOLVER_NONE, 0, reason=core.NO_FEASIBLE_SET),
+        solution=Solution([], SOLVER_NONE, 0, reason=NO_FEASIBLE_SET),
         pool=pool,
         inputs=inputs,
         digest="older",
@@ -148,7 +155,7 @@ def test_an_outcome_without_an_inclusive_actor_says_why(coalition_registry):
     r.women.save()
     compute(r)
     computation = CoalitionComputation.objects.get(audience="public")
-    assert computation.reason == core.NO_INCLUSIVE_ACTOR
+    assert computation.reason == NO_INCLUSIVE_ACTOR
     assert not Coalition.objects.exists()
 
 
@@ -250,7 +257,7 @@ def test_an_overlap_run_recomputes_every_outcome(coalition_registry, run_overlap
     run_overlap()
     assert CoalitionComputation.objects.filter(outcome=coalition_registry.outcome).count() == 2
     assert CoalitionComputation.objects.get(outcome=other, audience="public").reason == (
-        core.TOO_FEW_ACTORS
+        TOO_FEW_ACTORS
     )
 
 

@@ -128,6 +128,45 @@ class _PhaseClock:
                 setattr(services, name, function)
 
 
+def _sizes_check(*, engagements: int, stakeholders: int) -> None:
+    try:
+        if stakeholders < 2:
+            raise SyntheticSizeError("stakeholders", f"must be at least 2, not {stakeholders}.")
+        synthetic_engagement_sizes_check(engagements=engagements, stakeholders=stakeholders)
+    except SyntheticSizeError as error:
+        raise CommandError(f"--{error.option}: {error.message}") from error
+
+
+def _database_prepare(methodology) -> dict:
+    """Fail runs an earlier, interrupted benchmark left marked active (one would be returned
+    instead of a new run: scratch database only, as for bench_overlap); then the tables as
+    autovacuum would leave them (it may be off here): statistics, no dead rows."""
+    RescoreRun.objects.filter(
+        methodology=methodology,
+        status__in=[RescoreRun.Status.QUEUED, RescoreRun.Status.RUNNING],
+    ).update(status=RescoreRun.Status.FAILED, error="Interrupted benchmark run.")
+    return database_maintained(
+        connection,
+        [m._meta.db_table for m in (services.Engagement, EngagementParticipant, Score)],
+    )
+
+
+def _cpu_since(backend, before: float | None) -> float | None:
+    """The database backend's CPU seconds since ``before`` (None when unknown)."""
+    after = _backend_cpu_seconds(backend)
+    if before is None or after is None:
+        return None
+    return after - before
+
+
+def _peak_mib(scope: str) -> float:
+    """Peak resident memory: of the rescore when the peak could be reset, else the process's."""
+    peak = _rss_mib("VmHWM") if scope == "rescore" else None
+    if peak is None:
+        peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return peak
+
+
 class Command(BaseCommand):
     help = __doc__
 
@@ -144,12 +183,7 @@ class Command(BaseCommand):
         settings.DEBUG = False
         app.conf.task_always_eager = True  # the task the workers run, here in process
         engagements, stakeholders = options["engagements"], options["stakeholders"]
-        try:
-            if stakeholders < 2:
-                raise SyntheticSizeError("stakeholders", f"must be at least 2, not {stakeholders}.")
-            synthetic_engagement_sizes_check(engagements=engagements, stakeholders=stakeholders)
-        except SyntheticSizeError as error:
-            raise CommandError(f"--{error.option}: {error.message}") from error
+        _sizes_check(engagements=engagements, stakeholders=stakeholders)
         methodology = methodology_current()
         if methodology is None:
             raise CommandError("No published methodology to rescore under; run migrate first.")
@@ -164,17 +198,7 @@ class Command(BaseCommand):
         total_engagements = services.Engagement.objects.count()
         participants = EngagementParticipant.objects.count()
 
-        # An earlier, interrupted benchmark may have left a run marked active; it would be
-        # returned instead of a new run (scratch database only, as for bench_overlap).
-        RescoreRun.objects.filter(
-            methodology=methodology,
-            status__in=[RescoreRun.Status.QUEUED, RescoreRun.Status.RUNNING],
-        ).update(status=RescoreRun.Status.FAILED, error="Interrupted benchmark run.")
-        # As autovacuum would leave them (it may be off here): statistics, no dead rows.
-        result["maintenance"] = database_maintained(
-            connection,
-            [m._meta.db_table for m in (services.Engagement, EngagementParticipant, Score)],
-        )
+        result["maintenance"] = _database_prepare(methodology)
         peak_scope = "rescore" if _reset_peak() else "process"
         clock = _PhaseClock()
         backend = _backend_pid()
@@ -191,17 +215,11 @@ class Command(BaseCommand):
                 rescore_run_execute.apply(args=[run.pk])
         rescore = time.perf_counter() - started
         cpu = time.process_time() - cpu
-        backend_cpu_after = _backend_cpu_seconds(backend)
-        if backend_cpu is not None and backend_cpu_after is not None:
-            backend_cpu = backend_cpu_after - backend_cpu
-        else:
-            backend_cpu = None
+        backend_cpu = _cpu_since(backend, backend_cpu)
         run.refresh_from_db()
         if run.status != RescoreRun.Status.DONE:
             raise CommandError(f"the rescoring did not finish: {run.status} {run.error}")
-        peak = _rss_mib("VmHWM") if peak_scope == "rescore" else None
-        if peak is None:
-            peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        peak = _peak_mib(peak_scope)
         result.update(
             {
                 "engagements": total_engagements,
@@ -236,11 +254,17 @@ class Command(BaseCommand):
                 "peak_memory_scope": peak_scope,
             }
         )
-        reference = self._reference()
-        result["reference"] = reference
-        result["vs_reference"] = ratio(rescore, reference["seconds"], 1)
-        result["load_after_reference"] = load_average()
+        result.update(self._compared(rescore))
         self.stdout.write(json.dumps(result))
+
+    def _compared(self, rescore: float) -> dict:
+        """The same run's reference and the rescore's ratio to it."""
+        reference = self._reference()
+        return {
+            "reference": reference,
+            "vs_reference": ratio(rescore, reference["seconds"], 1),
+            "load_after_reference": load_average(),
+        }
 
     @staticmethod
     def _reference() -> dict:

@@ -76,58 +76,6 @@ value the one with the smallest sorted ids wins.
 
 **Modules.** :mod:`.pool` (parameters, constants, building a pool), :mod:`.objective` (the value
 of a set, the rules, results), :mod:`.dominance`, :mod:`.bounds` (the certificate),
-:mod:`.greedy`, :mod:`.exact` and :mod:`.solver` (:func:`solve`). This package exports what the
-Django layer, the tests and the benchmark use.
+:mod:`.greedy`, :mod:`.exact` and :mod:`.solver` (:func:`solve`). The package re-exports
+nothing: importers name the module that defines what they use.
 """
-
-from partnerships.coalitions.core.bounds import upper_bound
-from partnerships.coalitions.core.dominance import dominated
-from partnerships.coalitions.core.exact import solve_exact
-from partnerships.coalitions.core.greedy import solve_greedy
-from partnerships.coalitions.core.objective import (
-    Coalition,
-    Evaluation,
-    Solution,
-    evaluate,
-    violations,
-)
-from partnerships.coalitions.core.pool import (
-    CAPABILITY_BITS,
-    NO_FEASIBLE_SET,
-    NO_INCLUSIVE_ACTOR,
-    OBJECTIVE_VERSION,
-    SOLVER_EXACT,
-    SOLVER_GREEDY,
-    SOLVER_NONE,
-    TOO_FEW_ACTORS,
-    TOO_FEW_KINDS,
-    Parameters,
-    Pool,
-    build_pool,
-)
-from partnerships.coalitions.core.solver import solve
-
-__all__ = [
-    "CAPABILITY_BITS",
-    "Coalition",
-    "Evaluation",
-    "NO_FEASIBLE_SET",
-    "NO_INCLUSIVE_ACTOR",
-    "OBJECTIVE_VERSION",
-    "Parameters",
-    "Pool",
-    "SOLVER_EXACT",
-    "SOLVER_GREEDY",
-    "SOLVER_NONE",
-    "Solution",
-    "TOO_FEW_ACTORS",
-    "TOO_FEW_KINDS",
-    "build_pool",
-    "dominated",
-    "evaluate",
-    "solve",
-    "solve_exact",
-    "solve_greedy",
-    "upper_bound",
-    "violations",
-]

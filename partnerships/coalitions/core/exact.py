@@ -126,33 +126,23 @@ class _Search:
         theirs = sorted(int(ids[self.order[p]]) for p in self.best_set or ())
         return not theirs or mine < theirs
 
-    def _visit(
-        self, start, chosen, covered, stake_sum, kinds, has_inclusive, banned, stars, shared
-    ):
-        params = self.params
-        size = len(chosen)
-        if size >= params.min_size and has_inclusive:
-            value = (
-                self.weight_cov * int(POPCOUNT[covered])
-                + self.weight_stake * stake_sum
-                + self.weight_trust * max(stars)
-            )
-            if value > self.best_value + EPSILON or (
-                value >= self.best_value - EPSILON and self._smaller_ids(chosen)
-            ):
-                self.best_value, self.best_set = value, tuple(chosen)
-        if size == params.max_size:
-            return
-        room = params.max_size - size
-        have_bits = int(POPCOUNT[covered])
-        chosen_trust = max(
-            (min(star + room * self.tie_max[b], self.star_best[b]) for b, star in zip(
-                chosen, stars, strict=True
-            )),
-            default=0.0,
-        )  # fmt: skip
-        # A later actor q tied to chosen members could broker: its star is at most its ties to
-        # them plus room - 1 ties to the others still to come.
+    def _keep_if_best(self, chosen, covered, stake_sum, stars) -> None:
+        """Keep ``chosen`` (a coalition) if it beats the best so far, or ties it with smaller
+        ids."""
+        value = (
+            self.weight_cov * int(POPCOUNT[covered])
+            + self.weight_stake * stake_sum
+            + self.weight_trust * max(stars)
+        )
+        if value > self.best_value + EPSILON or (
+            value >= self.best_value - EPSILON and self._smaller_ids(chosen)
+        ):
+            self.best_value, self.best_set = value, tuple(chosen)
+
+    def _linked_brokers(self, chosen, start, room):
+        """The later actors ``q`` tied to chosen members, who could broker: each with the bound
+        on its star (its ties to them plus ``room - 1`` ties to the others still to come), in
+        order of position, and the suffix maxima of those bounds."""
         linked: dict[int, float] = {}
         for c in chosen:
             for q, strength in self.ties[c].items():
@@ -165,6 +155,26 @@ class _Search:
         linked_suffix = [0.0] * (len(linked_bounds) + 1)
         for i in range(len(linked_bounds) - 1, -1, -1):
             linked_suffix[i] = max(linked_suffix[i + 1], linked_bounds[i][1])
+        return linked_bounds, linked_suffix
+
+    def _visit(
+        self, start, chosen, covered, stake_sum, kinds, has_inclusive, banned, stars, shared
+    ):
+        params = self.params
+        size = len(chosen)
+        if size >= params.min_size and has_inclusive:
+            self._keep_if_best(chosen, covered, stake_sum, stars)
+        if size == params.max_size:
+            return
+        room = params.max_size - size
+        have_bits = int(POPCOUNT[covered])
+        chosen_trust = max(
+            (min(star + room * self.tie_max[b], self.star_best[b]) for b, star in zip(
+                chosen, stars, strict=True
+            )),
+            default=0.0,
+        )  # fmt: skip
+        linked_bounds, linked_suffix = self._linked_brokers(chosen, start, room)
         next_linked = 0
         lone_star = self.suffix_star[room - 1]
         n = len(self.brings)

@@ -30,6 +30,17 @@ class _GreedyBatch:
     blocked: np.ndarray  # bool (rows,): an opposing tie stopped a pick
 
 
+def _trust_gain(pool: Pool, params: Parameters, seeds: np.ndarray, columns: np.ndarray):
+    """What each column adds to each seed's trust: the seed's tie to it, weighted and scaled by
+    the largest coalition's introductions (0 on a row without a seed)."""
+    trust_gain = np.zeros((len(seeds), len(columns)))
+    seeded = seeds >= 0
+    if seeded.any():
+        trust_gain[seeded] = pool.trust[seeds[seeded]][:, columns].toarray()
+    trust_gain *= params.weight_trust / params.introductions
+    return trust_gain
+
+
 def _greedy_batch(
     pool: Pool,
     params: Parameters,
@@ -45,16 +56,12 @@ def _greedy_batch(
     k = params.max_size
     row_index = np.arange(rows)
     brings = pool.brings[columns]
-    kinds = pool.kinds[columns]
     inclusive = pool.inclusive[columns]
     kind_bits = np.left_shift(np.int64(1), pool.kinds)
     weight_cov = params.weight_coverage / pool.needed_count if pool.needed else 0.0
     static_gain = params.weight_stake * pool.stake[columns] / k
-    trust_gain = np.zeros((rows, len(columns)))
+    trust_gain = _trust_gain(pool, params, seeds, columns)
     seeded = seeds >= 0
-    if seeded.any():
-        trust_gain[seeded] = pool.trust[seeds[seeded]][:, columns].toarray()
-    trust_gain *= params.weight_trust / params.introductions
     column_kind_bits = kind_bits[columns]
     in_earlier = [mask[columns] for mask in earlier]
 
@@ -82,7 +89,6 @@ def _greedy_batch(
 
     if seeded.any():
         add(row_index[seeded], seeds[seeded])
-    del kinds  # the kind rule reads the bits
     for _ in range(k):
         active = size < k
         if not active.any():

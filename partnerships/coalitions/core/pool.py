@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+
+from partnerships.bounded_parameters import BoundedParameters
 
 # Capabilities are a bit set of this many bits (stakeholders.choices.Capability).
 CAPABILITY_BITS = 10
@@ -33,7 +36,7 @@ NO_FEASIBLE_SET = "no_feasible_set"
 
 
 @dataclass(frozen=True)
-class Parameters:
+class Parameters(BoundedParameters):
     """What a computation uses; stored with its results. The methodology page shows them."""
 
     weight_coverage: float = 0.5
@@ -45,7 +48,7 @@ class Parameters:
     max_shared: int = 2
     exact_limit: int = 40
 
-    LIMITS = {
+    LIMITS: ClassVar[dict[str, tuple[float, float]]] = {
         "weight_coverage": (0.0, 1.0),
         "weight_stake": (0.0, 1.0),
         "weight_trust": (0.0, 1.0),
@@ -56,25 +59,9 @@ class Parameters:
         "exact_limit": (0, 200),
     }
 
-    @classmethod
-    def from_dict(cls, values: dict | None) -> Parameters:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (values or {}).items() if k in known})
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
     def errors(self) -> dict[str, str]:
         """Problems with these parameters, by field name, each naming the allowed range."""
-        problems = {}
-        for name, (low, high) in self.LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                problems[name] = f"Must be a number between {low} and {high}."
-            elif isinstance(low, int) and not isinstance(value, int):
-                problems[name] = f"Must be a whole number between {low} and {high}."
-            elif not low <= value <= high:
-                problems[name] = f"Must be between {low} and {high}."
+        problems = self.range_errors()
         if not problems:
             total = self.weight_coverage + self.weight_stake + self.weight_trust
             if abs(total - 1.0) > 1e-9:

@@ -155,70 +155,12 @@ class StakeholderPlanner(Planner):
     def plan_row(self, row):
         errors: list[RowError] = []
         values = self.read_cells(row, errors)
-        for column, checker in self.country_checks.items():
-            if column in values and (message := checker.message(values[column])):
-                if "valid choice" in message:
-                    message = (
-                        f"{values[column]!r} is not an ISO 3166-1 alpha-2 country code "
-                        "(two letters, e.g. YE, SD, BD)."
-                    )
-                errors.append(RowError(row.number, column, message, values[column]))
-                del values[column]
-        sector_ids = None
-        if "sectors" in row.values and row.values["sectors"]:
-            codes = split_list(row.values["sectors"])
-            unknown = [code for code in codes if code not in self.sector_by_code]
-            if unknown:
-                errors.append(
-                    RowError(
-                        row.number,
-                        "sectors",
-                        f"unknown sector code{'s' if len(unknown) > 1 else ''} "
-                        f"{', '.join(unknown)}: use DAC 5-digit codes that exist in the registry.",
-                        row.values["sectors"],
-                    )
-                )
-            else:
-                sector_ids = frozenset(self.sector_by_code[code] for code in codes)
+        self._check_countries(row, values, errors)
+        sector_ids = self._sector_ids(row, errors)
         ref = row.values.get("iati_org_ref", "")
-        if values.get("sensitivity", Sensitivity.PUBLIC) != Sensitivity.PUBLIC and not self.cleared:
-            errors.append(
-                RowError(
-                    row.number,
-                    "sensitivity",
-                    "you are not cleared for restricted or confidential stakeholders: leave it "
-                    "empty or write 'public'.",
-                    row.values["sensitivity"],
-                )
-            )
-
+        self._check_sensitivity(row, values, errors)
         target = self._find_target(row, values, ref, errors)
-        if target is not None and (first := self.seen_targets.get(target.pk)):
-            errors.append(
-                RowError(row.number, "id" if row.values.get("id") else "name",
-                         f"row {first} already updates this stakeholder (id {target.pk}).",
-                         row.values.get("id") or row.values.get("name", ""))
-            )  # fmt: skip
-        if ref:
-            owner = self.ref_owner.get(ref)
-            if (first := self.seen_refs.get(ref)) is not None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        "iati_org_ref",
-                        f"row {first} has the same IATI identifier.",
-                        ref,
-                    )
-                )
-            elif owner is not None and (target is None or owner != target.pk):
-                errors.append(
-                    RowError(
-                        row.number,
-                        "iati_org_ref",
-                        "another stakeholder already has this IATI identifier.",
-                        ref,
-                    )
-                )
+        self._check_repeats(row, target, ref, errors)
 
         existing = target is not None
         # A new stakeholder takes the model's defaults for whatever the row leaves empty.
@@ -275,6 +217,77 @@ class StakeholderPlanner(Planner):
             iati_ref=ref,
             identifier=identifier,
         )
+
+    def _check_countries(self, row, values, errors) -> None:
+        """A country not in ISO 3166-1 is an error naming the code expected (and left out)."""
+        for column, checker in self.country_checks.items():
+            if column in values and (message := checker.message(values[column])):
+                if "valid choice" in message:
+                    message = (
+                        f"{values[column]!r} is not an ISO 3166-1 alpha-2 country code "
+                        "(two letters, e.g. YE, SD, BD)."
+                    )
+                errors.append(RowError(row.number, column, message, values[column]))
+                del values[column]
+
+    def _sector_ids(self, row, errors) -> frozenset | None:
+        """The row's sectors by id, or None when it names none or an unknown code (an error)."""
+        if not row.values.get("sectors"):
+            return None
+        codes = split_list(row.values["sectors"])
+        unknown = [code for code in codes if code not in self.sector_by_code]
+        if unknown:
+            errors.append(
+                RowError(
+                    row.number,
+                    "sectors",
+                    f"unknown sector code{'s' if len(unknown) > 1 else ''} "
+                    f"{', '.join(unknown)}: use DAC 5-digit codes that exist in the registry.",
+                    row.values["sectors"],
+                )
+            )
+            return None
+        return frozenset(self.sector_by_code[code] for code in codes)
+
+    def _check_sensitivity(self, row, values, errors) -> None:
+        """Only a cleared importer may write a restricted or confidential stakeholder."""
+        if values.get("sensitivity", Sensitivity.PUBLIC) != Sensitivity.PUBLIC and not self.cleared:
+            errors.append(
+                RowError(
+                    row.number,
+                    "sensitivity",
+                    "you are not cleared for restricted or confidential stakeholders: leave it "
+                    "empty or write 'public'.",
+                    row.values["sensitivity"],
+                )
+            )
+
+    def _check_repeats(self, row, target, ref, errors) -> None:
+        """One row per stakeholder and per IATI identifier, which no other actor may hold."""
+        if target is not None and (first := self.seen_targets.get(target.pk)):
+            errors.append(
+                RowError(row.number, "id" if row.values.get("id") else "name",
+                         f"row {first} already updates this stakeholder (id {target.pk}).",
+                         row.values.get("id") or row.values.get("name", ""))
+            )  # fmt: skip
+        if not ref:
+            return
+        owner = self.ref_owner.get(ref)
+        if (first := self.seen_refs.get(ref)) is not None:
+            errors.append(
+                RowError(
+                    row.number, "iati_org_ref", f"row {first} has the same IATI identifier.", ref
+                )
+            )
+        elif owner is not None and (target is None or owner != target.pk):
+            errors.append(
+                RowError(
+                    row.number,
+                    "iati_org_ref",
+                    "another stakeholder already has this IATI identifier.",
+                    ref,
+                )
+            )
 
     def _find_target(self, row, values, ref, errors) -> Stakeholder | None:
         """The visible stakeholder this row updates: by id, else IATI identifier, else name."""
