@@ -1,5 +1,10 @@
 """/api/v1/jobs/: the Jobs page as data (``jobs-api:job-list``)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -18,7 +23,9 @@ class JobSerializer(serializers.ModelSerializer):
     kind_label = serializers.SerializerMethodField()
     detail_url = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True, allow_null=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     seconds = serializers.FloatField(source="total_seconds", read_only=True, allow_null=True)
 
     class Meta:
@@ -38,7 +45,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class _AnnotatedPagination(ApiPageNumberPagination):
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
         page = super().paginate_queryset(queryset, request, view)
         return jobs_annotate(page) if page is not None else None
 
@@ -61,10 +68,10 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     filterset_class = JobFilterSet
     queryset = Job.objects.none()  # for the model permissions check
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Job]:
         return job_visible_to(self.request.user)
 
-    def get_object(self):
+    def get_object(self) -> Job:
         return jobs_annotate([super().get_object()])[0]
 
 

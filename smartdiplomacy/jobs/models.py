@@ -35,6 +35,9 @@ class Job(models.Model):
 
     Kind = JobKind
     Status = JobStatus
+    # Set for showing by ``presentation.jobs_annotate`` (not columns).
+    kind_label: str
+    detail_url: str | None
 
     kind = models.CharField(max_length=20, choices=JobKind.choices)
     detail_key = models.CharField(max_length=64, help_text="The domain row's id (or token).")

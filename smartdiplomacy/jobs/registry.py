@@ -48,7 +48,7 @@ def clearance_register(check: Callable[[Any], bool]) -> None:
     _clearance[:] = [check]
 
 
-def user_is_cleared(user) -> bool:
+def user_is_cleared(user: Any) -> bool:
     return bool(_clearance) and _clearance[0](user)
 
 

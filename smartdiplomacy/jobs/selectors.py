@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from .models import Job
 from .registry import kind_specs, user_is_cleared
 
 
-def job_visible_to(user) -> QuerySet[Job]:
+def job_visible_to(user: Any) -> QuerySet[Job]:
     """The jobs ``user`` may see: each kind's own rule; a restricted job (its subject is a
     restricted actor, or a hidden change set it off) only for cleared people. Nobody signed in,
     or a kind nobody registered: nothing."""

@@ -6,6 +6,8 @@ so a task does not have to load a row to report on it, and repeating a call does
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -39,7 +41,7 @@ def job_enqueue(
     *,
     kind: str,
     detail_key: object,
-    user=None,
+    user: Any = None,
     restricted: bool = False,
     total: int | None = None,
 ) -> Job:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .filtersets import JobFilterSet
@@ -12,7 +13,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def job_list(request):
+def job_list(request: HttpRequest) -> HttpResponse:
     filterset = JobFilterSet(request.GET or None, queryset=job_visible_to(request.user))
     jobs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))

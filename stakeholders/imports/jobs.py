@@ -27,7 +27,7 @@ from .selectors import user_sees_all_imports
 KIND = JobKind.REGISTRY_IMPORT
 Status = ImportJob.Status
 
-FINISHED = {
+FINISHED: dict[str, str] = {
     Status.VALIDATED: JobStatus.SUCCEEDED,
     Status.INVALID: JobStatus.FAILED,
     Status.DONE: JobStatus.SUCCEEDED,

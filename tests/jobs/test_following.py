@@ -98,7 +98,7 @@ def test_the_backfill_makes_a_job_of_every_run_recorded_before(officer):
         kind="stakeholders", original_filename="a.csv", status="invalid", error_count=2,
         created_by=officer, involves_restricted=True,
     )  # fmt: skip
-    iati = apps.get_model("iati", "IatiImportRun").objects.create(token="t0k", status="running")
+    apps.get_model("iati", "IatiImportRun").objects.create(token="t0k", status="running")
     Job.objects.all().delete()
     OverlapRun.objects.filter(pk=overlap.pk).update(created_at="2026-01-02T03:04:05Z")
 
