@@ -24,7 +24,7 @@ class JobSerializer(serializers.ModelSerializer):
     detail_url = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True, allow_null=True)
     started_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     seconds = serializers.FloatField(source="total_seconds", read_only=True, allow_null=True)
 
