@@ -8,7 +8,9 @@ from tests.browser.conftest import screenshot
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_jobs_page_shows_progress_and_fits(page, live_server, login, width):
+def test_the_jobs_page_shows_progress_and_fits(
+    django_db_serialized_rollback, page, live_server, login, width
+):
     admin = UserFactory(username="admin-jobs", roles=["administrator"], is_staff=True)
     job_enqueue(kind="overlap", detail_key=1, user=admin, total=100)
     job_start(kind="overlap", detail_key=1)
