@@ -10,3 +10,6 @@ class GraphConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (queues a snapshot refresh after registry changes)
+        from .jobs import graph_jobs_register
+
+        graph_jobs_register()

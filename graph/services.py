@@ -16,6 +16,7 @@ from stakeholders.models import Stakeholder, Tie
 from stakeholders.selectors import audience_of
 
 from . import fastmetrics, metrics
+from .jobs import graph_refresh_job
 from .models import Audience, GraphSnapshot, SavedView
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,12 @@ def graph_snapshot_compute(*, audience: str, layout: bool = True) -> GraphSnapsh
 def graph_snapshots_refresh(*, layout: bool = True) -> list[GraphSnapshot]:
     """Recompute the snapshot of every audience."""
     cache.delete(REFRESH_GUARD_KEY)
-    return [graph_snapshot_compute(audience=audience, layout=layout) for audience in Audience]
+    snapshots = []
+    with graph_refresh_job(steps=len(Audience)) as advance:
+        for audience in Audience:
+            snapshots.append(graph_snapshot_compute(audience=audience, layout=layout))
+            advance(len(snapshots))
+    return snapshots
 
 
 def graph_refresh_queue() -> None:

@@ -7,3 +7,8 @@ class IatiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "iati"
     verbose_name = "IATI import"
+
+    def ready(self) -> None:
+        from .jobs import iati_jobs_register
+
+        iati_jobs_register()

@@ -19,8 +19,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
+from django.urls import reverse
 
+from accounts.roles import Role, user_has_role
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.jobs.models import JobKind, JobStatus
+from smartdiplomacy.jobs.registry import job_kind_register
+from smartdiplomacy.jobs.services import job_enqueue, job_finish, job_progress, job_start
 from smartdiplomacy.tasks import enqueue_on_commit
 
 from .importing import (
@@ -38,6 +44,20 @@ MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # 1 GB: the importer streams, memory is n
 UPLOAD_DIR = "iati-uploads"
 
 
+def _iati_audience(user) -> Q | None:
+    return Q() if user_has_role(user, Role.ADMINISTRATOR) else None
+
+
+def iati_jobs_register() -> None:
+    """IATI imports on the Jobs page: for administrators (who import), each linking to its page
+    (which opens for the administrator who started it)."""
+    job_kind_register(
+        kind=JobKind.IATI_IMPORT,
+        detail_url=lambda key: reverse("iati_import:job", args=[key]),
+        audience=_iati_audience,
+    )
+
+
 def _key(token: str) -> str:
     return f"iati-job:{token}"
 
@@ -53,7 +73,31 @@ def _job_set(key: str, **changes) -> dict:
     job = cache.get(_key(key)) or {}
     job.update(changes, updated=time.time())
     cache.set(_key(key), job, JOB_SECONDS)
+    _job_follow(key, job, changes)
     return job
+
+
+def _job_follow(token: str, job: dict, changes: dict) -> None:
+    """The job row (``smartdiplomacy.jobs``) follows the cached state: the Jobs page and
+    /metrics read it; this app's own page reads the cache, with its report."""
+    status = changes.get("status")
+    if status == "running":
+        job_start(kind=JobKind.IATI_IMPORT, detail_key=token, phase=job.get("phase") or "")
+    elif status in ("done", "failed"):
+        job_finish(
+            kind=JobKind.IATI_IMPORT,
+            detail_key=token,
+            status=JobStatus.SUCCEEDED if status == "done" else JobStatus.FAILED,
+            error=(job.get("error") or "The import failed.") if status == "failed" else "",
+        )
+        return
+    if job.get("status") == "running" and ("done" in changes or "phase" in changes):
+        job_progress(
+            kind=JobKind.IATI_IMPORT,
+            detail_key=token,
+            done=int(job.get("done") or 0),
+            phase=job.get("phase") or "",
+        )
 
 
 def iati_job_create(*, user, uploaded_file) -> str:
@@ -71,6 +115,7 @@ def iati_job_create(*, user, uploaded_file) -> str:
     folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{token}.xml"
+    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=token, user=user)
     with path.open("wb") as out:
         for chunk in uploaded_file.chunks():
             out.write(chunk)
@@ -144,6 +189,7 @@ def iati_folder_job_create(*, user, paths, validation: str = "report") -> str:
     the job's token (its page: ``iati_import:job``). Raises ``IatiImportError`` for a path that
     is neither a file nor a folder of ``.xml`` files."""
     run = iati_run_create(paths=paths, user=user, validation=validation)
+    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=run.token, user=user)
     _job_set(
         run.token,
         token=run.token,
@@ -168,6 +214,7 @@ def iati_job_resume(*, token: str) -> str:
     if run is None:
         raise ApplicationError(f"No IATI import with the token {token!r}.", "token")
     run = iati_run_resume(run=run)
+    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=token)
     _job_set(token, status="queued", error="", files=_files_progress(run))
     _step_enqueue(token)
     return token

@@ -12,6 +12,9 @@ class IndexConfig(AppConfig):
         from .deletion import register_participants
 
         register_participants()
+        from .jobs import rescore_jobs_register
+
+        rescore_jobs_register()
         # The registry's stakeholder page shows its engagements' scores through this panel.
         panel_register(
             page="stakeholder_detail", template="index/includes/stakeholder_panel.html", order=20

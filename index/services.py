@@ -17,6 +17,12 @@ from stakeholders.choices import Audience
 from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import ParticipantRole
+from .jobs import (
+    rescore_job_enqueue,
+    rescore_job_finish,
+    rescore_job_progress,
+    rescore_job_start,
+)
 from .models import (
     Engagement,
     EngagementParticipant,
@@ -432,9 +438,11 @@ def methodology_rescore_all(
         started_at=timezone.now(),
         finished_at=None,
     )
+    rescore_job_start(run_id=run.pk, total=len(ids))
 
     def progress(done: int) -> None:
         RescoreRun.objects.filter(pk=run.pk).update(done=done)
+        rescore_job_progress(run_id=run.pk, done=done)
 
     try:
         written = scores_compute_many(
@@ -446,10 +454,12 @@ def methodology_rescore_all(
             error=f"{type(error).__name__}: {error}",
             finished_at=timezone.now(),
         )
+        rescore_job_finish(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
     RescoreRun.objects.filter(pk=run.pk).update(
         status=RescoreRun.Status.DONE, done=written, total=written, finished_at=timezone.now()
     )
+    rescore_job_finish(run_id=run.pk)
     return written
 
 
@@ -475,6 +485,7 @@ def rescore_run_start(*, methodology: Methodology, user=None) -> RescoreRun:
     run = RescoreRun.objects.create(
         methodology=methodology, started_by=user if getattr(user, "pk", None) else None
     )
+    rescore_job_enqueue(run_id=run.pk, user=run.started_by)
     from .tasks import rescore_run_execute
 
     enqueue_on_commit(rescore_run_execute, run.pk)

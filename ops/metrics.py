@@ -2,16 +2,16 @@
 
 Collected when Prometheus scrapes, from the source of truth: tasks run and their time (all worker
 processes, see ``ops.task_events``), tasks waiting in the broker's queues, and background jobs by
-status with the duration of the latest finished one (the models in ``OPS_JOB_MODELS``). None of it
-names or counts stakeholders.
+status with the duration of the latest finished one (``smartdiplomacy.jobs``, restricted jobs left
+out). None of it names or counts stakeholders.
 """
 
 import redis
-from django.apps import apps
-from django.conf import settings
 from django.db.models import Count
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+
+from smartdiplomacy.jobs.models import Job, JobKind
 
 from .broker import broker_client, queue_depths
 from .task_events import task_counts
@@ -72,20 +72,21 @@ class OperationsCollector:
             "How long the latest finished job of each kind took.",
             labels=["job"],
         )
-        for label in settings.OPS_JOB_MODELS:
-            model = apps.get_model(label)
-            job = model._meta.model_name
-            rows = model.objects.order_by().values("status").annotate(n=Count("pk"))
-            for row in rows:
-                jobs.add_metric([job, row["status"]], row["n"])
+        # Restricted jobs (set off by hidden changes, or about hidden actors; every graph
+        # refresh) are left out: a scrape is read by people who are not cleared.
+        shown = Job.objects.filter(restricted=False)
+        rows = shown.order_by().values("kind", "status").annotate(n=Count("pk"))
+        for row in sorted(rows, key=lambda row: (row["kind"], row["status"])):
+            jobs.add_metric([row["kind"], row["status"]], row["n"])
+        for kind in JobKind.values:
             latest = (
-                model.objects.filter(started_at__isnull=False, finished_at__isnull=False)
+                shown.filter(kind=kind, started_at__isnull=False, finished_at__isnull=False)
                 .order_by("-finished_at")
                 .values_list("started_at", "finished_at")
                 .first()
             )
             if latest:
-                last.add_metric([job], (latest[1] - latest[0]).total_seconds())
+                last.add_metric([kind], (latest[1] - latest[0]).total_seconds())
         yield jobs
         yield last
 

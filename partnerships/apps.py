@@ -18,6 +18,9 @@ class PartnershipsConfig(AppConfig):
         from .merging import register_merge_policies
 
         register_merge_policies()
+        from .jobs import overlap_jobs_register
+
+        overlap_jobs_register()
         # The registry's pages show candidates through panels this app fills.
         panel_register(
             page="stakeholder_detail",

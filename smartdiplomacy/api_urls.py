@@ -33,6 +33,7 @@ urlpatterns = [
     path("v1/", include("index.api.urls")),
     path("v1/", include("relationships.api.urls")),
     path("v1/", include("relationships.api.map_urls")),
+    path("v1/", include("smartdiplomacy.jobs.api")),
     path("schema/", ApiSchemaView.as_view(), name="api-schema"),
     # The interactive docs are pages for people: signing in is by the login page, and their
     # JavaScript and CSS come from drf-spectacular-sidecar's static files (no CDN, works offline).

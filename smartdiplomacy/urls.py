@@ -13,6 +13,7 @@ urlpatterns = [
     path("registry/iati/", include("iati.urls")),
     path("registry/3w/", include("threew.urls")),
     path("api/", include("smartdiplomacy.api_urls")),
+    path("jobs/", include("smartdiplomacy.jobs.urls")),
     path("", include("stakeholders.urls")),
     path("", include("partnerships.urls")),
     path("", include("graph.urls")),

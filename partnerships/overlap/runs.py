@@ -25,6 +25,7 @@ from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.tasks import enqueue_on_commit
 
 from ..choices import RunStatus, RunTrigger
+from ..jobs import overlap_job_enqueue, overlap_job_follow
 from ..models import (
     OverlapChunk,
     OverlapRun,
@@ -193,6 +194,7 @@ def overlap_run_request(
                 parameters=params,
                 started_by=user if getattr(user, "is_authenticated", False) else None,
             )
+            overlap_job_enqueue(run)
     except IntegrityError:
         active = OverlapRun.objects.filter(is_active=True).first()
         if active is None:  # it finished between our insert and this read: try once more
@@ -204,7 +206,9 @@ def overlap_run_request(
 
 def run_update(run_id: int, **fields) -> int:
     fields.setdefault("updated_at", timezone.now())
-    return OverlapRun.objects.filter(pk=run_id).update(**fields)
+    updated = OverlapRun.objects.filter(pk=run_id).update(**fields)
+    overlap_job_follow(run_id)
+    return updated
 
 
 def run_fail(run_id: int, error: str) -> int:
@@ -219,6 +223,7 @@ def run_fail(run_id: int, error: str) -> int:
         )
     if updated:
         _run_artifacts_delete(run_id)
+        overlap_job_follow(run_id)
     return updated
 
 

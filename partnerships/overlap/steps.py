@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..choices import ChunkStatus, RunPhase, RunStatus
+from ..jobs import overlap_job_follow
 from ..models import (
     Candidate,
     OverlapChunk,
@@ -72,6 +73,7 @@ def overlap_run_execute(*, run_id: int) -> None:
             return
         run.status, run.phase, run.started_at = RunStatus.RUNNING, RunPhase.LOAD, timezone.now()
         run.save(update_fields=["status", "phase", "started_at", "updated_at"])
+        overlap_job_follow(run_id)
 
     with (
         step_lease(run_id, "reading the registry"),

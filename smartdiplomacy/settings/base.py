@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "threew",
     "demo",
     "ops",
+    "smartdiplomacy.jobs",
     "django_prometheus",
 ]
 
@@ -404,8 +405,6 @@ LOGGING = logging_config(
 # /metrics (Prometheus text format) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset,
 # it does not exist (404).
 METRICS_TOKEN = env("METRICS_TOKEN", "")
-# Background jobs counted by status on /metrics, with the latest one's duration.
-OPS_JOB_MODELS = ["partnerships.OverlapRun", "index.RescoreRun"]
 # Errors of web and workers to Sentry when a DSN is given (smartdiplomacy.settings.observability).
 SENTRY_DSN = env("SENTRY_DSN", "")
 SENTRY_ENABLED = sentry_init(

@@ -27,6 +27,7 @@ from stakeholders.choices import IdentifierScheme, Origin
 from stakeholders.models import ExternalIdentifier, ImportJob, Outcome, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed
 
+from .jobs import import_job_enqueue, import_job_follow, import_job_progress
 from .planning.base import CREATE, UPDATE, PlannedRow
 from .planning.files import PlanResult, plan_file
 from .selectors import user_can_import
@@ -89,6 +90,7 @@ def import_job_create(*, user, kind: str, uploaded_file) -> ImportJob:
         job.file.save(get_valid_filename(original) or f"import{PurePath(original).suffix}",
                       uploaded_file, save=False)  # fmt: skip
         job.save()
+        import_job_enqueue(job)
         from .tasks import import_job_validate
 
         # Parsed by the job, never in the upload request (a thread in the embedded default).
@@ -112,6 +114,7 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     if not claimed:
         return job
+    import_job_follow(job.pk)
 
     def progress(rows: int, total: int | None) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -119,6 +122,7 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
             rows_total=max(total or 0, rows) or None,
             updated_at=timezone.now(),
         )
+        import_job_progress(job_id=job.pk, done=rows, total=max(total or 0, rows) or None)
 
     try:
         result = plan_file(
@@ -135,6 +139,7 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
     job.validated_at = timezone.now()
     job.phase = ""
     job.save()
+    import_job_follow(job.pk)
     return job
 
 
@@ -155,6 +160,7 @@ def _finish(job: ImportJob, *, status: str, error_message: str = "") -> ImportJo
     job.phase = ""
     job.finished_at = timezone.now()
     job.save()
+    import_job_follow(job.pk)
     return job
 
 
@@ -178,6 +184,7 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
             raise ValidationError(
                 f"This file cannot be imported now: it is '{job.get_status_display()}'."
             )
+        import_job_follow(job.pk)
         from .tasks import import_job_import
 
         enqueue_on_commit(import_job_import, job.pk, background=True)
@@ -275,6 +282,7 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
             progress.close()
             _record_result(job, result)
             _mark_done(job)
+            import_job_follow(job.pk)
             changed = job.create_count + job.update_count
             if changed:
                 transaction.on_commit(

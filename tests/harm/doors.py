@@ -93,6 +93,8 @@ IDENTITY = {
     "index.engagementparticipant": ("engagement", "stakeholder"),
     "partnerships.partnershipmember": ("partnership", "stakeholder"),
     "graph.graphsnapshot": ("audience",),
+    # A job is named by what it is the job of (its domain row's id is labelled in turn).
+    "jobs.job": ("kind", "detail_key", "status", "started_by"),
     # A run's counts include what the audience may not see: it is named by when and who.
     "partnerships.overlaprun": ("trigger", "started_by", "snapshot_at"),
     "partnerships.coalition": ("key",),
@@ -299,6 +301,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "stakeholders:tie_update": {"pk": "stakeholders.tie"},
     "stakeholders:tie_delete": {"pk": "stakeholders.tie"},
     "partnerships:run_detail": {"pk": "partnerships.overlaprun"},
+    # Every background run is a job row (smartdiplomacy.jobs): each one tried, as page links do.
+    "jobs-api:job-detail": {"pk": "jobs.job"},
     "partnerships:run_status": {"pk": "partnerships.overlaprun"},
     "graph:export": {"fmt": ["csv", "gexf", "graphml", "json"]},
     # Saved views are named by a random slug; the world saves none, so the door is tried closed.

@@ -114,22 +114,31 @@ def test_a_task_is_logged_once_with_duration_and_outcome_and_counted(client, cap
 
 
 @pytest.mark.django_db
-def test_metrics_count_jobs_by_status_and_time_the_latest(client):
+def test_metrics_count_jobs_by_kind_and_status_and_time_the_latest(client):
+    """Read from the one job model: every kind in one vocabulary; restricted jobs left out."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from partnerships.models import OverlapRun
+    from smartdiplomacy.jobs.models import Job
 
     now = timezone.now()
-    OverlapRun.objects.create(
-        status="succeeded", is_active=False, started_at=now - timedelta(seconds=42), finished_at=now
-    )
-    OverlapRun.objects.create(status="failed", is_active=False)
+    Job.objects.create(
+        kind="overlap", detail_key="1", status="succeeded",
+        started_at=now - timedelta(seconds=42), finished_at=now,
+    )  # fmt: skip
+    Job.objects.create(kind="overlap", detail_key="2", status="failed", error="Worker died.")
+    Job.objects.create(kind="rescore", detail_key="1", status="running", started_at=now)
+    Job.objects.create(
+        kind="graph_refresh", detail_key="a", status="succeeded", restricted=True,
+        started_at=now - timedelta(seconds=5), finished_at=now,
+    )  # fmt: skip
     text = client.get("/metrics", **TOKEN).content.decode()
-    assert 'smartdiplomacy_jobs{job="overlaprun",status="succeeded"} 1.0' in text
-    assert 'smartdiplomacy_jobs{job="overlaprun",status="failed"} 1.0' in text
-    assert 'smartdiplomacy_job_last_duration_seconds{job="overlaprun"} 42.0' in text
+    assert 'smartdiplomacy_jobs{job="overlap",status="succeeded"} 1.0' in text
+    assert 'smartdiplomacy_jobs{job="overlap",status="failed"} 1.0' in text
+    assert 'smartdiplomacy_jobs{job="rescore",status="running"} 1.0' in text
+    assert 'smartdiplomacy_job_last_duration_seconds{job="overlap"} 42.0' in text
+    assert "graph_refresh" not in text
 
 
 @pytest.mark.django_db

@@ -1,0 +1,27 @@
+"""Reads of jobs: the rows a user may see, by the rules the apps registered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Job
+from .registry import kind_specs, user_is_cleared
+
+
+def job_visible_to(user: Any) -> QuerySet[Job]:
+    """The jobs ``user`` may see: each kind's own rule; a restricted job (its subject is a
+    restricted actor, or a hidden change set it off) only for cleared people. Nobody signed in,
+    or a kind nobody registered: nothing."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Job.objects.none()
+    allowed = Q(pk__in=[])
+    for spec in kind_specs():
+        rule = spec.audience(user)
+        if rule is not None:
+            allowed |= Q(kind=spec.kind) & rule
+    jobs = Job.objects.filter(allowed)
+    if not user_is_cleared(user):
+        jobs = jobs.filter(restricted=False)
+    return jobs.select_related("started_by").order_by("-created_at", "-id")
