@@ -65,6 +65,22 @@ def interaction_list(*, user) -> QuerySet[Interaction]:
     )
 
 
+def stakeholders_met_lately(*, user, limit: int = 8) -> QuerySet:
+    """The ids of the actors in the interactions ``user`` logged last (those they may still
+    see): what the "log an interaction" form offers before a name is typed. A query to use as a
+    subquery (it may name an actor twice, then offering fewer)."""
+    if not getattr(user, "pk", None):
+        return Party.objects.none().values("stakeholder_id")
+    return (
+        Party.objects.filter(
+            interaction__in=interaction_visible_to(user).filter(created_by=user).values("pk"),
+            stakeholder__in=stakeholder_visible_to(user).values("pk"),
+        )
+        .order_by("-interaction__date", "-interaction_id")
+        .values("stakeholder_id")[:limit]
+    )
+
+
 def follow_up_visible_to(user) -> QuerySet[FollowUp]:
     """Follow-ups on stakeholders ``user`` may see, not from an interaction hidden from them."""
     return FollowUp.objects.filter(stakeholder__in=stakeholder_visible_to(user)).filter(
