@@ -12,8 +12,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, Lag, TruncDate
 
 from index.selectors import engagement_list, methodology_current
 from partnerships.models import PartnershipEvent
@@ -174,18 +174,15 @@ def _stake_entries(stakeholder, user, limit):
         Stake.history.filter(stakeholder_id=stakeholder.pk), user=user, ends=("stakeholder_id",)
     )
     # The version each change replaced, as the reader could have seen it (a version from a time
-    # the actor was hidden from them did not exist for them), read in the same query: "from → to".
-    earlier = relation_history_as_seen(
-        Stake.history.filter(id=OuterRef("id")).filter(
-            Q(history_date__lt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-        ),
-        user=user,
-        ends=("stakeholder_id",),
-    ).order_by("-history_date", "-history_id")
+    # the actor was hidden from them did not exist for them): the one before it among the visible
+    # versions of the same stake, read in the same query ("from → to").
+    before = {
+        "partition_by": [F("id")],
+        "order_by": [F("history_date").asc(), F("history_id").asc()],
+    }
     records = seen.annotate(
         **{
-            f"was_{field}": Subquery(earlier.values(field)[:1])
+            f"was_{field}": Window(Lag(field), **before)
             for field in ("position", "interest", "influence")
         }
     )
