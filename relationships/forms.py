@@ -14,6 +14,7 @@ from stakeholders.selectors import stakeholder_visible_to
 from . import salience
 from .choices import InteractionKind, Sentiment
 from .models import Interaction
+from .selectors import stakeholders_met_lately
 
 
 def _people():
@@ -67,6 +68,7 @@ class InteractionForm(forms.Form):
             self.fields["stakeholders"],
             search_url=reverse("stakeholders:stakeholder_search"),
             placeholder="Type a name…",
+            suggest=stakeholders_met_lately(user=user),
         )
         self.fields["outcomes"].queryset = Outcome.objects.order_by("title")
         use_picker(

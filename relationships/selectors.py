@@ -12,8 +12,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, Lag, TruncDate
 
 from index.selectors import engagement_list, methodology_current
 from partnerships.models import PartnershipEvent
@@ -62,6 +62,22 @@ def interaction_list(*, user) -> QuerySet[Interaction]:
             "our_people",
         )
         .order_by("-date", "-id")
+    )
+
+
+def stakeholders_met_lately(*, user, limit: int = 8) -> QuerySet:
+    """The ids of the actors in the interactions ``user`` logged last (those they may still
+    see): what the "log an interaction" form offers before a name is typed. A query to use as a
+    subquery (it may name an actor twice, then offering fewer)."""
+    if not getattr(user, "pk", None):
+        return Party.objects.none().values("stakeholder_id")
+    return (
+        Party.objects.filter(
+            interaction__in=interaction_visible_to(user).filter(created_by=user).values("pk"),
+            stakeholder__in=stakeholder_visible_to(user).values("pk"),
+        )
+        .order_by("-interaction__date", "-interaction_id")
+        .values("stakeholder_id")[:limit]
     )
 
 
@@ -128,6 +144,7 @@ class TimelineEntry:
     obj: Any = None
     note: str = ""
     source: str = ""
+    undated: bool = False  # nothing says when: shown without a date, sorted last
 
     @property
     def day(self) -> datetime.date:
@@ -153,17 +170,37 @@ STAKE_VERBS = {"+": "stake recorded", "~": "stake changed", "-": "stake removed"
 
 
 def _stake_entries(stakeholder, user, limit):
-    records = relation_history_as_seen(
-        Stake.history.filter(stakeholder_id=stakeholder.pk),
-        user=user,
-        ends=("stakeholder_id",),
+    seen = relation_history_as_seen(
+        Stake.history.filter(stakeholder_id=stakeholder.pk), user=user, ends=("stakeholder_id",)
     )
-    records = list(
+    # The version each change replaced, as the reader could have seen it (a version from a time
+    # the actor was hidden from them did not exist for them): the one before it among the visible
+    # versions of the same stake, read in the same query ("from → to").
+    before = {
+        "partition_by": [F("id")],
+        "order_by": [F("history_date").asc(), F("history_id").asc()],
+    }
+    records = seen.annotate(
+        **{
+            f"was_{field}": Window(Lag(field), **before)
+            for field in ("position", "interest", "influence")
+        }
+    )
+    return list(
         records.select_related("history_user", "outcome").order_by("-history_date", "-history_id")[
             :limit
         ]
     )
-    return records
+
+
+def _moved(label: str, was, now, show=str) -> str:
+    if was is None or was == now:
+        return f"{label}{show(now)}"
+    return f"{label}{show(was)} → {show(now)}"
+
+
+def _position_label(value: str) -> str:
+    return Position(value).label.lower() if value in Position.values else value
 
 
 def _stake_entry(record) -> TimelineEntry:
@@ -171,9 +208,17 @@ def _stake_entry(record) -> TimelineEntry:
     outcome = record.outcome if record.outcome and not record.outcome.archived_at else None
     detail = ""
     if record.history_type != "-":
-        detail = (
-            f"{record.get_position_display().lower()} · interest {record.interest:.2f}"
-            f" · influence {record.influence:.2f}"
+        was = (
+            (record.was_position, record.was_interest, record.was_influence)
+            if record.history_type == "~"
+            else (None, None, None)
+        )
+        detail = " · ".join(
+            (
+                _moved("", was[0], record.position, _position_label),
+                _moved("interest ", was[1], record.interest, "{:.2f}".format),
+                _moved("influence ", was[2], record.influence, "{:.2f}".format),
+            )
         )
         if record.assessed_on and record.assessed_on != record.history_date.date():
             detail += f" · assessed {record.assessed_on:%d %b %Y}"
@@ -221,27 +266,39 @@ def _tie_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
         Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
     )
     entries = []
+    # A tie without a start date began when it was recorded, as far as we know: it sorts there,
+    # marked undated (and one from before records kept that, with neither, sorts last).
+    begun = Coalesce("start_date", TruncDate("created_at", tzinfo=datetime.UTC))
     for field, verb in (("start_date", "tie begun"), ("end_date", "tie ended")):
-        rows = (
-            ties.filter(**{f"{field}__isnull": False})
-            .select_related("from_stakeholder", "to_stakeholder")
-            .order_by(f"-{field}", "-id")[:limit]
-        )
-        for tie in rows:
+        rows = ties.select_related("from_stakeholder", "to_stakeholder")
+        if field == "start_date":
+            rows = rows.alias(began=begun).order_by(
+                F("began").desc(nulls_last=True), F("created_at").desc(nulls_last=True), "-id"
+            )
+        else:
+            rows = rows.filter(end_date__isnull=False).order_by("-end_date", "-id")
+        for tie in rows[:limit]:
             other = (
                 tie.to_stakeholder
                 if tie.from_stakeholder_id == stakeholder.pk
                 else (tie.from_stakeholder)
             )
+            day = getattr(tie, field)
+            undated = day is None
             entries.append(
                 TimelineEntry(
                     kind="tie",
-                    when=_at(getattr(tie, field)),
-                    date_only=True,
-                    verb=verb,
+                    when=(
+                        _at(day)
+                        if day is not None
+                        else tie.created_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+                    ),
+                    date_only=day is not None,
+                    verb="tie recorded" if undated else verb,
                     label=other.name,
                     url=other.get_absolute_url(),
-                    detail=tie.get_kind_display().lower(),
+                    detail=tie.get_kind_display().lower() + (" · no start date" if undated else ""),
+                    undated=undated and tie.created_at is None,
                 )
             )
     return entries

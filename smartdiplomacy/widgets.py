@@ -4,11 +4,14 @@
 JSON endpoint answering ``?q=`` with ``[{"id", "name", "label"}]`` for what the reader may see),
 the page renders only the chosen options and the rest are fetched as one types, so a field over
 tens of thousands of stakeholders stays light; validation still checks the field's whole queryset.
+Given ``suggest`` too (a query of the ids worth offering before anything is typed, such as the
+actors one met lately), those options come with the page and the box opens on them.
 """
 
 from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.db.models import Q, QuerySet
 
 # The mixin sits before a Select or SelectMultiple: type it as one, so that its attrs, choices and
 # the optgroups it overrides are known.
@@ -19,9 +22,17 @@ else:
 
 
 class _PickerMixin(_SelectBase):
-    def __init__(self, *args, search_url: str | None = None, placeholder: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        search_url: str | None = None,
+        placeholder: str = "",
+        suggest: QuerySet | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.search_url = search_url
+        self.suggest = suggest
         self.attrs.setdefault("data-picker", "")
         if search_url:
             self.attrs["data-picker-url"] = search_url
@@ -31,13 +42,17 @@ class _PickerMixin(_SelectBase):
     def optgroups(self, name, value, attrs=None):
         if not self.search_url or not hasattr(self.choices, "queryset"):
             return super().optgroups(name, value, attrs)
-        # Fetched as one types: only the chosen options (and the empty one) are in the page,
-        # read with one query for what is chosen and none when nothing is.
+        # Fetched as one types: only the chosen options, the suggested ones (and the empty one)
+        # are in the page, read with one query (none when nothing is chosen or suggested). The
+        # suggestions are taken within the field's queryset: never what the reader may not see.
         original = self.choices
         iterator = cast(forms.models.ModelChoiceIterator, original)  # it has a queryset
         field = iterator.field
         chosen = [v for v in value if v not in ("", None)]
-        rows = iterator.queryset.filter(pk__in=chosen) if chosen else []
+        wanted = Q(pk__in=chosen) if chosen else Q()
+        if self.suggest is not None:
+            wanted |= Q(pk__in=self.suggest)
+        rows = iterator.queryset.filter(wanted) if wanted else []
         self.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + [
             (field.prepare_value(row), field.label_from_instance(row)) for row in rows
         ]
@@ -55,9 +70,11 @@ class PickerMultiple(_PickerMixin, forms.SelectMultiple):
     pass
 
 
-def use_picker(field, *, search_url: str | None = None, placeholder: str = "") -> None:
+def use_picker(
+    field, *, search_url: str | None = None, placeholder: str = "", suggest: QuerySet | None = None
+) -> None:
     """Give a choice field a picker, keeping its choices (a widget set after the field was
-    made does not get them by itself)."""
+    made does not get them by itself); ``suggest``: ids offered before anything is typed."""
     widget_class = PickerMultiple if isinstance(field.widget, forms.SelectMultiple) else Picker
-    field.widget = widget_class(search_url=search_url, placeholder=placeholder)
+    field.widget = widget_class(search_url=search_url, placeholder=placeholder, suggest=suggest)
     field.widget.choices = field.choices

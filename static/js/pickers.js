@@ -1,6 +1,7 @@
 // Type-ahead pickers (Tom Select, from npm): every <select data-picker> becomes a search box;
 // with data-picker-url the options are fetched as one types (the server answers only with what
-// the reader may see). No inline script or style: the page's policy forbids them.
+// the reader may see), and the options the page carries (chosen or suggested) show before
+// anything is typed. No inline script or style: the page's policy forbids them.
 (function () {
   "use strict";
   if (typeof TomSelect === "undefined") return;
@@ -12,6 +13,9 @@
       placeholder: select.getAttribute("data-placeholder") || (url ? "Type a name…" : "Type to filter…"),
       allowEmptyOption: !select.required,
       hidePlaceholder: true,
+      // A choice made, the list gets out of the way (it covered the next fields), and what was
+      // typed is cleared so the next name starts afresh.
+      closeAfterSelect: true,
     };
     if (url) {
       options.valueField = "id";

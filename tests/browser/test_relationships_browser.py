@@ -39,6 +39,9 @@ def test_an_officer_logs_an_interaction_from_a_stakeholder_page(page, login, liv
     option = page.locator(".ts-dropdown:visible .option", has_text="Water security in the Sahel")
     option.wait_for()
     option.click()
+    # The choice made, the list closes (it covered the fields below) and the typing is cleared.
+    page.locator(".ts-dropdown:visible").wait_for(state="hidden")
+    assert page.locator("#id_outcomes-ts-control").input_value() == ""
     page.locator("#id_sentiment").select_option("1")
     page.locator("#id_notes").fill("Forum agrees to map the water points\nThey will share a list.")
     page.locator("#id_follow_up_title").fill("Collect the list of water points")
@@ -58,11 +61,20 @@ def test_an_officer_logs_an_interaction_from_a_stakeholder_page(page, login, liv
     assert "Collect the list of water points" in page.locator("#relationship").inner_text()
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "relationships-stakeholder-page-1280")
+    stake = actor.stakes.get()
+    registry.stake_update(stake=stake, position="opposes", influence=0.5, notes="Changed course")
     page.goto(f"{live_server.url}/relationships/stakeholders/{actor.pk}/timeline/")
     page.wait_for_selector("ol.timeline")
+    changed = page.locator("li.timeline-stake").first.inner_text()
+    assert "supports → opposes" in changed and "influence 0.30 → 0.50" in changed
     screenshot(page, "relationships-timeline-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "relationships-timeline-390")
-    page.goto(f"{live_server.url}/relationships/interactions/new/?stakeholder={actor.pk}")
+    page.goto(f"{live_server.url}/relationships/interactions/new/?stakeholder={partner.pk}")
     page.wait_for_selector("#interaction-form")
+    # Before a name is typed, the picker offers the actors one met last.
+    page.locator("#id_stakeholders + .ts-wrapper .ts-control").click()
+    suggested = page.locator(".ts-dropdown:visible .option")
+    suggested.first.wait_for()
+    assert suggested.all_inner_texts() == ["Bamako Women's Forum"]
     screenshot(page, "relationships-interaction-form-390")

@@ -123,3 +123,69 @@ def test_the_timeline_pages_with_the_same_number_of_queries(officer, django_asse
     assert len(second["entries"]) == 10 and not second["has_next"]
     dates = [e.when for e in first["entries"] + second["entries"]]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_a_stake_change_on_the_timeline_says_what_it_moved_from_and_to(officer, client):
+    actor, outcome = StakeholderFactory(), OutcomeFactory(title="Water security")
+    stake = registry.stake_create(
+        stakeholder=actor, outcome=outcome, interest=0.5, influence=0.4, position="supports"
+    )
+    registry.stake_update(stake=stake, position="opposes", influence=0.7)
+    changed, recorded = [
+        e for e in stakeholder_timeline(stakeholder=actor, user=officer)["entries"]
+    ]
+    assert (changed.verb, changed.detail) == (
+        "stake changed",
+        "supports → opposes · interest 0.50 · influence 0.40 → 0.70",
+    )
+    assert (recorded.verb, recorded.detail) == (
+        "stake recorded",
+        "supports · interest 0.50 · influence 0.40",
+    )
+    client.force_login(officer)
+    page = client.get(f"/relationships/stakeholders/{actor.pk}/timeline/").content.decode()
+    assert "supports → opposes" in page
+
+
+def test_a_stake_change_never_says_what_it_was_while_its_actor_was_hidden(officer):
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    actor, outcome = hidden_actor(), OutcomeFactory()
+    stake = registry.stake_create(
+        stakeholder=actor, outcome=outcome, interest=0.5, influence=0.4, position="supports"
+    )
+    registry.stake_update(stake=stake, position="neutral")
+    registry.stakeholder_update(stakeholder=actor, sensitivity=Sensitivity.PUBLIC)
+    registry.stake_update(stake=stake, position="opposes")
+    seen = [e.detail for e in stakeholder_timeline(stakeholder=actor, user=officer)["entries"]]
+    assert seen == ["opposes · interest 0.50 · influence 0.40"]
+    told = [e.detail for e in stakeholder_timeline(stakeholder=actor, user=cleared)["entries"]]
+    assert told[0] == "neutral → opposes · interest 0.50 · influence 0.40"
+    assert told[1] == "supports → neutral · interest 0.50 · influence 0.40"
+
+
+def test_undated_ties_sit_where_they_were_recorded_and_unknown_ones_last(officer, client):
+    from stakeholders.models import Tie
+
+    actor, old, new, unknown = (StakeholderFactory() for _ in range(4))
+    log(officer, actor, notes="Yesterday's meeting")
+    registry.tie_create(
+        from_stakeholder=actor, to_stakeholder=old, kind="funds",
+        start_date=TODAY - datetime.timedelta(days=400),
+    )  # fmt: skip
+    registry.tie_create(from_stakeholder=actor, to_stakeholder=new, kind="partners_with")
+    lost = registry.tie_create(from_stakeholder=unknown, to_stakeholder=actor, kind="funds")
+    Tie.objects.filter(pk=lost.pk).update(created_at=None)  # from before records kept it
+
+    entries = stakeholder_timeline(stakeholder=actor, user=officer)["entries"]
+    assert [(e.verb, e.label) for e in entries] == [
+        ("tie recorded", new.name),
+        ("meeting", "Yesterday's meeting"),
+        ("tie begun", old.name),
+        ("tie recorded", unknown.name),
+    ]
+    assert entries[0].detail == "partners with · no start date" and not entries[0].undated
+    assert entries[-1].undated
+    client.force_login(officer)
+    response = client.get(f"/relationships/stakeholders/{actor.pk}/timeline/")
+    assert response.status_code == 200
+    assert "date unknown" in response.content.decode()

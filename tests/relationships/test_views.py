@@ -56,6 +56,37 @@ def test_log_an_interaction_from_a_stakeholder_page_with_a_follow_up(client, off
     assert "Agreed to share the assessment" in page and "Send the assessment" in page
 
 
+def test_the_form_suggests_the_actors_one_met_last_and_never_a_hidden_one(
+    client, officer, django_assert_num_queries
+):
+    from relationships.forms import InteractionForm
+
+    cleared = UserFactory(roles=["program officer"], cleared=True)
+    met, also_met, secret = StakeholderFactory(), StakeholderFactory(), hidden_actor()
+    others = [StakeholderFactory() for _ in range(3)]
+    log(officer, met)
+    log(officer, also_met, date=TODAY - datetime.timedelta(days=5))
+    log(cleared, secret, others[0])  # theirs, and with a hidden actor
+    log(cleared, others[1])  # someone else's
+
+    def offered(user):
+        form = InteractionForm(user=user)
+        return [
+            choice["label"]
+            for group in form["stakeholders"].subwidgets
+            for choice in [group.data]
+            if choice["value"]
+        ]
+
+    assert sorted(offered(officer)) == sorted([met.name, also_met.name])
+    assert others[1].name in offered(cleared) and secret.name in offered(cleared)
+    with django_assert_num_queries(1):  # chosen and suggested in one query
+        offered(officer)
+    login_verified(client, officer)
+    page = client.get(reverse("relationships:interaction_create")).content.decode()
+    assert met.name in page and secret.name not in page
+
+
 def test_a_future_date_is_refused_beside_the_field(client, officer):
     actor = StakeholderFactory()
     login_verified(client, officer)
