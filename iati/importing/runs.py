@@ -254,8 +254,10 @@ def iati_run_step(*, run_id: int) -> str | None:
                     done.add(file.digest)
                 file.seconds = time.perf_counter() - started
             started = time.perf_counter()
-            importer.reading_end()  # the step's last batch: the last file's time
-            step[-1].seconds += time.perf_counter() - started
+            importer.reading_end()  # the step's last batch: the time of its last file read
+            read = [file for file in step if file.status == IatiImportFile.Status.DONE]
+            if read:
+                read[-1].seconds += time.perf_counter() - started
             _rows_update(
                 IatiImportFile,
                 ["digest", "status", "activities", "seconds"],
