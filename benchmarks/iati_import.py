@@ -229,7 +229,8 @@ def counts_print() -> None:
 
 
 def kill_resume(folder: Path, url: str, database: str) -> dict:
-    """A folder job whose Celery worker is SIGKILLed once two files are done, resumed
+    """A folder job whose Celery worker is SIGKILLed once two files are done (a step of
+    ``STEP_BYTES`` holds several: give the folder more than one step's XML), resumed
     (``import_iati --resume TOKEN``) on a new worker: the same rows as one ``import_iati``.
 
     Needs CELERY_BROKER_URL=redis://… (a real worker, ``--pool solo`` so that the task runs in
@@ -288,7 +289,7 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     deadline = time.monotonic() + 1800
     while files().count("done") < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    worker.send_signal(signal.SIGKILL)  # mid-folder, most likely inside the third file
+    worker.send_signal(signal.SIGKILL)  # mid-folder, most likely inside the next step
     worker.wait()
     at_kill = files()
     worker = subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
