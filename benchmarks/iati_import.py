@@ -15,6 +15,8 @@ Only the import is timed: the jobs it sets off once it commits (overlap run, coa
 refresh, scoring) go to an in-process memory broker that nothing reads.
 
     .venv/bin/python benchmarks/iati_import.py --activities 50000 --files 200
+    .venv/bin/python benchmarks/iati_import.py --activities 5000 --files 200 --no-reimport \
+        --modes call,job,job-per-file    # what a task and a transaction per file cost
     .venv/bin/python benchmarks/iati_import.py --activities 20000 --files 20 --equality
 
 ``--equality`` (slow: the old importer holds everything) also imports the files in process with
@@ -53,7 +55,9 @@ def lxml_parse_seconds(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def database_fresh(url: str, name: str) -> str:
+def database_fresh(url: str, name: str, *, template: str | None = None) -> str:
+    """Drop and create the database ``name`` (a copy of ``template`` when given: migrating
+    takes a minute on a loaded machine, copying a second); returns its URL."""
     import psycopg2
 
     parts = urlsplit(url)
@@ -61,7 +65,9 @@ def database_fresh(url: str, name: str) -> str:
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(
+            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        )
     admin.close()
     return urlunsplit(parts._replace(path=f"/{name}"))
 
@@ -92,11 +98,14 @@ def backend_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child(folder: Path, no_validation: bool) -> None:
-    """``manage.py import_iati FOLDER`` in this process, then its CPU seconds and those of its
-    PostgreSQL backend: the work the import costs, which the other processes of a loaded
-    machine do not inflate as they inflate wall time (on a quiet machine, the import waits for
-    its backend and the backend for it: wall time ≈ the two CPU times added)."""
+def child(folder: Path, no_validation: bool, mode: str = "call", step_bytes: int | None = None):
+    """The import in this process — ``manage.py import_iati FOLDER`` (mode "call": one
+    transaction) or the folder as a job (mode "job": ``iati_run_create``, then ``iati_run_step``
+    until the run is done, each step what one Celery task does; ``step_bytes`` overrides
+    ``STEP_BYTES``, 0 for a step per file) — then its CPU seconds and those of its PostgreSQL
+    backend: the work the import costs, which the other processes of a loaded machine do not
+    inflate as they inflate wall time (on a quiet machine, the import waits for its backend and
+    the backend for it: wall time ≈ the two CPU times added)."""
     import resource
 
     import django
@@ -104,6 +113,8 @@ def child(folder: Path, no_validation: bool) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+
+    from iati.importing import iati_run_create, iati_run_step, runs
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -114,13 +125,34 @@ def child(folder: Path, no_validation: bool) -> None:
         return usage.ru_utime + usage.ru_stime
 
     before, started = backend_cpu_seconds(pid), own()  # Django's start-up left out
-    call_command("import_iati", str(folder), *(["--no-validation"] if no_validation else []))
+    validation = "off" if no_validation else "report"
+    steps = None
+    if mode == "job":
+        if step_bytes is not None:
+            runs.STEP_BYTES = step_bytes
+        run = iati_run_create(paths=[folder], validation=validation)
+        steps = 1
+        while iati_run_step(run_id=run.pk) == "file":
+            steps += 1
+        run.refresh_from_db()
+        if run.status != "done":
+            raise SystemExit(f"The job ended {run.status}: {run.error}")
+        print("\n".join("  " + line for line in _report_lines(run.report)))
+    else:
+        call_command("import_iati", str(folder), *(["--no-validation"] if no_validation else []))
     after = backend_cpu_seconds(pid)
     cpu = {
-        "importer": round(own() - started, 1),
-        "database": None if before is None else round(after - before, 1),
+        "importer": round(own() - started, 2),
+        "database": None if before is None else round(after - before, 2),
+        "steps": steps,  # tasks of the job (the last writes the stakes)
     }
     print(CPU_LINE + json.dumps(cpu), flush=True)
+
+
+def _report_lines(report: dict) -> list[str]:
+    from iati.importing import ImportReport
+
+    return [line.strip() for line in ImportReport.from_json(report).lines()[2:9]]
 
 
 def equality(folder: Path, env: dict) -> dict:
@@ -238,7 +270,8 @@ def one_import_counts(folder: Path, url: str, database: str, env: dict) -> dict:
 
 
 def kill_resume(folder: Path, url: str, database: str) -> dict:
-    """A folder job whose Celery worker is SIGKILLed once two files are done, resumed
+    """A folder job whose Celery worker is SIGKILLed once two files are done (a step of
+    ``STEP_BYTES`` holds several: give the folder more than one step's XML), resumed
     (``import_iati --resume TOKEN``) on a new worker: the same rows as one ``import_iati``.
 
     Needs CELERY_BROKER_URL=redis://… (a real worker, ``--pool solo`` so that the task runs in
@@ -288,7 +321,7 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     deadline = time.monotonic() + 1800
     while files().count("done") < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    worker.send_signal(signal.SIGKILL)  # mid-folder, most likely inside the third file
+    worker.send_signal(signal.SIGKILL)  # mid-folder, most likely inside the next step
     worker.wait()
     at_kill = files()
     worker = subprocess.Popen(worker_command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -313,6 +346,36 @@ def kill_resume(folder: Path, url: str, database: str) -> dict:
     }
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=50_000)
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--folder", type=Path, help="Default /tmp/iati-bench-N-F.")
+    parser.add_argument("--database", default="sd_iati_bench", help="Dropped and created.")
+    parser.add_argument("--no-validation", action="store_true")
+    parser.add_argument("--equality", action="store_true")
+    parser.add_argument("--no-reimport", action="store_true", help="Skip the second import.")
+    parser.add_argument(
+        "--modes",
+        default="call",
+        help="Comma-separated, each on a fresh database: call (manage.py import_iati FOLDER, one "
+        "transaction), job (the folder as a job, steps of STEP_BYTES), job-per-file (a step per "
+        "file, as before steps). With call and a job, per_file_overhead_ms = (job CPU - call "
+        "CPU) / files. Only the first mode is re-imported.",
+    )
+    parser.add_argument(
+        "--kill-resume",
+        action="store_true",
+        help="Only check that a folder job whose worker is SIGKILLed mid-folder and resumed "
+        "gives the rows of one import (needs CELERY_BROKER_URL=redis://…).",
+    )
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-mode", default="call", help=argparse.SUPPRESS)
+    parser.add_argument("--step-bytes", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--counts", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
 def kill_resume_emit(args, folder: Path, url: str) -> None:
     started, load_before = time.perf_counter(), load_average()
     result = kill_resume(folder, url, args.database)
@@ -329,30 +392,59 @@ def kill_resume_emit(args, folder: Path, url: str) -> None:
     )
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activities", type=int, default=50_000)
-    parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--folder", type=Path, help="Default /tmp/iati-bench-N-F.")
-    parser.add_argument("--database", default="sd_iati_bench", help="Dropped and created.")
-    parser.add_argument("--no-validation", action="store_true")
-    parser.add_argument("--equality", action="store_true")
-    parser.add_argument("--no-reimport", action="store_true", help="Skip the second import.")
-    parser.add_argument(
-        "--kill-resume",
-        action="store_true",
-        help="Only check that a folder job whose worker is SIGKILLed mid-folder and resumed "
-        "gives the rows of one import (needs CELERY_BROKER_URL=redis://…).",
-    )
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--counts", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args()
+def mode_measure(
+    args, mode: str, folder: Path, url: str, template: str, reimport: bool, reference: float
+):
+    """One import of ``folder`` in ``mode`` on a fresh copy of ``template``: its figures, and
+    the environment it ran in."""
+    python = sys.executable
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_fresh(url, args.database, template=template),
+        "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.local",
+        "DEBUG": "0",
+        # What the import sets off once it commits (the overlap run, coalitions, the graph
+        # refresh, scoring) is queued to a broker living in the importing process and never
+        # run: without a broker those tasks run in place and were timed as the import.
+        "CELERY_BROKER_URL": DERIVED_JOBS_BROKER,
+    }
+    command = [python, __file__, "--child", str(folder), "--child-mode", MODES[mode][0]]
+    if MODES[mode][1] is not None:
+        command += ["--step-bytes", str(MODES[mode][1])]
+    if args.no_validation:
+        command.append("--no-validation")
+    load = load_average()
+    seconds, rss, output, cpu = measured(command, env)
+    cpu_total = cpu["importer"] + (cpu["database"] or 0)
+    result = {
+        "load_before": load,
+        "seconds": round(seconds, 1),
+        "activities_per_second": round(args.activities / seconds, 1),
+        "cpu_seconds": cpu,
+        # What a quiet machine would take: the importer and its backend wait for each other.
+        "activities_per_cpu_second": round(args.activities / cpu_total, 1),
+        "minutes_for_1m_from_cpu": round(cpu_total * 1_000_000 / args.activities / 60, 1),
+        "minutes_for_1m_from_wall": round(seconds * 1_000_000 / args.activities / 60, 1),
+        "peak_rss_mb": round(rss, 1),
+        "vs_reference": ratio(seconds, reference),
+        "cpu_vs_reference": ratio(cpu_total, reference),
+        "counts": [line.strip() for line in output.splitlines() if line.startswith("  ")][:7],
+        "load_after": load_average(),
+    }
+    if reimport:
+        again_seconds, again_rss, _, again_cpu = measured(command, env)
+        result.update(
+            reimport_seconds=round(again_seconds, 1),
+            reimport_cpu_seconds=again_cpu,
+            reimport_peak_rss_mb=round(again_rss, 1),
+        )
+    return result, env
 
 
 def main() -> None:
     args = arguments()
     if args.child:
-        return child(args.child, args.no_validation)
+        return child(args.child, args.no_validation, args.child_mode, args.step_bytes)
     if args.counts:
         return counts_print()
     url = os.environ.get("DATABASE_URL")
@@ -364,18 +456,11 @@ def main() -> None:
     paths = sorted(folder.glob("*.xml"))
     if args.kill_resume:
         return kill_resume_emit(args, folder, url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_fresh(url, args.database),
-        "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.local",
-        "DEBUG": "0",
-        # What the import sets off once it commits (the overlap run, coalitions, the graph
-        # refresh, scoring) is queued to a broker living in the importing process and never run:
-        # without a broker those tasks run in place and were timed as if they were the import.
-        "CELERY_BROKER_URL": DERIVED_JOBS_BROKER,
-    }
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    unknown = set(modes) - set(MODES)
+    if unknown or not modes:
+        raise SystemExit(f"--modes: one or more of {', '.join(MODES)}, not {args.modes!r}.")
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     figures: dict = {
         "benchmark": "iati_import",
         "activities": args.activities,
@@ -387,37 +472,34 @@ def main() -> None:
         "load_before": load_average(),
     }
     reference = lxml_parse_seconds(paths)
-    command = [python, __file__, "--child", str(folder)]
-    if args.no_validation:
-        command.append("--no-validation")
-    seconds, rss, output, cpu = measured(command, env)
-    again_seconds, again_rss, again_cpu = None, None, None
-    if not args.no_reimport:
-        again_seconds, again_rss, _, again_cpu = measured(command, env)
-    figures.update(
-        seconds=round(seconds, 1),
-        activities_per_second=round(args.activities / seconds, 1),
-        cpu_seconds=cpu,
-        # What a quiet machine would take: the importer and its backend wait for each other.
-        activities_per_cpu_second=round(
-            args.activities / (cpu["importer"] + (cpu["database"] or 0)), 1
-        ),
-        minutes_for_1m_from_cpu=round(
-            (cpu["importer"] + (cpu["database"] or 0)) * 1_000_000 / args.activities / 60, 1
-        ),
-        reimport_cpu_seconds=again_cpu,
-        peak_rss_mb=round(rss, 1),
-        reimport_seconds=again_seconds and round(again_seconds, 1),
-        reimport_peak_rss_mb=again_rss and round(again_rss, 1),
-        reference={"what": "lxml iterparse of the same files", "seconds": round(reference, 2)},
-        vs_reference=ratio(seconds, reference),
-        minutes_for_1m_extrapolated=round(seconds * 1_000_000 / args.activities / 60, 1),
-        counts=[line.strip() for line in output.splitlines() if line.startswith("  ")][:7],
-    )
+    figures["reference"] = {
+        "what": "lxml iterparse of the same files, same run",
+        "seconds": round(reference, 2),
+    }
+    template = f"{args.database}_migrated"
+    migrated = {**os.environ, "DATABASE_URL": database_fresh(url, template)}
+    subprocess.run([python, "manage.py", "migrate", "-v0"], env=migrated, cwd=ROOT, check=True)
+    for position, mode in enumerate(modes):
+        reimport = position == 0 and not args.no_reimport
+        figures[mode], env = mode_measure(args, mode, folder, url, template, reimport, reference)
+    call = figures.get("call")
+    for mode in ("job", "job-per-file"):
+        if call and mode in figures:
+            job_cpu, call_cpu = (
+                sum(v for k, v in figures[name]["cpu_seconds"].items() if k != "steps" and v)
+                for name in (mode, "call")
+            )
+            figures[mode]["per_file_overhead_ms"] = round(
+                (job_cpu - call_cpu) * 1000 / args.files, 1
+            )
     if args.equality:
         figures["equality"] = equality(folder, env)
     figures["load_after"] = load_average()
     emit(figures)
+
+
+# mode → (child mode, STEP_BYTES override)
+MODES = {"call": ("call", None), "job": ("job", None), "job-per-file": ("job", 0)}
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ imported by workers, with progress.
 
 An upload is imported by one task in one transaction. A folder or list of files
 (``iati_folder_job_create``, ``manage.py import_iati --job``) is an ``IatiImportRun``: one task
-per file (``iati_run_step``, one transaction each), each queueing the next, the last one writing
-the stakes; progress per file. A killed worker loses at most the file it was reading (rolled
-back): ``iati_job_resume`` (``import_iati --resume TOKEN``) goes on from there.
+per step of files (``iati_run_step``: about ``STEP_BYTES`` of XML, one transaction each), each
+queueing the next, the last one writing the stakes; progress per file. A killed worker loses at
+most the step it was reading (rolled back): ``iati_job_resume`` (``import_iati --resume
+TOKEN``) goes on from there.
 
 A job's state lives in the cache (key ``iati-job:<token>``, kept a day), not in a model: the
 registry keeps what was imported (``IatiActivity`` and the rows), the job only says how it went.
@@ -181,13 +182,13 @@ def iati_job_run(*, token: str) -> str | None:
     return "done"
 
 
-# --- folders and lists of files: one task per file ---------------------------------------------
+# --- folders and lists of files: one task per step of files ------------------------------------
 
 
 def iati_folder_job_create(*, user, paths, validation: str = "report") -> str:
-    """Queue the import of server-side files or folders as one run, one task per file; returns
-    the job's token (its page: ``iati_import:job``). Raises ``IatiImportError`` for a path that
-    is neither a file nor a folder of ``.xml`` files."""
+    """Queue the import of server-side files or folders as one run, one task per step of files;
+    returns the job's token (its page: ``iati_import:job``). Raises ``IatiImportError`` for a
+    path that is neither a file nor a folder of ``.xml`` files."""
     run = iati_run_create(paths=paths, user=user, validation=validation)
     job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=run.token, user=user)
     _job_set(

@@ -3,7 +3,7 @@
 One concern per module: ``files`` (paths, digests, schema validation), ``report``, ``collecting``
 (reading files, writing each batch), ``staging`` (the run's working tables), ``activities``,
 ``organisations`` (→ stakeholders), ``outcomes``, ``stakes``, ``engagement_writes``, ``sql``
-(set-based writes they share) and ``runs`` (one call, or one transaction per file).
+(set-based writes they share) and ``runs`` (one call, or one transaction per step of files).
 
 ``iati_import`` reads the files with the streaming parser and writes, in ONE transaction:
 - ``IatiActivity``: each activity as read (new → created; same content → unchanged; a different

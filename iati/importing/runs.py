@@ -1,4 +1,4 @@
-"""Runs: one call, or one transaction per file (a job); the run's end writes stakes."""
+"""Runs: one call, or one transaction per step of files (a job); the run's end writes stakes."""
 
 import secrets
 import time
@@ -131,7 +131,7 @@ def iati_import(
     Memory is bounded by a batch (``FLUSH_ACTIVITIES``), not by the import: the registry is
     written every batch, and what stakes need across the files is kept in staging tables, deleted
     before the transaction commits. ``iati_run_create`` + ``iati_run_step`` do the same as a job
-    of one transaction per file.
+    of one transaction per step of files.
     """
     _validation_check(validation)
     started = time.perf_counter()
@@ -162,8 +162,9 @@ def iati_import(
 def iati_run_create(
     *, paths: Iterable[str | Path], user=None, validation: str = "report"
 ) -> IatiImportRun:
-    """A run of several files, imported one file per transaction by ``iati_run_step`` (one
-    Celery task per file, ``iati.jobs``). Raises ``IatiImportError`` for a missing path."""
+    """A run of several files, imported a step of files (``STEP_BYTES`` of XML) per transaction
+    by ``iati_run_step`` (one Celery task per step, ``iati.jobs``), with progress per file. Raises
+    ``IatiImportError`` for a missing path."""
     _validation_check(validation)
     files = files_expand(paths)
     with transaction.atomic():
@@ -183,15 +184,35 @@ def iati_run_create(
     return run
 
 
-def iati_run_step(*, run_id: int) -> str | None:
-    """Import the run's next waiting file in one transaction, or finish the run when none is
-    left; returns "file", "done", "failed" or None (nothing to do: finished or gone).
+STEP_BYTES = 4 * 1024 * 1024  # XML a job reads per step: one Celery task, one transaction
 
-    Safe to repeat and to resume after a killed worker: a file is marked done in the
-    transaction that imports it, so a file cut short is rolled back and read again; a file with
-    the content (SHA-256) of one already done in the run is skipped.
+
+def _step_files(pending: list[IatiImportFile]) -> list[IatiImportFile]:
+    """The run's next step: the first waiting file, and those after it while their sizes add up
+    to at most ``STEP_BYTES``. On the registry's layout (thousands of files of a few hundred
+    activities) a task and a transaction per file cost more than the file: the run, its report,
+    the kind overrides and the registry's names loaded again, and a batch written per file."""
+    step, size = [], 0
+    for file in pending:
+        path = Path(file.path)
+        bytes_ = path.stat().st_size if path.is_file() else 0
+        if step and size + bytes_ > STEP_BYTES:
+            break
+        step.append(file)
+        size += bytes_
+    return step
+
+
+def iati_run_step(*, run_id: int) -> str | None:
+    """Import the run's next step of waiting files (``_step_files``: about ``STEP_BYTES`` of
+    XML, at least one file) in one transaction, or finish the run when none is left; returns
+    "file", "done", "failed" or None (nothing to do: finished or gone).
+
+    Safe to repeat and to resume after a killed worker: the files of a step are marked done in
+    the transaction that imports them, each with its own activities and seconds, so a step cut
+    short is rolled back and read again; a file with the content (SHA-256) of one already done
+    in the run (or earlier in the step) is skipped.
     """
-    started = time.perf_counter()
     try:
         with transaction.atomic():
             run = IatiImportRun.objects.select_for_update().filter(pk=run_id).first()
@@ -199,10 +220,10 @@ def iati_run_step(*, run_id: int) -> str | None:
                 return None
             report = ImportReport.from_json(run.report)
             history = HistoryWriter(user=run.user, reason="IATI import")
-            file = (
-                run.files.filter(status=IatiImportFile.Status.PENDING).order_by("position").first()
+            pending = list(
+                run.files.filter(status=IatiImportFile.Status.PENDING).order_by("position")
             )
-            if file is None:
+            if not pending:
                 _run_finish(run=run, report=report, history=history)
                 _run_staging_delete(run)
                 run.status = (
@@ -214,17 +235,37 @@ def iati_run_step(*, run_id: int) -> str | None:
                 if report.changed >= ANALYZE_AFTER_ROWS:
                     _tables_analyze(FILLED_MODELS)
                 return run.status
-            path = Path(file.path)
-            if not path.is_file():
-                raise IatiImportError(f"Nothing more was imported: {path} is gone.")
-            file.digest = file_digest(path)
-            if run.files.filter(status=IatiImportFile.Status.DONE, digest=file.digest).exists():
-                file.status = IatiImportFile.Status.SKIPPED
-            else:
-                file.activities = _RunImporter(run, report, history=history).file_import(path)
-                file.status = IatiImportFile.Status.DONE
-            file.seconds = round(time.perf_counter() - started, 2)
-            file.save(update_fields=["digest", "status", "activities", "seconds"])
+            done = set(
+                run.files.filter(status=IatiImportFile.Status.DONE).values_list("digest", flat=True)
+            )
+            importer = _RunImporter(run, report, history=history)
+            step = _step_files(pending)
+            for file in step:
+                started = time.perf_counter()
+                path = Path(file.path)
+                if not path.is_file():
+                    raise IatiImportError(f"Nothing more was imported: {path} is gone.")
+                file.digest = file_digest(path)
+                if file.digest in done:
+                    file.status = IatiImportFile.Status.SKIPPED
+                else:
+                    file.activities = importer.file_import(path, last=False)
+                    file.status = IatiImportFile.Status.DONE
+                    done.add(file.digest)
+                file.seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            importer.reading_end()  # the step's last batch: the time of its last file read
+            read = [file for file in step if file.status == IatiImportFile.Status.DONE]
+            if read:
+                read[-1].seconds += time.perf_counter() - started
+            _rows_update(
+                IatiImportFile,
+                ["digest", "status", "activities", "seconds"],
+                [
+                    (file.pk, file.digest, file.status, file.activities, round(file.seconds, 2))
+                    for file in step
+                ],
+            )
             run.report = report.as_json()
             run.save(update_fields=["report"])
             return "file"
@@ -232,8 +273,8 @@ def iati_run_step(*, run_id: int) -> str | None:
         message = (
             f"{error.path}: {error.reason}." if isinstance(error, IatiFileError) else str(error)
         )
-        # The file's transaction is rolled back; files done before it stay, and so does their
-        # staging: the run can be resumed once the file is fixed.
+        # The step's transaction is rolled back; the steps done before it stay, and so does
+        # their staging: the run can be resumed once the file is fixed.
         IatiImportRun.objects.filter(pk=run_id).update(
             status=IatiImportRun.Status.FAILED, error=message
         )

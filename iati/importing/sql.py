@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from index.models import Engagement, EngagementParticipant
 from stakeholders.imports.services import HistoryWriter
-from stakeholders.models import ExternalIdentifier, Outcome, Stake, Stakeholder
+from stakeholders.models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder
 
 from ..models import (
     IatiActivity,
@@ -61,16 +61,31 @@ def _rows_update(model, fields: list[str], rows: list[tuple]) -> None:
 
 
 def _filled_models():
-    return (
+    """The tables an import fills, with their change history (the bulk history writes grow
+    those as fast as the tables themselves: hundreds of thousands of rows for a large run)."""
+    filled = (
         IatiActivity,
         Stakeholder,
         ExternalIdentifier,
+        Sector,
         Outcome,
         Stake,
         Engagement,
         EngagementParticipant,
         Engagement.outcomes.through,
     )
+    histories = [
+        Stakeholder.history.model,
+        Stakeholder.history.model.sectors.model,
+        ExternalIdentifier.history.model,
+        Sector.history.model,
+        Outcome.history.model,
+        Stake.history.model,
+        Engagement.history.model,
+        Engagement.history.model.outcomes.model,
+        EngagementParticipant.history.model,
+    ]
+    return (*filled, *histories)
 
 
 FILLED_MODELS = _filled_models()

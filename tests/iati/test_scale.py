@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from iati.importing import collecting, iati_import
+from iati.importing import collecting, iati_import, runs
 from iati.jobs import iati_folder_job_create, iati_job_resume, iati_job_step
 from iati.models import (
     IatiActivity,
@@ -151,6 +151,7 @@ def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
     shutil.copy(paths[0], folder / "synthetic-0004-copy.xml")  # same content: skipped by digest
     expected, _ = whole_import_then_undone([*paths, folder / "synthetic-0003.xml"])
     monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 150)
+    monkeypatch.setattr(runs, "STEP_BYTES", 0)  # a step of one file each
 
     # The job, with its tasks run one by one here; the worker dies during the third file.
     monkeypatch.setattr("iati.jobs._step_enqueue", lambda token: None)
@@ -191,6 +192,53 @@ def test_a_folder_job_resumes_after_a_killed_worker_with_the_same_result(
         pass
     assert registry() == expected
     assert IatiImportRun.objects.get(token=again).report["counts"]["stakes"]["created"] == 0
+
+
+def test_a_job_reads_steps_of_files_and_a_killed_step_is_read_again_whole(
+    monkeypatch, tmp_path, administrator
+):
+    """Files are read a step (``STEP_BYTES`` of XML) per task and transaction, each file keeping
+    its own progress; a worker killed in a step loses the whole step, never a part of it."""
+    folder = tmp_path / "registry"
+    paths = synthetic_folder_write(folder, 500, 5)
+    # Read first (names sort "-copy" before "."), so that its original is skipped in the step.
+    shutil.copy(paths[0], folder / "synthetic-0000-copy.xml")
+    expected, _ = whole_import_then_undone(paths)
+    monkeypatch.setattr(collecting, "FLUSH_ACTIVITIES", 70)  # batches cut across files
+    monkeypatch.setattr(runs, "STEP_BYTES", 2 * max(path.stat().st_size for path in paths))
+    monkeypatch.setattr("iati.jobs._step_enqueue", lambda token: None)
+    monkeypatch.setattr("iati.jobs._eager", lambda: False)
+    token = iati_folder_job_create(user=administrator, paths=[folder])
+    run = IatiImportRun.objects.get(token=token)
+
+    def progress() -> list[tuple[str, int]]:
+        return list(run.files.order_by("position").values_list("status", "activities"))
+
+    assert iati_job_step(token=token) == "file"
+    assert progress() == [("done", 100), ("skipped", 0), *[("pending", 0)] * 4]
+    real = collecting._RunImporter.file_import
+
+    def dies_in_the_second_file_of_a_step(self, path, **kwargs):
+        read = real(self, path, **kwargs)
+        if path.name == "synthetic-0002.xml":
+            raise SystemExit("worker killed")  # after a batch of the step was written
+        return read
+
+    monkeypatch.setattr(collecting._RunImporter, "file_import", dies_in_the_second_file_of_a_step)
+    with pytest.raises(SystemExit):
+        iati_job_step(token=token)
+    # The step's first file (read, its batches written) is rolled back with it.
+    assert progress() == [("done", 100), ("skipped", 0), *[("pending", 0)] * 4]
+    assert IatiActivity.objects.count() == 100
+    monkeypatch.setattr(collecting._RunImporter, "file_import", real)
+
+    iati_job_resume(token=token)
+    assert [iati_job_step(token=token) for _ in range(3)] == ["file", "file", "done"]
+    assert progress() == [("done", 100), ("skipped", 0), *[("done", 100)] * 4]
+    assert registry() == expected
+    report = IatiImportRun.objects.get(token=token).report
+    assert report["activities_read"] == 500
+    assert report["counts"]["activities"]["created"] == 500
 
 
 def test_a_folder_job_runs_as_tasks_and_shows_progress_per_file(

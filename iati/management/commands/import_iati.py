@@ -32,8 +32,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--job",
             action="store_true",
-            help="Queue the files as one background job, one Celery task per file, with progress "
-            "per file on its page (/registry/iati/TOKEN/, for --user); prints the token.",
+            help="Queue the files as one background job, one Celery task per step of files "
+            "(about 4 MB of XML), with progress per file on its page (/registry/iati/TOKEN/, "
+            "for --user); prints the token.",
         )
         parser.add_argument(
             "--resume",
