@@ -438,7 +438,9 @@ def _steps(world: World, *, hidden: bool, clock, run_on_commit) -> None:
         # actor ended. What the hidden edits set off (refreshes of candidates, coalitions, graph
         # metrics, queued tasks) must leave nothing the uncleared can tell apart.
         stake = world.actors["ngo"].stakes.get(outcome=world.outcomes["water"])
-        registry.stake_update(stake=stake, position="supports", assessed_on=datetime.date(2026, 11, 1))
+        registry.stake_update(
+            stake=stake, position="supports", assessed_on=datetime.date(2026, 11, 1)
+        )
         tie = world.actors["foundation"].ties_out.get(to_stakeholder=world.actors["ngo"])
         registry.tie_update(tie=tie, end_date=datetime.date(2026, 11, 1))
         if hidden:
