@@ -6,4 +6,5 @@ class StakeholdersConfig(AppConfig):
     verbose_name = "Stakeholder registry"
 
     def ready(self) -> None:
-        from . import merging, signals  # noqa: F401  (merge policies; the change signals)
+        # merge policies (the left stakes' decisions' too); the change signals
+        from . import left_stakes, merging, signals  # noqa: F401

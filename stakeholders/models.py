@@ -189,6 +189,18 @@ class Stakeholder(models.Model):
         max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
     )
     source = models.CharField(max_length=300, blank=True, editable=False)
+    # An IATI-made actor's source as data, rendered per reader (``stakeholders.provenance``): the
+    # activity it was first read in and the stakeholder that published it, whom an uncleared
+    # reader never sees named.
+    source_activity = models.CharField(max_length=200, blank=True, editable=False)
+    source_publisher = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_sources",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -701,3 +713,6 @@ class DuplicateDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"Not duplicates: {self.stakeholder_a_id} + {self.stakeholder_b_id}"
+
+
+from .left_stakes_models import LeftStakesDecision  # noqa: E402, F401  (its own module)
