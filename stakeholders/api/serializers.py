@@ -192,6 +192,15 @@ STAKEHOLDER_EXAMPLE = {
 }
 
 
+class StakeholderListSerializer(serializers.ListSerializer):
+    """A page of stakeholders: their provenance read for the requester in one go."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["provenance"] = stakeholders_provenance(rows, user=_request_user(self))
+        return super().to_representation(rows)
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
@@ -221,15 +230,6 @@ STAKEHOLDER_EXAMPLE = {
         ),
     ]
 )
-class StakeholderListSerializer(serializers.ListSerializer):
-    """A page of stakeholders: their provenance read for the requester in one go."""
-
-    def to_representation(self, data):
-        rows = list(data.all() if hasattr(data, "all") else data)
-        self.child.context["provenance"] = stakeholders_provenance(rows, user=_request_user(self))
-        return super().to_representation(rows)
-
-
 class StakeholderSerializer(RegistrySerializer):
     """An actor with a stake in outcomes: a state, an NGO, a firm, a diaspora or women's group…"""
 
