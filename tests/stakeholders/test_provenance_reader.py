@@ -58,29 +58,6 @@ def test_a_hidden_publisher_is_named_only_to_the_cleared(analyst, cleared_analys
     assert stakeholder_provenance(without, user=analyst).text == seen[by_secret.pk].text
 
 
-def test_older_rows_naming_a_hidden_publisher_only_in_their_text_are_judged_too(
-    analyst, cleared_analyst
-):
-    secret = StakeholderFactory(name="Quiet Donor", sensitivity=Sensitivity.RESTRICTED)
-    ExternalIdentifier.objects.create(
-        stakeholder=secret, scheme=IdentifierScheme.IATI_ORG, value="XM-QUIET-1"
-    )
-    old = StakeholderFactory(
-        name="Women of Gao",
-        origin="iati",
-        source="IATI activity XM-QUIET-1-A of publisher XM-QUIET-1",
-    )
-    other = StakeholderFactory(
-        name="Gao Water Users",
-        origin="iati",
-        source="IATI activity XM-OPEN-1-A of publisher XM-OPEN-1",
-    )
-    seen = stakeholders_provenance([old, other], user=analyst)
-    assert seen[old.pk].text == "IATI import"
-    assert seen[other.pk].text == "IATI activity XM-OPEN-1-A of publisher XM-OPEN-1"
-    assert stakeholder_provenance(old, user=cleared_analyst).text == old.source
-
-
 def test_the_importer_records_the_activity_and_its_publisher(tmp_path, analyst, cleared_analyst):
     secret = StakeholderFactory(name="Test Org", sensitivity=Sensitivity.RESTRICTED)
     ExternalIdentifier.objects.create(
