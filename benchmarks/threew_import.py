@@ -7,8 +7,11 @@ countries), then times on the database in DATABASE_URL (migrated first; use a th
 the rows stay):
   1. the import (everything new: stakeholders, outcomes, stakes, ties),
   2. the same file again (every row unchanged, found by its digest).
-Prints ONE JSON line: seconds and rows per second per step, the process's peak memory (max RSS),
-the load average before and after, and a **reference** measured in the same run on the same
+Prints ONE JSON line: seconds (wall) and rows per second per step, the CPU seconds of this
+process and of its PostgreSQL backend per step (``rows_per_cpu_second``: what a quiet machine
+would give, as the neighbours of a shared one inflate wall time, not CPU time), the process's
+peak memory (max RSS) before the import and after each step, the load average before and after
+each step, and a **reference** measured in the same run on the same
 file: a plain ``csv.reader`` pass over it (best of 3) — the floor of reading the rows.
 ``vs_reference`` gives each step as a multiple of it, which compares across machines.
 
@@ -79,6 +82,20 @@ def write_file(path: Path, *, rows: int, orgs: int, run: str) -> None:
             )
 
 
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server is elsewhere
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -98,16 +115,40 @@ def main() -> None:
                 for _ in csv.reader(handle):
                     pass
 
+        pid = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+        figures["max_rss_mb_before_import"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )
         reference = best_of(plain_pass)
         figures["reference_csv_reader_seconds"] = round(reference, 3)
         for step in ("import", "reimport"):
-            started = time.perf_counter()
+            load_before = load_average()
+            backend_before = backend_cpu_seconds(pid) if pid else None
+            cpu_before, started = own_cpu_seconds(), time.perf_counter()
             report = threew_import(path=path, source_name=f"Bench 3W {run}")
             seconds = time.perf_counter() - started
+            cpu = own_cpu_seconds() - cpu_before
+            backend_after = backend_cpu_seconds(pid) if pid else None
+            backend = None if backend_before is None else backend_after - backend_before
             figures[step] = {
                 "seconds": round(seconds, 2),
                 "rows_per_second": round(args.rows / seconds),
                 "vs_reference": ratio(seconds, reference, 1),
+                "cpu_seconds": {
+                    "importer": round(cpu, 1),
+                    "database": None if backend is None else round(backend, 1),
+                },
+                "rows_per_cpu_second": round(args.rows / (cpu + (backend or 0))),
+                "cpu_vs_reference": ratio(cpu + (backend or 0), reference, 1),
+                "max_rss_mb_so_far": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                ),
+                "load_before": load_before,
+                "load_after": load_average(),
                 "rows_imported": report.rows_imported,
                 "rows_unchanged": report.rows_unchanged,
                 "created": dict(report.created),

@@ -8,7 +8,8 @@ class StakeholdersConfig(AppConfig):
     def ready(self) -> None:
         from smartdiplomacy.jobs.registry import clearance_register
 
-        from . import merging, signals  # noqa: F401  (merge policies; the change signals)
+        # merge policies (the left stakes' decisions' too); the change signals
+        from . import left_stakes, merging, signals  # noqa: F401
         from .imports.jobs import import_jobs_register
         from .selectors import user_is_cleared
 

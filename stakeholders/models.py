@@ -172,6 +172,18 @@ class Stakeholder(models.Model):
         max_length=10, choices=Origin.choices, default=Origin.CURATED, db_index=True, editable=False
     )
     source = models.CharField(max_length=300, blank=True, editable=False)
+    # An IATI-made actor's source as data, rendered per reader (``stakeholders.provenance``): the
+    # activity it was first read in and the stakeholder that published it, whom an uncleared
+    # reader never sees named.
+    source_activity = models.CharField(max_length=200, blank=True, editable=False)
+    source_publisher = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_sources",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -489,6 +501,7 @@ class ImportJob(models.Model):
 # Stakes and ties, merge records and dismissals live in modules of their own; Django finds an
 # app's models through this module, so they are imported here (and ``from stakeholders.models
 # import Stake`` keeps working).
+from .left_stakes_models import LeftStakesDecision  # noqa: E402
 from .merge_models import DuplicateDismissal, MergeRecord  # noqa: E402
 from .relation_models import HistoricalStake, HistoricalTie, Stake, Tie  # noqa: E402
 
@@ -499,6 +512,7 @@ __all__ = [
     "HistoricalStake",
     "HistoricalTie",
     "ImportJob",
+    "LeftStakesDecision",
     "MergeRecord",
     "Outcome",
     "Sector",

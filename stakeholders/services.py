@@ -67,7 +67,13 @@ STAKEHOLDER_FIELDS = (
     "latitude",
     "longitude",
 )
-STAKEHOLDER_PROVENANCE = ("origin", "source", "recorded_name")
+STAKEHOLDER_PROVENANCE = (
+    "origin",
+    "source",
+    "recorded_name",
+    "source_activity",
+    "source_publisher",
+)
 OUTCOME_FIELDS = (
     "title",
     "theme",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import as_of_views, merge_views, outcome_views, relation_views, views
+from . import as_of_views, left_stakes_views, merge_views, outcome_views, relation_views, views
 
 app_name = "stakeholders"
 
@@ -46,6 +46,7 @@ urlpatterns = [
     path("outcomes/export.csv", outcome_views.outcome_export, name="outcome_export"),
     path("outcomes/new/", outcome_views.outcome_create, name="outcome_create"),
     path("outcomes/merge/", merge_views.outcome_merge_page, name="outcome_merge"),
+    path("outcomes/left-stakes/", left_stakes_views.left_stakes_page, name="left_stakes"),
     path("outcomes/<int:pk>/", outcome_views.outcome_detail, name="outcome_detail"),
     path("outcomes/<int:pk>/edit/", outcome_views.outcome_update, name="outcome_update"),
     path("outcomes/<int:pk>/delete/", outcome_views.outcome_delete, name="outcome_delete"),

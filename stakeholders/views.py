@@ -27,6 +27,7 @@ from .exports import stakeholder_export_response
 from .filtersets import StakeholderFilterSet
 from .forms import StakeForm, StakeholderBulkForm, StakeholderForm
 from .models import Sector
+from .provenance import provenance_attach, stakeholder_provenance
 from .selectors import (
     relation_dates_as_seen,
     sensitivities_visible_to,
@@ -64,6 +65,7 @@ def _stakeholder_columns(is_cleared: bool) -> list[Column]:
         Column("women_led", "Women-led"),
         Column("digital_presence", "Digital presence", default=False),
         Column("tags", "Tags"),
+        Column("source", "Source"),
     ]
     if is_cleared:
         columns.append(Column("sensitivity", "Sensitivity"))
@@ -84,6 +86,8 @@ def stakeholder_list(request):
         default_per_page=PAGE_SIZE,
     )
     page = _paginate(request, _with_tags(filterset.qs, tools), tools.per_page)
+    if tools.shows.get("source"):
+        page.object_list = provenance_attach(page.object_list, user=request.user)
     _origin_facets(filterset, queryset=stakeholder_visible_to(request.user))
     return render(
         request,
@@ -158,6 +162,7 @@ def stakeholder_detail(request, pk: int):
         "ties": [_tie_row(tie, stakeholder) for tie in ties],
         "history": _readable_history(history, user),
         "is_cleared": user_is_cleared(user),
+        "provenance": stakeholder_provenance(stakeholder, user=user),
     }
     if user.has_perm("stakeholders.add_stake"):
         context["stake_form"] = StakeForm(user=user, stakeholder=stakeholder)

@@ -241,18 +241,27 @@ class _RunImporter:
         influence: dict[int, float] = {}  # slot → strongest role
         publisher = activity.reporting_org.ref if activity.reporting_org else ""
         source = _activity_source(activity)
+        first_read: list[IatiStagedOrg] = []  # new here: this activity is their source
         for org in activity.participating_orgs:
             found = orgs.get(org, source=source)
             found.role_set.add(org.role)
             if publisher:
                 found.publisher_set.add(publisher)
+            if found.pk is None and not hasattr(found, "source_activity"):
+                first_read.append(found)
             value = mapping.influence_for_role(org.role)
             influence[found.slot] = max(influence.get(found.slot, 0.0), value)
+        reporting = None
         if activity.reporting_org and (activity.reporting_org.ref or activity.reporting_org.name):
-            found = orgs.get(activity.reporting_org, source=source)
+            reporting = found = orgs.get(activity.reporting_org, source=source)
             if publisher:
                 found.publisher_set.add(publisher)
+            if found.pk is None and not hasattr(found, "source_activity"):
+                first_read.append(found)
             influence.setdefault(found.slot, mapping.REPORTING_INFLUENCE)
+        for found in first_read:
+            # Provenance as data (``Stakeholder.source_activity`` / ``source_publisher``).
+            found.source_activity, found.publisher_row = activity.identifier, reporting
         for slot in influence:
             orgs.rows[slot].activity_count += 1
         budget = activity.budget_total if (activity.budget_total or 0) > 0 else 0.0
@@ -343,6 +352,7 @@ class _RunImporter:
             Stakeholder.objects.bulk_create(created[start : start + BATCH_SIZE])
         for org, row in zip(created_orgs, created, strict=True):
             org.stakeholder_id, org.created_here = row.pk, True
+        _publishers_link(created_orgs)
         self.report.counts["stakeholders"].created += len(created)
 
     # --- outcomes and stakes' running aggregates ---------------------------------------------
@@ -506,6 +516,21 @@ def _sources_without_hidden_publishers(created: list[Stakeholder]) -> None:
     for row in created:
         if PUBLISHER_MARK in row.source and row.source.rsplit(PUBLISHER_MARK, 1)[1] in hidden:
             row.source = "IATI import"
+
+
+def _publishers_link(created: list[IatiStagedOrg]) -> None:
+    """The stakeholders just made from organisations first read in an activity record that
+    activity and its publisher: the stakeholder the reporting organisation is (matched among
+    those the importer may see, or made by this import). ``stakeholders.provenance`` names the
+    publisher only to readers who may see it."""
+    rows = [
+        (org.stakeholder_id, org.source_activity[:200], org.publisher_row.stakeholder_id)
+        for org in created
+        if getattr(org, "source_activity", "")
+        and getattr(org, "publisher_row", None) is not None
+        and org.publisher_row.stakeholder_id is not None
+    ]
+    _rows_update(Stakeholder, ["source_activity", "source_publisher"], rows)
 
 
 def _activity_source(activity: Activity) -> str:

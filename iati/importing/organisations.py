@@ -120,6 +120,8 @@ def _truncated_aliases_fold(*, run: IatiImportRun, report: ImportReport) -> set[
         historical.objects.filter(id__in=moved).update(stakeholder_id=new)
         EngagementParticipant.objects.filter(pk__in=dropped).delete()
         historical.objects.filter(id__in=dropped).delete()
+        # What the cut one published was published by the full one.
+        Stakeholder.objects.filter(source_publisher_id=old).update(source_publisher_id=new)
         Stakeholder.objects.filter(pk=old).delete()
         # Made by this run and folded before its history was written: it never existed.
         Stakeholder.history.model.objects.filter(id=old).delete()

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from ..choices import Capability, IdentifierScheme, Sensitivity
 from ..models import ExternalIdentifier, Outcome, Sector, Stake, Stakeholder, Tie
+from ..provenance import stakeholder_provenance, stakeholders_provenance
 from ..selectors import sensitivities_visible_to, stakeholder_visible_to
 
 CAPABILITY_NAMES = [member.name.lower() for member in Capability]
@@ -191,6 +192,15 @@ STAKEHOLDER_EXAMPLE = {
 }
 
 
+class StakeholderListSerializer(serializers.ListSerializer):
+    """A page of stakeholders: their provenance read for the requester in one go."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["provenance"] = stakeholders_provenance(rows, user=_request_user(self))
+        return super().to_representation(rows)
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
@@ -261,11 +271,25 @@ class StakeholderSerializer(RegistrySerializer):
         "replaces the stakeholder's identifiers.",
     )
 
+    source = serializers.SerializerMethodField(
+        help_text='Where the record came from, as you may read it: "curated", "CSV import #n", '
+        '"IATI activity X of publisher Y" ("IATI import" when the publisher is not yours to '
+        'see), "3W <source> row N".'
+    )
+
     stray_errors_field = "name"
     error_field_aliases = {scheme: "external_ids" for scheme in IdentifierScheme.values}
 
+    def get_source(self, obj) -> str:
+        by_id = self.context.get("provenance") or {}
+        found = by_id.get(obj.pk)
+        if found is None:
+            found = stakeholder_provenance(obj, user=_request_user(self))
+        return found.text
+
     class Meta:
         model = Stakeholder
+        list_serializer_class = StakeholderListSerializer
         fields = [
             "id",
             "name",

@@ -41,6 +41,7 @@ from relationships import services as relationships
 from stakeholders import services as registry
 from stakeholders.choices import Capability, Kind, Scope, Sensitivity, Theme, TieKind
 from stakeholders.duplicates import duplicate_dismiss
+from stakeholders.left_stakes import left_stake_decide, left_stakes_visible_to
 from stakeholders.merging import stakeholder_merge
 from stakeholders.models import Sector, Stakeholder
 from stakeholders.outcome_merging import outcome_merge
@@ -664,8 +665,25 @@ def _provenance(world: World, *, hidden: bool, step) -> None:
                 from_stakeholder=a["h_imported"], to_stakeholder=a["ngo"],
                 kind=TieKind.PARTNERS_WITH, source="3W Harness row 3", origin="3w",
             )  # fmt: skip
+            # A restricted publisher: the provenance of what its activities made names it to
+            # the cleared only; the others read what they would had the import linked none.
+            a["h_publisher"] = registry.stakeholder_create(
+                name="Harness Quiet Donor", kind=Kind.FOUNDATION, sensitivity=Sensitivity.RESTRICTED,
+                origin="iati", source="IATI import", source_activity="XM-HARNESS-88-1",
+            )  # fmt: skip
     with step():
         registry.outcome_promote(outcome=o["promoted"], user=users["officer"])
+        # IATI-made public actors with their source as data: one published by a public actor
+        # (named to everyone), one by the hidden publisher (none in the world without it).
+        a["published"] = registry.stakeholder_create(
+            name="Timbuktu Water Users", kind=Kind.GRASSROOTS, country="ML", origin="iati",
+            source="IATI import", source_activity="XM-HARNESS-88-1",
+            source_publisher=a.get("h_publisher"),
+        )  # fmt: skip
+        registry.stakeholder_create(
+            name="Kidal Herders Union", kind=Kind.GRASSROOTS, country="ML", origin="iati",
+            source="IATI import", source_activity="XM-HARNESS-77-2", source_publisher=a["imported"],
+        )  # fmt: skip
     with step():
         # Tags: one a public and a hidden actor share, one only a hidden actor carries (never to
         # be listed, offered or counted for the uncleared), one on an outcome; a bulk tag edit
@@ -716,6 +734,13 @@ def _outcome_merges(world: World, *, hidden: bool, step) -> None:
         outcome_merge(
             survivor=o["promoted"], others=[o["promoted_dup"]], values={}, user=users["officer"]
         )
+    with step():
+        # The hidden stake that merge left on the archived outcome: the cleared officer keeps it
+        # there (a decision only cleared readers see; the left stakes page is the same for the
+        # others in both worlds: empty).
+        if hidden:
+            left = left_stakes_visible_to(users["cleared"]).get(outcome=o["promoted_dup"])
+            left_stake_decide(stake=left, action="keep", user=users["cleared"], note="reviewed")
 
 
 def _iati(world: World, *, hidden: bool) -> None:

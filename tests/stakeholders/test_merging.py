@@ -14,6 +14,7 @@ from stakeholders.merging import stakeholder_merge, stakeholder_references
 from stakeholders.models import (
     DuplicateDismissal,
     ExternalIdentifier,
+    LeftStakesDecision,
     MergeRecord,
     Outcome,
     Stake,
@@ -87,6 +88,14 @@ def _world(officer):
     TieFactory(from_stakeholder=partner, to_stakeholder=dup2, kind=TieKind.PARTNERS_WITH)
     TieFactory(from_stakeholder=survivor, to_stakeholder=partner, kind=TieKind.PARTNERS_WITH)
     stakeholder_update(stakeholder=child, parent=dup)
+    # A decision on a duplicate's stake left on an archived outcome (the left stakes review).
+    LeftStakesDecision.objects.create(
+        stakeholder=dup2, from_outcome=own, action=LeftStakesDecision.Action.KEEP
+    )
+    # An IATI-made actor whose publisher was a duplicate (provenance): it now names the survivor.
+    Stakeholder.objects.filter(pk=partner.pk).update(
+        origin="iati", source_activity="XM-DUP-1", source_publisher=dup
+    )
     ExternalIdentifier.objects.create(stakeholder=dup, scheme=IdentifierScheme.IATI_ORG, value="X")
     ExternalIdentifier.objects.create(stakeholder=dup2, scheme=IdentifierScheme.IATI_ORG, value="X")
     dup.sectors.add(SectorFactory())
