@@ -99,6 +99,53 @@ def copy_out_csv(cursor, query: str) -> str:
     return b"".join(parts).decode()
 
 
+class _BytesSink:
+    """A file-like ``write()`` into one growing bytearray (psycopg2's COPY TO writes here)."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def write(self, piece) -> int:
+        self.data += piece
+        return len(piece)
+
+
+_PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def copy_out_binary_value(cursor, query: str) -> bytes | None:
+    """The single value of a one-column ``query`` (values already bound) as raw bytes, through
+    ``COPY (query) TO STDOUT WITH (FORMAT binary)``: a bytea arrives as itself instead of hex
+    text twice its size. None when the query has no row or the value is NULL."""
+    sql = f"COPY ({query}) TO STDOUT WITH (FORMAT binary)"
+    raw = _raw(cursor)
+    sink = _BytesSink()
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        raw.copy_expert(sql, sink, size=CHUNK_BYTES)
+    else:  # psycopg 3
+        with raw.copy(sql) as copy:
+            for piece in copy:
+                sink.write(piece)
+    data = memoryview(sink.data)
+    if data[: len(_PGCOPY_SIGNATURE)] != _PGCOPY_SIGNATURE:
+        raise ValueError("not PostgreSQL's binary COPY format")
+    position = len(_PGCOPY_SIGNATURE) + 4  # the flags
+    extension = int.from_bytes(data[position : position + 4], "big")
+    position += 4 + extension
+    fields = int.from_bytes(data[position : position + 2], "big", signed=True)
+    if fields == -1:  # the trailer: no row
+        return None
+    if fields != 1:
+        raise ValueError(f"expected one column, got {fields}")
+    length = int.from_bytes(data[position + 2 : position + 6], "big", signed=True)
+    if length < 0:
+        return None
+    start = position + 6
+    value = bytes(data[start : start + length])
+    data.release()
+    return value
+
+
 @contextmanager
 def staging_table(cursor, *, name: str, like: str, columns: Sequence[str]) -> Iterator[str]:
     """A temporary table ``name`` with the types of ``like``'s ``columns`` and no rows, dropped

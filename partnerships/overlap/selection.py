@@ -52,13 +52,21 @@ class Selection:
         )  # fmt: skip
 
     @classmethod
-    def concatenate(cls, parts: list[Selection], kept: int = 1) -> Selection:
+    def concatenate(
+        cls, parts: list[Selection], kept: int = 1, *, consume: bool = False
+    ) -> Selection:
+        """The parts one after the other. With ``consume`` each part's column is released once
+        it is copied, so that the parts and the whole are never all in memory at once."""
         parts = [part for part in parts if len(part)]
         if not parts:
             return cls.empty(kept)
-        return cls(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        )
+        columns = {}
+        for f in fields(cls):
+            columns[f.name] = np.concatenate([getattr(p, f.name) for p in parts])
+            if consume:
+                for part in parts:
+                    setattr(part, f.name, getattr(part, f.name)[:0])
+        return cls(**columns)
 
     def to_bytes(self) -> bytes:
         """The columns as one ``.npz`` payload, each in the narrowest type that holds its values
