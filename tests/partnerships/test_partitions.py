@@ -136,3 +136,22 @@ def test_the_table_is_partitioned_by_run_with_a_two_column_key():
         partition_key, primary_key = cursor.fetchone()
     assert partition_key == "LIST (run_id)"
     assert primary_key == "PRIMARY KEY (id, run_id)"
+
+
+@on_postgresql
+def test_the_harm_harness_gives_the_partitioned_table_one_id_range(small_registry, run_overlap):
+    from tests.harm import doors
+
+    run_overlap()
+    tables = [table for table, _column, _sequence in doors._sequenced_tables()]
+    assert "partnerships_candidate" in tables
+    assert not [
+        t
+        for t in tables
+        if t.startswith(("partnerships_candidate_run_", "partnerships_candidate_default"))
+    ]
+    starts = doors.id_ranges_assign()
+    run = run_overlap()
+    ids = list(Candidate.objects.filter(run=run).values_list("pk", flat=True))
+    start = starts["partnerships_candidate"]
+    assert ids and all(start <= pk < start + doors.RANGE for pk in ids)
