@@ -10,9 +10,16 @@ import datetime
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.db import connection
+
+
+class Readable(Protocol):
+    """Anything with a file's ``read(size)``: COPY's data streamed in pieces."""
+
+    def read(self, size: int = ..., /) -> str | bytes: ...
+
 
 # Written to psycopg 3's copy in pieces of this size (psycopg2 reads the file itself).
 CHUNK_BYTES = 1 << 20
@@ -53,7 +60,7 @@ def copy_in(
     *,
     table: str,
     columns: Sequence[str],
-    data: str | bytes | IO,
+    data: str | bytes | IO | Readable,
     binary: bool = False,
 ) -> None:
     """``COPY table (columns) FROM STDIN``: ``data`` in text format (str) or PostgreSQL's binary
@@ -75,7 +82,7 @@ def _as_file(data: str | bytes) -> IO:
     return io.StringIO(data) if isinstance(data, str) else io.BytesIO(data)
 
 
-def _pieces(data: str | bytes | IO) -> Iterator[str | bytes]:
+def _pieces(data: str | bytes | IO | Readable) -> Iterator[str | bytes]:
     if not hasattr(data, "read"):
         yield data
         return
