@@ -475,6 +475,8 @@ def merge_pairs(selection: Selection, *, consume: bool = False) -> Selection:
     first = first.astype(bool)
     del a, b
     audiences = selection.audiences[order]
+    if consume:
+        selection.release("audiences")
     if len(order):
         audiences = np.bitwise_or.reduceat(audiences, np.flatnonzero(first))
     keep = order[first]
@@ -491,7 +493,7 @@ def merge_pairs(selection: Selection, *, consume: bool = False) -> Selection:
         columns[name] = values[keep]
         del values
         if consume:
-            setattr(selection, name, getattr(selection, name)[:0])
+            selection.release(name)
     return Selection(**columns, audiences=audiences.astype(np.uint8))
 
 

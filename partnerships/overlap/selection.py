@@ -35,6 +35,12 @@ class Selection:
     def __len__(self) -> int:
         return len(self.src)
 
+    def release(self, name: str) -> None:
+        """Replace a column by an empty one of its type, so that its memory is freed (a slice
+        such as ``values[:0]`` would keep the whole buffer alive as its base)."""
+        values = getattr(self, name)
+        setattr(self, name, np.empty((0, *values.shape[1:]), dtype=values.dtype))
+
     def take(self, index) -> Selection:
         return Selection(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
@@ -65,7 +71,7 @@ class Selection:
             columns[f.name] = np.concatenate([getattr(p, f.name) for p in parts])
             if consume:
                 for part in parts:
-                    setattr(part, f.name, getattr(part, f.name)[:0])
+                    part.release(f.name)
         return cls(**columns)
 
     def to_bytes(self) -> bytes:
