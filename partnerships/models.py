@@ -209,7 +209,9 @@ class Candidate(models.Model):
     # constraints (checking three per row at commit would cost more than the write itself) and
     # only the indexes readers need. Deleting a run or a stakeholder still deletes its candidates
     # (Django's cascade), and readers reach candidates through joins to both actors, so a row
-    # whose actor vanished mid-run is never shown and goes with the next run.
+    # whose actor vanished mid-run is never shown and goes with the next run. On PostgreSQL the
+    # table is partitioned by run (migration 0012, ``overlap/partitions.py``): its primary key
+    # there is (id, run_id), ids still come from one sequence, and Django knows rows by id.
     run = models.ForeignKey(
         OverlapRun,
         on_delete=models.CASCADE,

@@ -10,9 +10,16 @@ import datetime
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.db import connection
+
+
+class Readable(Protocol):
+    """Anything with a file's ``read(size)``: COPY's data streamed in pieces."""
+
+    def read(self, size: int = ..., /) -> str | bytes: ...
+
 
 # Written to psycopg 3's copy in pieces of this size (psycopg2 reads the file itself).
 CHUNK_BYTES = 1 << 20
@@ -53,7 +60,7 @@ def copy_in(
     *,
     table: str,
     columns: Sequence[str],
-    data: str | bytes | IO,
+    data: str | bytes | IO | Readable,
     binary: bool = False,
 ) -> None:
     """``COPY table (columns) FROM STDIN``: ``data`` in text format (str) or PostgreSQL's binary
@@ -75,7 +82,7 @@ def _as_file(data: str | bytes) -> IO:
     return io.StringIO(data) if isinstance(data, str) else io.BytesIO(data)
 
 
-def _pieces(data: str | bytes | IO) -> Iterator[str | bytes]:
+def _pieces(data: str | bytes | IO | Readable) -> Iterator[str | bytes]:
     if not hasattr(data, "read"):
         yield data
         return
@@ -97,6 +104,53 @@ def copy_out_csv(cursor, query: str) -> str:
         for piece in copy:
             parts.append(bytes(piece))
     return b"".join(parts).decode()
+
+
+class _BytesSink:
+    """A file-like ``write()`` into one growing bytearray (psycopg2's COPY TO writes here)."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def write(self, piece) -> int:
+        self.data += piece
+        return len(piece)
+
+
+_PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def copy_out_binary_value(cursor, query: str) -> bytes | None:
+    """The single value of a one-column ``query`` (values already bound) as raw bytes, through
+    ``COPY (query) TO STDOUT WITH (FORMAT binary)``: a bytea arrives as itself instead of hex
+    text twice its size. None when the query has no row or the value is NULL."""
+    sql = f"COPY ({query}) TO STDOUT WITH (FORMAT binary)"
+    raw = _raw(cursor)
+    sink = _BytesSink()
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        raw.copy_expert(sql, sink, size=CHUNK_BYTES)
+    else:  # psycopg 3
+        with raw.copy(sql) as copy:
+            for piece in copy:
+                sink.write(piece)
+    data = memoryview(sink.data)
+    if data[: len(_PGCOPY_SIGNATURE)] != _PGCOPY_SIGNATURE:
+        raise ValueError("not PostgreSQL's binary COPY format")
+    position = len(_PGCOPY_SIGNATURE) + 4  # the flags
+    extension = int.from_bytes(data[position : position + 4], "big")
+    position += 4 + extension
+    fields = int.from_bytes(data[position : position + 2], "big", signed=True)
+    if fields == -1:  # the trailer: no row
+        return None
+    if fields != 1:
+        raise ValueError(f"expected one column, got {fields}")
+    length = int.from_bytes(data[position + 2 : position + 6], "big", signed=True)
+    if length < 0:
+        return None
+    start = position + 6
+    value = bytes(data[start : start + length])
+    data.release()
+    return value
 
 
 @contextmanager

@@ -80,6 +80,8 @@ the second audience costs only the restricted actors' share of the work.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
@@ -453,25 +455,46 @@ def score_given_pairs(
     return _to_ids(registry, with_shared(registry, scored, params.shared_outcomes_kept))
 
 
-def merge_pairs(selection: Selection) -> Selection:
+def merge_pairs(selection: Selection, *, consume: bool = False) -> Selection:
     """Turn directed selections into unordered pairs (``src < dst``), each once, sorted, with the
-    audiences of all its selections joined."""
+    audiences of all its selections joined; of a pair selected more than once, the first row's
+    values are kept. Merging parts one at a time, then their results together, gives the same
+    pairs as merging everything at once.
+
+    With ``consume`` the input's columns are released as the result's are built (the caller
+    passes a selection it no longer needs), so that at most one column is held twice."""
     flip = selection.src > selection.dst
-    merged = selection.take(slice(None))
-    merged.src = np.where(flip, selection.dst, selection.src)
-    merged.dst = np.where(flip, selection.src, selection.dst)
-    merged.brings_src = np.where(flip, selection.brings_dst, selection.brings_src)
-    merged.brings_dst = np.where(flip, selection.brings_src, selection.brings_dst)
-    order = np.lexsort((merged.dst, merged.src))
-    a, b = merged.src[order], merged.dst[order]
+    src = np.where(flip, selection.dst, selection.src)
+    dst = np.where(flip, selection.src, selection.dst)
+    brings_src = np.where(flip, selection.brings_dst, selection.brings_src)
+    brings_dst = np.where(flip, selection.brings_src, selection.brings_dst)
+    del flip
+    order = np.lexsort((dst, src))
+    a, b = src[order], dst[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(order) else order
     first = first.astype(bool)
-    audiences = merged.audiences[order]
+    del a, b
+    audiences = selection.audiences[order]
+    if consume:
+        selection.release("audiences")
     if len(order):
         audiences = np.bitwise_or.reduceat(audiences, np.flatnonzero(first))
-    result = merged.take(order[first])
-    result.audiences = audiences.astype(np.uint8)
-    return result
+    keep = order[first]
+    del order, first
+    oriented = {"src": src, "dst": dst, "brings_src": brings_src, "brings_dst": brings_dst}
+    columns: dict[str, np.ndarray] = {}
+    for field in fields(Selection):
+        name = field.name
+        if name == "audiences":
+            continue
+        values = oriented.pop(name, None)
+        if values is None:
+            values = getattr(selection, name)
+        columns[name] = values[keep]
+        del values
+        if consume:
+            selection.release(name)
+    return Selection(**columns, audiences=audiences.astype(np.uint8))
 
 
 def compute_all(

@@ -35,6 +35,12 @@ class Selection:
     def __len__(self) -> int:
         return len(self.src)
 
+    def release(self, name: str) -> None:
+        """Replace a column by an empty one of its type, so that its memory is freed (a slice
+        such as ``values[:0]`` would keep the whole buffer alive as its base)."""
+        values = getattr(self, name)
+        setattr(self, name, np.empty((0, *values.shape[1:]), dtype=values.dtype))
+
     def take(self, index) -> Selection:
         return Selection(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
@@ -52,13 +58,21 @@ class Selection:
         )  # fmt: skip
 
     @classmethod
-    def concatenate(cls, parts: list[Selection], kept: int = 1) -> Selection:
+    def concatenate(
+        cls, parts: list[Selection], kept: int = 1, *, consume: bool = False
+    ) -> Selection:
+        """The parts one after the other. With ``consume`` each part's column is released once
+        it is copied, so that the parts and the whole are never all in memory at once."""
         parts = [part for part in parts if len(part)]
         if not parts:
             return cls.empty(kept)
-        return cls(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        )
+        columns = {}
+        for f in fields(cls):
+            columns[f.name] = np.concatenate([getattr(p, f.name) for p in parts])
+            if consume:
+                for part in parts:
+                    part.release(f.name)
+        return cls(**columns)
 
     def to_bytes(self) -> bytes:
         """The columns as one ``.npz`` payload, each in the narrowest type that holds its values

@@ -23,6 +23,7 @@ from ..models import (
     OverlapRun,
     OverlapSnapshot,
 )
+from . import partitions
 from .compute import candidates_for_rows, merge_pairs
 from .loading import registry_load, table_name
 from .parameters import PUBLIC_SET, Parameters
@@ -37,7 +38,7 @@ from .runs import (
     step_lease,
 )
 from .selection import Selection
-from .writing import candidates_insert, chunk_result_store
+from .writing import candidates_insert, chunk_result_read, chunk_result_store
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,12 @@ def overlap_run_execute(*, run_id: int) -> None:
                 timings={"load": round(time.perf_counter() - started, 3)},
                 statistics=registry_statistics(registry),
             )
-    if not len(order):
+    empty = not len(order)
+    # The chunks read the snapshot themselves: where they run in this process (the embedded
+    # default, eager tasks) the registry would otherwise stay alive under all of them and the
+    # finaliser (issue 22: a few hundred MiB of the peak at 100,000 actors).
+    del registry, order
+    if empty:
         overlap_run_finalize(run_id=run_id, message=NO_INTEREST_MESSAGE)
         return
     group(
@@ -176,18 +182,23 @@ def _chunk_result(run: OverlapRun, chunk: OverlapChunk) -> tuple[int, bytes]:
 
 
 def _chunks_merged(run_id: int, kept: int) -> Selection:
-    """The chunks' directed selections merged into unordered pairs. Each chunk's result is read
-    and decoded on its own, so that only one raw payload is in memory at a time."""
+    """The chunks' directed selections merged into unordered pairs, one chunk at a time: each
+    result is read (binary COPY), decoded and merged within itself before the next is read, then
+    the chunks' pairs are merged together, releasing each column as it is copied (issue 22: the
+    finaliser held every chunk's directed rows and two merged copies at once)."""
     chunks = OverlapChunk.objects.filter(run_id=run_id).exclude(result=None).order_by("index")
     parts = []
     for chunk_id in chunks.values_list("pk", flat=True):
-        payload = OverlapChunk.objects.filter(pk=chunk_id).values_list("result", flat=True).get()
-        if payload is not None:
-            parts.append(Selection.from_bytes(bytes(payload)))
+        payload = chunk_result_read(chunk_id)
+        if payload is None:
+            continue
+        directed = Selection.from_bytes(payload)
         del payload
-    directed = Selection.concatenate(parts, kept)
-    parts.clear()  # the directed selections are twice the merged pairs: free them early
-    return merge_pairs(directed)
+        parts.append(merge_pairs(directed, consume=True))
+        del directed
+    if len(parts) == 1:
+        return parts[0]
+    return merge_pairs(Selection.concatenate(parts, kept, consume=True), consume=True)
 
 
 def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
@@ -213,8 +224,14 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
             locked = OverlapRun.objects.select_for_update().get(pk=run_id)
             if locked.status != RunStatus.RUNNING:
                 return  # another finaliser won, or the run was marked failed meanwhile
-            Candidate.objects.filter(run_id=run_id).delete()
-            candidates_insert(run_id, merged)
+            if partitions.candidates_partitioned():
+                # COPY into a bare table of the run's own, indexed once when attached.
+                table = partitions.run_partition_create(run_id)
+                candidates_insert(run_id, merged, table=table)
+                partitions.run_partition_attach(run_id)
+            else:
+                Candidate.objects.filter(run_id=run_id).delete()
+                candidates_insert(run_id, merged)
             _promotions_carry_over(run_id)
             _pause_before_commit()
             OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
@@ -288,8 +305,14 @@ def _pause_before_commit() -> None:
 def _runs_tidy(current_run_id: int) -> None:
     """Drop the candidates of every run but the current one, and finished runs' work files."""
     started = time.perf_counter()
+    table = table_name(Candidate)
+    if partitions.candidates_partitioned():
+        # Superseded runs' partitions go whole (no dead rows); what remains to delete is the
+        # default partition's: rows written outside the job for runs without a partition.
+        partitions.superseded_partitions_drop(current_run_id)
+        table = connection.ops.quote_name(partitions.default_partition())
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table_name(Candidate)} WHERE run_id <> %s", [current_run_id])
+        cursor.execute(f"DELETE FROM {table} WHERE run_id <> %s", [current_run_id])
         if connection.vendor == "postgresql":
             # The table's rows were all replaced: without fresh statistics the planner takes the
             # new run for a handful of rows and walks all of them to find one stakeholder's

@@ -10,6 +10,8 @@ import struct
 import numpy as np
 from django.db import connection, transaction
 
+from smartdiplomacy.bulk import copy_in, copy_out_binary_value
+
 from ..models import Candidate, OverlapChunk
 from .loading import name_ranks, table_name
 from .parameters import PUBLIC_SET
@@ -133,8 +135,7 @@ def chunk_result_store(chunk_id: int, payload: bytes) -> None:
     peak memory, issue 22). Elsewhere an ordinary update.
     """
     with transaction.atomic(), connection.cursor() as cursor:  # the session table's lifetime
-        raw = cursor.cursor
-        if connection.vendor != "postgresql" or not hasattr(raw, "copy_expert"):
+        if connection.vendor != "postgresql":
             OverlapChunk.objects.filter(pk=chunk_id).update(result=payload)
             return
         cursor.execute(
@@ -143,10 +144,12 @@ def chunk_result_store(chunk_id: int, payload: bytes) -> None:
         )
         cursor.execute("DELETE FROM overlap_chunk_result")
         row = PGCOPY_HEADER + struct.pack(">hi", 1, len(payload))
-        raw.copy_expert(
-            "COPY overlap_chunk_result (result) FROM STDIN WITH (FORMAT binary)",
-            _PiecesReader([row], [payload], [PGCOPY_TRAILER]),
-            size=1 << 20,
+        copy_in(
+            cursor,
+            table="overlap_chunk_result",
+            columns=["result"],
+            data=_PiecesReader([row], [payload], [PGCOPY_TRAILER]),
+            binary=True,
         )
         cursor.execute(
             f"UPDATE {table_name(OverlapChunk)} SET result = "
@@ -156,15 +159,32 @@ def chunk_result_store(chunk_id: int, payload: bytes) -> None:
         cursor.execute("DELETE FROM overlap_chunk_result")
 
 
-def candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000) -> None:
-    """Insert the pairs of ``selection`` (``src < dst``) as candidates of ``run_id``.
+def chunk_result_read(chunk_id: int) -> bytes | None:
+    """A chunk's stored result (bytes), or None. On PostgreSQL through one binary COPY out: a
+    bytea read as a value arrives as hex text twice its size and is decoded into a third copy in
+    this process (issue 22: the finaliser's peak memory); elsewhere an ordinary read."""
+    if connection.vendor != "postgresql":
+        return OverlapChunk.objects.filter(pk=chunk_id).values_list("result", flat=True).first()
+    with connection.cursor() as cursor:
+        return copy_out_binary_value(
+            cursor,
+            f"SELECT result FROM {table_name(OverlapChunk)} WHERE id = {int(chunk_id)}",
+        )
+
+
+def candidates_insert(
+    run_id: int, selection: Selection, *, batch: int = 100_000, table: str | None = None
+) -> None:
+    """Insert the pairs of ``selection`` (``src < dst``) as candidates of ``run_id``, into the
+    candidates' table or ``table`` (a run's own partition before it is attached).
 
     The pairs people not cleared may see go first and the cleared audience's own after them, so
     that nothing in the public pairs' rows (their ids included) depends on the restricted ones;
     within each, best first in the lists' own order (priority, likelihood, shared outcomes, the
     two actors' rank by name), so that even row ids follow the registry, not its import order.
     On PostgreSQL one binary COPY built with NumPy (no Python loop over rows: formatting a
-    million rows as text would cost more than the database's own work); elsewhere executemany.
+    million rows as text would cost more than the database's own work), with either driver;
+    elsewhere executemany.
     """
     ranks = name_ranks(np.concatenate([selection.src, selection.dst]))
     rank_a, rank_b = ranks[: len(selection)], ranks[len(selection) :]
@@ -178,21 +198,24 @@ def candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000
             (selection.audiences & PUBLIC_SET) == 0,
         )
     )
-    columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
-    table = table_name(Candidate)
+    del ranks, rank_a, rank_b
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+        if connection.vendor == "postgresql":
             # Batch by batch in that order, never the whole selection reordered at once.
             pieces = (
                 _binary_copy_rows(run_id, selection.take(public_first[start : start + batch]))
                 for start in range(0, len(selection), batch)
             )
-            stream = _PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER])
-            raw.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", stream, size=1 << 20
+            copy_in(
+                cursor,
+                table=table or Candidate._meta.db_table,
+                columns=CANDIDATE_COLUMNS,
+                data=_PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER]),
+                binary=True,
             )
             return
+        columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
+        quoted = connection.ops.quote_name(table) if table else table_name(Candidate)
         marks = ", ".join(["%s"] * len(CANDIDATE_COLUMNS))
         for start in range(0, len(selection), batch):
             part = selection.take(public_first[start : start + batch])
@@ -205,4 +228,4 @@ def candidates_insert(run_id: int, selection: Selection, *, batch: int = 100_000
                 part.brings_dst.tolist(), part.shared_count.tolist(), part.audiences.tolist(),
                 _shared_json(part.shared), strict=True,
             )  # fmt: skip
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))
+            cursor.executemany(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", list(rows))

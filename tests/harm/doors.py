@@ -28,13 +28,16 @@ RANGE = 10_000_000
 
 
 def _sequenced_tables() -> list[tuple[str, str, str]]:
-    """(table, column, sequence) of every table whose key comes from a sequence."""
+    """(table, column, sequence) of every table whose key comes from a sequence. A partitioned
+    table (the candidates', by run: migration 0012) counts once, by its own name: its
+    partitions draw their ids from its sequence and come and go with the runs."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.attname, pg_get_serial_sequence(quote_ident(c.relname), a.attname)"
             " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind = 'r' AND n.nspname = 'public' AND a.attnum > 0"
+            " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            " AND n.nspname = 'public' AND a.attnum > 0"
             " AND NOT a.attisdropped"
             " AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL"
             " ORDER BY c.relname"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partnerships import candidates, tasks
 from partnerships.models import Candidate, CandidateDismissal, OverlapRun
-from partnerships.overlap import refresh, runs, steps
+from partnerships.overlap import partitions, refresh, runs, steps
 from partnerships.overlap.parameters import PUBLIC_SET
 from partnerships.selectors import CANDIDATE_ORDER
 from smartdiplomacy.exceptions import ApplicationError
@@ -124,18 +124,19 @@ def test_chunked_run_writes_what_a_single_chunk_run_writes(run_overlap):
     assert snapshot(chunked_run) == single and len(single) > 20
 
 
+@pytest.mark.parametrize("failing", ["candidates_insert", "_promotions_carry_over"])
 def test_a_failing_write_leaves_the_previous_candidates_and_fails_the_run(
-    small_registry, run_overlap, monkeypatch
+    small_registry, run_overlap, monkeypatch, failing
 ):
     good = run_overlap()
     before = sorted(pairs())
-    real_insert = steps.candidates_insert
+    real = getattr(steps, failing)
 
-    def insert_then_break(run_id, selection):
-        real_insert(run_id, selection)  # rows are written…
+    def write_then_break(*args, **kwargs):
+        real(*args, **kwargs)  # rows are written (and, after the insert, their partition attached)…
         raise RuntimeError("disk full")  # …and then the write fails before the swap
 
-    monkeypatch.setattr(steps, "candidates_insert", insert_then_break)
+    monkeypatch.setattr(steps, failing, write_then_break)
     broken = run_overlap()
     assert broken.status == OverlapRun.Status.FAILED
     assert "writing candidates" in broken.error and "disk full" in broken.error
@@ -144,6 +145,8 @@ def test_a_failing_write_leaves_the_previous_candidates_and_fails_the_run(
     assert good.is_current
     assert sorted(pairs()) == before
     assert not Candidate.objects.filter(run=broken).exists()
+    if partitions.candidates_partitioned():  # PostgreSQL: the broken run's table never existed
+        assert set(partitions.run_partitions()) == {good.pk}
 
 
 def test_asking_twice_joins_the_run_in_progress(small_registry):

@@ -41,7 +41,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from partnerships.models import OverlapRun
-from partnerships.overlap import refresh, runs, steps, writing
+from partnerships.overlap import partitions, refresh, runs, steps, writing
 from partnerships.overlap.compute import compute_all
 from partnerships.overlap.loading import registry_load
 from partnerships.overlap.parameters import Parameters
@@ -61,6 +61,24 @@ REFERENCE_SAMPLE = 500
 
 def _peak_mib(who=resource.RUSAGE_SELF) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+
+def _candidates_digest(run_id: int) -> str | None:
+    """An MD5 of the run's candidates, every column but ``id``, in ``id`` order (untimed): two
+    versions of the code wrote the same rows in the same order when it matches. Compare runs on
+    the same registry (``--reuse``): regenerating it gives the stakeholders new ids."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT md5(string_agg(concat_ws(',', stakeholder_a_id, stakeholder_b_id, overlap,"
+            " complementarity, inclusion, score, likelihood, power_interest, kind_affinity,"
+            " shared_partners, needed_capabilities, brings_a, brings_b, shared_count,"
+            " shared_outcome_ids::text, audiences, partnership_id), ';' ORDER BY id))"
+            " FROM partnerships_candidate WHERE run_id = %s",
+            [run_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def _backend_pid() -> int | None:
@@ -106,11 +124,16 @@ class _WriteClock:
     # (module, name): each is looked up in the module that calls it.
     NAMES = (
         (steps, "merge_pairs"), (steps, "candidates_insert"), (writing, "_binary_copy_rows"),
+        (partitions, "run_partition_attach"), (partitions, "superseded_partitions_drop"),
         (steps, "_promotions_carry_over"), (steps, "_runs_tidy"),
+        (steps, "registry_load"), (steps, "candidates_for_rows"), (steps, "_chunks_merged"),
     )  # fmt: skip
 
     def __init__(self):
         self.seconds = dict.fromkeys((name for _module, name in self.NAMES), 0.0)
+        # The process's peak memory when each step returned: the first step after which it
+        # jumps is where the job's peak is.
+        self.peaks: dict[str, float] = {}
 
     @contextmanager
     def installed(self):
@@ -123,6 +146,7 @@ class _WriteClock:
                     return function(*args, **kwargs)
                 finally:
                     self.seconds[name] += time.perf_counter() - started
+                    self.peaks[name] = _peak_mib()
 
             return wrapper
 
@@ -140,6 +164,10 @@ class _WriteClock:
             "copy_into_table": round(self.seconds["candidates_insert"], 3),
             # Of which building the binary COPY rows with NumPy (the rest is the database's).
             "copy_rows_built": round(self.seconds["_binary_copy_rows"], 3),
+            # PostgreSQL: attaching the run's partition, which builds its indexes in one pass
+            # each (migration 0012), and dropping the superseded runs' partitions in tidying.
+            "attach_and_index": round(self.seconds["run_partition_attach"], 3),
+            "drop_superseded": round(self.seconds["superseded_partitions_drop"], 3),
             "promotions_carry_over": round(self.seconds["_promotions_carry_over"], 3),
             "tidy_old_runs": round(self.seconds["_runs_tidy"], 3),
         }
@@ -266,6 +294,7 @@ class Command(BaseCommand):
         if run.status != OverlapRun.Status.SUCCEEDED:
             raise CommandError(run.error)
         peak_job = _peak_mib()
+        digest = _candidates_digest(run.pk)
         refresh_seconds = self._refresh_seconds()
         registry, _ = registry_load()
         reference = self._reference(registry)
@@ -273,6 +302,7 @@ class Command(BaseCommand):
             "stakeholders": run.stakeholder_count,
             "stakes": run.stake_count,
             "candidates": run.candidate_count,
+            "candidates_digest": digest,
             "chunks": run.chunks_total,
             # The run's phases (load, compute, store, gather, write, tidy) add up to the job
             # but for what is outside all of them (requesting the run, leases, task overhead).
@@ -285,6 +315,7 @@ class Command(BaseCommand):
             # load moves far less than wall seconds: this process (all its threads) and the
             # database server process of its connection.
             "write_parts": clock.parts(),
+            "peak_memory_mib_after": clock.peaks,
             "cpu_seconds": {"job": round(cpu, 3), "database": backend_cpu},
             "peak_memory_mib": peak_job,
             "refresh_seconds": refresh_seconds,
