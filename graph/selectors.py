@@ -105,9 +105,9 @@ def ties_current_on(ties, day: date):
     )
 
 
-def registry_fingerprint() -> str | None:
-    """A value that changes whenever a row the whole map is built from changes; None where the
-    database cannot say so cheaply (SQLite: nothing is cached there).
+def registry_fingerprint(audience: str = Audience.CLEARED) -> str | None:
+    """A value that changes whenever a row ``audience``'s whole map is built from changes; None
+    where the database cannot say so cheaply (SQLite: nothing is cached there).
 
     Over stakeholders, ties and graph snapshots: per table the row count, the sum of the rows'
     ``xmin`` (the transaction that wrote each row version: an insert or update by any later
@@ -115,17 +115,32 @@ def registry_fingerprint() -> str | None:
     their ``ctid`` (where each version lies: every update writes a new version elsewhere, even
     within the transaction that wrote the row). One sequential scan of each table, ~50-100 ms
     at 100,000 ties, against seconds to build the map. Read *before* the map is built, so what is
-    kept under a fingerprint is never older than it."""
+    kept under a fingerprint is never older than it.
+
+    For the public audience only public actors, the ties between two of them and the public
+    snapshot count: a change to hidden rows leaves the public answer kept, so that the next
+    public reader is not served a freshly built (slower) map because of something they may not
+    know happened. An actor made public or hidden changes its own row, and with it the count."""
     if connection.vendor != "postgresql":
         return None
-    tables = [model._meta.db_table for model in (Stakeholder, Tie, GraphSnapshot)]
-    sql = " UNION ALL ".join(
-        "SELECT count(*), coalesce(sum(xmin::text::bigint), 0), "
-        f"coalesce(sum(hashtext(ctid::text)), 0) FROM {connection.ops.quote_name(table)}"
-        for table in tables
+    people = connection.ops.quote_name(Stakeholder._meta.db_table)
+    ties = connection.ops.quote_name(Tie._meta.db_table)
+    snapshots = connection.ops.quote_name(GraphSnapshot._meta.db_table)
+    sums = (
+        "SELECT count(*), coalesce(sum({0}.xmin::text::bigint), 0), "
+        "coalesce(sum(hashtext({0}.ctid::text)), 0) FROM {1} {0}"
     )
+    parts = [sums.format("p", people), sums.format("t", ties), sums.format("g", snapshots)]
+    params: list = []
+    if audience != Audience.CLEARED:
+        public = f"SELECT id FROM {people} WHERE sensitivity = %s"
+        parts[0] += " WHERE p.sensitivity = %s"
+        parts[1] += f" WHERE t.from_stakeholder_id IN ({public})"
+        parts[1] += f" AND t.to_stakeholder_id IN ({public})"
+        parts[2] += " WHERE g.audience = %s"
+        params = [Sensitivity.PUBLIC] * 3 + [audience]
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     return ".".join(f"{count}-{xmins}-{places}" for count, xmins, places in rows)
 

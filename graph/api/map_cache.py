@@ -7,9 +7,10 @@ So it is kept, rendered and gzipped, under a key naming
 
 - the **audience** (cleared or public, ``audience_of``): a cleared reader's answer, which holds
   hidden actors, is never under a key a public reader asks for;
-- the **registry's fingerprint** (``registry_fingerprint``), read before the answer is built:
-  any change to those rows (a sensitivity raised, a tie added, a snapshot recomputed) changes the
-  key, so nothing kept is ever served stale, whatever process wrote it;
+- the **registry's fingerprint** for that audience (``registry_fingerprint``), read before the
+  answer is built: any change to the rows the audience's map is built from (a sensitivity raised,
+  a tie added, a snapshot recomputed) changes the key, so nothing kept is ever served stale,
+  whatever process wrote it — and a change to hidden rows leaves the public key as it was;
 - the caps asked for (``max_nodes``, ``max_edges``).
 
 A cleared reader's read of restricted actors is recorded on every answer, kept or built.
@@ -59,10 +60,11 @@ def whole_map_answer(*, user, options: GraphOptions, build) -> MapAnswer:
     """The whole map for ``user``'s audience: kept, or built by ``build(view)`` (the view's
     columns) and kept. ``options`` carry only the caps (``is_whole_map``)."""
     seconds = settings.GRAPH_MAP_CACHE_SECONDS
-    fingerprint = registry_fingerprint() if seconds > 0 else None
+    audience = audience_of(user)
+    fingerprint = registry_fingerprint(audience) if seconds > 0 else None
     key = None
     if fingerprint is not None:
-        key = map_answer_key(audience=audience_of(user), fingerprint=fingerprint, options=options)
+        key = map_answer_key(audience=audience, fingerprint=fingerprint, options=options)
         kept = cache.get(key)
         if kept is not None:
             gzipped, restricted_ids = kept

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import RestrictedReadLog
-from graph.services import graph_snapshots_refresh
+from graph.models import Audience
+from graph.services import graph_snapshot_compute, graph_snapshots_refresh
 from stakeholders.choices import Sensitivity, TieKind
 from stakeholders.models import Stakeholder, Tie
 from tests.stakeholders.factories import StakeholderFactory, TieFactory
@@ -95,6 +96,26 @@ def test_any_change_to_the_rows_retires_the_kept_answer(registry, analyst, clear
         assert before_public["nodes"]["x"][0] is None and after["nodes"]["x"][0] is not None
     # The public map never shows the hidden ones, before or after.
     assert not {"Quiet Broker", "Second Shadow", "Renamed Broker"} & names(public)
+
+
+@pytest.mark.parametrize("change", ["hidden_tie", "rename_hidden", "cleared_snapshot"])
+def test_a_change_to_hidden_rows_keeps_the_public_answer(
+    registry, analyst, django_assert_num_queries, change
+):
+    """The public answer's fingerprint reads public rows only: what changes out of the public's
+    sight does not make its next map a freshly built one (slower: a timing it could read)."""
+    public = signed_in(analyst)
+    before = public.get(URL, MAP).content
+    if change == "hidden_tie":
+        hidden_b = StakeholderFactory(name="Second Shadow", sensitivity=Sensitivity.CONFIDENTIAL)
+        TieFactory(from_stakeholder=registry.broker, to_stakeholder=hidden_b, kind=TieKind.FUNDS)
+        TieFactory(from_stakeholder=registry.broker, to_stakeholder=registry.ngo)
+    elif change == "rename_hidden":
+        Stakeholder.objects.filter(pk=registry.broker.pk).update(name="Renamed Broker")
+    else:
+        graph_snapshot_compute(audience=Audience.CLEARED)
+    with django_assert_num_queries(5):  # kept: no stakeholders, ties or snapshot read
+        assert public.get(URL, MAP).content == before
 
 
 def test_gzip_where_accepted_and_the_same_json(registry, analyst):
