@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When, Window
 from django.db.models.functions import Coalesce, Lag, TruncDate
 
 from index.selectors import engagement_list, methodology_current
@@ -21,6 +21,7 @@ from partnerships.selectors import partnership_visible_to
 from stakeholders.choices import Position, Sensitivity
 from stakeholders.models import Outcome, Stake, Stakeholder
 from stakeholders.selectors import (
+    relation_dates_as_seen,
     relation_history_as_seen,
     sensitivities_visible_to,
     stakeholder_visible_to,
@@ -262,18 +263,28 @@ def _interaction_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
 
 def _tie_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
     """The newest ``limit`` ties begun, then the newest ``limit`` ended (two queries)."""
-    ties = tie_visible_to(user).filter(
-        Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
+    ties = relation_dates_as_seen(
+        tie_visible_to(user).filter(
+            Q(from_stakeholder=stakeholder) | Q(to_stakeholder=stakeholder)
+        ),
+        user=user,
+        ends=("from_stakeholder_id", "to_stakeholder_id"),
+    ).alias(
+        # Not recorded when (from before records kept it): unknown, not the actors' first day.
+        seen_at=Case(When(created_at__isnull=True, then=None), default=F("seen_created_at"))
     )
     entries = []
-    # A tie without a start date began when it was recorded, as far as we know: it sorts there,
-    # marked undated (and one from before records kept that, with neither, sorts last).
-    begun = Coalesce("start_date", TruncDate("created_at", tzinfo=datetime.UTC))
+    # A tie without a start date began when it was recorded, as far as we know — for a reader
+    # not cleared, not before both its actors were public (``relation_dates_as_seen``): it sorts
+    # there, marked undated (and one from before records kept that, with neither, sorts last).
+    begun = Coalesce("start_date", TruncDate("seen_at", tzinfo=datetime.UTC))
     for field, verb in (("start_date", "tie begun"), ("end_date", "tie ended")):
         rows = ties.select_related("from_stakeholder", "to_stakeholder")
         if field == "start_date":
             rows = rows.alias(began=begun).order_by(
-                F("began").desc(nulls_last=True), F("created_at").desc(nulls_last=True), "-id"
+                F("began").desc(nulls_last=True),
+                F("seen_at").desc(nulls_last=True),
+                "-id",
             )
         else:
             rows = rows.filter(end_date__isnull=False).order_by("-end_date", "-id")
@@ -291,7 +302,8 @@ def _tie_entries(stakeholder, user, limit: int) -> list[TimelineEntry]:
                     when=(
                         _at(day)
                         if day is not None
-                        else tie.created_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+                        else (tie.created_at and tie.seen_created_at)
+                        or datetime.datetime.min.replace(tzinfo=datetime.UTC)
                     ),
                     date_only=day is not None,
                     verb="tie recorded" if undated else verb,
