@@ -13,9 +13,9 @@
       placeholder: select.getAttribute("data-placeholder") || (url ? "Type a name…" : "Type to filter…"),
       allowEmptyOption: !select.required,
       hidePlaceholder: true,
-      // A choice made in a single picker, the list gets out of the way (it covered the next
-      // fields); a multi-choice one (filters, people met) stays open for the next pick.
-      closeAfterSelect: !select.multiple,
+      // A choice made, the list gets out of the way (it covered the next fields), and what was
+      // typed is cleared so the next name starts afresh.
+      closeAfterSelect: true,
     };
     if (url) {
       options.valueField = "id";

@@ -48,28 +48,3 @@ def test_an_officer_picks_an_outcome_and_a_tie_partner_by_typing(page, login, li
     page.locator("main button[type=submit]").last.click()
     page.wait_for_load_state()
     assert Tie.objects.filter(from_stakeholder=actor, to_stakeholder__name="Niger Water Authority")
-
-
-def test_a_single_picker_closes_after_a_choice_and_a_multiple_one_stays_open(
-    page, login, live_server, officer
-):
-    actor = StakeholderFactory(name="Sahel Women's Water Network", kind=Kind.WOMENS_GROUP)
-    OutcomeFactory(title="Water security in the Sahel")
-    login("officer")
-
-    page.goto(f"{live_server.url}/stakeholders/{actor.pk}/stakes/add/")
-    page.click(".ts-control")
-    page.keyboard.type("Water sec")
-    page.locator(".ts-dropdown .option").first.click()
-    # One outcome per stake: the list gets out of the way of the fields below.
-    page.wait_for_selector(".ts-dropdown", state="hidden")
-
-    page.goto(f"{live_server.url}/outcomes/new/")
-    countries = page.locator("select[name=countries] + .ts-wrapper .ts-control")
-    countries.click()
-    page.keyboard.type("Nig")
-    page.wait_for_selector(".ts-dropdown:visible .option")
-    page.locator(".ts-dropdown:visible .option").first.click()
-    # As many countries as apply: the list stays open for the next one.
-    assert page.locator(".ts-dropdown:visible").count() == 1
-    assert page.locator("select[name=countries] option:checked").count() == 1
