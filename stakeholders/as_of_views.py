@@ -23,7 +23,6 @@ from django_countries import countries
 
 from smartdiplomacy.spreadsheets import csv_response
 
-from .choices import Position
 from .exports import record_restricted_export
 from .history import (
     NotRecordedYet,
@@ -35,7 +34,7 @@ from .history import (
 )
 from .models import Outcome, Sector, Stake, Stakeholder, Tie
 from .selectors import stakeholder_names_visible_to, stakeholder_visible_to, user_is_cleared
-from .view_helpers import _history_value, _power_interest_grid
+from .view_helpers import _history_value, _positions, _power_interest_grid
 
 # The diff's default window when no day is given: the last 30 days.
 DEFAULT_WINDOW_DAYS = 30
@@ -179,14 +178,7 @@ def outcome_as_of_page(request, pk: int):
         "outcome": recorded.outcome,
         "stakes": stakes,
         "grid": _power_interest_grid(stakes),
-        "positions": [
-            {
-                "key": value,
-                "label": label,
-                "stakes": [stake for stake in stakes if stake.position == value],
-            }
-            for value, label in Position.choices
-        ],  # fmt: skip
+        "positions": _positions(stakes),
         "diff_url": f"{reverse('stakeholders:registry_diff')}?"
         + urlencode({"from": day.isoformat(), "outcome": pk}),
     }

@@ -13,7 +13,6 @@ from smartdiplomacy.object_views import object_form_view
 
 from . import services
 from .as_of_views import outcome_as_of_page
-from .choices import Position
 from .exports import outcome_export_response
 from .filtersets import LISTING_DEFAULT, OutcomeFilterSet
 from .forms import OutcomeForm, StakeForm
@@ -29,6 +28,7 @@ from .view_helpers import (
     _active_filter_count,
     _origin_facets,
     _paginate,
+    _positions,
     _power_interest_grid,
     _require,
     _sidebar_filterset,
@@ -115,14 +115,7 @@ def outcome_detail(request, pk: int):
         "outcome": outcome,
         "stakes": stakes,
         "grid": _power_interest_grid(stakes),
-        "positions": [
-            {
-                "key": value,
-                "label": label,
-                "stakes": [stake for stake in stakes if stake.position == value],
-            }
-            for value, label in Position.choices
-        ],
+        "positions": _positions(stakes),
     }
     if user.has_perm("stakeholders.add_stake"):
         context["stake_form"] = StakeForm(user=user, outcome=outcome)

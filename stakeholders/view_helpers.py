@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_countries import countries
 
-from .choices import Kind, Origin
+from .choices import Kind, Origin, Position
 from .fields import to_capability
 from .models import Stakeholder
 from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
@@ -170,6 +170,18 @@ def _history_value(field, value, parent_names) -> str:
         return "yes" if value else "no"
     text = str(value)
     return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _positions(stakes) -> list[dict]:
+    """The stakes grouped by position (supports, neutral, opposes…), every position listed."""
+    return [
+        {
+            "key": value,
+            "label": label,
+            "stakes": [stake for stake in stakes if stake.position == value],
+        }
+        for value, label in Position.choices
+    ]
 
 
 def _power_interest_grid(stakes) -> dict:
