@@ -469,3 +469,67 @@ def test_a_large_maps_hover_is_painted_on_its_own_layer(
     screenshot(page, "graph-hover-overlay")
     page.mouse.move(canvas["x"] + 2, canvas["y"] + canvas["height"] - 2)
     page.wait_for_function("() => window.graphExplorer.overlay().hover === null")
+
+
+MOVE_JS = """async (key) => {
+  const { renderer } = window.graphExplorer;
+  const layers = renderer.getCanvases();
+  const at = () => renderer.framedGraphToViewport(renderer.getNodeDisplayData(key));
+  const sample = () => ({
+    width: layers.nodes.width, edges: layers.edges.width,
+    hoverNodes: layers.hoverNodes.style.display, hovers: layers.hovers.style.display,
+    picked: renderer.getNodeAtPosition(at()),
+  });
+  const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const rest = sample();
+  let moving = null;
+  renderer.once("afterRender", () => { moving = sample(); });
+  await renderer.getCamera().animate({ x: 0.55, y: 0.5, ratio: 0.8 }, { duration: 600 });
+  await frames();
+  return { rest, moving, after: sample(), full: renderer.getDimensions().width };
+}"""
+
+
+def test_a_large_map_draws_less_while_it_moves_and_all_again_at_rest(
+    page, login, live_server, analyst, settings
+):
+    """While the camera moves a large map's WebGL layers are drawn at half resolution, its empty
+    hover layers are off the page and no picking pass is drawn (nothing is hovered mid-move);
+    once it rests, after an animation or a drag, all is back and hovering finds actors again."""
+    settings.GRAPH_MAP_LARGE_NODES = 50
+    hub = StakeholderFactory(name="Regional Coordination Hub East", kind=Kind.IGO)
+    other = StakeholderFactory(name="Regional Coordination Hub West", kind=Kind.IGO)
+    spokes = StakeholderFactory.create_batch(80, kind=Kind.NGO)
+    for i, spoke in enumerate(spokes):
+        TieFactory(from_stakeholder=hub if i % 4 == 0 else other, to_stakeholder=spoke)
+    graph_snapshots_refresh()
+    login("analyst")
+    page.goto(f"{live_server.url}/graph/")
+    wait_ready(page)
+    frames = page.evaluate(MOVE_JS, str(hub.pk))
+    full = frames["full"]
+    assert frames["rest"]["width"] == full and frames["rest"]["picked"] == str(hub.pk)
+    moving = frames["moving"]
+    assert moving["width"] == round(full / 2) and moving["edges"] == round(full / 2)
+    assert moving["hoverNodes"] == "none" and moving["hovers"] == "none"
+    assert moving["picked"] is None
+    after = frames["after"]
+    assert after["width"] == full and after["edges"] == full
+    assert after["hoverNodes"] == "" and after["picked"] == str(hub.pk)
+
+    # A drag ends without a camera animation of its own: the map is drawn whole once it rests.
+    canvas = page.locator("#sigma").bounding_box()
+    x, y = canvas["x"] + 60, canvas["y"] + canvas["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + 8 * step, y + 3 * step)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => window.graphExplorer.renderer.getCanvases().nodes.width"
+        " === window.graphExplorer.renderer.getDimensions().width"
+    )
+    centre = drawn(page)[hub.name]
+    page.mouse.move(canvas["x"] + centre["x"], canvas["y"] + centre["y"])
+    page.wait_for_function("() => window.graphExplorer.overlay().hover !== null")
+    assert page.evaluate("() => window.graphExplorer.overlay().hover.key") == str(hub.pk)
