@@ -99,6 +99,16 @@ class StakeholderFilterSet(django_filters.FilterSet):
     origin = django_filters.MultipleChoiceFilter(
         choices=Origin.choices, label="Source", help_text="Where the record came from."
     )
+    # Choices are the stakeholders the reader may see: a hidden publisher's id is refused
+    # exactly like one that does not exist, and a record whose publisher is hidden matches no
+    # publisher, as it would had the import linked none (``stakeholders.provenance``).
+    publisher = django_filters.ModelMultipleChoiceFilter(
+        queryset=visible_stakeholders,
+        field_name="source_publisher",
+        label="Publisher",
+        help_text="The id of the stakeholder that published the IATI activity the record was "
+        "first read in; repeat for any of several.",
+    )
     tag = _tag_filter()
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -112,7 +122,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Stakeholder
         fields = ["q", "kind", "country", "region", "sector", "capability", "outcome", "scope",
-                  "women_led", "sensitivity", "origin", "tag"]  # fmt: skip
+                  "women_led", "sensitivity", "origin", "publisher", "tag"]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

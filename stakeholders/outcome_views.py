@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.list_tools import Column, list_tools
@@ -16,6 +17,7 @@ from .as_of_views import outcome_as_of_page
 from .exports import outcome_export_response
 from .filtersets import LISTING_DEFAULT, OutcomeFilterSet
 from .forms import OutcomeForm, StakeForm
+from .left_stakes import left_stakes_visible_to
 from .models import Outcome
 from .selectors import (
     outcome_list_with_stake_counts,
@@ -165,8 +167,15 @@ def outcome_promote(request, pk: int):
             )
         else:
             services.outcome_promote(outcome=outcome, user=request.user)
+            waiting = left_stakes_visible_to(request.user).filter(outcome=outcome).count()
+            review = (
+                f" Its {waiting} imported stake{pluralize(waiting)} wait{pluralize(waiting, 's,')}"
+                " for review under “Left stakes”."
+                if waiting
+                else ""
+            )
             messages.success(
-                request, f"Promoted “{outcome.title}”: it now shows in the default lists."
+                request, f"Promoted “{outcome.title}”: it now shows in the default lists.{review}"
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

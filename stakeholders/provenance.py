@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Count, QuerySet
+
 from .choices import Origin
 from .models import Stakeholder
 from .selectors import stakeholder_visible_to
@@ -113,3 +115,27 @@ def provenance_attach(stakeholders: Iterable[Stakeholder], *, user) -> list[Stak
     for row in rows:
         row.provenance = by_id[row.pk]
     return rows
+
+
+@dataclass(frozen=True)
+class PublisherCount:
+    publisher_id: int
+    label: str
+    count: int
+
+
+def publisher_counts(queryset: QuerySet[Stakeholder], *, user) -> list[PublisherCount]:
+    """How many of ``queryset``'s stakeholders each publisher ``user`` may see published, most
+    first (one query). ``queryset`` must already be what ``user`` may see. A record whose
+    publisher is hidden counts under no publisher, as it would had the import linked none."""
+    rows = (
+        queryset.order_by()
+        .filter(source_publisher__in=stakeholder_visible_to(user).values("pk"))
+        .values_list("source_publisher", "source_publisher__name", "source_publisher__acronym")
+        .annotate(n=Count("id"))
+    )
+    counts = [
+        PublisherCount(pk, f"{name} ({acronym})" if acronym else name, n)
+        for pk, name, acronym, n in rows
+    ]
+    return sorted(counts, key=lambda row: (-row.count, row.label.casefold(), row.publisher_id))

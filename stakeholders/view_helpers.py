@@ -14,6 +14,7 @@ from .choices import Kind, Origin, Position
 from .fields import to_capability
 from .models import Stakeholder
 from .power_interest import QUADRANTS, Frame, place_points, quadrant_boxes, quadrant_of
+from .provenance import publisher_counts
 from .selectors import (
     stakeholder_names_visible_to,
     stakeholder_visible_to,
@@ -85,6 +86,14 @@ def _with_tags(queryset, tools):
     return queryset.prefetch_related("tags") if tools.shows.get("tags") else queryset
 
 
+def _without(filterset, name: str, *, queryset):
+    """The same filters but ``name`` (and the sort), over ``queryset``: what a facet counts."""
+    data = filterset.data.copy()
+    data.pop(name, None)
+    data.pop("ordering", None)
+    return type(filterset)(data, queryset=queryset, request=filterset.request)
+
+
 def _origin_facets(filterset, *, queryset) -> None:
     """Label the "Source" filter's choices with how many records of each origin the other
     filters leave (one query): counted over ``queryset``, which is what the reader may see, so
@@ -92,10 +101,7 @@ def _origin_facets(filterset, *, queryset) -> None:
     field = filterset.form.fields.get("origin")
     if field is None:
         return
-    data = filterset.data.copy()
-    data.pop("origin", None)
-    data.pop("ordering", None)
-    others = type(filterset)(data, queryset=queryset, request=filterset.request)
+    others = _without(filterset, "origin", queryset=queryset)
     counts = dict(
         others.qs.order_by()
         .values_list("origin")
@@ -105,6 +111,27 @@ def _origin_facets(filterset, *, queryset) -> None:
     field.choices = [
         (value, f"{label} ({counts.get(value, 0):,})") for value, label in Origin.choices
     ]
+
+
+def _publisher_facets(filterset, *, queryset, user) -> None:
+    """Offer as the "Publisher" filter's choices the publishers ``user`` may see, each with how
+    many of the records the other filters leave it published (one query, over ``queryset``:
+    what ``user`` may see), most first; a chosen publisher stays offered at 0. A record whose
+    publisher is hidden counts under none, as if the import had linked none."""
+    field = filterset.form.fields.get("publisher")
+    if field is None:
+        return
+    others = _without(filterset, "publisher", queryset=queryset)
+    counts = publisher_counts(others.qs, user=user)
+    choices = [(row.publisher_id, f"{row.label} ({row.count:,})") for row in counts]
+    offered = {row.publisher_id for row in counts}
+    # Chosen ones were validated against what ``user`` may see (no query: already loaded).
+    for chosen in getattr(filterset.form, "cleaned_data", {}).get("publisher") or []:
+        if chosen.pk not in offered:
+            label = f"{chosen.name} ({chosen.acronym})" if chosen.acronym else chosen.name
+            choices.append((chosen.pk, f"{label} (0)"))
+    # Only what is drawn: the field still validates against every stakeholder ``user`` may see.
+    field.widget.choices = choices
 
 
 def _active_filter_count(filterset) -> int:

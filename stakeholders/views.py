@@ -45,6 +45,7 @@ from .view_helpers import (
     _next_url,
     _origin_facets,
     _paginate,
+    _publisher_facets,
     _readable_history,
     _require,
     _sidebar_filterset,
@@ -89,6 +90,7 @@ def stakeholder_list(request):
     if tools.shows.get("source"):
         page.object_list = provenance_attach(page.object_list, user=request.user)
     _origin_facets(filterset, queryset=stakeholder_visible_to(request.user))
+    _publisher_facets(filterset, queryset=stakeholder_visible_to(request.user), user=request.user)
     return render(
         request,
         "stakeholders/stakeholder_list.html",

@@ -122,6 +122,7 @@ def test_the_list_source_column_costs_the_same_queries_for_one_row_and_many(
     url = reverse("stakeholders:stakeholder_list")
     client.get(url)
     # session, user, permissions ×2, list settings ×2, count, page, tags, the publishers (one
-    # query for the page's provenance), origin facet, sector, outcome and tag choices
-    with django_assert_num_queries(14):
+    # query for the page's provenance), origin facet, publisher facet, sector, outcome and tag
+    # choices
+    with django_assert_num_queries(15):
         assert client.get(url).status_code == 200

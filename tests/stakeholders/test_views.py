@@ -709,8 +709,8 @@ QUERY_COUNTS = {
     # count, page of rows, outcome choices of the filter, sector choices of the filter
     # +2: the reader's page size and columns for the list, and their saved views of it
     # +1: the "Source" filter's counts by origin; +1: the tag choices of the filter; +1: the
-    # page's tags (the Tags column)
-    "stakeholder_list": 13,
+    # page's tags (the Tags column); +1: the "Publisher" filter's publishers with their counts
+    "stakeholder_list": 14,
     # count, page of rows with visible stake counts; +2 as above; +1 the counts by origin, +1
     # the machine-made outcomes left out, +1 the sector choices of the filter, +1 the tag choices,
     # +1 the page's tags (the Tags column)
