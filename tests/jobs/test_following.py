@@ -125,7 +125,7 @@ def test_the_backfill_makes_a_job_of_every_run_recorded_before(officer):
     assert Job._meta.get_field("created_at").auto_now_add is True
 
 
-def test_an_iati_folder_import_is_a_job_with_activities_as_progress(
+def test_an_iati_folder_import_is_a_job_with_files_done_of_files_as_progress(
     administrator, tmp_path, django_capture_on_commit_callbacks
 ):
     import shutil
@@ -140,8 +140,8 @@ def test_an_iati_folder_import_is_a_job_with_activities_as_progress(
     with django_capture_on_commit_callbacks(execute=True):
         token = iati_folder_job_create(user=administrator, paths=[folder])
     job = Job.objects.get(kind="iati_import", detail_key=token)
-    assert (job.status, job.progress_done, job.started_by, job.error) == (
-        "succeeded", 7, administrator, "",
+    assert (job.status, job.progress_done, job.progress_total, job.started_by, job.error) == (
+        "succeeded", 1, 1, administrator, "",
     )  # fmt: skip
     # A finished import cannot be resumed: refused, and its job left as it ended.
     from smartdiplomacy.exceptions import ApplicationError
