@@ -24,6 +24,7 @@ from . import candidates as candidate_services
 from .choices import RunTrigger
 from .filtersets import CandidateFilterSet
 from .forms import CandidateBulkForm, DismissForm, RunStartForm
+from .jobs import overlap_run_progress
 from .models import OverlapRun
 from .overlap.loading import INCLUSIVE_KINDS
 from .overlap.parameters import Parameters
@@ -288,13 +289,15 @@ def run_list(request):
     current_run = overlap_run_current()
     if current_run is not None:
         current_run.shown_counts = current_run.counts_for(audience)
+    active_run = overlap_run_active()
     return render(
         request,
         "partnerships/run_list.html",
         {
             "page_obj": page,
             "runs": runs,
-            "active_run": overlap_run_active(),
+            "active_run": active_run,
+            "progress": overlap_run_progress(active_run) if active_run else None,
             "current_run": current_run,
             "can_start": request.user.has_perm(START_RUN),
             "start_form": RunStartForm(),
@@ -332,7 +335,11 @@ def run_detail(request, pk: int):
     return render(
         request,
         "partnerships/run_detail.html",
-        {"run": run, "counts": run.counts_for(audience_of(request.user))},
+        {
+            "run": run,
+            "counts": run.counts_for(audience_of(request.user)),
+            "progress": overlap_run_progress(run),
+        },
     )
 
 
