@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.jobs.services import JobCancelled
+from smartdiplomacy.services import UNSET, given_fields
 from smartdiplomacy.tasks import enqueue_on_commit
 
 from ..choices import RunStatus, RunTrigger
@@ -205,9 +206,36 @@ def overlap_run_request(
     return run, True
 
 
-def run_update(run_id: int, **fields) -> int:
-    fields.setdefault("updated_at", timezone.now())
-    updated = OverlapRun.objects.filter(pk=run_id).update(**fields)
+RUN_STEP_FIELDS = (
+    "status", "phase", "is_active", "is_current", "snapshot_at", "stakeholder_count",
+    "stake_count", "candidate_count", "public_counts", "chunks_total", "chunks_done", "timings",
+    "statistics", "message", "finished_at",
+)  # fmt: skip
+
+
+def run_update(
+    run_id: int,
+    *,
+    status: str = UNSET,
+    phase: str = UNSET,
+    is_active: bool = UNSET,
+    is_current: bool = UNSET,
+    snapshot_at: datetime = UNSET,
+    stakeholder_count: int = UNSET,
+    stake_count: int = UNSET,
+    candidate_count: int = UNSET,
+    public_counts: dict = UNSET,
+    chunks_total: int = UNSET,
+    chunks_done: int = UNSET,
+    timings: dict = UNSET,
+    statistics: dict = UNSET,
+    message: str = UNSET,
+    finished_at: datetime = UNSET,
+) -> int:
+    """What a run's steps record as it goes (one UPDATE; the job follows): only the fields
+    named here, so that a misspelt one fails at the call instead of being lost."""
+    fields = given_fields(locals(), RUN_STEP_FIELDS)
+    updated = OverlapRun.objects.filter(pk=run_id).update(**fields, updated_at=timezone.now())
     overlap_job_follow(run_id)
     return updated
 
