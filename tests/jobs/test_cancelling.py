@@ -288,3 +288,73 @@ def test_a_check_that_finds_its_job_cancelled_stops_before_recording_a_result(
         "failed", "Cancelled: nothing was imported."
     )  # fmt: skip
     assert imported.validated_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registry_import_cancelled_while_it_writes_rolls_back_at_its_next_batch(
+    officer, tmp_path, settings, monkeypatch
+):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from smartdiplomacy.jobs.live import JobLiveReport
+    from stakeholders.imports import services as import_services
+    from stakeholders.models import ImportJob, Stakeholder
+
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = "".join(f"Group {n},womens_group\n" for n in range(6))
+    upload = SimpleUploadedFile("actors.csv", f"name,kind\n{rows}".encode())
+    imported = import_services.import_job_create(
+        user=officer, kind=ImportJob.Kind.STAKEHOLDERS, uploaded_file=upload
+    )
+    imported = import_services.import_job_dry_run(job=imported)
+    monkeypatch.setattr(import_services, "WRITE_BATCH_SIZE", 2)
+    monkeypatch.setattr(import_services, "enqueue_on_commit", lambda task, *a, **o: None)
+    report = JobLiveReport.progress
+
+    def progress(self, *, done, total=None, phase=""):
+        if phase == "writing" and done == 2:
+            # Someone cancels from another process (committed) while the first batch is in.
+            other = connections.create_connection(DEFAULT_DB_ALIAS)
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE jobs_job SET status = 'cancelled' WHERE kind = 'registry_import'"
+                )
+            other.close()
+        report(self, done=done, total=total, phase=phase)
+
+    monkeypatch.setattr(JobLiveReport, "progress", progress)
+    import_services.import_job_queue_apply(job=imported, user=officer)
+    imported = import_services.import_job_apply(job=imported)
+    assert (imported.status, imported.error_message) == (
+        "failed", "Cancelled: nothing was imported."
+    )  # fmt: skip
+    assert not Stakeholder.objects.filter(name__startswith="Group ").exists()  # rolled back
+    assert Job.objects.get(kind="registry_import").status == "cancelled"
+
+
+def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
+    administrator, tmp_path, django_capture_on_commit_callbacks
+):
+    import shutil
+    from pathlib import Path
+
+    from iati.jobs import iati_folder_job_create, iati_job_get, iati_job_step
+    from iati.models import IatiActivity, IatiImportRun
+
+    seven = Path(__file__).parents[1] / "iati/files/dportal-foodsecurity-7-activities.xml"
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(seven, folder / "a.xml")
+    with django_capture_on_commit_callbacks(execute=False):  # its first step not sent yet
+        token = iati_folder_job_create(user=administrator, paths=[folder])
+    job = Job.objects.get(kind="iati_import", detail_key=token)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_cancel(job=job, user=administrator)
+    assert iati_job_get(token)["error"].startswith("Cancelled by administrator.")
+    assert iati_job_step(token=token) == "failed"  # the step's task, delivered after all
+    run = IatiImportRun.objects.get(token=token)
+    assert run.status == "failed" and run.error.startswith("Cancelled.")
+    assert not IatiActivity.objects.exists()
+    assert Job.objects.get(pk=job.pk).status == "cancelled"
