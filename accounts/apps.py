@@ -7,7 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users and roles"
 
     def ready(self):
+        from smartdiplomacy.jobs.registry import administrator_register
+
         from . import signals  # noqa: F401  (connects the receivers)
+        from .roles import Role, user_has_role
+
+        # The Jobs page (project core) asks who is an administrator: they may cancel any job.
+        administrator_register(lambda user: user_has_role(user, Role.ADMINISTRATOR))
 
 
 class SmartDiplomacyAdminConfig(admin_apps.AdminConfig):

@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.redirects import safe_next_url
 
 from . import services
 from .selectors import recovery_codes_left, totp_device_for, two_factor_passed
@@ -33,12 +33,7 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return safe_next_url(request, reverse("home"))
 
 
 def _passed(request, device):

@@ -14,6 +14,7 @@ The worker and the web process must therefore share the cache — Redis when ``C
 the embedded default (local-memory cache, tasks run in process) shares it trivially.
 """
 
+import functools
 import secrets
 import time
 from pathlib import Path
@@ -25,9 +26,20 @@ from django.urls import reverse
 
 from accounts.roles import Role, user_has_role
 from smartdiplomacy.exceptions import ApplicationError
-from smartdiplomacy.jobs.models import JobKind, JobStatus
+from smartdiplomacy.jobs.live import JobLiveReport
+from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
+from smartdiplomacy.jobs.presentation import job_progress_payload
 from smartdiplomacy.jobs.registry import job_kind_register
-from smartdiplomacy.jobs.services import job_enqueue, job_finish, job_progress, job_start
+from smartdiplomacy.jobs.selectors import job_of
+from smartdiplomacy.jobs.services import (
+    JobCancelled,
+    job_cancel_check,
+    job_enqueue,
+    job_finish,
+    job_progress,
+    job_start,
+    job_task_record,
+)
 from smartdiplomacy.tasks import enqueue_on_commit
 
 from .importing import (
@@ -37,9 +49,11 @@ from .importing import (
     iati_run_create,
     iati_run_resume,
     iati_run_step,
+    iati_run_stop,
 )
 from .models import IatiImportRun
 
+KIND = JobKind.IATI_IMPORT
 JOB_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # 1 GB: the importer streams, memory is not the limit
 UPLOAD_DIR = "iati-uploads"
@@ -56,7 +70,35 @@ def iati_jobs_register() -> None:
         kind=JobKind.IATI_IMPORT,
         detail_url=lambda key: reverse("iati_import:job", args=[key]),
         audience=_iati_audience,
+        on_cancel=_iati_cancelled,
     )
+
+
+CANCELLED_MESSAGE = "Cancelled{by}. {what}"
+
+
+def _cancel_message(token: str, by: str = "") -> str:
+    job = cache.get(_key(token)) or {}
+    what = (
+        "Files imported before the cancel stay (resume the import to go on); the stakes were "
+        "not written."
+        if job.get("files")
+        else "Nothing was imported."
+    )
+    return CANCELLED_MESSAGE.format(by=by, what=what)
+
+
+def _iati_cancelled(token: str, user) -> None:
+    """The import's job was cancelled (registered as ``on_cancel``): its page says so. A task
+    at work stops at its next batch or file, rolling that transaction back."""
+    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+    job = cache.get(_key(token))
+    if job is not None and job.get("status") in ("queued", "running"):
+        _job_set(token, status="failed", phase="", error=_cancel_message(token, by))
+
+
+def _task_sent(token: str):
+    return lambda task_id: job_task_record(kind=KIND, detail_key=token, task_id=task_id)
 
 
 def _key(token: str) -> str:
@@ -70,11 +112,12 @@ def iati_job_get(token: str) -> dict | None:
     return cache.get(_key(token))
 
 
-def _job_set(key: str, **changes) -> dict:
+def _job_set(key: str, *, follow: bool = True, **changes) -> dict:
     job = cache.get(_key(key)) or {}
     job.update(changes, updated=time.time())
     cache.set(_key(key), job, JOB_SECONDS)
-    _job_follow(key, job, changes)
+    if follow:
+        _job_follow(key, job, changes)
     return job
 
 
@@ -93,12 +136,43 @@ def _job_follow(token: str, job: dict, changes: dict) -> None:
         )
         return
     if job.get("status") == "running" and ("done" in changes or "phase" in changes):
+        files = job.get("files") or []
         job_progress(
             kind=JobKind.IATI_IMPORT,
             detail_key=token,
-            done=int(job.get("done") or 0),
+            # A folder: files done of the files; an upload: activities read (total unknown).
+            done=(
+                sum(item["status"] != "waiting" for item in files)
+                if files
+                else int(job.get("done") or 0)
+            ),
+            total=len(files) or None,
             phase=job.get("phase") or "",
         )
+
+
+_STATUS_OF = {"queued": JobStatus.QUEUED, "running": JobStatus.RUNNING,
+              "done": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED}  # fmt: skip
+
+
+def iati_job_row(job: dict) -> Job:
+    """The import's job row, for its own page (one query); one recorded only in the cache
+    (before the job model) is shown as the job it would have."""
+    found = job_of(kind=KIND, detail_key=job["token"])
+    if found is None:
+        found = Job(
+            kind=KIND,
+            detail_key=job["token"],
+            status=_STATUS_OF.get(job.get("status") or "", JobStatus.QUEUED),
+            phase=job.get("phase") or "",
+            progress_done=int(job.get("done") or 0),
+            error=job.get("error") or "",
+        )
+    return found
+
+
+def iati_job_progress_payload(job: dict) -> dict:
+    return job_progress_payload(iati_job_row(job))
 
 
 def iati_job_create(*, user, uploaded_file) -> str:
@@ -134,7 +208,7 @@ def iati_job_create(*, user, uploaded_file) -> str:
     )
     from .tasks import iati_job_import  # the task module imports this one
 
-    enqueue_on_commit(iati_job_import, token)
+    enqueue_on_commit(iati_job_import, token, sent=_task_sent(token))
     return token
 
 
@@ -147,9 +221,13 @@ def iati_job_run(*, token: str) -> str | None:
         return None
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
     _job_set(token, status="running", phase="reading")
+    live = JobLiveReport(kind=KIND, detail_key=token)
 
     def progress(phase: str, done: int, total: int | None) -> None:
-        _job_set(token, phase=phase, done=done)
+        # Inside the import's one transaction: the job row through ``live``'s own connection
+        # (seen at once, never locked by the import), which also raises JobCancelled.
+        _job_set(token, follow=False, phase=phase, done=done)
+        live.progress(done=done, total=total, phase=phase)
 
     path = Path(job["path"])
     try:
@@ -157,7 +235,12 @@ def iati_job_run(*, token: str) -> str | None:
     except IatiImportError as error:
         _job_set(token, status="failed", error=str(error).replace(str(path), job["filename"]))
         return "failed"
+    except JobCancelled:  # rolled back: the registry is as it was
+        if (cache.get(_key(token)) or {}).get("status") != "failed":
+            _job_set(token, status="failed", phase="", error=_cancel_message(token))
+        return "failed"
     finally:
+        live.close()
         path.unlink(missing_ok=True)
     lines = [line.replace(str(path), job["filename"]) for line in report.lines()]
     if report.failure:
@@ -237,13 +320,21 @@ def _job_step_once(token: str) -> str | None:
     run = IatiImportRun.objects.filter(token=token).first()
     if run is None:
         return None
-    waiting = [item for item in _files_progress(run) if item["status"] == "waiting"]
-    _job_set(
-        token,
-        status="running",
-        phase=f"file {waiting[0]['name']}" if waiting else "writing stakes",
-    )
-    outcome = iati_run_step(run_id=run.pk)
+    check = functools.partial(job_cancel_check, kind=KIND, detail_key=token)
+    try:
+        check()  # a step queued before the cancel: stop before saying "running" again
+        waiting = [item for item in _files_progress(run) if item["status"] == "waiting"]
+        _job_set(
+            token,
+            status="running",
+            phase=f"file {waiting[0]['name']}" if waiting else "writing stakes",
+        )
+        outcome = iati_run_step(run_id=run.pk, check=check)
+    except JobCancelled:  # the step was rolled back; the steps done before it stay
+        iati_run_stop(run_id=run.pk, error=_cancel_message(token))
+        if (cache.get(_key(token)) or {}).get("status") != "failed":
+            _job_set(token, status="failed", phase="", error=_cancel_message(token))
+        return "failed"
     run.refresh_from_db()
     report = ImportReport.from_json(run.report)
     changes = {"files": _files_progress(run), "done": report.activities_read}
@@ -284,4 +375,4 @@ def _eager() -> bool:
 def _step_enqueue(token: str) -> None:
     from .tasks import iati_job_continue  # the task module imports this one
 
-    enqueue_on_commit(iati_job_continue, token)
+    enqueue_on_commit(iati_job_continue, token, sent=_task_sent(token))

@@ -15,7 +15,7 @@ from stakeholders.choices import Kind
 from . import mapping
 from .codelists import codelist
 from .forms import IatiUploadForm, KindOverrideForm
-from .jobs import iati_job_create, iati_job_get
+from .jobs import iati_job_create, iati_job_get, iati_job_progress_payload, iati_job_row
 from .kind_services import kind_override_delete, kind_override_set
 from .models import KindOverride
 from .selectors import kind_override_visible_to, organisation_type_counts
@@ -50,7 +50,8 @@ def upload(request):
 @login_required
 def job(request, token: str):
     _administrator_or_403(request.user)
-    return render(request, "iati/job.html", {"job": _job_or_404(request, token)})
+    job = _job_or_404(request, token)
+    return render(request, "iati/job.html", {"job": job, "progress": iati_job_row(job)})
 
 
 @login_required
@@ -60,8 +61,12 @@ def job_status(request, token: str):
     job = _job_or_404(request, token)
     return JsonResponse(
         {
-            key: job.get(key)
-            for key in ("status", "phase", "done", "error", "report", "seconds", "files")
+            **{
+                key: job.get(key)
+                for key in ("status", "phase", "done", "error", "report", "seconds", "files")
+            },
+            # The one progress partial's fields (static/js/jobs.js).
+            "job": iati_job_progress_payload(job),
         }
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from smartdiplomacy.bulk import copy_in, copy_rows_text, staging_table
 from smartdiplomacy.exceptions import ApplicationError
-from smartdiplomacy.services import fields_check, model_update
+from smartdiplomacy.services import UNSET, fields_check, given_fields, model_update
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Audience
 from stakeholders.selectors import stakeholder_visible_to
@@ -542,15 +542,23 @@ def _check_methodology(methodology: Methodology) -> None:
 
 
 @transaction.atomic
-def methodology_update(*, methodology: Methodology, **fields) -> Methodology:
+def methodology_update(
+    *,
+    methodology: Methodology,
+    name: str = UNSET,
+    description: str = UNSET,
+    indicators: list[dict] = UNSET,
+    pillar_weights: dict[str, float] = UNSET,
+    aggregation: str = UNSET,
+) -> Methodology:
     """Edit an unpublished version (published versions refuse in ``Methodology.save``)."""
+    fields = given_fields(locals(), METHODOLOGY_FIELDS)
     if methodology.published:
         raise ApplicationError(
             "A published methodology version cannot be changed; copy it to a new version."
         )
-    fields_check(data=fields, allowed=METHODOLOGY_FIELDS, what="a methodology version")
-    for name, value in fields.items():
-        setattr(methodology, name, value)
+    for field, value in fields.items():
+        setattr(methodology, field, value)
     _check_methodology(methodology)
     return _validated_save(methodology)
 

@@ -19,8 +19,9 @@ class PartnershipsConfig(AppConfig):
 
         register_merge_policies()
         from .jobs import overlap_jobs_register
+        from .overlap.runs import overlap_run_cancelled
 
-        overlap_jobs_register()
+        overlap_jobs_register(on_cancel=overlap_run_cancelled)
         # The registry's pages show candidates through panels this app fills.
         panel_register(
             page="stakeholder_detail",

@@ -7,12 +7,23 @@ which include restricted actors).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from django.urls import reverse
 
-from smartdiplomacy.jobs.models import JobKind, JobStatus
-from smartdiplomacy.jobs.registry import job_kind_register
-from smartdiplomacy.jobs.services import job_enqueue, job_finish, job_progress, job_start
+from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
+from smartdiplomacy.jobs.presentation import job_progress_payload
+from smartdiplomacy.jobs.registry import OnCancel, job_kind_register
+from smartdiplomacy.jobs.selectors import job_of
+from smartdiplomacy.jobs.services import (
+    job_cancel_check,
+    job_enqueue,
+    job_finish,
+    job_progress,
+    job_start,
+    job_task_record,
+)
 
 from .choices import RunStatus, RunTrigger
 from .models import OverlapRun
@@ -21,12 +32,23 @@ KIND = JobKind.OVERLAP
 VIEW_RUNS = "partnerships.view_overlaprun"
 
 
-def overlap_jobs_register() -> None:
+def overlap_jobs_register(*, on_cancel: OnCancel) -> None:
     job_kind_register(
         kind=KIND,
         detail_url=lambda key: reverse("partnerships:run_detail", args=[key]),
         audience=lambda user: Q() if user.has_perm(VIEW_RUNS) else None,
+        on_cancel=on_cancel,
     )
+
+
+def overlap_job_task_sent(run_id: int) -> Callable[[str], int]:
+    """What ``enqueue_on_commit`` tells of the run's task: its id, kept to revoke it."""
+    return lambda task_id: job_task_record(kind=KIND, detail_key=run_id, task_id=task_id)
+
+
+def overlap_job_cancel_check(run_id: int, *, lock: bool = False) -> None:
+    """Raise ``JobCancelled`` if the run's job was cancelled (see ``job_cancel_check``)."""
+    job_cancel_check(kind=KIND, detail_key=run_id, lock=lock)
 
 
 def overlap_job_enqueue(run: OverlapRun) -> None:
@@ -58,3 +80,35 @@ def overlap_job_follow(run_id: int) -> None:
     elif run.status == RunStatus.RUNNING:
         job_start(kind=KIND, detail_key=run_id, total=100)
         job_progress(kind=KIND, detail_key=run_id, done=run.percent, phase=run.get_phase_display())
+
+
+def overlap_job_of(run: OverlapRun) -> Job:
+    """The run's job, for the run's own pages (one query); a run recorded without one (made by
+    hand, as tests do) is shown as the job it would have."""
+    job = job_of(kind=KIND, detail_key=run.pk)
+    if job is None:
+        running = run.status == RunStatus.RUNNING
+        job = Job(
+            kind=KIND,
+            detail_key=str(run.pk),
+            status=run.status,
+            phase=run.get_phase_display() if running else "",
+            progress_done=run.percent if running else 0,
+            progress_total=100,
+            error=run.error,
+        )
+    return job
+
+
+def overlap_progress_detail(run: OverlapRun) -> str:
+    """The run's own line beside its job's progress: its chunks (sized by public rows)."""
+    return f"chunks {run.chunks_done}/{run.chunks_total}" if run.chunks_total else ""
+
+
+def overlap_run_progress(run: OverlapRun) -> dict:
+    """What ``jobs/progress.html`` shows of a run: its job and its chunks."""
+    return {"job": overlap_job_of(run), "detail": overlap_progress_detail(run)}
+
+
+def overlap_run_progress_payload(run: OverlapRun) -> dict:
+    return job_progress_payload(overlap_job_of(run), detail=overlap_progress_detail(run))

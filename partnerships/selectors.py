@@ -24,6 +24,7 @@ from stakeholders.selectors import (
 )
 
 from .choices import ACTIVE_RUN_STATUSES, AUDIENCE_FLAGS, RunStatus
+from .jobs import overlap_run_progress_payload
 from .models import (
     Candidate,
     CandidateDismissal,
@@ -275,6 +276,8 @@ def overlap_run_status(run: OverlapRun) -> dict:
         "error": run.error,
         "timings": run.timings,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        # The one progress partial's fields (static/js/jobs.js).
+        "job": overlap_run_progress_payload(run),
     }
 
 

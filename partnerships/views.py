@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.list_tools import Column, list_tools
 from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.redirects import safe_next_url
 from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.choices import Sensitivity
 from stakeholders.selectors import audience_of, user_is_cleared
@@ -24,6 +24,7 @@ from . import candidates as candidate_services
 from .choices import RunTrigger
 from .filtersets import CandidateFilterSet
 from .forms import CandidateBulkForm, DismissForm, RunStartForm
+from .jobs import overlap_run_progress
 from .models import OverlapRun
 from .overlap.loading import INCLUSIVE_KINDS
 from .overlap.parameters import Parameters
@@ -170,11 +171,7 @@ def candidate_export(request):
 def candidate_bulk(request):
     """Dismiss (with one reason) or restore the ticked candidate pairs, through the services.
     Ticked ids the reader may not see are ignored like ids that do not exist."""
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("partnerships:candidate_list")
+    back = safe_next_url(request, reverse("partnerships:candidate_list"))
     form = CandidateBulkForm(request.POST, prefix="bulk")
     if not form.is_valid():
         for field, problems in form.errors.items():
@@ -261,7 +258,7 @@ def candidate_dismiss(request, a: int, b: int):
             error.add_to_form(form)
         else:
             messages.success(request, "Dismissed. The pair stays dismissed after later runs.")
-            return redirect(request.POST.get("next") or candidate.get_absolute_url())
+            return redirect(safe_next_url(request, candidate.get_absolute_url()))
     return _candidate_page(request, candidate, dismiss_form=form, status=400)
 
 
@@ -288,13 +285,15 @@ def run_list(request):
     current_run = overlap_run_current()
     if current_run is not None:
         current_run.shown_counts = current_run.counts_for(audience)
+    active_run = overlap_run_active()
     return render(
         request,
         "partnerships/run_list.html",
         {
             "page_obj": page,
             "runs": runs,
-            "active_run": overlap_run_active(),
+            "active_run": active_run,
+            "progress": overlap_run_progress(active_run) if active_run else None,
             "current_run": current_run,
             "can_start": request.user.has_perm(START_RUN),
             "start_form": RunStartForm(),
@@ -332,7 +331,11 @@ def run_detail(request, pk: int):
     return render(
         request,
         "partnerships/run_detail.html",
-        {"run": run, "counts": run.counts_for(audience_of(request.user))},
+        {
+            "run": run,
+            "counts": run.counts_for(audience_of(request.user)),
+            "progress": overlap_run_progress(run),
+        },
     )
 
 

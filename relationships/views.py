@@ -7,13 +7,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from index.choices import EngagementKind, ParticipantRole
 from index.forms import EngagementForm
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.redirects import safe_next_url
 from stakeholders.models import Outcome
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -32,15 +32,6 @@ VIEW = "relationships.view_interaction"
 ADD = "relationships.add_interaction"
 CHANGE = "relationships.change_interaction"
 DELETE = "relationships.delete_interaction"
-
-
-def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _visible_interaction(request, pk: int):
@@ -116,12 +107,12 @@ def interaction_create(request):
             error.add_to_form(form)
         else:
             messages.success(request, "Interaction logged.")
-            return redirect(_next_url(request, back))
+            return redirect(safe_next_url(request, back))
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "relationships/interaction_form.html",
-        {"form": form, "back": _next_url(request, back)},
+        {"form": form, "back": safe_next_url(request, back)},
         status=status,
     )
 
@@ -334,7 +325,7 @@ def follow_up_done(request, pk: int):
             services.follow_up_complete(follow_up=follow_up, user=request.user)
     except ApplicationError as error:  # pragma: no cover - visible a moment ago
         raise Http404 from error
-    return redirect(_next_url(request, follow_up.get_absolute_url()))
+    return redirect(safe_next_url(request, follow_up.get_absolute_url()))
 
 
 @login_required
@@ -401,10 +392,10 @@ def salience_assess(request):
                 f"Assessed {assessment.stakeholder.name}: {assessment.salience.label.lower()}.",
             )
             default = assessment.outcome.get_absolute_url() + "#salience"
-            return redirect(_next_url(request, default))
+            return redirect(safe_next_url(request, default))
     return render(
         request,
         "relationships/salience_form.html",
-        {"form": form, "next": _next_url(request, "")},
+        {"form": form, "next": safe_next_url(request, "")},
         status=400 if request.method == "POST" else 200,
     )

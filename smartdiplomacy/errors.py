@@ -3,9 +3,9 @@ happened and what to do. (The API answers its own errors in one JSON shape: ``sm
 """
 
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.roles import Role, user_roles
+from smartdiplomacy.redirects import safe_referer
 
 ROLE_POWERS = {
     Role.ANALYST: "reads the registry, candidates, partnerships, the graph and the index",
@@ -17,18 +17,9 @@ ROLE_POWERS = {
 }
 
 
-def _back(request) -> str | None:
-    referer = request.META.get("HTTP_REFERER", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return referer
-    return None
-
-
 def _page(request, *, code: int, heading: str, explanation: str, **extra):
     context = {"code": code, "heading": heading, "explanation": explanation,
-               "back": _back(request), **extra}  # fmt: skip
+               "back": safe_referer(request), **extra}  # fmt: skip
     return render(request, "errors/base_error.html", context, status=code)
 
 

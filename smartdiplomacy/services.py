@@ -1,8 +1,10 @@
 """What every app's services share: a save that validates first, and updates through an allow-list.
 
-A service names the fields it lets a caller set (HackSoft's ``model_update``): anything else —
-a misspelt name, a field the application keeps for itself such as ``created_at`` or ``origin``
-— is refused with an error naming it, before anything is written.
+A service names the fields it lets a caller set as explicit keyword-only parameters (HackSoft's
+``model_update``): anything else — a misspelt name, a field the application keeps for itself such
+as ``created_at`` or ``origin`` — is a ``TypeError`` at the call, before anything is written. A
+parameter left out defaults to ``UNSET`` (``None`` is a value for some fields), and
+``given_fields`` collects the ones given.
 """
 
 from collections.abc import Collection, Mapping
@@ -13,6 +15,21 @@ from django.db import models
 from smartdiplomacy.exceptions import ApplicationError
 
 M = TypeVar("M", bound=models.Model)
+
+
+class _Unset:
+    """A keyword argument not given (``None`` is a value for some fields)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def given_fields(values: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
+    """The ``names`` among ``values`` (a service's ``locals()``) that were given: not ``UNSET``."""
+    return {name: values[name] for name in names if values[name] is not UNSET}
 
 
 def validated_save(instance: M) -> M:

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -29,7 +30,12 @@ def _apply_quietly(task, args, kwargs) -> None:
 
 
 def enqueue_on_commit(
-    task, *args, using: str | None = None, background: bool = False, **kwargs
+    task,
+    *args,
+    using: str | None = None,
+    background: bool = False,
+    sent: Callable[[str], object] | None = None,
+    **kwargs,
 ) -> None:
     """Send ``task`` with these arguments after the current transaction commits.
 
@@ -40,6 +46,9 @@ def enqueue_on_commit(
     queued it. With a broker it goes to a worker like any task; in the embedded default (no
     broker, tasks run in process) it runs in a thread beside the request instead of inside it,
     unless ``EMBEDDED_TASKS_IN_THREADS`` is off (the test settings run it in place).
+
+    ``sent(task_id)``, if given, is told the id of the task once sent (a job remembers it, so
+    that cancelling the job revokes the task).
     """
 
     def send():
@@ -50,6 +59,8 @@ def enqueue_on_commit(
         ):
             start_thread(lambda: _apply_quietly(task, args, kwargs))
         else:
-            task.apply_async(args=args, kwargs=kwargs)
+            result = task.apply_async(args=args, kwargs=kwargs)
+            if sent is not None:
+                sent(result.id)
 
     transaction.on_commit(send, using=using)

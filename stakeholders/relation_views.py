@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
 
 from smartdiplomacy.object_views import object_delete_view, object_form_view
+from smartdiplomacy.redirects import safe_next_url
 
 from . import services
 from .forms import StakeForm, TieForm
@@ -16,7 +17,6 @@ from .selectors import (
     tie_visible_to,
 )
 from .view_helpers import (
-    _next_url,
     _require,
     _visible_stakeholder,
 )
@@ -39,7 +39,7 @@ def outcome_stake_add(request, pk: int):
 
 
 def _stake_add(request, form, *, stakeholder, outcome):
-    back = _next_url(request, (stakeholder or outcome).get_absolute_url())
+    back = safe_next_url(request, (stakeholder or outcome).get_absolute_url())
     return object_form_view(
         request,
         form=form,
@@ -65,7 +65,7 @@ def _visible_stake(request, pk: int):
 def stake_update(request, pk: int):
     stake = _visible_stake(request, pk)
     _require(request.user, "stakeholders.change_stake")
-    back = _next_url(request, stake.stakeholder.get_absolute_url())
+    back = safe_next_url(request, stake.stakeholder.get_absolute_url())
     return object_form_view(
         request,
         form=StakeForm(request.POST or None, instance=stake, user=request.user),
@@ -87,7 +87,7 @@ def stake_update(request, pk: int):
 def stake_delete(request, pk: int):
     stake = _visible_stake(request, pk)
     _require(request.user, "stakeholders.delete_stake")
-    back = _next_url(request, stake.stakeholder.get_absolute_url())
+    back = safe_next_url(request, stake.stakeholder.get_absolute_url())
     return object_delete_view(
         request,
         delete=lambda: services.stake_delete(stake=stake),
@@ -132,7 +132,7 @@ def _visible_tie(request, pk: int):
 def tie_update(request, pk: int):
     tie = _visible_tie(request, pk)
     _require(request.user, "stakeholders.change_tie")
-    back = _next_url(request, tie.from_stakeholder.get_absolute_url())
+    back = safe_next_url(request, tie.from_stakeholder.get_absolute_url())
     return object_form_view(
         request,
         form=TieForm(request.POST or None, instance=tie, user=request.user),
@@ -149,7 +149,7 @@ def tie_update(request, pk: int):
 def tie_delete(request, pk: int):
     tie = _visible_tie(request, pk)
     _require(request.user, "stakeholders.delete_tie")
-    back = _next_url(request, tie.from_stakeholder.get_absolute_url())
+    back = safe_next_url(request, tie.from_stakeholder.get_absolute_url())
     return object_delete_view(
         request,
         delete=lambda: services.tie_delete(tie=tie),

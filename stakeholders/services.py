@@ -3,13 +3,13 @@ so bad input raises a ValidationError naming the field and leaves the database a
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smartdiplomacy.services import fields_check, model_update
+from smartdiplomacy.services import UNSET, given_fields, model_update
 
 from .choices import MACHINE_ORIGINS, Origin
 from .models import (
@@ -97,6 +97,9 @@ TIE_FIELDS = (
 TIE_PROVENANCE = ("origin",)
 
 
+Coordinate = float | Decimal | None
+
+
 @transaction.atomic
 def stakeholder_create(
     *,
@@ -106,12 +109,30 @@ def stakeholder_create(
     external_ids: dict[str, str] | None = None,
     tags: Iterable[str] = (),
     user=None,
-    **fields,
+    acronym: str = UNSET,
+    country: str = UNSET,
+    country_of_origin: str = UNSET,
+    scope: str = UNSET,
+    parent: Stakeholder | None = UNSET,
+    capabilities: int = UNSET,
+    digital_presence: int = UNSET,
+    women_led: bool = UNSET,
+    women_leadership_share: float | None = UNSET,
+    sensitivity: str = UNSET,
+    description: str = UNSET,
+    website: str = UNSET,
+    subnational_area: str = UNSET,
+    latitude: Coordinate = UNSET,
+    longitude: Coordinate = UNSET,
+    origin: str = UNSET,
+    source: str = UNSET,
+    recorded_name: str = UNSET,
+    source_activity: str = UNSET,
+    source_publisher: Stakeholder | None = UNSET,
 ) -> Stakeholder:
-    """Record a stakeholder; its identifiers must be free among what ``user`` may see."""
-    fields_check(
-        data=fields, allowed=STAKEHOLDER_FIELDS + STAKEHOLDER_PROVENANCE, what="a stakeholder"
-    )
+    """Record a stakeholder; its identifiers must be free among what ``user`` may see. Fields
+    not given keep the model's defaults; provenance (origin, source, …) only here, never later."""
+    fields = given_fields(locals(), STAKEHOLDER_FIELDS[2:] + STAKEHOLDER_PROVENANCE)
     stakeholder = _validated_save(Stakeholder(name=name, kind=kind, **fields))
     if sectors:
         stakeholder.sectors.set(sectors)
@@ -124,11 +145,31 @@ def stakeholder_create(
 
 @transaction.atomic
 def stakeholder_update(
-    *, stakeholder: Stakeholder, sectors=None, tags: Iterable[str] | None = None, **fields
+    *,
+    stakeholder: Stakeholder,
+    sectors: Iterable[Sector] | None = None,
+    tags: Iterable[str] | None = None,
+    name: str = UNSET,
+    kind: str = UNSET,
+    acronym: str = UNSET,
+    country: str = UNSET,
+    country_of_origin: str = UNSET,
+    scope: str = UNSET,
+    parent: Stakeholder | None = UNSET,
+    capabilities: int = UNSET,
+    digital_presence: int = UNSET,
+    women_led: bool = UNSET,
+    women_leadership_share: float | None = UNSET,
+    sensitivity: str = UNSET,
+    description: str = UNSET,
+    website: str = UNSET,
+    subnational_area: str = UNSET,
+    latitude: Coordinate = UNSET,
+    longitude: Coordinate = UNSET,
 ) -> Stakeholder:
     """Change the given fields. A name changed by hand is marked edited (``name_edited``), so
     that re-imports of the record keep it."""
-    fields_check(data=fields, allowed=STAKEHOLDER_FIELDS, what="a stakeholder")
+    fields = given_fields(locals(), STAKEHOLDER_FIELDS)
     if "name" in fields and fields["name"] != stakeholder.name:
         stakeholder.name_edited = True
     model_update(instance=stakeholder, fields=STAKEHOLDER_FIELDS, data=fields, what="a stakeholder")
@@ -140,22 +181,25 @@ def stakeholder_update(
 
 
 @transaction.atomic
-def outcome_create(*, title: str, theme: str, tags: Iterable[str] = (), **fields) -> Outcome:
-    fields_check(data=fields, allowed=OUTCOME_FIELDS + OUTCOME_PROVENANCE, what="an outcome")
+def outcome_create(
+    *,
+    title: str,
+    theme: str,
+    tags: Iterable[str] = (),
+    description: str = UNSET,
+    geography: str = UNSET,
+    countries: Iterable[str] = UNSET,
+    needed_capabilities: int = UNSET,
+    sector: Sector | None = UNSET,
+    origin: str = UNSET,
+    source: str = UNSET,
+) -> Outcome:
+    """Record an outcome; fields not given keep the model's defaults."""
+    fields = given_fields(locals(), OUTCOME_FIELDS[2:] + OUTCOME_PROVENANCE)
     outcome = _validated_save(Outcome(title=title, theme=theme, **fields))
     if tags:
         outcome.tags.set(tags_for_names(names=tags))
     return outcome
-
-
-class _Unset:
-    """A keyword argument not given (``None`` is a value for some fields)."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
 
 
 def _assessed_on_checked(value) -> datetime.date:
@@ -245,9 +289,19 @@ def stake_update(
 
 @transaction.atomic
 def tie_create(
-    *, from_stakeholder: Stakeholder, to_stakeholder: Stakeholder, kind: str, **fields
+    *,
+    from_stakeholder: Stakeholder,
+    to_stakeholder: Stakeholder,
+    kind: str,
+    strength: float = UNSET,
+    start_date: datetime.date | None = UNSET,
+    end_date: datetime.date | None = UNSET,
+    source: str = UNSET,
+    notes: str = UNSET,
+    origin: str = UNSET,
 ) -> Tie:
-    fields_check(data=fields, allowed=TIE_FIELDS + TIE_PROVENANCE, what="a tie")
+    """Record a tie; fields not given keep the model's defaults."""
+    fields = given_fields(locals(), TIE_FIELDS[3:] + TIE_PROVENANCE)
     return _validated_save(
         Tie(from_stakeholder=from_stakeholder, to_stakeholder=to_stakeholder, kind=kind, **fields)
     )
@@ -301,7 +355,20 @@ def stakeholder_delete(*, stakeholder: Stakeholder, user) -> str:
 
 
 @transaction.atomic
-def outcome_update(*, outcome: Outcome, tags: Iterable[str] | None = None, **fields) -> Outcome:
+def outcome_update(
+    *,
+    outcome: Outcome,
+    tags: Iterable[str] | None = None,
+    title: str = UNSET,
+    theme: str = UNSET,
+    description: str = UNSET,
+    geography: str = UNSET,
+    countries: Iterable[str] = UNSET,
+    needed_capabilities: int = UNSET,
+    sector: Sector | None = UNSET,
+) -> Outcome:
+    """Change the given fields of an outcome (its provenance stays as recorded)."""
+    fields = given_fields(locals(), OUTCOME_FIELDS)
     model_update(instance=outcome, fields=OUTCOME_FIELDS, data=fields, what="an outcome")
     if tags is not None:
         outcome.tags.set(tags_for_names(names=tags))
@@ -347,7 +414,20 @@ def stake_delete(*, stake: Stake) -> None:
 
 
 @transaction.atomic
-def tie_update(*, tie: Tie, **fields) -> Tie:
+def tie_update(
+    *,
+    tie: Tie,
+    from_stakeholder: Stakeholder = UNSET,
+    to_stakeholder: Stakeholder = UNSET,
+    kind: str = UNSET,
+    strength: float = UNSET,
+    start_date: datetime.date | None = UNSET,
+    end_date: datetime.date | None = UNSET,
+    source: str = UNSET,
+    notes: str = UNSET,
+) -> Tie:
+    """Change the given fields of a tie (its origin stays as recorded)."""
+    fields = given_fields(locals(), TIE_FIELDS)
     return model_update(instance=tie, fields=TIE_FIELDS, data=fields, what="a tie")
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.list_tools import Column, list_tools
 from smartdiplomacy.object_views import object_delete_view, object_form_view
+from smartdiplomacy.redirects import safe_next_url
 
 from . import services
 from .as_of_views import stakeholder_as_of_page
@@ -42,7 +43,6 @@ from .selectors import stakeholder_search as search_stakeholders
 from .view_helpers import (
     PAGE_SIZE,
     _active_filter_count,
-    _next_url,
     _origin_facets,
     _paginate,
     _publisher_facets,
@@ -276,7 +276,7 @@ BULK_FIELD_LABELS = {
 @require_http_methods(["POST"])
 def stakeholder_bulk(request):
     """Apply one change to the stakeholders ticked on the list, all or none."""
-    back = _next_url(request, reverse("stakeholders:stakeholder_list"))
+    back = safe_next_url(request, reverse("stakeholders:stakeholder_list"))
     form = StakeholderBulkForm(request.POST, user=request.user, prefix="bulk")
     if not form.is_valid():
         for name, problems in form.errors.items():

@@ -40,7 +40,7 @@ from .files import SAMPLE_FILE, VALIDATION_MODES, file_digest, files_expand
 from .organisations import truncated_aliases
 from .outcomes import outcome_title
 from .report import Counts, IatiImportError, ImportReport
-from .runs import iati_import, iati_run_create, iati_run_resume, iati_run_step
+from .runs import iati_import, iati_run_create, iati_run_resume, iati_run_step, iati_run_stop
 from .stakes import STAKE_SOURCE
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "iati_run_create",
     "iati_run_resume",
     "iati_run_step",
+    "iati_run_stop",
     "outcome_title",
     "truncated_aliases",
 ]

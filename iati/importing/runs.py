@@ -203,7 +203,7 @@ def _step_files(pending: list[IatiImportFile]) -> list[IatiImportFile]:
     return step
 
 
-def iati_run_step(*, run_id: int) -> str | None:
+def iati_run_step(*, run_id: int, check: Callable[[], None] | None = None) -> str | None:
     """Import the run's next step of waiting files (``_step_files``: about ``STEP_BYTES`` of
     XML, at least one file) in one transaction, or finish the run when none is left; returns
     "file", "done", "failed" or None (nothing to do: finished or gone).
@@ -212,6 +212,9 @@ def iati_run_step(*, run_id: int) -> str | None:
     the transaction that imports them, each with its own activities and seconds, so a step cut
     short is rolled back and read again; a file with the content (SHA-256) of one already done
     in the run (or earlier in the step) is skipped.
+
+    ``check()`` is called before each file: an exception it raises (the job was cancelled) rolls
+    the step back and goes on up; the steps done before it stay.
     """
     try:
         with transaction.atomic():
@@ -224,23 +227,15 @@ def iati_run_step(*, run_id: int) -> str | None:
                 run.files.filter(status=IatiImportFile.Status.PENDING).order_by("position")
             )
             if not pending:
-                _run_finish(run=run, report=report, history=history)
-                _run_staging_delete(run)
-                run.status = (
-                    IatiImportRun.Status.FAILED if report.failure else IatiImportRun.Status.DONE
-                )
-                run.error = report.failure or ""
-                run.report, run.finished_at = report.as_json(), timezone.now()
-                run.save(update_fields=["status", "error", "report", "finished_at"])
-                if report.changed >= ANALYZE_AFTER_ROWS:
-                    _tables_analyze(FILLED_MODELS)
-                return run.status
+                return _run_end(run=run, report=report, history=history)
             done = set(
                 run.files.filter(status=IatiImportFile.Status.DONE).values_list("digest", flat=True)
             )
             importer = _RunImporter(run, report, history=history)
             step = _step_files(pending)
             for file in step:
+                if check is not None:
+                    check()
                 started = time.perf_counter()
                 path = Path(file.path)
                 if not path.is_file():
@@ -279,6 +274,27 @@ def iati_run_step(*, run_id: int) -> str | None:
             status=IatiImportRun.Status.FAILED, error=message
         )
         return "failed"
+
+
+def _run_end(*, run: IatiImportRun, report: ImportReport, history: HistoryWriter) -> str:
+    """The run's last step: the stakes written from staging, the run done (or failed)."""
+    _run_finish(run=run, report=report, history=history)
+    _run_staging_delete(run)
+    run.status = IatiImportRun.Status.FAILED if report.failure else IatiImportRun.Status.DONE
+    run.error = report.failure or ""
+    run.report, run.finished_at = report.as_json(), timezone.now()
+    run.save(update_fields=["status", "error", "report", "finished_at"])
+    if report.changed >= ANALYZE_AFTER_ROWS:
+        _tables_analyze(FILLED_MODELS)
+    return run.status
+
+
+def iati_run_stop(*, run_id: int, error: str) -> int:
+    """End a running run as failed with ``error`` (it was cancelled): its steps stop; the files
+    done stay, and the run can be resumed."""
+    return IatiImportRun.objects.filter(pk=run_id, status=IatiImportRun.Status.RUNNING).update(
+        status=IatiImportRun.Status.FAILED, error=error
+    )
 
 
 def iati_run_resume(*, run: IatiImportRun) -> IatiImportRun:

@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.list_tools import Column, list_tools
 from accounts.services import restricted_read_record
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.redirects import safe_next_url
 from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.choices import Sensitivity
 from stakeholders.models import Outcome
@@ -176,12 +177,7 @@ def coalition_compute(request):
         messages.success(request, f"Coalitions of “{outcome.title}” are being recomputed.")
     else:
         messages.success(request, f"Coalitions of {count} outcomes are being recomputed.")
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("partnerships:coalition_list")
+    return redirect(safe_next_url(request, reverse("partnerships:coalition_list")))
 
 
 def _int(value) -> int:

@@ -15,17 +15,19 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.jobs.services import JobCancelled
+from smartdiplomacy.services import UNSET, given_fields
 from smartdiplomacy.tasks import enqueue_on_commit
 
 from ..choices import RunStatus, RunTrigger
-from ..jobs import overlap_job_enqueue, overlap_job_follow
+from ..jobs import overlap_job_enqueue, overlap_job_follow, overlap_job_task_sent
 from ..models import (
     OverlapChunk,
     OverlapRun,
@@ -200,13 +202,40 @@ def overlap_run_request(
         if active is None:  # it finished between our insert and this read: try once more
             return overlap_run_request(trigger=trigger, user=user, parameters=parameters)
         return active, False
-    enqueue_on_commit(overlap_run_execute_task, run.pk)
+    enqueue_on_commit(overlap_run_execute_task, run.pk, sent=overlap_job_task_sent(run.pk))
     return run, True
 
 
-def run_update(run_id: int, **fields) -> int:
-    fields.setdefault("updated_at", timezone.now())
-    updated = OverlapRun.objects.filter(pk=run_id).update(**fields)
+RUN_STEP_FIELDS = (
+    "status", "phase", "is_active", "is_current", "snapshot_at", "stakeholder_count",
+    "stake_count", "candidate_count", "public_counts", "chunks_total", "chunks_done", "timings",
+    "statistics", "message", "finished_at",
+)  # fmt: skip
+
+
+def run_update(
+    run_id: int,
+    *,
+    status: str = UNSET,
+    phase: str = UNSET,
+    is_active: bool = UNSET,
+    is_current: bool = UNSET,
+    snapshot_at: datetime = UNSET,
+    stakeholder_count: int = UNSET,
+    stake_count: int = UNSET,
+    candidate_count: int = UNSET,
+    public_counts: dict = UNSET,
+    chunks_total: int = UNSET,
+    chunks_done: int = UNSET,
+    timings: dict = UNSET,
+    statistics: dict = UNSET,
+    message: str = UNSET,
+    finished_at: datetime = UNSET,
+) -> int:
+    """What a run's steps record as it goes (one UPDATE; the job follows): only the fields
+    named here, so that a misspelt one fails at the call instead of being lost."""
+    fields = given_fields(locals(), RUN_STEP_FIELDS)
+    updated = OverlapRun.objects.filter(pk=run_id).update(**fields, updated_at=timezone.now())
     overlap_job_follow(run_id)
     return updated
 
@@ -233,6 +262,16 @@ def _run_artifacts_delete(run_id: int) -> None:
     OverlapChunk.objects.filter(run_id=run_id).update(result=None)
 
 
+CANCELLED_MESSAGE = "Cancelled{by}. The previous candidates are still in place."
+
+
+def overlap_run_cancelled(key: str, user) -> None:
+    """The run's job was cancelled: the run ends failed, saying so (registered as the overlap
+    jobs' ``on_cancel``). Its steps stop at their next check; nothing it computed goes live."""
+    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+    run_fail(int(key), CANCELLED_MESSAGE.format(by=by))
+
+
 class OverlapRunFailed(Exception):
     """A run step failed; the run is already marked failed with the reason, and logged."""
 
@@ -242,6 +281,10 @@ def failing_run_on_error(run_id: int, what: str):
     """Turn an unexpected error into a failed run that says why, then raise OverlapRunFailed."""
     try:
         yield
+    except JobCancelled as cancelled:
+        logger.info("Overlap run %s cancelled while %s", run_id, what)
+        run_fail(run_id, CANCELLED_MESSAGE.format(by=""))
+        raise OverlapRunFailed(str(cancelled)) from cancelled
     except Exception as error:
         logger.exception("Overlap run %s failed while %s", run_id, what)
         run_fail(run_id, f"Failed while {what}: {type(error).__name__}: {error}")

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..choices import ChunkStatus, RunPhase, RunStatus
-from ..jobs import overlap_job_follow
+from ..jobs import overlap_job_cancel_check, overlap_job_follow
 from ..models import (
     Candidate,
     OverlapChunk,
@@ -89,6 +89,7 @@ def overlap_run_execute(*, run_id: int) -> None:
         public_rows = int(np.count_nonzero(registry.public[order]))
         chunks = requested or max(1, min(MAX_CHUNKS, math.ceil(public_rows / ROWS_PER_CHUNK)))
         bounds = chunk_bounds(len(order), chunks)
+        overlap_job_cancel_check(run_id)
         with transaction.atomic():
             if len(order):
                 OverlapSnapshot.objects.create(run_id=run_id, data=registry.to_bytes())
@@ -139,6 +140,7 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
         return
     what = f"comparing stakeholders (chunk {index + 1})"
     with step_lease(run_id, what), failing_run_on_error(run_id, what):
+        overlap_job_cancel_check(run_id)  # between chunks: a cancelled run computes no more
         started = time.perf_counter()
         selected, payload = _chunk_result(run, chunk)
         seconds = time.perf_counter() - started
@@ -234,6 +236,9 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
                 candidates_insert(run_id, merged)
             _promotions_carry_over(run_id)
             _pause_before_commit()
+            # Last, under the job's lock: a cancel that came first rolls all of this back (the
+            # previous run's candidates stay); one that comes now waits and finds the run done.
+            overlap_job_cancel_check(run_id, lock=True)
             OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
             timings = dict(locked.timings)
             # Reading and merging the chunks' results, then writing: each phase apart, so that

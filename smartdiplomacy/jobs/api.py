@@ -8,6 +8,9 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from smartdiplomacy.api.pagination import ApiPageNumberPagination
@@ -17,6 +20,7 @@ from .filtersets import JobFilterSet
 from .models import Job
 from .presentation import jobs_annotate
 from .selectors import job_visible_to
+from .services import job_cancel
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -59,6 +63,16 @@ class _AnnotatedPagination(ApiPageNumberPagination):
         "`status` (both repeatable). Signed-in people only; partner tokens cannot read jobs.",
     ),
     retrieve=extend_schema(summary="One background job"),
+    cancel=extend_schema(
+        summary="Cancel a background job",
+        description="Cancel a queued or running job: whoever started it, or an administrator. "
+        "Its task is revoked and its work stops at its next batch, leaving the last good "
+        "results in place (an overlap run: the previous candidates). A job you may not see "
+        "is not found (404); a finished one, or one of a kind that cannot stop (rescoring, "
+        "graph refreshes), is refused (400, `fields.status` or `fields.kind`).",
+        request=None,
+        responses=JobSerializer,
+    ),
 )
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = JobSerializer
@@ -73,6 +87,15 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def get_object(self) -> Job:
         return jobs_annotate([super().get_object()])[0]
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, HasTokenScope],
+    )
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = job_cancel(job=self.get_object(), user=request.user)
+        return Response(self.get_serializer(jobs_annotate([job])[0]).data)
 
 
 app_name = "jobs-api"

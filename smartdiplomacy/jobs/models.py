@@ -38,6 +38,7 @@ class Job(models.Model):
     # Set for showing by ``presentation.jobs_annotate`` (not columns).
     kind_label: str
     detail_url: str | None
+    can_cancel: bool
 
     kind = models.CharField(max_length=20, choices=JobKind.choices)
     detail_key = models.CharField(max_length=64, help_text="The domain row's id (or token).")
@@ -50,6 +51,11 @@ class Job(models.Model):
         null=True, blank=True, help_text="Empty while the job does not know how much there is."
     )
     error = models.TextField(blank=True)
+    task_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The Celery task last sent for it: revoked when the job is cancelled.",
+    )
     restricted = models.BooleanField(
         default=False,
         help_text="Its subject is a restricted actor, or a hidden change set it off: cleared "

@@ -17,6 +17,8 @@ from .models import JobKind
 
 Audience = Callable[[Any], Q | None]
 DetailUrl = Callable[[str], str | None]
+# Told that a job was cancelled (its detail key, who cancelled it): the domain row stops, says so.
+OnCancel = Callable[[str, Any], None]
 
 
 @dataclass(frozen=True)
@@ -25,21 +27,34 @@ class KindSpec:
     label: str
     detail_url: DetailUrl
     audience: Audience
+    on_cancel: OnCancel | None = None
 
 
 _kinds: dict[str, KindSpec] = {}
 _clearance: list[Callable[[Any], bool]] = []
+_administrator: list[Callable[[Any], bool]] = []
 
 
 def job_kind_register(
-    *, kind: str, detail_url: DetailUrl, audience: Audience, label: str = ""
+    *,
+    kind: str,
+    detail_url: DetailUrl,
+    audience: Audience,
+    label: str = "",
+    on_cancel: OnCancel | None = None,
 ) -> None:
     """Say how jobs of ``kind`` are shown: ``detail_url(detail_key)`` is their domain page (or
-    None), ``audience(user)`` the ``Q`` of their rows ``user`` may see (or None for none)."""
+    None), ``audience(user)`` the ``Q`` of their rows ``user`` may see (or None for none).
+    ``on_cancel(detail_key, user)``, once a cancel has committed, stops the domain row (its
+    code also checks between batches); a kind without it cannot be cancelled."""
     if kind not in JobKind.values:
         raise ValueError(f"Unknown job kind {kind!r}; the kinds are {', '.join(JobKind.values)}.")
     _kinds[kind] = KindSpec(
-        kind=kind, label=label or JobKind(kind).label, detail_url=detail_url, audience=audience
+        kind=kind,
+        label=label or JobKind(kind).label,
+        detail_url=detail_url,
+        audience=audience,
+        on_cancel=on_cancel,
     )
 
 
@@ -50,6 +65,15 @@ def clearance_register(check: Callable[[Any], bool]) -> None:
 
 def user_is_cleared(user: Any) -> bool:
     return bool(_clearance) and _clearance[0](user)
+
+
+def administrator_register(check: Callable[[Any], bool]) -> None:
+    """The one rule for "is an administrator" (``accounts``): who may cancel anyone's job."""
+    _administrator[:] = [check]
+
+
+def user_is_administrator(user: Any) -> bool:
+    return bool(_administrator) and _administrator[0](user)
 
 
 def kind_spec(kind: str) -> KindSpec | None:

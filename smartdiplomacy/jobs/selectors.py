@@ -25,3 +25,8 @@ def job_visible_to(user: Any) -> QuerySet[Job]:
     if not user_is_cleared(user):
         jobs = jobs.filter(restricted=False)
     return jobs.select_related("started_by").order_by("-created_at", "-id")
+
+
+def job_of(*, kind: str, detail_key: object) -> Job | None:
+    """The job of a domain row, for the domain's own page (which decides who may see it)."""
+    return Job.objects.filter(kind=kind, detail_key=str(detail_key)).first()

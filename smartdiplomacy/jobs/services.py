@@ -1,20 +1,36 @@
-"""Every write of a job: queue, start, progress, finish. Called by the apps' own task code.
+"""Every write of a job: queue, start, progress, finish, cancel. Called by the apps' own task
+code (and ``job_cancel`` by the Jobs page and API).
 
-Each addresses the job by ``(kind, detail_key)`` and is one statement (``job_enqueue`` an upsert),
-so a task does not have to load a row to report on it, and repeating a call does no harm.
+Each report addresses the job by ``(kind, detail_key)`` and is one statement (``job_enqueue`` an
+upsert), so a task does not have to load a row to report on it, and repeating a call does no harm.
+A cancelled job stays cancelled: a late report of the domain row (it failed, or finished) never
+overwrites it; the domain code asks ``job_cancel_check`` between its batches and stops.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from smartdiplomacy.exceptions import ApplicationError
 
-from .models import FINISHED_STATUSES, Job, JobKind, JobStatus
+from .models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, JobKind, JobStatus
+from .registry import kind_spec, user_is_administrator
+from .selectors import job_visible_to
+
+logger = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised by ``job_cancel_check`` in a job's own code: its job was cancelled; stop, and let
+    the transaction roll back so that the last good results stay in place."""
 
 
 def _key(kind: str, detail_key: object) -> str:
@@ -85,7 +101,8 @@ def job_start(*, kind: str, detail_key: object, total: int | None = None, phase:
     }
     if total is not None:
         changes["progress_total"] = total
-    return Job.objects.filter(kind=kind, detail_key=key).update(**changes)
+    jobs = Job.objects.filter(kind=kind, detail_key=key).exclude(status=JobStatus.CANCELLED)
+    return jobs.update(**changes)
 
 
 def job_progress(
@@ -130,7 +147,8 @@ def job_finish(*, kind: str, detail_key: object, status: str, error: str = "") -
     }
     if status == JobStatus.SUCCEEDED:
         changes["progress_done"] = Coalesce(F("progress_total"), F("progress_done"))
-    return Job.objects.filter(kind=kind, detail_key=key).update(**changes)
+    jobs = Job.objects.filter(kind=kind, detail_key=key).exclude(status=JobStatus.CANCELLED)
+    return jobs.update(**changes)
 
 
 def job_restrict(*, kind: str, detail_key: object) -> int:
@@ -138,3 +156,82 @@ def job_restrict(*, kind: str, detail_key: object) -> int:
     (an import whose file names one). One way: a job is never made public again."""
     key = _key(kind, detail_key)
     return Job.objects.filter(kind=kind, detail_key=key, restricted=False).update(restricted=True)
+
+
+def job_task_record(*, kind: str, detail_key: object, task_id: str) -> int:
+    """Remember the Celery task last sent for the job, so that cancelling it revokes the task."""
+    key = _key(kind, detail_key)
+    return Job.objects.filter(kind=kind, detail_key=key).update(task_id=str(task_id)[:255])
+
+
+def job_cancel_check(*, kind: str, detail_key: object, lock: bool = False) -> None:
+    """Raise ``JobCancelled`` if the job was cancelled: the domain code asks between its chunks
+    or batches. ``lock``: hold the job's row until the caller's transaction ends — asked just
+    before a job makes its results current, so that a cancel either came first (the results
+    are rolled back) or waits and finds the job finished."""
+    key = _key(kind, detail_key)
+    jobs = Job.objects.filter(kind=kind, detail_key=key)
+    if lock:
+        jobs = jobs.select_for_update()
+    if jobs.values_list("status", flat=True).first() == JobStatus.CANCELLED:
+        raise JobCancelled(f"{kind} {key} was cancelled")
+
+
+def job_cancel(*, job: Job, user: Any) -> Job:
+    """Cancel a queued or running job, as ``user``: whoever started it, or an administrator.
+
+    A job ``user`` may not see is missing (``Http404``), exactly as one that does not exist; a
+    finished one, or one of a kind that cannot stop, is refused with a reason. Once the cancel
+    has committed its task is revoked (if it has not started) and the kind's ``on_cancel``
+    stops the domain row; a running task stops at its next ``job_cancel_check``.
+    """
+    if not job_visible_to(user).filter(pk=job.pk).exists():
+        raise Http404("No such job.")
+    if job.started_by_id != getattr(user, "pk", None) and not user_is_administrator(user):
+        raise PermissionDenied("Only whoever started this job, or an administrator, may cancel it.")
+    spec = kind_spec(job.kind)
+    if spec is None or spec.on_cancel is None:
+        raise ApplicationError(
+            f"{job.get_kind_display()} jobs cannot be cancelled; let this one finish.", "kind"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.status not in ACTIVE_STATUSES:
+            raise ApplicationError(
+                f"This job has already finished ({locked.get_status_display().lower()}): only "
+                "a queued or running job can be cancelled.",
+                "status",
+                code="finished",
+            )
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.CANCELLED,
+            phase="",
+            error=f"Cancelled by {user.get_username()}.",
+            finished_at=now,
+            started_at=Coalesce(F("started_at"), now),
+        )
+    on_cancel, key, task_id = spec.on_cancel, locked.detail_key, locked.task_id
+
+    def stop() -> None:
+        # After the commit: the domain code that checks (under a lock, before making its results
+        # current) must find the job cancelled, and never wait on this transaction meanwhile.
+        _task_revoke(task_id)
+        on_cancel(key, user)
+
+    transaction.on_commit(stop)
+    job.refresh_from_db()
+    return job
+
+
+def _task_revoke(task_id: str) -> None:
+    """Revoke a task not started yet (a worker that has it running finds the job cancelled at
+    its next check). Tasks run in process (no broker) have nothing to revoke."""
+    from celery import current_app
+
+    if not task_id or current_app.conf.task_always_eager:
+        return
+    try:
+        current_app.control.revoke(task_id)
+    except Exception:  # the broker away for a moment: the task's own check still stops it
+        logger.warning("Could not revoke task %s", task_id, exc_info=True)

@@ -1,13 +1,18 @@
-"""The Jobs page: every background run the reader may see, newest first."""
+"""The Jobs page: every background run the reader may see, newest first; cancelling one."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from smartdiplomacy.exceptions import ApplicationError
 
 from .filtersets import JobFilterSet
 from .presentation import jobs_annotate
 from .selectors import job_visible_to
+from .services import job_cancel
 
 PAGE_SIZE = 50
 
@@ -20,5 +25,23 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "jobs/job_list.html",
-        {"page_obj": page, "jobs": jobs_annotate(page.object_list), "filter": filterset},
+        {
+            "page_obj": page,
+            "jobs": jobs_annotate(page.object_list, user=request.user),
+            "filter": filterset,
+        },
     )
+
+
+@login_required
+@require_POST
+def job_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a queued or running job; a job the reader may not see is missing (404)."""
+    job = get_object_or_404(job_visible_to(request.user), pk=pk)
+    try:
+        job_cancel(job=job, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{job.get_kind_display()} #{job.detail_key} cancelled.")
+    return redirect("jobs:job_list")

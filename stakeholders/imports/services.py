@@ -11,23 +11,25 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    DatabaseError,
-    OperationalError,
-    connection,
-    connections,
-    transaction,
-)
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from smartdiplomacy.jobs.live import side_connection_open
+from smartdiplomacy.jobs.services import JobCancelled
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import IdentifierScheme, Origin
 from stakeholders.models import ExternalIdentifier, ImportJob, Outcome, Stake, Stakeholder, Tie
 from stakeholders.signals import registry_bulk_changed
 
-from .jobs import import_job_enqueue, import_job_follow, import_job_progress
+from .jobs import (
+    import_job_cancel_check,
+    import_job_enqueue,
+    import_job_follow,
+    import_job_live_report,
+    import_job_progress,
+    import_job_task_sent,
+)
 from .planning.base import CREATE, UPDATE, PlannedRow
 from .planning.files import PlanResult, plan_file
 from .selectors import user_can_import
@@ -94,7 +96,9 @@ def import_job_create(*, user, kind: str, uploaded_file) -> ImportJob:
         from .tasks import import_job_validate
 
         # Parsed by the job, never in the upload request (a thread in the embedded default).
-        enqueue_on_commit(import_job_validate, job.pk, background=True)
+        enqueue_on_commit(
+            import_job_validate, job.pk, background=True, sent=import_job_task_sent(job.pk)
+        )
     return job
 
 
@@ -130,16 +134,48 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
         )
     except OperationalError:
         raise  # the database is away: the task retries, the job stays "checking"
+    except JobCancelled:
+        return _cancelled(job)
     except Exception as error:
         logger.exception("import job %s: dry run failed", job.pk)
         return _finish(job, status=Status.FAILED, error_message=f"The check stopped: {error}")
-    _record_result(job, result)
-    job.status = Status.VALIDATED if result.error_count == 0 else Status.INVALID
-    job.error_message = result.file_problem
-    job.validated_at = timezone.now()
-    job.phase = ""
-    job.save()
-    import_job_follow(job.pk)
+    try:
+        with transaction.atomic():
+            # Under the job's lock: a cancel that came first wins; one that comes now waits.
+            import_job_cancel_check(job.pk, lock=True)
+            _record_result(job, result)
+            job.status = Status.VALIDATED if result.error_count == 0 else Status.INVALID
+            job.error_message = result.file_problem
+            job.validated_at = timezone.now()
+            job.phase = ""
+            job.save()
+            import_job_follow(job.pk)
+    except JobCancelled:
+        return _cancelled(job)
+    return job
+
+
+CANCELLED_MESSAGE = "Cancelled{by}: nothing was imported."
+
+
+def import_job_cancelled(key: str, user=None) -> int:
+    """The import's job was cancelled (registered as the registry imports' ``on_cancel``): the
+    import ends failed, saying so. One being written stops at its next batch and rolls back."""
+    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+    return ImportJob.objects.filter(
+        pk=int(key), status__in=[Status.UPLOADED, Status.VALIDATING, Status.IMPORTING]
+    ).update(
+        status=Status.FAILED,
+        phase="",
+        error_message=CANCELLED_MESSAGE.format(by=by),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _cancelled(job: ImportJob) -> ImportJob:
+    import_job_cancelled(str(job.pk))  # unless the cancel's own hook already said by whom
+    job.refresh_from_db()
     return job
 
 
@@ -187,7 +223,9 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
         import_job_follow(job.pk)
         from .tasks import import_job_import
 
-        enqueue_on_commit(import_job_import, job.pk, background=True)
+        enqueue_on_commit(
+            import_job_import, job.pk, background=True, sent=import_job_task_sent(job.pk)
+        )
     job.refresh_from_db()
     return job
 
@@ -195,20 +233,23 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
 class ImportProgress:
     """Progress of the import, which runs inside one long transaction.
 
-    Updates to the job row made in that transaction would stay invisible until it commits, so on
-    PostgreSQL they go through a second connection in autocommit and the job page reads them live.
-    SQLite allows one writer at a time, so there the page shows an 'importing' state without
-    numbers. The import transaction itself never touches the job row before its last statement,
-    so the two connections never wait on each other.
+    Updates to the import's row and its job's made in that transaction would stay invisible
+    until it commits, so on PostgreSQL they go through a second connection in autocommit and the
+    import's page and the Jobs page read them live (done / total, each batch). SQLite allows one
+    writer at a time, so there the page shows an 'importing' state without numbers. The import
+    transaction itself touches neither row before its last statements, so the two connections
+    never wait on each other. Each report raises ``JobCancelled`` if the job was cancelled.
     """
 
-    SQL = "UPDATE {table} SET phase = %s, rows_processed = %s, rows_total = %s WHERE id = %s"
+    SQL = (
+        "UPDATE {table} SET phase = %s, rows_processed = %s, rows_total = %s "
+        "WHERE id = %s AND status = %s"
+    )
 
     def __init__(self, job_id: int):
         self.job_id = job_id
-        self.side = None
-        if connection.vendor == "postgresql":
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.side = side_connection_open()
+        self.job = import_job_live_report(job_id, side=self.side)
         self.sql = self.SQL.format(table=connection.ops.quote_name(ImportJob._meta.db_table))
 
     def __call__(self, phase: str, done: int, total: int | None) -> None:
@@ -217,12 +258,15 @@ class ImportProgress:
         try:
             with self.side.cursor() as cursor:
                 cursor.execute("SET statement_timeout = 5000")
-                cursor.execute(self.sql, [phase, done, total, self.job_id])
+                cursor.execute(self.sql, [phase, done, total, self.job_id, Status.IMPORTING])
         except DatabaseError:
             logger.warning("import job %s: progress not recorded", self.job_id, exc_info=True)
             self.close()
+            return
+        self.job.progress(done=done, total=total, phase=phase)
 
     def close(self) -> None:
+        self.job.close()
         if self.side is not None:
             self.side.close()
             self.side = None
@@ -280,6 +324,9 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
                 on_progress=lambda done, total: progress("writing", done, total),
             )
             progress.close()
+            # Under the job's lock: a cancel that came first rolls the import back; one that
+            # comes now waits for the commit and finds the import done.
+            import_job_cancel_check(job.pk, lock=True)
             _record_result(job, result)
             _mark_done(job)
             import_job_follow(job.pk)
@@ -309,6 +356,8 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
         )
     except OperationalError:
         raise  # rolled back; the task retries while the job stays "importing"
+    except JobCancelled:
+        return _cancelled(job)
     except Exception as error:
         logger.exception("import job %s: import failed and was rolled back", job.pk)
         job.refresh_from_db()

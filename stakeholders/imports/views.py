@@ -12,6 +12,7 @@ from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.models import ImportJob
 
 from .forms import ImportUploadForm
+from .jobs import import_job_of, import_job_progress_payload
 from .planning.files import PLANNERS
 from .selectors import import_job_recent_for, import_job_visible_to, import_kinds_for
 from .services import import_job_create, import_job_queue_apply
@@ -98,7 +99,7 @@ def job_detail(request, pk: int):
             and job.error_count == 0
             and job.created_by_id == request.user.pk,
             "rows_to_write": job.create_count + job.update_count,
-            "status_payload": _status_payload(job),
+            "progress": import_job_of(job) if job.status in ACTIVE_STATUSES else None,
         },
     )
 
@@ -121,6 +122,8 @@ def _status_payload(job: ImportJob) -> dict:
             "unchanged": job.unchanged_count,
             "error": job.error_count,
         },
+        # The one progress partial's fields (static/js/jobs.js).
+        "job": import_job_progress_payload(job),
     }
 
 

@@ -30,3 +30,11 @@ def test_the_jobs_page_shows_progress_and_fits(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
     screenshot(page, f"jobs-{width}")
+    # The running job has a Cancel button (its starter is reading); the finished ones do not.
+    assert page.locator("form.job-cancel button").count() == 1
+    page.click("form.job-cancel button")
+    page.wait_for_selector(".messages")
+    assert "Overlap run #1 cancelled." in page.inner_text(".messages")
+    assert "Cancelled by admin-jobs." in page.inner_text(".jobs-table")
+    assert page.locator("form.job-cancel button").count() == 0
+    screenshot(page, f"jobs-cancelled-{width}")

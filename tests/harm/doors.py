@@ -306,6 +306,8 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "partnerships:run_detail": {"pk": "partnerships.overlaprun"},
     # Every background run is a job row (smartdiplomacy.jobs): each one tried, as page links do.
     "jobs-api:job-detail": {"pk": "jobs.job"},
+    "jobs-api:job-cancel": {"pk": "jobs.job"},
+    "jobs:job_cancel": {"pk": "jobs.job"},
     "partnerships:run_status": {"pk": "partnerships.overlaprun"},
     "graph:export": {"fmt": ["csv", "gexf", "graphml", "json"]},
     # Saved views are named by a random slug; the world saves none, so the door is tried closed.

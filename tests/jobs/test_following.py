@@ -125,7 +125,7 @@ def test_the_backfill_makes_a_job_of_every_run_recorded_before(officer):
     assert Job._meta.get_field("created_at").auto_now_add is True
 
 
-def test_an_iati_folder_import_is_a_job_with_activities_as_progress(
+def test_an_iati_folder_import_is_a_job_with_files_done_of_files_as_progress(
     administrator, tmp_path, django_capture_on_commit_callbacks
 ):
     import shutil
@@ -140,8 +140,8 @@ def test_an_iati_folder_import_is_a_job_with_activities_as_progress(
     with django_capture_on_commit_callbacks(execute=True):
         token = iati_folder_job_create(user=administrator, paths=[folder])
     job = Job.objects.get(kind="iati_import", detail_key=token)
-    assert (job.status, job.progress_done, job.started_by, job.error) == (
-        "succeeded", 7, administrator, "",
+    assert (job.status, job.progress_done, job.progress_total, job.started_by, job.error) == (
+        "succeeded", 1, 1, administrator, "",
     )  # fmt: skip
     # A finished import cannot be resumed: refused, and its job left as it ended.
     from smartdiplomacy.exceptions import ApplicationError
@@ -151,3 +151,42 @@ def test_an_iati_folder_import_is_a_job_with_activities_as_progress(
     assert list(Job.objects.filter(kind="iati_import").values_list("status", flat=True)) == [
         "succeeded"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registry_import_shows_its_rows_written_on_its_job_while_it_writes(
+    officer, settings, tmp_path, monkeypatch
+):
+    """The write is one transaction; its progress reaches the job row at once (a second
+    connection), so the Jobs page and the import's page move while it writes."""
+    from smartdiplomacy.jobs.live import JobLiveReport
+    from stakeholders.imports import services as import_services
+
+    settings.MEDIA_ROOT = tmp_path
+    rows = "".join(f"Group {n},womens_group\n" for n in range(5))
+    upload = SimpleUploadedFile("actors.csv", f"name,kind\n{rows}".encode())
+    job = import_job_create(user=officer, kind=ImportJob.Kind.STAKEHOLDERS, uploaded_file=upload)
+    job = import_services.import_job_dry_run(job=job)
+    assert job.status == ImportJob.Status.VALIDATED, job.report
+    monkeypatch.setattr(import_services, "WRITE_BATCH_SIZE", 2)
+    seen = []
+    report = JobLiveReport.progress
+
+    def progress(self, *, done, total=None, phase=""):
+        report(self, done=done, total=total, phase=phase)
+        # Read from inside the import's transaction: what any other reader sees now.
+        row = Job.objects.get(kind="registry_import", detail_key=str(job.pk))
+        seen.append((row.phase, row.progress_done, row.progress_total, row.status))
+
+    monkeypatch.setattr(JobLiveReport, "progress", progress)
+    monkeypatch.setattr(import_services, "enqueue_on_commit", lambda task, *args, **options: None)
+    import_services.import_job_queue_apply(job=job, user=officer)
+    job = import_services.import_job_apply(job=job)  # the task's work, here
+    assert job.status == ImportJob.Status.DONE, seen
+    assert [entry for entry in seen if entry[0] == "writing"] == [
+        ("writing", 2, 5, "running"), ("writing", 4, 5, "running"), ("writing", 5, 5, "running"),
+    ]  # fmt: skip
+    finished = Job.objects.get(kind="registry_import", detail_key=str(job.pk))
+    assert (finished.status, finished.progress_done, finished.progress_total) == (
+        "succeeded", 5, 5,
+    )  # fmt: skip

@@ -289,7 +289,7 @@ def test_a_dismissal_needs_a_reason_and_survives_a_new_run(small_registry, run_o
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
-    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args, **options: None)
     barrier = threading.Barrier(4)
     results, errors = [], []
 
@@ -318,7 +318,7 @@ def test_two_runs_asked_for_at_once_make_one_run(small_registry, monkeypatch):
 def test_two_finalisers_at_once_write_once(small_registry, monkeypatch):
     # Build a run up to the point where it is ready to write, without writing.
     monkeypatch.setattr(tasks.overlap_run_finalize_task, "delay", lambda run_id: None)
-    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args: None)
+    monkeypatch.setattr(runs, "enqueue_on_commit", lambda task, *args, **options: None)
     run, _ = runs.overlap_run_request(parameters={"chunks": 2})
     steps.overlap_run_execute(run_id=run.pk)
     barrier = threading.Barrier(2)

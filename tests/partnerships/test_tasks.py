@@ -161,3 +161,51 @@ def test_killing_the_worker_in_the_middle_of_the_write_keeps_the_previous_candid
     assert not OverlapRun.objects.filter(is_active=True).exists()
     assert not OverlapStep.objects.exists()
     assert os.environ[steps.PAUSE_BEFORE_COMMIT_ENV] == "60"
+
+
+@pytest.mark.services
+def test_a_run_cancelled_on_a_real_worker_while_it_writes_keeps_the_previous_candidates(
+    start_celery_worker, monkeypatch
+):
+    from partnerships.jobs import overlap_job_enqueue
+    from smartdiplomacy.jobs.models import Job
+    from smartdiplomacy.jobs.services import job_cancel
+    from tests.accounts.factories import UserFactory
+
+    with refresh.overlap_refresh_suspended():
+        registry_for_workers()
+    administrator = UserFactory(username="admin.cancel", roles=["administrator"])
+    first_worker = start_celery_worker(concurrency=1)
+    good = start_run(first_worker, chunks=2)
+    wait_for(lambda: finished(good), timeout=120, message=first_worker.log())
+    assert good.status == OverlapRun.Status.SUCCEEDED
+    before = sorted(
+        Candidate.objects.filter(run=good).values_list("stakeholder_a", "stakeholder_b", "score")
+    )
+    first_worker.kill()
+
+    # The next worker pauses inside the write transaction, after inserting, before committing.
+    monkeypatch.setenv(steps.PAUSE_BEFORE_COMMIT_ENV, "5")
+    slow_worker = start_celery_worker(concurrency=1)
+    doomed = OverlapRun.objects.create(
+        parameters=overlap_parameters_clean({"chunks": 2}), started_by=administrator
+    )
+    overlap_job_enqueue(doomed)
+    tasks.overlap_run_execute_task.apply_async((doomed.pk,), queue=slow_worker.queue)
+    wait_for(lambda: "Pausing" in slow_worker.log(), timeout=120, message=slow_worker.log())
+    job = Job.objects.get(kind="overlap", detail_key=str(doomed.pk))
+    job_cancel(job=job, user=administrator)  # the run's own end waits for the write to stop
+    wait_for(lambda: finished(doomed), timeout=60, message=slow_worker.log())
+    assert doomed.status == OverlapRun.Status.FAILED and "Cancelled" in doomed.error
+    assert Job.objects.get(pk=job.pk).status == "cancelled"
+    good.refresh_from_db()
+    assert good.is_current
+    assert not Candidate.objects.filter(run=doomed).exists()
+    assert (
+        sorted(
+            Candidate.objects.filter(run=good).values_list(
+                "stakeholder_a", "stakeholder_b", "score"
+            )
+        )
+        == before
+    )

@@ -275,7 +275,9 @@ def test_the_runs_page_shows_the_live_progress_of_an_active_run(client, analyst,
     )
     login_verified(client, analyst)
     page = client.get(reverse("partnerships:run_list")).content.decode()
-    assert 'data-active="true"' in page and "js/runs.js" in page and "chunks" in page
+    # The one progress partial, its run's chunks beside the run's percent, polled by jobs.js.
+    assert 'data-active="true"' in page and "js/jobs.js" in page and "chunks 1/4" in page
+    assert "data-job-progress" in page and "/status/" in page
 
 
 def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst):

@@ -60,20 +60,17 @@ def test_stakeholder_update_validates():
 # --- the allow-lists: a field a service does not name is refused, by name, before any write ---
 
 
-def test_stakeholder_create_refuses_a_field_it_does_not_allow_and_writes_nothing():
-    with pytest.raises(ValidationError) as excinfo:
+def test_stakeholder_create_refuses_a_field_it_does_not_name_and_writes_nothing():
+    # The services name each field a caller may set: anything else fails at the call.
+    with pytest.raises(TypeError, match="merged_into"):
         services.stakeholder_create(name="Sahel Women's Network", kind=Kind.NGO, merged_into=None)
-    assert list(excinfo.value.message_dict) == ["merged_into"]
-    assert "“merged_into” cannot be set on a stakeholder" in str(excinfo.value)
-    assert "website" in str(excinfo.value)  # and it says what can be set
     assert not Stakeholder.objects.filter(name="Sahel Women's Network").exists()
 
 
 def test_stakeholder_update_refuses_a_misspelt_field_and_changes_nothing():
     actor = StakeholderFactory(name="Old name")
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="contry"):
         services.stakeholder_update(stakeholder=actor, name="New name", contry="KE")
-    assert list(excinfo.value.message_dict) == ["contry"]
     actor.refresh_from_db()
     assert actor.name == "Old name" and not actor.name_edited
 
@@ -81,28 +78,23 @@ def test_stakeholder_update_refuses_a_misspelt_field_and_changes_nothing():
 def test_provenance_is_set_when_a_record_is_made_not_on_update():
     actor = services.stakeholder_create(name="Imported actor", kind=Kind.NGO, source="IATI")
     assert actor.source == "IATI"
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="source"):
         services.stakeholder_update(stakeholder=actor, source="edited by hand")
-    assert list(excinfo.value.message_dict) == ["source"]
 
 
 def test_outcome_and_tie_services_refuse_fields_they_do_not_allow():
     outcome = OutcomeFactory(title="Kept title")
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="created_at"):
         services.outcome_update(outcome=outcome, title="Changed", created_at=None)
-    assert list(excinfo.value.message_dict) == ["created_at"]
     outcome.refresh_from_db()
     assert outcome.title == "Kept title"
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="promoted_at"):
         services.outcome_create(title="New outcome", theme=outcome.theme, promoted_at=None)
-    assert list(excinfo.value.message_dict) == ["promoted_at"]
     a, b = StakeholderFactory(), StakeholderFactory(kind=Kind.FIRM)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="weight"):
         services.tie_create(from_stakeholder=a, to_stakeholder=b, kind="funds", weight=0.5)
-    assert list(excinfo.value.message_dict) == ["weight"]
     tie = services.tie_create(from_stakeholder=a, to_stakeholder=b, kind="funds", strength=0.4)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(TypeError, match="origin"):
         services.tie_update(tie=tie, strength=0.9, origin="import")
-    assert list(excinfo.value.message_dict) == ["origin"]
     tie.refresh_from_db()
     assert tie.strength == 0.4

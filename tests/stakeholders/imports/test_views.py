@@ -153,8 +153,8 @@ def test_job_page_of_a_running_job_polls_its_status(client, officer):
     login_verified(client, officer)
     page = client.get(job.get_absolute_url()).content.decode()
     assert f'data-status-url="/registry/imports/{job.pk}/status/"' in page
-    assert "stakeholder_imports.js" in page
-    assert "50 of 200 rows" in page
+    assert "js/jobs.js" in page and "data-job-progress" in page  # the one progress partial
+    assert " · 50/200<" in page and " · 25%<" in page
     status = client.get(reverse("stakeholder_imports:job_status", args=[job.pk])).json()
     assert status == {
         "status": "validating",
@@ -165,7 +165,12 @@ def test_job_page_of_a_running_job_polls_its_status(client, officer):
         "percent": 25,
         "active": True,
         "counts": {"create": 0, "update": 0, "unchanged": 0, "error": 0},
-    }
+        "job": {
+            "status": "running", "status_label": "Running", "phase": "", "detail": "",
+            "progress_done": 50, "progress_total": 200, "percent": 25, "error": "",
+            "active": True,
+        },
+    }  # fmt: skip
 
 
 def test_template_csv_has_every_column(client, officer):
