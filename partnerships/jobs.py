@@ -77,6 +77,8 @@ def overlap_job_follow(run_id: int) -> None:
         job_finish(
             kind=KIND, detail_key=run_id, status=JobStatus.FAILED, error=run.error or "Failed."
         )
+    elif run.status == RunStatus.CANCELLED:
+        job_finish(kind=KIND, detail_key=run_id, status=JobStatus.CANCELLED, error=run.error)
     elif run.status == RunStatus.RUNNING:
         job_start(kind=KIND, detail_key=run_id, total=100)
         job_progress(kind=KIND, detail_key=run_id, done=run.percent, phase=run.get_phase_display())

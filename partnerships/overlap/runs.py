@@ -240,11 +240,12 @@ def run_update(
     return updated
 
 
-def run_fail(run_id: int, error: str) -> int:
-    """Mark an active run failed (no-op if it already ended); its candidates never went live."""
+def run_fail(run_id: int, error: str, *, status: str = RunStatus.FAILED) -> int:
+    """Mark an active run failed, or cancelled (no-op if it already ended); its candidates never
+    went live."""
     with transaction.atomic():
         updated = OverlapRun.objects.filter(pk=run_id, is_active=True).update(
-            status=RunStatus.FAILED,
+            status=status,
             is_active=False,
             error=error,
             finished_at=timezone.now(),
@@ -266,10 +267,10 @@ CANCELLED_MESSAGE = "Cancelled{by}. The previous candidates are still in place."
 
 
 def overlap_run_cancelled(key: str, user) -> None:
-    """The run's job was cancelled: the run ends failed, saying so (registered as the overlap
+    """The run's job was cancelled: the run ends cancelled, saying so (registered as the overlap
     jobs' ``on_cancel``). Its steps stop at their next check; nothing it computed goes live."""
     by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
-    run_fail(int(key), CANCELLED_MESSAGE.format(by=by))
+    run_fail(int(key), CANCELLED_MESSAGE.format(by=by), status=RunStatus.CANCELLED)
 
 
 class OverlapRunFailed(Exception):
@@ -283,7 +284,7 @@ def failing_run_on_error(run_id: int, what: str):
         yield
     except JobCancelled as cancelled:
         logger.info("Overlap run %s cancelled while %s", run_id, what)
-        run_fail(run_id, CANCELLED_MESSAGE.format(by=""))
+        run_fail(run_id, CANCELLED_MESSAGE.format(by=""), status=RunStatus.CANCELLED)
         raise OverlapRunFailed(str(cancelled)) from cancelled
     except Exception as error:
         logger.exception("Overlap run %s failed while %s", run_id, what)

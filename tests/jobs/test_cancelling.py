@@ -211,7 +211,7 @@ def test_a_run_cancelled_before_its_write_commits_keeps_the_previous_candidates(
         doomed, _ = runs.overlap_run_request(user=administrator)
     doomed.refresh_from_db()
     good.refresh_from_db()
-    assert doomed.status == "failed" and not doomed.is_current and not doomed.is_active
+    assert doomed.status == "cancelled" and not doomed.is_current and not doomed.is_active
     assert doomed.error == "Cancelled. The previous candidates are still in place."
     assert good.is_current
     assert not Candidate.objects.filter(run=doomed).exists()
@@ -229,7 +229,7 @@ def test_cancelling_a_queued_run_ends_it_and_its_task_does_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         job_cancel(job=job, user=administrator)
     run.refresh_from_db()
-    assert (run.status, run.is_active) == ("failed", False)
+    assert (run.status, run.is_active) == ("cancelled", False)
     assert run.error == "Cancelled by administrator. The previous candidates are still in place."
     steps.overlap_run_execute(run_id=run.pk)  # the task, delivered after all: nothing to do
     assert not OverlapRun.objects.get(pk=run.pk).is_current

@@ -196,7 +196,7 @@ def test_a_run_cancelled_on_a_real_worker_while_it_writes_keeps_the_previous_can
     job = Job.objects.get(kind="overlap", detail_key=str(doomed.pk))
     job_cancel(job=job, user=administrator)  # the run's own end waits for the write to stop
     wait_for(lambda: finished(doomed), timeout=60, message=slow_worker.log())
-    assert doomed.status == OverlapRun.Status.FAILED and "Cancelled" in doomed.error
+    assert doomed.status == OverlapRun.Status.CANCELLED and "Cancelled" in doomed.error
     assert Job.objects.get(pk=job.pk).status == "cancelled"
     good.refresh_from_db()
     assert good.is_current
