@@ -12,7 +12,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Exists,
@@ -35,10 +34,11 @@ from stakeholders.selectors import (
     relation_dates_as_seen,
     relation_history_as_seen,
     sensitivities_visible_to,
+    stake_history_as_seen,
     stakeholder_visible_to,
     tie_visible_to,
 )
-from stakeholders.stake_history import stake_history_as_seen
+from stakeholders.stake_history import stake_recorder
 
 from . import positions, salience
 from .models import FollowUp, Interaction, SalienceAssessment, StakeholderOwner
@@ -202,18 +202,6 @@ def _stake_entries(stakeholder, user, limit):
     return list(records.select_related("outcome").order_by("-seen_at", "-history_id")[:limit])
 
 
-def _recorder(record):
-    """Who made the change, for the reader (an unsaved user carrying the names shown)."""
-    if record.seen_by_id is None:
-        return None
-    return get_user_model()(
-        pk=record.seen_by_id,
-        username=record.seen_by_username,
-        first_name=record.seen_by_first_name or "",
-        last_name=record.seen_by_last_name or "",
-    )
-
-
 def _moved(label: str, was, now, show=str) -> str:
     if was is None or was == now:
         return f"{label}{show(now)}"
@@ -252,7 +240,7 @@ def _stake_entry(record) -> TimelineEntry:
         label=outcome.title if outcome else "an outcome since deleted",
         url=outcome.get_absolute_url() if outcome else None,
         detail=detail,
-        who=_recorder(record),
+        who=stake_recorder(record),
         note=(record.notes or "").strip() if record.history_type != "-" else "",
         source=record.source if record.history_type != "-" else "",
     )

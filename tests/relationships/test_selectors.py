@@ -17,6 +17,7 @@ from relationships.selectors import (
 )
 from stakeholders import services as registry
 from stakeholders.choices import Sensitivity
+from stakeholders.selectors import describe_change, registry_recent_changes
 from tests.accounts.factories import UserFactory
 from tests.partnerships.partnership_helpers import make_partnership
 from tests.relationships.helpers import hidden_actor, log
@@ -238,6 +239,19 @@ def test_a_declassified_actors_stakes_begin_as_recorded_when_it_was_made_public(
     )  # fmt: skip
     assert len(counterfactual) == (2 if changed_later else 1)
     assert _stake_lines(declassified, officer) == counterfactual
+    # The change log (and the home page's recent changes) reads alike too.
+    feed = [
+        describe_change(record)
+        for record in registry_recent_changes(user=officer, kinds=["stake"], limit=20)
+    ]
+
+    def logged(name):
+        return [
+            (c["verb"], c["who"].username, c["when"]) for c in feed if c["label"].startswith(name)
+        ]
+
+    assert logged("Open Trust")[-1][:2] == ("created", "alice")
+    assert logged("Quiet Trust") == logged("Open Trust")
     # Cleared people read what was recorded while it was restricted, by whom.
     told = _stake_lines(declassified, cleared)
     assert [line[3] for line in told][-2:] == ["clea", "clea"]
