@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
+from smartdiplomacy.widgets import filter_picker
+
 from .geo import LAYERS, map_engagement_filterset, map_stakeholder_filterset, map_view
 
 ENGAGEMENT_VIEW = "index.view_engagement"
@@ -35,10 +37,10 @@ def _sidebar_fields(filterset, names) -> list:
             continue
         field = form.fields[name]
         if isinstance(field.widget, forms.SelectMultiple):
-            field.widget.attrs.update({"size": 5, "data-picker": "", "data-placeholder": "Any"})
+            filter_picker(field, size=5)
         elif isinstance(field, forms.ModelChoiceField):
             field.empty_label = "Any"
-            field.widget.attrs.update({"data-picker": "", "data-placeholder": "Any"})
+            filter_picker(field)
         elif isinstance(field, forms.ChoiceField):
             options = [(value, label) for value, label in field.choices if value not in ("", None)]
             field.widget.choices = [("", "Any"), *options]

@@ -12,7 +12,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When, Window
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Lag, TruncDate
 
 from index.selectors import engagement_list, methodology_current
@@ -24,9 +34,11 @@ from stakeholders.selectors import (
     relation_dates_as_seen,
     relation_history_as_seen,
     sensitivities_visible_to,
+    stake_history_as_seen,
     stakeholder_visible_to,
     tie_visible_to,
 )
+from stakeholders.stake_history import stake_recorder
 
 from . import positions, salience
 from .models import FollowUp, Interaction, SalienceAssessment, StakeholderOwner
@@ -171,12 +183,12 @@ STAKE_VERBS = {"+": "stake recorded", "~": "stake changed", "-": "stake removed"
 
 
 def _stake_entries(stakeholder, user, limit):
-    seen = relation_history_as_seen(
-        Stake.history.filter(stakeholder_id=stakeholder.pk), user=user, ends=("stakeholder_id",)
-    )
+    # A declassified actor's stakes begin, for the uncleared, as recorded when it was made
+    # public (``stake_history_as_seen``), read as recorded then and by whoever made it public.
+    seen = stake_history_as_seen(Stake.history.filter(stakeholder_id=stakeholder.pk), user=user)
     # The version each change replaced, as the reader could have seen it (a version from a time
-    # the actor was hidden from them did not exist for them): the one before it among the visible
-    # versions of the same stake, read in the same query ("from → to").
+    # the actor was hidden from them did not exist for them): the one before it among the
+    # versions of the same stake they see, read in the same query ("from → to").
     before = {
         "partition_by": [F("id")],
         "order_by": [F("history_date").asc(), F("history_id").asc()],
@@ -187,11 +199,7 @@ def _stake_entries(stakeholder, user, limit):
             for field in ("position", "interest", "influence")
         }
     )
-    return list(
-        records.select_related("history_user", "outcome").order_by("-history_date", "-history_id")[
-            :limit
-        ]
-    )
+    return list(records.select_related("outcome").order_by("-seen_at", "-history_id")[:limit])
 
 
 def _moved(label: str, was, now, show=str) -> str:
@@ -210,9 +218,9 @@ def _stake_entry(record) -> TimelineEntry:
     detail = ""
     if record.history_type != "-":
         was = (
-            (record.was_position, record.was_interest, record.was_influence)
-            if record.history_type == "~"
-            else (None, None, None)
+            (None, None, None)
+            if record.seen_first
+            else (record.was_position, record.was_interest, record.was_influence)
         )
         detail = " · ".join(
             (
@@ -221,17 +229,18 @@ def _stake_entry(record) -> TimelineEntry:
                 _moved("influence ", was[2], record.influence, "{:.2f}".format),
             )
         )
-        if record.assessed_on and record.assessed_on != record.history_date.date():
+        if record.assessed_on and record.assessed_on != record.seen_at.date():
             detail += f" · assessed {record.assessed_on:%d %b %Y}"
+    kind = "+" if record.seen_first else record.history_type
     return TimelineEntry(
         kind="stake",
-        when=record.history_date,
+        when=record.seen_at,
         date_only=False,
-        verb=STAKE_VERBS.get(record.history_type, "stake changed"),
+        verb=STAKE_VERBS.get(kind, "stake changed"),
         label=outcome.title if outcome else "an outcome since deleted",
         url=outcome.get_absolute_url() if outcome else None,
         detail=detail,
-        who=record.history_user,
+        who=stake_recorder(record),
         note=(record.notes or "").strip() if record.history_type != "-" else "",
         source=record.source if record.history_type != "-" else "",
     )

@@ -6,6 +6,11 @@ the page renders only the chosen options and the rest are fetched as one types, 
 tens of thousands of stakeholders stays light; validation still checks the field's whole queryset.
 Given ``suggest`` too (a query of the ids worth offering before anything is typed, such as the
 actors one met lately), those options come with the page and the box opens on them.
+
+A picker closes after each choice: on a form the open list covers the fields below it, and the
+next click would land on it. ``filter_picker`` makes a list page's filter a picker, and a
+multi-choice one stays open for the next pick (``data-picker-keep-open``): the filters are what
+lies under it, and one picks several countries or sectors in a row.
 """
 
 from typing import TYPE_CHECKING, cast
@@ -78,3 +83,14 @@ def use_picker(
     widget_class = PickerMultiple if isinstance(field.widget, forms.SelectMultiple) else Picker
     field.widget = widget_class(search_url=search_url, placeholder=placeholder, suggest=suggest)
     field.widget.choices = field.choices
+
+
+def filter_picker(field, *, size: int | None = None, placeholder: str = "Any") -> None:
+    """Make a list page's filter (a FilterSet form's choice field) a picker; a multi-choice one
+    stays open after each pick, for the next. ``size``: rows shown without JavaScript."""
+    attrs: dict[str, str | int] = {"data-picker": "", "data-placeholder": placeholder}
+    if isinstance(field.widget, forms.SelectMultiple):
+        attrs["data-picker-keep-open"] = ""
+    if size is not None:
+        attrs["size"] = size
+    field.widget.attrs.update(attrs)

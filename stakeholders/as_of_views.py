@@ -50,7 +50,7 @@ def _date_error(request, *, template_title: str, back_url: str, error: Validatio
         request,
         "stakeholders/as_of_error.html",
         {"title": template_title, "back_url": back_url, "errors": messages,
-         "value": request.GET.get("as_of", ""), "today": timezone.localdate()},
+         "value": request.GET.get("as_of", "")},
         status=400,
     )  # fmt: skip
 
@@ -59,7 +59,7 @@ def _not_recorded(request, *, title: str, back_url: str, day: datetime.date):
     return render(
         request,
         "stakeholders/as_of_missing.html",
-        {"title": title, "back_url": back_url, "day": day, "today": timezone.localdate()},
+        {"title": title, "back_url": back_url, "day": day},
         status=404,
     )
 
@@ -112,7 +112,6 @@ def stakeholder_as_of_page(request, pk: int):
     )
     context = {
         "day": day,
-        "today": timezone.localdate(),
         "back_url": back,
         "stakeholder": recorded.stakeholder,
         "sectors": [(code, sector_names.get(code, code)) for code in recorded.sectors],
@@ -173,7 +172,6 @@ def outcome_as_of_page(request, pk: int):
     stakes = [_StakeThen(row["stake"], _Actor(row["stakeholder"], day)) for row in recorded.stakes]
     context = {
         "day": day,
-        "today": timezone.localdate(),
         "back_url": back,
         "outcome": recorded.outcome,
         "stakes": stakes,

@@ -16,6 +16,7 @@ from accounts.selectors import two_factor_passed
 
 from .choices import Audience, Sensitivity
 from .models import MergeRecord, Outcome, Stake, Stakeholder, Tag, Tie
+from .stake_history import stake_history_seen, stake_recorder
 
 
 def user_is_cleared(user) -> bool:
@@ -180,6 +181,13 @@ def relation_history_as_seen(
     return records
 
 
+def stake_history_as_seen(records: QuerySet, *, user, part: str = "all") -> QuerySet:
+    """Stake history records as ``user`` could have seen them, with when, whether it reads as
+    recorded and who made it, for them (``stake_history.stake_history_seen``): a declassified
+    actor's stakes begin, for the uncleared, as recorded when it was made public."""
+    return stake_history_seen(records, allowed=sensitivities_visible_to(user), part=part)
+
+
 REGISTRY_CHANGE_KINDS = ("stakeholder", "outcome", "stake", "tie")
 
 
@@ -199,18 +207,21 @@ def registry_recent_changes(
     ties = Tie.history.filter(
         from_stakeholder_id__in=visible_ids, to_stakeholder_id__in=visible_ids
     )
-    stakes = relation_history_as_seen(stakes, user=user, ends=("stakeholder_id",))
     ties = relation_history_as_seen(
         ties, user=user, ends=("from_stakeholder_id", "to_stakeholder_id")
     )
     earlier_seen = Stakeholder.history.filter(
         id=OuterRef("id"), sensitivity__in=allowed, history_date__lt=OuterRef("history_date")
     )
+    # Each change is placed when it happened for this reader (``seen_at``): a declassified
+    # actor's stakes, when it was made public.
+    at = {"seen_at": F("history_date")}
+    stake_related = ("stakeholder", "outcome")
     histories = [
         (
             "stakeholder",
             Stakeholder.history.filter(id__in=visible_ids, sensitivity__in=allowed).annotate(
-                seen_before=Exists(earlier_seen)
+                seen_before=Exists(earlier_seen), **at
             ),
             (),
         ),
@@ -219,31 +230,33 @@ def registry_recent_changes(
             # Whether the outcome still has a page: one deleted since (or archived by a deletion,
             # which reads as deleted) is named without a link, whichever way it went.
             Outcome.history.annotate(
-                is_live=Exists(Outcome.objects.filter(pk=OuterRef("id"), archived_at__isnull=True))
+                is_live=Exists(Outcome.objects.filter(pk=OuterRef("id"), archived_at__isnull=True)),
+                **at,
             ),
             (),
         ),
-        ("stake", stakes, ("stakeholder", "outcome")),
-        ("tie", ties, ("from_stakeholder", "to_stakeholder")),
+        ("stake", stake_history_as_seen(stakes, user=user, part="visible"), stake_related),
+        # Stakes recorded while their actor was hidden, begun when it was made public: read
+        # apart, from the few actors ever hidden, so the long history above keeps its index.
+        ("stake", stake_history_as_seen(stakes, user=user, part="carried"), stake_related),
+        ("tie", ties.annotate(**at), ("from_stakeholder", "to_stakeholder")),
     ]
     # Changes made at the same moment (one request, one import) are ordered by kind and record id,
     # never left to the database: an order that the rows of hidden actors could shift would
     # change which of them make the cut (ids of visible records keep their relative order).
-    rank = {kind: position for position, (kind, _, _) in enumerate(histories)}
+    rank = {kind: position for position, (kind, _, _) in reversed(list(enumerate(histories)))}
     records = chain.from_iterable(
         (
             (rank[kind], record)
-            for record in (
-                history.filter(history_date__lt=before) if before is not None else history
-            )
+            for record in (history.filter(seen_at__lt=before) if before is not None else history)
             .select_related("history_user", *related)
-            .order_by("-history_date", "-id", "-history_id")[:limit]
+            .order_by("-seen_at", "-id", "-history_id")[:limit]
         )
         for kind, history, related in histories
         if kind in kinds
     )
     ordered = sorted(
-        records, key=lambda item: (item[1].history_date, -item[0], item[1].id), reverse=True
+        records, key=lambda item: (item[1].seen_at, -item[0], item[1].id), reverse=True
     )
     return [record for _, record in ordered[:limit]]
 
@@ -255,6 +268,7 @@ def describe_change(record) -> dict:
     """A registry history record as a line a person can read (no extra queries)."""
     model = record.instance_type
     verb = CHANGE_VERBS.get(record.history_type, "changed")
+    who = record.history_user
     if model is Stakeholder:
         label, url_object = record.name, record
         if record.history_type == "~" and getattr(record, "seen_before", True) is False:
@@ -284,6 +298,9 @@ def describe_change(record) -> dict:
     elif model is Stake:
         label = f"{record.stakeholder.name} → {_outcome_title(record)}"
         url_object = record.stakeholder
+        if getattr(record, "seen_first", False):
+            verb = CHANGE_VERBS["+"]  # its actor hidden from this reader before: it began here
+        who = stake_recorder(record) if hasattr(record, "seen_by_id") else who
     else:
         kind = dict(Tie.Kind.choices).get(record.kind, record.kind).lower()
         label = f"{record.from_stakeholder.name} {kind} {record.to_stakeholder.name}"
@@ -292,8 +309,8 @@ def describe_change(record) -> dict:
         "what": model._meta.verbose_name,
         "label": label,
         "verb": verb,
-        "who": record.history_user,
-        "when": record.history_date,
+        "who": who,
+        "when": getattr(record, "seen_at", record.history_date),
         "url": None if record.history_type == "-" else _url_of(url_object),
     }
 

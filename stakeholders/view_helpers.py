@@ -9,6 +9,8 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django_countries import countries
 
+from smartdiplomacy.widgets import filter_picker
+
 from .choices import Kind, Origin, Position
 from .fields import to_capability
 from .models import Stakeholder
@@ -53,12 +55,12 @@ def _sidebar_filterset(filterset):
         if isinstance(field, forms.ModelMultipleChoiceField):
             # Rows from the database (sectors): a type-ahead over the options; counting them
             # would cost a query.
-            field.widget.attrs.update({"size": 6, "data-picker": "", "data-placeholder": "Any"})
+            filter_picker(field, size=6)
         elif isinstance(field.widget, forms.SelectMultiple):
             if len(field.choices) <= CHECKBOX_LIMIT:
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
             else:
-                field.widget.attrs.update({"size": 6, "data-picker": "", "data-placeholder": "Any"})
+                filter_picker(field, size=6)
         elif isinstance(field.widget, forms.NullBooleanSelect):
             field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
         elif isinstance(field, forms.ModelChoiceField):

@@ -61,11 +61,12 @@ def test_home_query_count_does_not_grow(client, analyst, django_assert_num_queri
     _make_registry(rows)
     login_verified(client, analyst)
     # session, user, roles, permissions (clearance, second factor), counts by kind, top
-    # outcomes, 4 history queries, partnership steps, my tasks (review queue, drafts, sent back,
-    # failed imports), the index headline (methodology, then overall and pillars: 2), newest
-    # candidates, the three trends (index by quarter, runs by week, decisions by week), my
-    # follow-ups (relationships panel): the same for 5 rows and 50.
-    with django_assert_num_queries(23):
+    # outcomes, 5 history queries (stakeholders, outcomes, stakes, stakes begun when their actor
+    # was made public — for someone not cleared —, ties), partnership steps, my tasks (review
+    # queue, drafts, sent back, failed imports), the index headline (methodology, then overall
+    # and pillars: 2), newest candidates, the three trends (index by quarter, runs by week,
+    # decisions by week), my follow-ups (relationships panel): the same for 5 rows and 50.
+    with django_assert_num_queries(24):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 

@@ -1,21 +1,26 @@
 // Type-ahead pickers (Tom Select, from npm): every <select data-picker> becomes a search box;
 // with data-picker-url the options are fetched as one types (the server answers only with what
 // the reader may see), and the options the page carries (chosen or suggested) show before
-// anything is typed. No inline script or style: the page's policy forbids them.
+// anything is typed. A picker closes after each choice unless it says data-picker-keep-open.
+// No inline script or style: the page's policy forbids them.
 (function () {
   "use strict";
   if (typeof TomSelect === "undefined") return;
   document.querySelectorAll("select[data-picker]").forEach(function (select) {
     var url = select.getAttribute("data-picker-url");
+    var keepOpen = select.multiple && select.hasAttribute("data-picker-keep-open");
     var options = {
       plugins: select.multiple ? ["remove_button"] : [],
       maxOptions: 50,
       placeholder: select.getAttribute("data-placeholder") || (url ? "Type a name…" : "Type to filter…"),
       allowEmptyOption: !select.required,
       hidePlaceholder: true,
-      // A choice made, the list gets out of the way (it covered the next fields), and what was
-      // typed is cleared so the next name starts afresh.
-      closeAfterSelect: true,
+      // A choice made, the list gets out of the way (on a form it covers the next fields and the
+      // next click would hit it), and what was typed is cleared so the next name starts afresh.
+      // A list's multi-choice filter says data-picker-keep-open (smartdiplomacy.widgets.
+      // filter_picker): nothing lies under it but more filters, so it stays open for the next pick.
+      closeAfterSelect: !keepOpen,
+      clearAfterSelect: true,
     };
     if (url) {
       options.valueField = "id";

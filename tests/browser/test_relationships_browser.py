@@ -34,6 +34,7 @@ def test_an_officer_logs_an_interaction_from_a_stakeholder_page(page, login, liv
     # The stakeholder is already chosen; today's date and "meeting" are the defaults.
     assert "Bamako Women's Forum" in page.locator("#id_stakeholders + .ts-wrapper").inner_text()
     page.locator("label.kind-choice", has_text="Call").click()
+    assert page.locator("#interaction-form [data-picker-keep-open]").count() == 0
     page.locator("#id_outcomes-ts-control").click()
     page.keyboard.type("Water sec")
     option = page.locator(".ts-dropdown:visible .option", has_text="Water security in the Sahel")

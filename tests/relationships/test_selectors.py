@@ -1,8 +1,12 @@
 """The restriction rule on interactions, follow-ups and the timeline."""
 
 import datetime
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
+import time_machine
+from simple_history.models import HistoricalRecords
 
 from relationships import services
 from relationships.selectors import (
@@ -13,6 +17,7 @@ from relationships.selectors import (
 )
 from stakeholders import services as registry
 from stakeholders.choices import Sensitivity
+from stakeholders.selectors import describe_change, registry_recent_changes
 from tests.accounts.factories import UserFactory
 from tests.partnerships.partnership_helpers import make_partnership
 from tests.relationships.helpers import hidden_actor, log
@@ -147,7 +152,7 @@ def test_a_stake_change_on_the_timeline_says_what_it_moved_from_and_to(officer, 
     assert "supports → opposes" in page
 
 
-def test_a_stake_change_never_says_what_it_was_while_its_actor_was_hidden(officer):
+def test_a_stake_change_never_says_what_it_was_before_its_actor_was_made_public(officer):
     cleared = UserFactory(roles=["program officer"], cleared=True)
     actor, outcome = hidden_actor(), OutcomeFactory()
     stake = registry.stake_create(
@@ -156,11 +161,103 @@ def test_a_stake_change_never_says_what_it_was_while_its_actor_was_hidden(office
     registry.stake_update(stake=stake, position="neutral")
     registry.stakeholder_update(stakeholder=actor, sensitivity=Sensitivity.PUBLIC)
     registry.stake_update(stake=stake, position="opposes")
-    seen = [e.detail for e in stakeholder_timeline(stakeholder=actor, user=officer)["entries"]]
-    assert seen == ["opposes · interest 0.50 · influence 0.40"]
+    seen = [
+        (e.verb, e.detail) for e in stakeholder_timeline(stakeholder=actor, user=officer)["entries"]
+    ]
+    # For them the stake was recorded as it stood when the actor was made public.
+    assert seen == [
+        ("stake changed", "neutral → opposes · interest 0.50 · influence 0.40"),
+        ("stake recorded", "neutral · interest 0.50 · influence 0.40"),
+    ]
     told = [e.detail for e in stakeholder_timeline(stakeholder=actor, user=cleared)["entries"]]
-    assert told[0] == "neutral → opposes · interest 0.50 · influence 0.40"
-    assert told[1] == "supports → neutral · interest 0.50 · influence 0.40"
+    assert told == [
+        "neutral → opposes · interest 0.50 · influence 0.40",
+        "supports → neutral · interest 0.50 · influence 0.40",
+        "supports · interest 0.50 · influence 0.40",
+    ]
+
+
+@contextmanager
+def _as(user, day, hour=10):
+    """Writes made by ``user`` (their history says so) at ``hour`` on ``day``."""
+    moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
+    HistoricalRecords.context.request = SimpleNamespace(user=user)
+    try:
+        with time_machine.travel(moment, tick=False):
+            yield
+    finally:
+        del HistoricalRecords.context.request
+
+
+def _stake_lines(actor, user):
+    return [
+        (e.verb, e.label, e.detail, e.who and e.who.username, e.when, e.note)
+        for e in stakeholder_timeline(stakeholder=actor, user=user)["entries"]
+        if e.kind == "stake"
+    ]
+
+
+@pytest.mark.parametrize("changed_later", [False, True])
+def test_a_declassified_actors_stakes_begin_as_recorded_when_it_was_made_public(
+    officer, changed_later
+):
+    """Two worlds, as the uncleared officer reads the timeline: in one the actor is public from
+    the start and its stake is added on the day of the declassification; in the other the
+    actor is restricted, its stake recorded and re-assessed while it is, and it is made public
+    that day. They read alike: the stake recorded that day (by whoever made it public), then,
+    if it changed later, the change from what it held then."""
+    cleared = UserFactory(username="clea", roles=["program officer"], cleared=True)
+    alice = UserFactory(username="alice", roles=["program officer"], cleared=True)
+    earlier, public_day, later = (TODAY - datetime.timedelta(days=d) for d in (20, 10, 5))
+    outcome = OutcomeFactory(title="Water security")
+    fields = {"outcome": outcome, "interest": 0.5, "influence": 0.4}
+
+    with _as(alice, earlier):
+        from_the_start = StakeholderFactory(name="Open Trust")
+        declassified = hidden_actor(name="Quiet Trust")
+    with _as(cleared, earlier, hour=11):
+        kept = registry.stake_create(stakeholder=declassified, position="supports", **fields)
+    reassessed = earlier + datetime.timedelta(days=2)
+    with _as(cleared, reassessed):
+        registry.stake_update(stake=kept, position="neutral", notes="Softer line")
+    with _as(alice, public_day):
+        registry.stakeholder_update(stakeholder=declassified, sensitivity=Sensitivity.PUBLIC)
+        # The stake as it stood then, its fields (the day it was assessed) included.
+        added = registry.stake_create(
+            stakeholder=from_the_start, position="neutral", notes="Softer line",
+            assessed_on=reassessed, **fields,
+        )  # fmt: skip
+    if changed_later:
+        with _as(alice, later):
+            registry.stake_update(stake=kept, position="opposes")
+            registry.stake_update(stake=added, position="opposes")
+
+    counterfactual = _stake_lines(from_the_start, officer)
+    assert counterfactual[-1][:4] == (
+        "stake recorded", "Water security",
+        f"neutral · interest 0.50 · influence 0.40 · assessed {reassessed:%d %b %Y}", "alice",
+    )  # fmt: skip
+    assert len(counterfactual) == (2 if changed_later else 1)
+    assert _stake_lines(declassified, officer) == counterfactual
+    # The change log (and the home page's recent changes) reads alike too.
+    feed = [
+        describe_change(record)
+        for record in registry_recent_changes(user=officer, kinds=["stake"], limit=20)
+    ]
+
+    def logged(name):
+        return [
+            (c["verb"], c["who"].username, c["when"]) for c in feed if c["label"].startswith(name)
+        ]
+
+    assert logged("Open Trust")[-1][:2] == ("created", "alice")
+    assert logged("Quiet Trust") == logged("Open Trust")
+    # Cleared people read what was recorded while it was restricted, by whom.
+    told = _stake_lines(declassified, cleared)
+    assert [line[3] for line in told][-2:] == ["clea", "clea"]
+    assert told[-1][:3] == (
+        "stake recorded", "Water security", "supports · interest 0.50 · influence 0.40"
+    )  # fmt: skip
 
 
 def test_undated_ties_sit_where_they_were_recorded_and_unknown_ones_last(officer, client):

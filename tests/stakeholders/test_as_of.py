@@ -201,6 +201,39 @@ def test_dates_before_the_record_existed_invalid_and_future(scenario):
         assert "from" in api.json()["error"]["fields"]
 
 
+def _as_of_form(body: str, page: str) -> str:
+    """The page's "as recorded on" form, with what differs by design (the page it goes to, the
+    day shown, the record the diff link is filtered to) named alike."""
+    forms = re.findall(r'<form[^>]*class="as-of-form[^"]*".*?</form>', body, flags=re.S)
+    assert len(forms) == 1, forms
+    form = forms[0].replace(page, "PAGE")
+    form = re.sub(r'class="as-of-form[^"]*"', 'class="as-of-form"', form)
+    form = re.sub(r' value="2026-11-0\d"', "", form)
+    form = re.sub(r"\?(stakeholder|outcome)=\d+", "?RECORD", form)
+    return re.sub(r"\s+", " ", form)
+
+
+def test_one_as_recorded_on_form_on_every_page_that_offers_it(scenario):
+    world, _, readers = scenario
+    reader = readers["cleared"]
+    actor = reverse("stakeholders:stakeholder_detail", args=[world["a"].pk])
+    outcome = reverse("stakeholders:outcome_detail", args=[world["water"].pk])
+    with time_machine.travel(TODAY, tick=False):
+        today = [_as_of_form(reader.get(url).content.decode(), url) for url in (actor, outcome)]
+        assert today[0] == today[1]
+        assert "What changed in the last 30 days" in today[0]
+        assert 'max="2026-11-09"' in today[0] and "See it as recorded on" in today[0]
+        past = [
+            _as_of_form(reader.get(url, {"as_of": day}).content.decode(), url)
+            for url, day in ((actor, "2026-11-03"), (outcome, "2026-11-03"), (actor, "2026-11-01"))
+        ]
+        past.append(_as_of_form(reader.get(actor, {"as_of": "2 Nov"}).content.decode(), actor))
+        # The same form on a page as of a day, without the link to the record's diff (the
+        # banner has its own, from that day).
+        without_link = re.sub(r"<a [^>]*>What changed[^<]*</a> ", "", today[0])
+        assert past == [without_link] * 4
+
+
 def test_the_diff_says_what_was_added_removed_and_changed_field_by_field(scenario):
     world, _, readers = scenario
     with time_machine.travel(TODAY, tick=False):
