@@ -38,7 +38,7 @@ from stakeholders.selectors import (
     stakeholder_visible_to,
     tie_visible_to,
 )
-from stakeholders.stake_history import stake_recorder
+from stakeholders.stake_history import stake_history_seen, stake_recorder
 
 from . import positions, salience
 from .models import FollowUp, Interaction, SalienceAssessment, StakeholderOwner
@@ -496,23 +496,23 @@ def outcome_positions(
 ) -> dict:
     """How support and opposition in ``outcome`` moved over the last ``months`` months, from
     the stake history as ``user`` could have seen it (``relationships.positions``): actors
-    hidden from them now, and versions from a time an actor was hidden, are left out. Each
+    hidden from them now, and versions from a time an actor was hidden, are left out; a stake
+    that existed when its actor was made public to them begins then, as it stood. Each
     version is dated by its ``assessed_on`` (the day it was recorded when empty). Two
     queries (the history, then the names of who moved)."""
     today = today or datetime.date.today()
     ever_here = Stake.history.filter(outcome_id=outcome.pk).values("id")
-    records = relation_history_as_seen(
+    # A stake that existed when its actor was made visible to the reader begins, for them, then
+    # (the version that held then), as in the world where the actor first existed then.
+    records = stake_history_seen(
         Stake.history.filter(
             id__in=ever_here, stakeholder_id__in=stakeholder_visible_to(user).values("pk")
         ),
-        user=user,
-        ends=("stakeholder_id",),
+        allowed=sensitivities_visible_to(user),
     )
     rows = (
-        records.annotate(
-            day=Coalesce("assessed_on", TruncDate("history_date", tzinfo=datetime.UTC))
-        )
-        .order_by("history_date", "history_id")
+        records.annotate(day=Coalesce("assessed_on", TruncDate("seen_at", tzinfo=datetime.UTC)))
+        .order_by("seen_at", "history_id")
         .values_list(
             "id", "day", "history_type", "outcome_id", "stakeholder_id", "position", "influence"
         )

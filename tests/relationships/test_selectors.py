@@ -286,3 +286,49 @@ def test_undated_ties_sit_where_they_were_recorded_and_unknown_ones_last(officer
     response = client.get(f"/relationships/stakeholders/{actor.pk}/timeline/")
     assert response.status_code == 200
     assert "date unknown" in response.content.decode()
+
+
+def test_support_over_time_counts_a_declassified_actors_stake_from_when_it_was_made_public(
+    officer,
+):
+    """The outcome page's chart, in the same two worlds: the declassified actor's stake counts
+    from the day it was assessed as it stood when the actor was made public, as the stake of an
+    actor public from the start, added that day with the same fields, does in its outcome."""
+    from relationships.selectors import outcome_positions
+
+    cleared = UserFactory(username="clea", roles=["program officer"], cleared=True)
+    alice = UserFactory(username="alice", roles=["program officer"], cleared=True)
+    earlier, public_day, later = (TODAY - datetime.timedelta(days=d) for d in (80, 40, 5))
+    reassessed = earlier + datetime.timedelta(days=2)
+    one, other = OutcomeFactory(title="Water security"), OutcomeFactory(title="Grain corridors")
+    with _as(alice, earlier):
+        from_the_start = StakeholderFactory(name="Open Trust")
+        declassified = hidden_actor(name="Quiet Trust")
+    with _as(cleared, earlier, hour=11):
+        kept = registry.stake_create(
+            stakeholder=declassified, outcome=one, position="supports", interest=0.5,
+            influence=0.4, assessed_on=earlier,
+        )  # fmt: skip
+    with _as(cleared, reassessed):
+        registry.stake_update(stake=kept, position="neutral", assessed_on=reassessed)
+    with _as(alice, public_day):
+        registry.stakeholder_update(stakeholder=declassified, sensitivity=Sensitivity.PUBLIC)
+        added = registry.stake_create(
+            stakeholder=from_the_start, outcome=other, position="neutral", interest=0.5,
+            influence=0.4, assessed_on=reassessed,
+        )  # fmt: skip
+    with _as(alice, later):
+        registry.stake_update(stake=kept, position="opposes", assessed_on=later)
+        registry.stake_update(stake=added, position="opposes", assessed_on=later)
+
+    def seen(outcome):
+        found = outcome_positions(outcome=outcome, user=officer, today=TODAY)
+        moves = [(m["before"], m["after"], m["day"]) for m in found["moves"]]
+        return found["series"], moves, found["has_history"]
+
+    counterfactual = seen(other)
+    assert counterfactual[1] == [("neutral", "opposes", later)]
+    assert seen(one) == counterfactual
+    # Cleared people see it supporting before it was made public.
+    told = outcome_positions(outcome=one, user=cleared, today=TODAY)
+    assert [(m["before"], m["after"]) for m in told["moves"]] == [("supports", "opposes")]
