@@ -158,3 +158,20 @@ def test_an_edit_that_keeps_the_name_does_not_mark_it_edited():
     stakeholder = Stakeholder.objects.create(name="Oxfam", kind="ngo")
     stakeholder_update(stakeholder=stakeholder, kind="foundation")
     assert not stakeholder.name_edited
+
+
+def test_the_ascii_shortcut_of_folding_gives_the_full_fold():
+    """``_fold`` skips NFKD for ASCII text (the IATI import's hot path): every ASCII character,
+    and names mixing cases and punctuation, fold as the Unicode path folds them."""
+    import unicodedata
+
+    from stakeholders.names import _fold
+
+    def full(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text)
+        return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+    texts = ["".join(map(chr, range(128))), "The A.P. Moller - Maersk A/S", "UNDP (NY)"]
+    for text in texts:
+        assert _fold(text) == full(text)
+    assert _fold("Médecins Sans Frontières") == "medecins sans frontieres"  # not ASCII
