@@ -25,8 +25,13 @@ setup: $(VENV)/.installed static/vendor/.built
 	@$(PY) manage.py seed_demo $(SEED_ARGS)
 
 ## test: the whole suite (service tests run when DATABASE_URL / CELERY_BROKER_URL point at them)
+# On TEST_WORKERS processes (pytest-xdist, one test database each): the do-no-harm harness, a
+# third of the suite's time in one test, runs beside the rest. `--dist load` hands tests out in
+# pytest-django's order, so on each process the transactional tests (which empty the database
+# when they end) still come after all the others.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed static/vendor/.built
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist load $(PYTEST_ARGS)
 
 ## bench: the headline benchmarks at reduced sizes (< 10 min), one table with load and same-run ratios
 # DATABASE_URL must name a scratch PostgreSQL database (its synthetic registry is replaced);

@@ -201,7 +201,8 @@ def start_celery_worker(django_db_serialized_rollback, tmp_path):
 
     def start(concurrency: int = 1) -> WorkerProcess:
         env = {
-            **os.environ,
+            # The worker's cache is its own, as the test process's is (settings/test.py).
+            **{key: value for key, value in os.environ.items() if key != "CACHE_URL"},
             "DJANGO_SETTINGS_MODULE": "smartdiplomacy.settings.local",
             "DEBUG": "false",
             "DATABASE_URL": _database_url_for_subprocess(),

@@ -17,6 +17,11 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 METRICS_TOKEN = "test-metrics-token"
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
+# Each test process keeps its own cache, whatever CACHE_URL says: the suite runs on several
+# processes (pytest-xdist) that share one Redis database with the broker, and a test's
+# cache.clear() must not empty another's queues. Tests of the Redis cache set CACHES themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # The test process is the only one: caching reads across requests is safe, and tested.
 PARTNER_TOKEN_CACHE_SECONDS = 30
 SCORES_API_ANSWER_SECONDS = 10

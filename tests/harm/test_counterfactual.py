@@ -266,6 +266,9 @@ def _walk(world, labels: doors.Labels, plan) -> dict:
     # ("… with ID 123 doesn't exist"), which is the request, not what the page reveals.
     asked: dict[str, set[int]] = defaultdict(set)
     started = time.perf_counter()
+    # Seconds and requests per route, printed with HARNESS_TIMING=1.
+    spent: dict[str, float] = defaultdict(float)
+    made: dict[str, int] = defaultdict(int)
     for count, (audience, route, path_case, query) in enumerate(plan):
         if count % 500 == 0:
             print(
@@ -279,7 +282,10 @@ def _walk(world, labels: doors.Labels, plan) -> dict:
         params = {k: _resolve(v, labels, requested) for k, v in query.items()}
         asked[audience] |= requested
         requested = set(asked[audience])
+        asked_at = time.perf_counter()
         response = clients[audience].get(url, params)
+        spent[route.name] += time.perf_counter() - asked_at
+        made[route.name] += 1
         key = (audience, route.name, repr(sorted(path_case.items())), repr(sorted(query.items())))
         shown_url = url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
         body = (
@@ -293,12 +299,17 @@ def _walk(world, labels: doors.Labels, plan) -> dict:
             f"location {response.get('Location', '')}",
             f"disposition {response.get('Content-Disposition', '')}",
         ]
+        normalised_at = time.perf_counter()
         answers[key] = (
             shown_url,
             doors.normalise(
                 "\n".join(head) + "\n" + body, labels, requested=requested, route=route.name
             ),
         )
+        spent["(normalising answers)"] += time.perf_counter() - normalised_at
+    if os.environ.get("HARNESS_TIMING"):
+        for name, seconds in sorted(spent.items(), key=lambda item: -item[1])[:40]:
+            print(f"  {seconds:7.1f} s  {made[name]:5d} requests  {name}")
     return answers
 
 
