@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "SensitivityEnum": "stakeholders.choices.Sensitivity",
         "CountryEnum": "stakeholders.api.serializers.COUNTRY_CODES",
         "CapabilityEnum": "stakeholders.api.serializers.CAPABILITY_NAMES",
+        # One vocabulary for every background run: a job's, and an overlap run's (the same words).
+        "JobStatusEnum": "smartdiplomacy.jobs.models.JobStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
