@@ -65,7 +65,11 @@ def _fresh_database(tmp_path: Path):
     if connection.vendor == "sqlite":
         return f"sqlite:///{tmp_path / 'restored.sqlite3'}", lambda: None
     settings_dict = connection.settings_dict
-    name = f"{settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
+    # The test database's name and a random tail, within PostgreSQL's 63 characters (a CI run's
+    # database name and a test process's "_gw1" leave little room; .ci/run's cleanup finds it
+    # by the test database's name as its start).
+    room = max(4, 63 - len(settings_dict["NAME"]) - len("_r"))
+    name = f"{settings_dict['NAME']}_r{uuid.uuid4().hex[: min(room, 8)]}"
     with connection._nodb_cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
 
