@@ -97,10 +97,12 @@ def _graph_api(result: dict) -> list[dict]:
 def _graph_page(result: dict) -> list[dict]:
     return [
         {
-            "figure": f"interactive {result['time_to_interactive']['median_s']} s median "
-            f"({result['stakeholders']:,} actors)",
-            "reference": f"home page {result['reference']['median_s']} s",
-            "ratio": f"×{result['vs_reference']}",
+            "figure": f"first frame {result['first_frame']['median_s']} s median, "
+            f"{result['fps_panning_zooming']} fps panning "
+            f"({result['stakeholders']:,} actors / {result['ties']:,} ties)",
+            "reference": f"home page {result['reference']['median_s']} s; "
+            f"2-hop view {result['ego_fps']} fps",
+            "ratio": f"×{result['vs_reference']}; fps ×{result['fps_ratio_whole_over_ego']}",
         }
     ]
 

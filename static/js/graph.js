@@ -546,8 +546,12 @@
   }
 
   // Above this many ties they are drawn as one-pixel GL lines ("fast", several times cheaper for a
-  // software renderer) and hidden while the map moves.
+  // software renderer).
   const LARGE_TIES = 20000;
+  // Above this many they are hidden while the map moves: a software renderer draws 10,000
+  // antialiased ties about 3 times a second (benchmarks/graph_page.py at 1,000 / 10,000), and
+  // a 2-hop view of a hub easily holds several thousand.
+  const MOVING_TIES = 2000;
   function addEdge(e, prefix) {
     const a = String(e.source), b = String(e.target);
     if (a === b || !graph.hasNode(a) || !graph.hasNode(b) || graph.hasEdge(a, b)) return;
@@ -630,7 +634,7 @@
     // renderer of a machine without a GPU draws 100,000 ties a few times a second at most).
     // A changed setting re-indexes the graph sigma holds, so it is set only when it changes,
     // while the previous (often empty) graph is still attached.
-    const hideEdgesOnMove = graph.size > LARGE_TIES;
+    const hideEdgesOnMove = graph.size > MOVING_TIES;
     if (renderer.getSetting("hideEdgesOnMove") !== hideEdgesOnMove) renderer.setSetting("hideEdgesOnMove", hideEdgesOnMove);
     renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     // One indexation and one WebGL frame for the whole graph; the labels are placed on that
