@@ -18,6 +18,7 @@ from .selectors import (
     tags_visible_to,
     tie_visible_to,
 )
+from .stake_history import stake_history_seen, stake_recorder
 
 
 class CapabilityFilter(admin.SimpleListFilter):
@@ -236,7 +237,20 @@ class StakeAdmin(RestrictedHistoryMixin, VisibleStakeholderChoicesMixin, SimpleH
         return stake_visible_to(request.user)
 
     def visible_history(self, request, records):
-        return relation_history_as_seen(records, user=request.user, ends=("stakeholder_id",))
+        # A stake that existed when its actor was made public to the reader begins, for them,
+        # then: the version that held, read as created then by whoever made it public.
+        seen = stake_history_seen(records, allowed=sensitivities_visible_to(request.user))
+        return seen.order_by("-seen_at", "-history_id")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(
+            request, historical_records, foreign_keys_are_objs=foreign_keys_are_objs
+        )
+        for record in historical_records:
+            if record.seen_first:
+                record.history_type = "+"
+            record.history_date = record.seen_at
+            record.history_user = stake_recorder(record)
 
 
 @admin.register(Tie)

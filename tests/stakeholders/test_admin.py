@@ -140,3 +140,69 @@ def test_an_unknown_country_code_is_refused_in_the_admin(client, staff_officer, 
     assert list(errors) == [field]
     assert code in str(errors[field]) and "not one of the available choices" in str(errors[field])
     assert not Stakeholder.objects.filter(name="Second Council").exists()
+
+
+def _stake_history_rows(client, stake) -> list[tuple[str, str, str]]:
+    """(what, when, who) of each row of the stake's admin history, newest first."""
+    page = client.get(reverse("admin:stakeholders_stake_history", args=[stake.pk]))
+    assert page.status_code == 200
+    return [
+        (r.get_history_type_display(), f"{r.history_date:%Y-%m-%d %H}", r.history_user.username)
+        for r in page.context["page_obj"]
+    ]
+
+
+def test_a_declassified_actors_stake_history_begins_when_it_was_made_public(client):
+    """An uncleared administrator reads the stake of an actor restricted, then made public, as
+    the stake of an actor public from the start, added that moment: created then, by whoever
+    made it public; the change after it; nothing of the restricted time."""
+    import datetime
+    from types import SimpleNamespace
+
+    import time_machine
+    from simple_history.models import HistoricalRecords
+
+    from stakeholders import services as registry
+
+    staff = UserFactory(username="staff.plain", roles=["program officer"], is_staff=True)
+    clea = UserFactory(username="clea", roles=["program officer"], cleared=True, is_staff=True)
+    alice = UserFactory(username="alice", roles=["program officer"], cleared=True)
+    outcome, other = OutcomeFactory(), OutcomeFactory()
+    days = [datetime.datetime(2026, 10, d, 10, tzinfo=datetime.UTC) for d in (1, 3, 10, 20)]
+
+    def at(moment, user):
+        HistoricalRecords.context.request = SimpleNamespace(user=user)
+        return time_machine.travel(moment, tick=False)
+
+    try:
+        with at(days[0], alice):
+            open_actor = StakeholderFactory(name="Open Trust")
+            quiet = StakeholderFactory(name="Quiet Trust", sensitivity=Sensitivity.RESTRICTED)
+        with at(days[1], clea):
+            kept = registry.stake_create(
+                stakeholder=quiet, outcome=outcome, position="supports", interest=0.5, influence=0.4
+            )
+        with at(days[2], alice):
+            registry.stakeholder_update(stakeholder=quiet, sensitivity=Sensitivity.PUBLIC)
+            added = registry.stake_create(
+                stakeholder=open_actor,
+                outcome=other,
+                position="supports",
+                interest=0.5,
+                influence=0.4,
+            )
+        with at(days[3], alice):
+            registry.stake_update(stake=kept, position="opposes")
+            registry.stake_update(stake=added, position="opposes")
+    finally:
+        del HistoricalRecords.context.request
+    login_verified(client, staff)
+    counterfactual = _stake_history_rows(client, added)
+    assert counterfactual == [
+        ("Changed", "2026-10-20 10", "alice"),
+        ("Created", "2026-10-10 10", "alice"),
+    ]
+    assert _stake_history_rows(client, kept) == counterfactual
+    # Cleared people read it as recorded.
+    login_verified(client, clea)
+    assert _stake_history_rows(client, kept)[-1] == ("Created", "2026-10-03 10", "clea")
