@@ -251,3 +251,15 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2, message
             return result
         time.sleep(interval)
     pytest.fail(message or f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def fresh_rate_window():
+    """Start the test at the beginning of a minute, the clock running: the API's fixed-window
+    rate limits (aligned to the clock) then count a test's few requests in one window, where a
+    test straddling a minute's end would start over and not be refused."""
+    import time_machine
+
+    now = time.time()
+    with time_machine.travel((now // 60 + 1) * 60 + 0.5, tick=True):
+        yield

@@ -174,7 +174,7 @@ def _rates(settings, **rates):
     }
 
 
-def test_each_token_is_throttled_on_its_own(settings, partner_token, db):
+def test_each_token_is_throttled_on_its_own(settings, partner_token, db, fresh_rate_window):
     _rates(settings, partner="3/minute")
     client = with_token(partner_token.plaintext)
     assert [client.get("/api/v1/outcomes/").status_code for _ in range(3)] == [200] * 3
@@ -188,7 +188,7 @@ def test_each_token_is_throttled_on_its_own(settings, partner_token, db):
     assert with_token(other).get("/api/v1/outcomes/").status_code == 200
 
 
-def test_people_are_throttled_per_person(settings, analyst, reviewer):
+def test_people_are_throttled_per_person(settings, analyst, reviewer, fresh_rate_window):
     _rates(settings, user="2/minute")
     client = signed_in(analyst)
     assert [client.get("/api/v1/outcomes/").status_code for _ in range(3)] == [200, 200, 429]
@@ -318,7 +318,9 @@ def test_without_a_shared_cache_tokens_are_read_from_the_database_every_time(
 
 
 @pytest.mark.services
-def test_tokens_are_throttled_on_redis_in_one_counter_per_window(settings, partner_token):
+def test_tokens_are_throttled_on_redis_in_one_counter_per_window(
+    settings, partner_token, fresh_rate_window
+):
     """As production runs it: the counter is a Redis integer, created with its window's expiry."""
     url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/13"
     prefix = f"throttle-{uuid.uuid4().hex[:8]}"

@@ -171,7 +171,9 @@ def test_the_list_renders_what_the_score_serializer_documents(v1, analyst, clear
 
 
 @pytest.mark.parametrize("path", [URL, URL + "summary/", URL + "?format=csv", "detail"], ids=str)
-def test_partner_tokens_are_throttled_on_every_scores_endpoint(v1, scores_token, settings, path):
+def test_partner_tokens_are_throttled_on_every_scores_endpoint(
+    v1, scores_token, settings, path, fresh_rate_window
+):
     (engagement,) = _scored(v1)
     if path == "detail":
         path = f"{URL}{engagement.scores.get().pk}/"
