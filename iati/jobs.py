@@ -88,10 +88,9 @@ def _cancel_message(token: str, by: str = "") -> str:
     return CANCELLED_MESSAGE.format(by=by, what=what)
 
 
-def _iati_cancelled(token: str, user) -> None:
-    """The import's job was cancelled (registered as ``on_cancel``): its page says so. A task
-    at work stops at its next batch or file, rolling that transaction back."""
-    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+def _iati_cancelled(token: str, by: str) -> None:
+    """The import's job was cancelled (registered as ``on_cancel``; ``by`` says by whom): its
+    page says so. A task at work stops at its next batch or file, rolling that transaction back."""
     job = cache.get(_key(token))
     if job is not None and job.get("status") in ("queued", "running"):
         _job_set(token, status="failed", phase="", error=_cancel_message(token, by))

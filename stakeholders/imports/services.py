@@ -158,10 +158,10 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
 CANCELLED_MESSAGE = "Cancelled{by}: nothing was imported."
 
 
-def import_job_cancelled(key: str, user=None) -> int:
-    """The import's job was cancelled (registered as the registry imports' ``on_cancel``): the
-    import ends failed, saying so. One being written stops at its next batch and rolls back."""
-    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+def import_job_cancelled(key: str, by: str = "") -> int:
+    """The import's job was cancelled (registered as the registry imports' ``on_cancel``; ``by``
+    says by whom): the import ends failed, saying so. One being written stops at its next batch
+    and rolls back."""
     return ImportJob.objects.filter(
         pk=int(key), status__in=[Status.UPLOADED, Status.VALIDATING, Status.IMPORTING]
     ).update(

@@ -1,6 +1,7 @@
 """Cancelling a job: who may, what is refused, the page and the API, and that a cancelled run
 leaves the last good results in place."""
 
+import dataclasses
 import re
 
 import pytest
@@ -96,6 +97,23 @@ def test_a_job_one_may_not_see_is_missing_to_the_service(officer, administrator)
     with pytest.raises(Http404):
         job_cancel(job=restricted, user=administrator)  # an administrator, not cleared
     assert Job.objects.get(pk=restricted.pk).status == "running"
+
+
+def test_the_kind_s_hook_is_told_by_whom_in_the_words_of_the_job_row(
+    officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from smartdiplomacy.jobs import registry
+
+    told = []
+    spec = registry.kind_spec("overlap")
+    monkeypatch.setitem(
+        registry._kinds, "overlap", dataclasses.replace(spec, on_cancel=lambda *a: told.append(a))
+    )
+    job = _job("overlap", 5, user=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_cancel(job=job, user=officer)
+    assert told == [("5", " by officer")]
+    assert Job.objects.get(pk=job.pk).error == "Cancelled by officer."
 
 
 # --- the page -----------------------------------------------------------------------------------
