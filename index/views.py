@@ -17,7 +17,7 @@ from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.spreadsheets import csv_response
 
-from . import services
+from . import engagement_services, services
 from .choices import Pillar
 from .filtersets import EngagementFilterSet
 from .forms import EngagementForm, MethodologyDraftForm
@@ -206,14 +206,14 @@ def _save(request, form, engagement=None):
     fields = form.engagement_fields()
     try:
         if engagement is None:
-            engagement = services.engagement_create(
+            engagement = engagement_services.engagement_create(
                 user=request.user,
                 participants=form.participant_pairs(),
                 outcomes=list(form.cleaned_data["outcomes"]),
                 **fields,
             )
         else:
-            engagement = services.engagement_update(
+            engagement = engagement_services.engagement_update(
                 engagement=engagement,
                 user=request.user,
                 participants=form.participant_pairs(),
