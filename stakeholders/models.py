@@ -455,6 +455,7 @@ class ImportJob(models.Model):
         IMPORTING = "importing", "Importing"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)

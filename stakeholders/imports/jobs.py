@@ -40,6 +40,7 @@ FINISHED: dict[str, str] = {
     Status.INVALID: JobStatus.FAILED,
     Status.DONE: JobStatus.SUCCEEDED,
     Status.FAILED: JobStatus.FAILED,
+    Status.CANCELLED: JobStatus.CANCELLED,
 }
 
 

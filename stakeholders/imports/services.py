@@ -160,12 +160,12 @@ CANCELLED_MESSAGE = "Cancelled{by}: nothing was imported."
 
 def import_job_cancelled(key: str, by: str = "") -> int:
     """The import's job was cancelled (registered as the registry imports' ``on_cancel``; ``by``
-    says by whom): the import ends failed, saying so. One being written stops at its next batch
-    and rolls back."""
+    says by whom): the import ends cancelled, as its job does, saying so. One being written
+    stops at its next batch and rolls back."""
     return ImportJob.objects.filter(
         pk=int(key), status__in=[Status.UPLOADED, Status.VALIDATING, Status.IMPORTING]
     ).update(
-        status=Status.FAILED,
+        status=Status.CANCELLED,
         phase="",
         error_message=CANCELLED_MESSAGE.format(by=by),
         finished_at=timezone.now(),
