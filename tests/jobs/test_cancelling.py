@@ -274,7 +274,7 @@ def _upload(officer, tmp_path, settings):
 
 
 def test_a_cancelled_registry_import_says_so_and_its_check_writes_nothing(
-    officer, tmp_path, settings, django_capture_on_commit_callbacks
+    client, officer, tmp_path, settings, django_capture_on_commit_callbacks
 ):
     from stakeholders.imports.services import import_job_dry_run
 
@@ -284,11 +284,18 @@ def test_a_cancelled_registry_import_says_so_and_its_check_writes_nothing(
         job_cancel(job=job, user=officer)
     imported.refresh_from_db()
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled by officer: nothing was imported."
+        "cancelled", "Cancelled by officer: nothing was imported."
     )  # fmt: skip
     imported = import_job_dry_run(job=imported)  # its task, delivered after all
-    assert imported.status == "failed" and imported.create_count == 0
+    assert imported.status == "cancelled" and imported.create_count == 0
     assert Job.objects.get(pk=job.pk).status == "cancelled"
+    # Its own page, its status endpoint and /jobs/ say the same word.
+    login_verified(client, officer)
+    page = client.get(imported.get_absolute_url()).content.decode()
+    assert re.search(r'id="job-status-label">Cancelled<', page)
+    assert "Cancelled by officer: nothing was imported." in page and "The import failed" not in page
+    status = client.get(reverse("stakeholder_imports:job_status", args=[imported.pk])).json()
+    assert (status["status"], status["job"]["status"]) == ("cancelled", "cancelled")
 
 
 def test_a_check_that_finds_its_job_cancelled_stops_before_recording_a_result(
@@ -303,7 +310,7 @@ def test_a_check_that_finds_its_job_cancelled_stops_before_recording_a_result(
     Job.objects.filter(kind="registry_import").update(status="cancelled")
     imported = import_job_dry_run(job=imported)
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled: nothing was imported."
+        "cancelled", "Cancelled: nothing was imported."
     )  # fmt: skip
     assert imported.validated_at is None
 
@@ -346,7 +353,7 @@ def test_a_registry_import_cancelled_while_it_writes_rolls_back_at_its_next_batc
     import_services.import_job_queue_apply(job=imported, user=officer)
     imported = import_services.import_job_apply(job=imported)
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled: nothing was imported."
+        "cancelled", "Cancelled: nothing was imported."
     )  # fmt: skip
     assert not Stakeholder.objects.filter(name__startswith="Group ").exists()  # rolled back
     assert Job.objects.get(kind="registry_import").status == "cancelled"
@@ -358,7 +365,12 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
     import shutil
     from pathlib import Path
 
-    from iati.jobs import iati_folder_job_create, iati_job_get, iati_job_step
+    from iati.jobs import (
+        iati_folder_job_create,
+        iati_job_get,
+        iati_job_status_payload,
+        iati_job_step,
+    )
     from iati.models import IatiActivity, IatiImportRun
 
     seven = Path(__file__).parents[1] / "iati/files/dportal-foodsecurity-7-activities.xml"
@@ -370,7 +382,8 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
     job = Job.objects.get(kind="iati_import", detail_key=token)
     with django_capture_on_commit_callbacks(execute=True):
         job_cancel(job=job, user=administrator)
-    assert iati_job_get(token)["error"].startswith("Cancelled by administrator.")
+    status = iati_job_status_payload(iati_job_get(token))
+    assert (status["status"], status["error"]) == ("cancelled", "Cancelled by administrator.")
     assert iati_job_step(token=token) == "failed"  # the step's task, delivered after all
     run = IatiImportRun.objects.get(token=token)
     assert run.status == "failed" and run.error.startswith("Cancelled.")
