@@ -78,10 +78,20 @@ def iati_jobs_register() -> None:
     )
 
 
+CANCELLED_FILES_KEPT = (
+    "Cancelled{by}. Files imported before the cancel stay (resume the import to go on); the "
+    "stakes were not written."
+)
+
+
 def _iati_cancelled(token: str, by: str) -> None:
     """The import's job was cancelled (registered as ``on_cancel``): its row already says so, by
-    whom, on /jobs/ and on the import's page. A task at work stops at its next batch or file,
-    rolling that transaction back; a folder's files imported before stay (resumable)."""
+    whom, on /jobs/ and on the import's page. A folder's run ends cancelled too (its files
+    imported before stay: resumable). A task at work stops at its next batch or file, rolling
+    that transaction back."""
+    run_id = IatiImportRun.objects.filter(token=token).values_list("pk", flat=True).first()
+    if run_id is not None:
+        iati_run_stop(run_id=run_id, error=CANCELLED_FILES_KEPT.format(by=by), wait=False)
 
 
 def _task_sent(token: str):
@@ -304,8 +314,8 @@ def _job_step_once(token: str) -> str | None:
         job_progress(kind=KIND, detail_key=token, done=_files_done(files), total=len(files))
         outcome = iati_run_step(run_id=run.pk, check=check)
     except JobCancelled:  # the step was rolled back; the steps done before it stay
-        iati_run_stop(run_id=run.pk, error=CANCELLED_FILES_KEPT)
-        return "failed"
+        iati_run_stop(run_id=run.pk, error=CANCELLED_FILES_KEPT.format(by=""))
+        return "cancelled"
     run.refresh_from_db()
     report = ImportReport.from_json(run.report)
     files = _files_progress(run)
@@ -323,12 +333,6 @@ def _job_step_once(token: str) -> str | None:
         else:
             _job_fail(token, run.error or "The import failed.")
     return outcome
-
-
-CANCELLED_FILES_KEPT = (
-    "Cancelled. Files imported before the cancel stay (resume the import to go on); the stakes "
-    "were not written."
-)
 
 
 def _files_progress(run: IatiImportRun) -> list[dict]:

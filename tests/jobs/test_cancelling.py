@@ -3,6 +3,7 @@ leaves the last good results in place."""
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -366,6 +367,7 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
     from pathlib import Path
 
     from iati.jobs import (
+        CANCELLED_FILES_KEPT,
         iati_folder_job_create,
         iati_job_get,
         iati_job_status_payload,
@@ -384,8 +386,45 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
         job_cancel(job=job, user=administrator)
     status = iati_job_status_payload(iati_job_get(token))
     assert (status["status"], status["error"]) == ("cancelled", "Cancelled by administrator.")
-    assert iati_job_step(token=token) == "failed"  # the step's task, delivered after all
+    assert iati_job_step(token=token) == "cancelled"  # the step's task, delivered after all
     run = IatiImportRun.objects.get(token=token)
-    assert run.status == "failed" and run.error.startswith("Cancelled.")
+    assert (run.status, run.error) == (
+        "cancelled",
+        CANCELLED_FILES_KEPT.format(by=" by administrator"),
+    )
     assert not IatiActivity.objects.exists()
     assert Job.objects.get(pk=job.pk).status == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_an_iati_folder_import_never_waits_for_its_step_at_work(
+    administrator, tmp_path, monkeypatch
+):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from iati import jobs as iati_jobs
+    from iati.models import IatiImportRun
+
+    monkeypatch.setattr(iati_jobs, "_step_enqueue", lambda token: None)
+
+    seven = Path(__file__).parents[1] / "iati/files/dportal-foodsecurity-7-activities.xml"
+    (tmp_path / "a.xml").write_bytes(seven.read_bytes())
+    token = iati_jobs.iati_folder_job_create(user=administrator, paths=[tmp_path / "a.xml"])
+    job = Job.objects.get(kind="iati_import", detail_key=token)
+    # A step at work holds the run's row in its transaction, from another process.
+    step = connections.create_connection(DEFAULT_DB_ALIAS)
+    step.set_autocommit(False)
+    with step.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+        cursor.execute("SELECT id FROM iati_iatiimportrun WHERE token = %s FOR UPDATE", [token])
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # were the cancel to wait, it would fail
+        job_cancel(job=job, user=administrator)
+    finally:
+        step.rollback()
+        step.close()
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert Job.objects.get(pk=job.pk).status == "cancelled"
+    assert IatiImportRun.objects.get(token=token).status == "running"  # left to its step
