@@ -463,7 +463,6 @@ class ImportJob(models.Model):
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True
     )
-    phase = models.CharField(max_length=20, blank=True, help_text="What the job is doing now.")
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_processed = models.PositiveIntegerField(default=0)
     create_count = models.PositiveIntegerField(default=0)
