@@ -12,8 +12,8 @@ from django.db import transaction
 from django_countries import countries
 
 from index.choices import EngagementFormat, EngagementKind, ParticipantRole
+from index.engagement_services import engagement_create
 from index.models import Engagement
-from index.services import engagement_create
 from stakeholders.models import Outcome, Stake
 
 from .scenario import OUTCOMES as DEMO_OUTCOMES

@@ -8,13 +8,17 @@ queueing the next, the last one writing the stakes; progress per file. A killed 
 most the step it was reading (rolled back): ``iati_job_resume`` (``import_iati --resume
 TOKEN``) goes on from there.
 
-A job's state lives in the cache (key ``iati-job:<token>``, kept a day), not in a model: the
-registry keeps what was imported (``IatiActivity`` and the rows), the job only says how it went.
-The worker and the web process must therefore share the cache — Redis when ``CACHE_URL`` is set;
-the embedded default (local-memory cache, tasks run in process) shares it trivially.
+A job's life — queued, running, succeeded, failed or cancelled, its phase, progress and error —
+is its row of ``smartdiplomacy.jobs`` (``Job``), which the import's own page, its status
+endpoint and /jobs/ read alike. What is the import's own lives in the cache (key
+``iati-job:<token>``, kept a day): the file's name and path, who uploaded it, the report, a
+folder's files and the seconds it took. The worker and the web process must therefore share the
+cache — Redis when ``CACHE_URL`` is set; the embedded default (local-memory cache, tasks run in
+process) shares it trivially.
 """
 
 import functools
+import re
 import secrets
 import time
 from pathlib import Path
@@ -74,27 +78,20 @@ def iati_jobs_register() -> None:
     )
 
 
-CANCELLED_MESSAGE = "Cancelled{by}. {what}"
+CANCELLED_FILES_KEPT = (
+    "Cancelled{by}. Files imported before the cancel stay (resume the import to go on); the "
+    "stakes were not written."
+)
 
 
-def _cancel_message(token: str, by: str = "") -> str:
-    job = cache.get(_key(token)) or {}
-    what = (
-        "Files imported before the cancel stay (resume the import to go on); the stakes were "
-        "not written."
-        if job.get("files")
-        else "Nothing was imported."
-    )
-    return CANCELLED_MESSAGE.format(by=by, what=what)
-
-
-def _iati_cancelled(token: str, user) -> None:
-    """The import's job was cancelled (registered as ``on_cancel``): its page says so. A task
-    at work stops at its next batch or file, rolling that transaction back."""
-    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
-    job = cache.get(_key(token))
-    if job is not None and job.get("status") in ("queued", "running"):
-        _job_set(token, status="failed", phase="", error=_cancel_message(token, by))
+def _iati_cancelled(token: str, by: str) -> None:
+    """The import's job was cancelled (registered as ``on_cancel``): its row already says so, by
+    whom, on /jobs/ and on the import's page. A folder's run ends cancelled too (its files
+    imported before stay: resumable). A task at work stops at its next batch or file, rolling
+    that transaction back."""
+    run_id = IatiImportRun.objects.filter(token=token).values_list("pk", flat=True).first()
+    if run_id is not None:
+        iati_run_stop(run_id=run_id, error=CANCELLED_FILES_KEPT.format(by=by), wait=False)
 
 
 def _task_sent(token: str):
@@ -106,51 +103,24 @@ def _key(token: str) -> str:
 
 
 def iati_job_get(token: str) -> dict | None:
-    """The job's state: status (queued, running, done, failed), phase, progress, report."""
+    """The import's own: filename, path, user_id, report, files (a folder's), seconds."""
     if not token.isalnum():
         return None
     return cache.get(_key(token))
 
 
-def _job_set(key: str, *, follow: bool = True, **changes) -> dict:
+def _job_set(key: str, **changes) -> dict:
     job = cache.get(_key(key)) or {}
     job.update(changes, updated=time.time())
     cache.set(_key(key), job, JOB_SECONDS)
-    if follow:
-        _job_follow(key, job, changes)
     return job
 
 
-def _job_follow(token: str, job: dict, changes: dict) -> None:
-    """The job row (``smartdiplomacy.jobs``) follows the cached state: the Jobs page and
-    /metrics read it; this app's own page reads the cache, with its report."""
-    status = changes.get("status")
-    if status == "running":
-        job_start(kind=JobKind.IATI_IMPORT, detail_key=token, phase=job.get("phase") or "")
-    elif status in ("done", "failed"):
-        job_finish(
-            kind=JobKind.IATI_IMPORT,
-            detail_key=token,
-            status=JobStatus.SUCCEEDED if status == "done" else JobStatus.FAILED,
-            error=(job.get("error") or "The import failed.") if status == "failed" else "",
-        )
-        return
-    if job.get("status") == "running" and ("done" in changes or "phase" in changes):
-        files = job.get("files") or []
-        job_progress(
-            kind=JobKind.IATI_IMPORT,
-            detail_key=token,
-            # A folder: files done of the files; an upload: activities read (total unknown).
-            done=(
-                sum(item["status"] != "waiting" for item in files)
-                if files
-                else int(job.get("done") or 0)
-            ),
-            total=len(files) or None,
-            phase=job.get("phase") or "",
-        )
+def _job_fail(token: str, error: str) -> None:
+    job_finish(kind=KIND, detail_key=token, status=JobStatus.FAILED, error=error)
 
 
+# An import recorded in the cache only, before the job model, said its own status.
 _STATUS_OF = {"queued": JobStatus.QUEUED, "running": JobStatus.RUNNING,
               "done": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED}  # fmt: skip
 
@@ -171,12 +141,45 @@ def iati_job_row(job: dict) -> Job:
     return found
 
 
-def iati_job_progress_payload(job: dict) -> dict:
-    return job_progress_payload(iati_job_row(job))
+def iati_job_status_payload(job: dict) -> dict:
+    """What the import's status endpoint sends: the job's status, phase, progress and error
+    (its row's words), the import's report, files and seconds, and the one progress partial's
+    fields as ``"job"``."""
+    row = iati_job_row(job)
+    return {
+        "status": row.status,
+        "phase": row.phase,
+        "done": row.progress_done,
+        "total": row.progress_total,
+        "error": row.error,
+        **{key: job.get(key) for key in ("report", "seconds", "files")},
+        "job": job_progress_payload(row),
+    }
+
+
+# The start of an activity's element (not of the file's ``<iati-activities>``).
+ACTIVITY_START = re.compile(rb"<iati-activity[\s/>]")
+
+
+class ActivityCounter:
+    """Counts the activities of an IATI file as its chunks are stored, for the upload job's
+    total: one search per chunk, which keeps the last 14 bytes of the one before (an element's
+    start cut between two chunks is counted once, in the second). An estimate — an activity in
+    a comment counts too — so the job's total is never below what was read."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        self.count += len(ACTIVITY_START.findall(data))
+        self._tail = data[-14:]
 
 
 def iati_job_create(*, user, uploaded_file) -> str:
-    """Store the uploaded file and queue its import; returns the job's token."""
+    """Store the uploaded file and queue its import; returns the job's token. Its activities,
+    counted as it is stored, are the job's total."""
     name = Path(uploaded_file.name or "upload.xml").name
     if not name.lower().endswith(".xml"):
         raise ApplicationError("Upload an IATI activity file ending in .xml.", "file")
@@ -190,22 +193,13 @@ def iati_job_create(*, user, uploaded_file) -> str:
     folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{token}.xml"
-    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=token, user=user)
+    counter = ActivityCounter()
     with path.open("wb") as out:
         for chunk in uploaded_file.chunks():
             out.write(chunk)
-    _job_set(
-        token,
-        token=token,
-        status="queued",
-        phase="",
-        done=0,
-        filename=name,
-        path=str(path),
-        user_id=user.pk,
-        report=[],
-        error="",
-    )
+            counter.feed(chunk)
+    job_enqueue(kind=KIND, detail_key=token, user=user, total=counter.count)
+    _job_set(token, token=token, filename=name, path=str(path), user_id=user.pk, report=[])
     from .tasks import iati_job_import  # the task module imports this one
 
     enqueue_on_commit(iati_job_import, token, sent=_task_sent(token))
@@ -213,55 +207,43 @@ def iati_job_create(*, user, uploaded_file) -> str:
 
 
 def iati_job_run(*, token: str) -> str | None:
-    """Import the job's file (as its uploader); the file is deleted afterwards. Safe to repeat."""
+    """Import the job's file (as its uploader); the file is deleted afterwards. Safe to repeat:
+    only a queued job is run."""
     from django.contrib.auth import get_user_model
 
-    job = iati_job_get(token)
-    if job is None or job["status"] != "queued":
+    job, row = iati_job_get(token), job_of(kind=KIND, detail_key=token)
+    if job is None or row is None or row.status != JobStatus.QUEUED:
         return None
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
-    _job_set(token, status="running", phase="reading")
+    job_start(kind=KIND, detail_key=token, phase="reading")
     live = JobLiveReport(kind=KIND, detail_key=token)
+    counted = row.progress_total or 0
 
     def progress(phase: str, done: int, total: int | None) -> None:
         # Inside the import's one transaction: the job row through ``live``'s own connection
         # (seen at once, never locked by the import), which also raises JobCancelled.
-        _job_set(token, follow=False, phase=phase, done=done)
-        live.progress(done=done, total=total, phase=phase)
+        live.progress(done=done, total=total or max(counted, done), phase=phase)
 
     path = Path(job["path"])
     try:
         report = iati_import(paths=[path], user=user, on_progress=progress)
     except IatiImportError as error:
-        _job_set(token, status="failed", error=str(error).replace(str(path), job["filename"]))
+        _job_fail(token, str(error).replace(str(path), job["filename"]))
         return "failed"
-    except JobCancelled:  # rolled back: the registry is as it was
-        if (cache.get(_key(token)) or {}).get("status") != "failed":
-            _job_set(token, status="failed", phase="", error=_cancel_message(token))
-        return "failed"
+    except JobCancelled:  # rolled back: the registry is as it was; the job says cancelled
+        return "cancelled"
     finally:
         live.close()
         path.unlink(missing_ok=True)
     lines = [line.replace(str(path), job["filename"]) for line in report.lines()]
+    _job_set(token, report=lines, seconds=round(report.seconds, 1))
+    read = report.activities_read
+    job_progress(kind=KIND, detail_key=token, done=read, total=read)
     if report.failure:
         # Nothing could be used: a failure that says why, with the full report below it.
-        _job_set(
-            token,
-            status="failed",
-            phase="",
-            done=report.activities_read,
-            error=report.failure,
-            report=lines,
-        )
+        _job_fail(token, report.failure)
         return "failed"
-    _job_set(
-        token,
-        status="done",
-        phase="",
-        done=report.activities_read,
-        report=lines,
-        seconds=round(report.seconds, 1),
-    )
+    job_finish(kind=KIND, detail_key=token, status=JobStatus.SUCCEEDED)
     return "done"
 
 
@@ -273,19 +255,16 @@ def iati_folder_job_create(*, user, paths, validation: str = "report") -> str:
     returns the job's token (its page: ``iati_import:job``). Raises ``IatiImportError`` for a
     path that is neither a file nor a folder of ``.xml`` files."""
     run = iati_run_create(paths=paths, user=user, validation=validation)
-    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=run.token, user=user)
+    files = _files_progress(run)
+    job_enqueue(kind=KIND, detail_key=run.token, user=user, total=len(files))
     _job_set(
         run.token,
         token=run.token,
-        status="queued",
-        phase="",
-        done=0,
-        filename=f"{run.files.count()} files",
+        filename=f"{len(files)} files",
         path="",
         user_id=getattr(user, "pk", None),
         report=[],
-        error="",
-        files=_files_progress(run),
+        files=files,
     )
     _step_enqueue(run.token)
     return run.token
@@ -298,8 +277,9 @@ def iati_job_resume(*, token: str) -> str:
     if run is None:
         raise ApplicationError(f"No IATI import with the token {token!r}.", "token")
     run = iati_run_resume(run=run)
-    job_enqueue(kind=JobKind.IATI_IMPORT, detail_key=token)
-    _job_set(token, status="queued", error="", files=_files_progress(run))
+    files = _files_progress(run)
+    job_enqueue(kind=KIND, detail_key=token, total=len(files))
+    _job_set(token, files=files)
     _step_enqueue(token)
     return token
 
@@ -316,6 +296,10 @@ def iati_job_step(*, token: str) -> str | None:
     return outcome
 
 
+def _files_done(files: list[dict]) -> int:
+    return sum(item["status"] != "waiting" for item in files)
+
+
 def _job_step_once(token: str) -> str | None:
     run = IatiImportRun.objects.filter(token=token).first()
     if run is None:
@@ -323,33 +307,31 @@ def _job_step_once(token: str) -> str | None:
     check = functools.partial(job_cancel_check, kind=KIND, detail_key=token)
     try:
         check()  # a step queued before the cancel: stop before saying "running" again
-        waiting = [item for item in _files_progress(run) if item["status"] == "waiting"]
-        _job_set(
-            token,
-            status="running",
-            phase=f"file {waiting[0]['name']}" if waiting else "writing stakes",
-        )
+        files = _files_progress(run)
+        waiting = [item for item in files if item["status"] == "waiting"]
+        phase = f"file {waiting[0]['name']}" if waiting else "writing stakes"
+        job_start(kind=KIND, detail_key=token, phase=phase)
+        job_progress(kind=KIND, detail_key=token, done=_files_done(files), total=len(files))
         outcome = iati_run_step(run_id=run.pk, check=check)
     except JobCancelled:  # the step was rolled back; the steps done before it stay
-        iati_run_stop(run_id=run.pk, error=_cancel_message(token))
-        if (cache.get(_key(token)) or {}).get("status") != "failed":
-            _job_set(token, status="failed", phase="", error=_cancel_message(token))
-        return "failed"
+        iati_run_stop(run_id=run.pk, error=CANCELLED_FILES_KEPT.format(by=""))
+        return "cancelled"
     run.refresh_from_db()
     report = ImportReport.from_json(run.report)
-    changes = {"files": _files_progress(run), "done": report.activities_read}
+    files = _files_progress(run)
+    _job_set(token, files=files)
     if outcome == "file":
-        _job_set(token, **changes)
+        job_progress(kind=KIND, detail_key=token, done=_files_done(files), total=len(files))
     elif outcome in ("done", "failed"):
         _job_set(
             token,
-            status=outcome,
-            phase="",
-            error=run.error,
             report=report.lines(),
-            seconds=round(sum(item["seconds"] for item in changes["files"]), 1),
-            **changes,
+            seconds=round(sum(item["seconds"] for item in files), 1),
         )
+        if outcome == "done":
+            job_finish(kind=KIND, detail_key=token, status=JobStatus.SUCCEEDED)
+        else:
+            _job_fail(token, run.error or "The import failed.")
     return outcome
 
 

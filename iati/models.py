@@ -90,6 +90,7 @@ class IatiImportRun(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     token = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(

@@ -15,7 +15,7 @@ from stakeholders.choices import Kind
 from . import mapping
 from .codelists import codelist
 from .forms import IatiUploadForm, KindOverrideForm
-from .jobs import iati_job_create, iati_job_get, iati_job_progress_payload, iati_job_row
+from .jobs import iati_job_create, iati_job_get, iati_job_row, iati_job_status_payload
 from .kind_services import kind_override_delete, kind_override_set
 from .models import KindOverride
 from .selectors import kind_override_visible_to, organisation_type_counts
@@ -59,16 +59,7 @@ def job(request, token: str):
 def job_status(request, token: str):
     _administrator_or_403(request.user)
     job = _job_or_404(request, token)
-    return JsonResponse(
-        {
-            **{
-                key: job.get(key)
-                for key in ("status", "phase", "done", "error", "report", "seconds", "files")
-            },
-            # The one progress partial's fields (static/js/jobs.js).
-            "job": iati_job_progress_payload(job),
-        }
-    )
+    return JsonResponse(iati_job_status_payload(job))
 
 
 def _officer_or_403(user) -> None:

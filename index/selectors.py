@@ -230,7 +230,7 @@ def score_values_visible_to(user) -> QuerySet:
 
 
 def rescore_run_status_of(run) -> dict:
-    """What a rescoring run's progress bar polls (the shape ``static/js/runs.js`` reads)."""
+    """A rescoring run's status, for its status endpoint (which adds its job's progress)."""
     return {
         "id": run.pk,
         "status": run.status,

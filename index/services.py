@@ -1,22 +1,21 @@
-"""Writes of the index: engagements with their participants, scores, methodology versions.
+"""Writes of the index: scores, rescoring runs, methodology versions (engagements:
+``engagement_services``).
 
 Each write validates fully and is atomic; rescoring is queued only after the transaction commits.
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from smartdiplomacy.bulk import copy_in, copy_rows_text, staging_table
 from smartdiplomacy.exceptions import ApplicationError
-from smartdiplomacy.services import UNSET, fields_check, given_fields, model_update
+from smartdiplomacy.services import UNSET, given_fields
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.choices import Audience
-from stakeholders.selectors import stakeholder_visible_to
 
-from .choices import ParticipantRole
 from .jobs import (
     rescore_job_enqueue,
     rescore_job_finish,
@@ -25,7 +24,6 @@ from .jobs import (
 )
 from .models import (
     Engagement,
-    EngagementParticipant,
     Methodology,
     RescoreRun,
     Score,
@@ -36,38 +34,6 @@ from .webhooks.services import webhooks_queue_scores
 
 RESCORE_BATCH = 1000
 
-# What a page, the API, an import or the demo may set on an engagement besides the arguments the
-# services name: its facts. Ids and timestamps are the application's own.
-ENGAGEMENT_FIELDS = (
-    "title",
-    "kind",
-    "start_date",
-    "end_date",
-    "place",
-    "country",
-    "subnational_area",
-    "latitude",
-    "longitude",
-    "format",
-    "partnership",
-    "iati_activity",
-    "digital_channels",
-    "realtime_reporting",
-    "marginalised_reach",
-    "disinformation_safeguards",
-    "data_protection",
-    "participants_total",
-    "participants_women",
-    "leaders_total",
-    "leaders_women",
-    "gbv_safeguards",
-    "unscr1325_participation",
-    "unscr1325_protection",
-    "unscr1325_prevention",
-    "unscr1325_relief_recovery",
-    "results_by_sex",
-    "dac_gender_marker",
-)
 # A draft version's content; publishing goes through ``methodology_publish``, the version number
 # is given when the version is made.
 METHODOLOGY_FIELDS = ("name", "description", "indicators", "pillar_weights", "aggregation")
@@ -77,114 +43,6 @@ def _validated_save(instance):
     instance.full_clean()
     instance.save()
     return instance
-
-
-def _visible_participants(*, user, participants: Iterable[tuple[int, str]]):
-    """Check ``(stakeholder_id, role)`` pairs: each visible to ``user``, once, with a known role.
-
-    A stakeholder the user may not see is reported exactly like one that does not exist.
-    """
-    pairs = [(int(stakeholder_id), role) for stakeholder_id, role in participants]
-    ids = [stakeholder_id for stakeholder_id, _ in pairs]
-    if len(set(ids)) != len(ids):
-        raise ApplicationError("A stakeholder is listed twice among participants.", "participants")
-    for _, role in pairs:
-        if role not in ParticipantRole.values:
-            raise ApplicationError(
-                f"Unknown role {role!r}; choose one of {', '.join(ParticipantRole.values)}.",
-                "participants",
-            )
-    visible = set(stakeholder_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    for stakeholder_id in ids:
-        if stakeholder_id not in visible:
-            raise ApplicationError(
-                f"Stakeholder #{stakeholder_id} does not exist.", "participants", code="nonexistent"
-            )
-    return pairs
-
-
-def _check_partnership(*, user, partnership) -> None:
-    """A partnership the user may not see (e.g. someone else's draft) fails like a missing one."""
-    from partnerships.selectors import partnership_visible_to
-
-    if (
-        partnership is not None
-        and not partnership_visible_to(user).filter(pk=partnership.pk).exists()
-    ):
-        raise ApplicationError(
-            f"Partnership #{partnership.pk} does not exist.", "partnership", code="nonexistent"
-        )
-
-
-def _queue_rescore(engagement: Engagement) -> None:
-    from .tasks import engagement_rescore
-
-    enqueue_on_commit(engagement_rescore, engagement.pk)
-
-
-@transaction.atomic
-def engagement_create(
-    *,
-    user,
-    title: str,
-    kind: str,
-    start_date,
-    participants: Iterable[tuple[int, str]] = (),
-    outcomes: Iterable = (),
-    **fields,
-) -> Engagement:
-    """Record an engagement with its participants (``(stakeholder_id, role)`` pairs)."""
-    fields_check(data=fields, allowed=ENGAGEMENT_FIELDS, what="an engagement")
-    pairs = _visible_participants(user=user, participants=participants)
-    _check_partnership(user=user, partnership=fields.get("partnership"))
-    engagement = _validated_save(
-        Engagement(title=title, kind=kind, start_date=start_date, **fields)
-    )
-    EngagementParticipant.objects.bulk_create(
-        EngagementParticipant(engagement=engagement, stakeholder_id=pk, role=role)
-        for pk, role in pairs
-    )
-    if outcomes:
-        engagement.outcomes.set(outcomes)
-    _queue_rescore(engagement)
-    return engagement
-
-
-@transaction.atomic
-def engagement_update(
-    *, engagement: Engagement, user, participants=None, outcomes=None, **fields
-) -> Engagement:
-    """Change an engagement; ``participants`` (if given) replaces those ``user`` may see.
-
-    Participants hidden from ``user`` stay as they are: a person cannot remove (or learn of) an
-    actor they are not cleared to see.
-    """
-    fields_check(data=fields, allowed=ENGAGEMENT_FIELDS, what="an engagement")
-    if "partnership" in fields and fields["partnership"] != engagement.partnership:
-        _check_partnership(user=user, partnership=fields["partnership"])
-    model_update(instance=engagement, fields=ENGAGEMENT_FIELDS, data=fields, what="an engagement")
-    if participants is not None:
-        pairs = dict(_visible_participants(user=user, participants=participants))
-        visible_ids = stakeholder_visible_to(user).values("pk")
-        current = {
-            p.stakeholder_id: p
-            for p in engagement.participants.filter(stakeholder_id__in=visible_ids)
-        }
-        for stakeholder_id, participant in current.items():
-            if stakeholder_id not in pairs:
-                participant.delete()
-            elif participant.role != pairs[stakeholder_id]:
-                participant.role = pairs[stakeholder_id]
-                participant.save(update_fields=["role"])
-        for stakeholder_id, role in pairs.items():
-            if stakeholder_id not in current:
-                EngagementParticipant.objects.create(
-                    engagement=engagement, stakeholder_id=stakeholder_id, role=role
-                )
-    if outcomes is not None:
-        engagement.outcomes.set(outcomes)
-    _queue_rescore(engagement)
-    return engagement
 
 
 # The values of a score, in the order rows are built and written.

@@ -17,10 +17,11 @@ from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
 from smartdiplomacy.spreadsheets import csv_response
 
-from . import services
+from . import engagement_services, services
 from .choices import Pillar
 from .filtersets import EngagementFilterSet
 from .forms import EngagementForm, MethodologyDraftForm
+from .jobs import rescore_job_of, rescore_run_progress_payload
 from .methodology_review import methodology_comparison, methodology_preview, methodology_sensitivity
 from .models import Engagement, Methodology, RescoreRun
 from .selectors import engagement_list as engagement_list_query
@@ -206,14 +207,14 @@ def _save(request, form, engagement=None):
     fields = form.engagement_fields()
     try:
         if engagement is None:
-            engagement = services.engagement_create(
+            engagement = engagement_services.engagement_create(
                 user=request.user,
                 participants=form.participant_pairs(),
                 outcomes=list(form.cleaned_data["outcomes"]),
                 **fields,
             )
         else:
-            engagement = services.engagement_update(
+            engagement = engagement_services.engagement_update(
                 engagement=engagement,
                 user=request.user,
                 participants=form.participant_pairs(),
@@ -441,11 +442,16 @@ def rescore_run_detail(request, pk: int):
     comparison = None
     if run.status == RescoreRun.Status.DONE:
         comparison = methodology_comparison(methodology=run.methodology, user=request.user)
-    return render(request, "index/rescore_run_detail.html", {"run": run, "comparison": comparison})
+    return render(
+        request,
+        "index/rescore_run_detail.html",
+        {"run": run, "comparison": comparison, "progress": rescore_job_of(run)},
+    )
 
 
 @login_required
 @permission_required("index.view_methodology", raise_exception=True)
 def rescore_run_status(request, pk: int):
     run = get_object_or_404(RescoreRun, pk=pk)
-    return JsonResponse(rescore_run_status_of(run))
+    # The one progress partial's fields as "job" (static/js/jobs.js).
+    return JsonResponse({**rescore_run_status_of(run), "job": rescore_run_progress_payload(run)})

@@ -21,6 +21,7 @@ second one reads the first one's result and is refused.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.services import UNSET, given_fields
 from stakeholders.selectors import stakeholder_visible_to
 
 from .models import (
@@ -296,10 +298,17 @@ def partnership_update(
     members: Iterable[MemberInput] | None = None,
     outcomes: Iterable | None = None,
     expected_version: int | None = None,
-    **fields,
+    title: str = UNSET,
+    rationale: str = UNSET,
+    resources: str = UNSET,
+    start_date: date | None = UNSET,
+    end_date: date | None = UNSET,
+    risks: str = UNSET,
+    do_no_harm: str = UNSET,
 ) -> Partnership:
-    """Edit a draft or sent-back proposal (proposer or administrator). ``fields`` are among
-    title, rationale, resources, start_date, end_date, risks, do_no_harm."""
+    """Edit a draft or sent-back proposal (proposer or administrator): the ``FIELDS`` given, the
+    members and outcomes when given."""
+    fields = given_fields(locals(), FIELDS)
     locked = _lock(partnership)
     if not user_may_edit(user, locked):
         if locked.status not in EDITABLE_STATUSES:
@@ -308,9 +317,6 @@ def partnership_update(
             )
         raise PermissionDenied("Only the proposer or an administrator edits this proposal.")
     _check_version(locked, expected_version)
-    unknown = set(fields) - set(FIELDS)
-    if unknown:
-        raise ApplicationError(f"Unknown field {sorted(unknown)[0]}.", sorted(unknown)[0])
     if "title" in fields and not fields["title"].strip():
         raise ApplicationError("Give the partnership a title.", "title")
     for name, value in fields.items():

@@ -16,11 +16,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from index import services as index_services
+from index import engagement_services
+from index.engagement_services import ENGAGEMENT_FIELDS, Coordinate
 from index.models import Engagement
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_visible_to
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.services import UNSET, given_fields
 from stakeholders.models import Outcome, Stakeholder
 from stakeholders.selectors import stakeholder_visible_to
 
@@ -166,13 +168,15 @@ def interaction_update(
     stakeholders: Iterable | None = None,
     outcomes: Iterable | None = None,
     our_people: Iterable | None = None,
-    **fields,
+    kind: str = UNSET,
+    date: datetime.date = UNSET,
+    notes: str = UNSET,
+    sentiment: int | None = UNSET,
+    partnership: Partnership | None = UNSET,
 ) -> Interaction:
-    """Change an interaction ``user`` may see; only the fields of ``INTERACTION_FIELDS`` and the
+    """Change an interaction ``user`` may see: the fields given (``INTERACTION_FIELDS``) and the
     three lists (each replaced when given)."""
-    unknown = set(fields) - set(INTERACTION_FIELDS)
-    if unknown:
-        raise ApplicationError(f"{sorted(unknown)[0]} cannot be changed here.", sorted(unknown)[0])
+    fields = given_fields(locals(), INTERACTION_FIELDS)
     locked = interaction_visible_to(user).select_for_update().filter(pk=interaction.pk).first()
     if locked is None:
         raise ApplicationError(f"Interaction #{interaction.pk} does not exist.", code="nonexistent")
@@ -203,6 +207,10 @@ def interaction_delete(*, interaction: Interaction, user) -> None:
     locked.delete()
 
 
+# An engagement's facts a promotion may set: all but the IATI activity, an import's own.
+PROMOTED_FIELDS = tuple(name for name in ENGAGEMENT_FIELDS if name != "iati_activity")
+
+
 @transaction.atomic
 def interaction_promote(
     *,
@@ -210,13 +218,38 @@ def interaction_promote(
     user,
     title: str,
     kind: str,
-    start_date,
+    start_date: datetime.date,
     participants: Iterable[tuple[int, str]] = (),
     outcomes: Iterable = (),
-    **fields,
+    end_date: datetime.date | None = UNSET,
+    place: str = UNSET,
+    country: str = UNSET,
+    subnational_area: str = UNSET,
+    latitude: Coordinate = UNSET,
+    longitude: Coordinate = UNSET,
+    format: str = UNSET,
+    partnership: Partnership | None = UNSET,
+    digital_channels: int | None = UNSET,
+    realtime_reporting: bool | None = UNSET,
+    marginalised_reach: int | None = UNSET,
+    disinformation_safeguards: bool | None = UNSET,
+    data_protection: bool | None = UNSET,
+    participants_total: int | None = UNSET,
+    participants_women: int | None = UNSET,
+    leaders_total: int | None = UNSET,
+    leaders_women: int | None = UNSET,
+    gbv_safeguards: bool | None = UNSET,
+    unscr1325_participation: bool | None = UNSET,
+    unscr1325_protection: bool | None = UNSET,
+    unscr1325_prevention: bool | None = UNSET,
+    unscr1325_relief_recovery: bool | None = UNSET,
+    results_by_sex: bool | None = UNSET,
+    dac_gender_marker: int | None = UNSET,
 ) -> Engagement:
     """Record an index engagement from ``interaction`` (the engagement form, pre-filled from it,
-    says what) and link the two: the engagement remembers its interaction."""
+    says what) and link the two: the engagement remembers its interaction. The engagement's
+    facts are ``engagement_create``'s (but its IATI activity: an import's own)."""
+    facts = given_fields(locals(), PROMOTED_FIELDS)
     locked = interaction_visible_to(user).select_for_update().filter(pk=interaction.pk).first()
     if locked is None:
         raise ApplicationError(f"Interaction #{interaction.pk} does not exist.", code="nonexistent")
@@ -224,14 +257,8 @@ def interaction_promote(
         raise ApplicationError(
             "This interaction was already promoted to an engagement.", code="promoted"
         )
-    engagement = index_services.engagement_create(
-        user=user,
-        title=title,
-        kind=kind,
-        start_date=start_date,
-        participants=participants,
-        outcomes=outcomes,
-        **fields,
+    engagement = engagement_services.engagement_create(
+        user=user, participants=participants, outcomes=outcomes, **facts
     )
     locked.engagement = engagement
     locked._change_reason = "Promoted to an engagement"

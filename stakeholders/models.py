@@ -455,6 +455,7 @@ class ImportJob(models.Model):
         IMPORTING = "importing", "Importing"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
@@ -462,7 +463,6 @@ class ImportJob(models.Model):
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True
     )
-    phase = models.CharField(max_length=20, blank=True, help_text="What the job is doing now.")
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_processed = models.PositiveIntegerField(default=0)
     create_count = models.PositiveIntegerField(default=0)

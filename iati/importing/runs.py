@@ -289,12 +289,16 @@ def _run_end(*, run: IatiImportRun, report: ImportReport, history: HistoryWriter
     return run.status
 
 
-def iati_run_stop(*, run_id: int, error: str) -> int:
-    """End a running run as failed with ``error`` (it was cancelled): its steps stop; the files
-    done stay, and the run can be resumed."""
-    return IatiImportRun.objects.filter(pk=run_id, status=IatiImportRun.Status.RUNNING).update(
-        status=IatiImportRun.Status.FAILED, error=error
-    )
+def iati_run_stop(*, run_id: int, error: str, wait: bool = True) -> int:
+    """End a running run as cancelled (its job was), with ``error`` saying so: its steps stop;
+    the files done stay, and the run can be resumed. ``wait=False`` (the cancel itself): a run
+    whose step is at work (holding its row) is left to that step, which stops at its next file
+    and ends the run so."""
+    with transaction.atomic():
+        running = IatiImportRun.objects.filter(pk=run_id, status=IatiImportRun.Status.RUNNING)
+        if not wait and not running.select_for_update(skip_locked=True).exists():
+            return 0
+        return running.update(status=IatiImportRun.Status.CANCELLED, error=error)
 
 
 def iati_run_resume(*, run: IatiImportRun) -> IatiImportRun:

@@ -266,10 +266,10 @@ def _run_artifacts_delete(run_id: int) -> None:
 CANCELLED_MESSAGE = "Cancelled{by}. The previous candidates are still in place."
 
 
-def overlap_run_cancelled(key: str, user) -> None:
-    """The run's job was cancelled: the run ends cancelled, saying so (registered as the overlap
-    jobs' ``on_cancel``). Its steps stop at their next check; nothing it computed goes live."""
-    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+def overlap_run_cancelled(key: str, by: str) -> None:
+    """The run's job was cancelled (``by`` says by whom): the run ends cancelled, saying so
+    (registered as the overlap jobs' ``on_cancel``). Its steps stop at their next check; nothing
+    it computed goes live."""
     run_fail(int(key), CANCELLED_MESSAGE.format(by=by), status=RunStatus.CANCELLED)
 
 

@@ -17,8 +17,9 @@ from .models import JobKind
 
 Audience = Callable[[Any], Q | None]
 DetailUrl = Callable[[str], str | None]
-# Told that a job was cancelled (its detail key, who cancelled it): the domain row stops, says so.
-OnCancel = Callable[[str, Any], None]
+# Told that a job was cancelled — its detail key, and " by <username>" (``cancelled_by``: who
+# cancelled it, "" when no one signed in did) — the domain row stops and says so.
+OnCancel = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ def job_kind_register(
 ) -> None:
     """Say how jobs of ``kind`` are shown: ``detail_url(detail_key)`` is their domain page (or
     None), ``audience(user)`` the ``Q`` of their rows ``user`` may see (or None for none).
-    ``on_cancel(detail_key, user)``, once a cancel has committed, stops the domain row (its
-    code also checks between batches); a kind without it cannot be cancelled."""
+    ``on_cancel(detail_key, by)``, once a cancel has committed, stops the domain row, saying
+    ``f"Cancelled{by}"`` (its code also checks between batches); a kind without it cannot be
+    cancelled."""
     if kind not in JobKind.values:
         raise ValueError(f"Unknown job kind {kind!r}; the kinds are {', '.join(JobKind.values)}.")
     _kinds[kind] = KindSpec(

@@ -177,6 +177,12 @@ def job_cancel_check(*, kind: str, detail_key: object, lock: bool = False) -> No
         raise JobCancelled(f"{kind} {key} was cancelled")
 
 
+def cancelled_by(user: Any) -> str:
+    """The " by <username>" of whoever cancelled a job, for "Cancelled by …" on its row and its
+    domain page; "" for no one signed in (the domain code's own stop after a cancel)."""
+    return f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+
+
 def job_cancel(*, job: Job, user: Any) -> Job:
     """Cancel a queued or running job, as ``user``: whoever started it, or an administrator.
 
@@ -194,7 +200,7 @@ def job_cancel(*, job: Job, user: Any) -> Job:
         raise ApplicationError(
             f"{job.get_kind_display()} jobs cannot be cancelled; let this one finish.", "kind"
         )
-    now = timezone.now()
+    now, by = timezone.now(), cancelled_by(user)
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status not in ACTIVE_STATUSES:
@@ -207,7 +213,7 @@ def job_cancel(*, job: Job, user: Any) -> Job:
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.CANCELLED,
             phase="",
-            error=f"Cancelled by {user.get_username()}.",
+            error=f"Cancelled{by}.",
             finished_at=now,
             started_at=Coalesce(F("started_at"), now),
         )
@@ -217,7 +223,7 @@ def job_cancel(*, job: Job, user: Any) -> Job:
         # After the commit: the domain code that checks (under a lock, before making its results
         # current) must find the job cancelled, and never wait on this transaction meanwhile.
         _task_revoke(task_id)
-        on_cancel(key, user)
+        on_cancel(key, by)
 
     transaction.on_commit(stop)
     job.refresh_from_db()

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from smartdiplomacy.jobs.live import JobLiveReport
 from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
-from smartdiplomacy.jobs.presentation import job_progress_payload
 from smartdiplomacy.jobs.registry import OnCancel, job_kind_register
 from smartdiplomacy.jobs.selectors import job_of
 from smartdiplomacy.jobs.services import (
@@ -40,6 +39,7 @@ FINISHED: dict[str, str] = {
     Status.INVALID: JobStatus.FAILED,
     Status.DONE: JobStatus.SUCCEEDED,
     Status.FAILED: JobStatus.FAILED,
+    Status.CANCELLED: JobStatus.CANCELLED,
 }
 
 
@@ -82,11 +82,12 @@ def import_job_progress(*, job_id: int, done: int, total: int | None) -> None:
         job_cancel_check(kind=KIND, detail_key=job_id)
 
 
-def import_job_follow(job_id: int) -> None:
-    """Bring the import's job up to date with the import (after each change of its status)."""
+def import_job_follow(job_id: int, *, phase: str = "") -> None:
+    """Bring the import's job up to date with the import (after each change of its status);
+    ``phase`` (what it does now) is the job's alone."""
     row = (
         ImportJob.objects.filter(pk=job_id)
-        .values("status", "phase", "error_message", "error_count", "involves_restricted")
+        .values("status", "error_message", "error_count", "involves_restricted")
         .first()
     )
     if row is None:
@@ -95,7 +96,7 @@ def import_job_follow(job_id: int) -> None:
         job_restrict(kind=KIND, detail_key=job_id)
     status = row["status"]
     if status in (Status.VALIDATING, Status.IMPORTING):
-        job_start(kind=KIND, detail_key=job_id, phase=row["phase"])
+        job_start(kind=KIND, detail_key=job_id, phase=phase)
     elif status in FINISHED:
         error = row["error_message"]
         if FINISHED[status] == JobStatus.FAILED and not error:
@@ -116,13 +117,8 @@ def import_job_of(job: ImportJob) -> Job:
             kind=KIND,
             detail_key=str(job.pk),
             status=_STATUS_OF[job.status],
-            phase=job.phase,
             progress_done=job.rows_processed,
             progress_total=job.rows_total,
             error=job.error_message,
         )
     return found
-
-
-def import_job_progress_payload(job: ImportJob) -> dict:
-    return job_progress_payload(import_job_of(job))

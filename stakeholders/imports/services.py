@@ -112,13 +112,11 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
     """
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=[Status.UPLOADED, Status.VALIDATING]
-    ).update(
-        status=Status.VALIDATING, phase="checking", rows_processed=0, updated_at=timezone.now()
-    )
+    ).update(status=Status.VALIDATING, rows_processed=0, updated_at=timezone.now())
     job.refresh_from_db()
     if not claimed:
         return job
-    import_job_follow(job.pk)
+    import_job_follow(job.pk, phase="checking")
 
     def progress(rows: int, total: int | None) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -147,7 +145,6 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
             job.status = Status.VALIDATED if result.error_count == 0 else Status.INVALID
             job.error_message = result.file_problem
             job.validated_at = timezone.now()
-            job.phase = ""
             job.save()
             import_job_follow(job.pk)
     except JobCancelled:
@@ -158,15 +155,14 @@ def import_job_dry_run(*, job: ImportJob) -> ImportJob:
 CANCELLED_MESSAGE = "Cancelled{by}: nothing was imported."
 
 
-def import_job_cancelled(key: str, user=None) -> int:
-    """The import's job was cancelled (registered as the registry imports' ``on_cancel``): the
-    import ends failed, saying so. One being written stops at its next batch and rolls back."""
-    by = f" by {user.get_username()}" if getattr(user, "is_authenticated", False) else ""
+def import_job_cancelled(key: str, by: str = "") -> int:
+    """The import's job was cancelled (registered as the registry imports' ``on_cancel``; ``by``
+    says by whom): the import ends cancelled, as its job does, saying so. One being written
+    stops at its next batch and rolls back."""
     return ImportJob.objects.filter(
         pk=int(key), status__in=[Status.UPLOADED, Status.VALIDATING, Status.IMPORTING]
     ).update(
-        status=Status.FAILED,
-        phase="",
+        status=Status.CANCELLED,
         error_message=CANCELLED_MESSAGE.format(by=by),
         finished_at=timezone.now(),
         updated_at=timezone.now(),
@@ -193,7 +189,6 @@ def _record_result(job: ImportJob, result: PlanResult) -> None:
 def _finish(job: ImportJob, *, status: str, error_message: str = "") -> ImportJob:
     job.status = status
     job.error_message = error_message
-    job.phase = ""
     job.finished_at = timezone.now()
     job.save()
     import_job_follow(job.pk)
@@ -210,7 +205,6 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
     with transaction.atomic():
         queued = ImportJob.objects.filter(pk=job.pk, status=Status.VALIDATED, error_count=0).update(
             status=Status.IMPORTING,
-            phase="queued",
             rows_processed=0,
             rows_total=None,
             updated_at=timezone.now(),
@@ -220,7 +214,7 @@ def import_job_queue_apply(*, job: ImportJob, user) -> ImportJob:
             raise ValidationError(
                 f"This file cannot be imported now: it is '{job.get_status_display()}'."
             )
-        import_job_follow(job.pk)
+        import_job_follow(job.pk, phase="queued")
         from .tasks import import_job_import
 
         enqueue_on_commit(
@@ -241,10 +235,7 @@ class ImportProgress:
     never wait on each other. Each report raises ``JobCancelled`` if the job was cancelled.
     """
 
-    SQL = (
-        "UPDATE {table} SET phase = %s, rows_processed = %s, rows_total = %s "
-        "WHERE id = %s AND status = %s"
-    )
+    SQL = "UPDATE {table} SET rows_processed = %s, rows_total = %s WHERE id = %s AND status = %s"
 
     def __init__(self, job_id: int):
         self.job_id = job_id
@@ -258,7 +249,7 @@ class ImportProgress:
         try:
             with self.side.cursor() as cursor:
                 cursor.execute("SET statement_timeout = 5000")
-                cursor.execute(self.sql, [phase, done, total, self.job_id, Status.IMPORTING])
+                cursor.execute(self.sql, [done, total, self.job_id, Status.IMPORTING])
         except DatabaseError:
             logger.warning("import job %s: progress not recorded", self.job_id, exc_info=True)
             self.close()
@@ -277,7 +268,6 @@ def _mark_done(job: ImportJob) -> None:
     unless another run finished it first (then the transaction rolls back)."""
     finished = ImportJob.objects.filter(pk=job.pk, status=Status.IMPORTING).update(
         status=Status.DONE,
-        phase="",
         rows_total=job.rows_total,
         rows_processed=job.rows_processed,
         create_count=job.create_count,

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from smartdiplomacy.jobs.presentation import job_progress_payload
 from smartdiplomacy.spreadsheets import csv_response
 from stakeholders.models import ImportJob
 
 from .forms import ImportUploadForm
-from .jobs import import_job_of, import_job_progress_payload
+from .jobs import import_job_of
 from .planning.files import PLANNERS
 from .selectors import import_job_recent_for, import_job_visible_to, import_kinds_for
 from .services import import_job_create, import_job_queue_apply
@@ -105,13 +106,14 @@ def job_detail(request, pk: int):
 
 
 def _status_payload(job: ImportJob) -> dict:
+    row = import_job_of(job)
     percent = None
     if job.rows_total:
         percent = min(100, round(100 * job.rows_processed / job.rows_total))
     return {
         "status": job.status,
         "status_label": job.get_status_display(),
-        "phase": job.phase,
+        "phase": row.phase,
         "rows_processed": job.rows_processed,
         "rows_total": job.rows_total,
         "percent": percent,
@@ -123,7 +125,7 @@ def _status_payload(job: ImportJob) -> dict:
             "error": job.error_count,
         },
         # The one progress partial's fields (static/js/jobs.js).
-        "job": import_job_progress_payload(job),
+        "job": job_progress_payload(row),
     }
 
 

@@ -30,6 +30,7 @@ from accounts.services import token_issue
 from graph.services import graph_snapshots_refresh
 from iati.kind_services import kind_override_set
 from iati.models import IatiActivity
+from index import engagement_services
 from index import services as index_services
 from index.models import Methodology
 from index.webhooks import protocol
@@ -800,7 +801,7 @@ def _engagements(world: World, *, hidden: bool, step) -> None:
             participants = [(a[k].pk, role) for k, role in visible]
             if hidden:
                 participants += [(a[k].pk, "participant") for k in hidden_ones]
-            world.engagements[key] = index_services.engagement_create(
+            world.engagements[key] = engagement_services.engagement_create(
                 user=world.users["cleared"],
                 title=title,
                 kind="consultation" if index % 2 == 0 else "programme",
@@ -863,7 +864,7 @@ def _partnerships(world: World, *, hidden: bool, step) -> None:
             body="The fund's first call opens in March.",
         )
     with step():
-        index_services.engagement_update(
+        engagement_services.engagement_update(
             engagement=world.engagements["programme"],
             user=users["cleared"],
             partnership=world.partnerships["protection"],

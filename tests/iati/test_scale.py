@@ -257,7 +257,7 @@ def test_a_folder_job_runs_as_tasks_and_shows_progress_per_file(
         token = iati_folder_job_create(user=administrator, paths=[folder])
     login_verified(client, administrator)
     status = client.get(reverse("iati_import:job_status", args=[token])).json()
-    assert status["status"] == "done", status
+    assert status["status"] == "succeeded", status
     assert [(f["name"], f["status"], f["activities"]) for f in status["files"]] == [
         ("a.xml", "imported", 7),
         ("b.xml", "skipped (same content)", 0),

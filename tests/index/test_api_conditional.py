@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from index import services
+from index import engagement_services, services
 from index.models import Engagement
 from tests.api.conftest import signed_in, with_token
 from tests.index.factories import EngagementFactory
@@ -72,7 +72,9 @@ def test_a_recomputed_score_changes_the_validators_only_when_it_changed(v1, clie
 def test_an_edited_engagement_changes_the_validators(v1, client, officer):
     (engagement,) = _scored(v1)
     etag = client.get(URL)["ETag"]
-    services.engagement_update(engagement=engagement, user=officer, title="Renamed consultation")
+    engagement_services.engagement_update(
+        engagement=engagement, user=officer, title="Renamed consultation"
+    )
     response = client.get(URL, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response.json()["results"][0]["engagement_title"] == "Renamed consultation"

@@ -122,8 +122,11 @@ def test_administrator_copies_edits_and_publishes_a_version(
 
     status = client.get(reverse("index:rescore_run_status", args=[run.pk])).json()
     assert status["percent"] == 100 and status["active"] is False and status["done"] == 3
+    assert status["job"]["status"] == "succeeded" and status["job"]["progress_done"] == 3
     page = client.get(run.get_absolute_url()).content.decode()
-    assert '3</span>/<span data-field="chunks_total">3' in page
+    # The one progress partial, as on the Jobs page; nothing to poll once the run is done.
+    assert 'data-job-progress data-active="false"' in page and " · 3/3" in page
+    assert "engagements" in page and "js/jobs.js" not in page and "js/runs.js" not in page
     # Afterwards, what moved against the version used before.
     assert "What moved, against Smart Diplomacy Index v1" in page
 

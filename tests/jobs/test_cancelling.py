@@ -1,7 +1,9 @@
 """Cancelling a job: who may, what is refused, the page and the API, and that a cancelled run
 leaves the last good results in place."""
 
+import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -96,6 +98,23 @@ def test_a_job_one_may_not_see_is_missing_to_the_service(officer, administrator)
     with pytest.raises(Http404):
         job_cancel(job=restricted, user=administrator)  # an administrator, not cleared
     assert Job.objects.get(pk=restricted.pk).status == "running"
+
+
+def test_the_kind_s_hook_is_told_by_whom_in_the_words_of_the_job_row(
+    officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from smartdiplomacy.jobs import registry
+
+    told = []
+    spec = registry.kind_spec("overlap")
+    monkeypatch.setitem(
+        registry._kinds, "overlap", dataclasses.replace(spec, on_cancel=lambda *a: told.append(a))
+    )
+    job = _job("overlap", 5, user=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_cancel(job=job, user=officer)
+    assert told == [("5", " by officer")]
+    assert Job.objects.get(pk=job.pk).error == "Cancelled by officer."
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -256,7 +275,7 @@ def _upload(officer, tmp_path, settings):
 
 
 def test_a_cancelled_registry_import_says_so_and_its_check_writes_nothing(
-    officer, tmp_path, settings, django_capture_on_commit_callbacks
+    client, officer, tmp_path, settings, django_capture_on_commit_callbacks
 ):
     from stakeholders.imports.services import import_job_dry_run
 
@@ -266,11 +285,18 @@ def test_a_cancelled_registry_import_says_so_and_its_check_writes_nothing(
         job_cancel(job=job, user=officer)
     imported.refresh_from_db()
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled by officer: nothing was imported."
+        "cancelled", "Cancelled by officer: nothing was imported."
     )  # fmt: skip
     imported = import_job_dry_run(job=imported)  # its task, delivered after all
-    assert imported.status == "failed" and imported.create_count == 0
+    assert imported.status == "cancelled" and imported.create_count == 0
     assert Job.objects.get(pk=job.pk).status == "cancelled"
+    # Its own page, its status endpoint and /jobs/ say the same word.
+    login_verified(client, officer)
+    page = client.get(imported.get_absolute_url()).content.decode()
+    assert re.search(r'id="job-status-label">Cancelled<', page)
+    assert "Cancelled by officer: nothing was imported." in page and "The import failed" not in page
+    status = client.get(reverse("stakeholder_imports:job_status", args=[imported.pk])).json()
+    assert (status["status"], status["job"]["status"]) == ("cancelled", "cancelled")
 
 
 def test_a_check_that_finds_its_job_cancelled_stops_before_recording_a_result(
@@ -285,7 +311,7 @@ def test_a_check_that_finds_its_job_cancelled_stops_before_recording_a_result(
     Job.objects.filter(kind="registry_import").update(status="cancelled")
     imported = import_job_dry_run(job=imported)
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled: nothing was imported."
+        "cancelled", "Cancelled: nothing was imported."
     )  # fmt: skip
     assert imported.validated_at is None
 
@@ -328,7 +354,7 @@ def test_a_registry_import_cancelled_while_it_writes_rolls_back_at_its_next_batc
     import_services.import_job_queue_apply(job=imported, user=officer)
     imported = import_services.import_job_apply(job=imported)
     assert (imported.status, imported.error_message) == (
-        "failed", "Cancelled: nothing was imported."
+        "cancelled", "Cancelled: nothing was imported."
     )  # fmt: skip
     assert not Stakeholder.objects.filter(name__startswith="Group ").exists()  # rolled back
     assert Job.objects.get(kind="registry_import").status == "cancelled"
@@ -340,7 +366,13 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
     import shutil
     from pathlib import Path
 
-    from iati.jobs import iati_folder_job_create, iati_job_get, iati_job_step
+    from iati.jobs import (
+        CANCELLED_FILES_KEPT,
+        iati_folder_job_create,
+        iati_job_get,
+        iati_job_status_payload,
+        iati_job_step,
+    )
     from iati.models import IatiActivity, IatiImportRun
 
     seven = Path(__file__).parents[1] / "iati/files/dportal-foodsecurity-7-activities.xml"
@@ -352,9 +384,47 @@ def test_an_iati_folder_import_cancelled_before_its_next_step_stops_there(
     job = Job.objects.get(kind="iati_import", detail_key=token)
     with django_capture_on_commit_callbacks(execute=True):
         job_cancel(job=job, user=administrator)
-    assert iati_job_get(token)["error"].startswith("Cancelled by administrator.")
-    assert iati_job_step(token=token) == "failed"  # the step's task, delivered after all
+    status = iati_job_status_payload(iati_job_get(token))
+    assert (status["status"], status["error"]) == ("cancelled", "Cancelled by administrator.")
+    assert iati_job_step(token=token) == "cancelled"  # the step's task, delivered after all
     run = IatiImportRun.objects.get(token=token)
-    assert run.status == "failed" and run.error.startswith("Cancelled.")
+    assert (run.status, run.error) == (
+        "cancelled",
+        CANCELLED_FILES_KEPT.format(by=" by administrator"),
+    )
     assert not IatiActivity.objects.exists()
     assert Job.objects.get(pk=job.pk).status == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_an_iati_folder_import_never_waits_for_its_step_at_work(
+    administrator, tmp_path, monkeypatch
+):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from iati import jobs as iati_jobs
+    from iati.models import IatiImportRun
+
+    monkeypatch.setattr(iati_jobs, "_step_enqueue", lambda token: None)
+
+    seven = Path(__file__).parents[1] / "iati/files/dportal-foodsecurity-7-activities.xml"
+    (tmp_path / "a.xml").write_bytes(seven.read_bytes())
+    token = iati_jobs.iati_folder_job_create(user=administrator, paths=[tmp_path / "a.xml"])
+    job = Job.objects.get(kind="iati_import", detail_key=token)
+    # A step at work holds the run's row in its transaction, from another process.
+    step = connections.create_connection(DEFAULT_DB_ALIAS)
+    step.set_autocommit(False)
+    with step.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+        cursor.execute("SELECT id FROM iati_iatiimportrun WHERE token = %s FOR UPDATE", [token])
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # were the cancel to wait, it would fail
+        job_cancel(job=job, user=administrator)
+    finally:
+        step.rollback()
+        step.close()
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert Job.objects.get(pk=job.pk).status == "cancelled"
+    assert IatiImportRun.objects.get(token=token).status == "running"  # left to its step

@@ -141,6 +141,21 @@ def test_sending_back_or_declining_needs_a_comment(people, action):
     assert partnership.status == S.UNDER_REVIEW
 
 
+def test_an_edit_of_a_field_the_service_does_not_name_is_refused_at_the_call(people):
+    partnership = make_partnership(proposer=people["proposer"])
+    with pytest.raises(TypeError, match="proposer"):
+        workflow.partnership_update(
+            partnership=partnership, user=people["proposer"], proposer=people["reviewer"]
+        )
+    partnership.refresh_from_db()
+    assert partnership.proposer == people["proposer"]
+    version, title = partnership.version, partnership.title
+    edited = workflow.partnership_update(
+        partnership=partnership, user=people["proposer"], risks="Floods."
+    )
+    assert (edited.risks, edited.version, edited.title) == ("Floods.", version + 1, title)
+
+
 def test_a_stale_version_is_refused(people):
     partnership = make_partnership(proposer=people["proposer"])
     old = partnership.version

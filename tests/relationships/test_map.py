@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import RestrictedReadLog
 from accounts.services import token_issue
+from index import engagement_services
 from index import services as index_services
 from index.selectors import methodology_current
 from index.summaries import index_dashboard
@@ -57,12 +58,12 @@ def test_a_stakeholder_s_point_is_in_range_and_whole_or_refused(fields, field, s
 
 def test_an_engagement_s_point_is_checked_by_its_service_and_kept_with_its_area(officer):
     with pytest.raises(ValidationError) as refused:
-        index_services.engagement_create(
+        engagement_services.engagement_create(
             user=officer, title="Water talks", kind="meeting", start_date="2026-03-01",
             latitude=16.27,
         )  # fmt: skip
     assert "longitude" in refused.value.message_dict
-    engagement = index_services.engagement_create(
+    engagement = engagement_services.engagement_create(
         user=officer, title="Water talks", kind="meeting", start_date="2026-03-01",
         country="ML", subnational_area="Gao", latitude=16.27, longitude=-0.04,
     )  # fmt: skip

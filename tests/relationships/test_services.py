@@ -61,6 +61,42 @@ def test_bad_input_names_the_field_and_writes_nothing(officer):
     assert log(officer, actor, date=TODAY).date == TODAY
 
 
+def test_a_field_the_services_do_not_name_is_refused_at_the_call(officer):
+    interaction = log(officer, StakeholderFactory(), sentiment=1)
+    with pytest.raises(TypeError, match="created_by"):
+        services.interaction_update(interaction=interaction, user=officer, created_by=None)
+    with pytest.raises(TypeError, match="participant_total"):
+        services.interaction_promote(
+            interaction=interaction,
+            user=officer,
+            title="Water points",
+            kind="meeting",
+            start_date=TODAY,
+            participant_total=4,
+        )
+    with pytest.raises(TypeError, match="iati_activity"):  # an import's own
+        services.interaction_promote(
+            interaction=interaction,
+            user=officer,
+            title="Water points",
+            kind="meeting",
+            start_date=TODAY,
+            iati_activity=None,
+        )
+    interaction.refresh_from_db()
+    assert interaction.engagement_id is None and interaction.sentiment == 1
+    engagement = services.interaction_promote(
+        interaction=interaction,
+        user=officer,
+        title="Water points",
+        kind="meeting",
+        start_date=TODAY,
+        participants_total=4,
+    )
+    assert engagement.participants_total == 4 and engagement.format == "in_person"
+    assert Interaction.objects.get(pk=interaction.pk).engagement == engagement
+
+
 def test_the_uncleared_cannot_change_or_delete_an_interaction_with_a_hidden_actor(officer):
     cleared = UserFactory(roles=["program officer"], cleared=True)
     secret = hidden_actor()

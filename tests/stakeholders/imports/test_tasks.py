@@ -98,6 +98,7 @@ def test_import_progress_is_visible_while_the_import_transaction_is_open(officer
     from django.db import DEFAULT_DB_ALIAS, connection, connections
 
     from stakeholders.imports import services
+    from stakeholders.imports.jobs import import_job_enqueue, import_job_follow
     from stakeholders.imports.planning import files as planning
 
     if connection.vendor != "postgresql":
@@ -106,8 +107,10 @@ def test_import_progress_is_visible_while_the_import_transaction_is_open(officer
     monkeypatch.setattr(services, "WRITE_BATCH_SIZE", 50)
     rows = [f"Progress actor {n},ngo,KE" for n in range(200)]
     job = stored_job(officer, csv_bytes("name,kind,country", *rows))
+    import_job_enqueue(job)  # its job, as an upload has (import_job_create)
     services.import_job_dry_run(job=job)
     ImportJob.objects.filter(pk=job.pk).update(status=Status.IMPORTING)
+    import_job_follow(job.pk, phase="queued")  # as import_job_queue_apply does
 
     observer = connections.create_connection(DEFAULT_DB_ALIAS)
     seen = []
@@ -116,9 +119,10 @@ def test_import_progress_is_visible_while_the_import_transaction_is_open(officer
     def observed(progress, phase, done, total):
         original(progress, phase, done, total)
         with observer.cursor() as cursor:
-            cursor.execute(
-                "SELECT phase, rows_processed, rows_total FROM stakeholders_importjob "
-                "WHERE id = %s",
+            cursor.execute(  # the phase is the job's, the rows the import's own
+                "SELECT job.phase, rows_processed, rows_total FROM stakeholders_importjob "
+                "JOIN jobs_job job ON job.kind = 'registry_import' AND job.detail_key = "
+                "stakeholders_importjob.id::text WHERE stakeholders_importjob.id = %s",
                 [job.pk],
             )
             seen.append(cursor.fetchone())

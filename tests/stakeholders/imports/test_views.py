@@ -173,6 +173,20 @@ def test_job_page_of_a_running_job_polls_its_status(client, officer):
     }  # fmt: skip
 
 
+def test_what_an_import_is_doing_now_is_its_job_s_phase_alone(client, officer):
+    from smartdiplomacy.jobs.services import job_enqueue, job_progress, job_start
+
+    job = make_job(officer, status=Status.IMPORTING, rows_total=200, rows_processed=50)
+    job_enqueue(kind="registry_import", detail_key=job.pk, user=officer)
+    job_start(kind="registry_import", detail_key=job.pk, total=200)
+    job_progress(kind="registry_import", detail_key=job.pk, done=50, phase="writing")
+    assert "phase" not in {field.name for field in ImportJob._meta.get_fields()}
+    login_verified(client, officer)
+    status = client.get(reverse("stakeholder_imports:job_status", args=[job.pk])).json()
+    assert (status["phase"], status["job"]["phase"]) == ("writing", "writing")
+    assert ">writing<" in client.get(job.get_absolute_url()).content.decode()
+
+
 def test_template_csv_has_every_column(client, officer):
     login_verified(client, officer)
     response = client.get(reverse("stakeholder_imports:template_download", args=["ties"]))
