@@ -18,7 +18,8 @@ query), for ``--reference-seconds``; ``vs_reference`` gives the scores API's p50
 throughput as ratios of the reference's, which compare across machines where raw figures do
 not. Each phase also prints ``server_cpu_ms_per_request``: the CPU seconds gunicorn's processes
 spent over it per request served (``vs_reference.server_cpu_per_request``), which moves less than
-latency when other work shares the cores; it includes the pages' first renders (a fresh token
+latency when other work shares the cores (and ``client_cpu_ms_per_request``, the clients' own,
+on the same cores); it includes the pages' first renders (a fresh token
 each run: its pages are its own) and the validators read again when a remembered answer expires
 (``SCORES_API_ANSWER_SECONDS``), shared by fewer requests when fewer are served. Rendered pages
 are cached under their ETag (in CACHE_URL's cache: set it to Redis so the workers share it);
@@ -252,12 +253,15 @@ def server_cpu_seconds(process: subprocess.Popen) -> float:
 
 
 def with_server_cpu(process: subprocess.Popen, run) -> dict:
-    """``run()``'s latency figures, and the server's CPU milliseconds per request over it."""
-    before = server_cpu_seconds(process)
+    """``run()``'s latency figures, and the CPU milliseconds per request over it of the server
+    and of the clients (this process: they share the cores with the server)."""
+    before, clients_before = server_cpu_seconds(process), time.process_time()
     figures = run()
     spent = server_cpu_seconds(process) - before
+    clients = time.process_time() - clients_before
     served = figures["requests"] - figures["errors"]
     figures["server_cpu_ms_per_request"] = round(spent * 1000 / served, 3) if served else None
+    figures["client_cpu_ms_per_request"] = round(clients * 1000 / served, 3) if served else None
     return figures
 
 
@@ -365,6 +369,18 @@ def client(port, token, page_size, requests, until, durations, errors, lock, dis
         errors.extend(failed)
 
 
+def versus(measured: dict, reference: dict) -> dict:
+    """The scores API's figures as ratios of the reference's."""
+    return {
+        "p50": ratio(measured["p50_ms"], reference["p50_ms"]),
+        "p95": ratio(measured["p95_ms"], reference["p95_ms"]),
+        "requests_per_s": ratio(measured["requests_per_s"], reference["requests_per_s"]),
+        "server_cpu_per_request": ratio(
+            measured["server_cpu_ms_per_request"], reference["server_cpu_ms_per_request"]
+        ),
+    }
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engagements", type=int, default=20_000)
@@ -463,14 +479,7 @@ def main():
     )
     if reference is not None:
         figures["reference"] = {"what": "GET /healthz, same clients, same gunicorn", **reference}
-        figures["vs_reference"] = {
-            "p50": ratio(measured["p50_ms"], reference["p50_ms"]),
-            "p95": ratio(measured["p95_ms"], reference["p95_ms"]),
-            "requests_per_s": ratio(measured["requests_per_s"], reference["requests_per_s"]),
-            "server_cpu_per_request": ratio(
-                measured["server_cpu_ms_per_request"], reference["server_cpu_ms_per_request"]
-            ),
-        }
+        figures["vs_reference"] = versus(measured, reference)
     print(json.dumps(figures))
 
 
