@@ -16,9 +16,15 @@ gunicorn. Beside them, the load average before and after, and a **reference** me
 clients against the same gunicorn in the same run: ``/healthz`` (no authentication, one trivial
 query), for ``--reference-seconds``; ``vs_reference`` gives the scores API's p50, p95 and
 throughput as ratios of the reference's, which compare across machines where raw figures do
-not. Rendered pages are cached under their ETag (in CACHE_URL's cache: set it to Redis so the
-workers share it); ``--distinct-urls`` makes every request render its page. Target (issue 22):
-p95 under 70 ms at 32 clients on a quiet 2-core machine, no errors. Never collected as a test.
+not. Each phase also prints ``server_cpu_ms_per_request``: the CPU seconds gunicorn's processes
+spent over it per request served (``vs_reference.server_cpu_per_request``), which moves less than
+latency when other work shares the cores (and ``client_cpu_ms_per_request``, the clients' own,
+on the same cores); it includes the pages' first renders (a fresh token
+each run: its pages are its own) and the validators read again when a remembered answer expires
+(``SCORES_API_ANSWER_SECONDS``), shared by fewer requests when fewer are served. Rendered pages
+are cached under their ETag (in CACHE_URL's cache: set it to Redis so the workers share it);
+``--distinct-urls`` makes every request render its page. Target (issue 22): p95 under 70 ms
+at 32 clients on a quiet 2-core machine, no errors. Never collected as a test.
 """
 
 import argparse
@@ -229,6 +235,36 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU seconds (user + system) spent so far by gunicorn's workers and master: divided by the
+    requests served, the server's cost per request, which the load of other processes on the
+    machine moves far less than the latency."""
+    import psutil
+
+    total = 0.0
+    root = psutil.Process(process.pid)
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:  # a worker recycled meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+def with_server_cpu(process: subprocess.Popen, run) -> dict:
+    """``run()``'s latency figures, and the CPU milliseconds per request over it of the server
+    and of the clients (this process: they share the cores with the server)."""
+    before, clients_before = server_cpu_seconds(process), time.process_time()
+    figures = run()
+    spent = server_cpu_seconds(process) - before
+    clients = time.process_time() - clients_before
+    served = figures["requests"] - figures["errors"]
+    figures["server_cpu_ms_per_request"] = round(spent * 1000 / served, 3) if served else None
+    figures["client_cpu_ms_per_request"] = round(clients * 1000 / served, 3) if served else None
+    return figures
+
+
 def reference_client(port, requests, until, durations, errors, lock):
     """One client of the reference: ``/healthz`` again and again on one keep-alive connection."""
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -333,6 +369,18 @@ def client(port, token, page_size, requests, until, durations, errors, lock, dis
         errors.extend(failed)
 
 
+def versus(measured: dict, reference: dict) -> dict:
+    """The scores API's figures as ratios of the reference's."""
+    return {
+        "p50": ratio(measured["p50_ms"], reference["p50_ms"]),
+        "p95": ratio(measured["p95_ms"], reference["p95_ms"]),
+        "requests_per_s": ratio(measured["requests_per_s"], reference["requests_per_s"]),
+        "server_cpu_per_request": ratio(
+            measured["server_cpu_ms_per_request"], reference["server_cpu_ms_per_request"]
+        ),
+    }
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engagements", type=int, default=20_000)
@@ -376,38 +424,44 @@ def main():
                    warm_durations, warm_errors, warm)  # fmt: skip
         load_start = load_average()
         until = time.monotonic() + args.seconds
-        measured = latency(
-            *run_clients(
-                args.clients,
-                client,
-                lambda durations, errors, lock: (
-                    args.port,
-                    token,
-                    args.page_size,
-                    args.requests,
-                    until,
-                    durations,
-                    errors,
-                    lock,
-                    args.distinct_urls,
-                ),  # fmt: skip
-            )
-        )
-        if args.reference_seconds > 0:
-            until = time.monotonic() + args.reference_seconds
-            reference = latency(
+        measured = with_server_cpu(
+            process,
+            lambda: latency(
                 *run_clients(
                     args.clients,
-                    reference_client,
+                    client,
                     lambda durations, errors, lock: (
                         args.port,
+                        token,
+                        args.page_size,
                         args.requests,
                         until,
                         durations,
                         errors,
                         lock,
+                        args.distinct_urls,
                     ),  # fmt: skip
                 )
+            ),
+        )
+        if args.reference_seconds > 0:
+            until = time.monotonic() + args.reference_seconds
+            reference = with_server_cpu(
+                process,
+                lambda: latency(
+                    *run_clients(
+                        args.clients,
+                        reference_client,
+                        lambda durations, errors, lock: (
+                            args.port,
+                            args.requests,
+                            until,
+                            durations,
+                            errors,
+                            lock,
+                        ),  # fmt: skip
+                    )
+                ),
             )
     finally:
         stop_gunicorn(process)
@@ -425,11 +479,7 @@ def main():
     )
     if reference is not None:
         figures["reference"] = {"what": "GET /healthz, same clients, same gunicorn", **reference}
-        figures["vs_reference"] = {
-            "p50": ratio(measured["p50_ms"], reference["p50_ms"]),
-            "p95": ratio(measured["p95_ms"], reference["p95_ms"]),
-            "requests_per_s": ratio(measured["requests_per_s"], reference["requests_per_s"]),
-        }
+        figures["vs_reference"] = versus(measured, reference)
     print(json.dumps(figures))
 
 

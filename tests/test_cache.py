@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
-from smartdiplomacy.cache import RedisCache, incr_window
+from smartdiplomacy.cache import RedisCache, incr_window, incr_window_and_get
 
 
 @pytest.mark.services
@@ -40,3 +40,24 @@ def test_a_window_counter_counts_and_keeps_the_expiry_it_was_created_with():
 def test_a_window_counter_works_on_any_cache():
     cache = LocMemCache(f"test-{uuid.uuid4().hex[:8]}", {})
     assert [incr_window(cache, "window", 30) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.services
+def test_a_window_counter_reads_other_keys_in_its_round_trip():
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/13"
+    cache = RedisCache(url, {"KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"})
+    cache.set("generation", "abc", 30)
+    cache.set("number", 7, 30)
+    count, read = incr_window_and_get(cache, "window", 30, ["generation", "number", "missing"])
+    assert count == 1 and read == {"generation": "abc", "number": 7}
+    assert incr_window_and_get(cache, "window", 30, []) == (2, {})
+    cache.delete_many(["window", "generation", "number"])
+
+
+def test_a_window_counter_reads_other_keys_on_any_cache():
+    cache = LocMemCache(f"test-{uuid.uuid4().hex[:8]}", {})
+    cache.set("generation", "abc", 30)
+    assert incr_window_and_get(cache, "window", 30, ["generation", "missing"]) == (
+        1,
+        {"generation": "abc"},
+    )

@@ -36,6 +36,7 @@ from smartdiplomacy.api.renderers import FastJSONRenderer
 from stakeholders.selectors import user_is_cleared
 
 from ..filtersets import ScoreFilterSet
+from ..generation import GENERATION_KEY
 from ..models import Methodology
 from ..selectors import (
     methodology_current,
@@ -197,6 +198,8 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
     renderer_classes = [FastJSONRenderer, ScoreCSVRenderer]
     permission_classes = [permissions.IsAuthenticated, HasTokenScope, ApiModelPermissions]
     required_scopes = (TokenScope.SCORES_READ,)
+    # Read with the throttle's counter, in its round trip to Redis (smartdiplomacy.api.throttling).
+    cache_keys_with_throttle = (GENERATION_KEY,)
 
     def get_queryset(self):
         return score_values_visible_to(self.request.user)
@@ -234,7 +237,8 @@ class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
         if not settings.SCORES_API_ANSWER_SECONDS:
             return None
         fingerprint = request_fingerprint(self.request, audience=self.audience())
-        self.answer_key = answer_key(fingerprint=fingerprint, generation=data_generation())
+        generation = data_generation(read=getattr(self, "cache_read_with_throttle", None))
+        self.answer_key = answer_key(fingerprint=fingerprint, generation=generation)
         stored = answer_recall(self.answer_key)
         if stored is None:
             return None

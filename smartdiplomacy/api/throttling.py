@@ -5,7 +5,7 @@ import math
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from smartdiplomacy.cache import incr_window
+from smartdiplomacy.cache import incr_window_and_get
 
 from .hooks import request_token
 
@@ -35,7 +35,11 @@ class SettingsRateThrottle(throttling.SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{self.key}:{window}"
-        return incr_window(self.cache, key, self.duration + 1) <= self.num_requests
+        keys = tuple(getattr(view, "cache_keys_with_throttle", ()))
+        count, read = incr_window_and_get(self.cache, key, self.duration + 1, keys)
+        if keys:
+            view.cache_read_with_throttle = read
+        return count <= self.num_requests
 
     def wait(self):
         return max(1, math.ceil(self.window_end - self.now))

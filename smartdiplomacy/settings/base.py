@@ -87,18 +87,21 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "smartdiplomacy.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's middleware (accounts.browser_middleware): each is passed over by a partner
+    # token's API request, which none of them serves; every other request runs them all.
+    "accounts.browser_middleware.BrowserOnlySessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.browser_middleware.BrowserOnlyCsrfViewMiddleware",
+    "accounts.browser_middleware.BrowserOnlyAuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second factor? Then every page
     # asks it of those who must (accounts.middleware).
-    "accounts.middleware.LazyOTPMiddleware",
-    "accounts.middleware.TwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.browser_middleware.BrowserOnlyLazyOTPMiddleware",
+    "accounts.browser_middleware.BrowserOnlyTwoFactorMiddleware",
+    "accounts.browser_middleware.BrowserOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout).
+    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout). Left whole:
+    # a token's request costs it one getattr, and its system check looks for it by name.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -1,6 +1,8 @@
 """Conditional requests on /api/v1/scores/: ETag, Last-Modified and 304 Not Modified."""
 
 import datetime
+import os
+import uuid
 
 import pytest
 from django.db import connection
@@ -287,3 +289,46 @@ def test_a_process_forgets_a_remembered_answer_when_its_time_is_up(v1, client, m
     monkeypatch.setattr(time, "time", lambda: later)
     _, asked_again = _queries(client, URL)
     assert asked_again >= 1  # the validators are read from the database again
+
+
+@pytest.mark.services
+def test_a_remembered_page_costs_two_round_trips_to_redis(v1, client, settings, monkeypatch):
+    """The token, then the throttle's counter with the data generation (issue 22): the
+    generation rides in the counter's round trip instead of one of its own."""
+    from redis import Redis
+    from redis.connection import AbstractConnection
+
+    from index.api.conditional import local_clear
+    from index.generation import GENERATION_KEY, scores_changed
+
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/13"
+    prefix = f"round-trips-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "smartdiplomacy.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    local_clear()
+    _scored(v1)
+    client.get(URL)  # the token's first use records its last use once
+    client.get(URL)
+    sent: list[bytes] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        sent.append(b"".join(command) if isinstance(command, list) else command)
+        return send(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    _, queries = _queries(client, URL)
+    assert queries == 0 and len(sent) == 2
+    assert b"throttle" in sent[1] and GENERATION_KEY.encode() in sent[1]
+    # Moving the generation still retires the remembered answer at once.
+    scores_changed()
+    _, recomputed = _queries(client, URL)
+    assert recomputed >= 1
+    redis = Redis.from_url(url)
+    redis.delete(*redis.keys(f"{prefix}:*"))
+    local_clear()
