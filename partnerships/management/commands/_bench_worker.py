@@ -179,6 +179,7 @@ def run_on_worker(worker: BenchWorker, run_id_queued, *, own_backend: int | None
     started = time.perf_counter()
     run_id = run_id_queued()
     phases_seen: dict[str, float] = {}
+    cpu_seen: dict[str, tuple[float, float]] = {}
     while True:
         time.sleep(SAMPLE_SECONDS)
         jobs.read(worker.pids())
@@ -186,7 +187,9 @@ def run_on_worker(worker: BenchWorker, run_id_queued, *, own_backend: int | None
         status, phase, timings = OverlapRun.objects.filter(pk=run_id).values_list(
             "status", "phase", "timings"
         )[0]
-        phases_seen.setdefault(phase, round(time.perf_counter() - started, 3))
+        if phase not in phases_seen:
+            phases_seen[phase] = round(time.perf_counter() - started, 3)
+            cpu_seen[phase] = (jobs.seconds(), database.seconds())
         finished = status == OverlapRun.Status.SUCCEEDED and "tidy" in timings
         if finished or status in (OverlapRun.Status.FAILED, OverlapRun.Status.CANCELLED):
             break
@@ -194,16 +197,36 @@ def run_on_worker(worker: BenchWorker, run_id_queued, *, own_backend: int | None
             raise RuntimeError(f"the run did not finish on the worker:\n{worker.log()[-3000:]}")
     total = time.perf_counter() - started
     peaks = {pid: peak_memory_mib(pid) for pid in worker.pool_pids()}
+    cpu = {"job": jobs.seconds(), "database": database.seconds()}
     return (
         run_id,
         total,
         {
-            "cpu_seconds": {"job": jobs.seconds(), "database": database.seconds()},
+            "cpu_seconds": cpu,
+            "cpu_seconds_by_phase": _by_phase(cpu_seen, cpu),
             "pool_peak_memory_mib": sorted((p for p in peaks.values() if p), reverse=True),
             # Wall seconds from queueing the run to when it was first seen in each phase.
             "phase_first_seen_at": phases_seen,
         },
     )
+
+
+def _by_phase(seen: dict[str, tuple[float, float]], total: dict[str, float]) -> dict:
+    """CPU seconds (job, database) between the first sightings of the run's phases: ``load``
+    (queued and read), ``compute`` (the chunks: side by side), ``write`` (gather, write, tidy:
+    the finaliser alone)."""
+    marks = [("load", (0.0, 0.0))]  # from the request: waiting for the worker, then reading
+    marks += [(phase, seen[phase]) for phase in ("compute", "write") if phase in seen]
+    marks.append(("end", (total["job"], total["database"])))
+    by_phase = {}
+    for (phase, (job, database)), (_next, (job_after, database_after)) in zip(
+        marks, marks[1:], strict=False
+    ):
+        by_phase[phase] = {
+            "job": round(job_after - job, 3),
+            "database": round(database_after - database, 3),
+        }
+    return by_phase
 
 
 def job_on_worker(concurrency: int, parameters: dict, *, own_backend: int | None):
