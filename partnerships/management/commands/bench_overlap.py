@@ -243,6 +243,7 @@ class Command(BaseCommand):
         # The size the growth exponent is over: the synthetic actors asked for (other rows, e.g.
         # an import benchmark's stakeholders without stakes, would skew the printed counts).
         result = {"synthetic_stakeholders": stakeholders}
+        mode = self._mode(options["mode"])  # before generating: refused early
         if not reuse:
             from stakeholders.synthetic.storage import synthetic_registry_create
 
@@ -262,7 +263,6 @@ class Command(BaseCommand):
             connection,
             [m._meta.db_table for m in (Stakeholder, Outcome, Stake, Tie, Candidate)],
         )
-        mode = self._mode(options["mode"])
         command = [sys.executable, sys.argv[0], "bench_overlap", "--job-only",
                    "--chunks", str(options["chunks"]), "--hubs", str(options["hubs"]),
                    "--mode", mode, "--threads", str(options["threads"]),
@@ -306,11 +306,11 @@ class Command(BaseCommand):
     def _mode(mode: str) -> str:
         """``auto``: on a worker when there is a broker to queue on and PostgreSQL (whose server
         processes' CPU seconds can be read), else in process."""
-        if mode != "auto":
-            return mode
         broker = settings.CELERY_BROKER_URL or ""
         on_worker = not broker.startswith("memory://") and connection.vendor == "postgresql"
-        return "worker" if on_worker else "eager"
+        if mode == "worker" and not on_worker:
+            raise CommandError("--mode worker needs CELERY_BROKER_URL and PostgreSQL")
+        return mode if mode != "auto" else ("worker" if on_worker else "eager")
 
     def _worker(self, options) -> None:
         """The benchmark's Celery worker (``--worker-only``): the project's app, as
