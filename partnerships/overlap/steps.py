@@ -144,23 +144,29 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
         started = time.perf_counter()
         selected, payload = _chunk_result(run, chunk)
         seconds = time.perf_counter() - started
+        # Stored before the run is locked, so that chunks computed side by side (a worker's
+        # pool, several workers) store theirs at once, not one after the other under the lock
+        # (issue 22). A chunk marked done meanwhile (a repeated task) keeps its result; one of a
+        # run that ends meanwhile is cleared when the next run tidies up.
+        stored = time.perf_counter()
+        pending = OverlapChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.PENDING)
+        if pending.exists():
+            chunk_result_store(chunk.pk, payload)
+        del payload
+        stored = time.perf_counter() - stored
         with transaction.atomic():
             locked = OverlapRun.objects.select_for_update().get(pk=run_id)
             if locked.status != RunStatus.RUNNING:
                 return
-            stored = time.perf_counter()
-            updated = OverlapChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.PENDING).update(
+            updated = pending.update(
                 status=ChunkStatus.DONE, selected=selected, seconds=round(seconds, 3)
             )
-            if updated:
-                chunk_result_store(chunk.pk, payload)
-            del payload
             done = OverlapChunk.objects.filter(run_id=run_id, status=ChunkStatus.DONE).count()
             timings = dict(locked.timings)
             timings["compute"] = round(timings.get("compute", 0) + seconds, 3)
             # Storing the result for the finaliser: the phase issue 22 found missing from the
             # printed timings (a quarter of the job at 100,000 actors).
-            timings["store"] = round(timings.get("store", 0) + time.perf_counter() - stored, 3)
+            timings["store"] = round(timings.get("store", 0) + stored, 3)
             run_update(run_id, chunks_done=done, timings=timings)
             last = bool(updated) and done == locked.chunks_total
     if last:
@@ -168,8 +174,10 @@ def overlap_chunk_compute(*, run_id: int, index: int) -> None:
 
 
 def _chunk_result(run: OverlapRun, chunk: OverlapChunk) -> tuple[int, bytes]:
-    """How many pairs a chunk selected and its result as bytes; the snapshot's arrays are freed
-    when this returns, before the result is stored."""
+    """How many pairs a chunk selected and its result as bytes: its directed selection already
+    merged into unordered pairs, so that this work is done by the chunks side by side rather
+    than by the finaliser alone (issue 22), and fewer bytes travel. The snapshot's arrays are
+    freed before the merge."""
     snapshot = OverlapSnapshot.objects.get(run_id=run.pk)
     registry = Registry.from_bytes(bytes(snapshot.data))
     del snapshot
@@ -180,14 +188,18 @@ def _chunk_result(run: OverlapRun, chunk: OverlapChunk) -> tuple[int, bytes]:
         Parameters.from_dict(run.parameters),
         threads=run.parameters.get("threads") or default_threads(),
     )
-    return len(selection), selection.to_bytes()
+    del registry, rows
+    selected = len(selection)
+    return selected, merge_pairs(selection, consume=True).to_bytes()
 
 
 def _chunks_merged(run_id: int, kept: int) -> Selection:
-    """The chunks' directed selections merged into unordered pairs, one chunk at a time: each
-    result is read (binary COPY), decoded and merged within itself before the next is read, then
-    the chunks' pairs are merged together, releasing each column as it is copied (issue 22: the
-    finaliser held every chunk's directed rows and two merged copies at once)."""
+    """The chunks' selections merged into unordered pairs, one chunk at a time: each result is
+    read (binary COPY), decoded and merged within itself before the next is read (a chunk merges
+    its own before storing it: merging again changes nothing and costs little on sorted pairs,
+    and reads a result stored unmerged as well), then the chunks' pairs are merged together,
+    releasing each column as it is copied (issue 22: the finaliser held every chunk's directed
+    rows and two merged copies at once)."""
     chunks = OverlapChunk.objects.filter(run_id=run_id).exclude(result=None).order_by("index")
     parts = []
     for chunk_id in chunks.values_list("pk", flat=True):

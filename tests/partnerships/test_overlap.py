@@ -2,6 +2,7 @@
 
 import io
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -477,9 +478,23 @@ def test_a_selection_travels_narrowed_and_comes_back_exactly():
     for name in selection.__dataclass_fields__:
         before, after = getattr(selection, name), getattr(again, name)
         assert after.dtype == before.dtype and np.array_equal(after, before), name
-    narrowed = np.load(io.BytesIO(selection.to_bytes()))
+    narrowed = np.load(io.BytesIO(zlib.decompress(selection.to_bytes())))
     assert narrowed["src"].dtype == np.int32 and narrowed["dst"].dtype == np.int64
     assert narrowed["inclusion"].dtype == np.uint8 and narrowed["score"].dtype == np.float64
+
+
+def test_a_selection_travels_compressed_and_an_uncompressed_one_still_reads():
+    # Chunks' results are compressed (zlib, level 1) to cost the database less (issue 22); a
+    # result stored before, a bare .npz, is read as it was.
+    selection = compute_all(random_registry(n=200, m=12), Parameters())
+    payload = selection.to_bytes()
+    npz = zlib.decompress(payload)
+    assert len(payload) < 0.8 * len(npz)
+    for stored in (payload, npz, memoryview(payload)):
+        again = Selection.from_bytes(stored)
+        for name in selection.__dataclass_fields__:
+            before, after = getattr(selection, name), getattr(again, name)
+            assert after.dtype == before.dtype and np.array_equal(after, before), name
 
 
 def test_each_source_keeps_its_best_in_the_five_key_order_even_among_many_ties():

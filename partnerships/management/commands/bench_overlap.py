@@ -12,6 +12,11 @@ a plain scipy sparse product of a sample of the unit-length interest rows agains
 (single thread, best of three), scaled to every row — the floor of any cosine-based pairing — and
 ``compute_vs_reference``, the compute phase's ratio to it, which travels between machines.
 
+``--mode worker`` (the default with a broker and PostgreSQL) runs it as production does: on a
+Celery worker of ``--concurrency`` processes started on a queue of its own, so that two chunks
+compute at once, with the CPU seconds of every worker and database process (``_bench_worker``);
+``--mode eager`` runs the tasks in the child one after another.
+
 ``--growth F`` first runs the same at ``N/F`` stakeholders and ``M/F`` stakes and prints the
 growth exponent ``k`` of ``seconds ∝ stakeholders^k`` for each phase (1 is linear).
 ``--hubs S`` also times the compute (in process) with the outcomes held by more than a share ``S``
@@ -54,6 +59,8 @@ from smartdiplomacy.benchmarking import (
     ratio,
 )
 from smartdiplomacy.celery import app
+
+from ._bench_worker import job_on_worker
 
 # Rows of the reference product's sample: enough to time steadily, few enough to stay quick.
 REFERENCE_SAMPLE = 500
@@ -191,11 +198,25 @@ class Command(BaseCommand):
             "--hubs", type=float, default=0.0, help="also compute without outcomes held by > S"
         )
         parser.add_argument("--reuse", action="store_true", help="keep the registry in the DB")
+        parser.add_argument(
+            "--mode",
+            choices=("auto", "worker", "eager"),
+            default="auto",
+            help="worker: on a real Celery worker, as production runs it (auto: when a broker "
+            "is configured and the database is PostgreSQL); eager: tasks in one process",
+        )
+        parser.add_argument("--concurrency", type=int, default=2, help="the worker's pool")
+        parser.add_argument("--threads", type=int, default=0, help="per chunk; 0: the default")
         parser.add_argument("--job-only", action="store_true", help="internal: the child's part")
+        parser.add_argument("--worker-only", action="store_true", help="internal: the worker")
+        parser.add_argument("--queue", default="", help="internal: the worker's queue")
 
     def handle(self, *args, **options):
         # As in production: with DEBUG on, Django keeps every query (snapshots included) in memory.
         settings.DEBUG = False
+        if options["worker_only"]:
+            self._worker(options)
+            return
         if options["job_only"]:
             self.stdout.write(json.dumps(self._job(options)))
             return
@@ -222,6 +243,7 @@ class Command(BaseCommand):
         # The size the growth exponent is over: the synthetic actors asked for (other rows, e.g.
         # an import benchmark's stakeholders without stakes, would skew the printed counts).
         result = {"synthetic_stakeholders": stakeholders}
+        mode = self._mode(options["mode"])  # before generating: refused early
         if not reuse:
             from stakeholders.synthetic.storage import synthetic_registry_create
 
@@ -242,8 +264,13 @@ class Command(BaseCommand):
             [m._meta.db_table for m in (Stakeholder, Outcome, Stake, Tie, Candidate)],
         )
         command = [sys.executable, sys.argv[0], "bench_overlap", "--job-only",
-                   "--chunks", str(options["chunks"]), "--hubs", str(options["hubs"])]  # fmt: skip
-        child = subprocess.run(command, capture_output=True, text=True, check=False)
+                   "--chunks", str(options["chunks"]), "--hubs", str(options["hubs"]),
+                   "--mode", mode, "--threads", str(options["threads"]),
+                   "--concurrency", str(options["concurrency"])]  # fmt: skip
+        # The worker's queue is the bench's own: tasks the child sends (and the worker's own,
+        # the chunks and the finaliser) go to the default queue, named before settings load.
+        env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": f"bench-overlap-{os.getpid()}"}
+        child = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if child.returncode:
             raise CommandError(f"the job failed:\n{child.stderr[-4000:]}")
         result.update(json.loads(child.stdout.strip().splitlines()[-1]))
@@ -275,25 +302,84 @@ class Command(BaseCommand):
 
     # --- the job, in the child process ----------------------------------------------------------
 
+    @staticmethod
+    def _mode(mode: str) -> str:
+        """``auto``: on a worker when there is a broker to queue on and PostgreSQL (whose server
+        processes' CPU seconds can be read), else in process."""
+        broker = settings.CELERY_BROKER_URL or ""
+        on_worker = not broker.startswith("memory://") and connection.vendor == "postgresql"
+        if mode == "worker" and not on_worker:
+            raise CommandError("--mode worker needs CELERY_BROKER_URL and PostgreSQL")
+        return mode if mode != "auto" else ("worker" if on_worker else "eager")
+
+    def _worker(self, options) -> None:
+        """The benchmark's Celery worker (``--worker-only``): the project's app, as
+        docker-compose.yml starts it, with what a successful run sets off held back."""
+        with _followups_held():
+            app.worker_main(
+                ["worker", "-Q", options["queue"], "-n", f"{options['queue']}@%h",
+                 f"--concurrency={options['concurrency']}", "--pool=prefork",
+                 "--without-heartbeat", "--without-mingle", "--without-gossip",
+                 "--loglevel=INFO"]
+            )  # fmt: skip
+
     def _job(self, options) -> dict:
-        app.conf.task_always_eager = True  # the same code the workers run, here in process
         OverlapRun.objects.filter(is_active=True).update(is_active=False, status="failed")
+        parameters = {"chunks": options["chunks"]}
+        if options["threads"]:
+            parameters["threads"] = options["threads"]
+        if options["mode"] == "worker":
+            run, total, figures = job_on_worker(
+                options["concurrency"], parameters, own_backend=_backend_pid()
+            )
+        else:
+            run, total, figures = self._job_eager(parameters)
+        if run.status != OverlapRun.Status.SUCCEEDED:
+            raise CommandError(run.error)
+        return self._job_figures(options, run, total, figures)
+
+    @staticmethod
+    def _job_eager(parameters: dict) -> tuple[OverlapRun, float, dict]:
+        """The job in this process, its tasks run eagerly one after another."""
+        app.conf.task_always_eager = True  # the same code the workers run, here in process
         clock = _WriteClock()
         backend = _backend_pid()
         backend_cpu = _backend_cpu_seconds(backend)
         cpu = time.process_time()
         started = time.perf_counter()
         with clock.installed(), _followups_held():
-            run, _ = runs.overlap_run_request(parameters={"chunks": options["chunks"]})
+            run, _ = runs.overlap_run_request(parameters=parameters)
             steps.overlap_run_execute(run_id=run.pk)
         run.refresh_from_db()
         total = time.perf_counter() - started
         cpu = time.process_time() - cpu
         if backend_cpu is not None:
             backend_cpu = round(_backend_cpu_seconds(backend) - backend_cpu, 3)
-        if run.status != OverlapRun.Status.SUCCEEDED:
-            raise CommandError(run.error)
-        peak_job = _peak_mib()
+        seconds = {
+            **run.timings,
+            "outside_phases": round(total - sum(run.timings.values()), 3),
+            "total": round(total, 3),
+        }
+        return (
+            run,
+            total,
+            {
+                "mode": "eager",
+                # The run's phases (load, compute, store, gather, write, tidy) add up to the job
+                # but for what is outside all of them (requesting the run, leases, task overhead).
+                "seconds": seconds,
+                # Where the write phase goes (wall seconds), and CPU seconds, which the machine's
+                # load moves far less than wall seconds: this process (all its threads) and the
+                # database server process of its connection.
+                "write_parts": clock.parts(),
+                "peak_memory_mib_after": clock.peaks,
+                "cpu_seconds": {"job": round(cpu, 3), "database": backend_cpu},
+                "peak_memory_mib": _peak_mib(),
+            },
+        )
+
+    def _job_figures(self, options, run: OverlapRun, total: float, figures: dict) -> dict:
+        """The figures printed beside the job's own: digest, refresh, reference, hubs."""
         digest = _candidates_digest(run.pk)
         refresh_seconds = self._refresh_seconds()
         registry, _ = registry_load()
@@ -304,20 +390,8 @@ class Command(BaseCommand):
             "candidates": run.candidate_count,
             "candidates_digest": digest,
             "chunks": run.chunks_total,
-            # The run's phases (load, compute, store, gather, write, tidy) add up to the job
-            # but for what is outside all of them (requesting the run, leases, task overhead).
-            "seconds": {
-                **run.timings,
-                "outside_phases": round(total - sum(run.timings.values()), 3),
-                "total": round(total, 3),
-            },
-            # Where the write phase goes (wall seconds), and CPU seconds, which the machine's
-            # load moves far less than wall seconds: this process (all its threads) and the
-            # database server process of its connection.
-            "write_parts": clock.parts(),
-            "peak_memory_mib_after": clock.peaks,
-            "cpu_seconds": {"job": round(cpu, 3), "database": backend_cpu},
-            "peak_memory_mib": peak_job,
+            "threads": run.parameters.get("threads"),
+            **figures,
             "refresh_seconds": refresh_seconds,
             "reference": reference,
             "compute_vs_reference": ratio(run.timings.get("compute"), reference["seconds"]),
