@@ -215,9 +215,13 @@ def threew_job_run(*, token: str) -> str | None:
     from django.contrib.auth import get_user_model
 
     job, row = cache.get(_key(token)), job_of(kind=KIND, detail_key=token)
-    if job is None or row is None or row.status != JobStatus.QUEUED:
+    if job is None:
         return None
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
+    if row is None and job.get("status") == "queued":  # queued before the job model: its job now
+        row = job_enqueue(kind=KIND, detail_key=token, user=user)
+    if row is None or row.status != JobStatus.QUEUED:
+        return None
     job_start(kind=KIND, detail_key=token, phase="reading rows")
     # Inside the import's one transaction: the job row through ``live``'s own connection.
     live = JobLiveReport(kind=KIND, detail_key=token)

@@ -139,3 +139,18 @@ def test_a_job_that_matched_a_restricted_stakeholder_is_for_cleared_eyes(
         client.get(reverse("threew_import:job_status", args=[token_of(response)])).status_code
         == 404
     )
+
+
+def test_an_upload_queued_before_the_job_model_runs_as_a_job(officer, tmp_path):
+    from django.core.cache import cache
+
+    from threew.jobs import threew_job_run
+
+    path = tmp_path / "old.csv"
+    path.write_bytes((FILES / "well-formed.csv").read_bytes())
+    old = {"token": "abc123", "status": "queued", "filename": "old.csv", "path": str(path)}
+    cache.set("threew-job:abc123", {**old, "source": "Old 3W", "user_id": officer.pk})
+    assert threew_job_run(token="abc123") == "succeeded"
+    job = Job.objects.get(kind=JobKind.THREEW_IMPORT, detail_key="abc123")
+    assert job.status == JobStatus.SUCCEEDED and job.started_by == officer
+    assert threew_job_run(token="abc123") is None  # safe to repeat
