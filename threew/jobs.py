@@ -1,9 +1,14 @@
 """Upload jobs of 3W files: stored, columns read (and mapped by hand when untagged), imported by
 a worker, with the report kept for the uploader.
 
-A job's state lives in the cache (key ``threew-job:<token>``, kept a day), as IATI jobs do: the
-registry keeps what was imported, the job only says how it went. Worker and web process share
-the cache (Redis with ``CACHE_URL``; the embedded default runs tasks in process).
+An upload waiting for its columns is the 3W's own state, not yet a background run. Once queued,
+its life — queued, running, succeeded or failed, the rows read and the error — is its row of
+``smartdiplomacy.jobs`` (``Job``, kind ``threew_import``), which its page and /jobs/ read alike;
+the job is its uploader's only, and restricted (cleared eyes only) once its import matched a
+restricted stakeholder. What is the upload's own lives in the cache (key ``threew-job:<token>``,
+kept a day): the file, source, headers, proposed and given mapping, report, whether it involves a
+restricted stakeholder and who uploaded it. Worker and web process share the cache (Redis with
+``CACHE_URL``; the embedded default runs tasks in process).
 """
 
 import secrets
@@ -12,8 +17,23 @@ from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
+from django.urls import reverse
 
 from smartdiplomacy.exceptions import ApplicationError
+from smartdiplomacy.jobs.live import JobLiveReport
+from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
+from smartdiplomacy.jobs.presentation import job_progress_payload
+from smartdiplomacy.jobs.registry import job_kind_register
+from smartdiplomacy.jobs.selectors import job_of
+from smartdiplomacy.jobs.services import (
+    job_enqueue,
+    job_finish,
+    job_progress,
+    job_restrict,
+    job_start,
+    job_task_record,
+)
 from smartdiplomacy.tasks import enqueue_on_commit
 from stakeholders.imports.selectors import import_kinds_for
 from stakeholders.models import ImportJob
@@ -21,9 +41,10 @@ from stakeholders.selectors import user_is_cleared
 
 from . import hxl
 from .reading import FileProblem, sheet_open
-from .rows import ImportReport, ThreeWImportError
+from .rows import ThreeWImportError
 from .services import threew_import, threew_source_mapping
 
+KIND = JobKind.THREEW_IMPORT
 JOB_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
@@ -34,6 +55,21 @@ def user_can_import_3w(user) -> bool:
     """A 3W file writes stakeholders, outcomes, stakes and ties: the four registry imports'
     permissions (program officers and administrators)."""
     return set(import_kinds_for(user)) >= set(ImportJob.Kind.values)
+
+
+def _threew_audience(user) -> Q | None:
+    return Q(started_by=user) if user_can_import_3w(user) else None
+
+
+def threew_jobs_register() -> None:
+    """3W imports on the Jobs page: each for its uploader only (an officer), linking to its
+    page; one that matched a restricted stakeholder is a restricted job (cleared eyes only), as
+    its page is. Not cancellable: one transaction, over in seconds."""
+    job_kind_register(
+        kind=KIND,
+        detail_url=lambda key: reverse("threew_import:job", args=[key]),
+        audience=_threew_audience,
+    )
 
 
 def _key(token: str) -> str:
@@ -51,6 +87,37 @@ def threew_job_get(*, token: str, user) -> dict | None:
     if job.get("involves_restricted") and not user_is_cleared(user):
         return None
     return job
+
+
+def threew_job_waits_for_mapping(job: dict) -> bool:
+    """An untagged upload whose columns are not mapped yet (not yet a background run)."""
+    return bool(job.get("awaiting_mapping", job.get("status") == "mapping"))
+
+
+# An upload recorded in the cache only, before the job model, said its own status.
+_STATUS_OF = {"queued": JobStatus.QUEUED, "running": JobStatus.RUNNING,
+              "done": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED}  # fmt: skip
+
+
+def threew_job_row(job: dict) -> Job:
+    """The upload's job row, for its own page (one query); one recorded only in the cache
+    (before the job model) is shown as the job it would have."""
+    found = job_of(kind=KIND, detail_key=job["token"])
+    if found is None:
+        found = Job(
+            kind=KIND,
+            detail_key=job["token"],
+            status=_STATUS_OF.get(job.get("status") or "", JobStatus.QUEUED),
+            progress_done=int(job.get("rows_read") or 0),
+            error=job.get("error") or "",
+        )
+    return found
+
+
+def threew_job_status_payload(job: dict) -> dict:
+    """What the upload's status endpoint sends: its job's fields for the one progress partial
+    (``static/js/jobs.js``), as ``"job"``."""
+    return {"job": job_progress_payload(threew_job_row(job))}
 
 
 def _job_set(key: str, **changes) -> dict:
@@ -96,7 +163,7 @@ def threew_job_create(*, user, uploaded_file, source_name: str) -> dict:
     job = _job_set(
         token,
         token=token,
-        status="queued" if tagged else "mapping",
+        awaiting_mapping=not tagged,
         filename=name,
         path=str(path),
         source=source_name,
@@ -110,44 +177,55 @@ def threew_job_create(*, user, uploaded_file, source_name: str) -> dict:
         },
         mapping=None,
         report=[],
-        error="",
         involves_restricted=False,
     )
     if tagged:
-        _queue(token)
+        _queue(token, user=user)
     return job
 
 
 def threew_job_map(*, token: str, user, mapping: dict[str, str]) -> dict:
     """The uploader's mapping of an untagged file's columns; queues the import."""
     job = threew_job_get(token=token, user=user)
-    if job is None or job["status"] != "mapping":
+    if job is None or not threew_job_waits_for_mapping(job):
         raise ApplicationError("This upload is not waiting for its columns to be mapped.")
     fields = {hxl.field_for_tag(tag) for tag in mapping.values() if tag}
     if not any(field and field.endswith((".name", ".code")) for field in fields):
         raise ApplicationError("Map at least one column to an organisation (#org, #org+impl…).")
-    job = _job_set(token, status="queued", mapping=mapping)
-    _queue(token)
+    job = _job_set(token, awaiting_mapping=False, mapping=mapping)
+    _queue(token, user=user)
     return job
 
 
-def _queue(token: str) -> None:
+def _queue(token: str, *, user) -> None:
+    """The upload becomes a background run: its job, queued (the rows are counted as read)."""
     from .tasks import threew_job_import  # the task module imports this one
 
-    enqueue_on_commit(threew_job_import, token)
+    job_enqueue(kind=KIND, detail_key=token, user=user)
+    enqueue_on_commit(
+        threew_job_import,
+        token,
+        sent=lambda task_id: job_task_record(kind=KIND, detail_key=token, task_id=task_id),
+    )
 
 
 def threew_job_run(*, token: str) -> str | None:
-    """Import the job's file as its uploader; the file is deleted afterwards. Safe to repeat."""
+    """Import the job's file as its uploader; the file is deleted afterwards. Safe to repeat:
+    only a queued job is run."""
     from django.contrib.auth import get_user_model
 
-    job = cache.get(_key(token))
-    if job is None or job["status"] != "queued":
+    job, row = cache.get(_key(token)), job_of(kind=KIND, detail_key=token)
+    if job is None:
         return None
     user = get_user_model().objects.filter(pk=job["user_id"]).first()
-    _job_set(token, status="running")
+    if row is None and job.get("status") == "queued":  # queued before the job model: its job now
+        row = job_enqueue(kind=KIND, detail_key=token, user=user)
+    if row is None or row.status != JobStatus.QUEUED:
+        return None
+    job_start(kind=KIND, detail_key=token, phase="reading rows")
+    # Inside the import's one transaction: the job row through ``live``'s own connection.
+    live = JobLiveReport(kind=KIND, detail_key=token)
     path = Path(job["path"])
-    report: ImportReport | None
     try:
         report = threew_import(
             path=path,
@@ -155,24 +233,27 @@ def threew_job_run(*, token: str) -> str | None:
             file_name=job["filename"],
             user=user,
             mapping=job.get("mapping"),
-            on_progress=lambda rows: _job_set(token, rows_read=rows),
+            on_progress=lambda rows: live.progress(done=rows, phase=f"{rows:,} rows read"),
         )
     except ThreeWImportError as error:
-        report = error.report
-        lines = report.lines() if report is not None and report.columns else []
-        restricted = bool(report is not None and report.involves_restricted)
-        _job_set(
-            token, status="failed", error=str(error), report=lines, involves_restricted=restricted
-        )
+        failed = error.report
+        lines = failed.lines() if failed is not None and failed.columns else []
+        _job_end(token, report=lines, restricted=bool(failed and failed.involves_restricted))
+        job_finish(kind=KIND, detail_key=token, status=JobStatus.FAILED, error=str(error))
         return "failed"
     finally:
+        live.close()
         path.unlink(missing_ok=True)
-    _job_set(
-        token,
-        status="done",
-        report=report.lines(),
-        rows_read=report.rows_read,
-        seconds=round(report.seconds, 1),
-        involves_restricted=report.involves_restricted,
-    )
-    return "done"
+    _job_end(token, report=report.lines(), restricted=report.involves_restricted)
+    _job_set(token, seconds=round(report.seconds, 1))
+    job_progress(kind=KIND, detail_key=token, done=report.rows_read, total=report.rows_read)
+    job_finish(kind=KIND, detail_key=token, status=JobStatus.SUCCEEDED)
+    return "succeeded"
+
+
+def _job_end(token: str, *, report: list[str], restricted: bool) -> None:
+    """The upload's report kept; a job that matched a restricted stakeholder becomes restricted
+    (cleared eyes only) before it ends — before /jobs/ can show it finished."""
+    if restricted:
+        job_restrict(kind=KIND, detail_key=token)
+    _job_set(token, report=report, involves_restricted=restricted)

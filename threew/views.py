@@ -2,13 +2,22 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from smartdiplomacy.exceptions import ApplicationError
 
 from .forms import ThreeWMappingForm, ThreeWUploadForm
-from .jobs import threew_job_create, threew_job_get, threew_job_map, user_can_import_3w
+from .jobs import (
+    threew_job_create,
+    threew_job_get,
+    threew_job_map,
+    threew_job_row,
+    threew_job_status_payload,
+    threew_job_waits_for_mapping,
+    user_can_import_3w,
+)
 
 
 def _officer_or_403(user) -> None:
@@ -37,7 +46,7 @@ def upload(request):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            if job["status"] == "mapping":
+            if threew_job_waits_for_mapping(job):
                 return redirect("threew_import:job_map", token=job["token"])
             return redirect("threew_import:job", token=job["token"])
     return render(request, "threew/upload.html", {"form": form})
@@ -47,7 +56,7 @@ def upload(request):
 def job_map(request, token: str):
     _officer_or_403(request.user)
     job = _job_or_404(request, token)
-    if job["status"] != "mapping":
+    if not threew_job_waits_for_mapping(job):
         return redirect("threew_import:job", token=token)
     form = ThreeWMappingForm(
         request.POST or None, headers=job["headers"], proposed=job.get("proposed") or {}
@@ -66,6 +75,17 @@ def job_map(request, token: str):
 def job(request, token: str):
     _officer_or_403(request.user)
     job = _job_or_404(request, token)
-    if job["status"] == "mapping":
+    if threew_job_waits_for_mapping(job):
         return redirect("threew_import:job_map", token=token)
-    return render(request, "threew/job.html", {"job": job})
+    return render(request, "threew/job.html", {"job": job, "progress": threew_job_row(job)})
+
+
+@login_required
+@require_GET
+def job_status(request, token: str):
+    """The upload's job for ``static/js/jobs.js``: the one progress partial's fields."""
+    _officer_or_403(request.user)
+    job = _job_or_404(request, token)
+    if threew_job_waits_for_mapping(job):
+        raise Http404("This upload is waiting for its columns to be mapped.")
+    return JsonResponse(threew_job_status_payload(job))

@@ -10,6 +10,7 @@ class JobKind(models.TextChoices):
     RESCORE = "rescore", "Rescoring"
     REGISTRY_IMPORT = "registry_import", "Registry import"
     IATI_IMPORT = "iati_import", "IATI import"
+    THREEW_IMPORT = "threew_import", "3W import"
     GRAPH_REFRESH = "graph_refresh", "Graph refresh"
 
 

@@ -280,6 +280,7 @@ PATH_PARAMETERS: dict[str, dict[str, str | list[str]]] = {
     "iati_import:job_status": {"token": ["not-a-job"]},
     "threew_import:job": {"token": ["not-a-job"]},
     "threew_import:job_map": {"token": ["not-a-job"]},
+    "threew_import:job_status": {"token": ["not-a-job"]},
     "stakeholders-api:stakeholder-detail": {"pk": STAKEHOLDER},
     "stakeholders-api:outcome-detail": {"pk": OUTCOME},
     "stakeholders-api:stake-detail": {"pk": "stakeholders.stake"},
