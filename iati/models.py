@@ -144,7 +144,6 @@ class IatiStagedOrg(models.Model):
     name = models.TextField(blank=True)
     type = models.CharField(max_length=50, blank=True)
     roles = models.JSONField(default=list)
-    publishers = models.JSONField(default=list)
     activity_count = models.PositiveIntegerField(default=0)
     stakeholder_id = models.BigIntegerField(null=True)
     created_here = models.BooleanField(default=False)
@@ -159,6 +158,25 @@ class IatiStagedOrg(models.Model):
 
     def __str__(self) -> str:
         return self.ref or self.name
+
+
+class IatiStagedPublisher(models.Model):
+    """A publisher (reporting organisation's ref) whose activities name a staged organisation:
+    what a publisher's kind override needs. A row per pair, added once (``ON CONFLICT DO
+    NOTHING``): a list on the organisation, rewritten with every batch, grew with the publishers
+    of the run (thousands for an organisation the whole registry names) in time and memory."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(IatiStagedOrg, on_delete=models.CASCADE, related_name="+")
+    publisher = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "publisher"], name="iati_staged_publisher")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} ← {self.publisher}"
 
 
 class IatiStagedPair(models.Model):
