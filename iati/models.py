@@ -180,26 +180,21 @@ class IatiStagedPublisher(models.Model):
 
 
 class IatiStagedPair(models.Model):
-    """Running aggregates of one organisation × outcome key: activities, strongest role, budget."""
+    """One batch's aggregates of one organisation × outcome key: activities, strongest role,
+    budget. Appended, a row per batch (never updated): an upsert per batch into a table growing
+    with the run cost more per batch the larger the run (its unique index past the server's
+    buffers). The run's end reads them sorted and adds a pair's batches up (``stakes``)."""
 
     run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
-    org = models.ForeignKey(IatiStagedOrg, on_delete=models.CASCADE, related_name="+")
+    # No index: rows are read only by the run's end, one sorted pass over the run's.
+    org = models.ForeignKey(
+        IatiStagedOrg, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     sector = models.CharField(max_length=20)
     country = models.CharField(max_length=10)
     count = models.PositiveIntegerField(default=0)
     influence = models.FloatField(default=0.0)
     budget = models.FloatField(default=0.0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["org", "sector", "country"], name="iati_staged_pair_key"
-            )
-        ]
-        # The stakes are written a chunk of outcome keys at a time.
-        indexes = [
-            models.Index(fields=["run", "sector", "country"], name="iati_staged_pair_outcome")
-        ]
 
     def __str__(self) -> str:
         return f"{self.org_id} × {self.sector}/{self.country}"
