@@ -36,7 +36,7 @@ from .files import _file_validate
 from .organisations import _identifiers_visible, _stakeholder_new
 from .outcomes import _outcomes_write, _sectors_write
 from .report import ImportReport
-from .sql import BATCH_SIZE, _rows_insert, _rows_update, _tables_analyze
+from .sql import BATCH_SIZE, _rows_insert, _rows_update, _tables_analyze, array_literal
 from .staging import STAGING_MODELS, _StagedOrgs
 
 FLUSH_ACTIVITIES = (
@@ -428,7 +428,7 @@ class _RunImporter:
                     f"INSERT INTO {table} {columns} SELECT * FROM unnest(%s::bigint[], "
                     f"%s::bigint[], %s::text[], %s::text[], %s::int[], %s::float8[], "
                     f"%s::float8[])",
-                    [list(column) for column in zip(*rows, strict=True)],
+                    [array_literal(column) for column in zip(*rows, strict=True)],
                 )
             else:
                 cursor.executemany(

@@ -15,7 +15,7 @@ from ..models import (
     IatiStagedPublisher,
 )
 from ..parser import Activity, Organisation
-from .sql import BATCH_SIZE, _rows_update
+from .sql import BATCH_SIZE, _rows_update, array_literal
 
 STAGING_MODELS = (
     IatiStagedOrg,
@@ -146,7 +146,11 @@ def _publishers_stage(run: IatiImportRun, rows: list[tuple[int, str]]) -> None:
             cursor.execute(
                 f"INSERT INTO {table} (run_id, org_id, publisher) SELECT %s, * FROM "
                 f"unnest(%s::bigint[], %s::text[]) ON CONFLICT (org_id, publisher) DO NOTHING",
-                [run.pk, [org for org, _ in rows], [publisher for _, publisher in rows]],
+                [
+                    run.pk,
+                    array_literal(org for org, _ in rows),
+                    array_literal(publisher for _, publisher in rows),
+                ],
             )
         else:
             cursor.executemany(

@@ -347,3 +347,34 @@ def test_a_batch_writes_only_its_own_publishers_of_an_organisation_and_overrides
         if query["sql"].startswith('UPDATE "iati_iatistagedorg"') and "XI-PUB-000" in query["sql"]
     ]
     assert rewritten == []
+
+
+@pytest.mark.django_db
+def test_an_array_literal_gives_back_every_value_as_sent():
+    """The importer sends each column of an ``unnest`` INSERT as one array literal (an
+    ``ARRAY[…]`` of parameters cost the server 4–5× as much): quotes, backslashes, braces,
+    NULL, floats to the last bit, dates, booleans and choices come back unchanged."""
+    import datetime
+
+    from iati.importing.sql import array_literal
+    from stakeholders.choices import Origin
+
+    texts = ['a "quoted" \\ back\\slash', "{braces}, commas", "", None, "NULL", "ünï"]
+    floats = [0.1 + 0.2, 1e-300, 123456789.123456789, -0.0, None]
+    moments = [datetime.datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=datetime.UTC), None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::text[])", [array_literal(texts)])
+        assert [row[0] for row in cursor.fetchall()] == texts
+        cursor.execute("SELECT unnest(%s::float8[])", [array_literal(floats)])
+        assert [row[0] for row in cursor.fetchall()] == floats
+        cursor.execute("SELECT unnest(%s::timestamptz[])", [array_literal(moments)])
+        assert [row[0] for row in cursor.fetchall()] == moments
+        cursor.execute(
+            "SELECT unnest(%s::boolean[]), unnest(%s::varchar[]), unnest(%s::bigint[])",
+            [
+                array_literal([True, False]),
+                array_literal([Origin.IATI] * 2),
+                array_literal([7, 2**40]),
+            ],
+        )
+        assert cursor.fetchall() == [(True, "iati", 7), (False, "iati", 2**40)]
