@@ -145,7 +145,6 @@ class IatiStagedOrg(models.Model):
     name = models.TextField(blank=True)
     type = models.CharField(max_length=50, blank=True)
     roles = models.JSONField(default=list)
-    publishers = models.JSONField(default=list)
     activity_count = models.PositiveIntegerField(default=0)
     stakeholder_id = models.BigIntegerField(null=True)
     created_here = models.BooleanField(default=False)
@@ -162,27 +161,48 @@ class IatiStagedOrg(models.Model):
         return self.ref or self.name
 
 
-class IatiStagedPair(models.Model):
-    """Running aggregates of one organisation × outcome key: activities, strongest role, budget."""
+class IatiStagedPublisher(models.Model):
+    """A publisher (reporting organisation's ref) whose activities name a staged organisation:
+    what a publisher's kind override needs. A row per pair, added once (``ON CONFLICT DO
+    NOTHING``): a list on the organisation, rewritten with every batch, grew with the publishers
+    of the run (thousands for an organisation the whole registry names) in time and memory."""
 
     run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
     org = models.ForeignKey(IatiStagedOrg, on_delete=models.CASCADE, related_name="+")
+    publisher = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "publisher"], name="iati_staged_publisher")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} ← {self.publisher}"
+
+
+class IatiStagedPair(models.Model):
+    """One batch's aggregates of one organisation × outcome key: activities, strongest role,
+    budget. Appended, a row per batch (never updated): an upsert per batch into a table growing
+    with the run cost more per batch the larger the run (its unique index past the server's
+    buffers). The run's end reads them sorted and adds a pair's batches up (``stakes``)."""
+
+    run = models.ForeignKey(IatiImportRun, on_delete=models.CASCADE, related_name="+")
+    # No index: rows are read only by the run's end, one sorted pass over the run's. No
+    # constraint either: its check of each staged organisation deleted at the run's end
+    # (deferred to the COMMIT) found no index and scanned the pairs once per organisation (55 s
+    # and more at 200,000 activities); the importer deletes the pairs first.
+    org = models.ForeignKey(
+        IatiStagedOrg,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     sector = models.CharField(max_length=20)
     country = models.CharField(max_length=10)
     count = models.PositiveIntegerField(default=0)
     influence = models.FloatField(default=0.0)
     budget = models.FloatField(default=0.0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["org", "sector", "country"], name="iati_staged_pair_key"
-            )
-        ]
-        # The stakes are written a chunk of outcome keys at a time.
-        indexes = [
-            models.Index(fields=["run", "sector", "country"], name="iati_staged_pair_outcome")
-        ]
 
     def __str__(self) -> str:
         return f"{self.org_id} × {self.sector}/{self.country}"

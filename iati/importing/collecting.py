@@ -36,7 +36,7 @@ from .files import _file_validate
 from .organisations import _identifiers_visible, _stakeholder_new
 from .outcomes import _outcomes_write, _sectors_write
 from .report import ImportReport
-from .sql import BATCH_SIZE, _rows_insert, _rows_update, _tables_analyze
+from .sql import BATCH_SIZE, _rows_insert, _rows_update, _tables_analyze, array_literal
 from .staging import STAGING_MODELS, _StagedOrgs
 
 FLUSH_ACTIVITIES = (
@@ -412,7 +412,8 @@ class _RunImporter:
         return result
 
     def _pairs_stage(self, pairs: dict, *, orgs: _StagedOrgs) -> None:
-        """Add the batch's organisation × outcome aggregates to the run's (one upsert)."""
+        """Append the batch's organisation × outcome aggregates to the run's (one INSERT; the
+        run's end adds up a pair's batches)."""
         rows = [
             (self.run.pk, orgs.rows[slot].pk, sector, country, count, influence, budget)
             for (slot, (sector, country)), (count, influence, budget) in pairs.items()
@@ -420,26 +421,18 @@ class _RunImporter:
         if not rows:
             return
         table = IatiStagedPair._meta.db_table
-        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-        update = (
-            f"ON CONFLICT (org_id, sector, country) DO UPDATE SET "
-            f"count = {table}.count + EXCLUDED.count, "
-            f"influence = {greatest}({table}.influence, EXCLUDED.influence), "
-            f"budget = {table}.budget + EXCLUDED.budget"
-        )
         columns = "(run_id, org_id, sector, country, count, influence, budget)"
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
                     f"INSERT INTO {table} {columns} SELECT * FROM unnest(%s::bigint[], "
                     f"%s::bigint[], %s::text[], %s::text[], %s::int[], %s::float8[], "
-                    f"%s::float8[]) {update}",
-                    [list(column) for column in zip(*rows, strict=True)],
+                    f"%s::float8[])",
+                    [array_literal(column) for column in zip(*rows, strict=True)],
                 )
             else:
                 cursor.executemany(
-                    f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s) {update}",
-                    rows,
+                    f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s)", rows
                 )
 
     # --- engagements -----------------------------------------------------------------------

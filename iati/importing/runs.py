@@ -33,7 +33,7 @@ from .organisations import (
 )
 from .report import IatiImportError, ImportReport
 from .sql import ANALYZE_AFTER_ROWS, BATCH_SIZE, FILLED_MODELS, _rows_update, _tables_analyze
-from .staging import _run_staging_delete
+from .staging import _run_staging_delete, publishers_with_overrides
 from .stakes import _stakes_from_staging
 
 
@@ -59,13 +59,18 @@ def _run_finish(*, run: IatiImportRun, report: ImportReport, history: HistoryWri
         updated = []
         chunk = [org for org in chunk if org.pk not in folded]
         renamed |= _imported_names_refresh(chunk, history=history, seen=seen)
+        publishers = publishers_with_overrides(
+            run,
+            [org.pk for org in chunk if org.created_here],
+            {publisher for publisher, _ in overrides.by_publisher},
+        )
         for org in chunk:
-            org.role_set, org.publisher_set = set(org.roles), set(org.publishers)
+            org.role_set = set(org.roles)
             if not org.created_here:
                 matched.add(org.stakeholder_id)
                 continue
             kind, note = overrides.kind_for(
-                ref=org.ref, org_type=org.type, publishers=sorted(org.publisher_set)
+                ref=org.ref, org_type=org.type, publishers=publishers.get(org.pk, [])
             )
             if note:
                 report.note(note, org.name)

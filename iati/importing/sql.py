@@ -1,5 +1,7 @@
 """Set-based writes the importer shares: UPDATE from arrays, ANALYZE, history in chunks."""
 
+import datetime
+import enum
 import json
 
 from django.db import connection
@@ -50,7 +52,7 @@ def _rows_update(model, fields: list[str], rows: list[tuple]) -> None:
                 cursor.execute(
                     f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
                     f"WHERE {table}.{quote(pk.column)} = v.pk",
-                    [list(column) for column in zip(*chunk, strict=True)],
+                    [array_literal(column) for column in zip(*chunk, strict=True)],
                 )
             else:
                 sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
@@ -58,6 +60,28 @@ def _rows_update(model, fields: list[str], rows: list[tuple]) -> None:
                     f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s",
                     [(*row[1:], row[0]) for row in chunk],
                 )
+
+
+def array_literal(values) -> str:
+    """A PostgreSQL array literal (``{"1","2"}``) of ``values``, each quoted (NULL for None),
+    for a parameter cast to an array type: psycopg2 sends a list as ``ARRAY[v1, v2, …]``, one
+    expression per value that the server parses and plans — a 10,000-row ``unnest`` INSERT cost
+    4–5× as much on the server (and 3.5× in psycopg2) as the same rows as one literal."""
+    return "{" + ",".join(_array_element(value) for value in values) + "}"
+
+
+def _array_element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | float):
+        return repr(int(value) if isinstance(value, int) else value)  # IntEnum: its number
+    if isinstance(value, datetime.date):  # datetime too
+        return '"' + value.isoformat() + '"'
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _filled_models():
@@ -156,7 +180,7 @@ def _rows_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
                 )
                 cursor.execute(
                     f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING {pk}",
-                    values,
+                    [array_literal(column) for column in values],
                 )
                 ids.extend(row[0] for row in cursor.fetchall())
                 continue

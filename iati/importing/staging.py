@@ -1,5 +1,6 @@
 """The run's staging tables: the organisations a batch names, found or added by ref then name."""
 
+from django.db import connection
 from django.db.models import Q
 
 from stakeholders.names import name_is_truncation
@@ -11,11 +12,18 @@ from ..models import (
     IatiStagedOrg,
     IatiStagedOutcome,
     IatiStagedPair,
+    IatiStagedPublisher,
 )
 from ..parser import Activity, Organisation
-from .sql import BATCH_SIZE, _rows_update
+from .sql import BATCH_SIZE, _rows_update, array_literal
 
-STAGING_MODELS = (IatiStagedOrg, IatiStagedPair, IatiStagedOutcome, IatiStagedIdentifier)
+STAGING_MODELS = (
+    IatiStagedOrg,
+    IatiStagedPair,
+    IatiStagedOutcome,
+    IatiStagedIdentifier,
+    IatiStagedPublisher,
+)
 
 
 class _StagedOrgs:
@@ -55,7 +63,8 @@ class _StagedOrgs:
         for row in rows:
             if row.pk in self.loaded:
                 continue
-            row.role_set, row.publisher_set = set(row.roles), set(row.publishers)
+            # The batch's publishers only: ``save`` adds them to the run's (IatiStagedPublisher).
+            row.role_set, row.publisher_set = set(row.roles), set()
             row.slot = len(self.rows)
             self.rows.append(row)
             self.loaded[row.pk] = row
@@ -110,17 +119,62 @@ class _StagedOrgs:
 
     def save(self) -> None:
         for row in [*self.loaded.values(), *self.new]:
-            row.roles, row.publishers = sorted(row.role_set), sorted(row.publisher_set)
+            row.roles = sorted(row.role_set)
         for start in range(0, len(self.new), BATCH_SIZE):
             IatiStagedOrg.objects.bulk_create(self.new[start : start + BATCH_SIZE])
         _rows_update(
             IatiStagedOrg,
-            ["ref", "name", "type", "roles", "publishers", "activity_count"],
+            ["ref", "name", "type", "roles", "activity_count"],
             [
-                (row.pk, row.ref, row.name, row.type, row.roles, row.publishers, row.activity_count)
+                (row.pk, row.ref, row.name, row.type, row.roles, row.activity_count)
                 for row in self.loaded.values()
             ],
         )
+        _publishers_stage(
+            self.run, [(row.pk, publisher) for row in self.rows for publisher in row.publisher_set]
+        )
+
+
+def _publishers_stage(run: IatiImportRun, rows: list[tuple[int, str]]) -> None:
+    """Add (staged organisation, publisher) pairs to the run's, those already there left as
+    they are (one statement per batch on PostgreSQL)."""
+    if not rows:
+        return
+    table = IatiStagedPublisher._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (run_id, org_id, publisher) SELECT %s, * FROM "
+                f"unnest(%s::bigint[], %s::text[]) ON CONFLICT (org_id, publisher) DO NOTHING",
+                [
+                    run.pk,
+                    array_literal(org for org, _ in rows),
+                    array_literal(publisher for _, publisher in rows),
+                ],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (run_id, org_id, publisher) VALUES (%s, %s, %s) "
+                f"ON CONFLICT (org_id, publisher) DO NOTHING",
+                [(run.pk, org, publisher) for org, publisher in rows],
+            )
+
+
+def publishers_with_overrides(
+    run: IatiImportRun, org_ids: list[int], refs: set[str]
+) -> dict[int, list[str]]:
+    """The publishers of each of ``org_ids`` (staged organisations) among ``refs`` (those a kind
+    override names), sorted: what ``KindOverrideTable.kind_for`` reads of them."""
+    found: dict[int, list[str]] = {}
+    if not refs or not org_ids:
+        return found
+    for org_id, publisher in (
+        IatiStagedPublisher.objects.filter(run=run, org_id__in=org_ids, publisher__in=sorted(refs))
+        .order_by("org_id", "publisher")
+        .values_list("org_id", "publisher")
+    ):
+        found.setdefault(org_id, []).append(publisher)
+    return found
 
 
 def _orgs_named(activity: Activity) -> list[Organisation]:
@@ -132,5 +186,11 @@ def _orgs_named(activity: Activity) -> list[Organisation]:
 
 def _run_staging_delete(run: IatiImportRun) -> None:
     """The run's working tables, deleted without loading them (no signals hang on them)."""
-    for model in (IatiStagedPair, IatiStagedOutcome, IatiStagedIdentifier, IatiStagedOrg):
+    for model in (
+        IatiStagedPair,
+        IatiStagedPublisher,
+        IatiStagedOutcome,
+        IatiStagedIdentifier,
+        IatiStagedOrg,
+    ):
         model.objects.filter(run=run)._raw_delete(model.objects.db)

@@ -1,6 +1,6 @@
 """Stakes from the run's staged aggregates: interest and influence, written in chunks."""
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from stakeholders.choices import Origin
@@ -8,15 +8,24 @@ from stakeholders.imports.services import HistoryWriter
 from stakeholders.models import Stake
 
 from .. import mapping
-from ..models import (
-    IatiImportRun,
-    IatiStagedOutcome,
-    IatiStagedPair,
-)
+from ..models import IatiImportRun
 from .report import ImportReport
 from .sql import BATCH_SIZE, _record_in_chunks, _rows_insert, _rows_update
 
 STAKE_SOURCE = "IATI activity data"
+
+
+PAIRS_SORTED = """
+    SELECT so.outcome_id, so.budget, p.org_id, p.sector, p.country, o.stakeholder_id,
+           o.activity_count, p.count, p.influence, p.budget
+    FROM iati_iatistagedpair p
+    JOIN iati_iatistagedorg o ON o.id = p.org_id
+    JOIN iati_iatistagedoutcome so
+      ON so.run_id = p.run_id AND so.sector = p.sector AND so.country = p.country
+    WHERE p.run_id = %s AND so.outcome_id IS NOT NULL
+    ORDER BY so.outcome_id, p.sector, p.country, p.org_id, p.id
+"""
+PAIRS_FETCHED = 5000  # rows per fetch of the server-side cursor
 
 
 def _stakes_from_staging(
@@ -24,52 +33,49 @@ def _stakes_from_staging(
 ) -> None:
     """interest = the organisation's activities on the outcome over all its activities in the
     run; influence = its strongest role, averaged with its budget share of the outcome. Two
-    organisations that matched one stakeholder keep the larger share and the stronger role."""
-    outcomes = list(
-        IatiStagedOutcome.objects.filter(run=run, outcome_id__isnull=False)
-        .order_by("outcome_id", "sector", "country")
-        .values_list("sector", "country", "outcome_id", "budget")
-    )
+    organisations that matched one stakeholder keep the larger share and the stronger role.
+
+    One pass over the run's staged pairs (a row per pair and batch), sorted by outcome, then key,
+    organisation and batch, read through a server-side cursor: a pair's batches are added up in
+    the order they were read (the budget's sum the same, to the last bit, as the running
+    upsert's was), and the stakes are written every ``step`` outcomes: memory is bounded by a
+    chunk of outcomes, not by the run."""
     step = max(1, BATCH_SIZE // 10)
-    start = 0
-    while start < len(outcomes):
-        end = min(start + step, len(outcomes))
-        # Keys that share an outcome (one title) stay in one chunk: their stakes are merged.
-        while end < len(outcomes) and outcomes[end][2] == outcomes[end - 1][2]:
-            end += 1
-        chunk = outcomes[start:end]
-        start = end
-        info = {
-            (sector, country): (outcome_id, budget) for sector, country, outcome_id, budget in chunk
-        }
-        keys = Q()
-        for sector, country in info:
-            keys |= Q(sector=sector, country=country)
-        wanted: dict[tuple[int, int], tuple[float, float]] = {}
-        for sector, country, stakeholder_id, activity_count, count, role_influence, budget in (
-            IatiStagedPair.objects.filter(keys, run=run)
-            .values_list(
-                "sector",
-                "country",
-                "org__stakeholder_id",
-                "org__activity_count",
-                "count",
-                "influence",
-                "budget",
-            )
-            .iterator(chunk_size=5000)
-        ):
-            outcome_id, outcome_budget = info[(sector, country)]
-            interest = round(count / activity_count, 4)
-            influence = mapping.influence_with_budget(role_influence, budget, outcome_budget)
-            key = (stakeholder_id, outcome_id)
-            old = wanted.get(key)
-            wanted[key] = (
-                (interest, influence)
-                if old is None
-                else (max(old[0], interest), max(old[1], influence))
-            )
-        _stakes_write(wanted, report=report, history=history)
+    wanted: dict[tuple[int, int], tuple[float, float]] = {}
+    outcomes, last_outcome = 0, None
+    pair: list | None = None  # [org_id, sector, country, outcome_id, outcome budget, ...]
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(PAIRS_SORTED, [run.pk])
+        while rows := cursor.fetchmany(PAIRS_FETCHED):
+            for outcome_id, outcome_budget, org_id, sector, country, *values in rows:
+                if pair is not None and pair[:3] == [org_id, sector, country]:
+                    pair[7] += values[2]  # count
+                    pair[8] = max(pair[8], values[3])  # strongest role
+                    pair[9] += values[4]  # budget
+                    continue
+                if pair is not None:
+                    _stake_wanted(wanted, pair)
+                if outcome_id != last_outcome:
+                    if outcomes >= step:  # a chunk of outcomes, each whole
+                        _stakes_write(wanted, report=report, history=history)
+                        wanted, outcomes = {}, 0
+                    outcomes, last_outcome = outcomes + 1, outcome_id
+                pair = [org_id, sector, country, outcome_id, outcome_budget, *values]
+    if pair is not None:
+        _stake_wanted(wanted, pair)
+    _stakes_write(wanted, report=report, history=history)
+
+
+def _stake_wanted(wanted: dict[tuple[int, int], tuple[float, float]], pair: list) -> None:
+    """Add one organisation × outcome key (its batches added up) to the stakes wanted."""
+    _, _, _, outcome_id, outcome_budget, stakeholder_id, activity_count, count, role, budget = pair
+    interest = round(count / activity_count, 4)
+    influence = mapping.influence_with_budget(role, budget, outcome_budget)
+    key = (stakeholder_id, outcome_id)
+    old = wanted.get(key)
+    wanted[key] = (
+        (interest, influence) if old is None else (max(old[0], interest), max(old[1], influence))
+    )
 
 
 def _stakes_write(
