@@ -1,4 +1,4 @@
-"""Migration iati/0005: folder imports cancelled before it, which read "failed", turn cancelled
+"""Migration iati/0007: folder imports cancelled before it, which read "failed", turn cancelled
 as their jobs are; the others are left as they were, and going back undoes it."""
 
 import importlib
@@ -11,7 +11,7 @@ from smartdiplomacy.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("iati.migrations.0005_import_run_cancelled")
+migration = importlib.import_module("iati.migrations.0007_import_run_cancelled")
 
 
 def test_runs_whose_jobs_were_cancelled_turn_cancelled_and_back():

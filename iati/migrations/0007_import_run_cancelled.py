@@ -28,7 +28,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("iati", "0004_staged_org_source"),
+        ("iati", "0006_staged_pairs_appended"),
         ("jobs", "0003_job_task_id"),
     ]
 
