@@ -87,21 +87,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "smartdiplomacy.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The browser's middleware (accounts.browser_middleware): each is passed over by a partner
-    # token's API request, which none of them serves; every other request runs them all.
-    "accounts.browser_middleware.BrowserOnlySessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "accounts.browser_middleware.BrowserOnlyCsrfViewMiddleware",
-    "accounts.browser_middleware.BrowserOnlyAuthenticationMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): has this session passed the second factor? Then every page
     # asks it of those who must (accounts.middleware).
-    "accounts.browser_middleware.BrowserOnlyLazyOTPMiddleware",
-    "accounts.browser_middleware.BrowserOnlyTwoFactorMiddleware",
-    "accounts.browser_middleware.BrowserOnlyMessageMiddleware",
+    "accounts.middleware.LazyOTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout). Left whole:
-    # a token's request costs it one getattr, and its system check looks for it by name.
+    # Last, as django-axes asks: turns a lockout into its answer (accounts.lockout).
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
