@@ -21,6 +21,7 @@ from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import ParticipantRole
 from .models import Engagement, EngagementParticipant
+from .scoring import FACT_FIELDS
 
 if TYPE_CHECKING:
     from partnerships.models import Partnership
@@ -43,22 +44,7 @@ ENGAGEMENT_FIELDS = (
     "format",
     "partnership",
     "iati_activity",
-    "digital_channels",
-    "realtime_reporting",
-    "marginalised_reach",
-    "disinformation_safeguards",
-    "data_protection",
-    "participants_total",
-    "participants_women",
-    "leaders_total",
-    "leaders_women",
-    "gbv_safeguards",
-    "unscr1325_participation",
-    "unscr1325_protection",
-    "unscr1325_prevention",
-    "unscr1325_relief_recovery",
-    "results_by_sex",
-    "dac_gender_marker",
+    *FACT_FIELDS,
 )
 
 

@@ -16,6 +16,7 @@ from stakeholders.selectors import stakeholder_visible_to
 
 from .choices import Aggregation, ParticipantRole, Pillar
 from .models import Engagement
+from .scoring import FACT_FIELDS
 
 ROLE_FIELDS = {
     ParticipantRole.CONVENER: "conveners",
@@ -53,22 +54,7 @@ class EngagementForm(forms.ModelForm):
             "longitude",
             "partnership",
             "outcomes",
-            "digital_channels",
-            "realtime_reporting",
-            "marginalised_reach",
-            "disinformation_safeguards",
-            "data_protection",
-            "participants_total",
-            "participants_women",
-            "leaders_total",
-            "leaders_women",
-            "gbv_safeguards",
-            "unscr1325_participation",
-            "unscr1325_protection",
-            "unscr1325_prevention",
-            "unscr1325_relief_recovery",
-            "results_by_sex",
-            "dac_gender_marker",
+            *FACT_FIELDS,
         ]
         labels = {
             "digital_channels": "Online channels used",

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 PILLARS = ("digital", "multi_stakeholder", "feminist")
@@ -71,6 +71,13 @@ class EngagementFacts:
     results_by_sex: bool | None = None
     dac_gender_marker: int | None = None
     participants: Sequence[ParticipantFacts] = field(default_factory=tuple)
+
+
+# The engagement's facts the indicators read, by the names the model, its form, its services and
+# the scores' stored inputs share: listed once, here (issue 13: they were listed three times).
+FACT_FIELDS: tuple[str, ...] = tuple(
+    item.name for item in fields(EngagementFacts) if item.name != "participants"
+)
 
 
 @dataclass(frozen=True)

@@ -32,26 +32,7 @@ from stakeholders.choices import Audience, Kind, Sensitivity
 from stakeholders.selectors import audience_of, stakeholder_visible_to
 
 from .models import Engagement, EngagementParticipant, Methodology, Score
-from .scoring import PILLARS, EngagementFacts, ParticipantFacts
-
-FACT_FIELDS = (
-    "digital_channels",
-    "realtime_reporting",
-    "marginalised_reach",
-    "disinformation_safeguards",
-    "data_protection",
-    "participants_total",
-    "participants_women",
-    "leaders_total",
-    "leaders_women",
-    "gbv_safeguards",
-    "unscr1325_participation",
-    "unscr1325_protection",
-    "unscr1325_prevention",
-    "unscr1325_relief_recovery",
-    "results_by_sex",
-    "dac_gender_marker",
-)
+from .scoring import FACT_FIELDS, PILLARS, EngagementFacts, ParticipantFacts
 
 
 def methodology_current() -> Methodology | None:
