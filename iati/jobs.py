@@ -34,7 +34,7 @@ from smartdiplomacy.jobs.live import JobLiveReport
 from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
 from smartdiplomacy.jobs.presentation import job_progress_payload
 from smartdiplomacy.jobs.registry import job_kind_register
-from smartdiplomacy.jobs.selectors import job_of
+from smartdiplomacy.jobs.selectors import job_of, job_of_cached
 from smartdiplomacy.jobs.services import (
     JobCancelled,
     job_cancel_check,
@@ -120,25 +120,9 @@ def _job_fail(token: str, error: str) -> None:
     job_finish(kind=KIND, detail_key=token, status=JobStatus.FAILED, error=error)
 
 
-# An import recorded in the cache only, before the job model, said its own status.
-_STATUS_OF = {"queued": JobStatus.QUEUED, "running": JobStatus.RUNNING,
-              "done": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED}  # fmt: skip
-
-
 def iati_job_row(job: dict) -> Job:
-    """The import's job row, for its own page (one query); one recorded only in the cache
-    (before the job model) is shown as the job it would have."""
-    found = job_of(kind=KIND, detail_key=job["token"])
-    if found is None:
-        found = Job(
-            kind=KIND,
-            detail_key=job["token"],
-            status=_STATUS_OF.get(job.get("status") or "", JobStatus.QUEUED),
-            phase=job.get("phase") or "",
-            progress_done=int(job.get("done") or 0),
-            error=job.get("error") or "",
-        )
-    return found
+    """The import's job row, for its own page (one query)."""
+    return job_of_cached(kind=KIND, detail_key=job["token"], cached=job, done_key="done")
 
 
 def iati_job_status_payload(job: dict) -> dict:

@@ -25,7 +25,7 @@ from smartdiplomacy.jobs.live import JobLiveReport
 from smartdiplomacy.jobs.models import Job, JobKind, JobStatus
 from smartdiplomacy.jobs.presentation import job_progress_payload
 from smartdiplomacy.jobs.registry import job_kind_register
-from smartdiplomacy.jobs.selectors import job_of
+from smartdiplomacy.jobs.selectors import job_of, job_of_cached
 from smartdiplomacy.jobs.services import (
     job_enqueue,
     job_finish,
@@ -94,24 +94,9 @@ def threew_job_waits_for_mapping(job: dict) -> bool:
     return bool(job.get("awaiting_mapping", job.get("status") == "mapping"))
 
 
-# An upload recorded in the cache only, before the job model, said its own status.
-_STATUS_OF = {"queued": JobStatus.QUEUED, "running": JobStatus.RUNNING,
-              "done": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED}  # fmt: skip
-
-
 def threew_job_row(job: dict) -> Job:
-    """The upload's job row, for its own page (one query); one recorded only in the cache
-    (before the job model) is shown as the job it would have."""
-    found = job_of(kind=KIND, detail_key=job["token"])
-    if found is None:
-        found = Job(
-            kind=KIND,
-            detail_key=job["token"],
-            status=_STATUS_OF.get(job.get("status") or "", JobStatus.QUEUED),
-            progress_done=int(job.get("rows_read") or 0),
-            error=job.get("error") or "",
-        )
-    return found
+    """The upload's job row, for its own page (one query)."""
+    return job_of_cached(kind=KIND, detail_key=job["token"], cached=job, done_key="rows_read")
 
 
 def threew_job_status_payload(job: dict) -> dict:
