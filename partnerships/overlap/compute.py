@@ -5,7 +5,7 @@ of interest plus a few per-stakeholder and per-outcome arrays — and leaves as 
 :class:`~.selection.Selection`, a set of scored pairs held column-wise in NumPy arrays.
 Everything is vectorised: there is no Python loop over pairs, and the full pair matrix is never
 built; each stakeholder's row is multiplied against the matrix with a top-n sparse product
-(``sparse_dot_topn``) that keeps only its best partners.
+(:mod:`.topn`, a compiled kernel) that keeps only its best partners.
 
 The figures of a pair (the methodology page explains them in words, with worked examples):
 
@@ -63,7 +63,8 @@ candidates, nor pairs with ``overlap ≤ min_overlap`` (they share too little). 
 keeps its ``K_s`` best partners by priority with ``priority ≥ min_score``, where ``K_s = top_k +
 ⌊top_k_growth · log2(outcomes_s)⌋`` grows with the number of outcomes it holds (hubs are not
 starved), chosen from a shortlist of its ``max(shortlist, K_s)`` most-overlapping partners of
-other kinds; a pair is stored once if either side chose it. Ties in priority are broken by the
+other kinds (equal overlaps at the shortlist's last place go to the partner ranked first by
+name); a pair is stored once if either side chose it. Ties in priority are broken by the
 evidence (likelihood, then shared outcomes) and then by the partners' ``order_keys`` (their rank
 by name), never by database ids, so the choice is a function of the registry, not of the order
 it was imported in.
@@ -84,11 +85,11 @@ from dataclasses import fields
 
 import numpy as np
 import scipy.sparse as sp
-from sparse_dot_topn import sp_matmul_topn
 
 from .parameters import CLEARED_SET, PUBLIC_SET, Parameters
 from .registry import Registry, chunk_bounds
 from .selection import Selection
+from .topn import top_n_product
 
 # Pairs are scored in batches of this many so that gathering their rows stays small in memory.
 PAIR_BATCH = 100_000
@@ -125,16 +126,17 @@ def shortlist(
         others = np.flatnonzero(has_interest & (registry.kinds != kind))
         if not len(others):
             continue
-        product = sp_matmul_topn(
+        row, column, value = top_n_product(
             normalized[group],
             normalized[others].T.tocsr(),
-            top_n=size,
+            size,
+            keys=registry.order_keys[others],
             threshold=float(min_overlap),
-            n_threads=threads if threads and threads > 1 else None,
-        ).tocoo()
-        parts_src.append(group[product.row])
-        parts_dst.append(others[product.col])
-        parts_val.append(product.data)
+            threads=threads,
+        )
+        parts_src.append(group[row])
+        parts_dst.append(others[column])
+        parts_val.append(value)
     if not parts_src:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(parts_src), np.concatenate(parts_dst), np.concatenate(parts_val)

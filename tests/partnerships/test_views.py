@@ -285,7 +285,7 @@ def test_the_methodology_page_documents_the_formulas_and_weights(client, analyst
     page = client.get(reverse("partnerships:methodology")).content.decode()
     for text in (
         "cosine similarity", "min(only s, only t)", "support = evidence / (evidence + 2.0)",
-        "priority = 1 − (1 − likelihood)", "women-led", "local scope", "sparse_dot_topn",
+        "priority = 1 − (1 − likelihood)", "women-led", "local scope", "top_n_product",
         "Shortlist", "overlap above 0.1", "priority is at least 0.0",
         "Two one-outcome actors, the same outcome", "kinds = min(1, 2L / (1 + L))",
         "likelihood = 1 − (1 − base)",

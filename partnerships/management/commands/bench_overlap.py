@@ -15,17 +15,16 @@ a plain scipy sparse product of a sample of the unit-length interest rows agains
 ``--mode worker`` (the default with a broker and PostgreSQL) runs it as production does: on a
 Celery worker of ``--concurrency`` processes started on a queue of its own, so that two chunks
 compute at once, with the CPU seconds of every worker and database process (``_bench_worker``);
-``--mode eager`` runs the tasks in the child one after another.
-
+``--mode eager`` runs the tasks in the child one after another. ``kernel_warm_seconds``: the
+top-n kernel compiled (first time on a machine) or loaded from its disk cache, before any run.
 ``--growth F`` first runs the same at ``N/F`` stakeholders and ``M/F`` stakes and prints the
 growth exponent ``k`` of ``seconds ∝ stakeholders^k`` for each phase (1 is linear).
 ``--hubs S`` also times the compute (in process) with the outcomes held by more than a share ``S``
 of the actors left out, and says how many of the full run's candidates it still finds: the
 measurement behind the README's recommendation on hub outcomes (the scoring is unchanged).
 With ``--compare`` it also runs, on the same data, a plain Python pairwise loop and networkx's
-bipartite projection (with the same cosine as edge weight), and prints the ratios.
-
-Not a test: run it by hand on PostgreSQL (scratch database) for the figures in the README.
+bipartite projection (with the same cosine as edge weight), and prints the ratios. Not a test:
+run it by hand on PostgreSQL (scratch database) for the figures in the README.
 """
 
 import heapq
@@ -51,6 +50,7 @@ from partnerships.overlap.compute import compute_all
 from partnerships.overlap.loading import registry_load
 from partnerships.overlap.parameters import Parameters
 from partnerships.overlap.registry import Registry
+from partnerships.overlap.topn import top_n_warm
 from smartdiplomacy.benchmarking import (
     best_of,
     database_maintained,
@@ -220,7 +220,7 @@ class Command(BaseCommand):
         if options["job_only"]:
             self.stdout.write(json.dumps(self._job(options)))
             return
-        result = {"database": connection.vendor}
+        result = {"database": connection.vendor, "kernel_warm_seconds": top_n_warm()}
         with load_recorded(result):
             sizes = [(options["stakeholders"], options["stakes"], options["ties"])]
             if options["growth"] > 1:
