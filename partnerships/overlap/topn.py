@@ -38,14 +38,20 @@ import scipy.sparse as sp
 ROWS_PER_TASK = 512
 
 
+def numba_cache_dir_default() -> None:
+    """Where compiled kernels are cached unless ``NUMBA_CACHE_DIR`` says: a folder in the
+    temporary directory (the code's own folder may be read-only). Call before importing Numba."""
+    os.environ.setdefault(
+        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "smartdiplomacy-numba")
+    )
+
+
 @functools.cache
 def _kernel():
     """The compiled kernel (:mod:`._topn_kernel`, imported on first use: Numba costs half a
     second to import, which pages and commands that never compute candidates should not pay).
     """
-    os.environ.setdefault(
-        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "smartdiplomacy-numba")
-    )
+    numba_cache_dir_default()
     from ._topn_kernel import rows_top_n
 
     return rows_top_n

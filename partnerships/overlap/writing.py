@@ -3,6 +3,7 @@ loop over rows), executemany elsewhere."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import struct
@@ -16,6 +17,7 @@ from ..models import Candidate, OverlapChunk
 from .loading import name_ranks, table_name
 from .parameters import PUBLIC_SET
 from .selection import Selection
+from .topn import numba_cache_dir_default
 
 logger = logging.getLogger(__name__)
 
@@ -52,32 +54,13 @@ _ROW_DTYPE = np.dtype(
 )
 
 
-def _json_digits(shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's JSON list of ids (``-1`` = none) as bytes, vectorised: a (rows × width)
-    uint8 matrix and the mask of the bytes that belong to it."""
-    rows, kept = shared.shape
-    digits = len(str(max(int(shared.max(initial=0)), 0)))
-    width = 2 + kept * (digits + 1)
-    text = np.zeros((rows, width), dtype=np.uint8)
-    used = np.zeros((rows, width), dtype=bool)
-    text[:, 0], used[:, 0] = ord("["), True
-    position = 1
-    powers = 10 ** np.arange(digits - 1, -1, -1, dtype=np.int64)
-    seen = np.zeros(rows, dtype=bool)
-    for column in range(kept):
-        value = shared[:, column]
-        present = value >= 0
-        text[:, position], used[:, position] = ord(","), present & seen
-        position += 1
-        figures = (np.where(present, value, 0)[:, None] // powers) % 10
-        significant = np.cumsum(figures > 0, axis=1) > 0
-        significant[:, -1] = True  # zero is "0"
-        text[:, position : position + digits] = ord("0") + figures
-        used[:, position : position + digits] = significant & present[:, None]
-        position += digits
-        seen |= present
-    text[:, position], used[:, position] = ord("]"), True
-    return text, used
+@functools.cache
+def _kernel():
+    """The compiled packer (:mod:`._copy_kernel`), imported on first use (see :mod:`.topn`)."""
+    numba_cache_dir_default()
+    from . import _copy_kernel
+
+    return _copy_kernel
 
 
 def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
@@ -98,12 +81,16 @@ def _binary_copy_rows(run_id: int, part: Selection) -> bytes:
     for name, kind in _FIXED_FIELDS:
         fixed[f"{name}_len"] = np.dtype(kind).itemsize
         fixed[name] = values[name]
-    text, used = _json_digits(part.shared)
-    fixed["json_len"] = used.sum(axis=1) + 1  # + the jsonb version byte
+    # The shared outcome ids as JSON text, written with each row by a compiled loop: built with
+    # NumPy masks over a bytes matrix it was half of the write phase's CPU in this process.
+    kernel = _kernel()
+    shared = np.ascontiguousarray(part.shared, dtype=np.int64)
+    lengths = kernel.json_lengths(shared)
+    fixed["json_len"] = lengths + 1  # + the jsonb version byte
     fixed["json_version"] = 1
-    record = np.concatenate([fixed.view(np.uint8).reshape(rows, -1), text], axis=1)
-    keep = np.concatenate([np.ones((rows, _ROW_DTYPE.itemsize), dtype=bool), used], axis=1)
-    return record[keep].tobytes()
+    out = np.empty(rows * _ROW_DTYPE.itemsize + int(lengths.sum()), dtype=np.uint8)
+    written = kernel.pack(fixed.view(np.uint8).reshape(rows, -1), shared, out)
+    return out[:written].tobytes()
 
 
 class _PiecesReader:
