@@ -51,10 +51,10 @@ RUN DJANGO_SETTINGS_MODULE=smartdiplomacy.settings.production \
     python manage.py collectstatic --noinput \
     && python -m compileall -q /app
 
-# The overlap job's top-n kernel (Numba) compiled into the image, so that no worker spends its
-# first seconds compiling it; the cache is keyed on the source, which the image fixes.
+# The overlap job's compiled kernels (Numba) built into the image, so that no worker spends its
+# first seconds compiling them; the cache is keyed on the source, which the image fixes.
 ENV NUMBA_CACHE_DIR=/app/.numba-cache
-RUN python -c "from partnerships.overlap.topn import top_n_warm; print(top_n_warm())" \
+RUN python -c "from partnerships.overlap.kernels import kernels_warm; print(kernels_warm())" \
     && chmod -R a+rX /app/.numba-cache
 
 # The code stays owned by root and read-only to the process; the app user may write only /app/data

@@ -17,33 +17,23 @@ array and read back in blocks of 64: the n-th largest block maximum is a floor t
 values reach, so only blocks whose maximum reaches it are read value by value, into a heap of n.
 Rows with little work keep a list of the columns they touch, as the library does.
 
-The kernel is compiled on first use (a few seconds) and cached on disk (``NUMBA_CACHE_DIR``,
-by default a folder in the temporary directory), so each machine compiles it once. It releases
+The kernel is compiled on first use (a few seconds) and cached on disk (:mod:`.kernels`), so
+each machine compiles it once. It releases
 the GIL: ``threads`` Python threads each take ranges of rows.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from .kernels import numba_cache_dir_default
+
 # Rows per task handed to a thread: small enough to balance rows of very different work.
 ROWS_PER_TASK = 512
-
-
-def numba_cache_dir_default() -> None:
-    """Where compiled kernels are cached unless ``NUMBA_CACHE_DIR`` says: a folder in the
-    temporary directory (the code's own folder may be read-only). Call before importing Numba."""
-    os.environ.setdefault(
-        "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "smartdiplomacy-numba")
-    )
 
 
 @functools.cache
@@ -113,16 +103,3 @@ def top_n_product(
     values = out_vals[kept]
     order = np.lexsort((keys[columns], -values, row_of))
     return row_of[order], columns[order], values[order]
-
-
-def top_n_warm() -> float:
-    """Compile (or load from the disk cache) the kernel now; returns the seconds it took: a few
-    seconds the first time on a machine, well under one after."""
-    started = time.perf_counter()
-    top_n_product(
-        sp.csr_matrix(np.ones((1, 1), dtype=np.float32)),
-        sp.csr_matrix(np.ones((1, 1), dtype=np.float32)),
-        1,
-        keys=np.zeros(1, dtype=np.int64),
-    )
-    return round(time.perf_counter() - started, 3)

@@ -14,10 +14,10 @@ from django.db import connection, transaction
 from smartdiplomacy.bulk import copy_in, copy_out_binary_value
 
 from ..models import Candidate, OverlapChunk
+from .kernels import numba_cache_dir_default
 from .loading import name_ranks, table_name
 from .parameters import PUBLIC_SET
 from .selection import Selection
-from .topn import numba_cache_dir_default
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ _ROW_DTYPE = np.dtype(
 
 @functools.cache
 def _kernel():
-    """The compiled packer (:mod:`._copy_kernel`), imported on first use (see :mod:`.topn`)."""
+    """The compiled packer (:mod:`._copy_kernel`), imported on first use (:mod:`.kernels`)."""
     numba_cache_dir_default()
     from . import _copy_kernel
 

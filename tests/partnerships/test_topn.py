@@ -1,10 +1,13 @@
 """The top-n product kernel against the plain product, sorted (no database)."""
 
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from partnerships.overlap._topn_kernel import DENSE_SHARE
+from partnerships.overlap.kernels import kernels_warm
 from partnerships.overlap.topn import top_n_product
 
 
@@ -82,3 +85,10 @@ def test_empty_inputs_give_no_entries():
         keys=np.arange(4),
     )
     assert len(rows) == len(cols) == len(values) == 0
+
+
+def test_the_kernels_warm_up_with_the_types_the_job_calls_them_with():
+    # The Docker image and bench_overlap call this before any run: a kernel whose warm-up
+    # signature drifted from the job's would fail the image's build here first.
+    assert kernels_warm() >= 0
+    assert os.environ.get("NUMBA_CACHE_DIR")

@@ -15,8 +15,8 @@ a plain scipy sparse product of a sample of the unit-length interest rows agains
 ``--mode worker`` (the default with a broker and PostgreSQL) runs it as production does: on a
 Celery worker of ``--concurrency`` processes started on a queue of its own, so that two chunks
 compute at once, with the CPU seconds of every worker and database process (``_bench_worker``);
-``--mode eager`` runs the tasks in the child one after another. ``kernel_warm_seconds``: the
-top-n kernel compiled (first time on a machine) or loaded from its disk cache, before any run.
+``--mode eager`` runs the tasks in the child one after another. ``kernels_warm_seconds``: the
+compiled kernels built (first time on a machine) or loaded from their disk cache, before any run.
 ``--growth F`` first runs the same at ``N/F`` stakeholders and ``M/F`` stakes and prints the
 growth exponent ``k`` of ``seconds ∝ stakeholders^k`` for each phase (1 is linear).
 ``--hubs S`` also times the compute (in process) with the outcomes held by more than a share ``S``
@@ -47,10 +47,10 @@ from django.db import connection
 from partnerships.models import OverlapRun
 from partnerships.overlap import partitions, refresh, runs, steps, writing
 from partnerships.overlap.compute import compute_all
+from partnerships.overlap.kernels import kernels_warm
 from partnerships.overlap.loading import registry_load
 from partnerships.overlap.parameters import Parameters
 from partnerships.overlap.registry import Registry
-from partnerships.overlap.topn import top_n_warm
 from smartdiplomacy.benchmarking import (
     best_of,
     database_maintained,
@@ -220,7 +220,7 @@ class Command(BaseCommand):
         if options["job_only"]:
             self.stdout.write(json.dumps(self._job(options)))
             return
-        result = {"database": connection.vendor, "kernel_warm_seconds": top_n_warm()}
+        result = {"database": connection.vendor, "kernels_warm_seconds": kernels_warm()}
         with load_recorded(result):
             sizes = [(options["stakeholders"], options["stakes"], options["ties"])]
             if options["growth"] > 1:
