@@ -13,6 +13,7 @@ false and the callers keep the plain table's path.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import DatabaseError, connection, transaction
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # How long tidying waits for readers of the table before leaving a partition for the next run.
 DROP_LOCK_TIMEOUT = "5s"
+# The class of the advisory locks a run's finaliser holds while it builds the run's table.
+BUILD_LOCK = 0x5D22
 
 
 def _table() -> str:
@@ -121,3 +124,40 @@ def superseded_partitions_drop(current_run_id: int) -> list[int]:
 
 def default_partition() -> str:
     return f"{_table()}_default"
+
+
+@contextlib.contextmanager
+def run_table_building(run_id: int):
+    """Hold the advisory lock on building ``run_id``'s table for the block (this session's: a
+    worker that dies lets it go): a repeated finaliser of the same run waits here rather than
+    dropping the table the first one is filling, then finds the run done."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [BUILD_LOCK, int(run_id)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [BUILD_LOCK, int(run_id)])
+
+
+def unattached_run_tables_drop(keep: set[int]) -> list[int]:
+    """Drop the run tables that were built but never attached (their run failed or was cancelled
+    between the COPY and the commit), but those of the runs in ``keep``; returns the runs."""
+    prefix = f"{_table()}_run_"
+    attached = set(run_partitions())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE %s",
+            [prefix.replace("_", r"\_") + "%"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    dropped = []
+    for name in names:
+        suffix = name[len(prefix) :]
+        if not suffix.isdigit() or int(suffix) in attached or int(suffix) in keep:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+        dropped.append(int(suffix))
+    return dropped

@@ -5,6 +5,7 @@ candidates and make the run current in one transaction (:func:`overlap_run_final
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -38,7 +39,7 @@ from .runs import (
     step_lease,
 )
 from .selection import Selection
-from .writing import candidates_insert, chunk_result_read, chunk_result_store
+from .writing import COPY_STREAMS, candidates_insert, chunk_result_read, chunk_result_store
 
 logger = logging.getLogger(__name__)
 
@@ -234,49 +235,84 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
         merged = _chunks_merged(run_id, Parameters.from_dict(run.parameters).shared_outcomes_kept)
         gathered = time.perf_counter() - started
         started += gathered
-        with transaction.atomic():
-            locked = OverlapRun.objects.select_for_update().get(pk=run_id)
-            if locked.status != RunStatus.RUNNING:
-                return  # another finaliser won, or the run was marked failed meanwhile
-            if partitions.candidates_partitioned():
-                # COPY into a bare table of the run's own, indexed once when attached.
-                table = partitions.run_partition_create(run_id)
-                candidates_insert(run_id, merged, table=table)
-                partitions.run_partition_attach(run_id)
-            else:
-                Candidate.objects.filter(run_id=run_id).delete()
-                candidates_insert(run_id, merged)
-            _promotions_carry_over(run_id)
-            _pause_before_commit()
-            # Last, under the job's lock: a cancel that came first rolls all of this back (the
-            # previous run's candidates stay); one that comes now waits and finds the run done.
-            overlap_job_cancel_check(run_id, lock=True)
-            OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
-            timings = dict(locked.timings)
-            # Reading and merging the chunks' results, then writing: each phase apart, so that
-            # the timings add up to the run (issue 22).
-            timings["gather"] = round(gathered, 3)
-            timings["write"] = round(time.perf_counter() - started, 3)
-            run_update(
-                run_id,
-                status=RunStatus.SUCCEEDED,
-                phase=RunPhase.DONE,
-                is_active=False,
-                is_current=True,
-                candidate_count=len(merged),
-                public_counts={
-                    **locked.public_counts,
-                    "candidates": int(np.count_nonzero(merged.audiences & PUBLIC_SET)),
-                },
-                finished_at=timezone.now(),
-                message=message or locked.message or ("" if len(merged) else NO_PAIRS_MESSAGE),
-                timings=timings,
-            )
+        partitioned = partitions.candidates_partitioned()
+        # Outside any transaction (a worker's task), the run's table is built and committed
+        # before the swap, unattached (nobody reads it), so that two backends COPY into it at
+        # once; in the swap's transaction it is attached (issue 22). Inside one (a run executed
+        # in process within a caller's transaction) it is built in the swap's transaction.
+        built = partitioned and not connection.in_atomic_block
+        with partitions.run_table_building(run_id) if built else contextlib.nullcontext():
+            if built:
+                if not OverlapRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists():
+                    return  # another finaliser won, or the run ended meanwhile
+                with transaction.atomic():
+                    table = partitions.run_partition_create(run_id)
+                candidates_insert(run_id, merged, table=table, streams=COPY_STREAMS)
+            swapped = _run_swap(
+                run_id, merged, message=message, started=started, gathered=gathered,
+                partitioned=partitioned, built=built,
+            )  # fmt: skip
+    if not swapped:
+        return
     _runs_tidy(run_id)
     refresh_changed_since(run.snapshot_at)
     from ..signals import overlap_run_succeeded  # signals imports this module
 
     overlap_run_succeeded.send(sender=OverlapRun, run_id=run_id)
+
+
+def _run_swap(
+    run_id: int,
+    merged: Selection,
+    *,
+    message: str,
+    started: float,
+    gathered: float,
+    partitioned: bool,
+    built: bool,
+) -> bool:
+    """The finaliser's transaction: the candidates written (or the run's built table attached)
+    and the run made current, with its figures; False if the run was no longer running."""
+    with transaction.atomic():
+        locked = OverlapRun.objects.select_for_update().get(pk=run_id)
+        if locked.status != RunStatus.RUNNING:
+            return False  # another finaliser won, or the run was marked failed meanwhile
+        if partitioned:
+            # COPY into a bare table of the run's own, indexed once when attached.
+            if not built:
+                table = partitions.run_partition_create(run_id)
+                candidates_insert(run_id, merged, table=table)
+            partitions.run_partition_attach(run_id)
+        else:
+            Candidate.objects.filter(run_id=run_id).delete()
+            candidates_insert(run_id, merged)
+        _promotions_carry_over(run_id)
+        _pause_before_commit()
+        # Last, under the job's lock: a cancel that came first rolls all of this back (the
+        # previous run's candidates stay); one that comes now waits and finds the run done.
+        overlap_job_cancel_check(run_id, lock=True)
+        OverlapRun.objects.filter(is_current=True).exclude(pk=run_id).update(is_current=False)
+        timings = dict(locked.timings)
+        # Reading and merging the chunks' results, then writing: each phase apart, so that
+        # the timings add up to the run (issue 22).
+        timings["gather"] = round(gathered, 3)
+        timings["write"] = round(time.perf_counter() - started, 3)
+        run_update(
+            run_id,
+            status=RunStatus.SUCCEEDED,
+            phase=RunPhase.DONE,
+            is_active=False,
+            is_current=True,
+            candidate_count=len(merged),
+            public_counts={
+                **locked.public_counts,
+                "candidates": int(np.count_nonzero(merged.audiences & PUBLIC_SET)),
+            },
+            finished_at=timezone.now(),
+            message=message or locked.message or ("" if len(merged) else NO_PAIRS_MESSAGE),
+            timings=timings,
+        )
+    return True
 
 
 def _promotions_carry_over(run_id: int) -> int:
@@ -327,6 +363,10 @@ def _runs_tidy(current_run_id: int) -> None:
         # Superseded runs' partitions go whole (no dead rows); what remains to delete is the
         # default partition's: rows written outside the job for runs without a partition.
         partitions.superseded_partitions_drop(current_run_id)
+        # Tables built for runs that failed or were cancelled before their commit.
+        partitions.unattached_run_tables_drop(
+            set(OverlapRun.objects.filter(is_active=True).values_list("pk", flat=True))
+        )
         table = connection.ops.quote_name(partitions.default_partition())
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE run_id <> %s", [current_run_id])

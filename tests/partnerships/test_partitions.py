@@ -4,7 +4,7 @@ dropped; the pairs are exactly those of the computation without partitions or ch
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from partnerships.models import Candidate, OverlapChunk
 from partnerships.overlap import partitions
@@ -155,3 +155,56 @@ def test_the_harm_harness_gives_the_partitioned_table_one_id_range(small_registr
     ids = list(Candidate.objects.filter(run=run).values_list("pk", flat=True))
     start = starts["partnerships_candidate"]
     assert ids and all(start <= pk < start + doors.RANGE for pk in ids)
+
+
+def _in_id_order(run) -> list[tuple]:
+    return list(
+        Candidate.objects.filter(run=run)
+        .order_by("pk")
+        .values_list("stakeholder_a_id", "stakeholder_b_id", "score", "audiences")
+    )
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_run_on_a_worker_copies_in_streams_the_rows_and_ids_one_transaction_gives(
+    synthetic_registry, run_overlap, monkeypatch
+):
+    from partnerships.overlap import writing
+
+    streamed = []
+    copy_streams = writing._copy_streams
+    monkeypatch.setattr(
+        writing, "_copy_streams", lambda *a, **k: streamed.append(k) or copy_streams(*a, **k)
+    )
+    # Outside any transaction, as a worker runs it: the table built first, in two streams.
+    on_worker = run_overlap(chunks=2)
+    assert streamed and streamed[0]["streams"] == writing.COPY_STREAMS
+    rows = _in_id_order(on_worker)
+    ids = list(Candidate.objects.filter(run=on_worker).values_list("pk", flat=True))
+    assert max(ids) - min(ids) + 1 == len(ids)  # one range reserved, no gap between streams
+    # Inside a transaction (a run executed in process by a caller holding one): one COPY.
+    streamed.clear()
+    with transaction.atomic():
+        in_one = run_overlap(chunks=2)
+    assert not streamed
+    assert len(rows) > 1000  # both streams had rows
+    assert rows == _in_id_order(in_one)  # same rows, ids in the same order
+    assert set(partitions.run_partitions()) == {in_one.pk}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_table_built_for_a_run_that_never_committed_is_dropped_by_the_next_run(
+    small_registry, run_overlap
+):
+    left = partitions.partition_name(987654)
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE "{left}" (LIKE partnerships_candidate)')
+    run = run_overlap()
+    assert set(partitions.run_partitions()) == {run.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [left])
+        assert cursor.fetchone()[0] is None
+        cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(run.pk)])
+        assert cursor.fetchone()[0] is not None  # the current run's, attached, stays
