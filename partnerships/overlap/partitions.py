@@ -2,10 +2,14 @@
 
 The finaliser COPYs a run's rows into a bare table shaped like the candidates' (no index to
 maintain row by row), attaches it as the run's partition — PostgreSQL builds its indexes then, in
-one pass each — and makes the run current, all in one transaction: if anything fails before the
-commit, the table never existed. Tidying detaches and drops superseded runs' partitions instead of
-deleting their rows (no dead rows, nothing to vacuum). Rows written outside the job for a run
-without a partition land in the default partition and are deleted as before.
+one pass each — and makes the run current in one transaction. On a worker (outside any
+transaction) the table is created and filled first, committed but unattached, so that two
+connections COPY into it at once (:func:`run_table_building` keeps a repeated finaliser out);
+nobody reads a table that is not attached, so readers see the previous run until the swap
+commits, and a table whose run never committed is dropped by the next run's tidying
+(:func:`unattached_run_tables_drop`). Tidying detaches and drops superseded runs' partitions
+instead of deleting their rows (no dead rows, nothing to vacuum). Rows written outside the job for
+a run without a partition land in the default partition and are deleted as before.
 
 Elsewhere (SQLite, or a PostgreSQL table left unpartitioned) :func:`candidates_partitioned` is
 false and the callers keep the plain table's path.
@@ -51,7 +55,8 @@ def partition_name(run_id: int) -> str:
 def run_partition_create(run_id: int) -> str:
     """A bare, unattached table for ``run_id``'s candidates (its defaults and checks, no index),
     after removing whatever that run already had: a leftover partition, rows in the default
-    partition. Returns its name. Call inside the transaction that will attach it."""
+    partition. Returns its name. Call inside the transaction that will attach it, or commit it
+    while holding :func:`run_table_building`."""
     quote = connection.ops.quote_name
     table, part = quote(_table()), quote(partition_name(run_id))
     with connection.cursor() as cursor:

@@ -217,11 +217,12 @@ def _chunks_merged(run_id: int, kept: int) -> Selection:
 
 
 def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
-    """Write a run's candidates and make it current, in one transaction; then tidy up.
+    """Write a run's candidates and make it current; then tidy up.
 
     Merges the chunks' directed selections into unordered pairs, inserts them tagged with the run
-    (COPY on PostgreSQL), and in the same transaction moves the "current" mark from the previous
-    run to this one. If anything fails before the commit, nothing changes for readers.
+    (COPY on PostgreSQL: on a worker into the run's own table, built unattached beforehand), and
+    in one transaction attaches them and moves the "current" mark from the previous run to this
+    one. If anything fails before that commit, nothing changes for readers.
     """
     run = OverlapRun.objects.filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING:
