@@ -235,33 +235,44 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def server_cpu_seconds(process: subprocess.Popen) -> float:
-    """CPU seconds (user + system) spent so far by gunicorn's workers and master: divided by the
-    requests served, the server's cost per request, which the load of other processes on the
-    machine moves far less than the latency."""
+def server_cpu_seconds(process: subprocess.Popen) -> dict[int, float]:
+    """CPU seconds (user + system) spent so far by each of gunicorn's processes (workers and
+    master), by process id: summed and divided by the requests served, the server's cost per
+    request, which the load of other processes on the machine moves far less than the latency."""
     import psutil
 
-    total = 0.0
+    spent = {}
     root = psutil.Process(process.pid)
     for proc in [root, *root.children(recursive=True)]:
         try:
             times = proc.cpu_times()
         except psutil.Error:  # a worker recycled meanwhile
             continue
-        total += times.user + times.system
-    return total
+        spent[proc.pid] = times.user + times.system
+    return spent
 
 
 def with_server_cpu(process: subprocess.Popen, run) -> dict:
     """``run()``'s latency figures, and the CPU milliseconds per request over it of the server
-    and of the clients (this process: they share the cores with the server)."""
+    and of the clients (this process: they share the cores with the server).
+
+    ``worker_cpu_shares``: how the server's CPU split between its processes, largest first. The
+    workers must share the work for the server to use every core: with gunicorn's threaded
+    worker, whichever worker accepts a client's connection serves all its requests, and one
+    worker was seen serving all 32 (shares ``[1.0, 0.0]``, half the throughput).
+    """
     before, clients_before = server_cpu_seconds(process), time.process_time()
     figures = run()
-    spent = server_cpu_seconds(process) - before
+    after = server_cpu_seconds(process)
+    by_process = [after[pid] - before.get(pid, 0.0) for pid in after]
+    spent = sum(by_process)
     clients = time.process_time() - clients_before
     served = figures["requests"] - figures["errors"]
     figures["server_cpu_ms_per_request"] = round(spent * 1000 / served, 3) if served else None
     figures["client_cpu_ms_per_request"] = round(clients * 1000 / served, 3) if served else None
+    figures["worker_cpu_shares"] = [
+        round(share / spent, 2) for share in sorted(by_process, reverse=True) if spent
+    ][:-1]  # the last is the master's, next to nothing
     return figures
 
 
