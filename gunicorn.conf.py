@@ -41,7 +41,17 @@ bind = [_env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8000')}")]
 backlog = _env_int("GUNICORN_BACKLOG", 2048)
 
 # --- Workers --------------------------------------------------------------------------------------
-worker_class = "gthread"
+# GUNICORN_WORKER_CLASS may name another for measurements. Measured 2026-12-04 with
+# benchmarks/scores_api_load.py (32 clients, 2 workers of 1 thread, 2 cores), which now prints
+# ``worker_cpu_shares``: a gthread worker's main thread accepts connections while its request
+# thread is busy and then serves every request of those kept-alive connections, so in 3 runs of
+# 9 one worker took all 32 clients ([1.0, 0.0], 233-377 requests/s) while the other idled. Sync
+# workers always shared the work ([0.5, 0.5]) but served fewer requests (360-515/s against
+# 485-641 for gthread, alternating runs at load 1.6-2.2): each waits, after every response, for
+# the client to close (gunicorn's graceful close). A gthread worker that stops accepting while
+# busy shares the connections but starved 26 of 32 clients for the whole run behind the
+# kept-alive six. Kept: gthread.
+worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
 workers = _env_int("GUNICORN_WORKERS", _env_int("WEB_CONCURRENCY", _default_workers()))
 threads = _env_int("GUNICORN_THREADS", 1)
 # Recycle workers now and then so a slow leak never grows unbounded; jitter avoids all restarting

@@ -129,6 +129,8 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
     assert conf["bind"] == ["0.0.0.0:9001"]
     assert conf["workers"] == 3
     assert conf["forwarded_allow_ips"] == "10.0.0.5"
+    monkeypatch.setenv("GUNICORN_WORKER_CLASS", "sync")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["worker_class"] == "sync"
 
     monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:7000")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["bind"] == ["127.0.0.1:7000"]
