@@ -51,9 +51,17 @@ backlog = _env_int("GUNICORN_BACKLOG", 2048)
 # the client to close (gunicorn's graceful close). A gthread worker that stops accepting while
 # busy shares the connections but starved 26 of 32 clients for the whole run behind the
 # kept-alive six. Kept: gthread.
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = _env("GUNICORN_WORKER_CLASS", "smartdiplomacy.gunicorn_worker.BalancedThreadWorker")
 workers = _env_int("GUNICORN_WORKERS", _env_int("WEB_CONCURRENCY", _default_workers()))
 threads = _env_int("GUNICORN_THREADS", 1)
+# GUNICORN_WORKER_CONNECTIONS caps the connections a worker holds (gunicorn's default, 1000,
+# kept). A cap makes the workers share the clients, since a full worker stops accepting and
+# closes kept-alive connections above it, but the churn costs: at 17 (32 clients, 2 workers of 1
+# thread, 2026-12-05 00:05, load 0.4-2.1) shares were [0.5, 0.5] and p95 92.1 / 81.8 ms at
+# 505 / 620 requests/s, against [1.0, 0.0] and 121.3 / 101.1 ms at 312 / 422 requests/s
+# uncapped in alternating runs; balanced uncapped runs reach 62-66 ms at about 700/s. And with
+# more clients than the cap allows, the clients beyond it wait for a free slot.
+worker_connections = _env_int("GUNICORN_WORKER_CONNECTIONS", 1000)
 # Recycle workers now and then so a slow leak never grows unbounded; jitter avoids all restarting
 # at once. Not too often: a new worker imports Django, numpy, scipy and networkx again, and at
 # partner polling rates a worker recycled every 1,000 requests restarted every few seconds (p95
@@ -157,10 +165,14 @@ def on_exit(server):
 
 
 def child_exit(server, worker):
-    """A recycled or killed worker's live gauges are dropped; its counters stay in the sums."""
+    """A recycled or killed worker's live gauges are dropped (its counters stay in the sums), and
+    its share of the connections is forgotten (``smartdiplomacy.gunicorn_worker``)."""
     from prometheus_client import multiprocess
 
+    from smartdiplomacy.gunicorn_worker import release
+
     multiprocess.mark_process_dead(worker.pid)
+    release(worker.pid)
 
 
 def post_worker_init(worker):

@@ -116,7 +116,7 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["bind"] == ["0.0.0.0:8000"]
-    assert conf["worker_class"] == "gthread"
+    assert conf["worker_class"] == "smartdiplomacy.gunicorn_worker.BalancedThreadWorker"
     assert 2 <= conf["workers"] <= 8
     assert conf["accesslog"] is None  # the app logs each request itself (ops.request_log)
     assert "logconfig_dict" in conf  # gunicorn's own lines as JSON, like the app's
