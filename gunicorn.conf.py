@@ -50,14 +50,14 @@ backlog = _env_int("GUNICORN_BACKLOG", 2048)
 # 485-641 for gthread, alternating runs at load 1.6-2.2): each waits, after every response, for
 # the client to close (gunicorn's graceful close). A gthread worker that stops accepting while
 # busy shares the connections but starved 26 of 32 clients for the whole run behind the
-# kept-alive six. Kept: gthread.
+# kept-alive six. Kept: gthread, made to share the clients (smartdiplomacy/gunicorn_worker.py).
 worker_class = _env("GUNICORN_WORKER_CLASS", "smartdiplomacy.gunicorn_worker.BalancedThreadWorker")
 workers = _env_int("GUNICORN_WORKERS", _env_int("WEB_CONCURRENCY", _default_workers()))
 threads = _env_int("GUNICORN_THREADS", 1)
 # GUNICORN_WORKER_CONNECTIONS caps the connections a worker holds (gunicorn's default, 1000,
 # kept). A cap makes the workers share the clients, since a full worker stops accepting and
 # closes kept-alive connections above it, but the churn costs: at 17 (32 clients, 2 workers of 1
-# thread, 2026-12-05 00:05, load 0.4-2.1) shares were [0.5, 0.5] and p95 92.1 / 81.8 ms at
+# thread, 2026-12-04 near midnight, load 0.4-2.1) shares were [0.5, 0.5] and p95 92.1 / 81.8 ms at
 # 505 / 620 requests/s, against [1.0, 0.0] and 121.3 / 101.1 ms at 312 / 422 requests/s
 # uncapped in alternating runs; balanced uncapped runs reach 62-66 ms at about 700/s. And with
 # more clients than the cap allows, the clients beyond it wait for a free slot.
