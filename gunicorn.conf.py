@@ -87,6 +87,8 @@ forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # The app itself logs one line per request with its duration and user id (ops.request_log), so
 # gunicorn's access log is off unless GUNICORN_ACCESS_LOG names a file or "-" (stdout).
 accesslog = _env("GUNICORN_ACCESS_LOG", "") or None
+# Builds a request's access-log fields only when accesslog is set (see the class).
+logger_class = "smartdiplomacy.gunicorn_worker.AccessLogWhenAsked"
 errorlog = _env("GUNICORN_ERROR_LOG", "-")  # "-" is stderr
 loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'

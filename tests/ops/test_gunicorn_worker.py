@@ -96,3 +96,27 @@ def test_the_fair_share_follows_the_workers_slots():
     finally:
         gunicorn_worker.release(111)
         gunicorn_worker.release(222)
+
+
+def test_access_log_fields_are_built_only_when_an_access_log_is_asked_for(monkeypatch):
+    import runpy
+
+    from gunicorn.config import Config
+
+    from smartdiplomacy.gunicorn_worker import AccessLogWhenAsked
+
+    def logger(access_log: str) -> AccessLogWhenAsked:
+        monkeypatch.setenv("GUNICORN_ACCESS_LOG", access_log)
+        config = Config()
+        for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+            if name in config.settings:
+                config.set(name, value)
+        assert config.logger_class is AccessLogWhenAsked
+        return AccessLogWhenAsked(config)
+
+    built = []
+    monkeypatch.setattr(AccessLogWhenAsked, "atoms", lambda self, *args: built.append(1) or {})
+    logger("").access(None, None, {}, None)
+    assert built == []  # JSON logs configured, no access log asked for: nothing built
+    logger("-").access(None, None, {}, None)
+    assert built == [1]
