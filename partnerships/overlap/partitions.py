@@ -145,6 +145,22 @@ def run_table_building(run_id: int):
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [BUILD_LOCK, int(run_id)])
 
 
+def unattached_run_table_drop(run_id: int) -> bool:
+    """Drop ``run_id``'s table if it exists and is not attached; whether it was dropped. Best
+    effort: a database error is logged (the next run's tidying sweeps such tables)."""
+    if run_id in run_partitions():
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DROP TABLE IF EXISTS {connection.ops.quote_name(partition_name(run_id))}"
+            )
+    except DatabaseError as error:
+        logger.warning("Left the unattached table of run %s for later: %s", run_id, error)
+        return False
+    return True
+
+
 def unattached_run_tables_drop(keep: set[int]) -> list[int]:
     """Drop the run tables that were built but never attached (their run failed or was cancelled
     between the COPY and the commit), but those of the runs in ``keep``; returns the runs."""
@@ -160,9 +176,11 @@ def unattached_run_tables_drop(keep: set[int]) -> list[int]:
     dropped = []
     for name in names:
         suffix = name[len(prefix) :]
-        if not suffix.isdigit() or int(suffix) in attached or int(suffix) in keep:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
-        dropped.append(int(suffix))
+        run_id = int(suffix) if suffix.isdigit() else None
+        if (
+            run_id is not None
+            and run_id not in attached | keep
+            and unattached_run_table_drop(run_id)
+        ):
+            dropped.append(run_id)
     return dropped

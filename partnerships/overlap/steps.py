@@ -243,16 +243,23 @@ def overlap_run_finalize(*, run_id: int, message: str = "") -> None:
         # in process within a caller's transaction) it is built in the swap's transaction.
         built = partitioned and not connection.in_atomic_block
         with partitions.run_table_building(run_id) if built else contextlib.nullcontext():
-            if built:
-                if not OverlapRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists():
-                    return  # another finaliser won, or the run ended meanwhile
-                with transaction.atomic():
-                    table = partitions.run_partition_create(run_id)
-                candidates_insert(run_id, merged, table=table, streams=COPY_STREAMS)
-            swapped = _run_swap(
-                run_id, merged, message=message, started=started, gathered=gathered,
-                partitioned=partitioned, built=built,
-            )  # fmt: skip
+            swapped = False
+            try:
+                if built:
+                    if not OverlapRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists():
+                        return  # another finaliser won, or the run ended meanwhile
+                    with transaction.atomic():
+                        table = partitions.run_partition_create(run_id)
+                    candidates_insert(run_id, merged, table=table, streams=COPY_STREAMS)
+                swapped = _run_swap(
+                    run_id, merged, message=message, started=started, gathered=gathered,
+                    partitioned=partitioned, built=built,
+                )  # fmt: skip
+            finally:
+                if built and not swapped:
+                    # Ours (the build lock is held): a failed or cancelled run's table goes now,
+                    # not at the next run's tidying (which still sweeps what a dead worker left).
+                    partitions.unattached_run_table_drop(run_id)
     if not swapped:
         return
     _runs_tidy(run_id)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 
-from partnerships.models import Candidate, OverlapChunk
+from partnerships.models import Candidate, OverlapChunk, OverlapRun
 from partnerships.overlap import partitions
 from partnerships.overlap.compute import candidates_for_rows, compute_all, merge_pairs
 from partnerships.overlap.loading import registry_load
@@ -208,3 +208,20 @@ def test_a_table_built_for_a_run_that_never_committed_is_dropped_by_the_next_run
         assert cursor.fetchone()[0] is None
         cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(run.pk)])
         assert cursor.fetchone()[0] is not None  # the current run's, attached, stays
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_run_failing_after_its_table_was_built_drops_the_table_itself(
+    small_registry, run_overlap, monkeypatch
+):
+    def broken(run_id):
+        raise RuntimeError("attach failed")
+
+    monkeypatch.setattr(partitions, "run_partition_attach", broken)
+    run = run_overlap()  # the task records the failure on the run
+    assert run.status == OverlapRun.Status.FAILED
+    assert "attach failed" in run.error
+    with connection.cursor() as cursor:  # built, filled, never attached: gone with the failure
+        cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(run.pk)])
+        assert cursor.fetchone()[0] is None
