@@ -47,6 +47,16 @@ def _kernel():
     return rows_top_n
 
 
+def _canonical(matrix) -> sp.csr_matrix:
+    """``matrix`` as single-precision CSR with sorted, unique indices, copied only when it must
+    change (never changing the caller's)."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    if not matrix.has_canonical_format:
+        matrix = matrix.copy()
+        matrix.sum_duplicates()
+    return matrix
+
+
 def top_n_product(
     a: sp.csr_matrix,
     b: sp.csr_matrix,
@@ -62,8 +72,7 @@ def top_n_product(
     ``a`` (rows × k) and ``b`` (k × columns) are CSR matrices of positive single-precision values
     (interest is positive: a sum of products is 0 only where nothing was added).
     """
-    a = sp.csr_matrix(a, dtype=np.float32)
-    b = sp.csr_matrix(b, dtype=np.float32)
+    a, b = (_canonical(m) for m in (a, b))
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"Shapes {a.shape} and {b.shape} cannot be multiplied.")
     if len(keys) != b.shape[1]:
@@ -73,8 +82,6 @@ def top_n_product(
     rows, top_n = a.shape[0], max(0, min(int(top_n), b.shape[1]))
     if not rows or not top_n or not a.nnz or not b.nnz:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    a.sum_duplicates()
-    b.sum_duplicates()
     out_cols = np.zeros((rows, top_n), dtype=np.int32)
     out_vals = np.zeros((rows, top_n), dtype=np.float32)
     out_counts = np.zeros(rows, dtype=np.int64)
