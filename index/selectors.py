@@ -191,7 +191,25 @@ SCORE_ROW_VALUES = (
 def score_values_visible_to(user) -> QuerySet:
     """Scores as ``user`` (or a partner token) reads them, as ``SCORE_ROW_VALUES`` rows: the one
     read behind the scores API and the webhooks. A partnership the reader may not see (someone's
-    draft, one whose members are hidden from them) is not even named by its id."""
+    draft, one whose members are hidden from them) is not even named by its id.
+
+    Every caller without an account of its own (each partner token, anyone signed out) reads
+    exactly the same: public actors only, no role, no drafts of their own. That query is built
+    once per process and each call gets a copy of it (``.all()``; the kept one is never run, so
+    it holds no rows): building the partnership visibility's subqueries was a fifth of the CPU of
+    rendering a polled page (issue 22)."""
+    if getattr(user, "pk", None) is None and audience_of(user) == Audience.PUBLIC:
+        if not _SCORE_VALUES_WITHOUT_ACCOUNT:
+            _SCORE_VALUES_WITHOUT_ACCOUNT.append(_score_values_of(user))
+        return _SCORE_VALUES_WITHOUT_ACCOUNT[0].all()
+    return _score_values_of(user)
+
+
+# Built by the first caller without an account (two threads may both build it: the same query).
+_SCORE_VALUES_WITHOUT_ACCOUNT: list[QuerySet] = []
+
+
+def _score_values_of(user) -> QuerySet:
     from partnerships.selectors import partnership_visible_to
 
     visible = partnership_visible_to(user).prefetch_related(None).order_by()

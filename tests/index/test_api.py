@@ -246,3 +246,28 @@ def test_a_partnership_the_caller_may_not_see_is_not_named(v1, scores_token, off
     )
     own = signed_in(officer).get(URL, {"partnership": draft.pk}).json()["results"]
     assert [(row["engagement"], row["partnership"]) for row in own] == [(in_draft.pk, draft.pk)]
+
+
+def test_callers_without_an_account_share_one_query_but_never_its_rows(v1, officer, reviewer):
+    """Partner tokens read through one query built once per process (issue 22); each call gets a
+    copy, so rows read through one call never answer a later one, and people with an account
+    (their own drafts, their clearance) are not served from it."""
+    from accounts.services import token_issue as issue
+    from accounts.tokens import PartnerPrincipal
+    from index.selectors import score_values_visible_to
+    from partnerships.models import PartnershipStatus
+    from tests.partnerships.partnership_helpers import make_partnership
+
+    draft = make_partnership(proposer=officer, title="Own draft pact")
+    first = PartnerPrincipal(issue(partner="First partner", created_by=None))
+    second = PartnerPrincipal(issue(partner="Second partner", created_by=None))
+    (before,) = _scored(v1, partnership=draft)
+    read = score_values_visible_to(first)
+    assert [(row["engagement_id"], row["partnership_shown"]) for row in read] == [(before.pk, None)]
+    (later,) = _scored(v1)
+    again = score_values_visible_to(second)
+    assert again is not read
+    assert sorted(row["engagement_id"] for row in again) == sorted([before.pk, later.pk])
+    own = score_values_visible_to(officer).filter(engagement=before)
+    assert [row["partnership_shown"] for row in own] == [draft.pk]
+    assert draft.status == PartnershipStatus.DRAFT
