@@ -27,10 +27,12 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 urlpatterns = [
+    # The scores first: partner systems poll them, and Django tries the patterns in order (the
+    # prefixes do not overlap, so the order decides nothing else; the schema sorts its paths).
+    path("v1/", include("index.api.urls")),
     path("v1/", include("stakeholders.api.urls")),
     path("v1/", include("partnerships.api.urls")),
     path("v1/", include("graph.api.urls")),
-    path("v1/", include("index.api.urls")),
     path("v1/", include("relationships.api.urls")),
     path("v1/", include("relationships.api.map_urls")),
     path("v1/", include("smartdiplomacy.jobs.api")),
