@@ -1,6 +1,9 @@
 """Reads of the accounts app: partner tokens, the audit of restricted reads, and who may hand out
 which powers."""
 
+import time
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
@@ -81,21 +84,77 @@ def token_cache_key(prefix: str) -> str:
     return f"accounts:partner-token:{prefix}"
 
 
+# A fresh random value is stored here at every save or delete of any token (accounts.signals).
+# A process keeps the tokens it read together with the value it read beside them; a request
+# answered from that copy re-reads this key in its throttle's round trip to Redis, and is
+# authenticated again from the shared cache or the database when it moved. A random value, not a
+# counter: a key evicted or flushed and then set again never comes back equal to one seen.
+TOKEN_REVISION_KEY = "accounts:partner-token:revision"
+
+
+@dataclass(frozen=True)
+class TokenRead:
+    """A token looked up by its prefix, and how: ``revision_seen`` is set (a one-tuple) when it
+    came from this process's copy, which is right only while ``TOKEN_REVISION_KEY`` still holds
+    that value."""
+
+    token: PartnerToken | None
+    revision_seen: tuple | None = None
+
+
+@dataclass(frozen=True)
+class _Kept:
+    token: PartnerToken
+    revision: object
+    until: float
+
+
+_kept_tokens: dict[str, _Kept] = {}
+_KEPT_MAX = 10_000  # prefixes; the whole copy is dropped when more are read
+
+
 def token_get_by_prefix(*, prefix: str) -> PartnerToken | None:
-    """The token with this prefix, from the shared cache when it was read in the last
-    ``PARTNER_TOKEN_CACHE_SECONDS`` (30 with Redis, none without): partner systems call many
-    times a second. Every save of a token (revocation included) drops the cached copy at once
-    (``accounts.signals``)."""
+    return token_read(prefix=prefix).token
+
+
+def token_read(*, prefix: str) -> TokenRead:
+    """The token with this prefix. With a shared cache (``PARTNER_TOKEN_CACHE_SECONDS``, 30 with
+    Redis, none without) from this process's copy when it has one younger than that, else from
+    the shared cache, else from the database: partner systems call many times a second, and
+    reading the token from Redis was one of a polled page's two round trips (issue 22). Every
+    save of a token (revocation included) drops the shared copy and moves
+    ``TOKEN_REVISION_KEY`` at once (``accounts.signals``), so that a copy kept by a process is
+    not used again once the request's revision check has seen the move
+    (``smartdiplomacy.api.throttling.PartnerTokenThrottle``)."""
     seconds = settings.PARTNER_TOKEN_CACHE_SECONDS
     if not seconds:
-        return PartnerToken.objects.filter(prefix=prefix).first()
+        return TokenRead(PartnerToken.objects.filter(prefix=prefix).first())
+    kept = _kept_tokens.get(prefix)
+    now = time.monotonic()
+    if kept is not None and kept.until > now:
+        return TokenRead(kept.token, (kept.revision,))
     key = token_cache_key(prefix)
-    token = cache.get(key)
+    # The revision is read before the row (same round trip as the cached token): a change that
+    # commits after this read moves it again, and the copy is then read afresh.
+    found = cache.get_many([key, TOKEN_REVISION_KEY])
+    token = found.get(key)
     if token is None:
         token = PartnerToken.objects.filter(prefix=prefix).first()
         if token is not None:
             cache.set(key, token, seconds)
-    return token
+    if token is not None:
+        if len(_kept_tokens) >= _KEPT_MAX:
+            _kept_tokens.clear()
+        _kept_tokens[prefix] = _Kept(token, found.get(TOKEN_REVISION_KEY), now + seconds)
+    return TokenRead(token)
+
+
+def token_forget_here(prefix: str | None = None) -> None:
+    """Drop this process's copy of the token with ``prefix`` (of every token without one)."""
+    if prefix is None:
+        _kept_tokens.clear()
+    else:
+        _kept_tokens.pop(prefix, None)
 
 
 def restricted_read_list(*, user=None) -> QuerySet[RestrictedReadLog]:

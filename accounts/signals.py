@@ -1,11 +1,14 @@
 """Receivers of the accounts app.
 
 A saved or deleted partner token leaves the cache at once, and again when the transaction
-commits (a request reading the row meanwhile may have cached the old state): revocation takes
+commits (a request reading the row meanwhile may have cached the old state), and the tokens'
+revision moves both times so that every process's own copy is read afresh: revocation takes
 effect from the next request, as the tokens page promises.
 
 A person holding the clearance gets a short session when they sign in.
 """
+
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -16,15 +19,22 @@ from django.dispatch import receiver
 
 from .models import PartnerToken
 from .roles import CLEARANCE_PERMISSION
-from .selectors import token_cache_key
+from .selectors import TOKEN_REVISION_KEY, token_cache_key, token_forget_here
 
 
 @receiver(post_save, sender=PartnerToken, dispatch_uid="accounts-token-cache-save")
 @receiver(post_delete, sender=PartnerToken, dispatch_uid="accounts-token-cache-delete")
 def token_cache_drop(sender, instance, using=None, **kwargs):
+    def drop():
+        # The shared copy goes, and the revision moves: processes that keep a copy of any token
+        # read it afresh at their next request with it (accounts.selectors.token_read).
+        cache.set(TOKEN_REVISION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.delete(key)
+        token_forget_here(instance.prefix)
+
     key = token_cache_key(instance.prefix)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key), using=using)
+    drop()
+    transaction.on_commit(drop, using=using)
 
 
 def session_shorten_if_cleared(request, user) -> None:

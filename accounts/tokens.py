@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from .models import PartnerToken
-from .selectors import token_get_by_prefix
+from .selectors import TOKEN_REVISION_KEY, TokenRead, token_forget_here, token_read
 from .services import token_mark_used
 
 AUTH_KEYWORDS = (b"token", b"bearer")
@@ -69,6 +69,20 @@ def request_token(request) -> PartnerToken | None:
     return auth if isinstance(auth, PartnerToken) else None
 
 
+def token_recheck(request) -> None:
+    """The request's token came from this process's copy, and a token changed since it was kept:
+    authenticate the request again from the shared cache or the database (AuthenticationFailed
+    if the token was revoked or has expired meanwhile). Called by the throttle, which then
+    checks the view's permissions again (the token's scopes may have changed)."""
+    token = request_token(request)
+    if token is not None:
+        token_forget_here(token.prefix)
+    authenticated = PartnerTokenAuthentication().authenticate(request)
+    if authenticated is None:  # cannot happen: the same header authenticated the request
+        raise exceptions.AuthenticationFailed("Invalid token.")
+    request.user, request.auth = authenticated
+
+
 # What issued tokens look like (services.token_issue); anything else is refused before any query.
 TOKEN_SHAPE = re.compile(r"(?P<prefix>[A-Za-z0-9_]{1,16})\.(?P<secret>[A-Za-z0-9_-]{1,100})")
 
@@ -96,13 +110,19 @@ class PartnerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        token = self.authenticate_token(raw)
+        token = self.authenticate_token(raw, request=request)
         token_mark_used(token=token)
         return PartnerPrincipal(token), token
 
-    def authenticate_token(self, raw: str) -> PartnerToken:
+    def authenticate_token(self, raw: str, *, request) -> PartnerToken:
         parsed = split_token(raw)
-        token = token_get_by_prefix(prefix=parsed[0]) if parsed else None
+        read = token_read(prefix=parsed[0]) if parsed else TokenRead(None)
+        token = read.token
+        # Answered from this process's copy: the throttle checks, in its round trip to Redis,
+        # that no token changed since (smartdiplomacy.api.throttling, token_recheck).
+        request.partner_token_check = (
+            None if read.revision_seen is None else (TOKEN_REVISION_KEY, *read.revision_seen)
+        )
         # Unknown prefix and wrong secret answer alike, so the answer reveals nothing.
         if token is None or not token.secret_matches(parsed[1]):
             raise exceptions.AuthenticationFailed("Invalid token.")

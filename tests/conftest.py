@@ -85,6 +85,16 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def no_token_kept_across_tests():
+    """A process keeps the partner tokens it read (accounts.selectors.token_read); the database
+    is rolled back between tests, so the copies are dropped with it."""
+    yield
+    from accounts.selectors import token_forget_here
+
+    token_forget_here()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_database_session_left_behind(django_db_setup, django_db_blocker):
     """End the test run's stray PostgreSQL sessions before the test database is dropped.

@@ -21,6 +21,12 @@ def request_token(request):
     return _account_hook("request_token")(request)
 
 
+def token_recheck(request) -> None:
+    """Authenticate again a request whose token came from a process's copy that a change to the
+    tokens has made doubtful (``accounts.tokens``)."""
+    _account_hook("token_recheck")(request)
+
+
 def two_factor_outstanding(user) -> bool:
     """Does this person still owe the second factor this session (``accounts.selectors``)?"""
     return _account_hook("two_factor_outstanding")(user)

@@ -7,7 +7,7 @@ from rest_framework.settings import api_settings
 
 from smartdiplomacy.cache import incr_window_and_get
 
-from .hooks import request_token
+from .hooks import request_token, token_recheck
 
 # --- Throttles --------------------------------------------------------------------------------
 
@@ -26,29 +26,57 @@ class SettingsRateThrottle(throttling.SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
-        if self.rate is None:
+        own = self.keys_read_with_counter(request)
+        if self.rate is None or (key := self.get_cache_key(request, view)) is None:
+            if own:
+                self.read_with_counter(request, view, self.cache.get_many(own))
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
+        self.key = key
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
         keys = tuple(getattr(view, "cache_keys_with_throttle", ()))
-        count, read = incr_window_and_get(self.cache, key, self.duration + 1, keys)
+        count, read = incr_window_and_get(
+            self.cache, f"{self.key}:{window}", self.duration + 1, (*keys, *own)
+        )
         if keys:
             view.cache_read_with_throttle = read
+        if own:
+            self.read_with_counter(request, view, read)
         return count <= self.num_requests
+
+    def keys_read_with_counter(self, request) -> tuple[str, ...]:
+        """Keys this throttle itself reads in the counter's round trip (``read_with_counter``)."""
+        return ()
+
+    def read_with_counter(self, request, view, read: dict) -> None:
+        """What to do with the values of ``keys_read_with_counter``."""
 
     def wait(self):
         return max(1, math.ceil(self.window_end - self.now))
 
 
 class PartnerTokenThrottle(SettingsRateThrottle):
-    """Per partner token (``partner`` rate), whoever sends it from wherever."""
+    """Per partner token (``partner`` rate), whoever sends it from wherever.
+
+    It also finishes authenticating a token that was answered from the process's own copy
+    (``request.partner_token_check``, set by the token authentication): the tokens' revision is
+    read in the counter's round trip, and if it moved since the copy was kept the request is
+    authenticated again and the view's permissions checked again, before the view runs. Every
+    API view has this throttle (a test walks them all), whatever the partner rate.
+    """
 
     scope = "partner"
+
+    def keys_read_with_counter(self, request) -> tuple[str, ...]:
+        check = getattr(request, "partner_token_check", None)
+        return (check[0],) if check else ()
+
+    def read_with_counter(self, request, view, read: dict) -> None:
+        key, seen = request.partner_token_check
+        if read.get(key) != seen:
+            token_recheck(request)
+            view.check_permissions(request)
 
     def get_cache_key(self, request, view):
         token = request_token(request)

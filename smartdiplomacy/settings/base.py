@@ -266,6 +266,7 @@ REST_FRAMEWORK = {
 # What the shared API machinery (smartdiplomacy.api, below accounts) asks of accounts.
 API_ACCOUNT_HOOKS = {
     "request_token": "accounts.tokens.request_token",
+    "token_recheck": "accounts.tokens.token_recheck",
     "two_factor_outstanding": "accounts.selectors.two_factor_outstanding",
     "restricted_read_record": "accounts.services.restricted_read_record",
 }

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.selectors import token_forget_here
 from accounts.services import token_issue
 from index.api.conditional import local_clear
 from stakeholders.choices import Sensitivity
@@ -16,9 +17,11 @@ def fresh_throttle_counts():
     # Throttles count in the cache, which outlives a test; ids are reused between tests.
     cache.clear()
     local_clear()
+    token_forget_here()
     yield
     cache.clear()
     local_clear()
+    token_forget_here()
 
 
 @pytest.fixture

@@ -352,3 +352,77 @@ def test_tokens_are_throttled_on_redis_in_one_counter_per_window(
         == 200
     )
     redis.delete(*redis.keys(f"{prefix}:*"))
+
+
+def _changed_by_another_process(token, **fields) -> None:
+    """What a save of ``token`` in another process does here: the row changes, the shared copy
+    goes and the tokens' revision moves (accounts.signals), but this process's own copy is not
+    dropped, since the signal ran elsewhere."""
+    from django.core.cache import cache
+
+    from accounts.selectors import TOKEN_REVISION_KEY, token_cache_key
+
+    PartnerToken.objects.filter(pk=token.pk).update(**fields)
+    cache.delete(token_cache_key(token.prefix))
+    cache.set(TOKEN_REVISION_KEY, uuid.uuid4().hex, None)
+
+
+@pytest.mark.parametrize("partner_rate", ["1000/hour", None])
+def test_a_token_kept_by_this_process_is_refused_once_another_process_revokes_it(
+    partner_token, settings, partner_rate, django_assert_num_queries
+):
+    """Each process keeps the tokens it reads (issue 22); the revision read with the throttle's
+    counter (or alone, with no partner rate set) makes a revocation elsewhere count at once."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "partner": partner_rate,
+        },
+    }
+    client = with_token(partner_token.plaintext)
+    assert client.get("/api/v1/stakeholders/").status_code == 200
+    with django_assert_num_queries(1):  # the page; the token is this process's copy
+        assert client.get("/api/v1/stakeholders/").status_code == 200
+    _changed_by_another_process(partner_token.token, revoked_at=timezone.now())
+    response = client.get("/api/v1/stakeholders/")
+    assert response.status_code == 401
+    assert error_of(response)["message"] == "This token was revoked."
+
+
+def test_scopes_taken_away_by_another_process_are_checked_again(db):
+    issued = token_issue(partner="P", created_by=None, scopes=["registry:read", "scores:read"])
+    client = with_token(issued.plaintext)
+    assert client.get("/api/v1/scores/").status_code == 200
+    _changed_by_another_process(issued.token, scopes=["registry:read"])
+    response = client.get("/api/v1/scores/")
+    assert response.status_code == 403
+    assert error_of(response)["message"] == "This token lacks the scope scores:read."
+    assert client.get("/api/v1/stakeholders/").status_code == 200
+
+
+def test_every_api_view_finishes_a_kept_tokens_authentication():
+    """The check of a kept token's revision lives in PartnerTokenThrottle: a view without it
+    would accept a token revoked in another process until the copy expires."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.views import APIView
+
+    from smartdiplomacy.api.throttling import PartnerTokenThrottle
+
+    def views(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                view = getattr(pattern.callback, "cls", None)
+                if view is not None and issubclass(view, APIView):
+                    yield prefix + str(pattern.pattern), view
+
+    found = dict(views(get_resolver().url_patterns))
+    assert len(found) > 20
+    without = [
+        path
+        for path, view in found.items()
+        if not any(isinstance(each, PartnerTokenThrottle) for each in view().get_throttles())
+    ]
+    assert without == []

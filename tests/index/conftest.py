@@ -3,15 +3,18 @@
 import pytest
 from django.core.cache import cache
 
+from accounts.selectors import token_forget_here
 from accounts.services import token_issue
 from index.api.conditional import local_clear
 from index.models import Methodology
 
 
 def cache_forget() -> None:
-    """Empty the shared cache and what this process keeps in front of it (rendered pages)."""
+    """Empty the shared cache and what this process keeps in front of it (rendered pages, the
+    partner tokens it read: with the shared cache goes the tokens' revision they were kept at)."""
     cache.clear()
     local_clear()
+    token_forget_here()
 
 
 @pytest.fixture(autouse=True)
