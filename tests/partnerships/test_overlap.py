@@ -580,3 +580,23 @@ def test_a_shared_public_partner_counts_as_half_a_second_chance_and_a_hidden_one
     )
     assert result.shared_partners.tolist() == [0]
     assert result.likelihood[0] == pytest.approx(1 / 3, abs=1e-12)
+
+
+@pytest.mark.parametrize("batch", [1, 7, 64])
+def test_rows_scored_in_batches_give_exactly_the_one_batch_result(monkeypatch, batch):
+    """``candidates_for_rows`` scores ``ROW_BATCH`` rows at a time to bound a chunk's memory
+    (issue 22): same pairs, same values, same order as all the rows at once, hidden actors and
+    a hub outcome included."""
+    from partnerships.overlap import compute
+
+    registry = random_registry(n=600, m=25, hidden_share=0.2)
+    rows = registry.row_order()[:300]
+    # A shortlist as short as it may be, so that its length follows the rows' degrees (K_s).
+    params = Parameters(top_k=4, shortlist=4)
+    monkeypatch.setattr(compute, "ROW_BATCH", 10**9)
+    whole = candidates_for_rows(registry, rows, params)
+    monkeypatch.setattr(compute, "ROW_BATCH", batch)
+    batched = candidates_for_rows(registry, rows, params)
+    assert len(whole) > 300 and np.any(whole.audiences == CLEARED_SET)
+    for name in FIELDS:
+        assert np.array_equal(getattr(batched, name), getattr(whole, name)), name
