@@ -394,8 +394,8 @@ def _chosen(registry: Registry, pool: Selection, params: Parameters, flag: int) 
 
 
 # Rows scored together within one call of ``candidates_for_rows``: the pool of a batch (each
-# row's shortlist, scored) is what a chunk holds at its peak, and three batches instead of one
-# chunk of 25,000 rows halved that peak and took less CPU (issue 22).
+# row's shortlist, scored) is what a chunk holds at its peak; batches of 8,000 instead of one of
+# 25,000 rows (a chunk at 100,000 actors) halved that peak and took less CPU (issue 22).
 ROW_BATCH = 8_000
 
 
