@@ -94,12 +94,12 @@ TOKEN_REVISION_KEY = "accounts:partner-token:revision"
 
 @dataclass(frozen=True)
 class TokenRead:
-    """A token looked up by its prefix, and how: ``revision_seen`` is set (a one-tuple) when it
-    came from this process's copy, which is right only while ``TOKEN_REVISION_KEY`` still holds
-    that value."""
+    """A token looked up by its prefix. ``check`` is set when it came from this process's copy,
+    which is right only while the key it names (``TOKEN_REVISION_KEY``) still holds the value it
+    gives: (key, value)."""
 
     token: PartnerToken | None
-    revision_seen: tuple | None = None
+    check: tuple[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def token_read(*, prefix: str) -> TokenRead:
     kept = _kept_tokens.get(prefix)
     now = time.monotonic()
     if kept is not None and kept.until > now:
-        return TokenRead(kept.token, (kept.revision,))
+        return TokenRead(kept.token, (TOKEN_REVISION_KEY, kept.revision))
     key = token_cache_key(prefix)
     # The revision is read before the row (same round trip as the cached token): a change that
     # commits after this read moves it again, and the copy is then read afresh.

@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from .models import PartnerToken
-from .selectors import TOKEN_REVISION_KEY, TokenRead, token_forget_here, token_read
+from .selectors import TokenRead, token_forget_here, token_read
 from .services import token_mark_used
 
 AUTH_KEYWORDS = (b"token", b"bearer")
@@ -120,9 +120,7 @@ class PartnerTokenAuthentication(BaseAuthentication):
         token = read.token
         # Answered from this process's copy: the throttle checks, in its round trip to Redis,
         # that no token changed since (smartdiplomacy.api.throttling, token_recheck).
-        request.partner_token_check = (
-            None if read.revision_seen is None else (TOKEN_REVISION_KEY, *read.revision_seen)
-        )
+        request.partner_token_check = read.check
         # Unknown prefix and wrong secret answer alike, so the answer reveals nothing.
         if token is None or not token.secret_matches(parsed[1]):
             raise exceptions.AuthenticationFailed("Invalid token.")
