@@ -6,10 +6,13 @@ Each is compiled once per machine (a few seconds) and then loaded from the disk 
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -22,13 +25,19 @@ def numba_cache_dir_default() -> None:
     )
 
 
+@functools.cache
+def compiled(name: str) -> ModuleType:
+    """The kernels' module ``name`` (``"_topn_kernel"``, ``"_copy_kernel"``), imported on first
+    use with the disk cache set."""
+    numba_cache_dir_default()
+    return importlib.import_module(f"{__package__}.{name}")
+
+
 def kernels_warm() -> float:
     """Compile (or load from the disk cache) every kernel now; returns the seconds it took: about
     ten the first time on a machine, well under one after."""
     started = time.perf_counter()
-    numba_cache_dir_default()
-    from . import _copy_kernel, _topn_kernel
-
+    _copy_kernel, _topn_kernel = compiled("_copy_kernel"), compiled("_topn_kernel")
     one = np.ones(1, dtype=np.float32)
     index = np.zeros(2, dtype=np.int64)
     _topn_kernel.rows_top_n(

@@ -24,27 +24,15 @@ the GIL: ``threads`` Python threads each take ranges of rows.
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
-from .kernels import numba_cache_dir_default
+from .kernels import compiled
 
 # Rows per task handed to a thread: small enough to balance rows of very different work.
 ROWS_PER_TASK = 512
-
-
-@functools.cache
-def _kernel():
-    """The compiled kernel (:mod:`._topn_kernel`, imported on first use: Numba costs half a
-    second to import, which pages and commands that never compute candidates should not pay).
-    """
-    numba_cache_dir_default()
-    from ._topn_kernel import rows_top_n
-
-    return rows_top_n
 
 
 def _canonical(matrix) -> sp.csr_matrix:
@@ -85,7 +73,8 @@ def top_n_product(
     out_cols = np.zeros((rows, top_n), dtype=np.int32)
     out_vals = np.zeros((rows, top_n), dtype=np.float32)
     out_counts = np.zeros(rows, dtype=np.int64)
-    kernel = _kernel()
+    # Imported on first use: Numba costs half a second to import (:mod:`.kernels`).
+    kernel = compiled("_topn_kernel").rows_top_n
     arguments = (
         a.indptr.astype(np.int64), a.indices.astype(np.int32), a.data,
         b.indptr.astype(np.int64), b.indices.astype(np.int32), b.data,

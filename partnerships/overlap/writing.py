@@ -3,7 +3,6 @@ loop over rows), executemany elsewhere."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import struct
@@ -15,7 +14,7 @@ from django.db import connection, transaction
 from smartdiplomacy.bulk import copy_in, copy_out_binary_value
 
 from ..models import Candidate, OverlapChunk
-from .kernels import numba_cache_dir_default
+from .kernels import compiled
 from .loading import name_ranks, table_name
 from .parameters import PUBLIC_SET
 from .selection import Selection
@@ -68,15 +67,6 @@ _ROW_DTYPE_WITH_ID = _row_dtype((("id", ">i8"), *_FIXED_FIELDS))
 COPY_STREAMS = 2
 
 
-@functools.cache
-def _kernel():
-    """The compiled packer (:mod:`._copy_kernel`), imported on first use (:mod:`.kernels`)."""
-    numba_cache_dir_default()
-    from . import _copy_kernel
-
-    return _copy_kernel
-
-
 def _binary_copy_rows(run_id: int, part: Selection, *, first_id: int | None = None) -> bytes:
     """Rows of ``part`` in PostgreSQL's binary COPY format (no header or trailer); with
     ``first_id``, each row starts with its id (``first_id``, ``first_id + 1``, …)."""
@@ -102,7 +92,7 @@ def _binary_copy_rows(run_id: int, part: Selection, *, first_id: int | None = No
         fixed[name] = values[name]
     # The shared outcome ids as JSON text, written with each row by a compiled loop: built with
     # NumPy masks over a bytes matrix it was half of the write phase's CPU in this process.
-    kernel = _kernel()
+    kernel = compiled("_copy_kernel")
     shared = np.ascontiguousarray(part.shared, dtype=np.int64)
     lengths = kernel.json_lengths(shared)
     fixed["json_len"] = lengths + 1  # + the jsonb version byte
@@ -226,18 +216,10 @@ def candidates_insert(
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Batch by batch in that order, never the whole selection reordered at once.
-            pieces = (
-                _binary_copy_rows(run_id, selection.take(public_first[start : start + batch]))
-                for start in range(0, len(selection), batch)
-            )
-            copy_in(
-                cursor,
-                table=table or Candidate._meta.db_table,
-                columns=CANDIDATE_COLUMNS,
-                data=_PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER]),
-                binary=True,
-            )
+            _copy_ordered(
+                cursor, run_id, selection, public_first, 0, len(selection),
+                table=table or Candidate._meta.db_table, batch=batch,
+            )  # fmt: skip
             return
         columns = ", ".join(connection.ops.quote_name(c) for c in CANDIDATE_COLUMNS)
         quoted = connection.ops.quote_name(table) if table else table_name(Candidate)
@@ -254,6 +236,38 @@ def candidates_insert(
                 _shared_json(part.shared), strict=True,
             )  # fmt: skip
             cursor.executemany(f"INSERT INTO {quoted} ({columns}) VALUES ({marks})", list(rows))
+
+
+def _copy_ordered(
+    cursor,
+    run_id: int,
+    selection: Selection,
+    order: np.ndarray,
+    low: int,
+    high: int,
+    *,
+    table: str,
+    batch: int,
+    first_id: int | None = None,
+) -> None:
+    """One binary COPY of the rows ``order[low:high]`` of ``selection`` into ``table``, built
+    ``batch`` rows at a time (never the whole selection reordered at once); with ``first_id``,
+    row ``order[i]`` gets the id ``first_id + i``."""
+    pieces = (
+        _binary_copy_rows(
+            run_id,
+            selection.take(order[start : min(start + batch, high)]),
+            first_id=None if first_id is None else first_id + start,
+        )
+        for start in range(low, high, batch)
+    )
+    copy_in(
+        cursor,
+        table=table,
+        columns=CANDIDATE_COLUMNS if first_id is None else ("id", *CANDIDATE_COLUMNS),
+        data=_PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER]),
+        binary=True,
+    )
 
 
 def _ids_reserved(count: int) -> int:
@@ -286,21 +300,10 @@ def _copy_streams(
     def stream(low: int, high: int) -> None:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                pieces = (
-                    _binary_copy_rows(
-                        run_id,
-                        selection.take(order[start : min(start + batch, high)]),
-                        first_id=first_id + start,
-                    )
-                    for start in range(low, high, batch)
-                )
-                copy_in(
-                    cursor,
-                    table=table,
-                    columns=("id", *CANDIDATE_COLUMNS),
-                    data=_PiecesReader([PGCOPY_HEADER], pieces, [PGCOPY_TRAILER]),
-                    binary=True,
-                )
+                _copy_ordered(
+                    cursor, run_id, selection, order, low, high,
+                    table=table, batch=batch, first_id=first_id,
+                )  # fmt: skip
         finally:
             connection.close()  # this thread's own connection
 
